@@ -1,0 +1,114 @@
+// Package boot opens what every way of running Herald needs — the data
+// folder, the store, the OS keyring, the redacting logger and the channel
+// registry — so the GUI, the daemon and the CLI share one composition.
+package boot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/redact"
+	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/engine/secret"
+	"github.com/heraldpush/herald/engine/store"
+)
+
+// EnvDataDir overrides the data folder when --data-dir is not given.
+const EnvDataDir = "HERALD_DATA_DIR"
+
+// maxLogSize is where herald.log is rotated to herald.log.1 at start-up.
+const maxLogSize = 5 << 20
+
+// DataDir resolves the data folder: the flag, then $HERALD_DATA_DIR, then the
+// OS config folder (~/.config/herald, %AppData%\herald, ~/Library/Application Support/herald).
+func DataDir(flag string) (string, error) {
+	if flag != "" {
+		return filepath.Abs(flag)
+	}
+	if v := os.Getenv(EnvDataDir); v != "" {
+		return filepath.Abs(v)
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the config folder (set --data-dir or %s): %w", EnvDataDir, err)
+	}
+	return filepath.Join(dir, "herald"), nil
+}
+
+// Env is an opened Herald data folder.
+type Env struct {
+	DataDir  string
+	Store    *store.Store
+	Redactor *redact.Redactor
+	Log      *slog.Logger
+	Registry *registry.Registry
+	logFile  *os.File
+}
+
+// Options tune Open.
+type Options struct {
+	// LogTo receives log records in addition to herald.log (e.g. stderr for
+	// the daemon); nil for none.
+	LogTo io.Writer
+	// HTTP overrides the client channels send with (tests).
+	HTTP *http.Client
+}
+
+// Open opens (creating) the data folder dir.
+func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder %s: %w", dir, err)
+	}
+	red := &redact.Redactor{}
+	logPath := filepath.Join(dir, "herald.log")
+	if fi, err := os.Stat(logPath); err == nil && fi.Size() > maxLogSize {
+		_ = os.Rename(logPath, logPath+".1")
+	}
+	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open log %s: %w", logPath, err)
+	}
+	var w io.Writer = lf
+	if opts.LogTo != nil {
+		w = io.MultiWriter(lf, opts.LogTo)
+	}
+	log := slog.New(redact.NewHandler(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}), red))
+	st, err := store.Open(ctx, filepath.Join(dir, "herald.db"))
+	if err != nil {
+		lf.Close()
+		return nil, err
+	}
+	client := opts.HTTP
+	if client == nil {
+		client = &http.Client{Timeout: channel.DefaultTimeout}
+	}
+	env := &Env{
+		DataDir:  dir,
+		Store:    st,
+		Redactor: red,
+		Log:      log,
+		logFile:  lf,
+		Registry: &registry.Registry{
+			Store:    st,
+			Secrets:  secret.Keyring{},
+			Redactor: red,
+			Deps:     channel.Deps{HTTP: client},
+		},
+	}
+	return env, nil
+}
+
+// Close closes the store and the log.
+func (e *Env) Close() error {
+	err := e.Store.Close()
+	if cerr := e.logFile.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,18 @@
+// Package assets holds the files bundled into the binary: the icon and the
+// translations.
+package assets
+
+import (
+	"embed"
+	_ "embed"
+)
+
+// Icon is the application icon (PNG).
+//
+//go:embed icon.png
+var Icon []byte
+
+// Translations holds translations/en.json and translations/zh.json.
+//
+//go:embed translations/en.json translations/zh.json
+var Translations embed.FS

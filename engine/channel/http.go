@@ -1,0 +1,165 @@
+package channel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// maxAnswer bounds how much of a service's answer is read.
+const maxAnswer = 1 << 20
+
+// DefaultTimeout bounds one request when the host gives no client.
+const DefaultTimeout = 30 * time.Second
+
+// ProxyField is the per-channel proxy setting every HTTP kind carries. It is
+// secret because proxy URLs often hold a user name and password.
+func ProxyField() Field {
+	return Field{
+		Key:     "proxy",
+		Aliases: []string{"PROXY_URL"},
+		Label:   "Proxy",
+		Help:    "Optional proxy for this channel: http://, https:// or socks5://[user:password@]host:port.",
+		Type:    TypeString,
+		Secret:  true,
+		Validate: func(v string) error {
+			u, err := url.Parse(v)
+			if err != nil || u.Host == "" {
+				return fmt.Errorf("must look like http://host:port or socks5://user:password@host:port")
+			}
+			switch u.Scheme {
+			case "http", "https", "socks5", "socks5h":
+				return nil
+			}
+			return fmt.Errorf("scheme must be http, https, socks5 or socks5h, got %q", u.Scheme)
+		},
+	}
+}
+
+// APIField is the overridable API base for self-hosted servers and tests.
+func APIField(def string) Field {
+	return Field{
+		Key:     "api",
+		Label:   "API base URL",
+		Help:    "Where the service's API lives. Change it only for a self-hosted server or a reverse proxy; default " + def + ".",
+		Type:    TypeURL,
+		Default: def,
+	}
+}
+
+// Client returns the HTTP client a channel sends with: deps.HTTP (or a default
+// one), with the channel's proxy applied on a copy. TLS verification is never
+// turned off.
+func Client(deps Deps, proxy string) (*http.Client, error) {
+	base := deps.HTTP
+	if base == nil {
+		base = &http.Client{Timeout: DefaultTimeout}
+	}
+	if proxy == "" {
+		return base, nil
+	}
+	pu, err := url.Parse(proxy)
+	if err != nil {
+		return nil, &FieldError{Field: "proxy", Msg: "not a valid URL"}
+	}
+	var tr *http.Transport
+	switch t := base.Transport.(type) {
+	case nil:
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+	case *http.Transport:
+		tr = t.Clone()
+	default:
+		return nil, errors.New("proxy: the HTTP client's transport cannot take a proxy")
+	}
+	tr.Proxy = http.ProxyURL(pu)
+	c := *base
+	c.Transport = tr
+	return &c, nil
+}
+
+// Do sends req and reads the answer (at most 1 MiB). A failure to get any
+// answer is returned as a transient *Error whose text omits the request URL,
+// because URLs of push services carry tokens. Non-2xx answers are returned
+// with a nil error so the kind can read the service's own error body.
+func Do(ctx context.Context, client *http.Client, kind string, req *http.Request) (*http.Response, []byte, error) {
+	resp, err := client.Do(req.WithContext(ctx))
+	if err != nil {
+		return nil, nil, networkError(ctx, kind, req, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return nil, nil, networkError(ctx, kind, req, err)
+	}
+	return resp, body, nil
+}
+
+// PostJSON sends payload as JSON to u with optional extra headers.
+func PostJSON(ctx context.Context, client *http.Client, kind, u string, payload any, header http.Header) (*http.Response, []byte, error) {
+	data, err := json.Marshal(payload)
+	if err != nil {
+		return nil, nil, Permanent(kind, "encode request: %v", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(data))
+	if err != nil {
+		return nil, nil, Permanent(kind, "bad API URL: %v", stripURL(err))
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	return Do(ctx, client, kind, req)
+}
+
+// DecodeJSON reads a service answer into out; a body that is not JSON is
+// classified by the HTTP status (a proxy's HTML error page, say).
+func DecodeJSON(kind string, resp *http.Response, body []byte, out any) error {
+	if err := json.Unmarshal(body, out); err != nil {
+		if resp.StatusCode/100 != 2 {
+			return StatusError(kind, resp, body)
+		}
+		return &Error{Kind: kind, Status: resp.StatusCode, Msg: "unexpected answer (not JSON): " + Excerpt(body)}
+	}
+	return nil
+}
+
+func networkError(ctx context.Context, kind string, req *http.Request, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return &Error{Kind: kind, Transient: !errors.Is(ctxErr, context.Canceled), Msg: "request to " + req.URL.Host + " abandoned", Err: ctxErr}
+	}
+	return &Error{Kind: kind, Transient: true, Msg: "request to " + req.URL.Host + " failed", Err: stripURL(err)}
+}
+
+// stripURL drops the URL from a *url.Error, keeping the cause: a push URL's
+// path or query holds the token.
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// RedactURL renders u with its query values and userinfo hidden, for messages.
+func RedactURL(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(invalid URL)"
+	}
+	p.User = nil
+	if p.RawQuery != "" {
+		q := p.Query()
+		for k := range q {
+			q.Set(k, "…")
+		}
+		p.RawQuery = q.Encode()
+	}
+	return strings.ReplaceAll(p.String(), "%E2%80%A6", "…")
+}

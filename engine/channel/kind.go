@@ -1,0 +1,350 @@
+// Package channel defines what a push service is to Herald: a Kind with a
+// field schema (which drives forms, the CLI and QD import alike) and a
+// Channel that sends a message and says whether a failure is worth retrying.
+package channel
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldpush/herald/engine/message"
+)
+
+// Channel delivers messages to one configured service endpoint.
+type Channel interface {
+	// Send delivers m. It honours ctx and returns nil only when the service
+	// accepted the message. Failures are *Error values (see IsTransient).
+	Send(ctx context.Context, m message.Message) error
+}
+
+// FieldType says how a field's text is interpreted and validated.
+type FieldType string
+
+const (
+	TypeString FieldType = "string"
+	TypeBool   FieldType = "bool"
+	TypeInt    FieldType = "int"
+	TypeURL    FieldType = "url"    // absolute http(s) URL
+	TypeList   FieldType = "list"   // items separated by commas, "|" or newlines (";" is QD's field separator)
+	TypeJSON   FieldType = "json"   // a JSON object
+	TypeChoice FieldType = "choice" // one of Choices
+)
+
+// Field describes one setting of a kind.
+type Field struct {
+	Key      string   // canonical key, snake_case
+	Aliases  []string // other accepted names (the seeds' own names), matched case-insensitively
+	Label    string   // English label; the i18n key is LabelKey
+	Help     string   // English help text; the i18n key is HelpKey
+	DocURL   string   // where the service documents this value
+	Type     FieldType
+	Required bool
+	Secret   bool // stored only in the OS keyring, masked everywhere
+	Default  string
+	Choices  []string // for TypeChoice
+	// Validate checks a non-empty value after type checks; the error text
+	// names the fix ("must start with SEC").
+	Validate func(v string) error
+}
+
+// Kind describes one push service.
+type Kind struct {
+	ID     string // "dingtalk"
+	Name   string // English display name; the i18n key is "kind.<id>.name"
+	DocURL string
+	// Fields in QD's ';' order first (QDFields of them), then Herald's own.
+	Fields   []Field
+	QDFields int
+	// Check validates relations between fields after each field is valid.
+	Check func(c Config) error
+	// Open builds a channel from a validated config.
+	Open func(c Config, deps Deps) (Channel, error)
+}
+
+// Deps are what a channel borrows from its host.
+type Deps struct {
+	// HTTP is the client HTTP kinds send with; nil means a default client
+	// with a 30 s timeout. Per-channel proxies are applied on a copy.
+	HTTP *http.Client
+	// Now is the clock used for signatures and token expiry; nil means time.Now.
+	Now func() time.Time
+}
+
+// Clock returns d.Now or time.Now.
+func (d Deps) Clock() func() time.Time {
+	if d.Now != nil {
+		return d.Now
+	}
+	return time.Now
+}
+
+// LabelKey is the i18n key of a field's label.
+func (k *Kind) LabelKey(f Field) string { return "channel." + k.ID + "." + f.Key + ".label" }
+
+// HelpKey is the i18n key of a field's help text.
+func (k *Kind) HelpKey(f Field) string { return "channel." + k.ID + "." + f.Key + ".help" }
+
+// NameKey is the i18n key of the kind's display name.
+func (k *Kind) NameKey() string { return "kind." + k.ID + ".name" }
+
+// Field finds a field by key or alias, case-insensitively.
+func (k *Kind) Field(name string) (Field, bool) {
+	name = strings.TrimSpace(name)
+	for _, f := range k.Fields {
+		if strings.EqualFold(f.Key, name) {
+			return f, true
+		}
+		for _, a := range f.Aliases {
+			if strings.EqualFold(a, name) {
+				return f, true
+			}
+		}
+	}
+	return Field{}, false
+}
+
+// SecretKeys lists the keys of the kind's secret fields.
+func (k *Kind) SecretKeys() []string {
+	var keys []string
+	for _, f := range k.Fields {
+		if f.Secret {
+			keys = append(keys, f.Key)
+		}
+	}
+	return keys
+}
+
+// Config is a kind's settings by canonical key, defaults applied.
+type Config map[string]string
+
+// String returns the value of key.
+func (c Config) String(key string) string { return c[key] }
+
+// Bool returns the value of key as a bool (validated by Parse).
+func (c Config) Bool(key string) bool {
+	b, _ := parseBool(c[key])
+	return b
+}
+
+// Int returns the value of key as an int (validated by Parse).
+func (c Config) Int(key string) int {
+	n, _ := strconv.Atoi(c[key])
+	return n
+}
+
+// List returns the items of a list field, trimmed, empties dropped.
+func (c Config) List(key string) []string { return SplitList(c[key]) }
+
+// SplitList splits a list value on commas, '|' and newlines.
+func SplitList(v string) []string {
+	var out []string
+	for _, item := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '\n' || r == '|' || r == '，' }) {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// Parse maps raw key=value settings onto the kind's fields: keys and aliases
+// match case-insensitively, empty values take the default, and every field is
+// validated. All problems are returned together as FieldErrors.
+func (k *Kind) Parse(raw map[string]string) (Config, error) {
+	c := Config{}
+	var errs FieldErrors
+	for name, v := range raw {
+		f, ok := k.Field(name)
+		if !ok {
+			errs = append(errs, &FieldError{Kind: k.ID, Field: name, Msg: "unknown field (known: " + strings.Join(k.keys(), ", ") + ")"})
+			continue
+		}
+		if _, dup := c[f.Key]; dup && strings.TrimSpace(v) != "" && c[f.Key] != strings.TrimSpace(v) {
+			errs = append(errs, &FieldError{Kind: k.ID, Field: f.Key, Msg: "given twice under different names"})
+			continue
+		}
+		if t := strings.TrimSpace(v); t != "" || c[f.Key] == "" {
+			c[f.Key] = t
+		}
+	}
+	for _, f := range k.Fields {
+		v := c[f.Key]
+		if v == "" {
+			v = f.Default
+		}
+		if v == "" {
+			delete(c, f.Key)
+			if f.Required {
+				errs = append(errs, &FieldError{Kind: k.ID, Field: f.Key, Msg: "required"})
+			}
+			continue
+		}
+		norm, err := f.check(v)
+		if err != nil {
+			errs = append(errs, &FieldError{Kind: k.ID, Field: f.Key, Msg: err.Error()})
+			continue
+		}
+		c[f.Key] = norm
+	}
+	slices.SortFunc(errs, func(a, b *FieldError) int { return k.index(a.Field) - k.index(b.Field) })
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if k.Check != nil {
+		if err := k.Check(c); err != nil {
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				if fe.Kind == "" {
+					fe.Kind = k.ID
+				}
+				return nil, FieldErrors{fe}
+			}
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// New parses raw settings and opens the channel.
+func (k *Kind) New(raw map[string]string, deps Deps) (Channel, error) {
+	c, err := k.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	return k.Open(c, deps)
+}
+
+func (k *Kind) keys() []string {
+	keys := make([]string, len(k.Fields))
+	for i, f := range k.Fields {
+		keys[i] = f.Key
+	}
+	return keys
+}
+
+func (k *Kind) index(key string) int {
+	for i, f := range k.Fields {
+		if f.Key == key {
+			return i
+		}
+	}
+	return len(k.Fields)
+}
+
+// check validates v against the field's type and its own rule and returns
+// the normalised value.
+func (f Field) check(v string) (string, error) {
+	switch f.Type {
+	case TypeBool:
+		b, err := parseBool(v)
+		if err != nil {
+			return "", err
+		}
+		v = strconv.FormatBool(b)
+	case TypeInt:
+		if _, err := strconv.Atoi(v); err != nil {
+			return "", fmt.Errorf("must be a whole number, got %q", v)
+		}
+	case TypeURL:
+		if err := CheckURL(v); err != nil {
+			return "", err
+		}
+	case TypeJSON:
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(v), &obj); err != nil {
+			return "", fmt.Errorf("must be a JSON object like {\"key\": \"value\"} with double quotes: %v", err)
+		}
+	case TypeChoice:
+		i := slices.IndexFunc(f.Choices, func(c string) bool { return strings.EqualFold(c, v) })
+		if i < 0 {
+			return "", fmt.Errorf("must be one of %s, got %q", strings.Join(f.Choices, ", "), v)
+		}
+		v = f.Choices[i]
+	}
+	if f.Validate != nil {
+		if err := f.Validate(v); err != nil {
+			return "", err
+		}
+	}
+	return v, nil
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on", "y", "t":
+		return true, nil
+	case "0", "false", "no", "off", "n", "f":
+		return false, nil
+	}
+	return false, fmt.Errorf("must be true or false, got %q", v)
+}
+
+// CheckURL accepts an absolute http or https URL with a host.
+func CheckURL(v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return fmt.Errorf("not a valid URL: %v", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("must start with http:// or https://")
+	}
+	if u.Host == "" {
+		return fmt.Errorf("has no host")
+	}
+	return nil
+}
+
+// BaseURL normalises a seed-style host field ("tg.example.com",
+// "http://1.2.3.4:8080/", "https://qywx.example.com/") to a base URL without
+// a trailing slash; an empty value gives def.
+func BaseURL(v, def string) string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		v = def
+	}
+	if !strings.Contains(v, "://") {
+		v = "https://" + v
+	}
+	return strings.TrimRight(v, "/")
+}
+
+// FieldError is a problem with one field's value.
+type FieldError struct {
+	Kind  string
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string {
+	if e.Kind == "" {
+		return e.Field + ": " + e.Msg
+	}
+	return e.Kind + ": " + e.Field + ": " + e.Msg
+}
+
+// FieldErrors are all the problems found in one config.
+type FieldErrors []*FieldError
+
+func (es FieldErrors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unwrap lets errors.As find each FieldError.
+func (es FieldErrors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}

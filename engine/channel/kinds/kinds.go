@@ -1,0 +1,36 @@
+// Package kinds lists every push service Herald supports.
+package kinds
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/heraldpush/herald/engine/channel"
+)
+
+// All returns the supported kinds in display order.
+func All() []*channel.Kind {
+	return all
+}
+
+var all = []*channel.Kind{}
+
+// Get finds a kind by id, case-insensitively.
+func Get(id string) (*channel.Kind, bool) {
+	for _, k := range all {
+		if strings.EqualFold(k.ID, strings.TrimSpace(id)) {
+			return k, true
+		}
+	}
+	return nil, false
+}
+
+// IDs lists the kind ids, sorted.
+func IDs() []string {
+	ids := make([]string, len(all))
+	for i, k := range all {
+		ids[i] = k.ID
+	}
+	sort.Strings(ids)
+	return ids
+}

@@ -1,0 +1,43 @@
+package channel
+
+import (
+	"fmt"
+	"strings"
+)
+
+// ParseQD maps a QD registration string ("a;b;c") onto the kind's fields in
+// QD's order. Empty positions keep their default; positions past the kind's
+// QD fields are an error, and so is a missing required field (named).
+func (k *Kind) ParseQD(s string) (map[string]string, error) {
+	s = strings.TrimSpace(s)
+	// QD users are told to keep the trailing ';' of empty positions, so a
+	// string may end with any number of them.
+	parts := strings.Split(s, ";")
+	for len(parts) > 0 && strings.TrimSpace(parts[len(parts)-1]) == "" {
+		parts = parts[:len(parts)-1]
+	}
+	if len(parts) > k.QDFields {
+		return nil, &FieldError{Kind: k.ID, Field: "qd", Msg: fmt.Sprintf("has %d values but QD's %s string has at most %d (%s)",
+			len(parts), k.ID, k.QDFields, strings.Join(k.qdKeys(), ";"))}
+	}
+	raw := map[string]string{}
+	for i, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			raw[k.Fields[i].Key] = p
+		}
+	}
+	for _, f := range k.Fields[:k.QDFields] {
+		if f.Required && raw[f.Key] == "" && f.Default == "" {
+			return nil, &FieldError{Kind: k.ID, Field: f.Key, Msg: fmt.Sprintf("missing from the QD string (expected %s)", strings.Join(k.qdKeys(), ";"))}
+		}
+	}
+	return raw, nil
+}
+
+func (k *Kind) qdKeys() []string {
+	keys := make([]string, k.QDFields)
+	for i, f := range k.Fields[:k.QDFields] {
+		keys[i] = f.Key
+	}
+	return keys
+}

@@ -1,0 +1,147 @@
+// Package redact removes secrets from text before it is logged, stored or
+// shown: every secret value Herald loads is registered here, and a
+// log/slog handler passes each record through it.
+package redact
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Mask replaces a secret in output.
+const Mask = "[REDACTED]"
+
+// minLen is the shortest value worth redacting: masking "1" or "on" would
+// garble every message without protecting anything.
+const minLen = 4
+
+// Patterns that look like credentials even when Herald never registered them,
+// e.g. a Telegram bot token inside a URL quoted by a net/http error.
+var patterns = []*regexp.Regexp{
+	regexp.MustCompile(`\d{5,}:[A-Za-z0-9_-]{30,}`),                                   // Telegram bot token
+	regexp.MustCompile(`(?i)((?:access_token|key|token|sendkey|corpsecret|sign|secret|apptoken|password)=)[^&\s"']+`), // credentials in query strings
+	regexp.MustCompile(`(?i)(//[^/\s:@]+:)[^@/\s]+@`),                                  // user:password@ in URLs
+}
+
+// Redactor holds the secret values to hide. The zero value is ready to use.
+type Redactor struct {
+	mu      sync.RWMutex
+	secrets map[string]struct{}
+	sorted  []string // longest first, so a secret containing another is masked whole
+}
+
+// Add registers secret values; short and empty values are ignored.
+func (r *Redactor) Add(values ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.secrets == nil {
+		r.secrets = map[string]struct{}{}
+	}
+	changed := false
+	for _, v := range values {
+		v = strings.TrimSpace(v)
+		if len(v) < minLen {
+			continue
+		}
+		if _, ok := r.secrets[v]; !ok {
+			r.secrets[v] = struct{}{}
+			changed = true
+		}
+	}
+	if changed {
+		r.sorted = r.sorted[:0]
+		for v := range r.secrets {
+			r.sorted = append(r.sorted, v)
+		}
+		sort.Slice(r.sorted, func(i, j int) bool { return len(r.sorted[i]) > len(r.sorted[j]) })
+	}
+}
+
+// String returns s with every registered secret and credential-looking
+// pattern masked.
+func (r *Redactor) String(s string) string {
+	if s == "" {
+		return s
+	}
+	r.mu.RLock()
+	for _, v := range r.sorted {
+		if strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, Mask)
+		}
+	}
+	r.mu.RUnlock()
+	s = patterns[0].ReplaceAllString(s, Mask)
+	s = patterns[1].ReplaceAllString(s, "${1}"+Mask)
+	s = patterns[2].ReplaceAllString(s, "${1}"+Mask+"@")
+	return s
+}
+
+// Error returns err's text redacted, or "" for nil.
+func (r *Redactor) Error(err error) string {
+	if err == nil {
+		return ""
+	}
+	return r.String(err.Error())
+}
+
+// Handler is a slog.Handler that redacts the message and every string-like
+// attribute before passing the record on.
+type Handler struct {
+	next slog.Handler
+	r    *Redactor
+}
+
+// NewHandler wraps next.
+func NewHandler(next slog.Handler, r *Redactor) *Handler {
+	return &Handler{next: next, r: r}
+}
+
+func (h *Handler) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
+
+func (h *Handler) Handle(ctx context.Context, rec slog.Record) error {
+	out := slog.NewRecord(rec.Time, rec.Level, h.r.String(rec.Message), rec.PC)
+	rec.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(h.attr(a))
+		return true
+	})
+	return h.next.Handle(ctx, out)
+}
+
+func (h *Handler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	clean := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		clean[i] = h.attr(a)
+	}
+	return &Handler{next: h.next.WithAttrs(clean), r: h.r}
+}
+
+func (h *Handler) WithGroup(name string) slog.Handler {
+	return &Handler{next: h.next.WithGroup(name), r: h.r}
+}
+
+func (h *Handler) attr(a slog.Attr) slog.Attr {
+	v := a.Value.Resolve()
+	switch v.Kind() {
+	case slog.KindString:
+		return slog.String(a.Key, h.r.String(v.String()))
+	case slog.KindGroup:
+		group := v.Group()
+		clean := make([]any, len(group))
+		for i, g := range group {
+			clean[i] = h.attr(g)
+		}
+		return slog.Group(a.Key, clean...)
+	case slog.KindAny:
+		// Errors, Stringers and anything else are rendered to text first so
+		// their secrets can be found.
+		if err, ok := v.Any().(error); ok {
+			return slog.String(a.Key, h.r.String(err.Error()))
+		}
+		return slog.String(a.Key, h.r.String(v.String()))
+	}
+	return slog.Attr{Key: a.Key, Value: v}
+}

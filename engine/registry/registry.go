@@ -1,0 +1,401 @@
+// Package registry manages the user's registered channels: it validates
+// settings against the kind's schema, files secret fields in the OS keyring
+// and everything else in the store, and reassembles both to open a channel.
+package registry
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/engine/message"
+	"github.com/heraldpush/herald/engine/redact"
+	"github.com/heraldpush/herald/engine/store"
+)
+
+// Secrets is where secret field values live: the OS keyring in production.
+type Secrets interface {
+	Set(channelID, field, value string) error
+	Get(channelID, field string) (string, error)
+	Delete(channelID, field string) error
+}
+
+// ErrBadInput marks errors caused by what the user typed (exit code 2 in the CLI).
+var ErrBadInput = errors.New("bad input")
+
+// Registry is the set of registered channels.
+type Registry struct {
+	Store    *store.Store
+	Secrets  Secrets
+	Redactor *redact.Redactor
+	Deps     channel.Deps
+	Now      func() time.Time
+}
+
+// Channel is a registered channel with its kind resolved.
+type Channel struct {
+	store.Channel
+	Kind *channel.Kind
+}
+
+func (r *Registry) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// Kind finds a kind by id or reports the known ones.
+func Kind(id string) (*channel.Kind, error) {
+	k, ok := kinds.Get(id)
+	if !ok {
+		return nil, fmt.Errorf("%w: unknown channel kind %q (known: %s)", ErrBadInput, id, strings.Join(kinds.IDs(), ", "))
+	}
+	return k, nil
+}
+
+func checkName(name string) error {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return fmt.Errorf("%w: name: required", ErrBadInput)
+	case utf8.RuneCountInString(name) > 64:
+		return fmt.Errorf("%w: name: at most 64 characters", ErrBadInput)
+	case strings.ContainsAny(name, "\n\r\t"):
+		return fmt.Errorf("%w: name: must be one line", ErrBadInput)
+	}
+	return nil
+}
+
+// Add validates raw settings for kind, stores the secrets in the keyring and
+// the rest in the store, and returns the new channel. Nothing is saved when
+// any field is invalid or the keyring is unreachable.
+func (r *Registry) Add(ctx context.Context, kindID, name string, raw map[string]string) (Channel, error) {
+	k, err := Kind(kindID)
+	if err != nil {
+		return Channel{}, err
+	}
+	if err := checkName(name); err != nil {
+		return Channel{}, err
+	}
+	name = strings.TrimSpace(name)
+	if _, err := r.Store.ChannelByName(ctx, name); err == nil {
+		return Channel{}, fmt.Errorf("%w: name: a channel called %q already exists", ErrBadInput, name)
+	}
+	cfg, err := k.Parse(raw)
+	if err != nil {
+		return Channel{}, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	c := store.Channel{ID: newID(), Name: name, Kind: k.ID}
+	if err := r.save(ctx, k, &c, cfg, nil); err != nil {
+		return Channel{}, err
+	}
+	if err := r.Store.CreateChannel(ctx, c); err != nil {
+		r.deleteSecrets(c.ID, c.Secrets)
+		if errors.Is(err, store.ErrNameTaken) {
+			return Channel{}, fmt.Errorf("%w: name: %w", ErrBadInput, err)
+		}
+		return Channel{}, err
+	}
+	return Channel{Channel: c, Kind: k}, nil
+}
+
+// Import adds a channel from a QD registration string ("a;b;c").
+func (r *Registry) Import(ctx context.Context, kindID, name, qd string) (Channel, error) {
+	k, err := Kind(kindID)
+	if err != nil {
+		return Channel{}, err
+	}
+	raw, err := k.ParseQD(qd)
+	if err != nil {
+		return Channel{}, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	return r.Add(ctx, k.ID, name, raw)
+}
+
+// save splits cfg into store fields and keyring secrets (written now), and
+// sets c.Config and c.Secrets. Secrets no longer set are removed from the
+// keyring only after everything else succeeded, by the caller.
+func (r *Registry) save(ctx context.Context, k *channel.Kind, c *store.Channel, cfg channel.Config, _ []string) error {
+	c.Config = map[string]string{}
+	c.Secrets = nil
+	var written []string
+	for _, f := range k.Fields {
+		v, ok := cfg[f.Key]
+		if !ok {
+			continue
+		}
+		if !f.Secret {
+			// Defaults are not stored so that a changed default reaches old channels.
+			if v != f.Default {
+				c.Config[f.Key] = v
+			}
+			continue
+		}
+		if err := r.Secrets.Set(c.ID, f.Key, v); err != nil {
+			r.deleteSecrets(c.ID, written)
+			return fmt.Errorf("save %s: %w", f.Key, err)
+		}
+		r.Redactor.Add(v)
+		written = append(written, f.Key)
+		c.Secrets = append(c.Secrets, f.Key)
+	}
+	return nil
+}
+
+func (r *Registry) deleteSecrets(id string, fields []string) {
+	for _, f := range fields {
+		_ = r.Secrets.Delete(id, f)
+	}
+}
+
+// Get loads a channel by name or id.
+func (r *Registry) Get(ctx context.Context, name string) (Channel, error) {
+	c, err := r.Store.ChannelByName(ctx, strings.TrimSpace(name))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return Channel{}, fmt.Errorf("%w: no channel called %q (see `herald channel list`)", ErrBadInput, name)
+		}
+		return Channel{}, err
+	}
+	k, ok := kinds.Get(c.Kind)
+	if !ok {
+		return Channel{}, fmt.Errorf("channel %q has kind %q, which this Herald does not know", c.Name, c.Kind)
+	}
+	return Channel{Channel: c, Kind: k}, nil
+}
+
+// List returns every channel.
+func (r *Registry) List(ctx context.Context) ([]Channel, error) {
+	cs, err := r.Store.Channels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Channel, 0, len(cs))
+	for _, c := range cs {
+		k, _ := kinds.Get(c.Kind)
+		out = append(out, Channel{Channel: c, Kind: k})
+	}
+	return out, nil
+}
+
+// Settings returns the channel's full settings, secrets read from the keyring.
+func (r *Registry) Settings(ctx context.Context, c Channel) (map[string]string, error) {
+	raw := maps.Clone(c.Config)
+	if raw == nil {
+		raw = map[string]string{}
+	}
+	for _, f := range c.Secrets {
+		v, err := r.Secrets.Get(c.ID, f)
+		if err != nil {
+			return nil, fmt.Errorf("channel %q: %w", c.Name, err)
+		}
+		r.Redactor.Add(v)
+		raw[f] = v
+	}
+	return raw, nil
+}
+
+// Edit changes some settings of a channel; an empty value resets a field to
+// its default. The channel is re-validated as a whole and nothing changes
+// when it is invalid.
+func (r *Registry) Edit(ctx context.Context, name string, changes map[string]string) (Channel, error) {
+	c, err := r.Get(ctx, name)
+	if err != nil {
+		return Channel{}, err
+	}
+	raw, err := r.Settings(ctx, c)
+	if err != nil {
+		return Channel{}, err
+	}
+	for key, v := range changes {
+		f, ok := c.Kind.Field(key)
+		if !ok {
+			// Let Parse produce the "unknown field" error with the known list.
+			raw[key] = v
+			continue
+		}
+		if strings.TrimSpace(v) == "" {
+			delete(raw, f.Key)
+		} else {
+			raw[f.Key] = v
+		}
+	}
+	cfg, err := c.Kind.Parse(raw)
+	if err != nil {
+		return Channel{}, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	old := c.Secrets
+	updated := c.Channel
+	if err := r.save(ctx, c.Kind, &updated, cfg, old); err != nil {
+		return Channel{}, err
+	}
+	if err := r.Store.UpdateChannel(ctx, updated); err != nil {
+		return Channel{}, err
+	}
+	for _, f := range old {
+		if !slices.Contains(updated.Secrets, f) {
+			_ = r.Secrets.Delete(c.ID, f)
+		}
+	}
+	return Channel{Channel: updated, Kind: c.Kind}, nil
+}
+
+// Rename gives a channel a new name.
+func (r *Registry) Rename(ctx context.Context, name, newName string) error {
+	if err := checkName(newName); err != nil {
+		return err
+	}
+	c, err := r.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	c.Name = strings.TrimSpace(newName)
+	if err := r.Store.UpdateChannel(ctx, c.Channel); err != nil {
+		if errors.Is(err, store.ErrNameTaken) {
+			return fmt.Errorf("%w: name: %w", ErrBadInput, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// Remove deletes a channel and its secrets.
+func (r *Registry) Remove(ctx context.Context, name string) error {
+	c, err := r.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	if err := r.Store.DeleteChannel(ctx, c.ID); err != nil {
+		return err
+	}
+	r.deleteSecrets(c.ID, c.Secrets)
+	return nil
+}
+
+// Open builds the sender for a registered channel.
+func (r *Registry) Open(ctx context.Context, c Channel) (channel.Channel, error) {
+	raw, err := r.Settings(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := c.Kind.New(raw, r.Deps)
+	if err != nil {
+		return nil, fmt.Errorf("channel %q: %w", c.Name, err)
+	}
+	return ch, nil
+}
+
+// Send opens c and sends m, returning the redacted error text (or "").
+func (r *Registry) Send(ctx context.Context, c Channel, m message.Message) error {
+	ch, err := r.Open(ctx, c)
+	if err != nil {
+		return err
+	}
+	if err := ch.Send(ctx, m); err != nil {
+		return &SendError{Channel: c.Name, Msg: r.Redactor.Error(err), Err: err}
+	}
+	return nil
+}
+
+// SendError is a failed send with its text already redacted.
+type SendError struct {
+	Channel string
+	Msg     string
+	Err     error
+}
+
+func (e *SendError) Error() string { return e.Msg }
+func (e *SendError) Unwrap() error { return e.Err }
+
+// TestMessage is what a test push says.
+func TestMessage(name string, at time.Time) message.Message {
+	return message.Message{
+		Title: "Herald test push",
+		Body:  fmt.Sprintf("This test push from Herald reached channel %q at %s. 测试推送成功。", name, at.Format("2006-01-02 15:04:05")),
+		Level: message.LevelInfo,
+	}
+}
+
+// Test sends a test push through the channel and records the outcome; the
+// returned error carries the service's own answer.
+func (r *Registry) Test(ctx context.Context, name string) error {
+	c, err := r.Get(ctx, name)
+	if err != nil {
+		return err
+	}
+	at := r.now()
+	sendErr := r.Send(ctx, c, TestMessage(c.Name, at))
+	res := store.TestResult{At: at, OK: sendErr == nil, Answer: "ok"}
+	if sendErr != nil {
+		res.Answer = r.Redactor.Error(sendErr)
+	}
+	if err := r.Store.RecordChannelTest(ctx, c.ID, res); err != nil {
+		return errors.Join(sendErr, err)
+	}
+	return sendErr
+}
+
+// Field is one setting as shown to a person: secrets masked.
+type Field struct {
+	channel.Field
+	Value   string // masked for secrets
+	Set     bool   // a value is stored (not just the default)
+	Default bool   // Value is the kind's default
+}
+
+// Mask hides a secret, keeping the last four characters when the secret is
+// long enough that they give nothing away.
+func Mask(v string) string {
+	r := []rune(v)
+	if len(r) < 12 {
+		return "••••"
+	}
+	return "••••" + string(r[len(r)-4:])
+}
+
+// Show lists a channel's fields with secrets masked; it never reads the keyring.
+func (r *Registry) Show(c Channel) []Field {
+	out := make([]Field, 0, len(c.Kind.Fields))
+	for _, f := range c.Kind.Fields {
+		fv := Field{Field: f}
+		switch {
+		case f.Secret && slices.Contains(c.Secrets, f.Key):
+			fv.Value, fv.Set = "••••", true
+		case c.Config[f.Key] != "":
+			fv.Value, fv.Set = c.Config[f.Key], true
+		case f.Default != "":
+			fv.Value, fv.Default = f.Default, true
+		}
+		out = append(out, fv)
+	}
+	return out
+}
+
+// Reveal reads one secret of a channel from the keyring, masked unless full.
+func (r *Registry) Reveal(ctx context.Context, c Channel, field string, full bool) (string, error) {
+	v, err := r.Secrets.Get(c.ID, field)
+	if err != nil {
+		return "", err
+	}
+	r.Redactor.Add(v)
+	if full {
+		return v, nil
+	}
+	return Mask(v), nil
+}
+
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
