@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/dingtalk"
+	"github.com/heraldpush/herald/engine/channel/wecomwebhook"
 )
 
 // All returns the supported kinds in display order.
@@ -13,7 +15,11 @@ func All() []*channel.Kind {
 	return all
 }
 
-var all = []*channel.Kind{}
+// The order is the seeds' (QD's list of push methods), then the rest.
+var all = []*channel.Kind{
+	dingtalk.Kind,
+	wecomwebhook.Kind,
+}
 
 // Get finds a kind by id, case-insensitively.
 func Get(id string) (*channel.Kind, bool) {

@@ -1,0 +1,254 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/heraldpush/herald/app/boot"
+	"github.com/heraldpush/herald/app/cli"
+	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
+	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/engine/channel/wecomwebhook/wecomwebhooktest"
+	"github.com/heraldpush/herald/engine/testenv"
+)
+
+// fake is what every kind's contract server offers; Accepted() is read by
+// reflection because each fake returns its own Accepted type with a Text field.
+type fake interface {
+	Config() map[string]string
+	Violations() []string
+}
+
+var fakes = map[string]func(t testing.TB) fake{
+	"dingtalk":      func(t testing.TB) fake { return dingtalktest.NewServer(t) },
+	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
+}
+
+func acceptedTexts(t *testing.T, f fake) []string {
+	t.Helper()
+	out := reflect.ValueOf(f).MethodByName("Accepted").Call(nil)[0]
+	var texts []string
+	for i := 0; i < out.Len(); i++ {
+		a := out.Index(i)
+		texts = append(texts, a.FieldByName("Title").String()+"\n"+a.FieldByName("Text").String())
+	}
+	return texts
+}
+
+type herald struct {
+	t   *testing.T
+	dir string
+}
+
+func newHerald(t *testing.T) *herald {
+	testenv.NeedKeyring(t)
+	return &herald{t: t, dir: t.TempDir()}
+}
+
+// run executes one CLI invocation in-process against the real data folder.
+func (h *herald) run(stdin string, args ...string) (code int, stdout, stderr string) {
+	h.t.Helper()
+	var out, errb bytes.Buffer
+	open := func(ctx context.Context) (*boot.Env, error) { return boot.Open(ctx, h.dir, boot.Options{}) }
+	code = cli.Run(context.Background(), args, cli.IO{In: strings.NewReader(stdin), Out: &out, Err: &errb}, open)
+	return code, out.String(), errb.String()
+}
+
+func (h *herald) must(args ...string) string {
+	h.t.Helper()
+	code, out, errs := h.run("", args...)
+	if code != 0 {
+		h.t.Fatalf("herald %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+// assertNoSecrets greps every file in the data folder (database, WAL, log)
+// and the given outputs for the secret values.
+func (h *herald) assertNoSecrets(secrets []string, outputs ...string) {
+	h.t.Helper()
+	var blobs []string
+	filepath.Walk(h.dir, func(p string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			data, _ := os.ReadFile(p)
+			blobs = append(blobs, p+"\x00"+string(data))
+		}
+		return nil
+	})
+	blobs = append(blobs, outputs...)
+	for _, s := range secrets {
+		for _, b := range blobs {
+			if strings.Contains(b, s) {
+				name, _, _ := strings.Cut(b, "\x00")
+				h.t.Errorf("secret %q found in %s", s, name)
+			}
+		}
+	}
+}
+
+func kvArgs(cfg map[string]string) []string {
+	var args []string
+	for k, v := range cfg {
+		args = append(args, k+"="+v)
+	}
+	sort.Strings(args)
+	return args
+}
+
+func TestEveryKindThroughTheCLI(t *testing.T) {
+	for _, k := range kinds.All() {
+		t.Run(k.ID, func(t *testing.T) {
+			start, ok := fakes[k.ID]
+			if !ok {
+				t.Fatalf("kind %s has no contract fake registered in this test", k.ID)
+			}
+			srv := start(t)
+			h := newHerald(t)
+			cfg := srv.Config()
+			var secrets []string
+			for _, key := range k.SecretKeys() {
+				if v := cfg[key]; len(v) >= 8 {
+					secrets = append(secrets, v)
+				}
+			}
+
+			// add → test → send
+			id := strings.TrimSpace(h.must(append([]string{"channel", "add", k.ID, "via-add"}, kvArgs(cfg)...)...))
+			if len(id) != 16 {
+				t.Fatalf("channel add printed %q, want the channel id", id)
+			}
+			out := h.must("channel", "test", "via-add")
+			if !strings.Contains(out, "via-add: ok") {
+				t.Fatalf("channel test output %q", out)
+			}
+			sendOut := h.must("send", "--channel", "via-add", "--title", "Nightly backup", "backup finished: 42 files")
+			texts := acceptedTexts(t, srv)
+			if len(texts) != 2 || !strings.Contains(texts[0], "test push") || !strings.Contains(texts[1], "backup finished: 42 files") {
+				t.Fatalf("fake accepted %q", texts)
+			}
+			if _, stdinOut, _ := h.run("from stdin\nline 2", "send", "--channel", "via-add", "-"); !strings.Contains(stdinOut, "via-add: ok") {
+				t.Fatalf("send - : %q", stdinOut)
+			}
+
+			// show masks every secret
+			show := h.must("channel", "show", "via-add")
+			for _, key := range k.SecretKeys() {
+				if cfg[key] != "" && !strings.Contains(show, "••••") {
+					t.Errorf("show does not mask %s:\n%s", key, show)
+				}
+			}
+			list := h.must("channel", "list")
+			if !strings.Contains(list, "via-add") || !strings.Contains(list, "ok") {
+				t.Errorf("list: %s", list)
+			}
+
+			// import from QD's ';' string, then point the rest at the fake with edit
+			if k.QDFields > 0 {
+				var qd []string
+				for _, f := range k.Fields[:k.QDFields] {
+					qd = append(qd, cfg[f.Key])
+				}
+				h.must("channel", "import", k.ID, "via-qd", strings.Join(qd, ";"))
+				var rest []string
+				for _, f := range k.Fields[k.QDFields:] {
+					if v, ok := cfg[f.Key]; ok {
+						rest = append(rest, f.Key+"="+v)
+					}
+				}
+				if len(rest) > 0 {
+					h.must(append([]string{"channel", "edit", "via-qd"}, rest...)...)
+				}
+				h.must("channel", "test", "via-qd")
+				if n := len(acceptedTexts(t, srv)); n != 4 {
+					t.Fatalf("after import test: fake accepted %d messages, want 4", n)
+				}
+			}
+
+			if v := srv.Violations(); len(v) > 0 {
+				t.Fatalf("contract violations: %q", v)
+			}
+			h.assertNoSecrets(secrets, show, list, sendOut)
+
+			h.must("channel", "rm", "via-add")
+			if code, _, errs := h.run("", "channel", "show", "via-add"); code != 2 || !strings.Contains(errs, `no channel called "via-add"`) {
+				t.Fatalf("show after rm: exit %d, %q", code, errs)
+			}
+		})
+	}
+}
+
+func TestBadInputNamesTheFieldAndSavesNothing(t *testing.T) {
+	h := newHerald(t)
+	srv := dingtalktest.NewServer(t)
+	h.must(append([]string{"channel", "add", "dingtalk", "kept"}, kvArgs(srv.Config())...)...)
+
+	tests := []struct {
+		args    []string
+		wantErr string
+	}{
+		{[]string{"channel", "add", "dingtalk", "x", "token=abc", "secret=nope"}, "dingtalk: secret: must start with SEC"},
+		{[]string{"channel", "add", "dingtalk", "x"}, "dingtalk: token: required"},
+		{[]string{"channel", "add", "carrier-pigeon", "x"}, `unknown channel kind "carrier-pigeon"`},
+		{[]string{"channel", "add", "dingtalk", "kept", "token=abcdef"}, `name: a channel called "kept" already exists`},
+		{[]string{"channel", "add", "dingtalk", "x", "token"}, `"token": settings are key=value`},
+		{[]string{"channel", "import", "dingtalk", "x", ";pic"}, "dingtalk: token: missing from the QD string"},
+		{[]string{"channel", "edit", "kept", "secret=bad"}, "dingtalk: secret: must start with SEC"},
+		{[]string{"channel", "edit", "kept", "colour=red"}, "dingtalk: colour: unknown field"},
+		{[]string{"channel", "frobnicate"}, `unknown subcommand "frobnicate"`},
+		{[]string{"send", "--all", "--bogus", "x"}, "flag provided but not defined: -bogus"},
+		{[]string{"send", "body"}, "name a --channel or give --all"},
+		{[]string{"channel", "test", "missing"}, `no channel called "missing"`},
+	}
+	for _, tt := range tests {
+		code, _, errs := h.run("", tt.args...)
+		if code != cli.ExitBadArgs || !strings.Contains(errs, tt.wantErr) {
+			t.Errorf("herald %s: exit %d, stderr %q; want exit 2 and %q", strings.Join(tt.args, " "), code, errs, tt.wantErr)
+		}
+	}
+	// Nothing new saved, and the edit that failed left the channel working.
+	if list := h.must("channel", "list"); strings.Count(list, "\n") != 2 || !strings.Contains(list, "kept") {
+		t.Fatalf("channels after bad input:\n%s", list)
+	}
+	h.must("channel", "test", "kept")
+}
+
+func TestFailedPushExitsOneWithTheServiceAnswer(t *testing.T) {
+	h := newHerald(t)
+	srv := dingtalktest.NewServer(t)
+	cfg := srv.Config()
+	cfg["secret"] = "SEC0000000000000000000000000000000000000000000000000000000000000000"
+	h.must(append([]string{"channel", "add", "dingtalk", "wrong-secret"}, kvArgs(cfg)...)...)
+	code, out, _ := h.run("", "channel", "test", "wrong-secret")
+	if code != cli.ExitFailed || !strings.Contains(out, "310000") || !strings.Contains(out, "sign not match") {
+		t.Fatalf("exit %d, output %q; want exit 1 with DingTalk's 310000 answer", code, out)
+	}
+	list := h.must("channel", "list")
+	if !strings.Contains(list, "failed: dingtalk: 310000") {
+		t.Fatalf("last test result not recorded:\n%s", list)
+	}
+	h.assertNoSecrets([]string{cfg["secret"], cfg["token"]}, out, list)
+}
+
+func TestKindsListsEveryKindWithFields(t *testing.T) {
+	h := &herald{t: t, dir: t.TempDir()}
+	out := h.must("channel", "kinds")
+	for _, k := range kinds.All() {
+		if !strings.Contains(out, k.ID+" — ") {
+			t.Errorf("kinds output lacks %s", k.ID)
+		}
+		for _, f := range k.Fields {
+			if !strings.Contains(out, "  "+f.Key) {
+				t.Errorf("kinds output lacks %s.%s", k.ID, f.Key)
+			}
+		}
+	}
+	if !strings.Contains(out, "QD string: token;pic_url") {
+		t.Errorf("kinds output lacks the QD order for dingtalk:\n%s", out)
+	}
+}
