@@ -22,9 +22,9 @@ const minLen = 4
 // Patterns that look like credentials even when Herald never registered them,
 // e.g. a Telegram bot token inside a URL quoted by a net/http error.
 var patterns = []*regexp.Regexp{
-	regexp.MustCompile(`\d{5,}:[A-Za-z0-9_-]{30,}`),                                   // Telegram bot token
+	regexp.MustCompile(`\d{5,}:[A-Za-z0-9_-]{30,}`),                                                                   // Telegram bot token
 	regexp.MustCompile(`(?i)((?:access_token|key|token|sendkey|corpsecret|sign|secret|apptoken|password)=)[^&\s"']+`), // credentials in query strings
-	regexp.MustCompile(`(?i)(//[^/\s:@]+:)[^@/\s]+@`),                                  // user:password@ in URLs
+	regexp.MustCompile(`(?i)(//[^/\s:@]+:)[^@/\s]+@`),                                                                 // user:password@ in URLs
 }
 
 // Redactor holds the secret values to hide. The zero value is ready to use.
