@@ -99,6 +99,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 			Secrets:  secret.Keyring{},
 			Redactor: red,
 			Deps:     channel.Deps{HTTP: client},
+			Log:      log,
 		},
 	}
 	return env, nil

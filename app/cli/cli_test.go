@@ -252,3 +252,31 @@ func TestKindsListsEveryKindWithFields(t *testing.T) {
 		t.Errorf("kinds output lacks the QD order for dingtalk:\n%s", out)
 	}
 }
+
+// Without a reachable keyring, adding a channel with a secret fails with a
+// message saying what to start, and nothing is saved (no plaintext fallback).
+func TestNoKeyringFailsClearlyAndSavesNothing(t *testing.T) {
+	dir := os.Getenv("HERALD_TEST_DATA_DIR")
+	if os.Getenv("HERALD_TEST_CHILD") == "nobus" {
+		h := &herald{t: t, dir: dir}
+		code, out, errs := h.run("", "channel", "add", "dingtalk", "team", "token=canary-token-123456", "secret=SECcanary0123456789")
+		os.Stdout.WriteString("EXIT=" + string(rune('0'+code)) + "\n" + out + errs)
+		return
+	}
+	dir = t.TempDir()
+	out := testenv.RunSelf(t, "TestNoKeyringFailsClearlyAndSavesNothing", map[string]string{
+		"HERALD_TEST_CHILD":        "nobus",
+		"HERALD_TEST_DATA_DIR":     dir,
+		"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/herald-test-bus",
+	})
+	for _, want := range []string{"EXIT=1", "no OS keyring is reachable", "gnome-keyring", "herald/"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	h := &herald{t: t, dir: dir}
+	if list := h.must("channel", "list"); strings.Contains(list, "team") {
+		t.Fatalf("channel saved without its secrets:\n%s", list)
+	}
+	h.assertNoSecrets([]string{"canary-token-123456", "SECcanary0123456789"}, out)
+}

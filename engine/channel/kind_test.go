@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
-	"github.com/heraldpush/herald/engine/message"
 )
 
 // sample is a kind shaped like the real ones: QD fields first, then Herald's own.
@@ -251,39 +250,3 @@ func TestClientVerifiesTLSAndUsesProxy(t *testing.T) {
 		t.Fatalf("proxy saw %q", proxied)
 	}
 }
-
-func TestMessageTruncation(t *testing.T) {
-	body := "HEAD-" + strings.Repeat("中", 3000) + "-TAIL error: disk full"
-	for _, max := range []int{100, 500, 2048, 4096} {
-		got := message.TruncateBytes(body, max)
-		if len(got) > max || !strings.HasPrefix(got, "HEAD-") || !strings.HasSuffix(got, "disk full") || !strings.Contains(got, "cut]") {
-			t.Errorf("TruncateBytes(%d): len %d, %q…%q", max, len(got), got[:10], got[len(got)-12:])
-		}
-		if !utf8Valid(got) {
-			t.Errorf("TruncateBytes(%d) broke UTF-8", max)
-		}
-		r := message.TruncateRunes(body, max)
-		if n := len([]rune(r)); n > max || !strings.HasSuffix(r, "disk full") {
-			t.Errorf("TruncateRunes(%d): %d runes", max, n)
-		}
-	}
-	if got := message.TruncateBytes("short", 10); got != "short" {
-		t.Errorf("short text changed: %q", got)
-	}
-	parts := message.SplitRunes(strings.Repeat("line\n", 2000), 4096)
-	total := 0
-	for _, p := range parts {
-		if n := len([]rune(p)); n > 4096 {
-			t.Errorf("part of %d runes", n)
-		}
-		if !strings.HasSuffix(p, "\n") {
-			t.Errorf("split inside a line")
-		}
-		total += len(p)
-	}
-	if total != 10000 || len(parts) != 3 {
-		t.Errorf("split into %d parts, %d bytes", len(parts), total)
-	}
-}
-
-func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }

@@ -56,17 +56,23 @@ func TruncateBytes(s string, max int) string {
 	if max <= 0 {
 		return ""
 	}
-	// The marker's own length depends on the number it prints; size it for
-	// the worst case (the whole string removed).
+	// The marker's length depends on the number it prints, which depends on
+	// the cut: start from the worst case and shrink while the digits do.
 	marker := cutMarker(len(s), "bytes")
 	if len(marker) >= max {
 		return validPrefix(s, max)
 	}
-	budget := max - len(marker)
-	headLen := budget * 2 / 5
-	tailLen := budget - headLen
-	head := validPrefix(s, headLen)
-	tail := validSuffix(s, tailLen)
+	var head, tail string
+	for range 3 {
+		budget := max - len(marker)
+		head = validPrefix(s, budget*2/5)
+		tail = validSuffix(s, budget-len(head))
+		next := cutMarker(len(s)-len(head)-len(tail), "bytes")
+		if len(next) == len(marker) {
+			break
+		}
+		marker = next
+	}
 	removed := len(s) - len(head) - len(tail)
 	return head + cutMarker(removed, "bytes") + tail
 }

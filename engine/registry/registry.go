@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"slices"
 	"strings"
@@ -39,6 +40,7 @@ type Registry struct {
 	Redactor *redact.Redactor
 	Deps     channel.Deps
 	Now      func() time.Time
+	Log      *slog.Logger // nil: no logging
 }
 
 // Channel is a registered channel with its kind resolved.
@@ -297,11 +299,21 @@ func (r *Registry) Open(ctx context.Context, c Channel) (channel.Channel, error)
 
 // Send opens c and sends m, returning the redacted error text (or "").
 func (r *Registry) Send(ctx context.Context, c Channel, m message.Message) error {
+	start := r.now()
 	ch, err := r.Open(ctx, c)
-	if err != nil {
-		return err
+	if err == nil {
+		err = ch.Send(ctx, m)
 	}
-	if err := ch.Send(ctx, m); err != nil {
+	if r.Log != nil {
+		attrs := []any{"channel", c.Name, "kind", c.Channel.Kind, "duration", r.now().Sub(start).Round(time.Millisecond)}
+		if err != nil {
+			// The redacting handler masks secrets again; this is belt and braces.
+			r.Log.Warn("push failed", append(attrs, "transient", channel.IsTransient(err), "error", r.Redactor.Error(err))...)
+		} else {
+			r.Log.Info("push sent", attrs...)
+		}
+	}
+	if err != nil {
 		return &SendError{Channel: c.Name, Msg: r.Redactor.Error(err), Err: err}
 	}
 	return nil
