@@ -140,8 +140,12 @@ func (c *cmd) channelAdd(ctx context.Context, args []string) error {
 }
 
 func (c *cmd) channelImport(ctx context.Context, args []string) error {
-	if len(args) != 3 {
-		return badArgs("usage: herald channel import KIND NAME 'a;b;c' (quote the string: ';' ends a shell command)")
+	if len(args) < 3 {
+		return badArgs("usage: herald channel import KIND NAME 'a;b;c' [key=value…] (quote the string: ';' ends a shell command)")
+	}
+	extra, err := keyValues(args[3:])
+	if err != nil {
+		return err
 	}
 	if _, err := registry.Kind(args[0]); err != nil {
 		return err
@@ -150,7 +154,7 @@ func (c *cmd) channelImport(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ch, err := reg.Import(ctx, args[0], args[1], args[2])
+	ch, err := reg.Import(ctx, args[0], args[1], args[2], extra)
 	if err != nil {
 		return err
 	}

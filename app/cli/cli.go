@@ -62,7 +62,8 @@ Without a command Herald starts the desktop app.
 
   channel kinds                     list kinds and their fields
   channel add KIND NAME key=value…  register a channel (secrets go to the OS keyring)
-  channel import KIND NAME 'a;b;c'  register from a QD registration string
+  channel import KIND NAME 'a;b;c' [key=value…]
+                                    register from a QD registration string
   channel list                      list channels
   channel show NAME                 show a channel's settings, secrets masked
   channel edit NAME key=value… [--rename NEW]

@@ -13,6 +13,7 @@ import (
 	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/app/cli"
 	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
+	"github.com/heraldpush/herald/engine/channel/email/emailtest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/channel/wecomwebhook/wecomwebhooktest"
 	"github.com/heraldpush/herald/engine/testenv"
@@ -27,6 +28,7 @@ type fake interface {
 
 var fakes = map[string]func(t testing.TB) fake{
 	"dingtalk":      func(t testing.TB) fake { return dingtalktest.NewServer(t) },
+	"email":         func(t testing.TB) fake { return emailtest.NewServer(t) },
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
 }
 
@@ -154,13 +156,20 @@ func TestEveryKindThroughTheCLI(t *testing.T) {
 				for _, f := range k.Fields[:k.QDFields] {
 					qd = append(qd, cfg[f.Key])
 				}
-				h.must("channel", "import", k.ID, "via-qd", strings.Join(qd, ";"))
+				// Required fields QD's string lacks come as extra key=value
+				// settings; the rest is set afterwards with edit.
+				importArgs := []string{"channel", "import", k.ID, "via-qd", strings.Join(qd, ";")}
 				var rest []string
 				for _, f := range k.Fields[k.QDFields:] {
 					if v, ok := cfg[f.Key]; ok {
-						rest = append(rest, f.Key+"="+v)
+						if f.Required {
+							importArgs = append(importArgs, f.Key+"="+v)
+						} else {
+							rest = append(rest, f.Key+"="+v)
+						}
 					}
 				}
+				h.must(importArgs...)
 				if len(rest) > 0 {
 					h.must(append([]string{"channel", "edit", "via-qd"}, rest...)...)
 				}

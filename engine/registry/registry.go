@@ -111,8 +111,10 @@ func (r *Registry) Add(ctx context.Context, kindID, name string, raw map[string]
 	return Channel{Channel: c, Kind: k}, nil
 }
 
-// Import adds a channel from a QD registration string ("a;b;c").
-func (r *Registry) Import(ctx context.Context, kindID, name, qd string) (Channel, error) {
+// Import adds a channel from a QD registration string ("a;b;c"); extra
+// supplies fields QD's string does not carry (Herald's own, such as a
+// recipient list).
+func (r *Registry) Import(ctx context.Context, kindID, name, qd string, extra map[string]string) (Channel, error) {
 	k, err := Kind(kindID)
 	if err != nil {
 		return Channel{}, err
@@ -120,6 +122,12 @@ func (r *Registry) Import(ctx context.Context, kindID, name, qd string) (Channel
 	raw, err := k.ParseQD(qd)
 	if err != nil {
 		return Channel{}, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	for key, v := range extra {
+		if f, ok := k.Field(key); ok && raw[f.Key] != "" {
+			return Channel{}, fmt.Errorf("%w: %s: %s: given both in the QD string and as %s=", ErrBadInput, k.ID, f.Key, key)
+		}
+		raw[key] = v
 	}
 	return r.Add(ctx, k.ID, name, raw)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/dingtalk"
+	"github.com/heraldpush/herald/engine/channel/email"
 	"github.com/heraldpush/herald/engine/channel/wecomwebhook"
 )
 
@@ -17,6 +18,7 @@ func All() []*channel.Kind {
 
 // The order is the seeds' (QD's list of push methods), then the rest.
 var all = []*channel.Kind{
+	email.Kind,
 	dingtalk.Kind,
 	wecomwebhook.Kind,
 }

@@ -1,0 +1,679 @@
+// Package email is Herald's SMTP channel: it submits each notification as a
+// multipart/alternative mail (text/plain and text/html) through the user's
+// own mail provider, with implicit TLS (port 465) or STARTTLS (port 587).
+//
+// Markdown bodies are not rendered (Herald carries no Markdown renderer): the
+// plain part is the Markdown source and the HTML part shows that source,
+// escaped, inside <pre>, so nothing in a body can inject markup.
+package email
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net"
+	netmail "net/mail"
+	"net/textproto"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/message"
+	"github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+)
+
+const (
+	kindID = "email"
+	// maxBody caps the message body; providers accept far more, but a
+	// notification that large is a runaway log and would only fill mailboxes.
+	maxBody = 1 << 20
+	// maxSubject caps the subject in characters; clients cut long subjects
+	// anyway and some servers reject header lines past 998 bytes.
+	maxSubject = 200
+	// rfc8314 documents implicit TLS (465) versus STARTTLS (587) submission.
+	rfc8314 = "https://www.rfc-editor.org/rfc/rfc8314"
+)
+
+// Kind is the email channel kind. Its first seven fields follow QD's MAIL_*
+// settings in order, so a QD-style "host;port;ssl;starttls;user;password;from"
+// string imports.
+var Kind = &channel.Kind{
+	ID:     kindID,
+	Name:   "Email (SMTP)",
+	DocURL: rfc8314,
+	Fields: []channel.Field{
+		{
+			Key:      "host",
+			Aliases:  []string{"MAIL_SMTP", "smtp_host"},
+			Label:    "SMTP server",
+			Help:     "Your provider's outgoing (SMTP) server name, e.g. smtp.gmail.com or smtp.qq.com, from its mail-client settings page.",
+			Type:     channel.TypeString,
+			Required: true,
+			Validate: validateHost,
+		},
+		{
+			Key:      "port",
+			Aliases:  []string{"MAIL_PORT", "smtp_port"},
+			Label:    "Port",
+			Help:     "465 for implicit TLS (ssl on), 587 for STARTTLS (ssl off, starttls on).",
+			DocURL:   rfc8314,
+			Type:     channel.TypeInt,
+			Default:  "465",
+			Validate: validatePort,
+		},
+		{
+			Key:     "ssl",
+			Aliases: []string{"MAIL_SSL"},
+			Label:   "Implicit TLS (SSL)",
+			Help:    "Encrypt from the first byte, as port 465 expects. Turn off for STARTTLS on port 587.",
+			DocURL:  rfc8314,
+			Type:    channel.TypeBool,
+			Default: "true",
+		},
+		{
+			Key:     "starttls",
+			Aliases: []string{"MAIL_STARTTLS", "enable_tls"},
+			Label:   "STARTTLS",
+			Help:    "Connect in plain text and upgrade with STARTTLS, as port 587 expects; needs ssl off. With neither, the password is only sent to a server on this machine.",
+			DocURL:  rfc8314,
+			Type:    channel.TypeBool,
+			Default: "false",
+		},
+		{
+			Key:      "username",
+			Aliases:  []string{"MAIL_USER"},
+			Label:    "User name",
+			Help:     "The mailbox login, usually the full email address.",
+			Type:     channel.TypeString,
+			Required: true,
+		},
+		{
+			Key:      "password",
+			Aliases:  []string{"MAIL_PASSWORD"},
+			Label:    "Password",
+			Help:     "The SMTP password. Gmail, Outlook, QQ and 163 want an app password or authorization code made in the mailbox's security settings, not the web login password.",
+			DocURL:   "https://support.google.com/accounts/answer/185833",
+			Type:     channel.TypeString,
+			Required: true,
+			Secret:   true,
+		},
+		{
+			Key:      "from",
+			Aliases:  []string{"MAIL_FROM"},
+			Label:    "From",
+			Help:     "Sender address, optionally with a name: Herald <me@example.com>. Default: the user name. Most providers only accept the mailbox's own address.",
+			Type:     channel.TypeString,
+			Validate: validateFrom,
+		},
+		{
+			Key:      "to",
+			Label:    "To",
+			Help:     "Recipient addresses, separated by commas. Default: the sender's own address, as QD mails its user.",
+			Type:     channel.TypeList,
+			Validate: validateTo,
+		},
+		{
+			Key:   "subject",
+			Label: "Subject",
+			Help:  "A fixed subject line. Default: the message title; when set, the title opens the mail body instead.",
+			Type:  channel.TypeString,
+		},
+		{
+			Key:      "ca_file",
+			Label:    "Extra CA certificates",
+			Help:     "Path to a PEM file of CA certificates to trust besides the system's, for a self-hosted server with its own CA. Certificates are always verified.",
+			Type:     channel.TypeString,
+			Validate: func(v string) error { _, err := loadCAs(v); return err },
+		},
+	},
+	QDFields: 7,
+	Check:    check,
+	Open:     Open,
+}
+
+func validateHost(v string) error {
+	switch {
+	case strings.Contains(v, "://"):
+		return errors.New("must be a bare server name like smtp.example.com, without smtp:// or https://")
+	case strings.ContainsAny(v, " \t/@[]"):
+		return errors.New("must be a server name like smtp.example.com or an IP address (IPv6 without brackets)")
+	}
+	if h, p, err := net.SplitHostPort(v); err == nil {
+		return fmt.Errorf("must not include the port: put %s here and %s in port", h, p)
+	}
+	return nil
+}
+
+func validatePort(v string) error {
+	if n, _ := strconv.Atoi(v); n < 1 || n > 65535 {
+		return fmt.Errorf("must be between 1 and 65535 (usually 465 or 587), got %s", v)
+	}
+	return nil
+}
+
+func validateFrom(v string) error {
+	if _, err := netmail.ParseAddress(v); err != nil {
+		return fmt.Errorf("must be an address like me@example.com or Herald <me@example.com>, got %q", v)
+	}
+	return nil
+}
+
+func validateTo(v string) error {
+	list := channel.SplitList(v)
+	if len(list) == 0 {
+		return errors.New("must name at least one address")
+	}
+	for _, a := range list {
+		if _, err := netmail.ParseAddress(a); err != nil {
+			return fmt.Errorf("%q is not an email address; separate addresses with commas", a)
+		}
+	}
+	return nil
+}
+
+func check(c channel.Config) error {
+	if c.Bool("ssl") && c.Bool("starttls") {
+		return &channel.FieldError{Field: "starttls", Msg: "ssl and starttls cannot both be on: use ssl=true for implicit TLS (port 465), " +
+			"or ssl=false with starttls=true for STARTTLS (port 587)"}
+	}
+	if c.String("from") == "" {
+		if _, err := netmail.ParseAddress(c.String("username")); err != nil {
+			return &channel.FieldError{Field: "from", Msg: "required because the user name is not an email address"}
+		}
+	}
+	return nil
+}
+
+// loadCAs returns the system roots plus the PEM certificates in path.
+func loadCAs(path string) (*x509.CertPool, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the file: %v", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("%s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path)
+	}
+	return pool, nil
+}
+
+// Open builds the email channel from a validated config.
+func Open(c channel.Config, _ channel.Deps) (channel.Channel, error) {
+	host := c.String("host")
+	s := &sender{
+		host:     host,
+		port:     c.Int("port"),
+		ssl:      c.Bool("ssl"),
+		starttls: c.Bool("starttls"),
+		username: c.String("username"),
+		password: c.String("password"),
+		from:     c.String("from"),
+		to:       c.List("to"),
+		subject:  c.String("subject"),
+		tls:      &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12},
+		dial:     (&net.Dialer{}).DialContext,
+	}
+	if len(s.to) == 0 {
+		// QD's mail push goes to the user's own mailbox; do the same.
+		from := s.from
+		if from == "" {
+			from = s.username
+		}
+		if a, err := netmail.ParseAddress(from); err == nil {
+			s.to = []string{a.Address}
+		}
+	}
+	if s.from == "" {
+		s.from = s.username
+	}
+	if f := c.String("ca_file"); f != "" {
+		pool, err := loadCAs(f)
+		if err != nil {
+			return nil, &channel.FieldError{Kind: kindID, Field: "ca_file", Msg: err.Error()}
+		}
+		s.tls.RootCAs = pool
+	}
+	s.addr = net.JoinHostPort(host, strconv.Itoa(s.port))
+	return s, nil
+}
+
+type sender struct {
+	host, addr         string
+	port               int
+	ssl, starttls      bool
+	username, password string
+	from               string
+	to                 []string
+	subject            string
+	tls                *tls.Config
+	// dial opens the TCP connection; tests point it elsewhere to stand in
+	// for a remote host.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// attempt is what one Send saw of its connection, for classifying failures.
+type attempt struct {
+	conn *countingConn // nil until TCP connected
+	stop func() bool   // unregisters the ctx watcher
+	auth *auth
+}
+
+// countingConn counts bytes read so a silent server (no greeting) can be
+// told apart from one that spoke and then failed.
+type countingConn struct {
+	net.Conn
+	read atomic.Int64
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read.Add(int64(n))
+	return n, err
+}
+
+// Send submits m as one mail to all recipients.
+func (s *sender) Send(ctx context.Context, m message.Message) error {
+	if err := ctx.Err(); err != nil {
+		return s.classify(ctx, err, &attempt{})
+	}
+	msg, err := s.build(m)
+	if err != nil {
+		return channel.Permanent(kindID, "cannot build the mail: %v", err)
+	}
+	at := &attempt{auth: &auth{username: s.username, password: s.password, host: s.host}}
+	opts := []mail.Option{
+		mail.WithPort(s.port),
+		mail.WithTimeout(channel.DefaultTimeout),
+		mail.WithTLSConfig(s.tls),
+		mail.WithSMTPAuthCustom(at.auth),
+		mail.WithDialContextFunc(s.dialer(ctx, at)),
+	}
+	switch {
+	case s.ssl:
+		opts = append(opts, mail.WithSSL())
+	case s.starttls:
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	default:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	}
+	client, err := mail.NewClient(s.host, opts...)
+	if err != nil {
+		return channel.Permanent(kindID, "cannot set up the SMTP client: %v", err)
+	}
+	err = client.DialAndSendWithContext(ctx, msg)
+	if at.conn != nil {
+		at.stop()
+		// go-mail leaves the connection open when the dialogue fails before
+		// sending (e.g. no STARTTLS); closing twice is harmless.
+		_ = at.conn.Close()
+	}
+	if err != nil && !msg.IsDelivered() {
+		return s.classify(ctx, err, at)
+	}
+	// Once the server took the DATA, a failed QUIT changes nothing: reporting
+	// it would only make the dispatcher send the mail twice.
+	return nil
+}
+
+// dialer connects (and for implicit TLS, handshakes) itself rather than
+// leaving it to go-mail, so that cancelling ctx aborts the whole SMTP
+// dialogue: go-mail only applies ctx to the dial.
+func (s *sender) dialer(ctx context.Context, at *attempt) mail.DialContextFunc {
+	return func(dialCtx context.Context, network, _ string) (net.Conn, error) {
+		raw, err := s.dial(dialCtx, network, s.addr)
+		if err != nil {
+			return nil, err
+		}
+		at.conn = &countingConn{Conn: raw}
+		at.stop = context.AfterFunc(ctx, func() { _ = raw.Close() })
+		if !s.ssl {
+			return at.conn, nil
+		}
+		tc := tls.Client(at.conn, s.tls)
+		if err := tc.HandshakeContext(dialCtx); err != nil {
+			return nil, err
+		}
+		return tc, nil
+	}
+}
+
+// auth picks PLAIN or LOGIN from what the server offers, and refuses to
+// send the password unencrypted to anything but this machine.
+type auth struct {
+	username, password, host string
+	inner                    smtp.Auth
+	sent                     bool // AUTH went out, so a reply is about the login
+}
+
+// plaintextAuthError is the refusal to log in without TLS.
+type plaintextAuthError struct{ host string }
+
+func (e *plaintextAuthError) Error() string {
+	return "refusing to send the password unencrypted to " + e.host +
+		": set ssl=true (port 465) or starttls=true with ssl=false (port 587)"
+}
+
+// authMechError says the server offers no login method Herald speaks.
+type authMechError struct{ offered []string }
+
+func (e *authMechError) Error() string {
+	if len(e.offered) == 0 {
+		return "the server offers no login (SMTP AUTH) on this connection"
+	}
+	return "the server offers login only by " + strings.Join(e.offered, ", ") + "; Herald speaks PLAIN and LOGIN"
+}
+
+func (a *auth) Start(si *smtp.ServerInfo) (string, []byte, error) {
+	if !si.TLS && !isLoopback(a.host) {
+		return "", nil, &plaintextAuthError{host: a.host}
+	}
+	offers := func(mech string) bool {
+		return slices.ContainsFunc(si.Auth, func(m string) bool { return strings.EqualFold(m, mech) })
+	}
+	// go-mail's own PLAIN/LOGIN refuse unencrypted non-local servers too;
+	// the check above already did that with a clearer message.
+	switch {
+	case offers("PLAIN"):
+		a.inner = smtp.PlainAuth("", a.username, a.password, si.Name, true)
+	case offers("LOGIN"):
+		a.inner = smtp.LoginAuth(a.username, a.password, si.Name, true)
+	default:
+		return "", nil, &authMechError{offered: si.Auth}
+	}
+	mech, ir, err := a.inner.Start(si)
+	a.sent = err == nil
+	return mech, ir, err
+}
+
+func (a *auth) Next(fromServer []byte, more bool) ([]byte, error) {
+	return a.inner.Next(fromServer, more)
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// htmlPage renders the HTML alternative. html/template escapes every value
+// for its context, so a body with <script> or & arrives as text.
+var htmlPage = template.Must(template.New("mail").Parse(`<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<body style="font-family:sans-serif">
+{{- if .Title}}
+<h2>{{.Title}}</h2>
+{{- end}}
+{{- if .Markdown}}
+<pre style="white-space:pre-wrap">{{.Body}}</pre>
+{{- else if .Lines}}
+<p>{{range $i, $l := .Lines}}{{if $i}}<br>
+{{end}}{{$l}}{{end}}</p>
+{{- end}}
+{{- if .Picture}}
+<p><img src="{{.Picture}}" alt="picture" style="max-width:100%"></p>
+{{- end}}
+</body></html>
+`))
+
+// build turns m into the mail: subject from the config or the title, the
+// body capped at maxBody, a picture as a link line and an <img>.
+func (s *sender) build(m message.Message) (*mail.Msg, error) {
+	msg := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	msg.SetUserAgent("Herald")
+	if err := msg.From(s.from); err != nil {
+		return nil, err
+	}
+	if err := msg.To(s.to...); err != nil {
+		return nil, err
+	}
+	subject, lead := s.subject, m.Title
+	if subject == "" {
+		// The title becomes the subject and is not repeated in the body.
+		subject, lead = m.Title, ""
+		if subject == "" {
+			subject = message.FirstLine(m.Body)
+		}
+		if subject == "" {
+			subject = "Herald notification"
+		}
+	}
+	subject = oneLine(subject, maxSubject)
+	msg.Subject(subject)
+	if m.Level == message.LevelError {
+		msg.SetImportance(mail.ImportanceHigh)
+	}
+
+	body := message.TruncateBytes(m.Body, maxBody)
+	var text strings.Builder
+	if lead != "" {
+		text.WriteString(lead)
+		if body != "" {
+			text.WriteString("\n\n")
+		}
+	}
+	text.WriteString(body)
+	if m.PictureURL != "" {
+		if text.Len() > 0 {
+			text.WriteString("\n\n")
+		}
+		text.WriteString("Picture: " + m.PictureURL)
+	}
+	msg.SetBodyString(mail.TypeTextPlain, text.String())
+
+	var html strings.Builder
+	data := struct {
+		Subject, Title, Body, Picture string
+		Markdown                      bool
+		Lines                         []string
+	}{Subject: subject, Title: lead, Body: body, Picture: m.PictureURL, Markdown: m.Markdown}
+	if body != "" {
+		data.Lines = strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n")
+	}
+	if err := htmlPage.Execute(&html, data); err != nil {
+		return nil, err
+	}
+	msg.AddAlternativeString(mail.TypeTextHTML, html.String())
+	return msg, nil
+}
+
+// oneLine folds s onto one line (a header must not carry line breaks) and
+// cuts it to max characters.
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > max {
+		s = string([]rune(s)[:max-1]) + "…"
+	}
+	return s
+}
+
+// classify turns a go-mail failure into a *channel.Error: SMTP 4xx replies
+// and network trouble are transient, 5xx replies, TLS and configuration
+// problems permanent. The password is scrubbed from everything shown.
+func (s *sender) classify(ctx context.Context, err error, at *attempt) error {
+	e := s.describe(ctx, err, at)
+	e.Kind = kindID
+	e.Msg = scrub(e.Msg, s.password)
+	if e.Err != nil {
+		e.Err = &scrubbed{err: e.Err, secret: s.password}
+	}
+	return e
+}
+
+func (s *sender) describe(ctx context.Context, err error, at *attempt) *channel.Error {
+	ctxErr := ctx.Err()
+	if errors.Is(ctxErr, context.Canceled) {
+		return &channel.Error{Msg: "sending via " + s.addr + " abandoned", Err: ctxErr}
+	}
+	if at.conn != nil && at.conn.read.Load() == 0 && !s.ssl {
+		return &channel.Error{Msg: "connected to " + s.addr + " but the server sent no SMTP greeting; " +
+			"if this port speaks implicit TLS (usually 465), set ssl=true and starttls=false", Err: err}
+	}
+	if ctxErr != nil {
+		return &channel.Error{Transient: true, Msg: "sending via " + s.addr + " timed out", Err: ctxErr}
+	}
+
+	var plainErr *plaintextAuthError
+	if errors.As(err, &plainErr) {
+		return &channel.Error{Msg: plainErr.Error()}
+	}
+	var mechErr *authMechError
+	if errors.As(err, &mechErr) {
+		msg := mechErr.Error()
+		if !s.ssl && !s.starttls && len(mechErr.offered) == 0 {
+			msg += "; it may want STARTTLS first: set starttls=true"
+		}
+		return &channel.Error{Msg: msg}
+	}
+
+	if e := s.tlsFailure(err); e != nil {
+		return e
+	}
+
+	var sendErr *mail.SendError
+	if errors.As(err, &sendErr) {
+		step := sendStep(sendErr.Reason)
+		if code := sendErr.ErrorCode(); code >= 400 {
+			return &channel.Error{Code: strconv.Itoa(code), Transient: code < 500, Msg: step + ": " + sendErrorText(sendErr)}
+		}
+		// No SMTP reply code: the connection broke mid-transaction.
+		return &channel.Error{Transient: true, Msg: step + " failed: " + sendErrorText(sendErr)}
+	}
+
+	var tpErr *textproto.Error
+	if errors.As(err, &tpErr) {
+		e := &channel.Error{Code: strconv.Itoa(tpErr.Code), Transient: tpErr.Code/100 == 4, Msg: channel.Excerpt([]byte(tpErr.Msg))}
+		if at.auth != nil && at.auth.sent {
+			e.Msg = "login rejected: " + e.Msg
+			if tpErr.Code == 535 {
+				e.Msg += " (check username and password; Gmail, Outlook, QQ and 163 need an app password or authorization code)"
+			}
+		} else {
+			e.Msg = "the server refused: " + e.Msg
+		}
+		return e
+	}
+
+	if strings.Contains(err.Error(), "does not support STARTTLS") {
+		return &channel.Error{Msg: fmt.Sprintf("the server does not offer STARTTLS on port %d; use ssl=true with port 465, "+
+			"or the port your provider lists for STARTTLS", s.port)}
+	}
+
+	if at.conn == nil {
+		return &channel.Error{Transient: true, Msg: "cannot connect to " + s.addr, Err: innermost(err)}
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &channel.Error{Transient: true, Msg: "the server at " + s.addr + " closed the connection unexpectedly"}
+	}
+	return &channel.Error{Transient: true, Msg: "talking to " + s.addr + " failed", Err: innermost(err)}
+}
+
+// tlsFailure explains certificate and handshake errors; nil if err is
+// neither.
+func (s *sender) tlsFailure(err error) *channel.Error {
+	var hostErr x509.HostnameError
+	if errors.As(err, &hostErr) {
+		return &channel.Error{Msg: "the server's TLS certificate is not valid for " + s.host +
+			"; use the server name the certificate was issued for", Err: hostErr}
+	}
+	var verifyErr *tls.CertificateVerificationError
+	var authErr x509.UnknownAuthorityError
+	var invalidErr x509.CertificateInvalidError
+	if errors.As(err, &verifyErr) || errors.As(err, &authErr) || errors.As(err, &invalidErr) {
+		var cause error = verifyErr
+		if verifyErr == nil {
+			cause = innermost(err)
+		}
+		return &channel.Error{Msg: "the server's TLS certificate is not trusted; for a self-hosted server with its own CA, " +
+			"set ca_file to that CA's PEM certificate", Err: cause}
+	}
+	var recErr tls.RecordHeaderError
+	if errors.As(err, &recErr) {
+		msg := "TLS handshake with " + s.addr + " failed"
+		if s.ssl {
+			msg += ": the server answered in plain text, so this port does not speak implicit TLS; " +
+				"for port 587 or 25 set ssl=false and starttls=true"
+		}
+		return &channel.Error{Msg: msg, Err: recErr}
+	}
+	return nil
+}
+
+func sendStep(r mail.SendErrReason) string {
+	switch r {
+	case mail.ErrSMTPMailFrom:
+		return "sender rejected"
+	case mail.ErrSMTPRcptTo:
+		return "recipient rejected"
+	case mail.ErrSMTPData, mail.ErrSMTPDataClose:
+		return "mail refused"
+	case mail.ErrWriteContent:
+		return "writing the mail"
+	case mail.ErrConnCheck:
+		return "checking the connection"
+	}
+	return r.String()
+}
+
+// sendErrorText is the server's reply inside a go-mail SendError, whose
+// own text leads with go-mail's step name, then the reply as
+// textproto.Error shows it (code, quoted text), and ends with the
+// Message-ID. The reply code goes to channel.Error.Code, so it is dropped.
+func sendErrorText(e *mail.SendError) string {
+	t := strings.TrimPrefix(e.Error(), e.Reason.String())
+	t = strings.TrimSpace(strings.TrimPrefix(t, ":"))
+	if i := strings.Index(t, ", affected message ID: "); i >= 0 {
+		t = t[:i]
+	}
+	if code := e.ErrorCode(); code != 0 {
+		t = strings.TrimPrefix(t, fmt.Sprintf("%03d ", code))
+	}
+	if q, err := strconv.QuotedPrefix(t); err == nil {
+		if u, err := strconv.Unquote(q); err == nil {
+			t = u + t[len(q):]
+		}
+	}
+	return channel.Excerpt([]byte(t))
+}
+
+// innermost drops go-mail's "dial failed:" style wrappers, keeping the
+// cause that names what went wrong.
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+func scrub(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, "[password]")
+}
+
+// scrubbed shows an error's text without the password but keeps the chain
+// for errors.Is / errors.As.
+type scrubbed struct {
+	err    error
+	secret string
+}
+
+func (e *scrubbed) Error() string { return scrub(e.err.Error(), e.secret) }
+func (e *scrubbed) Unwrap() error { return e.err }
