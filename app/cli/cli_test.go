@@ -15,6 +15,9 @@ import (
 	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
 	"github.com/heraldpush/herald/engine/channel/email/emailtest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
+	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
+	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
 	"github.com/heraldpush/herald/engine/channel/wecomwebhook/wecomwebhooktest"
 	"github.com/heraldpush/herald/engine/testenv"
 )
@@ -27,6 +30,9 @@ type fake interface {
 }
 
 var fakes = map[string]func(t testing.TB) fake{
+	"webhook":       func(t testing.TB) fake { return webhooktest.NewServer(t) },
+	"mailgun":       func(t testing.TB) fake { return mailguntest.NewServer(t) },
+	"serverchan":    func(t testing.TB) fake { return serverchantest.NewServer(t) },
 	"dingtalk":      func(t testing.TB) fake { return dingtalktest.NewServer(t) },
 	"email":         func(t testing.TB) fake { return emailtest.NewServer(t) },
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },

@@ -8,6 +8,9 @@ import (
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/dingtalk"
 	"github.com/heraldpush/herald/engine/channel/email"
+	"github.com/heraldpush/herald/engine/channel/mailgun"
+	"github.com/heraldpush/herald/engine/channel/serverchan"
+	"github.com/heraldpush/herald/engine/channel/webhook"
 	"github.com/heraldpush/herald/engine/channel/wecomwebhook"
 )
 
@@ -18,6 +21,9 @@ func All() []*channel.Kind {
 
 // The order is the seeds' (QD's list of push methods), then the rest.
 var all = []*channel.Kind{
+	webhook.Kind,
+	mailgun.Kind,
+	serverchan.Kind,
 	email.Kind,
 	dingtalk.Kind,
 	wecomwebhook.Kind,

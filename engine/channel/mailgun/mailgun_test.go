@@ -1,0 +1,479 @@
+package mailgun_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/mailgun"
+	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+func newChannel(t *testing.T, raw map[string]string) channel.Channel {
+	t.Helper()
+	ch, err := mailgun.Kind.New(raw, channel.Deps{})
+	if err != nil {
+		t.Fatalf("New(%v): %v", raw, err)
+	}
+	return ch
+}
+
+func with(base map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+func noViolations(t *testing.T, s *mailguntest.Server) {
+	t.Helper()
+	if v := s.Violations(); len(v) > 0 {
+		t.Errorf("contract violations: %q", v)
+	}
+}
+
+func valid() map[string]string {
+	return map[string]string{"api_key": mailguntest.APIKey, "domain": "mg.example.com", "from": "a@mg.example.com", "to": "b@example.com"}
+}
+
+func TestParse(t *testing.T) {
+	tests := []struct {
+		name    string
+		raw     map[string]string
+		want    map[string]string
+		wantErr string
+	}{
+		{name: "defaults", raw: valid(), want: map[string]string{"region": "us", "api": ""}},
+		{name: "QD env names as aliases, any case", raw: map[string]string{"mailgun_key": mailguntest.APIKey, "MAILGUN_DOMAIN": "mg.example.com",
+			"From": "Herald <a@mg.example.com>", "TO": "b@example.com | c@example.com\nd@example.com"},
+			want: map[string]string{"api_key": mailguntest.APIKey, "domain": "mg.example.com", "from": "Herald <a@mg.example.com>"}},
+		{name: "region eu, case-insensitive", raw: with(valid(), "region", "EU"), want: map[string]string{"region": "eu"}},
+		{name: "new-style key", raw: with(valid(), "api_key", "0123456789abcdef0123456789abcdef-0123abcd-4567ef01"), want: map[string]string{}},
+		{name: "everything missing", raw: map[string]string{},
+			wantErr: "mailgun: api_key: required; mailgun: domain: required; mailgun: from: required; mailgun: to: required"},
+		{name: "key with space", raw: with(valid(), "api_key", "key 123"),
+			wantErr: "mailgun: api_key: must be the API key as Mailgun shows it, without spaces"},
+		{name: "domain as URL", raw: with(valid(), "domain", "https://mg.example.com"),
+			wantErr: "mailgun: domain: must be a domain name like mg.example.com, without https:// or a path"},
+		{name: "domain without dot", raw: with(valid(), "domain", "localhost"),
+			wantErr: "mailgun: domain: must be a domain name like mg.example.com, without https:// or a path"},
+		{name: "bad from", raw: with(valid(), "from", "Herald"),
+			wantErr: `mailgun: from: must be an email address like alerts@mg.example.com or "Herald <alerts@mg.example.com>"`},
+		{name: "bad recipient", raw: with(valid(), "to", "b@example.com, nobody"),
+			wantErr: `mailgun: to: "nobody" is not an email address`},
+		{name: "only separators", raw: with(valid(), "to", " , | "), wantErr: "mailgun: to: needs at least one email address"},
+		{name: "bad region", raw: with(valid(), "region", "asia"), wantErr: `mailgun: region: must be one of us, eu, got "asia"`},
+		{name: "bad api", raw: with(valid(), "api", "api.mailgun.net"), wantErr: "mailgun: api: must start with http:// or https://"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := mailgun.Kind.Parse(tt.raw)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tt.want {
+				if c.String(k) != v {
+					t.Errorf("%s = %q, want %q", k, c.String(k), v)
+				}
+			}
+		})
+	}
+	c, err := mailgun.Kind.Parse(map[string]string{"api_key": "k", "domain": "mg.example.com", "from": "a@mg.example.com",
+		"to": "b@example.com | c@example.com\nd@example.com, E <e@example.com>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.List("to"); !slices.Equal(got, []string{"b@example.com", "c@example.com", "d@example.com", "E <e@example.com>"}) {
+		t.Errorf("to = %q", got)
+	}
+}
+
+func TestSchema(t *testing.T) {
+	k := mailgun.Kind
+	if k.QDFields != 0 {
+		t.Errorf("QDFields = %d; QD configures Mailgun through the environment", k.QDFields)
+	}
+	if got := strings.Join(k.SecretKeys(), ","); got != "api_key,proxy" {
+		t.Errorf("secret keys = %s", got)
+	}
+	var keys []string
+	for _, f := range k.Fields {
+		keys = append(keys, f.Key)
+		if f.Label == "" || f.Help == "" {
+			t.Errorf("field %s lacks label or help", f.Key)
+		}
+	}
+	if got := strings.Join(keys, ","); got != "api_key,domain,from,to,region,api,proxy" {
+		t.Errorf("fields = %s", got)
+	}
+}
+
+func TestParseQD(t *testing.T) {
+	raw, err := mailgun.Kind.ParseQD(" ;; ")
+	if err != nil || len(raw) != 0 {
+		t.Errorf("ParseQD(empty) = %v, %v; want nothing", raw, err)
+	}
+	_, err = mailgun.Kind.ParseQD("key;mg.example.com")
+	if want := "mailgun: qd: has 2 values but QD's mailgun string has at most 0 ()"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+func TestEndpoint(t *testing.T) {
+	tests := []struct{ region, api, want string }{
+		{"us", "", "https://api.mailgun.net/v3/mg.example.com/messages"},
+		{"eu", "", "https://api.eu.mailgun.net/v3/mg.example.com/messages"},
+		{"eu", "http://127.0.0.1:9/mg/", "http://127.0.0.1:9/mg/v3/mg.example.com/messages"},
+	}
+	for _, tt := range tests {
+		if got := mailgun.Endpoint(tt.region, tt.api, "mg.example.com"); got != tt.want {
+			t.Errorf("Endpoint(%q, %q) = %q, want %q", tt.region, tt.api, got, tt.want)
+		}
+	}
+}
+
+func TestSend(t *testing.T) {
+	s := mailguntest.NewServer(t)
+	ch := newChannel(t, with(s.Config(), "domain", strings.ToUpper(mailguntest.Domain)))
+	m := message.Message{Title: "Backup <failed>", Body: "exit status 2\n<no space> & \"quotes\"", Level: message.LevelError}
+	if err := ch.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	noViolations(t, s)
+	got := s.Accepted()
+	if len(got) != 1 {
+		t.Fatalf("accepted %d, want 1", len(got))
+	}
+	a := got[0]
+	if a.From != mailguntest.From {
+		t.Errorf("from = %q", a.From)
+	}
+	if !slices.Equal(a.To, []string{mailguntest.To1, mailguntest.To2}) {
+		t.Errorf("to = %q, want each recipient as its own value", a.To)
+	}
+	if a.Title != "Backup <failed>" || a.Text != m.Body {
+		t.Errorf("subject, text = %q, %q", a.Title, a.Text)
+	}
+	wantHTML := `<pre style="white-space:pre-wrap;font-family:monospace">exit status 2` + "\n" + `&lt;no space&gt; &amp; &#34;quotes&#34;</pre>`
+	if a.HTML != wantHTML {
+		t.Errorf("html = %q\nwant   %q", a.HTML, wantHTML)
+	}
+	if len(a.Raw) != 5 {
+		t.Errorf("parameters = %v, want from, to, subject, text, html", a.Raw)
+	}
+}
+
+func TestSendMarkdownAndPicture(t *testing.T) {
+	s := mailguntest.NewServer(t)
+	ch := newChannel(t, s.Config())
+	m := message.Message{Body: "## Report\n\n**3** failed: `x<y>`", Markdown: true, PictureURL: "https://img.example.com/c.png?a=1&b=2"}
+	if err := ch.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	noViolations(t, s)
+	a := s.Accepted()[0]
+	if a.Title != "## Report" {
+		t.Errorf("subject = %q, want the first body line", a.Title)
+	}
+	if want := m.Body + "\n\nhttps://img.example.com/c.png?a=1&b=2"; a.Text != want {
+		t.Errorf("text = %q, want %q", a.Text, want)
+	}
+	want := "<h2>Report</h2>\n<p><strong>3</strong> failed: <code>x&lt;y&gt;</code></p>" +
+		`<p><img src="https://img.example.com/c.png?a=1&amp;b=2" alt=""></p>`
+	if a.HTML != want {
+		t.Errorf("html = %q\nwant   %q", a.HTML, want)
+	}
+}
+
+func TestRender(t *testing.T) {
+	tests := []struct {
+		name                string
+		m                   message.Message
+		subject, text, html string
+	}{
+		{name: "empty message", m: message.Message{}, subject: "Herald notification",
+			html: `<pre style="white-space:pre-wrap;font-family:monospace"></pre>`},
+		{name: "multi-line title flattened", m: message.Message{Title: "a\r\nb", Body: "x"}, subject: "a b", text: "x",
+			html: `<pre style="white-space:pre-wrap;font-family:monospace">x</pre>`},
+		{name: "non-http picture ignored", m: message.Message{Title: "t", Body: "x", PictureURL: "javascript:alert(1)"}, subject: "t", text: "x",
+			html: `<pre style="white-space:pre-wrap;font-family:monospace">x</pre>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			subject, text, html := mailgun.Render(tt.m)
+			if subject != tt.subject || text != tt.text || html != tt.html {
+				t.Errorf("Render = %q, %q, %q\nwant     %q, %q, %q", subject, text, html, tt.subject, tt.text, tt.html)
+			}
+		})
+	}
+}
+
+func TestMarkdownHTML(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"heading and paragraph", "# Title #\nline one\nline two", "<h1>Title</h1>\n<p>line one<br>\nline two</p>"},
+		{"inline", "**b** *i* __u__ `c` a*b", "<p><strong>b</strong> <em>i</em> <strong>u</strong> <code>c</code> a*b</p>"},
+		{"link", "[docs](https://example.com/?a=1&b=\"2\")", `<p><a href="https://example.com/?a=1&amp;b=&#34;2&#34;">docs</a></p>`},
+		{"bare URL without the full stop", "see https://example.com/x.", `<p>see <a href="https://example.com/x">https://example.com/x</a>.</p>`},
+		{"javascript link stays text", "[x](javascript:alert(1))", "<p>[x](javascript:alert(1))</p>"},
+		{"raw HTML escaped", "<script>alert('x')</script>\n<img src=x onerror=alert(1)>",
+			"<p>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;<br>\n&lt;img src=x onerror=alert(1)&gt;</p>"},
+		{"code block keeps text", "```sh\n<b>**not bold**</b>\n  indented\n```\nafter",
+			"<pre><code>&lt;b&gt;**not bold**&lt;/b&gt;\n  indented</code></pre>\n<p>after</p>"},
+		{"unclosed fence runs to the end", "~~~\na\nb", "<pre><code>a\nb</code></pre>"},
+		{"lists", "- a\n* b <i>\n1. one\n2) two", "<ul>\n<li>a</li>\n<li>b &lt;i&gt;</li>\n</ul>\n<ol>\n<li>one</li>\n<li>two</li>\n</ol>"},
+		{"quote and rule", "> q1\n> q2\n\n---", "<blockquote>q1<br>\nq2</blockquote>\n<hr>"},
+		{"link text is not linked twice", "[https://a.example](https://b.example)", `<p><a href="https://b.example">https://a.example</a></p>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := mailgun.MarkdownHTML(tt.in); got != tt.want {
+				t.Errorf("MarkdownHTML(%q) =\n%q\nwant\n%q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMarkdownHTMLSafe feeds hostile text through the renderer and checks no
+// tag or attribute of the input survives.
+func TestMarkdownHTMLSafe(t *testing.T) {
+	hostile := []string{
+		`<script>x</script>`, `"><svg onload=alert(1)>`, "**<b>**", "`</code><script>`", `[<x>](https://e.com/"onmouseover="a)`,
+		`[a](JAVASCRIPT:alert(1))`, "https://e.com/<script>", "> <iframe>", "# <h1>", "- <li>",
+	}
+	for _, in := range hostile {
+		out := mailgun.MarkdownHTML(in)
+		for _, bad := range []string{"<script", "<svg", "<b>", "<iframe", "<x>", "<h1><h1>", "<li><li>", `"onmouseover`, `href="javascript`} {
+			if strings.Contains(strings.ToLower(out), bad) {
+				t.Errorf("MarkdownHTML(%q) = %q contains %q", in, out, bad)
+			}
+		}
+	}
+}
+
+func TestLimits(t *testing.T) {
+	s := mailguntest.NewServer(t)
+	ch := newChannel(t, s.Config())
+	// 6 MB: the cut removes a 7-digit number of bytes, as many digits as
+	// the cut marker is sized for, so the result is exactly MaxBody.
+	body := "HEAD" + strings.Repeat("<&>\"'x", 1_000_000) + "TAIL"
+	title := strings.Repeat("題", 300)
+	if err := ch.Send(context.Background(), message.Message{Title: title, Body: body}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	noViolations(t, s)
+	a := s.Accepted()[0]
+	if len(a.Text) != mailgun.MaxBody {
+		t.Errorf("text has %d bytes, want exactly %d", len(a.Text), mailgun.MaxBody)
+	}
+	if !strings.HasPrefix(a.Text, "HEAD") || !strings.HasSuffix(a.Text, "TAIL") || !utf8.ValidString(a.Text) {
+		t.Errorf("cut lost head or tail")
+	}
+	if n := utf8.RuneCountInString(a.Title); n != mailgun.SubjectMax || !strings.HasSuffix(a.Title, "…") {
+		t.Errorf("subject has %d chars, want %d ending in …", n, mailgun.SubjectMax)
+	}
+	if total := len(a.Text) + len(a.HTML); total >= 25_000_000 {
+		t.Errorf("text + html = %d bytes, over Mailgun's 25 MB", total)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		answer     mailguntest.Answer
+		region     string
+		transient  bool
+		status     int
+		msg        string
+		retryAfter time.Duration
+	}{
+		{name: "forbidden", answer: mailguntest.Forbidden(), status: 401,
+			msg: "Forbidden (check api_key: it must be a private API key, or a sending key of this domain)"},
+		{name: "bad request", answer: mailguntest.BadRequest("'to' parameter is not a valid address. please check documentation"), status: 400,
+			msg: "'to' parameter is not a valid address. please check documentation"},
+		{name: "domain not found, us", answer: mailguntest.DomainNotFound("mg.example.test"), status: 404,
+			msg: "Domain not found: mg.example.test (check domain; a domain created in the EU region needs region eu)"},
+		{name: "domain not found, eu", answer: mailguntest.DomainNotFound("mg.example.test"), region: "eu", status: 404,
+			msg: "Domain not found: mg.example.test (check domain; a domain created in the US region needs region us)"},
+		{name: "rate limited", answer: mailguntest.TooManyRequests("7"), transient: true, status: 429, msg: "Too many requests", retryAfter: 7 * time.Second},
+		{name: "internal error", answer: mailguntest.InternalError(), transient: true, status: 500, msg: "Internal Server Error"},
+		{name: "gateway HTML", answer: mailguntest.Answer{Status: 503, Body: "<html>down</html>"}, transient: true, status: 503, msg: "<html>down</html>"},
+		{name: "payment required", answer: mailguntest.Answer{Status: 402, Body: `{"message":"Account disabled"}`}, status: 402, msg: "Account disabled"},
+		{name: "200 without id", answer: mailguntest.Answer{Status: 200, Body: `{"message":"Queued. Thank you."}`}, status: 200,
+			msg: `unexpected answer (no message id): {"message":"Queued. Thank you."}`},
+		{name: "200 not JSON", answer: mailguntest.Answer{Status: 200, Body: "OK"}, status: 200, msg: "unexpected answer (not JSON): OK"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := mailguntest.NewServer(t)
+			raw := s.Config()
+			if tt.region != "" {
+				raw["region"] = tt.region
+			}
+			ch := newChannel(t, raw)
+			s.FailNext(tt.answer)
+			err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
+			noViolations(t, s)
+			var e *channel.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v, want *channel.Error", err)
+			}
+			if e.Transient != tt.transient || e.Status != tt.status || e.Msg != tt.msg || e.RetryAfter != tt.retryAfter {
+				t.Errorf("got transient=%v status=%d msg=%q retry=%v\nwant transient=%v status=%d msg=%q retry=%v",
+					e.Transient, e.Status, e.Msg, e.RetryAfter, tt.transient, tt.status, tt.msg, tt.retryAfter)
+			}
+			if strings.Contains(err.Error(), mailguntest.APIKey) {
+				t.Errorf("error shows the key: %v", err)
+			}
+		})
+	}
+}
+
+func TestRealRefusals(t *testing.T) {
+	s := mailguntest.NewServer(t)
+	err := newChannel(t, with(s.Config(), "api_key", "key-wrong")).Send(context.Background(), message.Message{Title: "t", Body: "b"})
+	if err == nil || channel.IsTransient(err) || !strings.Contains(err.Error(), "HTTP 401 Forbidden") || strings.Contains(err.Error(), "key-wrong") {
+		t.Errorf("wrong key: err = %v, want permanent HTTP 401 without the key", err)
+	}
+	err = newChannel(t, with(s.Config(), "domain", "other.example.test")).Send(context.Background(), message.Message{Title: "t", Body: "b"})
+	if err == nil || channel.IsTransient(err) || !strings.Contains(err.Error(), "HTTP 404 Domain not found: other.example.test") {
+		t.Errorf("wrong domain: err = %v, want permanent HTTP 404", err)
+	}
+	noViolations(t, s)
+	if len(s.Accepted()) != 0 {
+		t.Errorf("fake accepted a refused message")
+	}
+}
+
+func TestContextCanceled(t *testing.T) {
+	s := mailguntest.NewServer(t)
+	ch := newChannel(t, s.Config())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := ch.Send(ctx, message.Message{Title: "t", Body: "b"})
+	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
+		t.Fatalf("err = %v, want a permanent context.Canceled", err)
+	}
+	if s.Requests() != 0 {
+		t.Errorf("fake got %d requests after cancel", s.Requests())
+	}
+}
+
+func TestNetworkFailure(t *testing.T) {
+	s := mailguntest.NewServer(t)
+	ch := newChannel(t, s.Config())
+	s.Close()
+	err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
+	if err == nil || !channel.IsTransient(err) {
+		t.Fatalf("err = %v, want transient", err)
+	}
+	if strings.Contains(err.Error(), mailguntest.APIKey) {
+		t.Errorf("error shows the key: %v", err)
+	}
+}
+
+func TestProxy(t *testing.T) {
+	s := mailguntest.NewServer(t)
+	var used atomic.Int32
+	var auth atomic.Value
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		used.Add(1)
+		auth.Store(r.Header.Get("Authorization"))
+		out, _ := http.NewRequest(r.Method, r.URL.String(), r.Body)
+		out.Header = r.Header.Clone()
+		resp, err := (&http.Transport{}).RoundTrip(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}))
+	defer proxy.Close()
+	ch := newChannel(t, with(s.Config(), "proxy", proxy.URL))
+	if err := ch.Send(context.Background(), message.Message{Title: "t", Body: "via proxy"}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if used.Load() != 1 || !strings.HasPrefix(auth.Load().(string), "Basic ") {
+		t.Errorf("proxy used %d times with auth %q", used.Load(), auth.Load())
+	}
+	if len(s.Accepted()) != 1 {
+		t.Errorf("message did not arrive through the proxy")
+	}
+	noViolations(t, s)
+}
+
+// TestFakeFlagsViolations checks the fake fails loudly on requests that
+// break the contract.
+func TestFakeFlagsViolations(t *testing.T) {
+	s := mailguntest.NewServer(t)
+	url := s.URL + "/v3/" + mailguntest.Domain + "/messages"
+	post := func(ctype, body string, auth bool) int {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		if auth {
+			req.SetBasicAuth("api", mailguntest.APIKey)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	form := func(fields ...string) (string, string) {
+		var b strings.Builder
+		for i := 0; i+1 < len(fields); i += 2 {
+			b.WriteString("--X\r\nContent-Disposition: form-data; name=\"" + fields[i] + "\"\r\n\r\n" + fields[i+1] + "\r\n")
+		}
+		b.WriteString("--X--\r\n")
+		return "multipart/form-data; boundary=X", b.String()
+	}
+	cases := []struct {
+		fields []string
+		auth   bool
+		want   string
+	}{
+		{[]string{"from", "a@b.c", "to", "d@e.f", "subject", "s", "text", "t"}, false, "no HTTP Basic auth"},
+		{[]string{"to", "d@e.f", "subject", "s", "text", "t"}, true, "from is missing"},
+		{[]string{"from", "a@b.c", "subject", "s", "text", "t"}, true, "to is missing"},
+		{[]string{"from", "a@b.c", "to", "d@e.f", "subject", "s"}, true, "no text or html"},
+		{[]string{"from", "a@b.c", "to", "nobody", "subject", "s", "text", "t"}, true, `to "nobody" is not an address list`},
+		{[]string{"from", "a@b.c", "to", "d@e.f", "subject", "s", "text", "t", "body", "x"}, true, `unknown parameter "body"`},
+		{[]string{"from", "a@b.c", "to", "d@e.f", "text", "t"}, true, "subject is missing"},
+	}
+	for i, c := range cases {
+		ctype, body := form(c.fields...)
+		post(ctype, body, c.auth)
+		v := s.Violations()
+		if len(v) != i+1 || !strings.Contains(v[i], c.want) {
+			t.Errorf("case %d: violations = %q, want a new one containing %q", i, v, c.want)
+		}
+	}
+	if code := post("application/x-www-form-urlencoded", "from=a@b.c&to=d@e.f&text=t&subject=s", true); code != 400 {
+		t.Errorf("urlencoded answered %d", code)
+	}
+	if v := s.Violations(); !strings.Contains(v[len(v)-1], "want multipart/form-data") {
+		t.Errorf("urlencoded not flagged: %q", v)
+	}
+}

@@ -1,0 +1,295 @@
+// Package mailguntest is a fake Mailgun messages API for tests: it checks
+// POST /v3/{domain}/messages requests (Basic auth, multipart form, fields)
+// and answers the way Mailgun does.
+package mailguntest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+)
+
+// Fixed settings the fake accepts.
+const (
+	APIKey = "key-fake0123456789abcdef0123456789"
+	Domain = "mg.example.test"
+	From   = "Herald <herald@mg.example.test>"
+	To1    = "ops@example.test"
+	To2    = "Dev Team <dev@example.test>"
+)
+
+// MaxMessage is Mailgun's message size limit.
+const MaxMessage = 25 << 20
+
+// Answer is a scripted reply.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// Forbidden is Mailgun's answer to a wrong API key.
+func Forbidden() Answer {
+	return Answer{Status: http.StatusUnauthorized, Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, Body: "Forbidden"}
+}
+
+// BadRequest is Mailgun's answer to a request it cannot take.
+func BadRequest(msg string) Answer { return jsonAnswer(http.StatusBadRequest, msg) }
+
+// DomainNotFound is Mailgun's answer for a domain the account (or region)
+// does not have.
+func DomainNotFound(domain string) Answer {
+	return jsonAnswer(http.StatusNotFound, "Domain not found: "+domain)
+}
+
+// TooManyRequests is Mailgun's rate limit answer.
+func TooManyRequests(retryAfter string) Answer {
+	a := jsonAnswer(http.StatusTooManyRequests, "Too many requests")
+	if retryAfter != "" {
+		a.Header.Set("Retry-After", retryAfter)
+	}
+	return a
+}
+
+// InternalError is a Mailgun-side failure.
+func InternalError() Answer {
+	return jsonAnswer(http.StatusInternalServerError, "Internal Server Error")
+}
+
+func jsonAnswer(status int, msg string) Answer {
+	b, _ := json.Marshal(map[string]string{"message": msg})
+	return Answer{Status: status, Header: http.Header{"Content-Type": {"application/json"}}, Body: string(b)}
+}
+
+// Accepted is a message the fake queued.
+type Accepted struct {
+	Title string // subject
+	Text  string // text part
+	HTML  string
+	From  string
+	To    []string
+	Raw   map[string][]string // every form value
+}
+
+// Server is the fake.
+type Server struct {
+	*httptest.Server
+
+	mu         sync.Mutex
+	accepted   []Accepted
+	violations []string
+	script     []Answer
+	requests   int
+}
+
+// NewServer starts the fake and closes it when t ends.
+func NewServer(t testing.TB) *Server {
+	s := &Server{}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Config points a mailgun channel at the fake.
+func (s *Server) Config() map[string]string {
+	return map[string]string{
+		"api_key": APIKey,
+		"domain":  Domain,
+		"from":    From,
+		"to":      To1 + ", " + To2,
+		"api":     s.URL,
+	}
+}
+
+// Accepted returns the messages queued so far, in order.
+func (s *Server) Accepted() []Accepted {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Accepted(nil), s.accepted...)
+}
+
+// Violations returns the contract breaches seen so far.
+func (s *Server) Violations() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.violations...)
+}
+
+// Requests counts the requests that reached the fake.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// FailNext scripts the answers to the next well-formed, authenticated
+// requests.
+func (s *Server) FailNext(answers ...Answer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.script = append(s.script, answers...)
+}
+
+var pathRe = regexp.MustCompile(`^/v3/([^/]+)/messages$`)
+
+// known are the messages parameters Mailgun documents (o:, h:, v: and t:
+// options are prefixes).
+var known = map[string]bool{"from": true, "to": true, "cc": true, "bcc": true, "subject": true, "text": true,
+	"html": true, "amp-html": true, "template": true, "recipient-variables": true}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.requests++
+	s.mu.Unlock()
+
+	m := pathRe.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		s.violation("path %q is not /v3/{domain}/messages", r.URL.Path)
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodPost {
+		s.violation("method %s, want POST", r.Method)
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	user, pass, ok := r.BasicAuth()
+	if !ok {
+		s.violation("no HTTP Basic auth")
+		s.write(w, Forbidden())
+		return
+	}
+	if user != "api" {
+		s.violation("Basic auth user %q, want \"api\"", user)
+	}
+	if user != "api" || pass != APIKey {
+		s.write(w, Forbidden())
+		return
+	}
+	if m[1] != Domain {
+		s.write(w, DomainNotFound(m[1]))
+		return
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if mt != "multipart/form-data" {
+		s.violation("Content-Type %q, want multipart/form-data", r.Header.Get("Content-Type"))
+		s.write(w, BadRequest("fake mailgun: want multipart/form-data"))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxMessage)
+	if err := r.ParseMultipartForm(MaxMessage); err != nil {
+		s.violation("multipart form unreadable: %v", err)
+		s.write(w, BadRequest("fake mailgun: "+err.Error()))
+		return
+	}
+	form := r.MultipartForm
+	if len(form.File) > 0 {
+		s.violation("unexpected file parts")
+	}
+	if msg := s.checkFields(form.Value); msg != "" {
+		s.write(w, BadRequest(msg))
+		return
+	}
+
+	s.mu.Lock()
+	if len(s.script) > 0 {
+		a := s.script[0]
+		s.script = s.script[1:]
+		s.mu.Unlock()
+		s.write(w, a)
+		return
+	}
+	v := form.Value
+	acc := Accepted{Title: first(v["subject"]), Text: first(v["text"]), HTML: first(v["html"]), From: first(v["from"]), To: v["to"], Raw: v}
+	s.accepted = append(s.accepted, acc)
+	id := fmt.Sprintf("<20250102150405.%d.FAKE@%s>", len(s.accepted), Domain)
+	s.mu.Unlock()
+
+	b, _ := json.Marshal(map[string]string{"id": id, "message": "Queued. Thank you."})
+	s.write(w, Answer{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: string(b)})
+}
+
+// checkFields records every breach of the documented parameters and
+// returns the message Mailgun would answer with (400), or "".
+func (s *Server) checkFields(v map[string][]string) string {
+	answer := ""
+	fail := func(msg string, format string, args ...any) {
+		s.violation(format, args...)
+		if answer == "" {
+			answer = msg
+		}
+	}
+	for k, vals := range v {
+		if !known[k] && !strings.HasPrefix(k, "o:") && !strings.HasPrefix(k, "h:") && !strings.HasPrefix(k, "v:") && !strings.HasPrefix(k, "t:") {
+			fail("fake mailgun: unknown parameter "+k, "unknown parameter %q", k)
+		}
+		for _, val := range vals {
+			if !utf8.ValidString(val) {
+				fail("fake mailgun: invalid UTF-8", "%s is not valid UTF-8", k)
+			}
+		}
+		if k != "to" && k != "cc" && k != "bcc" && len(vals) > 1 {
+			fail("fake mailgun: "+k+" given twice", "%s given %d times", k, len(vals))
+		}
+	}
+	switch from := v["from"]; {
+	case len(from) == 0:
+		fail("'from' parameter is missing", "from is missing")
+	default:
+		if _, err := mail.ParseAddress(from[0]); err != nil {
+			fail("'from' parameter is not a valid address. please check documentation", "from %q is not an address", from[0])
+		}
+	}
+	if len(v["to"]) == 0 {
+		fail("'to' parameter is missing", "to is missing")
+	}
+	for _, to := range v["to"] {
+		if _, err := mail.ParseAddressList(to); err != nil {
+			fail("'to' parameter is not a valid address. please check documentation", "to %q is not an address list", to)
+		}
+	}
+	if len(v["text"]) == 0 && len(v["html"]) == 0 && len(v["amp-html"]) == 0 && len(v["template"]) == 0 {
+		fail("Need at least one of 'text', 'html', 'amp-html' or 'template' parameters specified", "no text or html")
+	}
+	if len(v["subject"]) == 0 {
+		// Mailgun sends without a subject, but Herald always sets one.
+		s.violation("subject is missing")
+	} else if strings.ContainsAny(v["subject"][0], "\r\n") {
+		s.violation("subject has a line break")
+	}
+	return answer
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+func (s *Server) violation(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.violations = append(s.violations, fmt.Sprintf(format, args...))
+}
+
+func (s *Server) write(w http.ResponseWriter, a Answer) {
+	for k, vs := range a.Header {
+		w.Header()[k] = vs
+	}
+	status := a.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, a.Body)
+}

@@ -1,0 +1,400 @@
+// Package webhook sends messages to any HTTP endpoint by GET or POST, with
+// QD's {log} (message body) and {t} (title) placeholders filled into the
+// URL and the JSON or form body (QD 自定义推送).
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+// Placeholders QD defines.
+const (
+	LogPlaceholder   = "{log}"
+	TitlePlaceholder = "{t}"
+)
+
+// Limits on what {log} puts in a request. Servers commonly refuse URLs over
+// 8 KB, and 2000 bytes of text stay under that even when every byte is
+// percent-encoded; a body carries at most 1 MiB of log.
+const (
+	MaxURLLog  = 2000
+	MaxBodyLog = 1 << 20
+)
+
+const kindID = "webhook"
+
+// Kind is the custom webhook channel kind.
+var Kind = &channel.Kind{
+	ID:     kindID,
+	Name:   "Custom webhook",
+	DocURL: "https://qd-today.github.io/qd/zh_CN/toolbox/pusher.html#自定义推送",
+	Fields: []channel.Field{
+		{
+			// QD calls it URL; keys match case-insensitively, so no alias.
+			Key:   "url",
+			Label: "URL",
+			Help: "Where to send, e.g. https://example.com/push?log={log}&t={t}. {log} becomes the message text and {t} its title, " +
+				"URL-encoded.",
+			Type:     channel.TypeURL,
+			Required: true,
+		},
+		{
+			Key:     "headers",
+			Aliases: []string{"GET_Header", "POST_Header"},
+			Label:   "Headers",
+			Help: `Optional request headers as a JSON object of strings, e.g. {"Authorization": "Bearer …"}; {t} and {log} work in values. ` +
+				"Kept secret because it usually holds a token.",
+			Type:   channel.TypeJSON,
+			Secret: true,
+			Validate: func(v string) error {
+				_, err := parseHeaders(v)
+				return err
+			},
+		},
+		{
+			Key:     "body",
+			Aliases: []string{"POST_Data"},
+			Label:   "Body template",
+			Help: `Optional JSON object sent as the request body, e.g. {"text": "{log}", "title": "{t}"}. {log} and {t} are filled into ` +
+				"its strings, escaped as needed. Empty sends no body.",
+			Type: channel.TypeJSON,
+		},
+		{
+			Key:     "method",
+			Label:   "Method",
+			Help:    "GET or POST; empty means POST when a body template is set, else GET.",
+			Type:    channel.TypeChoice,
+			Choices: []string{http.MethodGet, http.MethodPost},
+		},
+		{
+			Key:     "content_type",
+			Label:   "Body format",
+			Help:    "json sends the body template as JSON; form sends its fields as an HTML form (application/x-www-form-urlencoded).",
+			Type:    channel.TypeChoice,
+			Choices: []string{"json", "form"},
+			Default: "json",
+		},
+		channel.ProxyField(),
+	},
+	QDFields: 3,
+	Check: func(c channel.Config) error {
+		body := c.String("body")
+		if body == "" {
+			return nil
+		}
+		if c.String("method") == http.MethodGet {
+			return &channel.FieldError{Field: "body", Msg: "a GET request carries no body; clear body or set method to POST"}
+		}
+		if c.String("content_type") == "form" {
+			if _, err := renderForm(body, strings.NewReplacer()); err != nil {
+				return &channel.FieldError{Field: "body", Msg: err.Error()}
+			}
+		}
+		return nil
+	},
+	Open: open,
+}
+
+type webhook struct {
+	client      *http.Client
+	url         string
+	headers     map[string]string
+	body        string
+	method      string
+	contentType string
+}
+
+func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
+	client, err := channel.Client(deps, c.String("proxy"))
+	if err != nil {
+		return nil, err
+	}
+	// Go's client turns a POST into a body-less GET on 301/302/303; stop
+	// there instead so the message is not silently lost.
+	cc := *client
+	next := client.CheckRedirect
+	cc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.Method != via[0].Method {
+			return http.ErrUseLastResponse
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	headers, err := parseHeaders(c.String("headers"))
+	if err != nil {
+		return nil, &channel.FieldError{Kind: kindID, Field: "headers", Msg: err.Error()}
+	}
+	method := c.String("method")
+	if method == "" {
+		method = http.MethodGet
+		if c.String("body") != "" {
+			method = http.MethodPost
+		}
+	}
+	return &webhook{
+		client:      &cc,
+		url:         c.String("url"),
+		headers:     headers,
+		body:        c.String("body"),
+		method:      method,
+		contentType: c.String("content_type"),
+	}, nil
+}
+
+// parseHeaders reads the headers field: a JSON object of string values
+// with valid header names and no line breaks.
+func parseHeaders(v string) (map[string]string, error) {
+	if v == "" {
+		return nil, nil
+	}
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(v), &raw); err != nil {
+		return nil, fmt.Errorf("must be a JSON object like {\"key\": \"value\"} with double quotes: %v", err)
+	}
+	out := make(map[string]string, len(raw))
+	for k, val := range raw {
+		s, ok := val.(string)
+		if !ok {
+			return nil, fmt.Errorf(`header %q must have a string value in double quotes, e.g. {"%s": "value"}`, k, k)
+		}
+		if !isToken(k) {
+			return nil, fmt.Errorf("%q is not a valid header name (letters, digits and - only)", k)
+		}
+		if strings.ContainsAny(s, "\r\n\x00") {
+			return nil, fmt.Errorf("header %q has a line break in its value", k)
+		}
+		out[k] = s
+	}
+	return out, nil
+}
+
+// isToken reports an HTTP header field name (RFC 9110 token).
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("!#$%&'*+-.^_`|~", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// RenderURL fills {log} and {t} into a URL template, percent-encoded: path
+// escaping before the query, query escaping (url.QueryEscape) after it.
+func RenderURL(tmpl, log, title string) string {
+	log = message.TruncateBytes(log, MaxURLLog)
+	path, rest := tmpl, ""
+	if i := strings.IndexAny(tmpl, "?#"); i >= 0 {
+		path, rest = tmpl[:i], tmpl[i:]
+	}
+	pathRepl := strings.NewReplacer(LogPlaceholder, url.PathEscape(log), TitlePlaceholder, url.PathEscape(title))
+	queryRepl := strings.NewReplacer(LogPlaceholder, url.QueryEscape(log), TitlePlaceholder, url.QueryEscape(title))
+	return pathRepl.Replace(path) + queryRepl.Replace(rest)
+}
+
+// RenderJSON fills the template's strings (keys and values) through repl
+// and re-encodes it, keeping the template's key order: the values are
+// substituted inside the parsed JSON, so quotes, backslashes or control
+// characters in them can never break the document.
+func RenderJSON(tmpl string, repl *strings.Replacer) ([]byte, error) {
+	dec := json.NewDecoder(strings.NewReader(tmpl))
+	dec.UseNumber()
+	var buf bytes.Buffer
+	type frame struct {
+		object bool
+		n      int // tokens written inside: keys and values for objects
+	}
+	var stack []frame
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			buf.WriteByte(byte(d))
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			switch {
+			case top.object && top.n%2 == 1:
+				buf.WriteByte(':')
+			case top.n > 0:
+				buf.WriteByte(',')
+			}
+			top.n++
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			buf.WriteByte(byte(v))
+			stack = append(stack, frame{object: v == '{'})
+		case string:
+			writeJSONString(&buf, repl.Replace(v))
+		case json.Number:
+			buf.WriteString(v.String())
+		case bool:
+			fmt.Fprint(&buf, v)
+		case nil:
+			buf.WriteString("null")
+		}
+	}
+	return buf.Bytes(), nil
+}
+
+func writeJSONString(buf *bytes.Buffer, s string) {
+	enc := json.NewEncoder(buf)
+	// Keep <, > and & as they are: the receiver decodes JSON, not HTML.
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	buf.Truncate(buf.Len() - 1) // Encode's newline
+}
+
+// renderForm turns the body template (a JSON object) into form fields:
+// strings filled through repl, numbers and booleans as written, lists as
+// repeated fields.
+func renderForm(tmpl string, repl *strings.Replacer) ([]byte, error) {
+	dec := json.NewDecoder(strings.NewReader(tmpl))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil {
+		return nil, fmt.Errorf("must be a JSON object: %v", err)
+	}
+	scalar := func(v any) (string, bool) {
+		switch x := v.(type) {
+		case string:
+			return repl.Replace(x), true
+		case json.Number:
+			return x.String(), true
+		case bool:
+			return fmt.Sprint(x), true
+		}
+		return "", false
+	}
+	form := url.Values{}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		name := repl.Replace(k)
+		if s, ok := scalar(obj[k]); ok {
+			form.Add(name, s)
+			continue
+		}
+		list, ok := obj[k].([]any)
+		if !ok {
+			return nil, fmt.Errorf("with content_type form, each value must be a string, number, true/false or a list of them; %q is not", k)
+		}
+		for _, item := range list {
+			s, ok := scalar(item)
+			if !ok {
+				return nil, fmt.Errorf("with content_type form, each value must be a string, number, true/false or a list of them; %q is not", k)
+			}
+			form.Add(name, s)
+		}
+	}
+	return []byte(form.Encode()), nil
+}
+
+// headerText makes s fit in a header value: control characters (line
+// breaks included) become spaces.
+func headerText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// Title is what {t} stands for: the message title, or the body's first
+// line when there is none.
+func Title(m message.Message) string {
+	if m.Title != "" {
+		return m.Title
+	}
+	return message.FirstLine(m.Body)
+}
+
+func (w *webhook) Send(ctx context.Context, m message.Message) error {
+	title := Title(m)
+	target := RenderURL(w.url, m.Body, title)
+	var payload []byte
+	var ctype string
+	if w.body != "" {
+		repl := strings.NewReplacer(LogPlaceholder, message.TruncateBytes(m.Body, MaxBodyLog), TitlePlaceholder, title)
+		var err error
+		if w.contentType == "form" {
+			payload, err = renderForm(w.body, repl)
+			ctype = "application/x-www-form-urlencoded; charset=utf-8"
+		} else {
+			payload, err = RenderJSON(w.body, repl)
+			ctype = "application/json; charset=utf-8"
+		}
+		if err != nil {
+			return channel.Permanent(Kind.ID, "body template: %v", err)
+		}
+	}
+	var reader io.Reader
+	if payload != nil {
+		reader = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, w.method, target, reader)
+	if err != nil {
+		return channel.Permanent(Kind.ID, "the URL is not valid once {log} and {t} are filled in: %s", channel.RedactURL(target))
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	// As in QD, header values may use {log} and {t}; a header holds one
+	// line, so control characters become spaces and the log is cut short.
+	headerRepl := strings.NewReplacer(LogPlaceholder, headerText(message.TruncateBytes(m.Body, MaxURLLog)), TitlePlaceholder, headerText(title))
+	for k, v := range w.headers {
+		v = headerRepl.Replace(v)
+		if strings.EqualFold(k, "Host") {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	resp, body, err := channel.Do(ctx, w.client, Kind.ID, req)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 == 2 {
+		return nil
+	}
+	e := channel.StatusError(Kind.ID, resp, body)
+	switch resp.StatusCode {
+	case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther:
+		e.Msg = "the server redirected the " + w.method + " (its body would be lost); set url to the address it redirects to"
+	}
+	return e
+}

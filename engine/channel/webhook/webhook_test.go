@@ -1,0 +1,574 @@
+package webhook_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/webhook"
+	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+// trickyLog holds everything that breaks naive templating: quotes,
+// backslashes (also before n), newlines, control characters, unicode, JSON
+// inside the text, HTML, URL syntax and the placeholders themselves.
+const trickyLog = "line1 \"quoted\" and 'single'\nback\\slash \\n literal\r\n\ttab \x00nul \x01\x1f\x7f" +
+	" unicode 中文 🚀 é {\"x\":\"y\"} </script> & + % = ? # {t} {log} \u2028 end\\"
+
+const trickyTitle = `Build "nightly" ✓ / 50% done & {log}`
+
+func newChannel(t *testing.T, raw map[string]string) channel.Channel {
+	t.Helper()
+	ch, err := webhook.Kind.New(raw, channel.Deps{})
+	if err != nil {
+		t.Fatalf("New(%v): %v", raw, err)
+	}
+	return ch
+}
+
+func with(base map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
+
+func noViolations(t *testing.T, s *webhooktest.Server) {
+	t.Helper()
+	if v := s.Violations(); len(v) > 0 {
+		t.Errorf("contract violations: %q", v)
+	}
+}
+
+func one(t *testing.T, s *webhooktest.Server) webhooktest.Accepted {
+	t.Helper()
+	got := s.Accepted()
+	if len(got) != 1 {
+		t.Fatalf("accepted %d requests, want 1 (all: %d)", len(got), s.Requests())
+	}
+	return got[0]
+}
+
+func TestParse(t *testing.T) {
+	u := "https://example.com/push?log={log}&t={t}"
+	tests := []struct {
+		name    string
+		raw     map[string]string
+		want    map[string]string
+		wantErr string
+	}{
+		{name: "defaults", raw: map[string]string{"url": u}, want: map[string]string{"url": u, "method": "", "content_type": "json", "body": "", "headers": ""}},
+		{name: "QD names, any case", raw: map[string]string{"URL": u, "get_header": `{"X-A": "1"}`, "Post_Data": `{"k": "{log}"}`},
+			want: map[string]string{"url": u, "headers": `{"X-A": "1"}`, "body": `{"k": "{log}"}`}},
+		{name: "POST_Header alias", raw: map[string]string{"url": u, "POST_Header": `{"X-A": "1"}`}, want: map[string]string{"headers": `{"X-A": "1"}`}},
+		{name: "choices normalised", raw: map[string]string{"url": u, "method": "post", "content_type": "FORM", "body": `{"a": "b"}`},
+			want: map[string]string{"method": "POST", "content_type": "form"}},
+		{name: "missing url", raw: map[string]string{}, wantErr: "webhook: url: required"},
+		{name: "url without scheme", raw: map[string]string{"url": "example.com/push"}, wantErr: "webhook: url: must start with http:// or https://"},
+		{name: "headers not JSON", raw: map[string]string{"url": u, "headers": `{Authorization: x}`},
+			wantErr: `webhook: headers: must be a JSON object like {"key": "value"} with double quotes: invalid character 'A' looking for beginning of object key string`},
+		{name: "header value not a string", raw: map[string]string{"url": u, "headers": `{"X-Retry": 3}`},
+			wantErr: `webhook: headers: header "X-Retry" must have a string value in double quotes, e.g. {"X-Retry": "value"}`},
+		{name: "bad header name", raw: map[string]string{"url": u, "headers": `{"X Token": "a"}`},
+			wantErr: `webhook: headers: "X Token" is not a valid header name (letters, digits and - only)`},
+		{name: "header value with line break", raw: map[string]string{"url": u, "headers": `{"X-A": "a\r\nX-B: b"}`},
+			wantErr: `webhook: headers: header "X-A" has a line break in its value`},
+		{name: "body not JSON", raw: map[string]string{"url": u, "body": `{"text": {log}}`},
+			wantErr: `webhook: body: must be a JSON object like {"key": "value"} with double quotes: invalid character 'l' looking for beginning of object key string`},
+		{name: "body not an object", raw: map[string]string{"url": u, "body": `["{log}"]`},
+			wantErr: `webhook: body: must be a JSON object like {"key": "value"} with double quotes: json: cannot unmarshal array into Go value of type map[string]interface {}`},
+		{name: "GET with body", raw: map[string]string{"url": u, "method": "GET", "body": `{"a": "b"}`},
+			wantErr: "webhook: body: a GET request carries no body; clear body or set method to POST"},
+		{name: "form with nested object", raw: map[string]string{"url": u, "content_type": "form", "body": `{"a": {"b": "c"}}`},
+			wantErr: `webhook: body: with content_type form, each value must be a string, number, true/false or a list of them; "a" is not`},
+		{name: "form with nested list", raw: map[string]string{"url": u, "content_type": "form", "body": `{"a": [["x"]]}`},
+			wantErr: `webhook: body: with content_type form, each value must be a string, number, true/false or a list of them; "a" is not`},
+		{name: "bad method", raw: map[string]string{"url": u, "method": "PUT"}, wantErr: `webhook: method: must be one of GET, POST, got "PUT"`},
+		{name: "headers twice under different names", raw: map[string]string{"url": u, "GET_Header": `{"A": "1"}`, "POST_Header": `{"A": "2"}`},
+			wantErr: "webhook: headers: given twice under different names"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := webhook.Kind.Parse(tt.raw)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v\nwant  %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range tt.want {
+				if c.String(k) != v {
+					t.Errorf("%s = %q, want %q", k, c.String(k), v)
+				}
+			}
+		})
+	}
+}
+
+func TestSchema(t *testing.T) {
+	k := webhook.Kind
+	var keys []string
+	for _, f := range k.Fields {
+		keys = append(keys, f.Key)
+		if f.Label == "" || f.Help == "" {
+			t.Errorf("field %s lacks label or help", f.Key)
+		}
+	}
+	if got := strings.Join(keys, ","); got != "url,headers,body,method,content_type,proxy" || k.QDFields != 3 {
+		t.Errorf("fields = %s (QD %d)", got, k.QDFields)
+	}
+	if got := strings.Join(k.SecretKeys(), ","); got != "headers,proxy" {
+		t.Errorf("secret keys = %s", got)
+	}
+}
+
+func TestParseQD(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    map[string]string
+		wantErr string
+	}{
+		{in: `https://e.com/p?log={log};{"Authorization": "Bearer x"};{"text": "{log}"}`,
+			want: map[string]string{"url": "https://e.com/p?log={log}", "headers": `{"Authorization": "Bearer x"}`, "body": `{"text": "{log}"}`}},
+		{in: `https://e.com/p?log={log};;`, want: map[string]string{"url": "https://e.com/p?log={log}"}},
+		{in: `https://e.com/p;;{"t": "{t}"}`, want: map[string]string{"url": "https://e.com/p", "body": `{"t": "{t}"}`}},
+		{in: `;{"A": "b"};`, wantErr: "webhook: url: missing from the QD string (expected url;headers;body)"},
+		{in: `https://e.com;{};{};POST`, wantErr: "webhook: qd: has 4 values but QD's webhook string has at most 3 (url;headers;body)"},
+	}
+	for _, tt := range tests {
+		raw, err := webhook.Kind.ParseQD(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || err.Error() != tt.wantErr {
+				t.Errorf("ParseQD(%q) err = %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || len(raw) != len(tt.want) {
+			t.Errorf("ParseQD(%q) = %v, %v", tt.in, raw, err)
+			continue
+		}
+		for k, v := range tt.want {
+			if raw[k] != v {
+				t.Errorf("ParseQD(%q)[%s] = %q, want %q", tt.in, k, raw[k], v)
+			}
+		}
+		if _, err := webhook.Kind.Parse(raw); err != nil {
+			t.Errorf("Parse(ParseQD(%q)): %v", tt.in, err)
+		}
+	}
+}
+
+// TestSendJSONByteExact is the core contract: whatever the log holds, it
+// arrives byte for byte in the URL query and in the JSON body.
+func TestSendJSONByteExact(t *testing.T) {
+	s := webhooktest.NewServer(t)
+	ch := newChannel(t, s.Config())
+	if err := ch.Send(context.Background(), message.Message{Title: trickyTitle, Body: trickyLog}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	noViolations(t, s)
+	a := one(t, s)
+	if a.Method != http.MethodPost || a.Path != "/hook" {
+		t.Errorf("%s %s, want POST /hook", a.Method, a.Path)
+	}
+	if a.Query.Get("log") != trickyLog || a.Query.Get("t") != trickyTitle {
+		t.Errorf("query = %q", a.Query)
+	}
+	if a.Raw["log"] != trickyLog || a.Raw["title"] != trickyTitle || a.Raw["source"] != "herald" || len(a.Raw) != 3 {
+		t.Errorf("body = %q", a.Body)
+	}
+	if a.Text != trickyLog || a.Title != trickyTitle {
+		t.Errorf("accepted text/title = %q / %q", a.Text, a.Title)
+	}
+	if got := a.Header.Get("Content-Type"); got != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type = %q", got)
+	}
+	if got := a.Header.Get("Authorization"); got != "Bearer "+webhooktest.Token {
+		t.Errorf("Authorization = %q", got)
+	}
+	// The template's key order survives and <, >, & are not HTML-escaped.
+	if !strings.HasPrefix(string(a.Body), `{"log":"line1 \"quoted\"`) || !strings.Contains(string(a.Body), `</script> & +`) ||
+		!strings.HasSuffix(string(a.Body), `,"title":"Build \"nightly\" ✓ / 50% done & {log}","source":"herald"}`) {
+		t.Errorf("body bytes = %s", a.Body)
+	}
+}
+
+func TestRenderJSON(t *testing.T) {
+	repl := strings.NewReplacer("{log}", "a\"b\\c\nd", "{t}", "T")
+	tests := []struct{ in, want string }{
+		{`{"k": "{log}"}`, `{"k":"a\"b\\c\nd"}`},
+		{`{"{t}": ["x {t} y", 1.50, -2e3, true, false, null, {"n": {}}, []]}`, `{"T":["x T y",1.50,-2e3,true,false,null,{"n":{}},[]]}`},
+		{`{"z": 1, "a": {"m": "{t}{t}", "b": ["{log}"]}}`, `{"z":1,"a":{"m":"TT","b":["a\"b\\c\nd"]}}`},
+		{`{"html": "<b>&amp;</b>", "esc": "\u00e9\t"}`, `{"html":"<b>&amp;</b>","esc":"é\t"}`},
+	}
+	for _, tt := range tests {
+		got, err := webhook.RenderJSON(tt.in, repl)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("RenderJSON(%s) = %s, %v\nwant %s", tt.in, got, err, tt.want)
+		}
+		if !json.Valid(got) {
+			t.Errorf("RenderJSON(%s) is not valid JSON", tt.in)
+		}
+	}
+}
+
+func TestRenderURL(t *testing.T) {
+	tests := []struct{ tmpl, log, title, want string }{
+		{"https://e.com/p?log={log}&t={t}", "a b&c=d", "x/y", "https://e.com/p?log=a+b%26c%3Dd&t=x%2Fy"},
+		{"https://e.com/{t}/x?q={log}#{t}", "1+1", "a b/c?", "https://e.com/a%20b%2Fc%3F/x?q=1%2B1#a+b%2Fc%3F"},
+		{"https://e.com/static", "ignored", "ignored", "https://e.com/static"},
+	}
+	for _, tt := range tests {
+		if got := webhook.RenderURL(tt.tmpl, tt.log, tt.title); got != tt.want {
+			t.Errorf("RenderURL(%q) = %q, want %q", tt.tmpl, got, tt.want)
+		}
+	}
+}
+
+func TestSendForm(t *testing.T) {
+	s := webhooktest.NewServer(t)
+	raw := with(s.Config(), "content_type", "form",
+		"body", `{"log": "{log}", "title": "{t}", "n": 3, "ok": true, "tags": ["a", "{t}"]}`)
+	if err := newChannel(t, raw).Send(context.Background(), message.Message{Title: trickyTitle, Body: trickyLog}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	noViolations(t, s)
+	a := one(t, s)
+	if got := a.Header.Get("Content-Type"); got != "application/x-www-form-urlencoded; charset=utf-8" {
+		t.Errorf("Content-Type = %q", got)
+	}
+	want := url.Values{"log": {trickyLog}, "title": {trickyTitle}, "n": {"3"}, "ok": {"true"}, "tags": {"a", trickyTitle}}
+	for k, v := range want {
+		if !slices.Equal(a.Form[k], v) {
+			t.Errorf("form %s = %q, want %q", k, a.Form[k], v)
+		}
+	}
+	if len(a.Form) != len(want) {
+		t.Errorf("form = %q", a.Form)
+	}
+}
+
+func TestSendGET(t *testing.T) {
+	s := webhooktest.NewServer(t)
+	raw := map[string]string{"url": s.URL + "/hook/{t}?log={log}&t={t}&fixed=1"}
+	m := message.Message{Title: "a b/c?", Body: trickyLog}
+	if err := newChannel(t, raw).Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	noViolations(t, s)
+	a := one(t, s)
+	if a.Method != http.MethodGet || len(a.Body) != 0 || a.Header.Get("Content-Type") != "" {
+		t.Errorf("%s with body %q and Content-Type %q, want a bare GET", a.Method, a.Body, a.Header.Get("Content-Type"))
+	}
+	if a.EscapedPath != "/hook/a%20b%2Fc%3F" {
+		t.Errorf("path = %q, want the title path-escaped", a.EscapedPath)
+	}
+	if a.Query.Get("log") != trickyLog || a.Query.Get("t") != "a b/c?" || a.Query.Get("fixed") != "1" {
+		t.Errorf("query = %q", a.Query)
+	}
+	if a.Header.Get("Authorization") != "" {
+		t.Errorf("unexpected Authorization header")
+	}
+}
+
+func TestSendDetails(t *testing.T) {
+	tests := []struct {
+		name  string
+		raw   func(*webhooktest.Server) map[string]string
+		m     message.Message
+		check func(t *testing.T, a webhooktest.Accepted)
+	}{
+		{name: "POST without body",
+			raw: func(s *webhooktest.Server) map[string]string {
+				return map[string]string{"url": s.URL + "/p?t={t}", "method": "POST"}
+			},
+			m: message.Message{Title: "x", Body: "y"},
+			check: func(t *testing.T, a webhooktest.Accepted) {
+				if a.Method != http.MethodPost || len(a.Body) != 0 || a.Header.Get("Content-Type") != "" || a.Query.Get("t") != "x" {
+					t.Errorf("%s %q %q %q", a.Method, a.Body, a.Header.Get("Content-Type"), a.Query)
+				}
+			}},
+		{name: "headers override Content-Type and set Host",
+			raw: func(s *webhooktest.Server) map[string]string {
+				return map[string]string{"url": s.URL + "/p", "body": `{"m": "{log}"}`,
+					"headers": `{"content-type": "application/vnd.api+json", "Host": "hooks.example.com", "X-Empty": ""}`}
+			},
+			m: message.Message{Body: "y"},
+			check: func(t *testing.T, a webhooktest.Accepted) {
+				if ct := a.Header.Values("Content-Type"); len(ct) != 1 || ct[0] != "application/vnd.api+json" {
+					t.Errorf("Content-Type = %q", ct)
+				}
+				if a.Header.Get("X-Empty") != "" || a.Header.Values("X-Empty") == nil {
+					t.Errorf("X-Empty = %q", a.Header.Values("X-Empty"))
+				}
+				if string(a.Body) != `{"m":"y"}` || a.Method != http.MethodPost {
+					t.Errorf("%s %s", a.Method, a.Body)
+				}
+			}},
+		{name: "placeholders in header values, one line each",
+			raw: func(s *webhooktest.Server) map[string]string {
+				return map[string]string{"url": s.URL + "/p", "headers": `{"X-Title": "[{t}]", "X-Log": "{log}"}`}
+			},
+			m: message.Message{Title: "a\r\nInjected: 1", Body: "l1\nl2\t\x00 中"},
+			check: func(t *testing.T, a webhooktest.Accepted) {
+				if a.Header.Get("X-Title") != "[a  Injected: 1]" || a.Header.Get("X-Log") != "l1 l2   中" || a.Header.Get("Injected") != "" {
+					t.Errorf("headers = %q", a.Header)
+				}
+			}},
+		{name: "no title: first body line for {t}",
+			raw: func(s *webhooktest.Server) map[string]string {
+				return map[string]string{"url": s.URL + "/p?t={t}&log={log}"}
+			},
+			m: message.Message{Body: "\n first \nsecond"},
+			check: func(t *testing.T, a webhooktest.Accepted) {
+				if a.Query.Get("t") != "first" || a.Query.Get("log") != "\n first \nsecond" {
+					t.Errorf("query = %q", a.Query)
+				}
+			}},
+		{name: "markdown body passes through as written",
+			raw: func(s *webhooktest.Server) map[string]string { return with(s.Config()) },
+			m:   message.Message{Title: "t", Body: "**bold** `code`", Markdown: true, PictureURL: "https://img.example.com/x.png"},
+			check: func(t *testing.T, a webhooktest.Accepted) {
+				if a.Text != "**bold** `code`" {
+					t.Errorf("log = %q", a.Text)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := webhooktest.NewServer(t)
+			if err := newChannel(t, tt.raw(s)).Send(context.Background(), tt.m); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			noViolations(t, s)
+			tt.check(t, one(t, s))
+		})
+	}
+}
+
+func TestHostHeader(t *testing.T) {
+	var host atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { host.Store(r.Host) }))
+	defer srv.Close()
+	ch := newChannel(t, map[string]string{"url": srv.URL, "headers": `{"Host": "hooks.example.com"}`})
+	if err := ch.Send(context.Background(), message.Message{Body: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if host.Load() != "hooks.example.com" {
+		t.Errorf("Host = %v", host.Load())
+	}
+}
+
+func TestLimits(t *testing.T) {
+	s := webhooktest.NewServer(t)
+	log := "HEAD" + strings.Repeat("日志", 1_000_000) + "TAIL" // 6 MB
+	// The URL and the body cut the log differently, so keep it out of the
+	// query's "log", which the fake compares with the body's.
+	raw := with(s.Config(), "url", s.URL+"/hook?l={log}")
+	if err := newChannel(t, raw).Send(context.Background(), message.Message{Title: "t", Body: log}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	noViolations(t, s)
+	a := one(t, s)
+	inURL, inBody := a.Query.Get("l"), str(a.Raw["log"])
+	if len(inURL) > webhook.MaxURLLog || len(inURL) < webhook.MaxURLLog-3 || !strings.HasPrefix(inURL, "HEAD") || !strings.HasSuffix(inURL, "TAIL") {
+		t.Errorf("log in URL has %d bytes, want %d (less at most a split character), head and tail kept", len(inURL), webhook.MaxURLLog)
+	}
+	if len(inBody) > webhook.MaxBodyLog || len(inBody) < webhook.MaxBodyLog-3 || !strings.HasPrefix(inBody, "HEAD") || !strings.HasSuffix(inBody, "TAIL") {
+		t.Errorf("log in body has %d bytes, want %d (less at most a split character)", len(inBody), webhook.MaxBodyLog)
+	}
+	if inURL != message.TruncateBytes(log, webhook.MaxURLLog) || inBody != message.TruncateBytes(log, webhook.MaxBodyLog) {
+		t.Errorf("cut differs from message.TruncateBytes")
+	}
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		answer     webhooktest.Answer
+		ok         bool
+		transient  bool
+		status     int
+		msg        string
+		retryAfter time.Duration
+	}{
+		{name: "201", answer: webhooktest.Status(201, "created"), ok: true},
+		{name: "204", answer: webhooktest.Answer{Status: 204}, ok: true},
+		{name: "429", answer: webhooktest.TooManyRequests("12"), transient: true, status: 429, msg: "slow down", retryAfter: 12 * time.Second},
+		{name: "503", answer: webhooktest.Status(503, "maintenance"), transient: true, status: 503, msg: "maintenance"},
+		{name: "500 empty", answer: webhooktest.Answer{Status: 500}, transient: true, status: 500, msg: "Internal Server Error"},
+		{name: "400 with excerpt", answer: webhooktest.Status(400, "  field\n  'text'   missing  "), status: 400, msg: "field 'text' missing"},
+		{name: "404", answer: webhooktest.Status(404, "no such hook"), status: 404, msg: "no such hook"},
+		{name: "302 on POST", answer: webhooktest.Redirect(302, "/elsewhere"), status: 302,
+			msg: "the server redirected the POST (its body would be lost); set url to the address it redirects to"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := webhooktest.NewServer(t)
+			s.FailNext(tt.answer)
+			err := newChannel(t, s.Config()).Send(context.Background(), message.Message{Title: "t", Body: "b"})
+			noViolations(t, s)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("err = %v, want success", err)
+				}
+				return
+			}
+			var e *channel.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v, want *channel.Error", err)
+			}
+			if e.Transient != tt.transient || e.Status != tt.status || e.Msg != tt.msg || e.RetryAfter != tt.retryAfter {
+				t.Errorf("got transient=%v status=%d msg=%q retry=%v\nwant transient=%v status=%d msg=%q retry=%v",
+					e.Transient, e.Status, e.Msg, e.RetryAfter, tt.transient, tt.status, tt.msg, tt.retryAfter)
+			}
+			if strings.Contains(err.Error(), webhooktest.Token) {
+				t.Errorf("error shows the token: %v", err)
+			}
+			if s.Requests() != 1 {
+				t.Errorf("%d requests, want 1 (no redirect followed)", s.Requests())
+			}
+		})
+	}
+}
+
+func TestWrongToken(t *testing.T) {
+	s := webhooktest.NewServer(t)
+	raw := with(s.Config(), "headers", `{"Authorization": "Bearer wrong-token"}`)
+	err := newChannel(t, raw).Send(context.Background(), message.Message{Body: "b"})
+	if err == nil || channel.IsTransient(err) || err.Error() != `webhook: HTTP 401 {"error":"invalid token"}` {
+		t.Errorf("err = %v, want a permanent 401", err)
+	}
+	noViolations(t, s)
+}
+
+func TestRedirectKeepingMethod(t *testing.T) {
+	s := webhooktest.NewServer(t)
+	s.FailNext(webhooktest.Redirect(307, "/moved"))
+	if err := newChannel(t, s.Config()).Send(context.Background(), message.Message{Title: "t", Body: "b"}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	reqs := s.Received()
+	if len(reqs) != 2 || reqs[1].Method != http.MethodPost || reqs[1].Path != "/moved" || str(reqs[1].JSON.(map[string]any)["log"]) != "b" {
+		t.Errorf("requests = %+v, want the POST repeated at /moved", reqs)
+	}
+}
+
+func TestContextCanceled(t *testing.T) {
+	s := webhooktest.NewServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := newChannel(t, s.Config()).Send(ctx, message.Message{Title: "t", Body: "b"})
+	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
+		t.Fatalf("err = %v, want a permanent context.Canceled", err)
+	}
+	if s.Requests() != 0 {
+		t.Errorf("receiver got a request after cancel")
+	}
+}
+
+func TestNetworkFailure(t *testing.T) {
+	s := webhooktest.NewServer(t)
+	const urlSecret = "url-secret-42"
+	raw := with(s.Config(), "url", s.URL+"/hook?token="+urlSecret+"&log={log}")
+	ch := newChannel(t, raw)
+	s.Close()
+	err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
+	if err == nil || !channel.IsTransient(err) {
+		t.Fatalf("err = %v, want transient", err)
+	}
+	for _, secret := range []string{webhooktest.Token, urlSecret} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error shows %q: %v", secret, err)
+		}
+	}
+}
+
+func TestProxy(t *testing.T) {
+	s := webhooktest.NewServer(t)
+	var used atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		used.Add(1)
+		out, _ := http.NewRequest(r.Method, r.URL.String(), r.Body)
+		out.Header = r.Header.Clone()
+		resp, err := (&http.Transport{}).RoundTrip(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}))
+	defer proxy.Close()
+	if err := newChannel(t, with(s.Config(), "proxy", proxy.URL)).Send(context.Background(), message.Message{Title: "t", Body: trickyLog}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if used.Load() != 1 {
+		t.Errorf("proxy used %d times, want 1", used.Load())
+	}
+	if a := one(t, s); a.Text != trickyLog {
+		t.Errorf("log through proxy = %q", a.Text)
+	}
+	noViolations(t, s)
+}
+
+// TestFakeFlagsViolations checks the receiver fails loudly on broken
+// requests.
+func TestFakeFlagsViolations(t *testing.T) {
+	s := webhooktest.NewServer(t)
+	send := func(method, path, ctype, body string) {
+		req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(body))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s %s answered %d", method, path, resp.StatusCode)
+		}
+	}
+	cases := []struct{ method, path, ctype, body, want string }{
+		{"POST", "/hook", "application/json", `{"log": "a"`, "not one valid JSON document"},
+		{"POST", "/hook", "", `{"log": "a"}`, "body without Content-Type"},
+		{"GET", "/hook", "", `x`, "GET request with a body"},
+		{"POST", "/hook?log=a", "application/json", `{"log": "b"}`, "the query's log and the body's log differ"},
+		{"POST", "/hook?log=%ZZ", "", ``, "query does not decode"},
+	}
+	for i, c := range cases {
+		send(c.method, c.path, c.ctype, c.body)
+		v := s.Violations()
+		if len(v) != i+1 || !strings.Contains(v[i], c.want) {
+			t.Errorf("case %d: violations = %q, want a new one containing %q", i, v, c.want)
+		}
+	}
+	if len(s.Accepted()) != 0 {
+		t.Errorf("receiver accepted a broken request")
+	}
+}

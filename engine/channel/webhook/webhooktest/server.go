@@ -1,0 +1,233 @@
+// Package webhooktest is a generic webhook receiver for tests: it records
+// every request (method, URL, decoded query, headers, decoded JSON or form
+// body), checks that the body matches its Content-Type and answers with
+// scripted statuses.
+package webhooktest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"testing"
+	"unicode/utf8"
+)
+
+// Token is the bearer token Config puts in the headers; a request that
+// carries a different Authorization header is refused with 401.
+const Token = "fake-webhook-token-0123456789"
+
+// Answer is a scripted reply.
+type Answer struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// Status is a reply with the given status and a short text body.
+func Status(code int, body string) Answer {
+	return Answer{Status: code, Header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, Body: body}
+}
+
+// TooManyRequests is a 429 with a Retry-After header.
+func TooManyRequests(retryAfter string) Answer {
+	a := Status(http.StatusTooManyRequests, "slow down")
+	a.Header.Set("Retry-After", retryAfter)
+	return a
+}
+
+// Redirect answers with a redirect to location.
+func Redirect(code int, location string) Answer {
+	return Answer{Status: code, Header: http.Header{"Location": {location}}}
+}
+
+// Request is one request as the receiver saw it.
+type Request struct {
+	Method      string
+	Path        string // decoded
+	EscapedPath string
+	Query       url.Values
+	Header      http.Header
+	Body        []byte
+	JSON        any        // decoded body when Content-Type is JSON
+	Form        url.Values // decoded body when it is a form
+}
+
+// Accepted is a request the receiver answered with 2xx. Text is the "log"
+// field of the body (else of the query) and Title its "title" field (else
+// the query's "t"), as Config lays them out.
+type Accepted struct {
+	Title string
+	Text  string
+	Request
+	Raw map[string]any // JSON object body, or form fields (first values)
+}
+
+// Server is the fake receiver.
+type Server struct {
+	*httptest.Server
+
+	mu         sync.Mutex
+	requests   []Request
+	accepted   []Accepted
+	violations []string
+	script     []Answer
+}
+
+// NewServer starts the receiver and closes it when t ends.
+func NewServer(t testing.TB) *Server {
+	s := &Server{}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Config is a POST JSON webhook with {log} and {t} in both the URL query
+// and the body, and the bearer token in the headers.
+func (s *Server) Config() map[string]string {
+	return map[string]string{
+		"url":     s.URL + "/hook?log={log}&t={t}",
+		"method":  "POST",
+		"headers": `{"Authorization": "Bearer ` + Token + `"}`,
+		"body":    `{"log": "{log}", "title": "{t}", "source": "herald"}`,
+	}
+}
+
+// Received returns every request received, in order.
+func (s *Server) Received() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Requests counts the requests received.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.requests)
+}
+
+// Accepted returns the requests answered with 2xx, in order.
+func (s *Server) Accepted() []Accepted {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Accepted(nil), s.accepted...)
+}
+
+// Violations returns the contract breaches seen so far.
+func (s *Server) Violations() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.violations...)
+}
+
+// FailNext scripts the answers to the next requests.
+func (s *Server) FailNext(answers ...Answer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.script = append(s.script, answers...)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	req := Request{
+		Method:      r.Method,
+		Path:        r.URL.Path,
+		EscapedPath: r.URL.EscapedPath(),
+		Header:      r.Header.Clone(),
+		Body:        body,
+	}
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		bad("query does not decode: %v", err)
+	}
+	req.Query = q
+	for k, vs := range q {
+		for _, v := range append(vs, k) {
+			if !utf8.ValidString(v) {
+				bad("query %s is not valid UTF-8", k)
+			}
+		}
+	}
+	ctype := r.Header.Get("Content-Type")
+	mt, _, _ := mime.ParseMediaType(ctype)
+	switch {
+	case len(body) == 0:
+	case r.Method == http.MethodGet:
+		bad("GET request with a body")
+	case ctype == "":
+		bad("body without Content-Type")
+	case mt == "application/json":
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		if err := dec.Decode(&req.JSON); err != nil || dec.More() || !utf8.Valid(body) {
+			bad("Content-Type is JSON but the body is not one valid JSON document: %q", body)
+		}
+	case mt == "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			bad("form body does not decode: %v", err)
+		}
+		req.Form = form
+	}
+	raw := map[string]any{}
+	if obj, ok := req.JSON.(map[string]any); ok {
+		raw = obj
+	}
+	for k, vs := range req.Form {
+		raw[k] = vs[0]
+	}
+	text, title := str(raw["log"]), str(raw["title"])
+	if _, ok := raw["log"]; !ok {
+		text = q.Get("log")
+	} else if q.Has("log") && q.Get("log") != text {
+		bad("the query's log and the body's log differ:\n%q\n%q", q.Get("log"), text)
+	}
+	if _, ok := raw["title"]; !ok {
+		title = q.Get("t")
+	} else if q.Has("t") && q.Get("t") != title {
+		bad("the query's t and the body's title differ: %q, %q", q.Get("t"), title)
+	}
+
+	s.mu.Lock()
+	s.requests = append(s.requests, req)
+	s.violations = append(s.violations, problems...)
+	var a Answer
+	switch {
+	case len(problems) > 0:
+		a = Status(http.StatusBadRequest, "fake webhook: "+problems[0])
+	case len(s.script) > 0:
+		a = s.script[0]
+		s.script = s.script[1:]
+	case r.Header.Get("Authorization") != "" && r.Header.Get("Authorization") != "Bearer "+Token:
+		a = Answer{Status: http.StatusUnauthorized, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"error":"invalid token"}`}
+	default:
+		a = Answer{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"ok":true}`}
+	}
+	if a.Status/100 == 2 || a.Status == 0 {
+		s.accepted = append(s.accepted, Accepted{Title: title, Text: text, Request: req, Raw: raw})
+	}
+	s.mu.Unlock()
+
+	for k, vs := range a.Header {
+		w.Header()[k] = vs
+	}
+	if a.Status == 0 {
+		a.Status = http.StatusOK
+	}
+	w.WriteHeader(a.Status)
+	io.WriteString(w, a.Body)
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
