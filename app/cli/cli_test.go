@@ -12,11 +12,13 @@ import (
 
 	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/app/cli"
+	"github.com/heraldpush/herald/engine/channel/bark/barktest"
 	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
 	"github.com/heraldpush/herald/engine/channel/email/emailtest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
+	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
 	"github.com/heraldpush/herald/engine/channel/wecomwebhook/wecomwebhooktest"
 	"github.com/heraldpush/herald/engine/testenv"
@@ -30,6 +32,8 @@ type fake interface {
 }
 
 var fakes = map[string]func(t testing.TB) fake{
+	"bark":          func(t testing.TB) fake { return barktest.NewServer(t) },
+	"telegram":      func(t testing.TB) fake { return telegramtest.NewServer(t) },
 	"webhook":       func(t testing.TB) fake { return webhooktest.NewServer(t) },
 	"mailgun":       func(t testing.TB) fake { return mailguntest.NewServer(t) },
 	"serverchan":    func(t testing.TB) fake { return serverchantest.NewServer(t) },

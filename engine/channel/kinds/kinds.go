@@ -6,10 +6,12 @@ import (
 	"strings"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/bark"
 	"github.com/heraldpush/herald/engine/channel/dingtalk"
 	"github.com/heraldpush/herald/engine/channel/email"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
+	"github.com/heraldpush/herald/engine/channel/telegram"
 	"github.com/heraldpush/herald/engine/channel/webhook"
 	"github.com/heraldpush/herald/engine/channel/wecomwebhook"
 )
@@ -21,6 +23,8 @@ func All() []*channel.Kind {
 
 // The order is the seeds' (QD's list of push methods), then the rest.
 var all = []*channel.Kind{
+	bark.Kind,
+	telegram.Kind,
 	webhook.Kind,
 	mailgun.Kind,
 	serverchan.Kind,

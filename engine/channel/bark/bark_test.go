@@ -1,0 +1,445 @@
+package bark_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/bark"
+	"github.com/heraldpush/herald/engine/channel/bark/barktest"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+const key = barktest.DeviceKey
+
+func open(t *testing.T, srv *barktest.Server, extra map[string]string) channel.Channel {
+	t.Helper()
+	raw := srv.Config()
+	for k, v := range extra {
+		raw[k] = v
+	}
+	ch, err := bark.Kind.New(raw, channel.Deps{})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return ch
+}
+
+func clean(t *testing.T, srv *barktest.Server) {
+	t.Helper()
+	if v := srv.Violations(); len(v) > 0 {
+		t.Errorf("contract violations:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+func TestKindSchema(t *testing.T) {
+	var keys []string
+	for _, f := range bark.Kind.Fields {
+		keys = append(keys, f.Key)
+		if f.Label == "" || f.Help == "" {
+			t.Errorf("field %s lacks label or help", f.Key)
+		}
+	}
+	if want := []string{"url", "group", "sound", "level", "icon", "click_url", "api", "proxy"}; !reflect.DeepEqual(keys, want) {
+		t.Errorf("fields = %v, want %v", keys, want)
+	}
+	if bark.Kind.QDFields != 1 {
+		t.Errorf("QDFields = %d, want 1", bark.Kind.QDFields)
+	}
+	if got := bark.Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"url", "proxy"}) {
+		t.Errorf("secrets = %v", got)
+	}
+}
+
+func TestParseURL(t *testing.T) {
+	tests := []struct {
+		in, server, key, err string
+	}{
+		{in: "https://api.day.app/" + key, server: "https://api.day.app", key: key},
+		{in: "https://api.day.app/" + key + "/", server: "https://api.day.app", key: key},
+		{in: "api.day.app/" + key, server: "https://api.day.app", key: key},
+		{in: key, server: "https://api.day.app", key: key},
+		{in: "http://bark.example.com/" + key, server: "http://bark.example.com", key: key},
+		{in: "https://u:p@bark.example.com:8443/bark/" + key, server: "https://u:p@bark.example.com:8443/bark", key: key},
+		{in: "https://api.day.app/", err: "has no device key: add it after the server, like https://api.day.app/DEVICEKEY"},
+		{in: "https://bark.example.com/push", err: "has no device key: add it after the server, like https://api.day.app/DEVICEKEY"},
+		{in: "https://api.day.app/" + key + "/hello", err: "must be https://api.day.app/DEVICEKEY with nothing after the key; copy it from the Bark app without the sample text"},
+		{in: "https://bark.example.com/" + key + "/推送内容", err: "must end with the device key (letters, digits, - and _), like https://api.day.app/DEVICEKEY; remove any message text after it"},
+		{in: "https://api.day.app/" + key + "?sound=alarm", err: "must end with the device key, without ?… parameters: use the group, sound and level fields instead"},
+		{in: "ftp://bark.example.com/" + key, err: "must look like https://api.day.app/DEVICEKEY or http://bark.example.com/DEVICEKEY"},
+		{in: key + " x", err: "a bare device key may only hold letters, digits, - and _; copy it from the Bark app"},
+	}
+	for _, tt := range tests {
+		server, k, err := bark.ParseURL(tt.in)
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("ParseURL(%q) err = %v, want %q", tt.in, err, tt.err)
+			}
+			if err != nil && strings.Contains(err.Error(), key) {
+				t.Errorf("error echoes the device key: %v", err)
+			}
+			continue
+		}
+		if err != nil || server != tt.server || k != tt.key {
+			t.Errorf("ParseURL(%q) = %q, %q, %v; want %q, %q", tt.in, server, k, err, tt.server, tt.key)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	u := "https://api.day.app/" + key
+	tests := []struct {
+		name    string
+		raw     map[string]string
+		want    channel.Config
+		wantErr string
+	}{
+		{
+			name: "QD alias any case, choice normalised",
+			raw:  map[string]string{"barkurl": u, "LEVEL": "timesensitive", "Group": "ci", "sound": "minuet", "click_url": "shortcuts://run"},
+			want: channel.Config{"url": u, "level": "timeSensitive", "group": "ci", "sound": "minuet", "click_url": "shortcuts://run"},
+		},
+		{name: "only the URL", raw: map[string]string{"BarkUrl": key}, want: channel.Config{"url": key}},
+		{name: "required", raw: map[string]string{"group": "x"}, wantErr: "bark: url: required"},
+		{name: "bad url", raw: map[string]string{"url": "https://api.day.app/"}, wantErr: "bark: url: has no device key: add it after the server, like https://api.day.app/DEVICEKEY"},
+		{name: "level", raw: map[string]string{"url": u, "level": "loud"}, wantErr: `bark: level: must be one of active, timeSensitive, passive, critical, got "loud"`},
+		{name: "sound", raw: map[string]string{"url": u, "sound": "my sound"}, wantErr: "bark: sound: must be a sound name from the Bark app like minuet or alarm"},
+		{name: "icon", raw: map[string]string{"url": u, "icon": "icon.png"}, wantErr: "bark: icon: must start with http:// or https://"},
+		{name: "click url", raw: map[string]string{"url": u, "click_url": "example.com/x"}, wantErr: "bark: click_url: must be a URL with a scheme, like https://example.com/status or shortcuts://"},
+		{name: "api", raw: map[string]string{"url": u, "api": "bark.example.com"}, wantErr: "bark: api: must start with http:// or https://"},
+		{name: "unknown", raw: map[string]string{"url": u, "badge": "1"}, wantErr: "bark: badge: unknown field (known: url, group, sound, level, icon, click_url, api, proxy)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := bark.Kind.Parse(tt.raw)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("config = %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseQD(t *testing.T) {
+	u := "https://api.day.app/" + key
+	if got, err := bark.Kind.ParseQD(u + ";"); err != nil || !reflect.DeepEqual(got, map[string]string{"url": u}) {
+		t.Errorf("ParseQD = %v, %v", got, err)
+	}
+	if _, err := bark.Kind.ParseQD(" ; "); err == nil || err.Error() != "bark: url: missing from the QD string (expected url)" {
+		t.Errorf("empty QD err = %v", err)
+	}
+	if _, err := bark.Kind.ParseQD(u + ";ci"); err == nil || err.Error() != "bark: qd: has 2 values but QD's bark string has at most 1 (url)" {
+		t.Errorf("long QD err = %v", err)
+	}
+}
+
+func TestSend(t *testing.T) {
+	srv := barktest.NewServer(t)
+	ch := open(t, srv, map[string]string{"group": "backups", "sound": "minuet", "icon": "https://example.com/i.png", "click_url": "https://ci.example.com/run/1"})
+	m := message.Message{Title: "Backup <done>", Body: "3 files & 2 dirs\nline 2", Level: message.LevelSuccess, PictureURL: "https://example.com/chart.png"}
+	if err := ch.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	clean(t, srv)
+	acc := srv.Accepted()
+	if len(acc) != 1 {
+		t.Fatalf("accepted %d, want 1", len(acc))
+	}
+	want := map[string]any{
+		"device_key": key, "title": m.Title, "body": m.Body, "group": "backups", "sound": "minuet",
+		"icon": "https://example.com/i.png", "image": "https://example.com/chart.png", "url": "https://ci.example.com/run/1",
+	}
+	if !reflect.DeepEqual(acc[0].Raw, want) {
+		t.Errorf("request = %v\nwant      %v", acc[0].Raw, want)
+	}
+	if acc[0].Title != m.Title || acc[0].Text != m.Body || acc[0].Markdown {
+		t.Errorf("accepted %+v", acc[0])
+	}
+}
+
+func TestOptionalFieldsOmitted(t *testing.T) {
+	srv := barktest.NewServer(t)
+	if err := open(t, srv, nil).Send(context.Background(), message.Message{Title: "only a title"}); err != nil {
+		t.Fatal(err)
+	}
+	clean(t, srv)
+	if got, want := srv.Accepted()[0].Raw, map[string]any{"device_key": key, "title": "only a title"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("request = %v, want %v", got, want)
+	}
+}
+
+func TestLevel(t *testing.T) {
+	tests := []struct {
+		cfg   string
+		level message.Level
+		want  any
+	}{
+		{cfg: "", level: message.LevelError, want: "timeSensitive"},
+		{cfg: "", level: message.LevelWarning, want: nil},
+		{cfg: "", level: message.LevelInfo, want: nil},
+		{cfg: "passive", level: message.LevelError, want: "passive"},
+		{cfg: "critical", level: message.LevelInfo, want: "critical"},
+	}
+	for _, tt := range tests {
+		srv := barktest.NewServer(t)
+		if err := open(t, srv, map[string]string{"level": tt.cfg}).Send(context.Background(), message.Message{Body: "x", Level: tt.level}); err != nil {
+			t.Fatal(err)
+		}
+		clean(t, srv)
+		if got := srv.Accepted()[0].Raw["level"]; got != tt.want {
+			t.Errorf("level %q, message %s: sent %v, want %v", tt.cfg, tt.level, got, tt.want)
+		}
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	srv := barktest.NewServer(t)
+	m := message.Message{Title: "T", Body: "**bold** and `code`", Markdown: true}
+	if err := open(t, srv, nil).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	clean(t, srv)
+	a := srv.Accepted()[0]
+	if _, hasBody := a.Raw["body"]; hasBody || a.Raw["markdown"] != m.Body || !a.Markdown || a.Text != m.Body {
+		t.Errorf("request %v: want markdown instead of body", a.Raw)
+	}
+}
+
+func TestPayloadLimit(t *testing.T) {
+	srv := barktest.NewServer(t)
+	ch := open(t, srv, map[string]string{"group": "g", "click_url": "https://example.com/"})
+	send := func(m message.Message) barktest.Accepted {
+		t.Helper()
+		m.Title = "T"
+		if err := ch.Send(context.Background(), m); err != nil {
+			t.Fatal(err)
+		}
+		acc := srv.Accepted()
+		return acc[len(acc)-1]
+	}
+	// One byte of body costs one byte of payload: find the largest body
+	// that fits exactly.
+	fits := bark.PayloadBudget - send(message.Message{Body: "x"}).PayloadBytes + 1
+
+	a := send(message.Message{Body: strings.Repeat("x", fits)})
+	if a.PayloadBytes != bark.PayloadBudget || a.Text != strings.Repeat("x", fits) {
+		t.Errorf("body of %d bytes: payload %d, text cut = %v; want %d and the body untouched", fits, a.PayloadBytes, len(a.Text) != fits, bark.PayloadBudget)
+	}
+
+	tests := []struct {
+		name string
+		m    message.Message
+	}{
+		{"one byte over", message.Message{Body: "HEAD" + strings.Repeat("x", fits-7) + "TAIL"}},
+		{"far over", message.Message{Body: "HEAD" + strings.Repeat("y", 100000) + "TAIL"}},
+		{"escaped characters", message.Message{Body: "HEAD" + strings.Repeat("<&>\"\\\n", 3000) + "TAIL"}},
+		{"multi-byte characters", message.Message{Body: "HEAD" + strings.Repeat("推送", 3000) + "TAIL"}},
+		{"markdown", message.Message{Body: "HEAD" + strings.Repeat("**z** ", 3000) + "TAIL", Markdown: true}},
+	}
+	for _, tt := range tests {
+		a := send(tt.m)
+		if a.PayloadBytes > bark.PayloadBudget || a.PayloadBytes < bark.PayloadBudget-40 {
+			t.Errorf("%s: payload %d bytes, want just under %d", tt.name, a.PayloadBytes, bark.PayloadBudget)
+		}
+		if !strings.HasPrefix(a.Text, "HEAD") || !strings.HasSuffix(a.Text, "TAIL") || !strings.Contains(a.Text, "bytes cut]") {
+			t.Errorf("%s: cut text lost head, tail or marker", tt.name)
+		}
+	}
+	clean(t, srv)
+}
+
+func assertError(t *testing.T, err error, transient bool, code string, status int, msg string) {
+	t.Helper()
+	var e *channel.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v (%T), want *channel.Error", err, err)
+	}
+	if e.Transient != transient || channel.IsTransient(err) != transient {
+		t.Errorf("transient = %v, want %v (%v)", e.Transient, transient, err)
+	}
+	if e.Code != code || e.Status != status {
+		t.Errorf("code, status = %q, %d; want %q, %d (%v)", e.Code, e.Status, code, status, err)
+	}
+	if !strings.Contains(e.Msg, msg) {
+		t.Errorf("msg = %q, want it to contain %q", e.Msg, msg)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	const otherKey = "SomeOtherDeviceKey12345"
+	tests := []struct {
+		name      string
+		answer    barktest.Answer
+		extra     map[string]string
+		transient bool
+		code      string
+		status    int
+		msg       string
+	}{
+		{
+			name: "unknown device key", extra: map[string]string{"url": "https://api.day.app/" + otherKey},
+			code: "400", status: 400,
+			msg: "failed to get device token: failed to get [<device key>] device token from database — this server does not know the device key",
+		},
+		{name: "APNs unreachable", answer: barktest.PushFailed("Post \"https://api.push.apple.com/3/device/x\": i/o timeout"), transient: true, code: "500", status: 500, msg: "push failed: Post"},
+		{name: "device gone", answer: barktest.PushFailed("BadDeviceToken"), code: "500", status: 500, msg: "push failed: BadDeviceToken — the Bark app was removed or reinstalled"},
+		{name: "payload refused", answer: barktest.PushFailed("PayloadTooLarge"), code: "500", status: 500, msg: "push failed: PayloadTooLarge"},
+		{name: "device key empty", answer: barktest.Answer{Status: 400, Message: "device key is empty"}, code: "400", status: 400, msg: "device key is empty"},
+		{name: "busy proxy page", answer: barktest.Answer{Status: 503, Raw: "<html>Service Unavailable</html>"}, transient: true, status: 503, msg: "Service Unavailable"},
+		{name: "not JSON", answer: barktest.Answer{Status: 200, Raw: "OK"}, status: 200, msg: "unexpected answer (not JSON): OK"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := barktest.NewServer(t)
+			srv.FailNext(tt.answer)
+			err := open(t, srv, tt.extra).Send(context.Background(), message.Message{Title: "T", Body: "b"})
+			assertError(t, err, tt.transient, tt.code, tt.status, tt.msg)
+			for _, secret := range []string{key, otherKey} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error text %q contains the device key", err)
+				}
+			}
+			if len(srv.Accepted()) != 0 {
+				t.Errorf("refused push recorded as accepted")
+			}
+			clean(t, srv)
+		})
+	}
+}
+
+func TestBasicAuth(t *testing.T) {
+	srv := barktest.NewServer(t)
+	srv.RequireBasicAuth("herald", "s3cret-pw")
+	host := strings.TrimPrefix(srv.URL, "http://")
+
+	ok := open(t, srv, map[string]string{"url": "http://herald:s3cret-pw@" + host + "/" + key, "api": ""})
+	if err := ok.Send(context.Background(), message.Message{Body: "authorised"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(srv.Accepted()) != 1 {
+		t.Fatalf("push with credentials not delivered")
+	}
+
+	bad := open(t, srv, map[string]string{"url": "http://herald:wrong-pw@" + host + "/" + key, "api": ""})
+	err := bad.Send(context.Background(), message.Message{Body: "x"})
+	assertError(t, err, false, "", 418, "I'm a teapot — the server requires HTTP basic auth")
+	if strings.Contains(err.Error(), "wrong-pw") || strings.Contains(err.Error(), key) {
+		t.Errorf("error text %q leaks a secret", err)
+	}
+	clean(t, srv)
+}
+
+func TestSelfHostedPrefix(t *testing.T) {
+	srv := barktest.NewServer(t)
+	mux := http.NewServeMux()
+	mux.Handle("/bark/", http.StripPrefix("/bark", srv.Server.Config.Handler))
+	front := httptest.NewServer(mux)
+	defer front.Close()
+	ch := open(t, srv, map[string]string{"url": front.URL + "/bark/" + key, "api": ""})
+	if err := ch.Send(context.Background(), message.Message{Body: "via prefix"}); err != nil {
+		t.Fatal(err)
+	}
+	clean(t, srv)
+	if len(srv.Accepted()) != 1 {
+		t.Errorf("push under a URL prefix not delivered")
+	}
+}
+
+func TestNetworkFailure(t *testing.T) {
+	srv := barktest.NewServer(t)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	srv.Close()
+	ch, err := bark.Kind.New(map[string]string{"url": "http://herald:s3cret-pw@" + host + "/" + key}, channel.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ch.Send(context.Background(), message.Message{Body: "x"})
+	if err == nil || !channel.IsTransient(err) {
+		t.Fatalf("err = %v, want transient", err)
+	}
+	for _, secret := range []string{key, "s3cret-pw"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error text %q contains a secret", err)
+		}
+	}
+}
+
+func TestContextCanceled(t *testing.T) {
+	srv := barktest.NewServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := open(t, srv, nil).Send(ctx, message.Message{Body: "x"})
+	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
+		t.Errorf("err = %v, want non-transient context.Canceled", err)
+	}
+	if srv.Requests() != 0 {
+		t.Errorf("request sent after cancellation")
+	}
+}
+
+func TestTimeoutIsTransient(t *testing.T) {
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer slow.Close()
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	ch, _ := bark.Kind.New(map[string]string{"url": slow.URL + "/" + key}, channel.Deps{})
+	err := ch.Send(ctx, message.Message{Body: "x"})
+	if !errors.Is(err, context.DeadlineExceeded) || !channel.IsTransient(err) {
+		t.Errorf("err = %v, want a transient deadline error", err)
+	}
+}
+
+type forwardProxy struct {
+	mu    sync.Mutex
+	hosts []string
+}
+
+func (p *forwardProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	p.hosts = append(p.hosts, r.URL.Host)
+	p.mu.Unlock()
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+func TestProxy(t *testing.T) {
+	srv := barktest.NewServer(t)
+	p := &forwardProxy{}
+	ps := httptest.NewServer(p)
+	defer ps.Close()
+	if err := open(t, srv, map[string]string{"proxy": ps.URL}).Send(context.Background(), message.Message{Body: "via proxy"}); err != nil {
+		t.Fatal(err)
+	}
+	clean(t, srv)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if want := []string{strings.TrimPrefix(srv.URL, "http://")}; !reflect.DeepEqual(p.hosts, want) || len(srv.Accepted()) != 1 {
+		t.Errorf("proxy served %v (want %v), delivered %d", p.hosts, want, len(srv.Accepted()))
+	}
+}

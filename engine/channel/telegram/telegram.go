@@ -1,0 +1,350 @@
+// Package telegram sends messages through a Telegram bot with the Bot API's
+// sendMessage and sendPhoto methods, formatted as Telegram HTML.
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+const kindID = "telegram"
+
+// DefaultHost is Telegram's own Bot API server.
+const DefaultHost = "api.telegram.org"
+
+// Limits from the Bot API reference (sendMessage: text 1-4096 characters
+// after entities parsing; sendPhoto: caption 0-1024 characters).
+//
+// Length is counted in UTF-16 code units. The docs say "characters"; the Bot
+// API server (tdlib) checks Unicode code points, while entity offsets are in
+// UTF-16 units. A UTF-16 count is never smaller than the code point count, so
+// every part we send passes Telegram's check; only emoji-heavy text loses a
+// little room to the stricter count.
+const (
+	MaxText    = 4096
+	MaxCaption = 1024
+)
+
+// MaxBody bounds how much of a body is sent: a longer one is cut keeping head
+// and tail, so a huge log becomes at most five messages instead of flooding
+// the chat (Telegram allows about one message per second per chat).
+const MaxBody = 3 * MaxText
+
+var (
+	tokenRe    = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{30,60}$`)
+	chatIDRe   = regexp.MustCompile(`^-?[0-9]{1,20}$`)
+	usernameRe = regexp.MustCompile(`^@[A-Za-z][A-Za-z0-9_]{3,31}$`)
+)
+
+// Kind is the Telegram bot channel kind.
+var Kind = &channel.Kind{
+	ID:     kindID,
+	Name:   "Telegram Bot",
+	DocURL: "https://core.telegram.org/bots/api#sendmessage",
+	Fields: []channel.Field{
+		{
+			Key:      "token",
+			Aliases:  []string{"TG_TOKEN"},
+			Label:    "Bot token",
+			Help:     "The token @BotFather gave your bot: the bot id, a colon and the key, like 123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11 (without a leading \"bot\").",
+			DocURL:   "https://core.telegram.org/bots/features#botfather",
+			Type:     channel.TypeString,
+			Required: true,
+			Secret:   true,
+			Validate: validateToken,
+		},
+		{
+			Key:      "chat_id",
+			Aliases:  []string{"TG_USERID"},
+			Label:    "Chat ID",
+			Help:     "Who receives the messages: a user or group id (groups and channels start with -100), or a public channel's @username. Send your bot a message, then read chat.id at https://api.telegram.org/bot<token>/getUpdates.",
+			DocURL:   "https://core.telegram.org/bots/api#getupdates",
+			Type:     channel.TypeString,
+			Required: true,
+			Validate: validateChatID,
+		},
+		{
+			Key:     "host",
+			Aliases: []string{"TG_HOST", "api"},
+			Label:   "API host",
+			Help:    "The Bot API server: a domain or IP such as tg.example.com, optionally with http:// or https://. Change it only for a self-hosted Bot API server or a reverse proxy; default " + DefaultHost + ".",
+			DocURL:  "https://core.telegram.org/bots/api#using-a-local-bot-api-server",
+			Type:    channel.TypeString,
+			Default: DefaultHost,
+			Validate: func(v string) error {
+				_, err := baseURL(v)
+				return err
+			},
+		},
+		channel.ProxyField(),
+		{
+			Key:     "pic_url",
+			Aliases: []string{"PUSH_PIC_URL"},
+			Label:   "Picture URL",
+			Help:    "Optional picture sent with every message (JPEG or PNG, at most 5 MB; Telegram downloads it). A message's own picture takes precedence.",
+			DocURL:  "https://core.telegram.org/bots/api#sendphoto",
+			Type:    channel.TypeURL,
+		},
+		{
+			Key:     "thread_id",
+			Aliases: []string{"message_thread_id"},
+			Label:   "Topic (thread) ID",
+			Help:    "Optional: the forum topic to post in, for supergroups with topics (message_thread_id). Leave empty for the main chat.",
+			DocURL:  "https://core.telegram.org/bots/api#sendmessage",
+			Type:    channel.TypeInt,
+			Validate: func(v string) error {
+				if n, _ := strconv.Atoi(v); n <= 0 {
+					return fmt.Errorf("must be a positive topic id like 42")
+				}
+				return nil
+			},
+		},
+	},
+	QDFields: 5,
+	Open:     open,
+}
+
+func validateToken(v string) error {
+	if strings.HasPrefix(strings.ToLower(v), "bot") {
+		return fmt.Errorf(`must not start with "bot": give only the token, like "123456:ABC…"`)
+	}
+	if !tokenRe.MatchString(v) {
+		return fmt.Errorf(`must look like "123456:ABC…": the bot id (digits), a colon and the key (letters, digits, - and _) from @BotFather`)
+	}
+	return nil
+}
+
+func validateChatID(v string) error {
+	if chatIDRe.MatchString(v) {
+		if _, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return nil
+		}
+	}
+	if usernameRe.MatchString(v) {
+		return nil
+	}
+	return fmt.Errorf("must be a numeric chat id like 222222222 (groups and channels: -100…) or a public channel's @username")
+}
+
+// baseURL turns a seed-style host ("tg.example.com", "http://1.2.3.4:8081/")
+// into the Bot API base URL.
+func baseURL(host string) (string, error) {
+	b := channel.BaseURL(host, DefaultHost)
+	if err := channel.CheckURL(b); err != nil {
+		return "", fmt.Errorf("must be a host like tg.example.com or a URL like https://tg.example.com: %v", err)
+	}
+	u, _ := url.Parse(b)
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("must be a host like tg.example.com, without ?… or #…")
+	}
+	// A pasted "…/bot<token>/sendMessage" would put the token in this
+	// non-secret field.
+	if strings.Contains(u.Path, "/bot") {
+		return "", fmt.Errorf("must be only the host like tg.example.com, not a full /bot… URL (the token goes in the token field)")
+	}
+	return b, nil
+}
+
+type telegram struct {
+	client   *http.Client
+	base     string
+	token    string
+	chatID   any // int64 for numeric ids, string for @channelname
+	threadID int
+	picture  string
+}
+
+func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
+	client, err := channel.Client(deps, c.String("proxy"))
+	if err != nil {
+		return nil, err
+	}
+	base, err := baseURL(c.String("host"))
+	if err != nil {
+		return nil, &channel.FieldError{Kind: kindID, Field: "host", Msg: err.Error()}
+	}
+	var chat any = c.String("chat_id")
+	if n, err := strconv.ParseInt(c.String("chat_id"), 10, 64); err == nil {
+		chat = n
+	}
+	return &telegram{
+		client:   client,
+		base:     base,
+		token:    c.String("token"),
+		chatID:   chat,
+		threadID: c.Int("thread_id"),
+		picture:  c.String("pic_url"),
+	}, nil
+}
+
+type linkPreviewOptions struct {
+	IsDisabled bool `json:"is_disabled"`
+}
+
+type sendMessageRequest struct {
+	ChatID             any                `json:"chat_id"`
+	MessageThreadID    int                `json:"message_thread_id,omitempty"`
+	Text               string             `json:"text"`
+	ParseMode          string             `json:"parse_mode"`
+	LinkPreviewOptions linkPreviewOptions `json:"link_preview_options"`
+}
+
+type sendPhotoRequest struct {
+	ChatID          any    `json:"chat_id"`
+	MessageThreadID int    `json:"message_thread_id,omitempty"`
+	Photo           string `json:"photo"`
+	Caption         string `json:"caption,omitempty"`
+	ParseMode       string `json:"parse_mode"`
+}
+
+// answer is the Bot API's reply envelope.
+type answer struct {
+	OK          bool   `json:"ok"`
+	ErrorCode   int    `json:"error_code"`
+	Description string `json:"description"`
+	Parameters  *struct {
+		RetryAfter      int   `json:"retry_after"`
+		MigrateToChatID int64 `json:"migrate_to_chat_id"`
+	} `json:"parameters"`
+}
+
+// Send delivers m: with a picture as sendPhoto (caption = the whole text when
+// it fits, else the title, followed by the text as messages), otherwise as
+// one or more sendMessage calls in order.
+func (t *telegram) Send(ctx context.Context, m message.Message) error {
+	r := Render(m)
+	picture := m.PictureURL
+	if picture == "" {
+		picture = t.picture
+	}
+	if picture == "" {
+		if len(r.Parts) == 0 {
+			return channel.Permanent(kindID, "nothing to send: the message has neither title nor body")
+		}
+		return t.sendParts(ctx, r.Parts, 0)
+	}
+
+	caption, rest := r.Caption, r.BodyParts
+	if r.Fits {
+		caption, rest = strings.Join(r.Parts, ""), nil
+	}
+	err := t.call(ctx, "sendPhoto", sendPhotoRequest{
+		ChatID: t.chatID, MessageThreadID: t.threadID, Photo: picture, Caption: caption, ParseMode: "HTML",
+	})
+	var e *channel.Error
+	if errors.As(err, &e) && e.Status == http.StatusBadRequest {
+		// The picture is decoration: when Telegram cannot use it (bad URL,
+		// not an image, too big) the text still goes out. Were the chat the
+		// problem, the text fails the same way and that error is returned.
+		if len(r.Parts) == 0 {
+			return err
+		}
+		return t.sendParts(ctx, r.Parts, 0)
+	}
+	if err != nil {
+		return err
+	}
+	return t.sendParts(ctx, rest, 1)
+}
+
+// sendParts sends the message parts in order; done counts messages of this
+// notification already delivered, for the error text.
+func (t *telegram) sendParts(ctx context.Context, parts []string, done int) error {
+	for i, p := range parts {
+		err := t.call(ctx, "sendMessage", sendMessageRequest{
+			ChatID: t.chatID, MessageThreadID: t.threadID, Text: p, ParseMode: "HTML",
+			LinkPreviewOptions: linkPreviewOptions{IsDisabled: true},
+		})
+		if err == nil {
+			continue
+		}
+		var e *channel.Error
+		if n := done + i; n > 0 && errors.As(err, &e) {
+			e.Msg += fmt.Sprintf(" (message %d of %d; the first %d were delivered)", n+1, done+len(parts), n)
+		}
+		return err
+	}
+	return nil
+}
+
+// call posts one Bot API method and classifies the answer.
+func (t *telegram) call(ctx context.Context, method string, payload any) error {
+	resp, body, err := channel.PostJSON(ctx, t.client, kindID, t.base+"/bot"+t.token+"/"+method, payload, nil)
+	if err != nil {
+		return err
+	}
+	return t.scrub(classify(resp, body))
+}
+
+// scrub removes the token from an error text: the token is in the request
+// path, and a reverse proxy's error page may echo the path.
+func (t *telegram) scrub(err error) error {
+	var e *channel.Error
+	if errors.As(err, &e) {
+		e.Msg = strings.ReplaceAll(e.Msg, t.token, "<token>")
+		// The key after the colon is never URL-escaped, so this also catches
+		// a path echoed with the colon as %3A.
+		if _, key, ok := strings.Cut(t.token, ":"); ok && key != "" {
+			e.Msg = strings.ReplaceAll(e.Msg, key, "<token>")
+		}
+	}
+	return err
+}
+
+// classify reads a Bot API answer: ok=true is success; 429 and 5xx are
+// transient (429 with parameters.retry_after); everything else permanent.
+func classify(resp *http.Response, body []byte) error {
+	var a answer
+	if err := channel.DecodeJSON(kindID, resp, body, &a); err != nil {
+		return err
+	}
+	if a.OK && resp.StatusCode/100 == 2 {
+		return nil
+	}
+	code := a.ErrorCode
+	if code == 0 {
+		code = resp.StatusCode
+	}
+	desc := a.Description
+	if desc == "" {
+		if resp.StatusCode/100 == 2 {
+			return &channel.Error{Kind: kindID, Status: resp.StatusCode, Msg: "unexpected answer (no \"ok\": true): " + channel.Excerpt(body)}
+		}
+		desc = http.StatusText(code)
+	}
+	e := channel.ServiceError(kindID, code, desc, code == http.StatusTooManyRequests || code >= 500)
+	e.Status = resp.StatusCode
+	if p := a.Parameters; p != nil {
+		if p.RetryAfter > 0 {
+			e.RetryAfter = time.Duration(p.RetryAfter) * time.Second
+		}
+		if p.MigrateToChatID != 0 {
+			e.Transient = false
+			e.Msg += fmt.Sprintf(" — the group became a supergroup: set chat_id to %d", p.MigrateToChatID)
+			return e
+		}
+	}
+	if e.Transient && e.RetryAfter == 0 {
+		e.RetryAfter = channel.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	switch code {
+	case http.StatusUnauthorized:
+		e.Msg += " — check the bot token from @BotFather"
+	case http.StatusNotFound:
+		e.Msg += " — check the bot token and the API host"
+	}
+	if strings.Contains(desc, "chat not found") {
+		e.Msg += " — check chat_id; a user must send the bot a message first, a group or channel must have the bot as a member"
+	}
+	return e
+}
