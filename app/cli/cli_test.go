@@ -20,7 +20,9 @@ import (
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
+	"github.com/heraldpush/herald/engine/channel/wecomapp/wecomapptest"
 	"github.com/heraldpush/herald/engine/channel/wecomwebhook/wecomwebhooktest"
+	"github.com/heraldpush/herald/engine/channel/wxpusher/wxpushertest"
 	"github.com/heraldpush/herald/engine/testenv"
 )
 
@@ -32,6 +34,8 @@ type fake interface {
 }
 
 var fakes = map[string]func(t testing.TB) fake{
+	"wxpusher":      func(t testing.TB) fake { return wxpushertest.NewServer(t) },
+	"wecom_app":     func(t testing.TB) fake { return wecomapptest.NewServer(t) },
 	"bark":          func(t testing.TB) fake { return barktest.NewServer(t) },
 	"telegram":      func(t testing.TB) fake { return telegramtest.NewServer(t) },
 	"webhook":       func(t testing.TB) fake { return webhooktest.NewServer(t) },

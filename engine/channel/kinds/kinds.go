@@ -13,7 +13,9 @@ import (
 	"github.com/heraldpush/herald/engine/channel/serverchan"
 	"github.com/heraldpush/herald/engine/channel/telegram"
 	"github.com/heraldpush/herald/engine/channel/webhook"
+	"github.com/heraldpush/herald/engine/channel/wecomapp"
 	"github.com/heraldpush/herald/engine/channel/wecomwebhook"
+	"github.com/heraldpush/herald/engine/channel/wxpusher"
 )
 
 // All returns the supported kinds in display order.
@@ -24,13 +26,15 @@ func All() []*channel.Kind {
 // The order is the seeds' (QD's list of push methods), then the rest.
 var all = []*channel.Kind{
 	bark.Kind,
-	telegram.Kind,
-	webhook.Kind,
-	mailgun.Kind,
 	serverchan.Kind,
+	wxpusher.Kind,
 	email.Kind,
+	mailgun.Kind,
+	wecomapp.Kind,
+	telegram.Kind,
 	dingtalk.Kind,
 	wecomwebhook.Kind,
+	webhook.Kind,
 }
 
 // Get finds a kind by id, case-insensitively.

@@ -1,12 +1,20 @@
 package kinds_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldpush/herald/assets"
+	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/engine/message"
 )
 
 func load(t *testing.T, lang string) map[string]string {
@@ -72,4 +80,108 @@ func TestKindSchemasAreWellFormed(t *testing.T) {
 			t.Errorf("Get(%q) failed", strings.ToUpper(k.ID))
 		}
 	}
+}
+
+// nasty values a person might paste into any field.
+var nasty = []string{
+	"", " ", ";", ";;;", "\x00", "\n\n", "中文", "{", `{"a":`, `{"a":1}`, "[]", "-1", "0", "99999999999999999999",
+	"http://", "https://", "https://[::1", "://x", "socks5://", "SEC", "@all", strings.Repeat("x", 70000), "%zz", "a|b,c\nd",
+}
+
+// Every field of every kind takes any value without panicking: the result is
+// a channel or an error naming a field, and a built channel fails cleanly
+// against an unreachable service.
+func TestNoPanicOnBadInput(t *testing.T) {
+	deps := channel.Deps{HTTP: &http.Client{Timeout: 200 * time.Millisecond}}
+	for _, k := range kinds.All() {
+		for _, f := range k.Fields {
+			for _, v := range nasty {
+				raw := map[string]string{f.Key: v}
+				func() {
+					defer func() {
+						if p := recover(); p != nil {
+							t.Fatalf("%s.%s = %.40q: panic: %v", k.ID, f.Key, v, p)
+						}
+					}()
+					_, err := k.New(raw, deps)
+					var fe *channel.FieldError
+					if err != nil && !errors.As(err, &fe) {
+						t.Errorf("%s.%s = %.40q: error without a field: %v", k.ID, f.Key, v, err)
+					}
+					_, _ = k.ParseQD(v)
+				}()
+			}
+		}
+	}
+}
+
+// A channel built from valid settings but pointed at a closed port fails
+// with a transient error and does not panic on odd messages.
+func TestOddMessagesToDeadServer(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	msgs := []message.Message{
+		{},
+		{Title: "only title"},
+		{Body: strings.Repeat("长", 100000), Markdown: true},
+		{Title: "<b>&", Body: "```\nunclosed", Markdown: true, PictureURL: "javascript:alert(1)"},
+		{Body: "x", PictureURL: "https://example.com/p.png", Level: message.LevelError},
+	}
+	for _, k := range kinds.All() {
+		raw := minimalConfig(k, dead)
+		if raw == nil {
+			continue
+		}
+		ch, err := k.New(raw, channel.Deps{HTTP: &http.Client{Timeout: time.Second}})
+		if err != nil {
+			t.Errorf("%s: minimal config rejected: %v", k.ID, err)
+			continue
+		}
+		for i, m := range msgs {
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Fatalf("%s: message %d: panic: %v", k.ID, i, p)
+					}
+				}()
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				defer cancel()
+				if err := ch.Send(ctx, m); err == nil {
+					t.Errorf("%s: message %d: send to a dead server succeeded", k.ID, i)
+				}
+			}()
+		}
+	}
+}
+
+// minimalConfig builds valid settings from each kind's contract fake
+// conventions; the API base points at dead.
+func minimalConfig(k *channel.Kind, dead string) map[string]string {
+	switch k.ID {
+	case "email":
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		return map[string]string{"host": "127.0.0.1", "port": strconv.Itoa(port), "username": "me@example.com", "password": "pw"}
+	case "bark":
+		return map[string]string{"url": dead + "/devicekey123"}
+	case "telegram":
+		return map[string]string{"token": "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-2A", "chat_id": "42", "host": dead}
+	case "dingtalk":
+		return map[string]string{"token": "abcdef0123", "secret": "SEC0123456789abcdef", "api": dead}
+	case "wecom_webhook":
+		return map[string]string{"key": "693a91f6-7f9c-4bc4-97a0-0ec2f1fa5aaa", "api": dead}
+	case "serverchan":
+		return map[string]string{"sendkey": "SCT12345TabcdefABCDEF", "api": dead}
+	case "mailgun":
+		return map[string]string{"api_key": "key-0123456789abcdef", "domain": "mg.example.com", "from": "a@example.com", "to": "b@example.com", "api": dead}
+	case "webhook":
+		return map[string]string{"url": dead + "/hook?t={t}", "body": `{"log":"{log}"}`}
+	case "wxpusher":
+		return map[string]string{"app_token": "AT_abcdefghijk", "uids": "UID_abcdefg", "api": dead}
+	case "wecom_app":
+		return map[string]string{"corp_id": "ww0123456789", "agent_id": "1000002", "secret": "secret0123456789", "host": dead}
+	}
+	return nil
 }

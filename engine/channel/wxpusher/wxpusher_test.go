@@ -1,0 +1,426 @@
+package wxpusher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/wxpusher/wxpushertest"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+func newChannel(t *testing.T, s *wxpushertest.Server, extra map[string]string) channel.Channel {
+	t.Helper()
+	raw := s.Config()
+	for k, v := range extra {
+		if v == "" {
+			delete(raw, k)
+		} else {
+			raw[k] = v
+		}
+	}
+	ch, err := Kind.New(raw, channel.Deps{})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return ch
+}
+
+func noViolations(t *testing.T, s *wxpushertest.Server) {
+	t.Helper()
+	if v := s.Violations(); len(v) > 0 {
+		t.Errorf("contract violations:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+func TestParse(t *testing.T) {
+	base := map[string]string{"app_token": "AT_x", "uids": "UID_a"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				delete(m, kv[i])
+			} else {
+				m[kv[i]] = kv[i+1]
+			}
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		raw     map[string]string
+		want    map[string]string
+		wantErr string
+	}{
+		{name: "defaults", raw: base, want: map[string]string{"api": DefaultAPI, "content_type": "", "url": ""}},
+		{name: "QD aliases any case", raw: map[string]string{"apptoken": "AT_y", "WXPUSHER_UID": "UID_b|UID_c"}, want: map[string]string{"app_token": "AT_y", "uids": "UID_b|UID_c"}},
+		{name: "topics only", raw: with("uids", "", "topic_ids", "1, 22"), want: map[string]string{"topic_ids": "1, 22"}},
+		{name: "choice case folded", raw: with("content_type", "HTML"), want: map[string]string{"content_type": "html"}},
+		{name: "token prefix", raw: with("app_token", "xyz"), wantErr: "wxpusher: app_token: must start with AT_ (copy the appToken from the WxPusher admin console)"},
+		{name: "missing token", raw: with("app_token", ""), wantErr: "wxpusher: app_token: required"},
+		{name: "uid prefix", raw: with("uids", "UID_a,bob"), wantErr: `wxpusher: uids: "bob" is not a UID: UIDs start with UID_`},
+		{name: "topic not a number", raw: with("topic_ids", "12,abc"), wantErr: `wxpusher: topic_ids: "abc" is not a topic ID: topic IDs are whole numbers like 12345`},
+		{name: "too many topics", raw: with("topic_ids", "1,2,3,4,5,6"), wantErr: "wxpusher: topic_ids: has 6 topics but WxPusher takes at most 5 per message"},
+		{name: "bad content type", raw: with("content_type", "rich"), wantErr: `wxpusher: content_type: must be one of text, html, markdown, got "rich"`},
+		{name: "bad url", raw: with("url", "example.com"), wantErr: "wxpusher: url: must start with http:// or https://"},
+		{name: "long url", raw: with("url", "https://e.com/"+strings.Repeat("a", 990)), wantErr: "wxpusher: url: has 1004 characters but WxPusher takes at most 1000"},
+		{name: "no recipient", raw: with("uids", ""), wantErr: "wxpusher: uids: set uids or topic_ids: the message needs at least one recipient"},
+		{name: "bad api", raw: with("api", "wxpusher.example.com"), wantErr: "wxpusher: api: must start with http:// or https://"},
+		{name: "bad proxy", raw: with("proxy", "localhost"), wantErr: "wxpusher: proxy: must look like http://host:port or socks5://user:password@host:port"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Kind.Parse(tt.raw)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			for k, v := range tt.want {
+				if c[k] != v {
+					t.Errorf("%s = %q, want %q", k, c[k], v)
+				}
+			}
+		})
+	}
+}
+
+func TestParseQD(t *testing.T) {
+	tests := []struct {
+		name    string
+		qd      string
+		want    map[string]string
+		wantErr string
+	}{
+		{name: "full", qd: "AT_abc;UID_def", want: map[string]string{"app_token": "AT_abc", "uids": "UID_def"}},
+		{name: "trailing separators", qd: "AT_abc;UID_def;;", want: map[string]string{"app_token": "AT_abc", "uids": "UID_def"}},
+		{name: "too few", qd: ";UID_def", wantErr: "wxpusher: app_token: missing from the QD string (expected app_token;uids)"},
+		{name: "too many", qd: "AT_abc;UID_def;12", wantErr: "wxpusher: qd: has 3 values but QD's wxpusher string has at most 2 (app_token;uids)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw, err := Kind.ParseQD(tt.qd)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("error = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !jsonEqual(raw, tt.want) {
+				t.Errorf("raw = %v, want %v", raw, tt.want)
+			}
+			c, err := Kind.Parse(raw)
+			if err != nil || c["api"] != DefaultAPI {
+				t.Errorf("Parse = %v, %v; want the default api", c, err)
+			}
+		})
+	}
+	// QD's UID position may stay empty; then the recipient check speaks.
+	raw, err := Kind.ParseQD("AT_abc;")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Kind.Parse(raw); err == nil || !strings.Contains(err.Error(), "set uids or topic_ids") {
+		t.Errorf("Parse without recipient = %v", err)
+	}
+}
+
+func TestSend(t *testing.T) {
+	s := wxpushertest.NewServer(t)
+	ch := newChannel(t, s, map[string]string{
+		"uids": wxpushertest.UID + "|" + wxpushertest.UID2 + "," + wxpushertest.UID, "topic_ids": "12345,12345", "url": "https://example.com/run/7",
+	})
+	if err := ch.Send(context.Background(), message.Message{Title: "Backup ok", Body: "all done"}); err != nil {
+		t.Fatal(err)
+	}
+	acc := s.Accepted()
+	if len(acc) != 1 {
+		t.Fatalf("accepted %d, want 1", len(acc))
+	}
+	want := map[string]any{
+		"appToken":    wxpushertest.AppToken,
+		"content":     "Backup ok\n\nall done",
+		"summary":     "Backup ok",
+		"contentType": 1,
+		"uids":        []string{wxpushertest.UID, wxpushertest.UID2},
+		"topicIds":    []int{12345},
+		"url":         "https://example.com/run/7",
+	}
+	if !jsonEqual(acc[0].Raw, want) {
+		t.Errorf("request = %v\nwant      %v", acc[0].Raw, want)
+	}
+	noViolations(t, s)
+}
+
+func TestContentTypes(t *testing.T) {
+	tests := []struct {
+		name    string
+		ct      string
+		m       message.Message
+		want    string
+		ctype   int
+		summary string
+	}{
+		{name: "plain message as text", m: message.Message{Title: "T", Body: "a *b*"}, want: "T\n\na *b*", ctype: 1, summary: "T"},
+		{name: "markdown message as markdown", m: message.Message{Title: "T", Body: "a *b*", Markdown: true}, want: "## T\n\na *b*", ctype: 3, summary: "T"},
+		{name: "forced text", ct: "text", m: message.Message{Body: "a *b*", Markdown: true}, want: "a *b*", ctype: 1, summary: "a *b*"},
+		{name: "html escapes", ct: "html", m: message.Message{Title: "<T&>", Body: "x < y\n\"z\""}, want: "<h3>&lt;T&amp;&gt;</h3><p>x &lt; y<br/>&#34;z&#34;</p>", ctype: 2, summary: "<T&>"},
+		{name: "summary from first line", m: message.Message{Body: "\n  first line  \nsecond"}, want: "\n  first line  \nsecond", ctype: 1, summary: "first line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := wxpushertest.NewServer(t)
+			ch := newChannel(t, s, map[string]string{"content_type": tt.ct})
+			if err := ch.Send(context.Background(), tt.m); err != nil {
+				t.Fatal(err)
+			}
+			acc := s.Accepted()
+			if len(acc) != 1 || acc[0].Text != tt.want || acc[0].ContentType != tt.ctype || acc[0].Summary != tt.summary {
+				t.Errorf("accepted = %+v, want content %q type %d summary %q", acc, tt.want, tt.ctype, tt.summary)
+			}
+			noViolations(t, s)
+		})
+	}
+}
+
+func TestLimits(t *testing.T) {
+	tests := []struct {
+		name  string
+		ct    string
+		m     message.Message
+		check func(t *testing.T, a wxpushertest.Accepted)
+	}{
+		{name: "characters", m: message.Message{Body: strings.Repeat("abcdefghij", 5000)}, check: func(t *testing.T, a wxpushertest.Accepted) {
+			if n := utf8.RuneCountInString(a.Text); n > maxContentChars || n < maxContentChars-128 {
+				t.Errorf("content has %d characters, want at most %d and near it", n, maxContentChars)
+			}
+			if !strings.HasPrefix(a.Text, "abcdefghij") || !strings.HasSuffix(a.Text, "abcdefghij") || !strings.Contains(a.Text, "cut]") {
+				t.Errorf("cut does not keep head and tail")
+			}
+		}},
+		{name: "bytes", m: message.Message{Title: "标题", Body: strings.Repeat("错误日志", 10000)}, check: func(t *testing.T, a wxpushertest.Accepted) {
+			if len(a.Text) > maxContentBytes || len(a.Text) < maxContentBytes-128 || !utf8.ValidString(a.Text) {
+				t.Errorf("content has %d bytes, want at most %d and near it, valid UTF-8", len(a.Text), maxContentBytes)
+			}
+			if !strings.HasPrefix(a.Text, "标题\n\n错误日志") {
+				t.Errorf("title lost: %.20q", a.Text)
+			}
+		}},
+		{name: "html characters after escaping", ct: "html", m: message.Message{Body: strings.Repeat("<>", 20000)}, check: func(t *testing.T, a wxpushertest.Accepted) {
+			// Escaping makes 40000 characters of body 160000 of content.
+			if n := utf8.RuneCountInString(a.Text); n > maxContentChars || n < maxContentChars-128 {
+				t.Errorf("content has %d characters, want at most %d and near it", n, maxContentChars)
+			}
+			if !strings.HasPrefix(a.Text, "<p>&lt;&gt;") || !strings.HasSuffix(a.Text, "&lt;&gt;</p>") {
+				t.Errorf("escaped body not kept whole: %.30q … %.30q", a.Text, a.Text[len(a.Text)-30:])
+			}
+		}},
+		{name: "html bytes after escaping", ct: "html", m: message.Message{Body: strings.Repeat("<错错错", 10000)}, check: func(t *testing.T, a wxpushertest.Accepted) {
+			if len(a.Text) > maxContentBytes || len(a.Text) < maxContentBytes-128 || !utf8.ValidString(a.Text) {
+				t.Errorf("content has %d bytes, want at most %d and near it, valid UTF-8", len(a.Text), maxContentBytes)
+			}
+		}},
+		{name: "summary", m: message.Message{Title: strings.Repeat("长", 150), Body: "x"}, check: func(t *testing.T, a wxpushertest.Accepted) {
+			if n := utf8.RuneCountInString(a.Summary); n != maxSummaryChars || !strings.HasSuffix(a.Summary, "…") {
+				t.Errorf("summary has %d characters (%q), want %d ending in …", n, a.Summary, maxSummaryChars)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := wxpushertest.NewServer(t)
+			ch := newChannel(t, s, map[string]string{"content_type": tt.ct})
+			if err := ch.Send(context.Background(), tt.m); err != nil {
+				t.Fatal(err)
+			}
+			acc := s.Accepted()
+			if len(acc) != 1 {
+				t.Fatalf("accepted %d", len(acc))
+			}
+			tt.check(t, acc[0])
+			noViolations(t, s)
+		})
+	}
+}
+
+func TestTargets(t *testing.T) {
+	tests := []struct {
+		name    string
+		raw     map[string]string
+		wantErr string
+	}{
+		{name: "one of two unknown still delivered", raw: map[string]string{"uids": wxpushertest.UID + ",UID_unknown"}},
+		{name: "unknown topic with known uid", raw: map[string]string{"topic_ids": "999"}},
+		{name: "all unknown", raw: map[string]string{"uids": "UID_nobody", "topic_ids": "999"},
+			wantErr: "wxpusher: no recipient accepted the message (check uids and topic_ids): UID_nobody: 1001 用户不存在或者未关注应用; topic 999: 1001 主题不存在"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := wxpushertest.NewServer(t)
+			ch := newChannel(t, s, tt.raw)
+			err := ch.Send(context.Background(), message.Message{Body: "x"})
+			if tt.wantErr == "" {
+				if err != nil || len(s.Accepted()) != 1 {
+					t.Errorf("err = %v, accepted %d; want delivered", err, len(s.Accepted()))
+				}
+			} else if err == nil || err.Error() != tt.wantErr || channel.IsTransient(err) {
+				t.Errorf("err = %v, want permanent %q", err, tt.wantErr)
+			}
+			noViolations(t, s)
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		raw        map[string]string
+		answer     *wxpushertest.Answer
+		code       string
+		status     int
+		transient  bool
+		retryAfter time.Duration
+		msg        string
+	}{
+		{name: "wrong token", raw: map[string]string{"app_token": "AT_wrong"}, code: "1001", msg: "app_token is wrong or was reset (copy it again from the admin console → appToken); WxPusher said: appToken不正确"},
+		{name: "business error", answer: &wxpushertest.Answer{Code: 1001, Msg: "content内容过长"}, code: "1001", msg: "content内容过长"},
+		{name: "not logged in", answer: &wxpushertest.Answer{Code: 1002, Msg: "未登录"}, code: "1002", msg: "未登录"},
+		{name: "internal error", answer: &wxpushertest.Answer{Code: 1005, Msg: "服务器内部错误"}, code: "1005", transient: true, msg: "服务器内部错误"},
+		{name: "success false", answer: &wxpushertest.Answer{Code: 1000, Msg: "处理成功", Body: `{"code":1000,"msg":"?","data":[],"success":false}`}, code: "1000", msg: "?"},
+		{name: "no targets", answer: &wxpushertest.Answer{Body: `{"code":1000,"msg":"处理成功","data":[],"success":true}`}, msg: "WxPusher reported no recipient for the message (check uids and topic_ids)"},
+		{name: "rate limited 429", answer: &wxpushertest.Answer{Status: 429, Body: "Too Many Requests", RetryAfter: "10"}, status: 429, transient: true, retryAfter: 10 * time.Second, msg: "Too Many Requests"},
+		{name: "5xx", answer: &wxpushertest.Answer{Status: 502, Body: "<html>Bad Gateway</html>"}, status: 502, transient: true, msg: "Bad Gateway"},
+		{name: "404 page", answer: &wxpushertest.Answer{Status: 404, Body: "not found"}, status: 404, msg: "not found"},
+		{name: "not JSON", answer: &wxpushertest.Answer{Body: "<html>portal</html>"}, status: 200, msg: "unexpected answer (not JSON)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := wxpushertest.NewServer(t)
+			ch := newChannel(t, s, tt.raw)
+			if tt.answer != nil {
+				s.FailNext(*tt.answer)
+			}
+			err := ch.Send(context.Background(), message.Message{Body: "x"})
+			var e *channel.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %v is not a *channel.Error", err)
+			}
+			if e.Code != tt.code || e.Status != tt.status || e.Transient != tt.transient || e.RetryAfter != tt.retryAfter || !strings.Contains(e.Msg, tt.msg) {
+				t.Errorf("error = %#v, want code %q status %d transient %v retry %v msg containing %q", e, tt.code, tt.status, tt.transient, tt.retryAfter, tt.msg)
+			}
+			if strings.Contains(err.Error(), wxpushertest.AppToken) || strings.Contains(err.Error(), "AT_wrong") {
+				t.Errorf("error %q contains the app token", err)
+			}
+			noViolations(t, s)
+		})
+	}
+}
+
+func TestEchoedTokenScrubbed(t *testing.T) {
+	s := wxpushertest.NewServer(t)
+	ch := newChannel(t, s, nil)
+	s.FailNext(wxpushertest.Answer{Code: 1001, Msg: "bad request " + wxpushertest.AppToken})
+	err := ch.Send(context.Background(), message.Message{Body: "x"})
+	if err == nil || strings.Contains(err.Error(), wxpushertest.AppToken) {
+		t.Errorf("error = %v, want one without the token", err)
+	}
+}
+
+func TestContextCancelled(t *testing.T) {
+	s := wxpushertest.NewServer(t)
+	ch := newChannel(t, s, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := ch.Send(ctx, message.Message{Body: "x"})
+	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
+		t.Errorf("error = %v, want a permanent context.Canceled", err)
+	}
+	if s.Calls() != 0 {
+		t.Errorf("request sent despite cancelled context")
+	}
+}
+
+func TestNetworkFailureIsTransientAndHidesToken(t *testing.T) {
+	s := wxpushertest.NewServer(t)
+	ch := newChannel(t, s, nil)
+	s.Close()
+	err := ch.Send(context.Background(), message.Message{Body: "x"})
+	if err == nil || !channel.IsTransient(err) {
+		t.Fatalf("error = %v, want transient", err)
+	}
+	if strings.Contains(err.Error(), wxpushertest.AppToken) {
+		t.Errorf("error %q contains the app token", err)
+	}
+}
+
+func TestProxyUsed(t *testing.T) {
+	s := wxpushertest.NewServer(t)
+	var used atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		used.Add(1)
+		r.RequestURI = ""
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		io.Copy(w, resp.Body)
+	}))
+	defer proxy.Close()
+	ch := newChannel(t, s, map[string]string{"proxy": proxy.URL})
+	if err := ch.Send(context.Background(), message.Message{Body: "via proxy"}); err != nil {
+		t.Fatal(err)
+	}
+	if used.Load() != 1 || len(s.Accepted()) != 1 {
+		t.Errorf("proxy saw %d requests, fake accepted %d; want 1 and 1", used.Load(), len(s.Accepted()))
+	}
+	noViolations(t, s)
+}
+
+// TestFakeChecksContract makes sure the fake notices a request off the
+// documented contract, so the tests above can fail.
+func TestFakeChecksContract(t *testing.T) {
+	s := wxpushertest.NewServer(t)
+	body := `{"appToken":"` + wxpushertest.AppToken + `","content":"x","contentType":"1","uids":["alice"],"topicIds":["12345"],"extra":true}`
+	resp, err := http.Post(s.URL+"/api/send/message", "text/plain", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	v := strings.Join(s.Violations(), "\n")
+	for _, want := range []string{"Content-Type", "contentType must be the number", "UIDs are strings starting with UID_", "topic IDs are JSON integers", `unknown field "extra"`} {
+		if !strings.Contains(v, want) {
+			t.Errorf("violations %q lack %q", v, want)
+		}
+	}
+}

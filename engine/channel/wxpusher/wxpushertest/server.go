@@ -1,0 +1,306 @@
+// Package wxpushertest is a fake of WxPusher's standard push API
+// (POST /api/send/message) for tests. It checks each request the way
+// WxPusher documents it (docs README and openapi.yaml) and answers in
+// WxPusher's format, per-target results included.
+//
+// WxPusher documents its codes (1000 success, 1001 business error) but not
+// the wording of its error messages nor the status of a refused target; the
+// fake's Chinese texts for those are stand-ins.
+package wxpushertest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+)
+
+// Fixed credentials and recipients the fake knows.
+const (
+	AppToken = "AT_heraldTestAppToken0123456789"
+	UID      = "UID_heraldAlice0123456789"
+	UID2     = "UID_heraldBob0123456789"
+	TopicID  = 12345
+)
+
+// Limits of the send API.
+const (
+	MaxContentChars = 40000
+	MaxContentBytes = 65535
+	MaxSummaryChars = 100
+	MaxURLChars     = 1000
+	MaxUIDs         = 2000
+	MaxTopics       = 5
+)
+
+// Accepted is a message the fake accepted for at least one target. Title
+// is empty: WxPusher has no title, only content and a summary.
+type Accepted struct {
+	Title, Text string
+	Summary     string
+	ContentType int
+	Raw         map[string]any
+}
+
+// Answer scripts the next answer: a business code and message in WxPusher's
+// JSON, or an HTTP status with a raw body (a proxy page, a rate limit).
+type Answer struct {
+	Status     int // HTTP status; 0 means 200
+	Code       int
+	Msg        string
+	Body       string // sent verbatim instead of JSON when set
+	RetryAfter string // Retry-After header
+}
+
+// Server is the fake WxPusher.
+type Server struct {
+	*httptest.Server
+
+	mu         sync.Mutex
+	calls      int
+	accepted   []Accepted
+	violations []string
+	script     []Answer
+}
+
+// NewServer starts the fake; it is closed when the test ends.
+func NewServer(t testing.TB) *Server {
+	s := &Server{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/send/message", s.send)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.violation("unknown path %s", r.URL.Path)
+		http.NotFound(w, r)
+	})
+	s.Server = httptest.NewServer(mux)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Config points a wxpusher channel at the fake, sending to UID.
+func (s *Server) Config() map[string]string {
+	return map[string]string{"app_token": AppToken, "uids": UID, "api": s.URL}
+}
+
+// Accepted returns the messages accepted so far, in order.
+func (s *Server) Accepted() []Accepted {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.accepted)
+}
+
+// Violations returns the contract violations seen so far.
+func (s *Server) Violations() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.violations)
+}
+
+// Calls counts send requests.
+func (s *Server) Calls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls
+}
+
+// FailNext scripts the next answers, in order. Requests are still checked;
+// a scripted answer replaces only the reply.
+func (s *Server) FailNext(answers ...Answer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.script = append(s.script, answers...)
+}
+
+func (s *Server) violation(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.violations = append(s.violations, fmt.Sprintf(format, args...))
+}
+
+func writeJSON(w http.ResponseWriter, status int, body map[string]any) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(body)
+}
+
+// fail answers a business error the way WxPusher does: HTTP 200, no data.
+func fail(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, http.StatusOK, map[string]any{"code": code, "msg": msg, "data": nil, "success": false})
+}
+
+var fields = []string{"appToken", "content", "summary", "contentType", "uids", "topicIds", "url", "verifyPay", "verifyPayType"}
+
+func (s *Server) send(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	if r.Method != http.MethodPost {
+		s.violation("%s /api/send/message: this channel must POST", r.Method)
+		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		return
+	}
+	if len(r.URL.RawQuery) > 0 {
+		s.violation("POST /api/send/message with a query %q: the token belongs in the body", r.URL.RawQuery)
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		s.violation("Content-Type %q, want application/json", ct)
+	}
+	data, _ := io.ReadAll(r.Body)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var req map[string]any
+	if err := dec.Decode(&req); err != nil {
+		s.violation("body is not a JSON object: %v", err)
+		http.Error(w, "body must be a JSON object", http.StatusBadRequest)
+		return
+	}
+	code, msg, uids, topics := s.check(req)
+	s.mu.Lock()
+	var scripted *Answer
+	if len(s.script) > 0 {
+		scripted = &s.script[0]
+		s.script = s.script[1:]
+	}
+	s.mu.Unlock()
+	if scripted != nil {
+		writeScripted(w, *scripted)
+		return
+	}
+	if code != 1000 {
+		fail(w, code, msg)
+		return
+	}
+	var results []map[string]any
+	ok := false
+	for i, uid := range uids {
+		known := uid == UID || uid == UID2
+		ok = ok || known
+		results = append(results, target(uid, nil, known, i))
+	}
+	for i, id := range topics {
+		known := id == TopicID
+		ok = ok || known
+		results = append(results, target(nil, id, known, len(uids)+i))
+	}
+	if ok {
+		content, _ := req["content"].(string)
+		summary, _ := req["summary"].(string)
+		ct, _ := req["contentType"].(json.Number).Int64()
+		s.mu.Lock()
+		s.accepted = append(s.accepted, Accepted{Text: content, Summary: summary, ContentType: int(ct), Raw: req})
+		s.mu.Unlock()
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"code": 1000, "msg": "处理成功", "data": results, "success": true})
+}
+
+func target(uid, topicID any, known bool, i int) map[string]any {
+	t := map[string]any{"uid": uid, "topicId": topicID, "messageId": 100 + i, "messageContentId": 2123, "sendRecordId": 12313 + i,
+		"code": 1000, "status": "创建发送任务成功"}
+	if !known {
+		// Stand-in wording: WxPusher documents the per-target code, not its texts.
+		t["code"], t["status"] = 1001, "用户不存在或者未关注应用"
+		if topicID != nil {
+			t["status"] = "主题不存在"
+		}
+	}
+	return t
+}
+
+func writeScripted(w http.ResponseWriter, a Answer) {
+	if a.RetryAfter != "" {
+		w.Header().Set("Retry-After", a.RetryAfter)
+	}
+	status := a.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if a.Body != "" {
+		w.WriteHeader(status)
+		io.WriteString(w, a.Body)
+		return
+	}
+	writeJSON(w, status, map[string]any{"code": a.Code, "msg": a.Msg, "data": nil, "success": a.Code == 1000})
+}
+
+// check validates a send body; it returns WxPusher's code for it (1000 when
+// fine) with the UIDs and topic IDs to answer for.
+func (s *Server) check(req map[string]any) (code int, msg string, uids []string, topics []int64) {
+	for k := range req {
+		if !slices.Contains(fields, k) {
+			s.violation("unknown field %q", k)
+		}
+	}
+	token, isStr := req["appToken"].(string)
+	if !isStr || !strings.HasPrefix(token, "AT_") {
+		s.violation("appToken must be a string starting with AT_, got %#v", req["appToken"])
+	}
+	content, isStr := req["content"].(string)
+	switch {
+	case !isStr || content == "":
+		s.violation("content must be a non-empty string, got %#v", req["content"])
+		return 1001, "content不能为空", nil, nil
+	case utf8.RuneCountInString(content) > MaxContentChars || len(content) > MaxContentBytes:
+		s.violation("content has %d characters and %d bytes, at most %d and %d", utf8.RuneCountInString(content), len(content), MaxContentChars, MaxContentBytes)
+		return 1001, "content内容过长", nil, nil
+	}
+	if v, ok := req["summary"]; ok {
+		if sum, isStr := v.(string); !isStr || utf8.RuneCountInString(sum) > MaxSummaryChars {
+			s.violation("summary must be a string of at most %d characters, got %#v", MaxSummaryChars, v)
+		}
+	}
+	if v, ok := req["url"]; ok {
+		if u, isStr := v.(string); !isStr || utf8.RuneCountInString(u) > MaxURLChars {
+			s.violation("url must be a string of at most %d characters, got %#v", MaxURLChars, v)
+		}
+	}
+	if n, isNum := req["contentType"].(json.Number); !isNum || (n != "1" && n != "2" && n != "3") {
+		s.violation("contentType must be the number 1, 2 or 3, got %#v", req["contentType"])
+	}
+	if v, ok := req["uids"]; ok {
+		list, isList := v.([]any)
+		if !isList || len(list) > MaxUIDs {
+			s.violation("uids must be an array of at most %d strings, got %#v", MaxUIDs, v)
+		}
+		for _, item := range list {
+			uid, isStr := item.(string)
+			if !isStr || !strings.HasPrefix(uid, "UID_") {
+				s.violation("uids holds %#v; UIDs are strings starting with UID_", item)
+				continue
+			}
+			if slices.Contains(uids, uid) {
+				s.violation("uids holds %s twice", uid)
+			}
+			uids = append(uids, uid)
+		}
+	}
+	if v, ok := req["topicIds"]; ok {
+		list, isList := v.([]any)
+		if !isList || len(list) > MaxTopics {
+			s.violation("topicIds must be an array of at most %d integers, got %#v", MaxTopics, v)
+		}
+		for _, item := range list {
+			n, isNum := item.(json.Number)
+			id, err := n.Int64()
+			if !isNum || err != nil {
+				s.violation("topicIds holds %#v; topic IDs are JSON integers", item)
+				continue
+			}
+			topics = append(topics, id)
+		}
+	}
+	if len(uids) == 0 && len(topics) == 0 {
+		s.violation("neither uids nor topicIds")
+		return 1001, "uids和topicIds不能同时为空", nil, nil
+	}
+	if token != AppToken {
+		return 1001, "appToken不正确", nil, nil
+	}
+	return 1000, "", uids, topics
+}
