@@ -13,6 +13,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -41,6 +42,17 @@ type Registry struct {
 	Deps     channel.Deps
 	Now      func() time.Time
 	Log      *slog.Logger // nil: no logging
+
+	// open keeps built channels between sends: kinds such as WeCom app
+	// cache access tokens and uploaded media inside the channel, and the
+	// service asks clients not to fetch a token per message.
+	mu   sync.Mutex
+	open map[string]openChannel
+}
+
+type openChannel struct {
+	updated time.Time
+	ch      channel.Channel
 }
 
 // Channel is a registered channel with its kind resolved.
@@ -252,6 +264,7 @@ func (r *Registry) Edit(ctx context.Context, name string, changes map[string]str
 	if err := r.Store.UpdateChannel(ctx, updated); err != nil {
 		return Channel{}, err
 	}
+	r.forget(c.ID)
 	for _, f := range old {
 		if !slices.Contains(updated.Secrets, f) {
 			_ = r.Secrets.Delete(c.ID, f)
@@ -288,12 +301,20 @@ func (r *Registry) Remove(ctx context.Context, name string) error {
 	if err := r.Store.DeleteChannel(ctx, c.ID); err != nil {
 		return err
 	}
+	r.forget(c.ID)
 	r.deleteSecrets(c.ID, c.Secrets)
 	return nil
 }
 
-// Open builds the sender for a registered channel.
+// Open returns the sender for a registered channel, reusing the one built
+// before unless the channel was edited since.
 func (r *Registry) Open(ctx context.Context, c Channel) (channel.Channel, error) {
+	r.mu.Lock()
+	if oc, ok := r.open[c.ID]; ok && oc.updated.Equal(c.UpdatedAt) {
+		r.mu.Unlock()
+		return oc.ch, nil
+	}
+	r.mu.Unlock()
 	raw, err := r.Settings(ctx, c)
 	if err != nil {
 		return nil, err
@@ -302,7 +323,20 @@ func (r *Registry) Open(ctx context.Context, c Channel) (channel.Channel, error)
 	if err != nil {
 		return nil, fmt.Errorf("channel %q: %w", c.Name, err)
 	}
+	r.mu.Lock()
+	if r.open == nil {
+		r.open = map[string]openChannel{}
+	}
+	r.open[c.ID] = openChannel{updated: c.UpdatedAt, ch: ch}
+	r.mu.Unlock()
 	return ch, nil
+}
+
+// forget drops a built channel after an edit or removal.
+func (r *Registry) forget(id string) {
+	r.mu.Lock()
+	delete(r.open, id)
+	r.mu.Unlock()
 }
 
 // Send opens c and sends m, returning the redacted error text (or "").
