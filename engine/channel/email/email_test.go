@@ -2,7 +2,6 @@ package email
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"maps"
 	"net"
@@ -154,39 +153,6 @@ func TestFieldSchema(t *testing.T) {
 	want := []string{"host", "port", "ssl", "starttls", "username", "password", "from", "to", "subject", "ca_file"}
 	if !slices.Equal(keys, want) || Kind.QDFields != 7 {
 		t.Errorf("fields %v (QD %d), want %v (QD 7)", keys, Kind.QDFields, want)
-	}
-}
-
-// TestTranslations keeps the translation parts in step with the schema:
-// the same keys in both languages, the English texts as in the code.
-func TestTranslations(t *testing.T) {
-	want := map[string]string{Kind.NameKey(): Kind.Name}
-	for _, f := range Kind.Fields {
-		want[Kind.LabelKey(f)] = f.Label
-		want[Kind.HelpKey(f)] = f.Help
-	}
-	for _, lang := range []string{"en", "zh"} {
-		data, err := os.ReadFile(filepath.Join("..", "..", "..", "assets", "translations", "parts", "email."+lang+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got map[string]string
-		if err := json.Unmarshal(data, &got); err != nil {
-			t.Fatalf("%s: %v", lang, err)
-		}
-		for k, v := range want {
-			switch {
-			case got[k] == "":
-				t.Errorf("%s: %s missing", lang, k)
-			case lang == "en" && got[k] != v:
-				t.Errorf("en: %s = %q, code says %q", k, got[k], v)
-			}
-		}
-		for k := range got {
-			if _, ok := want[k]; !ok {
-				t.Errorf("%s: stray key %s", lang, k)
-			}
-		}
 	}
 }
 
