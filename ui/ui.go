@@ -5,8 +5,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -18,6 +16,7 @@ import (
 	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/assets"
 	"github.com/heraldpush/herald/engine/registry"
+	_ "github.com/heraldpush/herald/ui/cleanlocale" // must initialise before Fyne
 )
 
 // AppID is Herald's application id (also in FyneApp.toml).
@@ -32,7 +31,6 @@ type Params struct {
 
 // Run shows the window and blocks until the app quits or ctx ends.
 func Run(ctx context.Context, p Params) error {
-	fixLocale()
 	if err := lang.AddTranslationsFS(assets.Translations, "translations"); err != nil {
 		return fmt.Errorf("load translations: %w", err)
 	}
@@ -65,21 +63,6 @@ func Run(ctx context.Context, p Params) error {
 		w.ShowAndRun()
 	}
 	return nil
-}
-
-// fixLocale gives Fyne a parseable locale: with LANG=C (common in services
-// and containers) it logs an error and falls back anyway.
-func fixLocale() {
-	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		switch v := os.Getenv(k); {
-		case v == "":
-			continue
-		case v == "C" || v == "POSIX" || strings.HasPrefix(v, "C."):
-			os.Setenv(k, "en_US.UTF-8")
-		default:
-			return
-		}
-	}
 }
 
 type channelsView struct {
