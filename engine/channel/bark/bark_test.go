@@ -3,18 +3,17 @@ package bark_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/bark"
 	"github.com/heraldpush/herald/engine/channel/bark/barktest"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -31,13 +30,6 @@ func open(t *testing.T, srv *barktest.Server, extra map[string]string) channel.C
 		t.Fatalf("New: %v", err)
 	}
 	return ch
-}
-
-func clean(t *testing.T, srv *barktest.Server) {
-	t.Helper()
-	if v := srv.Violations(); len(v) > 0 {
-		t.Errorf("contract violations:\n%s", strings.Join(v, "\n"))
-	}
 }
 
 func TestKindSchema(t *testing.T) {
@@ -153,7 +145,7 @@ func TestSend(t *testing.T) {
 	if err := ch.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	clean(t, srv)
+	channeltest.NoViolations(t, srv)
 	acc := srv.Accepted()
 	if len(acc) != 1 {
 		t.Fatalf("accepted %d, want 1", len(acc))
@@ -175,7 +167,7 @@ func TestOptionalFieldsOmitted(t *testing.T) {
 	if err := open(t, srv, nil).Send(context.Background(), message.Message{Title: "only a title"}); err != nil {
 		t.Fatal(err)
 	}
-	clean(t, srv)
+	channeltest.NoViolations(t, srv)
 	if got, want := srv.Accepted()[0].Raw, map[string]any{"device_key": key, "title": "only a title"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("request = %v, want %v", got, want)
 	}
@@ -198,7 +190,7 @@ func TestLevel(t *testing.T) {
 		if err := open(t, srv, map[string]string{"level": tt.cfg}).Send(context.Background(), message.Message{Body: "x", Level: tt.level}); err != nil {
 			t.Fatal(err)
 		}
-		clean(t, srv)
+		channeltest.NoViolations(t, srv)
 		if got := srv.Accepted()[0].Raw["level"]; got != tt.want {
 			t.Errorf("level %q, message %s: sent %v, want %v", tt.cfg, tt.level, got, tt.want)
 		}
@@ -211,7 +203,7 @@ func TestMarkdown(t *testing.T) {
 	if err := open(t, srv, nil).Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	clean(t, srv)
+	channeltest.NoViolations(t, srv)
 	a := srv.Accepted()[0]
 	if _, hasBody := a.Raw["body"]; hasBody || a.Raw["markdown"] != m.Body || !a.Markdown || a.Text != m.Body {
 		t.Errorf("request %v: want markdown instead of body", a.Raw)
@@ -258,7 +250,7 @@ func TestPayloadLimit(t *testing.T) {
 			t.Errorf("%s: cut text lost head, tail or marker", tt.name)
 		}
 	}
-	clean(t, srv)
+	channeltest.NoViolations(t, srv)
 }
 
 func assertError(t *testing.T, err error, transient bool, code string, status int, msg string) {
@@ -315,7 +307,7 @@ func TestErrors(t *testing.T) {
 			if len(srv.Accepted()) != 0 {
 				t.Errorf("refused push recorded as accepted")
 			}
-			clean(t, srv)
+			channeltest.NoViolations(t, srv)
 		})
 	}
 }
@@ -339,7 +331,7 @@ func TestBasicAuth(t *testing.T) {
 	if strings.Contains(err.Error(), "wrong-pw") || strings.Contains(err.Error(), key) {
 		t.Errorf("error text %q leaks a secret", err)
 	}
-	clean(t, srv)
+	channeltest.NoViolations(t, srv)
 }
 
 func TestSelfHostedPrefix(t *testing.T) {
@@ -352,16 +344,14 @@ func TestSelfHostedPrefix(t *testing.T) {
 	if err := ch.Send(context.Background(), message.Message{Body: "via prefix"}); err != nil {
 		t.Fatal(err)
 	}
-	clean(t, srv)
+	channeltest.NoViolations(t, srv)
 	if len(srv.Accepted()) != 1 {
 		t.Errorf("push under a URL prefix not delivered")
 	}
 }
 
 func TestNetworkFailure(t *testing.T) {
-	srv := barktest.NewServer(t)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	srv.Close()
+	host := strings.TrimPrefix(channeltest.ClosedURL(t), "http://")
 	ch, err := bark.Kind.New(map[string]string{"url": "http://herald:s3cret-pw@" + host + "/" + key}, channel.Deps{})
 	if err != nil {
 		t.Fatal(err)
@@ -404,42 +394,14 @@ func TestTimeoutIsTransient(t *testing.T) {
 	}
 }
 
-type forwardProxy struct {
-	mu    sync.Mutex
-	hosts []string
-}
-
-func (p *forwardProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p.mu.Lock()
-	p.hosts = append(p.hosts, r.URL.Host)
-	p.mu.Unlock()
-	out := r.Clone(r.Context())
-	out.RequestURI = ""
-	resp, err := http.DefaultTransport.RoundTrip(out)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	for k, v := range resp.Header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body)
-}
-
 func TestProxy(t *testing.T) {
 	srv := barktest.NewServer(t)
-	p := &forwardProxy{}
-	ps := httptest.NewServer(p)
-	defer ps.Close()
-	if err := open(t, srv, map[string]string{"proxy": ps.URL}).Send(context.Background(), message.Message{Body: "via proxy"}); err != nil {
+	p := channeltest.NewProxy(t)
+	if err := open(t, srv, map[string]string{"proxy": p.URL}).Send(context.Background(), message.Message{Body: "via proxy"}); err != nil {
 		t.Fatal(err)
 	}
-	clean(t, srv)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if want := []string{strings.TrimPrefix(srv.URL, "http://")}; !reflect.DeepEqual(p.hosts, want) || len(srv.Accepted()) != 1 {
-		t.Errorf("proxy served %v (want %v), delivered %d", p.hosts, want, len(srv.Accepted()))
+	channeltest.NoViolations(t, srv)
+	if want := []string{strings.TrimPrefix(srv.URL, "http://")}; !reflect.DeepEqual(p.Hosts(), want) || len(srv.Accepted()) != 1 {
+		t.Errorf("proxy served %v (want %v), delivered %d", p.Hosts(), want, len(srv.Accepted()))
 	}
 }

@@ -13,12 +13,12 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
 	"github.com/heraldpush/herald/engine/message"
 )
@@ -51,13 +51,6 @@ func openChannel(t *testing.T, raw map[string]string, extra map[string]string) c
 		t.Fatalf("New: %v", err)
 	}
 	return ch
-}
-
-func noViolations(t *testing.T, s *dingtalktest.Server) {
-	t.Helper()
-	if v := s.Violations(); len(v) > 0 {
-		t.Errorf("contract violations:\n%s", strings.Join(v, "\n"))
-	}
 }
 
 // noSecrets fails when text carries any credential.
@@ -325,7 +318,7 @@ func TestSend(t *testing.T) {
 			if err := ch.Send(context.Background(), tt.msg); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 			acc := s.Accepted()
 			if len(acc) != 1 {
 				t.Fatalf("accepted %d messages, want 1", len(acc))
@@ -376,7 +369,7 @@ func TestWebhookURLAsToken(t *testing.T) {
 	if acc := s.Accepted(); len(acc) != 1 || acc[0].Text != "via pasted URL" {
 		t.Fatalf("accepted %v", acc)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 
 	tests := []struct {
 		name string
@@ -453,7 +446,7 @@ func TestErrors(t *testing.T) {
 				t.Errorf("the fake accepted a message")
 			}
 			noSecrets(t, err.Error())
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 		})
 	}
 }
@@ -490,7 +483,7 @@ func TestTruncation(t *testing.T) {
 			if err := ch.Send(context.Background(), tt.msg); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 			got := s.Accepted()[0].Text
 			if !utf8.ValidString(got) {
 				t.Errorf("content is not valid UTF-8")
@@ -547,40 +540,14 @@ func TestNetworkFailure(t *testing.T) {
 
 func TestProxy(t *testing.T) {
 	s := newFake(t)
-	var mu sync.Mutex
-	var seen []string
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		seen = append(seen, r.Method+" "+r.URL.Host+r.URL.Path+" "+r.Header.Get("Proxy-Authorization"))
-		mu.Unlock()
-		out, err := http.NewRequest(r.Method, r.URL.String(), r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		out.Header = r.Header.Clone()
-		out.Header.Del("Proxy-Authorization")
-		resp, err := http.DefaultTransport.RoundTrip(out)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
-	}))
-	defer proxy.Close()
-	pu, _ := url.Parse(proxy.URL)
-	pu.User = url.UserPassword("herald", "pw")
-	ch := openChannel(t, s.Config(), map[string]string{"proxy": pu.String()})
+	proxy := channeltest.NewProxy(t)
+	ch := openChannel(t, s.Config(), map[string]string{"proxy": proxy.URLWithUser("herald", "pw")})
 	if err := ch.Send(context.Background(), message.Message{Body: "through the proxy"}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
 	fakeHost := strings.TrimPrefix(s.URL, "http://")
 	want := "POST " + fakeHost + "/robot/send Basic " + base64.StdEncoding.EncodeToString([]byte("herald:pw"))
-	mu.Lock()
-	defer mu.Unlock()
-	if len(seen) != 1 || seen[0] != want {
+	if seen := proxy.Requests(); len(seen) != 1 || seen[0].String() != want {
 		t.Errorf("proxy saw %q, want [%q]", seen, want)
 	}
 	if len(s.Accepted()) != 1 {

@@ -4,15 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
-	"strconv"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/heraldpush/herald/assets"
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/message"
 )
@@ -118,9 +118,7 @@ func TestNoPanicOnBadInput(t *testing.T) {
 // A channel built from valid settings but pointed at a closed port fails
 // with a transient error and does not panic on odd messages.
 func TestOddMessagesToDeadServer(t *testing.T) {
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	dead := "http://" + ln.Addr().String()
-	ln.Close()
+	dead := channeltest.ClosedURL(t)
 	msgs := []message.Message{
 		{},
 		{Title: "only title"},
@@ -156,14 +154,13 @@ func TestOddMessagesToDeadServer(t *testing.T) {
 }
 
 // minimalConfig builds valid settings from each kind's contract fake
-// conventions; the API base points at dead.
+// conventions; the API base (for email: the SMTP host and port) points at
+// dead.
 func minimalConfig(k *channel.Kind, dead string) map[string]string {
 	switch k.ID {
 	case "email":
-		ln, _ := net.Listen("tcp", "127.0.0.1:0")
-		port := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		return map[string]string{"host": "127.0.0.1", "port": strconv.Itoa(port), "username": "me@example.com", "password": "pw"}
+		u, _ := url.Parse(dead)
+		return map[string]string{"host": u.Hostname(), "port": u.Port(), "username": "me@example.com", "password": "pw"}
 	case "bark":
 		return map[string]string{"url": dead + "/devicekey123"}
 	case "telegram":

@@ -3,17 +3,15 @@ package mailgun_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
 	"github.com/heraldpush/herald/engine/message"
@@ -26,24 +24,6 @@ func newChannel(t *testing.T, raw map[string]string) channel.Channel {
 		t.Fatalf("New(%v): %v", raw, err)
 	}
 	return ch
-}
-
-func with(base map[string]string, kv ...string) map[string]string {
-	out := map[string]string{}
-	for k, v := range base {
-		out[k] = v
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		out[kv[i]] = kv[i+1]
-	}
-	return out
-}
-
-func noViolations(t *testing.T, s *mailguntest.Server) {
-	t.Helper()
-	if v := s.Violations(); len(v) > 0 {
-		t.Errorf("contract violations: %q", v)
-	}
 }
 
 func valid() map[string]string {
@@ -61,23 +41,23 @@ func TestParse(t *testing.T) {
 		{name: "QD env names as aliases, any case", raw: map[string]string{"mailgun_key": mailguntest.APIKey, "MAILGUN_DOMAIN": "mg.example.com",
 			"From": "Herald <a@mg.example.com>", "TO": "b@example.com | c@example.com\nd@example.com"},
 			want: map[string]string{"api_key": mailguntest.APIKey, "domain": "mg.example.com", "from": "Herald <a@mg.example.com>"}},
-		{name: "region eu, case-insensitive", raw: with(valid(), "region", "EU"), want: map[string]string{"region": "eu"}},
-		{name: "new-style key", raw: with(valid(), "api_key", "0123456789abcdef0123456789abcdef-0123abcd-4567ef01"), want: map[string]string{}},
+		{name: "region eu, case-insensitive", raw: channeltest.With(valid(), "region", "EU"), want: map[string]string{"region": "eu"}},
+		{name: "new-style key", raw: channeltest.With(valid(), "api_key", "0123456789abcdef0123456789abcdef-0123abcd-4567ef01"), want: map[string]string{}},
 		{name: "everything missing", raw: map[string]string{},
 			wantErr: "mailgun: api_key: required; mailgun: domain: required; mailgun: from: required; mailgun: to: required"},
-		{name: "key with space", raw: with(valid(), "api_key", "key 123"),
+		{name: "key with space", raw: channeltest.With(valid(), "api_key", "key 123"),
 			wantErr: "mailgun: api_key: must be the API key as Mailgun shows it, without spaces"},
-		{name: "domain as URL", raw: with(valid(), "domain", "https://mg.example.com"),
+		{name: "domain as URL", raw: channeltest.With(valid(), "domain", "https://mg.example.com"),
 			wantErr: "mailgun: domain: must be a domain name like mg.example.com, without https:// or a path"},
-		{name: "domain without dot", raw: with(valid(), "domain", "localhost"),
+		{name: "domain without dot", raw: channeltest.With(valid(), "domain", "localhost"),
 			wantErr: "mailgun: domain: must be a domain name like mg.example.com, without https:// or a path"},
-		{name: "bad from", raw: with(valid(), "from", "Herald"),
+		{name: "bad from", raw: channeltest.With(valid(), "from", "Herald"),
 			wantErr: `mailgun: from: must be an email address like alerts@mg.example.com or "Herald <alerts@mg.example.com>"`},
-		{name: "bad recipient", raw: with(valid(), "to", "b@example.com, nobody"),
+		{name: "bad recipient", raw: channeltest.With(valid(), "to", "b@example.com, nobody"),
 			wantErr: `mailgun: to: "nobody" is not an email address`},
-		{name: "only separators", raw: with(valid(), "to", " , | "), wantErr: "mailgun: to: needs at least one email address"},
-		{name: "bad region", raw: with(valid(), "region", "asia"), wantErr: `mailgun: region: must be one of us, eu, got "asia"`},
-		{name: "bad api", raw: with(valid(), "api", "api.mailgun.net"), wantErr: "mailgun: api: must start with http:// or https://"},
+		{name: "only separators", raw: channeltest.With(valid(), "to", " , | "), wantErr: "mailgun: to: needs at least one email address"},
+		{name: "bad region", raw: channeltest.With(valid(), "region", "asia"), wantErr: `mailgun: region: must be one of us, eu, got "asia"`},
+		{name: "bad api", raw: channeltest.With(valid(), "api", "api.mailgun.net"), wantErr: "mailgun: api: must start with http:// or https://"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,12 +134,12 @@ func TestEndpoint(t *testing.T) {
 
 func TestSend(t *testing.T) {
 	s := mailguntest.NewServer(t)
-	ch := newChannel(t, with(s.Config(), "domain", strings.ToUpper(mailguntest.Domain)))
+	ch := newChannel(t, channeltest.With(s.Config(), "domain", strings.ToUpper(mailguntest.Domain)))
 	m := message.Message{Title: "Backup <failed>", Body: "exit status 2\n<no space> & \"quotes\"", Level: message.LevelError}
 	if err := ch.Send(context.Background(), m); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 	got := s.Accepted()
 	if len(got) != 1 {
 		t.Fatalf("accepted %d, want 1", len(got))
@@ -190,7 +170,7 @@ func TestSendMarkdownAndPicture(t *testing.T) {
 	if err := ch.Send(context.Background(), m); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 	a := s.Accepted()[0]
 	if a.Title != "## Report" {
 		t.Errorf("subject = %q, want the first body line", a.Title)
@@ -280,7 +260,7 @@ func TestLimits(t *testing.T) {
 	if err := ch.Send(context.Background(), message.Message{Title: title, Body: body}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 	a := s.Accepted()[0]
 	if len(a.Text) != mailgun.MaxBody {
 		t.Errorf("text has %d bytes, want exactly %d", len(a.Text), mailgun.MaxBody)
@@ -332,7 +312,7 @@ func TestErrors(t *testing.T) {
 			ch := newChannel(t, raw)
 			s.FailNext(tt.answer)
 			err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 			var e *channel.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("err = %v, want *channel.Error", err)
@@ -350,15 +330,15 @@ func TestErrors(t *testing.T) {
 
 func TestRealRefusals(t *testing.T) {
 	s := mailguntest.NewServer(t)
-	err := newChannel(t, with(s.Config(), "api_key", "key-wrong")).Send(context.Background(), message.Message{Title: "t", Body: "b"})
+	err := newChannel(t, channeltest.With(s.Config(), "api_key", "key-wrong")).Send(context.Background(), message.Message{Title: "t", Body: "b"})
 	if err == nil || channel.IsTransient(err) || !strings.Contains(err.Error(), "HTTP 401 Forbidden") || strings.Contains(err.Error(), "key-wrong") {
 		t.Errorf("wrong key: err = %v, want permanent HTTP 401 without the key", err)
 	}
-	err = newChannel(t, with(s.Config(), "domain", "other.example.test")).Send(context.Background(), message.Message{Title: "t", Body: "b"})
+	err = newChannel(t, channeltest.With(s.Config(), "domain", "other.example.test")).Send(context.Background(), message.Message{Title: "t", Body: "b"})
 	if err == nil || channel.IsTransient(err) || !strings.Contains(err.Error(), "HTTP 404 Domain not found: other.example.test") {
 		t.Errorf("wrong domain: err = %v, want permanent HTTP 404", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 	if len(s.Accepted()) != 0 {
 		t.Errorf("fake accepted a refused message")
 	}
@@ -393,34 +373,18 @@ func TestNetworkFailure(t *testing.T) {
 
 func TestProxy(t *testing.T) {
 	s := mailguntest.NewServer(t)
-	var used atomic.Int32
-	var auth atomic.Value
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		used.Add(1)
-		auth.Store(r.Header.Get("Authorization"))
-		out, _ := http.NewRequest(r.Method, r.URL.String(), r.Body)
-		out.Header = r.Header.Clone()
-		resp, err := (&http.Transport{}).RoundTrip(out)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
-	}))
-	defer proxy.Close()
-	ch := newChannel(t, with(s.Config(), "proxy", proxy.URL))
+	proxy := channeltest.NewProxy(t)
+	ch := newChannel(t, channeltest.With(s.Config(), "proxy", proxy.URL))
 	if err := ch.Send(context.Background(), message.Message{Title: "t", Body: "via proxy"}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if used.Load() != 1 || !strings.HasPrefix(auth.Load().(string), "Basic ") {
-		t.Errorf("proxy used %d times with auth %q", used.Load(), auth.Load())
+	if reqs := proxy.Requests(); len(reqs) != 1 || !strings.HasPrefix(reqs[0].Header.Get("Authorization"), "Basic ") {
+		t.Errorf("proxy saw %d requests: %v", len(reqs), reqs)
 	}
 	if len(s.Accepted()) != 1 {
 		t.Errorf("message did not arrive through the proxy")
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 // TestFakeFlagsViolations checks the fake fails loudly on requests that

@@ -3,16 +3,14 @@ package serverchan_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
 	"github.com/heraldpush/herald/engine/message"
@@ -25,24 +23,6 @@ func newChannel(t *testing.T, raw map[string]string, deps channel.Deps) channel.
 		t.Fatalf("New(%v): %v", raw, err)
 	}
 	return ch
-}
-
-func with(base map[string]string, kv ...string) map[string]string {
-	out := map[string]string{}
-	for k, v := range base {
-		out[k] = v
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		out[kv[i]] = kv[i+1]
-	}
-	return out
-}
-
-func noViolations(t *testing.T, s *serverchantest.Server) {
-	t.Helper()
-	if v := s.Violations(); len(v) > 0 {
-		t.Errorf("contract violations: %q", v)
-	}
 }
 
 func TestParse(t *testing.T) {
@@ -176,12 +156,12 @@ func TestEndpoint(t *testing.T) {
 
 func TestSendTurbo(t *testing.T) {
 	s := serverchantest.NewServer(t)
-	ch := newChannel(t, with(s.Config(), "channel", "9|66", "noip", "true"), channel.Deps{})
+	ch := newChannel(t, channeltest.With(s.Config(), "channel", "9|66", "noip", "true"), channel.Deps{})
 	m := message.Message{Title: "Backup failed", Body: "exit status 2\nno space left on device", Level: message.LevelError}
 	if err := ch.Send(context.Background(), m); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 	got := s.Accepted()
 	if len(got) != 1 {
 		t.Fatalf("accepted %d messages, want 1", len(got))
@@ -217,7 +197,7 @@ func TestSendSC3(t *testing.T) {
 	if err := ch.Send(context.Background(), m); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 	got := s.Accepted()
 	if len(got) != 1 || !got[0].SC3 || got[0].Key != serverchantest.SC3Key {
 		t.Fatalf("accepted = %+v, want one message in the Server酱³ form", got)
@@ -288,7 +268,7 @@ func TestLimits(t *testing.T) {
 			t.Fatalf("Send: %v", err)
 		}
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 	got := s.Accepted()
 	if len(got) != 3 {
 		t.Fatalf("accepted %d, want 3", len(got))
@@ -353,7 +333,7 @@ func TestErrors(t *testing.T) {
 			ch := newChannel(t, s.Config(), channel.Deps{Now: now})
 			s.FailNext(tt.answer)
 			err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 			var e *channel.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("err = %v, want *channel.Error", err)
@@ -379,7 +359,7 @@ func TestErrors(t *testing.T) {
 
 func TestUnknownKeyRefused(t *testing.T) {
 	s := serverchantest.NewServer(t)
-	ch := newChannel(t, with(s.Config(), "sendkey", "SCT9TwrongKey"), channel.Deps{})
+	ch := newChannel(t, channeltest.With(s.Config(), "sendkey", "SCT9TwrongKey"), channel.Deps{})
 	err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
 	if err == nil || channel.IsTransient(err) || !strings.Contains(err.Error(), "40001 [AUTH]用户不存在或者权限不足") {
 		t.Fatalf("err = %v, want permanent 40001", err)
@@ -387,7 +367,7 @@ func TestUnknownKeyRefused(t *testing.T) {
 	if strings.Contains(err.Error(), "SCT9TwrongKey") {
 		t.Errorf("error shows the key: %v", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 func TestContextCanceled(t *testing.T) {
@@ -409,7 +389,7 @@ func TestNetworkFailure(t *testing.T) {
 		(*serverchantest.Server).Config, (*serverchantest.Server).ConfigSC3,
 	} {
 		s := serverchantest.NewServer(t)
-		raw := with(cfg(s), "proxy", "")
+		raw := channeltest.With(cfg(s), "proxy", "")
 		ch := newChannel(t, raw, channel.Deps{})
 		s.Close()
 		err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
@@ -424,39 +404,18 @@ func TestNetworkFailure(t *testing.T) {
 
 func TestProxy(t *testing.T) {
 	s := serverchantest.NewServer(t)
-	var used atomic.Int32
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		used.Add(1)
-		out, err := http.NewRequest(r.Method, r.URL.String(), r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		out.Header = r.Header.Clone()
-		resp, err := (&http.Transport{}).RoundTrip(out)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, vs := range resp.Header {
-			w.Header()[k] = vs
-		}
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
-	}))
-	defer proxy.Close()
-	ch := newChannel(t, with(s.Config(), "proxy", proxy.URL), channel.Deps{})
+	proxy := channeltest.NewProxy(t)
+	ch := newChannel(t, channeltest.With(s.Config(), "proxy", proxy.URL), channel.Deps{})
 	if err := ch.Send(context.Background(), message.Message{Title: "t", Body: "via proxy"}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if used.Load() != 1 {
-		t.Errorf("proxy used %d times, want 1", used.Load())
+	if n := len(proxy.Requests()); n != 1 {
+		t.Errorf("proxy used %d times, want 1", n)
 	}
 	if len(s.Accepted()) != 1 {
 		t.Errorf("message did not arrive through the proxy")
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 // TestFakeFlagsViolations makes sure the fake fails loudly on a request that

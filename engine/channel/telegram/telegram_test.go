@@ -4,17 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf16"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 	"github.com/heraldpush/herald/engine/channel/telegram"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
 	"github.com/heraldpush/herald/engine/message"
@@ -32,13 +29,6 @@ func open(t *testing.T, srv *telegramtest.Server, extra map[string]string) chann
 		t.Fatalf("New: %v", err)
 	}
 	return ch
-}
-
-func clean(t *testing.T, srv *telegramtest.Server) {
-	t.Helper()
-	if v := srv.Violations(); len(v) > 0 {
-		t.Errorf("contract violations:\n%s", strings.Join(v, "\n"))
-	}
 }
 
 func units(s string) int { return len(utf16.Encode([]rune(s))) }
@@ -215,7 +205,7 @@ func TestSendMessage(t *testing.T) {
 	if err := ch.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
-	clean(t, srv)
+	channeltest.NoViolations(t, srv)
 	acc := srv.Accepted()
 	if len(acc) != 1 {
 		t.Fatalf("accepted %d messages, want 1", len(acc))
@@ -245,7 +235,7 @@ func TestSendTargets(t *testing.T) {
 		if err := open(t, srv, map[string]string{"thread_id": "42"}).Send(context.Background(), message.Message{Body: "x"}); err != nil {
 			t.Fatal(err)
 		}
-		clean(t, srv)
+		channeltest.NoViolations(t, srv)
 		if a := srv.Accepted(); len(a) != 1 || a[0].ThreadID != 42 || a[0].Raw["message_thread_id"] != json.Number("42") {
 			t.Errorf("accepted %+v, want message_thread_id 42", a)
 		}
@@ -261,7 +251,7 @@ func TestSendTargets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		clean(t, srv)
+		channeltest.NoViolations(t, srv)
 		if a := srv.Accepted(); len(a) != 1 || a[0].Raw["chat_id"] != telegramtest.ChannelUsername {
 			t.Errorf("accepted %+v, want chat_id %q as a string", a, telegramtest.ChannelUsername)
 		}
@@ -270,7 +260,7 @@ func TestSendTargets(t *testing.T) {
 		srv := telegramtest.NewServer(t)
 		err := open(t, srv, map[string]string{"chat_id": "@someone_else"}).Send(context.Background(), message.Message{Body: "x"})
 		assertError(t, err, false, "400", "Bad Request: chat not found — check chat_id", 0)
-		clean(t, srv)
+		channeltest.NoViolations(t, srv)
 	})
 }
 
@@ -281,7 +271,7 @@ func TestMarkdown(t *testing.T) {
 	if err := ch.Send(context.Background(), message.Message{Title: "T", Body: body, Markdown: true}); err != nil {
 		t.Fatal(err)
 	}
-	clean(t, srv)
+	channeltest.NoViolations(t, srv)
 	a := srv.Accepted()[0]
 	wantText := "T\n\nBackup\nRun failed in tar, see log.\nif [ $a < 3 ]; then echo \"&\"; fi\n- keep *this* and snake_case_name"
 	if a.Text != wantText {
@@ -339,7 +329,7 @@ func TestSplit(t *testing.T) {
 			if err := open(t, srv, nil).Send(context.Background(), tt.m); err != nil {
 				t.Fatal(err)
 			}
-			clean(t, srv)
+			channeltest.NoViolations(t, srv)
 			acc := srv.Accepted()
 			var sizes []int
 			var texts []string
@@ -371,7 +361,7 @@ func TestHugeBodyIsCut(t *testing.T) {
 	if err := open(t, srv, nil).Send(context.Background(), message.Message{Title: "T", Body: body}); err != nil {
 		t.Fatal(err)
 	}
-	clean(t, srv)
+	channeltest.NoViolations(t, srv)
 	acc := srv.Accepted()
 	var all strings.Builder
 	total := 0
@@ -434,7 +424,7 @@ func TestPhoto(t *testing.T) {
 			if err := open(t, srv, extra).Send(context.Background(), tt.m); err != nil {
 				t.Fatal(err)
 			}
-			clean(t, srv)
+			channeltest.NoViolations(t, srv)
 			var methods, texts []string
 			for _, a := range srv.Accepted() {
 				methods = append(methods, a.Method)
@@ -517,7 +507,7 @@ func TestErrors(t *testing.T) {
 			if len(srv.Accepted()) != 0 {
 				t.Errorf("a refused message was recorded as accepted")
 			}
-			clean(t, srv)
+			channeltest.NoViolations(t, srv)
 		})
 	}
 }
@@ -530,7 +520,7 @@ func TestFailureMidSplit(t *testing.T) {
 	if n := len(srv.Accepted()); n != 1 || srv.Requests() != 2 {
 		t.Errorf("accepted %d of %d requests; want 1 of 2 (stop at the failure)", n, srv.Requests())
 	}
-	clean(t, srv)
+	channeltest.NoViolations(t, srv)
 }
 
 func TestErrorAnswerHidesToken(t *testing.T) {
@@ -548,11 +538,10 @@ func TestErrorAnswerHidesToken(t *testing.T) {
 
 func TestNetworkFailure(t *testing.T) {
 	srv := telegramtest.NewServer(t)
-	closedProxy := httptest.NewServer(http.NotFoundHandler())
-	closedProxy.Close()
+	closedProxy := channeltest.ClosedURL(t)
 	cases := map[string]map[string]string{
 		"closed server": nil,
-		"closed proxy":  {"proxy": "http://proxyuser:proxysecret@" + strings.TrimPrefix(closedProxy.URL, "http://")},
+		"closed proxy":  {"proxy": "http://proxyuser:proxysecret@" + strings.TrimPrefix(closedProxy, "http://")},
 	}
 	cfg := srv.Config()
 	srv.Close()
@@ -604,44 +593,15 @@ func TestEmptyMessage(t *testing.T) {
 	}
 }
 
-// forwardProxy is a plain-HTTP forward proxy that records the hosts it served.
-type forwardProxy struct {
-	mu    sync.Mutex
-	hosts []string
-}
-
-func (p *forwardProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	p.mu.Lock()
-	p.hosts = append(p.hosts, r.URL.Host)
-	p.mu.Unlock()
-	out := r.Clone(r.Context())
-	out.RequestURI = ""
-	resp, err := http.DefaultTransport.RoundTrip(out)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	for k, v := range resp.Header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(resp.StatusCode)
-	_, _ = io.Copy(w, resp.Body)
-}
-
 func TestProxy(t *testing.T) {
 	srv := telegramtest.NewServer(t)
-	p := &forwardProxy{}
-	ps := httptest.NewServer(p)
-	defer ps.Close()
-	if err := open(t, srv, map[string]string{"proxy": ps.URL}).Send(context.Background(), message.Message{Body: "via proxy"}); err != nil {
+	p := channeltest.NewProxy(t)
+	if err := open(t, srv, map[string]string{"proxy": p.URL}).Send(context.Background(), message.Message{Body: "via proxy"}); err != nil {
 		t.Fatal(err)
 	}
-	clean(t, srv)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if want := []string{strings.TrimPrefix(srv.URL, "http://")}; !reflect.DeepEqual(p.hosts, want) {
-		t.Errorf("proxy served %v, want %v", p.hosts, want)
+	channeltest.NoViolations(t, srv)
+	if want := []string{strings.TrimPrefix(srv.URL, "http://")}; !reflect.DeepEqual(p.Hosts(), want) {
+		t.Errorf("proxy served %v, want %v", p.Hosts(), want)
 	}
 	if len(srv.Accepted()) != 1 {
 		t.Errorf("message not delivered through the proxy")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 	"github.com/heraldpush/herald/engine/channel/webhook"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
 	"github.com/heraldpush/herald/engine/message"
@@ -35,24 +35,6 @@ func newChannel(t *testing.T, raw map[string]string) channel.Channel {
 		t.Fatalf("New(%v): %v", raw, err)
 	}
 	return ch
-}
-
-func with(base map[string]string, kv ...string) map[string]string {
-	out := map[string]string{}
-	for k, v := range base {
-		out[k] = v
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		out[kv[i]] = kv[i+1]
-	}
-	return out
-}
-
-func noViolations(t *testing.T, s *webhooktest.Server) {
-	t.Helper()
-	if v := s.Violations(); len(v) > 0 {
-		t.Errorf("contract violations: %q", v)
-	}
 }
 
 func one(t *testing.T, s *webhooktest.Server) webhooktest.Accepted {
@@ -184,7 +166,7 @@ func TestSendJSONByteExact(t *testing.T) {
 	if err := ch.Send(context.Background(), message.Message{Title: trickyTitle, Body: trickyLog}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 	a := one(t, s)
 	if a.Method != http.MethodPost || a.Path != "/hook" {
 		t.Errorf("%s %s, want POST /hook", a.Method, a.Path)
@@ -245,12 +227,12 @@ func TestRenderURL(t *testing.T) {
 
 func TestSendForm(t *testing.T) {
 	s := webhooktest.NewServer(t)
-	raw := with(s.Config(), "content_type", "form",
+	raw := channeltest.With(s.Config(), "content_type", "form",
 		"body", `{"log": "{log}", "title": "{t}", "n": 3, "ok": true, "tags": ["a", "{t}"]}`)
 	if err := newChannel(t, raw).Send(context.Background(), message.Message{Title: trickyTitle, Body: trickyLog}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 	a := one(t, s)
 	if got := a.Header.Get("Content-Type"); got != "application/x-www-form-urlencoded; charset=utf-8" {
 		t.Errorf("Content-Type = %q", got)
@@ -273,7 +255,7 @@ func TestSendGET(t *testing.T) {
 	if err := newChannel(t, raw).Send(context.Background(), m); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 	a := one(t, s)
 	if a.Method != http.MethodGet || len(a.Body) != 0 || a.Header.Get("Content-Type") != "" {
 		t.Errorf("%s with body %q and Content-Type %q, want a bare GET", a.Method, a.Body, a.Header.Get("Content-Type"))
@@ -344,7 +326,7 @@ func TestSendDetails(t *testing.T) {
 				}
 			}},
 		{name: "markdown body passes through as written",
-			raw: func(s *webhooktest.Server) map[string]string { return with(s.Config()) },
+			raw: func(s *webhooktest.Server) map[string]string { return channeltest.With(s.Config()) },
 			m:   message.Message{Title: "t", Body: "**bold** `code`", Markdown: true, PictureURL: "https://img.example.com/x.png"},
 			check: func(t *testing.T, a webhooktest.Accepted) {
 				if a.Text != "**bold** `code`" {
@@ -358,7 +340,7 @@ func TestSendDetails(t *testing.T) {
 			if err := newChannel(t, tt.raw(s)).Send(context.Background(), tt.m); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 			tt.check(t, one(t, s))
 		})
 	}
@@ -382,11 +364,11 @@ func TestLimits(t *testing.T) {
 	log := "HEAD" + strings.Repeat("日志", 1_000_000) + "TAIL" // 6 MB
 	// The URL and the body cut the log differently, so keep it out of the
 	// query's "log", which the fake compares with the body's.
-	raw := with(s.Config(), "url", s.URL+"/hook?l={log}")
+	raw := channeltest.With(s.Config(), "url", s.URL+"/hook?l={log}")
 	if err := newChannel(t, raw).Send(context.Background(), message.Message{Title: "t", Body: log}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 	a := one(t, s)
 	inURL, inBody := a.Query.Get("l"), str(a.Raw["log"])
 	if len(inURL) > webhook.MaxURLLog || len(inURL) < webhook.MaxURLLog-3 || !strings.HasPrefix(inURL, "HEAD") || !strings.HasSuffix(inURL, "TAIL") {
@@ -430,7 +412,7 @@ func TestErrors(t *testing.T) {
 			s := webhooktest.NewServer(t)
 			s.FailNext(tt.answer)
 			err := newChannel(t, s.Config()).Send(context.Background(), message.Message{Title: "t", Body: "b"})
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 			if tt.ok {
 				if err != nil {
 					t.Fatalf("err = %v, want success", err)
@@ -457,12 +439,12 @@ func TestErrors(t *testing.T) {
 
 func TestWrongToken(t *testing.T) {
 	s := webhooktest.NewServer(t)
-	raw := with(s.Config(), "headers", `{"Authorization": "Bearer wrong-token"}`)
+	raw := channeltest.With(s.Config(), "headers", `{"Authorization": "Bearer wrong-token"}`)
 	err := newChannel(t, raw).Send(context.Background(), message.Message{Body: "b"})
 	if err == nil || channel.IsTransient(err) || err.Error() != `webhook: HTTP 401 {"error":"invalid token"}` {
 		t.Errorf("err = %v, want a permanent 401", err)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 func TestRedirectKeepingMethod(t *testing.T) {
@@ -493,7 +475,7 @@ func TestContextCanceled(t *testing.T) {
 func TestNetworkFailure(t *testing.T) {
 	s := webhooktest.NewServer(t)
 	const urlSecret = "url-secret-42"
-	raw := with(s.Config(), "url", s.URL+"/hook?token="+urlSecret+"&log={log}")
+	raw := channeltest.With(s.Config(), "url", s.URL+"/hook?token="+urlSecret+"&log={log}")
 	ch := newChannel(t, raw)
 	s.Close()
 	err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
@@ -509,31 +491,17 @@ func TestNetworkFailure(t *testing.T) {
 
 func TestProxy(t *testing.T) {
 	s := webhooktest.NewServer(t)
-	var used atomic.Int32
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		used.Add(1)
-		out, _ := http.NewRequest(r.Method, r.URL.String(), r.Body)
-		out.Header = r.Header.Clone()
-		resp, err := (&http.Transport{}).RoundTrip(out)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
-	}))
-	defer proxy.Close()
-	if err := newChannel(t, with(s.Config(), "proxy", proxy.URL)).Send(context.Background(), message.Message{Title: "t", Body: trickyLog}); err != nil {
+	proxy := channeltest.NewProxy(t)
+	if err := newChannel(t, channeltest.With(s.Config(), "proxy", proxy.URL)).Send(context.Background(), message.Message{Title: "t", Body: trickyLog}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	if used.Load() != 1 {
-		t.Errorf("proxy used %d times, want 1", used.Load())
+	if n := len(proxy.Requests()); n != 1 {
+		t.Errorf("proxy used %d times, want 1", n)
 	}
 	if a := one(t, s); a.Text != trickyLog {
 		t.Errorf("log through proxy = %q", a.Text)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 // TestFakeFlagsViolations checks the receiver fails loudly on broken

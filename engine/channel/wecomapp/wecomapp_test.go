@@ -9,12 +9,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 	"github.com/heraldpush/herald/engine/channel/wecomapp/wecomapptest"
 	"github.com/heraldpush/herald/engine/message"
 )
@@ -54,13 +54,6 @@ func newChannel(t *testing.T, s *wecomapptest.Server, clock *fakeClock, extra ma
 		t.Fatalf("New: %v", err)
 	}
 	return ch
-}
-
-func noViolations(t *testing.T, s *wecomapptest.Server) {
-	t.Helper()
-	if v := s.Violations(); len(v) > 0 {
-		t.Errorf("contract violations:\n%s", strings.Join(v, "\n"))
-	}
 }
 
 func asError(t *testing.T, err error) *channel.Error {
@@ -220,7 +213,7 @@ func TestSendText(t *testing.T) {
 	if s.GettokenCalls() != 1 || s.SendCalls() != 1 || s.Uploads() != 0 {
 		t.Errorf("gettoken %d, send %d, upload %d calls; want 1, 1, 0", s.GettokenCalls(), s.SendCalls(), s.Uploads())
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 func jsonEqual(a, b any) bool {
@@ -254,7 +247,7 @@ func TestTokenCachedUntilShortlyBeforeExpiry(t *testing.T) {
 	if len(s.Accepted()) != 4 {
 		t.Errorf("accepted %d, want 4", len(s.Accepted()))
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 func TestTokenRefreshedOnceOnTokenErrors(t *testing.T) {
@@ -290,7 +283,7 @@ func TestTokenRefreshedOnceOnTokenErrors(t *testing.T) {
 			if acc := s.Accepted(); len(acc) != 2 || acc[1].Text != "second" {
 				t.Errorf("accepted = %+v", acc)
 			}
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 		})
 	}
 }
@@ -307,7 +300,7 @@ func TestTokenRefreshOnlyOnce(t *testing.T) {
 	if s.GettokenCalls() != 2 || s.SendCalls() != 2 {
 		t.Errorf("gettoken %d, send %d; want 2 and 2", s.GettokenCalls(), s.SendCalls())
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 func TestGettokenErrors(t *testing.T) {
@@ -346,7 +339,7 @@ func TestGettokenErrors(t *testing.T) {
 			if s.SendCalls() != 0 {
 				t.Errorf("message/send called without a token")
 			}
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 		})
 	}
 }
@@ -388,7 +381,7 @@ func TestSendErrors(t *testing.T) {
 			if s.SendCalls() != 1 {
 				t.Errorf("message/send calls = %d, want 1 (no resend for non-token errors)", s.SendCalls())
 			}
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 		})
 	}
 }
@@ -400,7 +393,7 @@ func TestInvalidUsers(t *testing.T) {
 		if err := ch.Send(context.Background(), message.Message{Body: "x"}); err != nil {
 			t.Fatal(err)
 		}
-		noViolations(t, s)
+		channeltest.NoViolations(t, s)
 	})
 	t.Run("all invalid with errcode 0", func(t *testing.T) {
 		s := wecomapptest.NewServer(t)
@@ -411,7 +404,7 @@ func TestInvalidUsers(t *testing.T) {
 		if e.Transient || e.Msg != "invalid user: alice|bob (check to_user: the members must exist and be in the app's visible range)" {
 			t.Errorf("error = %#v", e)
 		}
-		noViolations(t, s)
+		channeltest.NoViolations(t, s)
 	})
 }
 
@@ -425,7 +418,7 @@ func TestMarkdown(t *testing.T) {
 	if len(acc) != 1 || acc[0].MsgType != "markdown" || acc[0].Text != "### Disk\n**95%** used" {
 		t.Errorf("accepted = %+v", acc)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 func TestPictureURLUploadedOnce(t *testing.T) {
@@ -464,7 +457,7 @@ func TestPictureURLUploadedOnce(t *testing.T) {
 	if s.Uploads() != 2 {
 		t.Errorf("uploads after 3 days = %d, want 2", s.Uploads())
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 func TestPictureChoices(t *testing.T) {
@@ -504,7 +497,7 @@ func TestPictureChoices(t *testing.T) {
 			if s.Uploads() != tt.uploads {
 				t.Errorf("uploads = %d, want %d", s.Uploads(), tt.uploads)
 			}
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 		})
 	}
 }
@@ -553,7 +546,7 @@ func TestPictureErrors(t *testing.T) {
 			if s.Uploads() != tt.uploads {
 				t.Errorf("uploads = %d, want %d", s.Uploads(), tt.uploads)
 			}
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 		})
 	}
 }
@@ -571,7 +564,7 @@ func TestForgottenMediaUploadedAgain(t *testing.T) {
 	if s.Uploads() != 2 || s.SendCalls() != 3 {
 		t.Errorf("uploads %d, send calls %d; want 2 and 3", s.Uploads(), s.SendCalls())
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 func TestTokenErrorDuringUploadRefreshes(t *testing.T) {
@@ -587,7 +580,7 @@ func TestTokenErrorDuringUploadRefreshes(t *testing.T) {
 	if s.GettokenCalls() != 2 || s.Uploads() != 3 {
 		t.Errorf("gettoken %d, uploads %d; want 2 and 3 (one refused with 42001)", s.GettokenCalls(), s.Uploads())
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 func TestLimits(t *testing.T) {
@@ -649,7 +642,7 @@ func TestLimits(t *testing.T) {
 				t.Fatalf("accepted %d", len(acc))
 			}
 			tt.check(t, acc[0])
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 		})
 	}
 }
@@ -692,32 +685,16 @@ func TestNetworkFailureIsTransientAndHidesSecrets(t *testing.T) {
 
 func TestProxyUsed(t *testing.T) {
 	s := wecomapptest.NewServer(t)
-	var used atomic.Int32
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		used.Add(1)
-		r.RequestURI = ""
-		resp, err := http.DefaultTransport.RoundTrip(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
-	}))
-	defer proxy.Close()
+	proxy := channeltest.NewProxy(t)
 	ch := newChannel(t, s, nil, map[string]string{"proxy": proxy.URL, "pic": s.PictureURL()})
 	if err := ch.Send(context.Background(), message.Message{Body: "via proxy"}); err != nil {
 		t.Fatal(err)
 	}
 	// gettoken, picture download, media/upload, message/send
-	if n := used.Load(); n != 4 {
+	if n := len(proxy.Requests()); n != 4 {
 		t.Errorf("proxy saw %d requests, want 4", n)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 func TestConcurrentSendsShareOneToken(t *testing.T) {
@@ -742,7 +719,7 @@ func TestConcurrentSendsShareOneToken(t *testing.T) {
 	if s.GettokenCalls() != 1 || s.Uploads() != 1 || len(s.Accepted()) != 8 {
 		t.Errorf("gettoken %d, uploads %d, accepted %d; want 1, 1, 8", s.GettokenCalls(), s.Uploads(), len(s.Accepted()))
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 // TestFakeChecksContract makes sure the fake notices a request off the

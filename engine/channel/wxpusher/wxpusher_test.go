@@ -4,16 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 	"github.com/heraldpush/herald/engine/channel/wxpusher/wxpushertest"
 	"github.com/heraldpush/herald/engine/message"
 )
@@ -33,13 +31,6 @@ func newChannel(t *testing.T, s *wxpushertest.Server, extra map[string]string) c
 		t.Fatalf("New: %v", err)
 	}
 	return ch
-}
-
-func noViolations(t *testing.T, s *wxpushertest.Server) {
-	t.Helper()
-	if v := s.Violations(); len(v) > 0 {
-		t.Errorf("contract violations:\n%s", strings.Join(v, "\n"))
-	}
 }
 
 func jsonEqual(a, b any) bool {
@@ -174,7 +165,7 @@ func TestSend(t *testing.T) {
 	if !jsonEqual(acc[0].Raw, want) {
 		t.Errorf("request = %v\nwant      %v", acc[0].Raw, want)
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 func TestContentTypes(t *testing.T) {
@@ -203,7 +194,7 @@ func TestContentTypes(t *testing.T) {
 			if len(acc) != 1 || acc[0].Text != tt.want || acc[0].ContentType != tt.ctype || acc[0].Summary != tt.summary {
 				t.Errorf("accepted = %+v, want content %q type %d summary %q", acc, tt.want, tt.ctype, tt.summary)
 			}
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 		})
 	}
 }
@@ -263,7 +254,7 @@ func TestLimits(t *testing.T) {
 				t.Fatalf("accepted %d", len(acc))
 			}
 			tt.check(t, acc[0])
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 		})
 	}
 }
@@ -291,7 +282,7 @@ func TestTargets(t *testing.T) {
 			} else if err == nil || err.Error() != tt.wantErr || channel.IsTransient(err) {
 				t.Errorf("err = %v, want permanent %q", err, tt.wantErr)
 			}
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 		})
 	}
 }
@@ -336,7 +327,7 @@ func TestErrors(t *testing.T) {
 			if strings.Contains(err.Error(), wxpushertest.AppToken) || strings.Contains(err.Error(), "AT_wrong") {
 				t.Errorf("error %q contains the app token", err)
 			}
-			noViolations(t, s)
+			channeltest.NoViolations(t, s)
 		})
 	}
 }
@@ -380,31 +371,15 @@ func TestNetworkFailureIsTransientAndHidesToken(t *testing.T) {
 
 func TestProxyUsed(t *testing.T) {
 	s := wxpushertest.NewServer(t)
-	var used atomic.Int32
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		used.Add(1)
-		r.RequestURI = ""
-		resp, err := http.DefaultTransport.RoundTrip(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		io.Copy(w, resp.Body)
-	}))
-	defer proxy.Close()
+	proxy := channeltest.NewProxy(t)
 	ch := newChannel(t, s, map[string]string{"proxy": proxy.URL})
 	if err := ch.Send(context.Background(), message.Message{Body: "via proxy"}); err != nil {
 		t.Fatal(err)
 	}
-	if used.Load() != 1 || len(s.Accepted()) != 1 {
-		t.Errorf("proxy saw %d requests, fake accepted %d; want 1 and 1", used.Load(), len(s.Accepted()))
+	if n := len(proxy.Requests()); n != 1 || len(s.Accepted()) != 1 {
+		t.Errorf("proxy saw %d requests, fake accepted %d; want 1 and 1", n, len(s.Accepted()))
 	}
-	noViolations(t, s)
+	channeltest.NoViolations(t, s)
 }
 
 // TestFakeChecksContract makes sure the fake notices a request off the

@@ -1,0 +1,158 @@
+// Package channeltest holds test support shared by the push-service channel
+// packages: a recording HTTP forward proxy, an address where nothing
+// listens, and small helpers for checking contract fakes and building raw
+// settings. It depends only on the standard library.
+package channeltest
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// ProxiedRequest is one request a Proxy forwarded, as the proxy received it.
+type ProxiedRequest struct {
+	Method string
+	// Host is the target's host:port from the absolute request URI.
+	Host string
+	// Path is the target's path, without the query.
+	Path string
+	// ProxyAuthorization is the Proxy-Authorization header the client sent
+	// ("" when it sent none); it is not forwarded to the target.
+	ProxyAuthorization string
+	// Header is a copy of all request headers the proxy received, including
+	// Proxy-Authorization.
+	Header http.Header
+}
+
+// String renders r as "METHOD host/path proxy-authorization".
+func (r ProxiedRequest) String() string {
+	return r.Method + " " + r.Host + r.Path + " " + r.ProxyAuthorization
+}
+
+// Proxy is a plain-HTTP forward proxy that records every request it serves
+// and relays it to its target with http.DefaultTransport, copying the
+// target's answer (status, headers, body) back. A failed relay answers 502
+// Bad Gateway. It is safe for concurrent use.
+type Proxy struct {
+	// URL is the proxy's address, http://127.0.0.1:PORT, without credentials.
+	URL string
+
+	srv  *httptest.Server
+	mu   sync.Mutex
+	seen []ProxiedRequest
+}
+
+// NewProxy starts a Proxy that is closed when the test ends.
+func NewProxy(t testing.TB) *Proxy {
+	t.Helper()
+	p := &Proxy{}
+	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	p.URL = p.srv.URL
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// URLWithUser returns the proxy's URL carrying user and pw as credentials,
+// so that a client sends them in Proxy-Authorization.
+func (p *Proxy) URLWithUser(user, pw string) string {
+	u, err := url.Parse(p.URL)
+	if err != nil {
+		panic("channeltest: bad proxy URL " + p.URL)
+	}
+	u.User = url.UserPassword(user, pw)
+	return u.String()
+}
+
+// Requests returns the requests served so far, in order.
+func (p *Proxy) Requests() []ProxiedRequest {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.seen)
+}
+
+// Hosts returns the target host of each request served so far, in order.
+func (p *Proxy) Hosts() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	hosts := make([]string, len(p.seen))
+	for i, r := range p.seen {
+		hosts[i] = r.Host
+	}
+	return hosts
+}
+
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	p.seen = append(p.seen, ProxiedRequest{
+		Method:             r.Method,
+		Host:               r.URL.Host,
+		Path:               r.URL.Path,
+		ProxyAuthorization: r.Header.Get("Proxy-Authorization"),
+		Header:             r.Header.Clone(),
+	})
+	p.mu.Unlock()
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	out.Header.Del("Proxy-Authorization")
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+// ClosedURL returns http://127.0.0.1:PORT for a port that was just free and
+// where nothing listens, so connecting to it is refused.
+func ClosedURL(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("channeltest: listen: %v", err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatalf("channeltest: close: %v", err)
+	}
+	return "http://" + addr
+}
+
+// Violator is a contract fake that lists the requests that broke its
+// contract.
+type Violator interface {
+	Violations() []string
+}
+
+// NoViolations fails the test (without stopping it) when s saw any contract
+// violation.
+func NoViolations(t testing.TB, s Violator) {
+	t.Helper()
+	if v := s.Violations(); len(v) > 0 {
+		t.Errorf("contract violations:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+// With returns a copy of base with the key/value pairs kv set on top; an odd
+// trailing key is ignored and base is left unchanged.
+func With(base map[string]string, kv ...string) map[string]string {
+	out := make(map[string]string, len(base)+len(kv)/2)
+	for k, v := range base {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
+}
