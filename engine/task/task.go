@@ -1,0 +1,358 @@
+// Package task defines the user's scheduled work — what to run, when, and
+// what a run recorded — and executes a task once (see Execute).
+package task
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind is what a task does.
+type Kind string
+
+const (
+	KindCommand Kind = "command" // a program or a shell line
+	KindHTTP    Kind = "http"    // an HTTP check
+)
+
+// Trigger is why a run happened.
+type Trigger string
+
+const (
+	TriggerAuto   Trigger = "auto"   // fired by the schedule
+	TriggerManual Trigger = "manual" // Run now
+	TriggerTest   Trigger = "test"   // a trial run from a form, not counted by push rules
+)
+
+// Status is how a run ended.
+type Status string
+
+const (
+	StatusSuccess Status = "success"
+	StatusFailure Status = "failure"
+	StatusTimeout Status = "timeout"
+	StatusSkipped Status = "skipped" // fired while the previous run was still going
+)
+
+// Failed reports whether s counts as a failure for push rules.
+func (s Status) Failed() bool { return s == StatusFailure || s == StatusTimeout }
+
+// Defaults.
+const (
+	DefaultTimeout   = 10 * time.Minute
+	DefaultOutputCap = 256 << 10
+)
+
+// Overlap says what happens when a task fires while its previous run is
+// still going.
+type Overlap string
+
+const (
+	OverlapSkip  Overlap = "skip"  // record a skipped run (default)
+	OverlapQueue Overlap = "queue" // run once more right after the current run; further fires are skipped
+)
+
+// Missed says what happens at start-up to runs that fell due while Herald
+// was not running.
+type Missed string
+
+const (
+	MissedSkip Missed = "skip" // default
+	MissedRun  Missed = "run"  // run once at start-up
+)
+
+// Task is one piece of scheduled work.
+type Task struct {
+	ID      int64
+	Name    string
+	Kind    Kind
+	Command *Command   // when Kind == KindCommand
+	HTTP    *HTTPCheck // when Kind == KindHTTP
+
+	Schedule Schedule
+	Timeout  time.Duration // 0 means DefaultTimeout
+	Enabled  bool
+	Overlap  Overlap
+	Missed   Missed
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Command runs a program. With Args set, Args[0] is the program and no
+// shell is involved; otherwise Line is run by the platform's shell
+// (sh -c on Unix, cmd /C on Windows).
+type Command struct {
+	Line string   `json:"line,omitempty"`
+	Args []string `json:"args,omitempty"`
+	Dir  string   `json:"dir,omitempty"`
+	// Env adds KEY=VALUE entries to Herald's environment. Values may be
+	// secrets: the store keeps them in the OS keyring.
+	Env []string `json:"-"`
+}
+
+// HTTPCheck requests a URL and judges the answer.
+type HTTPCheck struct {
+	Method string `json:"method,omitempty"` // default GET
+	URL    string `json:"url"`
+	// Headers may carry credentials: the store keeps them in the OS keyring.
+	Headers map[string]string `json:"-"`
+	Body    string            `json:"body,omitempty"`
+	// ExpectStatus lists accepted statuses: "200-299" (default), "200,204", "2xx,301".
+	ExpectStatus string `json:"expect_status,omitempty"`
+	// ExpectBody, when set, must occur in the answer body.
+	ExpectBody string `json:"expect_body,omitempty"`
+	// ExpectRegex, when set, must match the answer body (RE2 syntax).
+	ExpectRegex string `json:"expect_regex,omitempty"`
+}
+
+// ScheduleKind is how a task is timed.
+type ScheduleKind string
+
+const (
+	ScheduleNone  ScheduleKind = ""      // manual only
+	ScheduleCron  ScheduleKind = "cron"  // 5 fields, or 6 with seconds first
+	ScheduleEvery ScheduleKind = "every" // fixed interval
+	ScheduleDaily ScheduleKind = "daily" // at one or more HH:MM[:SS] each day
+	ScheduleAt    ScheduleKind = "at"    // once, at a date-time
+)
+
+// Schedule is when a task fires, in the machine's local time zone.
+type Schedule struct {
+	Kind  ScheduleKind  `json:"kind,omitempty"`
+	Cron  string        `json:"cron,omitempty"`
+	Every time.Duration `json:"every,omitempty"`
+	Daily []string      `json:"daily,omitempty"` // "08:00", "20:30:15"
+	At    time.Time     `json:"at,omitzero"`
+	// RandomDelay delays each automatic run by a uniform random time in
+	// [0, RandomDelay] (QD's check-in habit: don't hit a site on the second).
+	RandomDelay time.Duration `json:"random_delay,omitempty"`
+}
+
+// Run is one execution of a task, as recorded.
+type Run struct {
+	ID         int64
+	TaskID     int64
+	TaskName   string
+	Trigger    Trigger
+	Status     Status
+	Started    time.Time
+	Finished   time.Time
+	ExitCode   *int // command tasks; nil when the process never ran or was killed
+	HTTPStatus int  // http tasks; 0 when no answer
+	Output     string
+	Error      string
+}
+
+// Duration is how long the run took.
+func (r Run) Duration() time.Duration { return r.Finished.Sub(r.Started) }
+
+// FieldError is bad task input, naming the setting and the fix.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+func bad(field, format string, a ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
+}
+
+// EffectiveTimeout returns the task's timeout or the default.
+func (t Task) EffectiveTimeout() time.Duration {
+	if t.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return t.Timeout
+}
+
+// Validate checks a task before it is saved.
+func (t Task) Validate() error {
+	name := strings.TrimSpace(t.Name)
+	switch {
+	case name == "":
+		return bad("name", "required")
+	case len([]rune(name)) > 80:
+		return bad("name", "at most 80 characters")
+	case strings.ContainsAny(name, "\n\r\t"):
+		return bad("name", "must be one line")
+	}
+	switch t.Kind {
+	case KindCommand:
+		if t.Command == nil || (strings.TrimSpace(t.Command.Line) == "" && len(t.Command.Args) == 0) {
+			return bad("command", "required: a shell line or a program with arguments")
+		}
+		if t.HTTP != nil {
+			return bad("http", "a task is either a command or an HTTP check, not both")
+		}
+		for _, kv := range t.Command.Env {
+			if k, _, ok := strings.Cut(kv, "="); !ok || k == "" || strings.ContainsAny(k, " \t\n") {
+				return bad("env", "%q must look like KEY=value", redactEnv(kv))
+			}
+		}
+	case KindHTTP:
+		if t.HTTP == nil {
+			return bad("http", "required: the URL to check")
+		}
+		if t.Command != nil {
+			return bad("command", "a task is either a command or an HTTP check, not both")
+		}
+		if err := t.HTTP.validate(); err != nil {
+			return err
+		}
+	default:
+		return bad("kind", "must be command or http, got %q", t.Kind)
+	}
+	if t.Timeout < 0 {
+		return bad("timeout", "must not be negative")
+	}
+	switch t.Overlap {
+	case "", OverlapSkip, OverlapQueue:
+	default:
+		return bad("overlap", "must be skip or queue, got %q", t.Overlap)
+	}
+	switch t.Missed {
+	case "", MissedSkip, MissedRun:
+	default:
+		return bad("missed", "must be skip or run, got %q", t.Missed)
+	}
+	return t.Schedule.Validate()
+}
+
+func redactEnv(kv string) string {
+	k, _, _ := strings.Cut(kv, "=")
+	if len(k) > 40 {
+		k = k[:40]
+	}
+	return k + "=…"
+}
+
+func (h *HTTPCheck) validate() error {
+	u, err := url.Parse(h.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return bad("url", "must be an absolute http:// or https:// URL")
+	}
+	if h.Method != "" && !regexp.MustCompile(`^[A-Z]+$`).MatchString(h.Method) {
+		return bad("method", "must be an HTTP method such as GET or POST, got %q", h.Method)
+	}
+	if _, err := ParseStatusSet(h.ExpectStatus); err != nil {
+		return bad("expect-status", "%v", err)
+	}
+	if h.ExpectRegex != "" {
+		if _, err := regexp.Compile(h.ExpectRegex); err != nil {
+			return bad("expect-regex", "not a valid regular expression: %v", err)
+		}
+	}
+	for k := range h.Headers {
+		if k == "" || strings.ContainsAny(k, " :\r\n") {
+			return bad("header", "%q is not a valid header name", k)
+		}
+	}
+	return nil
+}
+
+// StatusSet is a set of accepted HTTP statuses.
+type StatusSet [][2]int
+
+// Contains reports whether code is accepted.
+func (s StatusSet) Contains(code int) bool {
+	for _, r := range s {
+		if code >= r[0] && code <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseStatusSet reads "200-299", "200,204", "2xx,301"; empty means 2xx.
+func ParseStatusSet(v string) (StatusSet, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return StatusSet{{200, 299}}, nil
+	}
+	var set StatusSet
+	for _, part := range strings.Split(v, ",") {
+		part = strings.TrimSpace(strings.ToLower(part))
+		var lo, hi int
+		var err error
+		switch {
+		case len(part) == 3 && strings.HasSuffix(part, "xx"):
+			d, e := strconv.Atoi(part[:1])
+			lo, hi, err = d*100, d*100+99, e
+		case strings.Contains(part, "-"):
+			a, b, _ := strings.Cut(part, "-")
+			lo, err = strconv.Atoi(strings.TrimSpace(a))
+			if err == nil {
+				hi, err = strconv.Atoi(strings.TrimSpace(b))
+			}
+		default:
+			lo, err = strconv.Atoi(part)
+			hi = lo
+		}
+		if err != nil || lo < 100 || hi > 599 || lo > hi {
+			return nil, fmt.Errorf("%q is not a status, range (200-299) or class (2xx) between 100 and 599", part)
+		}
+		set = append(set, [2]int{lo, hi})
+	}
+	return set, nil
+}
+
+// Validate checks the schedule's own settings.
+func (s Schedule) Validate() error {
+	if s.RandomDelay < 0 {
+		return bad("random-delay", "must not be negative")
+	}
+	switch s.Kind {
+	case ScheduleNone:
+		return nil
+	case ScheduleCron:
+		if _, err := ParseCron(s.Cron); err != nil {
+			return bad("cron", "%v", err)
+		}
+	case ScheduleEvery:
+		if s.Every < time.Second {
+			return bad("every", "must be at least 1s, got %v", s.Every)
+		}
+	case ScheduleDaily:
+		if len(s.Daily) == 0 {
+			return bad("daily", "give at least one time like 08:00 or 20:30:15")
+		}
+		for _, d := range s.Daily {
+			if _, _, _, err := ParseClock(d); err != nil {
+				return bad("daily", "%v", err)
+			}
+		}
+	case ScheduleAt:
+		if s.At.IsZero() {
+			return bad("at", "give a date-time like 2026-12-01T09:00")
+		}
+	default:
+		return bad("schedule", "unknown kind %q", s.Kind)
+	}
+	return nil
+}
+
+// ParseClock reads HH:MM or HH:MM:SS.
+func ParseClock(v string) (h, m, s int, err error) {
+	parts := strings.Split(strings.TrimSpace(v), ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, 0, 0, fmt.Errorf("%q is not a time of day like 08:00 or 20:30:15", v)
+	}
+	nums := make([]int, 3)
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || len(p) > 2 {
+			return 0, 0, 0, fmt.Errorf("%q is not a time of day like 08:00 or 20:30:15", v)
+		}
+		nums[i] = n
+	}
+	if nums[0] > 23 || nums[1] > 59 || nums[2] > 59 {
+		return 0, 0, 0, fmt.Errorf("%q is out of range (00:00:00–23:59:59)", v)
+	}
+	return nums[0], nums[1], nums[2], nil
+}
