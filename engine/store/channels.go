@@ -11,7 +11,7 @@ import (
 	"github.com/mattn/go-sqlite3"
 )
 
-// ErrNameTaken is returned when a channel name is already used.
+// ErrNameTaken is returned when a channel or live task name is already used.
 var ErrNameTaken = errors.New("name already used")
 
 // Channel is a registered push channel as stored: its non-secret settings
