@@ -17,6 +17,7 @@ import (
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/secret"
 	"github.com/heraldpush/herald/engine/store"
+	"github.com/heraldpush/herald/engine/tasks"
 )
 
 // EnvDataDir overrides the data folder when --data-dir is not given.
@@ -48,6 +49,7 @@ type Env struct {
 	Redactor *redact.Redactor
 	Log      *slog.Logger
 	Registry *registry.Registry
+	Tasks    *tasks.Service
 	logFile  *os.File
 }
 
@@ -101,6 +103,16 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 			Deps:     channel.Deps{HTTP: client},
 			Log:      log,
 		},
+	}
+	env.Tasks, err = tasks.New(tasks.Params{
+		Store:    st,
+		Secrets:  secret.Keyring{},
+		Redactor: red,
+		Log:      log,
+	})
+	if err != nil {
+		env.Close()
+		return nil, err
 	}
 	return env, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/secret"
+	"github.com/heraldpush/herald/engine/tasks"
 )
 
 // Exit codes.
@@ -46,6 +47,10 @@ func Run(ctx context.Context, args []string, std IO, open Opener) int {
 		err = c.channel(ctx, args[1:])
 	case "send":
 		err = c.send(ctx, args[1:])
+	case "task":
+		err = c.task(ctx, args[1:])
+	case "daemon":
+		err = c.daemon(ctx, args[1:])
 	case "help", "-h", "--help":
 		usage(std.Out)
 		return ExitOK
@@ -105,7 +110,7 @@ func (c *cmd) report(err error) int {
 	}
 	fmt.Fprintln(c.std.Err, "herald:", msg)
 	var ue *usageError
-	if errors.As(err, &ue) || errors.Is(err, registry.ErrBadInput) {
+	if errors.As(err, &ue) || errors.Is(err, registry.ErrBadInput) || errors.Is(err, tasks.ErrBadInput) {
 		return ExitBadArgs
 	}
 	if errors.Is(err, secret.ErrUnavailable) {

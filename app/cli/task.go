@@ -1,0 +1,518 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/engine/task"
+	"github.com/heraldpush/herald/engine/tasks"
+)
+
+func (c *cmd) tasks(ctx context.Context) (*tasks.Service, error) {
+	if _, err := c.registry(ctx); err != nil {
+		return nil, err
+	}
+	return c.env.Tasks, nil
+}
+
+func (c *cmd) task(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return badArgs("task: missing subcommand (add, list, show, edit, rm, enable, disable, run, history)")
+	}
+	sub, args := args[0], args[1:]
+	switch sub {
+	case "add":
+		return c.taskAdd(ctx, args)
+	case "edit":
+		return c.taskEdit(ctx, args)
+	case "list", "ls":
+		return c.taskList(ctx, args)
+	case "show":
+		return c.taskShow(ctx, args)
+	case "rm", "remove", "delete":
+		return c.taskSimple(ctx, args, "rm", func(s *tasks.Service, name string) error { return s.Remove(ctx, name) })
+	case "enable":
+		return c.taskSimple(ctx, args, "enable", func(s *tasks.Service, name string) error { _, err := s.SetEnabled(ctx, name, true); return err })
+	case "disable":
+		return c.taskSimple(ctx, args, "disable", func(s *tasks.Service, name string) error { _, err := s.SetEnabled(ctx, name, false); return err })
+	case "run":
+		return c.taskRun(ctx, args)
+	case "history":
+		return c.taskHistory(ctx, args)
+	}
+	return badArgs("task: unknown subcommand %q (add, list, show, edit, rm, enable, disable, run, history)", sub)
+}
+
+// taskFlags are the settings add and edit share; edit applies only those given.
+type taskFlags struct {
+	fs                                    *flag.FlagSet
+	command, httpURL, method, body        string
+	expectStatus, expectBody, expectRegex string
+	cron, every, daily, at                string
+	randomDelay, timeout                  string
+	dir, overlap, missed, rename          string
+	env, headers                          multiFlag
+	noSchedule, disabled                  bool
+}
+
+func newTaskFlags(name string, c *cmd, edit bool) *taskFlags {
+	f := &taskFlags{fs: newFlags(name, c.std.Err)}
+	fs := f.fs
+	fs.StringVar(&f.command, "command", "", "shell line to run")
+	fs.StringVar(&f.httpURL, "http", "", "URL to check")
+	fs.StringVar(&f.method, "method", "", "HTTP method (default GET)")
+	fs.StringVar(&f.body, "body", "", "HTTP request body")
+	fs.Var(&f.headers, "header", "HTTP header 'Name: value' (repeatable; kept in the OS keyring)")
+	fs.StringVar(&f.expectStatus, "expect-status", "", "accepted statuses, e.g. 200-299 (default), 200,204 or 2xx,301")
+	fs.StringVar(&f.expectBody, "expect-body", "", "text the answer body must contain")
+	fs.StringVar(&f.expectRegex, "expect-regex", "", "regular expression the answer body must match")
+	fs.StringVar(&f.cron, "cron", "", "cron expression, 5 fields or 6 with seconds first")
+	fs.StringVar(&f.every, "every", "", "fixed interval, e.g. 5m")
+	fs.StringVar(&f.daily, "daily", "", "times of day, e.g. 08:00,20:30")
+	fs.StringVar(&f.at, "at", "", "once, at a local date-time, e.g. 2026-12-01T09:00")
+	fs.StringVar(&f.randomDelay, "random-delay", "", "delay each automatic run by up to this, e.g. 30s")
+	fs.StringVar(&f.timeout, "timeout", "", "kill the run after this (default 10m)")
+	fs.StringVar(&f.dir, "dir", "", "working directory")
+	fs.Var(&f.env, "env", "environment addition K=V (repeatable; kept in the OS keyring)")
+	fs.StringVar(&f.overlap, "overlap", "", "when it fires while still running: skip (default) or queue")
+	fs.StringVar(&f.missed, "missed", "", "runs missed while Herald was closed: skip (default) or run (once at start-up)")
+	fs.BoolVar(&f.disabled, "disabled", false, "save without scheduling")
+	if edit {
+		fs.BoolVar(&f.noSchedule, "no-schedule", false, "remove the schedule (manual runs only)")
+		fs.StringVar(&f.rename, "rename", "", "new name")
+	}
+	return f
+}
+
+func (f *taskFlags) given() map[string]bool {
+	set := map[string]bool{}
+	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	return set
+}
+
+// apply changes t by the flags given and reports bad values naming the flag.
+func (f *taskFlags) apply(t *task.Task) error {
+	set := f.given()
+	if set["command"] && set["http"] {
+		return badArgs("--command and --http: a task is either a command or an HTTP check, give one")
+	}
+	switch {
+	case set["command"]:
+		if strings.TrimSpace(f.command) == "" {
+			return badArgs("--command: empty")
+		}
+		var env []string
+		if t.Command != nil {
+			env = t.Command.Env
+		}
+		dir := ""
+		if t.Command != nil {
+			dir = t.Command.Dir
+		}
+		t.Kind, t.HTTP, t.Command = task.KindCommand, nil, &task.Command{Line: f.command, Env: env, Dir: dir}
+	case set["http"]:
+		prev := t.HTTP
+		t.Kind, t.Command, t.HTTP = task.KindHTTP, nil, &task.HTTPCheck{URL: f.httpURL}
+		if prev != nil {
+			p := *prev
+			p.URL = f.httpURL
+			t.HTTP = &p
+		}
+	}
+	httpOnly := []string{"method", "body", "header", "expect-status", "expect-body", "expect-regex"}
+	cmdOnly := []string{"dir", "env"}
+	for _, n := range httpOnly {
+		if set[n] && t.Kind != task.KindHTTP {
+			return badArgs("--%s: only for --http tasks", n)
+		}
+	}
+	for _, n := range cmdOnly {
+		if set[n] && t.Kind != task.KindCommand {
+			return badArgs("--%s: only for --command tasks", n)
+		}
+	}
+	if t.Kind == "" {
+		return badArgs("give --command 'CMD' or --http URL")
+	}
+	if h := t.HTTP; h != nil {
+		if set["method"] {
+			h.Method = strings.ToUpper(f.method)
+		}
+		if set["body"] {
+			h.Body = f.body
+		}
+		if set["expect-status"] {
+			h.ExpectStatus = f.expectStatus
+		}
+		if set["expect-body"] {
+			h.ExpectBody = f.expectBody
+		}
+		if set["expect-regex"] {
+			h.ExpectRegex = f.expectRegex
+		}
+		if set["header"] {
+			h.Headers = map[string]string{}
+			for _, hv := range f.headers {
+				k, v, ok := strings.Cut(hv, ":")
+				if !ok || strings.TrimSpace(k) == "" {
+					return badArgs("--header %q: use 'Name: value'", k)
+				}
+				h.Headers[http.CanonicalHeaderKey(strings.TrimSpace(k))] = strings.TrimSpace(v)
+			}
+		}
+	}
+	if cm := t.Command; cm != nil {
+		if set["dir"] {
+			cm.Dir = f.dir
+		}
+		if set["env"] {
+			cm.Env = append([]string(nil), f.env...)
+		}
+	}
+	schedules := 0
+	for _, n := range []string{"cron", "every", "daily", "at", "no-schedule"} {
+		if set[n] {
+			schedules++
+		}
+	}
+	if schedules > 1 {
+		return badArgs("give one of --cron, --every, --daily, --at")
+	}
+	delay := t.Schedule.RandomDelay
+	switch {
+	case set["cron"]:
+		t.Schedule = task.Schedule{Kind: task.ScheduleCron, Cron: strings.TrimSpace(f.cron)}
+	case set["every"]:
+		d, err := time.ParseDuration(f.every)
+		if err != nil {
+			return badArgs("--every %q: a duration like 30s, 5m or 2h", f.every)
+		}
+		t.Schedule = task.Schedule{Kind: task.ScheduleEvery, Every: d}
+	case set["daily"]:
+		var times []string
+		for _, d := range strings.Split(f.daily, ",") {
+			if d = strings.TrimSpace(d); d != "" {
+				times = append(times, d)
+			}
+		}
+		t.Schedule = task.Schedule{Kind: task.ScheduleDaily, Daily: times}
+	case set["at"]:
+		at, err := parseLocalTime(f.at)
+		if err != nil {
+			return badArgs("--at %q: %v", f.at, err)
+		}
+		t.Schedule = task.Schedule{Kind: task.ScheduleAt, At: at}
+	case set["no-schedule"]:
+		t.Schedule = task.Schedule{}
+	}
+	t.Schedule.RandomDelay = delay
+	if set["random-delay"] {
+		d, err := time.ParseDuration(f.randomDelay)
+		if err != nil {
+			return badArgs("--random-delay %q: a duration like 30s", f.randomDelay)
+		}
+		t.Schedule.RandomDelay = d
+	}
+	if set["timeout"] {
+		d, err := time.ParseDuration(f.timeout)
+		if err != nil {
+			return badArgs("--timeout %q: a duration like 90s or 2m", f.timeout)
+		}
+		if d <= 0 {
+			return badArgs("--timeout %q: must be positive", f.timeout)
+		}
+		t.Timeout = d
+	}
+	if set["overlap"] {
+		t.Overlap = task.Overlap(f.overlap)
+	}
+	if set["missed"] {
+		t.Missed = task.Missed(f.missed)
+	}
+	if set["disabled"] {
+		t.Enabled = !f.disabled
+	}
+	if set["rename"] {
+		t.Name = f.rename
+	}
+	return nil
+}
+
+func parseLocalTime(v string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02 15:04", time.RFC3339} {
+		if t, err := time.ParseInLocation(layout, strings.TrimSpace(v), time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("a local date-time like 2026-12-01T09:00")
+}
+
+func (c *cmd) taskAdd(ctx context.Context, args []string) error {
+	f := newTaskFlags("task add", c, false)
+	pos, err := parseInterspersed(f.fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return badArgs("usage: herald task add NAME (--command 'CMD' | --http URL …) [--cron EXPR | --every 5m | --daily 08:00 | --at 2026-12-01T09:00] …")
+	}
+	t := task.Task{Name: pos[0], Enabled: true}
+	if err := f.apply(&t); err != nil {
+		return err
+	}
+	svc, err := c.tasks(ctx)
+	if err != nil {
+		return err
+	}
+	t, err = svc.Add(ctx, t)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.std.Out, "%d\n", t.ID)
+	return nil
+}
+
+func (c *cmd) taskEdit(ctx context.Context, args []string) error {
+	f := newTaskFlags("task edit", c, true)
+	pos, err := parseInterspersed(f.fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || len(f.given()) == 0 {
+		return badArgs("usage: herald task edit NAME [--command … | --http …] [--cron … | --no-schedule] [--rename NEW] …")
+	}
+	svc, err := c.tasks(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := svc.Get(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	if err := f.apply(&t); err != nil {
+		return err
+	}
+	_, err = svc.Update(ctx, t)
+	return err
+}
+
+func (c *cmd) taskSimple(ctx context.Context, args []string, verb string, fn func(*tasks.Service, string) error) error {
+	if len(args) != 1 {
+		return badArgs("usage: herald task %s NAME", verb)
+	}
+	svc, err := c.tasks(ctx)
+	if err != nil {
+		return err
+	}
+	return fn(svc, args[0])
+}
+
+func (c *cmd) taskList(ctx context.Context, args []string) error {
+	if len(args) != 0 {
+		return badArgs("usage: herald task list")
+	}
+	svc, err := c.tasks(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := svc.List(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tKIND\tSCHEDULE\tNEXT RUN\tLAST RUN")
+	now := time.Now()
+	for _, t := range list {
+		next := "—"
+		if !t.Enabled {
+			next = "disabled"
+		} else if n := t.Schedule.Next(now, time.Local); !n.IsZero() {
+			next = n.Format("2006-01-02 15:04:05")
+		}
+		last := "never"
+		if runs, err := svc.History(ctx, t.Name, 0, 1); err == nil && len(runs) > 0 {
+			last = fmt.Sprintf("%s %s", runs[0].Started.Local().Format("2006-01-02 15:04"), runs[0].Status)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.Kind, t.Schedule.Describe(), next, last)
+	}
+	return tw.Flush()
+}
+
+func (c *cmd) taskShow(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return badArgs("usage: herald task show NAME")
+	}
+	svc, err := c.tasks(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := svc.Get(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	w := c.std.Out
+	fmt.Fprintf(w, "name:      %s\nid:        %d\nkind:      %s\n", t.Name, t.ID, t.Kind)
+	if cm := t.Command; cm != nil {
+		if len(cm.Args) > 0 {
+			fmt.Fprintf(w, "program:   %q\n", cm.Args)
+		} else {
+			fmt.Fprintf(w, "command:   %s\n", cm.Line)
+		}
+		if cm.Dir != "" {
+			fmt.Fprintf(w, "dir:       %s\n", cm.Dir)
+		}
+		for _, kv := range cm.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			fmt.Fprintf(w, "env:       %s=%s\n", k, registry.Mask(v))
+		}
+	}
+	if h := t.HTTP; h != nil {
+		method := h.Method
+		if method == "" {
+			method = "GET"
+		}
+		fmt.Fprintf(w, "http:      %s %s\n", method, h.URL)
+		for k, v := range h.Headers {
+			fmt.Fprintf(w, "header:    %s: %s\n", k, registry.Mask(v))
+		}
+		status := h.ExpectStatus
+		if status == "" {
+			status = "200-299"
+		}
+		fmt.Fprintf(w, "expect:    status %s", status)
+		if h.ExpectBody != "" {
+			fmt.Fprintf(w, ", body contains %q", h.ExpectBody)
+		}
+		if h.ExpectRegex != "" {
+			fmt.Fprintf(w, ", body matches /%s/", h.ExpectRegex)
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "schedule:  %s\n", t.Schedule.Describe())
+	if next := t.Schedule.NextN(time.Now(), 3, time.Local); t.Enabled && len(next) > 0 {
+		var s []string
+		for _, n := range next {
+			s = append(s, n.Format("2006-01-02 15:04:05"))
+		}
+		fmt.Fprintf(w, "next:      %s\n", strings.Join(s, ", "))
+	}
+	fmt.Fprintf(w, "enabled:   %v\ntimeout:   %v\noverlap:   %s\nmissed:    %s\n", t.Enabled, t.EffectiveTimeout(), orDefault(string(t.Overlap), "skip"), orDefault(string(t.Missed), "skip"))
+	return nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (c *cmd) taskRun(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return badArgs("usage: herald task run NAME")
+	}
+	svc, err := c.tasks(ctx)
+	if err != nil {
+		return err
+	}
+	r, err := svc.RunForeground(ctx, args[0], task.TriggerManual)
+	if err != nil {
+		return err
+	}
+	printRun(c.std.Out, r, true)
+	if r.Status != task.StatusSuccess {
+		return errFailed
+	}
+	return nil
+}
+
+func printRun(w interface{ Write([]byte) (int, error) }, r task.Run, withOutput bool) {
+	fmt.Fprintf(w, "run %d of %s: %s (%s) started %s, took %v", r.ID, r.TaskName, r.Status, r.Trigger,
+		r.Started.Local().Format("2006-01-02 15:04:05"), r.Duration().Round(time.Millisecond))
+	if r.ExitCode != nil {
+		fmt.Fprintf(w, ", exit code %d", *r.ExitCode)
+	}
+	if r.HTTPStatus != 0 {
+		fmt.Fprintf(w, ", HTTP %d", r.HTTPStatus)
+	}
+	fmt.Fprintln(w)
+	if r.Error != "" {
+		fmt.Fprintf(w, "error: %s\n", r.Error)
+	}
+	if withOutput && r.Output != "" {
+		fmt.Fprintf(w, "--- output ---\n%s", r.Output)
+		if !strings.HasSuffix(r.Output, "\n") {
+			fmt.Fprintln(w)
+		}
+	}
+}
+
+func (c *cmd) taskHistory(ctx context.Context, args []string) error {
+	fs := newFlags("task history", c.std.Err)
+	limit := fs.Int("limit", 20, "how many runs")
+	before := fs.Int64("before", 0, "only runs older than this run id (paging)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return badArgs("usage: herald task history NAME [--limit N] [--json]")
+	}
+	if *limit < 1 || *limit > 10000 {
+		return badArgs("--limit %d: between 1 and 10000", *limit)
+	}
+	svc, err := c.tasks(ctx)
+	if err != nil {
+		return err
+	}
+	runs, err := svc.History(ctx, pos[0], *before, *limit)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		type row struct {
+			ID         int64     `json:"id"`
+			Task       string    `json:"task"`
+			Trigger    string    `json:"trigger"`
+			Status     string    `json:"status"`
+			Started    time.Time `json:"started"`
+			Finished   time.Time `json:"finished"`
+			DurationMS int64     `json:"duration_ms"`
+			ExitCode   *int      `json:"exit_code,omitempty"`
+			HTTPStatus int       `json:"http_status,omitempty"`
+			Output     string    `json:"output"`
+			Error      string    `json:"error,omitempty"`
+		}
+		rows := []row{}
+		for _, r := range runs {
+			rows = append(rows, row{r.ID, r.TaskName, string(r.Trigger), string(r.Status), r.Started, r.Finished,
+				r.Duration().Milliseconds(), r.ExitCode, r.HTTPStatus, r.Output, r.Error})
+		}
+		enc := json.NewEncoder(c.std.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tDURATION\tRESULT")
+	for _, r := range runs {
+		res := r.Error
+		if res == "" && r.ExitCode != nil {
+			res = "exit " + strconv.Itoa(*r.ExitCode)
+		}
+		if r.HTTPStatus != 0 && res == "" {
+			res = "HTTP " + strconv.Itoa(r.HTTPStatus)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%v\t%s\n", r.ID, r.Started.Local().Format("2006-01-02 15:04:05"), r.Trigger, r.Status,
+			r.Duration().Round(time.Millisecond), res)
+	}
+	return tw.Flush()
+}
