@@ -44,8 +44,8 @@ test: deps-test vet
 	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/herald-test ./cmd/herald
 	HERALD_BIN=$(CURDIR)/bin/herald-test scripts/desktop-session $(GO) test -tags $(TAGS) -count=1 ./...
 
-bench: deps-test
-	scripts/desktop-session $(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+bench: deps-build
+	scripts/bench
 
 clean:
 	rm -rf bin

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
@@ -33,6 +34,10 @@ type Store struct {
 	path string
 	w    *sql.DB // exactly one connection: SQLite allows one writer anyway, and this avoids SQLITE_BUSY between our own writers
 	r    *sql.DB // readers never block the writer under WAL
+
+	metaOnce   sync.Once
+	instanceID string
+	metaErr    error
 }
 
 // Open opens (creating if needed) the database at path and brings its schema

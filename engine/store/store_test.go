@@ -142,3 +142,25 @@ func TestChannelCRUD(t *testing.T) {
 		t.Fatalf("second delete: %v, want ErrNotFound", err)
 	}
 }
+
+func TestInstanceIDIsStableAndDistinct(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "a.db")
+	a, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id1, err := a.InstanceID(ctx)
+	a.Close()
+	if err != nil || len(id1) != 16 {
+		t.Fatalf("InstanceID = %q, %v", id1, err)
+	}
+	a, _ = store.Open(ctx, path)
+	defer a.Close()
+	if id2, _ := a.InstanceID(ctx); id2 != id1 {
+		t.Fatalf("instance id changed across opens: %q → %q", id1, id2)
+	}
+	if other, _ := open(t).InstanceID(ctx); other == id1 {
+		t.Fatal("two databases share an instance id")
+	}
+}

@@ -261,7 +261,15 @@ func (s *Service) Cancel(id int64) bool { return s.sched.Cancel(id) }
 
 // --- definitions -----------------------------------------------------------
 
-func secretID(id int64) string { return "task-" + strconv.FormatInt(id, 10) }
+// secretID names a task's keyring entries: herald/task-<instance>-<id>/env.
+// The database's instance id keeps two data folders apart.
+func (s *Service) secretID(id int64) (string, error) {
+	inst, err := s.p.Store.InstanceID(context.Background())
+	if err != nil {
+		return "", err
+	}
+	return "task-" + inst + "-" + strconv.FormatInt(id, 10), nil
+}
 
 // Add validates and saves a new task and schedules it.
 func (s *Service) Add(ctx context.Context, t task.Task) (task.Task, error) {
@@ -316,8 +324,10 @@ func (s *Service) Remove(ctx context.Context, name string) error {
 	if err := s.p.Store.DeleteTask(ctx, t.ID); err != nil {
 		return err
 	}
-	for _, f := range []string{"env", "headers"} {
-		_ = s.p.Secrets.Delete(secretID(t.ID), f)
+	if sid, err := s.secretID(t.ID); err == nil {
+		for _, f := range []string{"env", "headers"} {
+			_ = s.p.Secrets.Delete(sid, f)
+		}
 	}
 	s.publish(Event{Type: TaskChanged, Task: t})
 	return nil
@@ -351,7 +361,10 @@ func (s *Service) List(ctx context.Context) ([]task.Task, error) {
 }
 
 func (s *Service) saveSecrets(t task.Task) error {
-	id := secretID(t.ID)
+	id, err := s.secretID(t.ID)
+	if err != nil {
+		return err
+	}
 	var env []string
 	var headers map[string]string
 	if t.Command != nil {
@@ -377,7 +390,10 @@ func (s *Service) saveSecrets(t task.Task) error {
 }
 
 func (s *Service) loadSecrets(t *task.Task) error {
-	id := secretID(t.ID)
+	id, err := s.secretID(t.ID)
+	if err != nil {
+		return err
+	}
 	get := func(field string, into any) error {
 		v, err := s.p.Secrets.Get(id, field)
 		if errors.Is(err, secret.ErrNotFound) {
