@@ -121,3 +121,23 @@ func (s *Store) BulkInsertRuns(ctx context.Context, n, perTx int, gen func(i int
 	}
 	return nil
 }
+
+const (
+	ClaimDueSQL     = claimDueSQL
+	NextDueSQL      = nextDueSQL
+	PruneOutboxSQL  = pruneOutboxSQL
+	RunsFinishedSQL = runsFinishedSQL
+)
+
+func OutboxItemsQuery(f OutboxFilter) (string, []any) { return outboxItemsQuery(f) }
+
+// Exec runs a statement on the writer: benchmark and test set-up only.
+func (s *Store) Exec(ctx context.Context, q string, args ...any) (int, error) {
+	var n int
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, err = execCount(ctx, tx, q, args...)
+		return err
+	})
+	return n, err
+}

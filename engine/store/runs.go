@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/task"
-	"github.com/mattn/go-sqlite3"
 )
 
 // DefaultRunLimit is the page size used when a run query is given a limit
@@ -48,22 +47,9 @@ const runSelect = `SELECT runs.id, runs.task_id, tasks.name, runs.trigger, runs.
 
 // InsertRun records a finished run and sets r.ID. Output and Error are
 // stored as given: the caller redacts them. A task ID that does not exist
-// gives ErrNotFound.
+// gives ErrNotFound. A run that may push goes through InsertRunTx instead.
 func (s *Store) InsertRun(ctx context.Context, r *task.Run) error {
-	res, err := s.w.ExecContext(ctx, insertRunSQL, insertRunArgs(r)...)
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintForeignKey {
-		return fmt.Errorf("record run: task %d: %w", r.TaskID, ErrNotFound)
-	}
-	if err != nil {
-		return fmt.Errorf("record run of task %d: %w", r.TaskID, err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return fmt.Errorf("record run of task %d: %w", r.TaskID, err)
-	}
-	r.ID = id
-	return nil
+	return s.InsertRunTx(ctx, r, nil)
 }
 
 const insertRunSQL = `INSERT INTO runs (task_id, trigger, status, started_at, finished_at, exit_code, http_status, output, error)
@@ -161,6 +147,23 @@ func runsQuery(f RunFilter, triggers []task.Trigger) (string, []any) {
 const failuresSQL = runSelect + `
 	WHERE runs.status IN ('failure', 'timeout') AND runs.started_at >= ?
 	ORDER BY runs.started_at DESC, runs.id DESC LIMIT ?`
+
+// runsFinishedSQL reads the runs_finished index range; tasks are joined
+// whether deleted or not, so a digest still names a task deleted since.
+const runsFinishedSQL = runSelect + `
+	WHERE runs.finished_at > ? AND runs.finished_at <= ?
+	ORDER BY runs.finished_at, runs.id`
+
+// RunsFinishedBetween lists the runs of every task, deleted ones included,
+// that finished in (from, to], oldest end first: the runs a digest
+// summarises. Consecutive intervals thus count each run exactly once.
+func (s *Store) RunsFinishedBetween(ctx context.Context, from, to time.Time) ([]task.Run, error) {
+	runs, err := s.queryRuns(ctx, runsFinishedSQL, from.UnixMilli(), to.UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("list runs finished between %s and %s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+	}
+	return runs, nil
+}
 
 // Failures lists failed and timed-out runs of every task that started at
 // or after since (zero: ever), newest start first.

@@ -98,8 +98,8 @@ type Service struct {
 
 	mu   sync.Mutex
 	subs []func(Event)
-	// hooks run inside the recording of a run (see OnRecord).
-	recordHook func(ctx context.Context, r task.Run) error
+	// hook runs inside the recording of a run (see OnRecord).
+	hook RunHook
 
 	stopPrune chan struct{}
 	pruneDone chan struct{}
@@ -430,10 +430,18 @@ func (s *Service) loadSecrets(t *task.Task) error {
 
 // --- runs ------------------------------------------------------------------
 
-// OnRecord installs a hook called after a run is stored (issue: push rules).
-func (s *Service) OnRecord(fn func(ctx context.Context, r task.Run) error) {
+// RunHook plans what a run causes (its pushes) inside the transaction that
+// records it, so the run and its outbox rows are stored together or not at
+// all. After is called once the transaction has committed.
+type RunHook struct {
+	InTx  func(tx *store.RunTx, r task.Run) error
+	After func(r task.Run)
+}
+
+// OnRecord installs the run hook (the push dispatcher).
+func (s *Service) OnRecord(h RunHook) {
 	s.mu.Lock()
-	s.recordHook = fn
+	s.hook = h
 	s.mu.Unlock()
 }
 
@@ -492,17 +500,26 @@ func (s *Service) record(r task.Run, t task.Task) task.Run {
 	// Recording must survive the run's own cancellation.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := s.p.Store.InsertRun(ctx, &r); err != nil {
+	s.mu.Lock()
+	hook := s.hook
+	s.mu.Unlock()
+	var inTx func(tx *store.RunTx) error
+	if hook.InTx != nil {
+		inTx = func(tx *store.RunTx) error { return hook.InTx(tx, r) }
+	}
+	err := s.p.Store.InsertRunTx(ctx, &r, inTx)
+	if err != nil && inTx != nil {
+		// Planning the pushes failed (a broken template, say): the run must
+		// still be recorded; a push problem never costs the run.
+		s.p.Log.Error("planning pushes failed; recording the run without them", "task", t.Name, "error", err)
+		err = s.p.Store.InsertRunTx(ctx, &r, nil)
+	}
+	if err != nil {
 		s.p.Log.Error("cannot record run", "task", t.Name, "error", err)
 		return r
 	}
-	s.mu.Lock()
-	hook := s.recordHook
-	s.mu.Unlock()
-	if hook != nil {
-		if err := hook(ctx, r); err != nil {
-			s.p.Log.Error("after-run hook failed", "task", t.Name, "error", err)
-		}
+	if hook.After != nil {
+		hook.After(r)
 	}
 	level := slog.LevelInfo
 	if r.Status.Failed() {
