@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/app/cli"
@@ -52,6 +53,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return cli.ExitFailed
 		}
 		defer env.Close()
+		if err := env.StartEngine(ctx); err != nil {
+			fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
+			return cli.ExitFailed
+		}
+		defer env.StopEngine(20 * time.Second)
 		if err := ui.Run(ctx, ui.Params{Env: env, Minimized: *minimized, Version: Version}); err != nil {
 			fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
 			return cli.ExitFailed

@@ -40,7 +40,7 @@ func Run(ctx context.Context, p Params) error {
 	w := a.NewWindow(lang.L("app.name"))
 	w.SetIcon(icon)
 
-	ch := newChannelsView(ctx, p.Env.Registry)
+	ch := newChannelsView(ctx, p.Env)
 	w.SetContent(container.NewAppTabs(container.NewTabItem(lang.L("tab.channels"), ch.object())))
 	w.Resize(fyne.NewSize(820, 560))
 
@@ -67,6 +67,7 @@ func Run(ctx context.Context, p Params) error {
 
 type channelsView struct {
 	ctx   context.Context
+	env   *boot.Env
 	reg   *registry.Registry
 	items []registry.Channel
 	list  *widget.List
@@ -74,8 +75,8 @@ type channelsView struct {
 	state map[string]string // channel id → transient status text
 }
 
-func newChannelsView(ctx context.Context, reg *registry.Registry) *channelsView {
-	v := &channelsView{ctx: ctx, reg: reg, state: map[string]string{}}
+func newChannelsView(ctx context.Context, env *boot.Env) *channelsView {
+	v := &channelsView{ctx: ctx, env: env, reg: env.Registry, state: map[string]string{}}
 	v.empty = widget.NewLabel(lang.L("channels.empty"))
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.list = widget.NewList(
@@ -135,7 +136,9 @@ func (v *channelsView) test(c registry.Channel) {
 	v.state[c.ID] = lang.L("channels.testing")
 	v.list.Refresh()
 	go func() {
-		_ = v.reg.Test(v.ctx, c.ID)
+		// Through the outbox like every push; the answer is recorded as the
+		// channel's last test and shown by reload.
+		_, _ = v.env.Dispatcher.TestChannel(v.ctx, c)
 		fyne.Do(func() {
 			delete(v.state, c.ID)
 			v.reload()

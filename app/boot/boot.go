@@ -11,12 +11,15 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/redact"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/secret"
 	"github.com/heraldpush/herald/engine/store"
+	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/tasks"
 )
 
@@ -44,13 +47,17 @@ func DataDir(flag string) (string, error) {
 
 // Env is an opened Herald data folder.
 type Env struct {
-	DataDir  string
-	Store    *store.Store
-	Redactor *redact.Redactor
-	Log      *slog.Logger
-	Registry *registry.Registry
-	Tasks    *tasks.Service
-	logFile  *os.File
+	DataDir    string
+	Store      *store.Store
+	Redactor   *redact.Redactor
+	Log        *slog.Logger
+	Registry   *registry.Registry
+	Tasks      *tasks.Service
+	Dispatcher *dispatch.Dispatcher
+	logFile    *os.File
+	stopSync   func()
+	// lastSettings is the push settings last applied to the dispatcher (JSON).
+	lastSettings string
 }
 
 // Options tune Open.
@@ -114,6 +121,20 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		env.Close()
 		return nil, err
 	}
+	env.Dispatcher = dispatch.New(dispatch.Params{
+		Store:    st,
+		Registry: env.Registry,
+		Redactor: red,
+		Log:      log,
+	})
+	if s, err := dispatch.LoadSettings(ctx, st); err == nil {
+		env.Dispatcher.SetRateLimits(dispatch.RatesFrom(s))
+	}
+	planner := &dispatch.Planner{Registry: env.Registry, Location: time.Local}
+	env.Tasks.OnRecord(tasks.RunHook{
+		InTx:  planner.PlanRun,
+		After: func(task.Run) { env.Dispatcher.Notify() },
+	})
 	return env, nil
 }
 

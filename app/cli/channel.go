@@ -3,14 +3,12 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/registry"
@@ -296,15 +294,19 @@ func (c *cmd) channelTest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := reg.Test(ctx, args[0]); err != nil {
-		var se *registry.SendError
-		if errors.As(err, &se) {
-			fmt.Fprintf(c.std.Out, "%s: failed: %s\n", se.Channel, se.Msg)
-			return errFailed
-		}
+	ch, err := reg.Get(ctx, args[0])
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.std.Out, "%s: ok\n", args[0])
+	del, err := c.env.Dispatcher.TestChannel(ctx, ch)
+	if err != nil {
+		return err
+	}
+	if !del.OK {
+		fmt.Fprintf(c.std.Out, "%s: failed: %s\n", ch.Name, del.Answer)
+		return errFailed
+	}
+	fmt.Fprintf(c.std.Out, "%s: ok\n", ch.Name)
 	return nil
 }
 
@@ -315,6 +317,7 @@ func (c *cmd) send(ctx context.Context, args []string) error {
 	all := fs.Bool("all", false, "send to every channel")
 	title := fs.String("title", "", "title")
 	markdown := fs.Bool("markdown", false, "BODY is Markdown")
+	queue := fs.Bool("queue", false, "only queue in the outbox; the running app or daemon delivers")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -360,16 +363,30 @@ func (c *cmd) send(ctx context.Context, args []string) error {
 	m := message.Message{Title: *title, Body: body, Markdown: *markdown, Level: message.LevelInfo}
 	failed := 0
 	for _, ch := range targets {
-		if err := reg.Send(ctx, ch, m); err != nil {
-			failed++
-			kind := "permanent"
-			if channel.IsTransient(err) {
-				kind = "transient"
-			}
-			fmt.Fprintf(c.std.Out, "%s: failed (%s): %s\n", ch.Name, kind, c.env.Redactor.Error(err))
+		item, err := c.env.Dispatcher.Push(ctx, ch, "send", m)
+		if err != nil {
+			return err
+		}
+		if *queue {
+			fmt.Fprintf(c.std.Out, "%s: queued (outbox %d)\n", ch.Name, item.ID)
 			continue
 		}
-		fmt.Fprintf(c.std.Out, "%s: ok\n", ch.Name)
+		// Deliver now and wait; a transient failure stays queued and the
+		// running app or daemon retries it.
+		del, err := c.env.Dispatcher.DeliverNow(ctx, item.ID)
+		switch {
+		case err != nil:
+			failed++
+			fmt.Fprintf(c.std.Out, "%s: failed: %s (outbox %d)\n", ch.Name, c.env.Redactor.Error(err), item.ID)
+		case del.OK:
+			fmt.Fprintf(c.std.Out, "%s: ok\n", ch.Name)
+		case del.Transient:
+			failed++
+			fmt.Fprintf(c.std.Out, "%s: failed (transient), queued for retry: %s (outbox %d)\n", ch.Name, del.Answer, item.ID)
+		default:
+			failed++
+			fmt.Fprintf(c.std.Out, "%s: failed (permanent): %s (outbox %d)\n", ch.Name, del.Answer, item.ID)
+		}
 	}
 	if failed > 0 {
 		return errFailed

@@ -49,6 +49,10 @@ func Run(ctx context.Context, args []string, std IO, open Opener) int {
 		err = c.send(ctx, args[1:])
 	case "task":
 		err = c.task(ctx, args[1:])
+	case "settings":
+		err = c.settings(ctx, args[1:])
+	case "outbox":
+		err = c.outbox(ctx, args[1:])
 	case "daemon":
 		err = c.daemon(ctx, args[1:])
 	case "help", "-h", "--help":
@@ -74,7 +78,7 @@ Without a command Herald starts the desktop app.
   channel edit NAME key=value… [--rename NEW]
   channel rm NAME
   channel test NAME                 send a test push; exit 0 when the service accepted it
-  send [--channel NAME]… [--all] [--title T] [--markdown] BODY   (BODY '-' reads stdin)
+  send [--channel NAME]… [--all] [--title T] [--markdown] [--queue] BODY   (BODY '-' reads stdin)
 `)
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/tasks"
 )
@@ -47,6 +48,8 @@ func (c *cmd) task(ctx context.Context, args []string) error {
 		return c.taskRun(ctx, args)
 	case "history":
 		return c.taskHistory(ctx, args)
+	case "push":
+		return c.taskPush(ctx, args)
 	}
 	return badArgs("task: unknown subcommand %q (add, list, show, edit, rm, enable, disable, run, history)", sub)
 }
@@ -428,6 +431,24 @@ func (c *cmd) taskRun(ctx context.Context, args []string) error {
 		return err
 	}
 	printRun(c.std.Out, r, true)
+	// Deliver the pushes this run caused now, so `task run` works without a
+	// running app or daemon; transient failures stay queued for them.
+	items, err := c.env.Store.OutboxItems(ctx, store.OutboxFilter{RunID: r.ID, States: []store.OutboxState{"pending"}})
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		del, err := c.env.Dispatcher.DeliverNow(ctx, it.ID)
+		name := c.channelNames(ctx, []string{it.ChannelID})
+		switch {
+		case err != nil:
+			fmt.Fprintf(c.std.Out, "push to %s: %s\n", name, c.env.Redactor.Error(err))
+		case del.OK:
+			fmt.Fprintf(c.std.Out, "push to %s: sent\n", name)
+		default:
+			fmt.Fprintf(c.std.Out, "push to %s: failed: %s\n", name, del.Answer)
+		}
+	}
 	if r.Status != task.StatusSuccess {
 		return errFailed
 	}

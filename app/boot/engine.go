@@ -1,0 +1,93 @@
+package boot
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/heraldpush/herald/engine/dispatch"
+)
+
+// syncEvery is how often a running engine looks for tasks another herald
+// process (the CLI) changed in the store.
+const syncEvery = 2 * time.Second
+
+// StartEngine starts delivering pushes (after requeueing rows a crash left in
+// flight), the digest timer, the task scheduler and the cross-process sync.
+// The GUI and `herald daemon` both run it; the CLI verbs don't.
+func (e *Env) StartEngine(ctx context.Context) error {
+	e.applyPushSettings(ctx)
+	if err := e.Dispatcher.Start(ctx); err != nil {
+		return err
+	}
+	e.Dispatcher.StartDigests(ctx, func() dispatch.Settings {
+		s, err := dispatch.LoadSettings(ctx, e.Store)
+		if err != nil {
+			e.Log.Warn("read push settings", "error", err)
+			return dispatch.DefaultSettings()
+		}
+		return s
+	})
+	if err := e.Tasks.Start(ctx); err != nil {
+		return err
+	}
+	syncCtx, cancel := context.WithCancel(ctx)
+	e.stopSync = cancel
+	go func() {
+		tick := time.NewTicker(syncEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-syncCtx.Done():
+				return
+			case <-tick.C:
+				if err := e.Tasks.Sync(syncCtx); err != nil && syncCtx.Err() == nil {
+					e.Log.Warn("sync tasks", "error", err)
+				}
+				e.applyPushSettings(syncCtx)
+			}
+		}
+	}()
+	return nil
+}
+
+// applyPushSettings hands changed push settings (rate limits, digest
+// timing) to the dispatcher; `herald settings set` in another process
+// reaches a running engine this way.
+func (e *Env) applyPushSettings(ctx context.Context) {
+	s, err := dispatch.LoadSettings(ctx, e.Store)
+	if err != nil {
+		if ctx.Err() == nil {
+			e.Log.Warn("read push settings", "error", err)
+		}
+		return
+	}
+	data, _ := json.Marshal(s)
+	if string(data) == e.lastSettings {
+		return
+	}
+	first := e.lastSettings == ""
+	e.lastSettings = string(data)
+	e.Dispatcher.SetRateLimits(dispatch.RatesFrom(s))
+	if !first {
+		e.Dispatcher.SettingsChanged()
+	}
+}
+
+// StopEngine stops firing tasks, lets running runs and in-flight pushes
+// finish within grace, then cancels what is left (pushes go back to the
+// outbox, nothing is lost).
+func (e *Env) StopEngine(grace time.Duration) {
+	if e.stopSync != nil {
+		e.stopSync()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := e.Tasks.Shutdown(ctx); err != nil {
+		e.Log.Warn("stop tasks", "error", err)
+	}
+	// After the tasks: their last runs' pushes are queued by now.
+	if err := e.Dispatcher.Shutdown(ctx); err != nil {
+		e.Log.Warn("stop deliveries", "error", err)
+	}
+}

@@ -1,0 +1,303 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/engine/store"
+)
+
+// resolveChannels turns channel names into ids for settings.
+func (c *cmd) resolveChannels(ctx context.Context) func(names []string) ([]string, error) {
+	return func(names []string) ([]string, error) {
+		ids := make([]string, 0, len(names))
+		for _, n := range names {
+			ch, err := c.env.Registry.Get(ctx, n)
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, ch.ID)
+		}
+		return ids, nil
+	}
+}
+
+func (c *cmd) channelNames(ctx context.Context, ids []string) string {
+	var names []string
+	for _, id := range ids {
+		if ch, err := c.env.Registry.Get(ctx, id); err == nil {
+			names = append(names, ch.Name)
+		} else {
+			names = append(names, id+" (removed)")
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+func (c *cmd) settings(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return badArgs("settings: missing subcommand (show, set)")
+	}
+	if _, err := c.registry(ctx); err != nil {
+		return err
+	}
+	st := c.env.Store
+	switch args[0] {
+	case "show":
+		s, err := dispatch.LoadSettings(ctx, st)
+		if err != nil {
+			return err
+		}
+		return c.printSettings(ctx, s)
+	case "set":
+		kv, err := keyValues(args[1:])
+		if err != nil {
+			return err
+		}
+		if len(kv) == 0 {
+			return badArgs("usage: herald settings set key=value… (see `herald settings show` for the keys)")
+		}
+		s, err := dispatch.LoadSettings(ctx, st)
+		if err != nil {
+			return err
+		}
+		for _, k := range sortedKeys(kv) {
+			if err := s.Set(k, kv[k], c.resolveChannels(ctx)); err != nil {
+				return badArgs("%v", err)
+			}
+		}
+		if err := dispatch.SaveSettings(ctx, st, s); err != nil {
+			return badArgs("%v", err)
+		}
+		return nil
+	}
+	return badArgs("settings: unknown subcommand %q (show, set)", args[0])
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	for i := range keys {
+		for j := i + 1; j < len(keys); j++ {
+			if keys[j] < keys[i] {
+				keys[i], keys[j] = keys[j], keys[i]
+			}
+		}
+	}
+	return keys
+}
+
+func (c *cmd) printSettings(ctx context.Context, s dispatch.Settings) error {
+	channels := "all"
+	if !s.AllChannels {
+		channels = c.channelNames(ctx, s.Channels)
+	}
+	tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
+	rows := [][2]string{
+		{"enabled", strconv.FormatBool(s.Enabled)},
+		{"channels", channels},
+		{"manual_success", strconv.FormatBool(s.ManualSuccess)},
+		{"manual_failure", strconv.FormatBool(s.ManualFailure)},
+		{"auto_success", strconv.FormatBool(s.AutoSuccess)},
+		{"auto_failure", strconv.FormatBool(s.AutoFailure)},
+		{"failures_before_notify", strconv.Itoa(s.FailuresBeforeNotify)},
+		{"recovery", strconv.FormatBool(s.Recovery)},
+		{"batch.enabled", strconv.FormatBool(s.Batch.Enabled)},
+		{"batch.first", s.Batch.First},
+		{"batch.interval", strconv.Itoa(s.Batch.Interval)},
+		{"batch.skip_empty", strconv.FormatBool(s.Batch.SkipEmpty)},
+		{"language", orDefault(s.Language, "system")},
+		{"title_template", orDefault(s.TitleTemplate, "(default)")},
+		{"body_template", orDefault(strings.ReplaceAll(s.BodyTemplate, "\n", `\n`), "(default)")},
+	}
+	for kind, rate := range s.RateLimits {
+		rows = append(rows, [2]string{"rate_limits." + kind, rate})
+	}
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
+	}
+	if s.Batch.Enabled {
+		next := dispatch.NextDigest(s.Batch, time.Now(), time.Local)
+		fmt.Fprintf(tw, "batch.next_due\t%s\n", next.Format("2006-01-02 15:04:05"))
+	}
+	return tw.Flush()
+}
+
+func (c *cmd) taskPush(ctx context.Context, args []string) error {
+	if len(args) < 1 {
+		return badArgs("usage: herald task push NAME [key=value…] (keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery; value 'default' resets)")
+	}
+	svc, err := c.tasks(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := svc.Get(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	st := c.env.Store
+	o, err := dispatch.LoadOverrides(ctx, st, t.ID)
+	if err != nil {
+		return err
+	}
+	kv, err := keyValues(args[1:])
+	if err != nil {
+		return err
+	}
+	if len(kv) > 0 {
+		for _, k := range sortedKeys(kv) {
+			if err := o.Set(k, kv[k], c.resolveChannels(ctx)); err != nil {
+				return badArgs("%v", err)
+			}
+		}
+		if err := dispatch.SaveOverrides(ctx, st, t.ID, o); err != nil {
+			return badArgs("%v", err)
+		}
+	}
+	show := func(name string, b *bool) {
+		v := "(global)"
+		if b != nil {
+			v = strconv.FormatBool(*b)
+		}
+		fmt.Fprintf(c.std.Out, "%-23s %s\n", name, v)
+	}
+	show("push", o.Push)
+	ch := "(global)"
+	if o.Channels != nil {
+		ch = c.channelNames(ctx, o.Channels)
+	}
+	fmt.Fprintf(c.std.Out, "%-23s %s\n", "channels", ch)
+	show("manual_success", o.ManualSuccess)
+	show("manual_failure", o.ManualFailure)
+	show("auto_success", o.AutoSuccess)
+	show("auto_failure", o.AutoFailure)
+	n := "(global)"
+	if o.FailuresBeforeNotify != nil {
+		n = strconv.Itoa(*o.FailuresBeforeNotify)
+	}
+	fmt.Fprintf(c.std.Out, "%-23s %s\n", "failures_before_notify", n)
+	show("recovery", o.Recovery)
+	return nil
+}
+
+func (c *cmd) outbox(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		return badArgs("outbox: missing subcommand (list, show, retry, drop)")
+	}
+	if _, err := c.registry(ctx); err != nil {
+		return err
+	}
+	st := c.env.Store
+	switch args[0] {
+	case "list", "ls":
+		fs := newFlags("outbox list", c.std.Err)
+		state := fs.String("state", "", "pending, inflight, sent, failed or dropped")
+		limit := fs.Int("limit", 50, "how many rows")
+		asJSON := fs.Bool("json", false, "print JSON")
+		if _, err := parseInterspersed(fs, args[1:]); err != nil {
+			return err
+		}
+		f := store.OutboxFilter{Limit: *limit}
+		if *state != "" {
+			switch s := store.OutboxState(*state); s {
+			case "pending", "inflight", "sent", "failed", "dropped":
+				f.States = []store.OutboxState{s}
+			default:
+				return badArgs("--state %q: pending, inflight, sent, failed or dropped", *state)
+			}
+		}
+		items, err := st.OutboxItems(ctx, f)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			enc := json.NewEncoder(c.std.Out)
+			enc.SetIndent("", "  ")
+			return enc.Encode(items)
+		}
+		tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tSTATE\tCHANNEL\tSOURCE\tATTEMPTS\tNEXT / UPDATED\tTITLE\tLAST ERROR")
+		for _, it := range items {
+			when := it.UpdatedAt
+			if it.State == store.OutboxState("pending") {
+				when = it.NextAt
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", it.ID, it.State, c.channelNames(ctx, []string{it.ChannelID}), it.Source,
+				it.Attempts, when.Local().Format("2006-01-02 15:04:05"), oneLine(it.Title, 40), oneLine(it.LastError, 60))
+		}
+		return tw.Flush()
+	case "show":
+		id, err := outboxID(args)
+		if err != nil {
+			return err
+		}
+		it, err := st.OutboxItemByID(ctx, id)
+		if err != nil {
+			return notFound(err, id)
+		}
+		fmt.Fprintf(c.std.Out, "id:       %d\nstate:    %s\nchannel:  %s\nsource:   %s\nattempts: %d\ntitle:    %s\n",
+			it.ID, it.State, c.channelNames(ctx, []string{it.ChannelID}), it.Source, it.Attempts, it.Title)
+		dels, err := st.Deliveries(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, d := range dels {
+			res := "ok"
+			if !d.OK {
+				res = "failed"
+				if d.Transient {
+					res = "failed (transient)"
+				}
+			}
+			fmt.Fprintf(c.std.Out, "attempt  %s  %v  %s: %s\n", d.At.Local().Format("2006-01-02 15:04:05"), d.Duration.Round(time.Millisecond), res, d.Answer)
+		}
+		return nil
+	case "retry", "drop":
+		id, err := outboxID(args)
+		if err != nil {
+			return err
+		}
+		if args[0] == "retry" {
+			err = st.RetryOutbox(ctx, id, time.Now())
+		} else {
+			err = st.DropOutbox(ctx, id)
+		}
+		return notFound(err, id)
+	}
+	return badArgs("outbox: unknown subcommand %q (list, show, retry, drop)", args[0])
+}
+
+func outboxID(args []string) (int64, error) {
+	if len(args) != 2 {
+		return 0, badArgs("usage: herald outbox %s ID", args[0])
+	}
+	id, err := strconv.ParseInt(args[1], 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badArgs("%q is not an outbox id (see `herald outbox list`)", args[1])
+	}
+	return id, nil
+}
+
+func notFound(err error, id int64) error {
+	if err != nil && strings.Contains(err.Error(), store.ErrNotFound.Error()) {
+		return fmt.Errorf("%w: outbox row %d: not found, or not in a state that allows this", registry.ErrBadInput, id)
+	}
+	return err
+}
+
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,637 @@
+package dispatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/message"
+	"github.com/heraldpush/herald/engine/redact"
+	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/engine/store"
+	"github.com/jonboulle/clockwork"
+)
+
+// Defaults for Params.
+const (
+	DefaultWorkers     = 8
+	DefaultSendTimeout = 30 * time.Second
+)
+
+// pollInterval is the safety net of the claim loop: rows queued by another
+// process (the CLI) or whose wake-up was missed are claimed at the latest
+// this long after they are due.
+const pollInterval = 5 * time.Second
+
+// storeTimeout bounds recording an attempt. It is real time on purpose: it
+// guards I/O, not delivery logic, and must work while a test's fake clock
+// stands still.
+const storeTimeout = 10 * time.Second
+
+// Answers recorded for attempts that did not get the service's own.
+const (
+	answerChannelRemoved = "channel removed"
+	answerShutdown       = "cancelled at shutdown"
+	answerCancelled      = "cancelled by the caller"
+)
+
+// Params configure a Dispatcher.
+type Params struct {
+	Store    *store.Store
+	Registry *registry.Registry // channels are looked up and opened by id
+	Redactor *redact.Redactor   // nil: a fresh one (the registry's is used for send errors anyway)
+	Log      *slog.Logger       // nil: no logging
+	Clock    clockwork.Clock    // nil: real time
+	Location *time.Location     // nil: time.Local; digests are scheduled and written in it
+	// Backoff for transient failures; the zero value means DefaultBackoff.
+	Backoff Backoff
+	// SendTimeout bounds one attempt; default 30 s.
+	SendTimeout time.Duration
+	// Workers bounds the deliveries in flight across all channels; default 8.
+	// Each channel has at most one in flight at a time.
+	Workers int
+	// RateLimits maps a channel kind to its limit, overriding DefaultRates.
+	RateLimits map[string]Rate
+}
+
+// EventType names what happened to an outbox row.
+type EventType string
+
+const (
+	Queued   EventType = "queued"   // rows were added to the outbox
+	Sent     EventType = "sent"     // the service accepted the message
+	Failed   EventType = "failed"   // permanently failed, or gave up
+	Retrying EventType = "retrying" // the attempt failed transiently; the row is pending again
+)
+
+// Event tells subscribers about an outbox row. Item is the row as it is
+// after the event; Delivery is the attempt (zero for Queued).
+type Event struct {
+	Type     EventType
+	Item     store.OutboxItem
+	Delivery store.Delivery
+}
+
+// Dispatcher sends outbox rows: a claim loop hands due rows to one
+// goroutine per channel ("lane"), so each channel sends one message at a
+// time while different channels proceed in parallel, up to Workers rows in
+// flight. Every attempt is recorded with Store.Finish.
+type Dispatcher struct {
+	p   Params
+	log *slog.Logger
+	rnd func() float64
+
+	// base is the parent of every send; Shutdown cancels it once its grace
+	// period is over.
+	base   context.Context
+	cancel context.CancelFunc
+
+	wake       chan struct{} // claim now: rows queued or a slot freed
+	digestWake chan struct{} // digest settings changed
+	stop       chan struct{} // closed by Shutdown
+
+	mu        sync.Mutex
+	lanes     map[string]*lane   // channel id → rows claimed for it, being sent one by one
+	inflight  int                // rows claimed by this dispatcher and not yet finished
+	limits    map[string]*window // channel id → its rate limiter
+	subs      []func(Event)
+	laneDone  chan struct{} // closed and replaced whenever a lane ends (Shutdown waits on it)
+	started   bool
+	stopping  bool
+	loopDone  chan struct{} // nil until Start
+	digesting chan struct{} // nil until StartDigests; closed when the digest timer stops
+}
+
+// lane is the queue of one channel. Normally it holds a single row: the
+// claim loop skips channels that have a lane. DeliverNow (and a claim racing
+// with it) may add a second one, which then waits its turn.
+type lane struct {
+	queue []job
+}
+
+// job is one claimed row to send.
+type job struct {
+	item store.OutboxItem
+	ctx  context.Context // DeliverNow's context, nil for the claim loop
+	done chan result     // DeliverNow waits on it; nil for the claim loop
+}
+
+type result struct {
+	delivery store.Delivery
+	err      error
+}
+
+// New builds a dispatcher. Call Start to deliver queued rows in the
+// background; DeliverNow works without it (the CLI's channel test).
+func New(p Params) *Dispatcher {
+	if p.Log == nil {
+		p.Log = slog.New(slog.DiscardHandler)
+	}
+	if p.Redactor == nil {
+		p.Redactor = &redact.Redactor{}
+	}
+	if p.Clock == nil {
+		p.Clock = clockwork.NewRealClock()
+	}
+	if p.Location == nil {
+		p.Location = time.Local
+	}
+	p.Backoff = p.Backoff.withDefaults()
+	if p.SendTimeout <= 0 {
+		p.SendTimeout = DefaultSendTimeout
+	}
+	if p.Workers <= 0 {
+		p.Workers = DefaultWorkers
+	}
+	d := &Dispatcher{
+		p:          p,
+		log:        p.Log,
+		rnd:        rand.Float64,
+		wake:       make(chan struct{}, 1),
+		digestWake: make(chan struct{}, 1),
+		stop:       make(chan struct{}),
+		lanes:      map[string]*lane{},
+		limits:     map[string]*window{},
+		laneDone:   make(chan struct{}),
+	}
+	d.base, d.cancel = context.WithCancel(context.Background())
+	return d
+}
+
+// Start puts rows a crash left in flight back to pending, then starts the
+// claim loop. ctx bounds only that start-up work; the loop runs until
+// Shutdown. Only the process that owns delivery (the app or the daemon)
+// calls Start, and before any DeliverNow: requeueing would otherwise resend
+// rows this process is sending.
+func (d *Dispatcher) Start(ctx context.Context) error {
+	d.mu.Lock()
+	if d.started || d.stopping {
+		d.mu.Unlock()
+		return errors.New("dispatcher: already started or shut down")
+	}
+	d.started = true
+	d.mu.Unlock()
+
+	n, err := d.p.Store.RequeueInflight(ctx, d.p.Clock.Now())
+	if err != nil {
+		return fmt.Errorf("requeue pushes left in flight: %w", err)
+	}
+	if n > 0 {
+		d.log.Info("pushes interrupted by a crash queued again", "rows", n)
+	}
+	d.mu.Lock()
+	d.loopDone = make(chan struct{})
+	d.mu.Unlock()
+	go d.loop()
+	return nil
+}
+
+// Notify tells the claim loop that rows were queued; it claims at once
+// instead of at the next poll.
+func (d *Dispatcher) Notify() { poke(d.wake) }
+
+// Queued publishes a Queued event for each row and wakes the claim loop.
+// Whoever enqueues rows (the run hook after its transaction commits, test
+// pushes, digests) calls it; Enqueue does both steps.
+func (d *Dispatcher) Queued(items ...*store.OutboxItem) {
+	for _, it := range items {
+		if it != nil {
+			d.publish(Event{Type: Queued, Item: *it})
+		}
+	}
+	d.Notify()
+}
+
+// Enqueue adds rows to the outbox outside a run and announces them. Rows
+// without a creation time are created now by the dispatcher's clock, from
+// which their retries are timed.
+func (d *Dispatcher) Enqueue(ctx context.Context, items ...*store.OutboxItem) error {
+	now := d.p.Clock.Now()
+	for _, it := range items {
+		if it.CreatedAt.IsZero() {
+			it.CreatedAt = now
+		}
+	}
+	if err := d.p.Store.Enqueue(ctx, items...); err != nil {
+		return err
+	}
+	d.Queued(items...)
+	return nil
+}
+
+// Subscribe registers fn for every event. fn is called outside the
+// dispatcher's locks, from the goroutine that sent the row (or that queued
+// it), never from the claim loop; it must not block, since the channel whose
+// row it reports waits for it.
+func (d *Dispatcher) Subscribe(fn func(Event)) {
+	d.mu.Lock()
+	d.subs = append(d.subs, fn)
+	d.mu.Unlock()
+}
+
+func (d *Dispatcher) publish(e Event) {
+	d.mu.Lock()
+	subs := append([]func(Event){}, d.subs...)
+	d.mu.Unlock()
+	for _, fn := range subs {
+		fn(e)
+	}
+}
+
+// SetRateLimits replaces Params.RateLimits (the push settings changed).
+// Each channel keeps the sends it already made in its window, so a change
+// never allows a burst the old limit had counted.
+func (d *Dispatcher) SetRateLimits(limits map[string]Rate) {
+	d.mu.Lock()
+	d.p.RateLimits = limits
+	for _, w := range d.limits {
+		w.setRate(d.rateFor(w.kind))
+	}
+	d.mu.Unlock()
+	d.Notify()
+}
+
+// rateFor is the limit of a kind. Callers hold d.mu.
+func (d *Dispatcher) rateFor(kind string) Rate {
+	if r, ok := d.p.RateLimits[kind]; ok {
+		return r
+	}
+	if r, ok := DefaultRates[kind]; ok {
+		return r
+	}
+	return FallbackRate
+}
+
+// reserve takes the channel's next send slot and returns when it may go.
+func (d *Dispatcher) reserve(channelID, kind string) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	w, ok := d.limits[channelID]
+	if !ok {
+		w = newWindow(kind, d.rateFor(kind))
+		d.limits[channelID] = w
+	}
+	return w.take(d.p.Clock.Now())
+}
+
+func poke(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// loop claims due rows whenever it is woken: by Notify, by a finished row
+// (a slot or a channel became free), at the next row's due time, when a
+// rate-limited channel may send again, and every pollInterval regardless.
+func (d *Dispatcher) loop() {
+	defer close(d.loopDone)
+	ctx := d.base
+	for {
+		now := d.p.Clock.Now()
+		wakeAt := now.Add(pollInterval)
+
+		d.mu.Lock()
+		free := d.p.Workers - d.inflight
+		// Busy channels are skipped so each sends one row at a time, and so
+		// are channels out of rate: their rows stay pending (not claimed,
+		// no attempt counted, nothing to undo at a crash) until the window
+		// lets them go, when the loop wakes for them.
+		skip := make([]string, 0, len(d.lanes))
+		for id := range d.lanes {
+			skip = append(skip, id)
+		}
+		for id, w := range d.limits {
+			if _, busy := d.lanes[id]; busy {
+				continue
+			}
+			if at := w.readyAt(now); at.After(now) {
+				skip = append(skip, id)
+				wakeAt = earliest(wakeAt, at)
+			}
+		}
+		d.mu.Unlock()
+
+		if free > 0 {
+			rows, err := d.p.Store.ClaimDue(ctx, now, free, skip)
+			if err != nil && ctx.Err() == nil {
+				d.log.Error("claim due pushes", "error", err)
+			}
+			for _, it := range rows {
+				d.dispatch(job{item: it})
+			}
+		}
+		// A due time in the past belongs to a row of a busy or rate-limited
+		// channel, or one beyond the free slots: a finished row or the
+		// limiter's time wakes the loop for those.
+		if next, ok, err := d.p.Store.NextDue(ctx); err == nil && ok && next.After(now) {
+			wakeAt = earliest(wakeAt, next)
+		}
+
+		// Until, not wakeAt.Sub(now): time may have moved on since now was
+		// read (a test advancing its fake clock), and a wake-up time already
+		// past must fire at once.
+		t := d.p.Clock.NewTimer(d.p.Clock.Until(wakeAt))
+		select {
+		case <-d.stop:
+			t.Stop()
+			return
+		case <-d.wake:
+		case <-t.Chan():
+		}
+		t.Stop()
+	}
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// dispatch hands a claimed row to its channel's lane, starting the lane if
+// the channel has none.
+func (d *Dispatcher) dispatch(j job) {
+	d.mu.Lock()
+	d.inflight++
+	l, ok := d.lanes[j.item.ChannelID]
+	if ok {
+		l.queue = append(l.queue, j)
+		d.mu.Unlock()
+		return
+	}
+	l = &lane{queue: []job{j}}
+	d.lanes[j.item.ChannelID] = l
+	d.mu.Unlock()
+	go d.runLane(j.item.ChannelID, l)
+}
+
+// runLane sends the channel's rows one after the other until its queue is
+// empty.
+func (d *Dispatcher) runLane(channelID string, l *lane) {
+	for {
+		d.mu.Lock()
+		if len(l.queue) == 0 {
+			delete(d.lanes, channelID)
+			close(d.laneDone)
+			d.laneDone = make(chan struct{})
+			d.mu.Unlock()
+			d.Notify()
+			return
+		}
+		j := l.queue[0]
+		l.queue = l.queue[1:]
+		d.mu.Unlock()
+
+		ev, res := d.deliver(j)
+		d.mu.Lock()
+		d.inflight--
+		d.mu.Unlock()
+		if ev.Type != "" {
+			d.publish(ev)
+		}
+		if j.done != nil {
+			j.done <- res
+		}
+		d.Notify()
+	}
+}
+
+// DeliverNow claims pending row id and sends it at once through the same
+// path as the claim loop (its channel's turn and rate limit included),
+// waiting for the outcome. The returned Delivery says whether the service
+// accepted the message and, if not, its answer; the error is for what kept
+// the row from being attempted (not pending, store failure, ctx ended).
+// A cancelled ctx abandons the attempt and puts the row back to pending.
+func (d *Dispatcher) DeliverNow(ctx context.Context, id int64) (store.Delivery, error) {
+	d.mu.Lock()
+	stopping := d.stopping
+	d.mu.Unlock()
+	if stopping {
+		return store.Delivery{}, errors.New("dispatcher is shut down")
+	}
+	it, err := d.p.Store.ClaimID(ctx, id, d.p.Clock.Now())
+	if err != nil {
+		return store.Delivery{}, fmt.Errorf("claim push %d: %w", id, err)
+	}
+	j := job{item: it, ctx: ctx, done: make(chan result, 1)}
+	d.dispatch(j)
+	// The lane always answers: a cancelled ctx cuts the send short and the
+	// store write after it has its own timeout.
+	r := <-j.done
+	if r.err == nil && ctx.Err() != nil {
+		r.err = ctx.Err()
+	}
+	return r.delivery, r.err
+}
+
+// deliver makes one attempt at j's row and records it.
+func (d *Dispatcher) deliver(j job) (Event, result) {
+	it := j.item
+	ctx := d.base
+	if j.ctx != nil {
+		var stop context.CancelFunc
+		ctx, stop = context.WithCancel(d.base)
+		defer stop()
+		unlink := context.AfterFunc(j.ctx, stop)
+		defer unlink()
+	}
+	clock := d.p.Clock
+
+	del := store.Delivery{OutboxID: it.ID, At: clock.Now()}
+	c, err := d.channel(ctx, it.ChannelID)
+	if errors.Is(err, errChannelRemoved) {
+		del.Answer = answerChannelRemoved
+		return d.finish(j, it, del, store.OutboxFailed, time.Time{})
+	}
+	var sendErr error
+	if err != nil {
+		// The store could not be read: worth another try later.
+		sendErr = err
+	} else {
+		if at := d.reserve(c.ID, c.Channel.Kind); at.After(clock.Now()) {
+			t := clock.NewTimer(at.Sub(clock.Now()))
+			select {
+			case <-t.Chan():
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+		if ctx.Err() == nil {
+			// The timeout runs on the Clock (a test's fake clock times out
+			// only when advanced); clockwork's own WithTimeout is not used
+			// because its fake context's Err blocks until it is done.
+			sendCtx, cancel := context.WithCancelCause(ctx)
+			timer := clock.AfterFunc(d.p.SendTimeout, func() { cancel(errSendTimeout) })
+			del.At = clock.Now()
+			sendErr = d.p.Registry.Send(sendCtx, c, messageOf(it))
+			del.Duration = max(clock.Since(del.At), 0)
+			timer.Stop()
+			if sendErr != nil && ctx.Err() == nil && errors.Is(context.Cause(sendCtx), errSendTimeout) {
+				// The channel saw a cancelled request; say what happened, and
+				// keep it transient: the service may answer next time.
+				sendErr = channel.Transient(c.Channel.Kind, "no answer within %s", shortDuration(d.p.SendTimeout))
+			}
+			cancel(nil)
+		}
+	}
+
+	now := clock.Now()
+	switch {
+	case ctx.Err() != nil:
+		// Cancelled by Shutdown or by DeliverNow's caller, not by the service:
+		// the row goes back to pending at once, so nothing is lost.
+		del.Transient = true
+		del.Answer = answerShutdown
+		if d.base.Err() == nil {
+			del.Answer = answerCancelled
+		}
+		return d.finish(j, it, del, store.OutboxPending, now)
+	case sendErr == nil:
+		del.OK = true
+		del.Answer = "ok"
+		return d.finish(j, it, del, store.OutboxSent, time.Time{})
+	}
+	del.Answer = d.p.Redactor.String(sendErr.Error())
+	if !channel.IsTransient(sendErr) {
+		return d.finish(j, it, del, store.OutboxFailed, time.Time{})
+	}
+	del.Transient = true
+	b := d.p.Backoff
+	if !now.Before(it.CreatedAt.Add(b.GiveUpAfter)) {
+		del.Answer = giveUpText(b.GiveUpAfter, del.Answer)
+		return d.finish(j, it, del, store.OutboxFailed, time.Time{})
+	}
+	wait := max(b.Delay(it.Attempts+1, d.rnd), channel.RetryAfter(sendErr))
+	return d.finish(j, it, del, store.OutboxPending, now.Add(wait))
+}
+
+// finish records the attempt and moves the row; it returns the event to
+// publish and DeliverNow's result.
+func (d *Dispatcher) finish(j job, it store.OutboxItem, del store.Delivery, state store.OutboxState, nextAt time.Time) (Event, result) {
+	// The attempt is recorded even when the send was cancelled by Shutdown,
+	// so the write must not inherit that cancellation.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(d.base), storeTimeout)
+	defer cancel()
+	if err := d.p.Store.Finish(ctx, it.ID, del, state, nextAt); err != nil {
+		// The row stays in flight in the store; the next start-up requeues it.
+		d.log.Error("record push attempt", "outbox", it.ID, "error", err)
+		return Event{}, result{delivery: del, err: fmt.Errorf("record push attempt %d: %w", it.ID, err)}
+	}
+	it.Attempts++
+	it.State = state
+	it.UpdatedAt = del.At.Add(del.Duration)
+	if state == store.OutboxPending {
+		it.NextAt = nextAt
+	}
+	if !del.OK {
+		it.LastError = del.Answer
+	}
+	ev := Event{Item: it, Delivery: del}
+	switch state {
+	case store.OutboxSent:
+		ev.Type = Sent
+	case store.OutboxFailed:
+		ev.Type = Failed
+		d.log.Warn("push failed", "outbox", it.ID, "channel", it.ChannelID, "attempts", it.Attempts, "answer", del.Answer)
+	default:
+		ev.Type = Retrying
+	}
+	return ev, result{delivery: del}
+}
+
+var errChannelRemoved = errors.New(answerChannelRemoved)
+
+// channel finds a registered channel by id. errChannelRemoved means it no
+// longer exists; other errors are the store's.
+func (d *Dispatcher) channel(ctx context.Context, id string) (registry.Channel, error) {
+	c, err := d.p.Registry.Get(ctx, id)
+	if err == nil && c.ID == id {
+		return c, nil
+	}
+	if err != nil && !errors.Is(err, registry.ErrBadInput) {
+		return registry.Channel{}, err
+	}
+	// Get matches names before ids: a channel whose name happens to be this
+	// id must not hide the right one.
+	list, lerr := d.p.Registry.List(ctx)
+	if lerr != nil {
+		return registry.Channel{}, lerr
+	}
+	for _, c := range list {
+		if c.ID == id {
+			if c.Kind == nil {
+				return registry.Channel{}, fmt.Errorf("channel %q has kind %q, which this Herald does not know", c.Name, c.Channel.Kind)
+			}
+			return c, nil
+		}
+	}
+	return registry.Channel{}, errChannelRemoved
+}
+
+// errSendTimeout cancels an attempt that took longer than SendTimeout.
+var errSendTimeout = errors.New("send timeout")
+
+func messageOf(it store.OutboxItem) message.Message {
+	return message.Message{
+		Title:      it.Title,
+		Body:       it.Body,
+		Markdown:   it.Markdown,
+		Level:      message.Level(it.Level),
+		PictureURL: it.PictureURL,
+	}
+}
+
+// Shutdown stops claiming and the digest timer, lets the sends in flight
+// finish until ctx ends, then cancels them; a cancelled send's row goes
+// back to pending with the attempt recorded as "cancelled at shutdown".
+// It returns ctx's error when sends had to be cancelled.
+func (d *Dispatcher) Shutdown(ctx context.Context) error {
+	d.mu.Lock()
+	if d.stopping {
+		d.mu.Unlock()
+		return nil
+	}
+	d.stopping = true
+	loopDone, digesting := d.loopDone, d.digesting
+	d.mu.Unlock()
+	close(d.stop)
+	if loopDone != nil {
+		<-loopDone
+	}
+	if digesting != nil {
+		<-digesting
+	}
+	err := d.waitLanes(ctx)
+	d.cancel()
+	if err != nil {
+		// Cancelled sends finish quickly: their store writes have their own
+		// timeout.
+		_ = d.waitLanes(context.Background())
+		return fmt.Errorf("shut down push delivery: sends cancelled: %w", err)
+	}
+	return nil
+}
+
+// waitLanes waits until no row is being sent, or ctx ends.
+func (d *Dispatcher) waitLanes(ctx context.Context) error {
+	for {
+		d.mu.Lock()
+		n, ch := len(d.lanes), d.laneDone
+		d.mu.Unlock()
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,488 @@
+// Package dispatch decides which pushes a finished run causes, renders them,
+// summarises runs in periodic digests and delivers everything through the
+// durable outbox.
+package dispatch
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/engine/task"
+)
+
+// BatchSettings is the periodic digest (QD's 任务结果批量推送).
+type BatchSettings struct {
+	Enabled   bool   `json:"enabled"`
+	First     string `json:"first"`      // "HH:MM:SS" local, default "12:00:00"
+	Interval  int    `json:"interval"`   // seconds, default 86400, min 60
+	SkipEmpty bool   `json:"skip_empty"` // default true
+}
+
+// Settings are the global push settings. Stored as one JSON document; a
+// document written by an older version is read onto DefaultSettings, so
+// keys it lacks keep their defaults.
+type Settings struct {
+	Enabled              bool              `json:"enabled"`                // global switch, default true
+	AllChannels          bool              `json:"all_channels"`           // default true: every registered channel
+	Channels             []string          `json:"channels"`               // channel ids when !AllChannels
+	ManualSuccess        bool              `json:"manual_success"`         // default false
+	ManualFailure        bool              `json:"manual_failure"`         // default true
+	AutoSuccess          bool              `json:"auto_success"`           // default false
+	AutoFailure          bool              `json:"auto_failure"`           // default true
+	FailuresBeforeNotify int               `json:"failures_before_notify"` // 0–99, default 0 (every automatic failure)
+	Recovery             bool              `json:"recovery"`               // default true
+	Batch                BatchSettings     `json:"batch"`
+	Language             string            `json:"language"`       // "" (system) | "en" | "zh": default templates
+	TitleTemplate        string            `json:"title_template"` // "" = default for the language
+	BodyTemplate         string            `json:"body_template"`
+	RateLimits           map[string]string `json:"rate_limits"` // kind → "20/min", overrides defaults
+}
+
+// Limits of the settings.
+const (
+	MaxFailuresBeforeNotify = 99
+	MinBatchInterval        = 60
+	// MaxBatchInterval keeps interval arithmetic far from overflow; a
+	// digest less often than yearly is no digest.
+	MaxBatchInterval = 366 * 86400
+)
+
+// DefaultSettings are the settings of a fresh install: failures pushed to
+// every registered channel, successes not, a recovery notice, no digest.
+func DefaultSettings() Settings {
+	return Settings{
+		Enabled:       true,
+		AllChannels:   true,
+		ManualFailure: true,
+		AutoFailure:   true,
+		Recovery:      true,
+		Batch: BatchSettings{
+			First:     "12:00:00",
+			Interval:  86400,
+			SkipEmpty: true,
+		},
+	}
+}
+
+// FieldError is a bad setting: Field is the key as the CLI and the JSON
+// document spell it, Msg says what is wrong and how to fix it.
+type FieldError struct {
+	Field string
+	Msg   string
+	Err   error // the cause, when there is one (e.g. an unknown channel name)
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+func fieldErr(field, format string, a ...any) *FieldError {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Validate checks every setting and reports the first bad one.
+func (s Settings) Validate() error {
+	if err := checkFailuresBeforeNotify(s.FailuresBeforeNotify); err != nil {
+		return err
+	}
+	if err := checkChannelIDs(s.Channels); err != nil {
+		return err
+	}
+	if err := checkBatchFirst(s.Batch.First); err != nil {
+		return err
+	}
+	if err := checkBatchInterval(s.Batch.Interval); err != nil {
+		return err
+	}
+	if err := checkLanguage(s.Language); err != nil {
+		return err
+	}
+	if err := CheckTemplates(s.TitleTemplate, s.BodyTemplate); err != nil {
+		return err
+	}
+	for _, kind := range slices.Sorted(maps.Keys(s.RateLimits)) {
+		if err := checkRateLimit(kind, s.RateLimits[kind]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkFailuresBeforeNotify(n int) error {
+	if n < 0 || n > MaxFailuresBeforeNotify {
+		return fieldErr("failures_before_notify", "must be between 0 (every automatic failure) and %d, got %d", MaxFailuresBeforeNotify, n)
+	}
+	return nil
+}
+
+func checkChannelIDs(ids []string) error {
+	for _, id := range ids {
+		if strings.TrimSpace(id) == "" {
+			return fieldErr("channels", "contains an empty channel id; list registered channel names")
+		}
+	}
+	return nil
+}
+
+func checkBatchFirst(v string) error {
+	if _, _, _, err := task.ParseClock(v); err != nil {
+		return fieldErr("batch.first", "give the first digest's time of day as HH:MM:SS, e.g. 12:00:00 (%v)", err)
+	}
+	return nil
+}
+
+func checkBatchInterval(n int) error {
+	switch {
+	case n < MinBatchInterval:
+		return fieldErr("batch.interval", "must be at least %d seconds, got %d", MinBatchInterval, n)
+	case n > MaxBatchInterval:
+		return fieldErr("batch.interval", "must be at most %d seconds (366 days), got %d", MaxBatchInterval, n)
+	case n > 86400 && n%86400 != 0:
+		// A longer interval that is not whole days has no phase that can
+		// be recomputed from the time of day alone (see NextDigest).
+		return fieldErr("batch.interval", "longer than a day must be whole days (a multiple of 86400 seconds), got %d", n)
+	}
+	return nil
+}
+
+func checkLanguage(v string) error {
+	switch v {
+	case "", "en", "zh":
+		return nil
+	}
+	return fieldErr("language", `must be en, zh or empty (the system's language), got %q`, v)
+}
+
+func checkRateLimit(kind, v string) error {
+	key := "rate_limits." + kind
+	if _, ok := kinds.Get(kind); !ok {
+		return fieldErr(key, "unknown channel kind %q (known: %s)", kind, strings.Join(kinds.IDs(), ", "))
+	}
+	if _, _, err := ParseRate(v); err != nil {
+		return &FieldError{Field: key, Msg: err.Error(), Err: err}
+	}
+	return nil
+}
+
+// ParseRate reads a rate limit such as "20/min", "1/sec" or "100/hour":
+// at most n messages per period. Units: sec (s, second), min (m, minute),
+// hour (h).
+func ParseRate(v string) (n int, per time.Duration, err error) {
+	num, unit, ok := strings.Cut(strings.TrimSpace(v), "/")
+	if ok {
+		n, err = strconv.Atoi(strings.TrimSpace(num))
+	}
+	if !ok || err != nil {
+		return 0, 0, fmt.Errorf("%q is not a rate: write messages per period, e.g. 20/min, 1/sec or 100/hour", v)
+	}
+	if n < 1 {
+		return 0, 0, fmt.Errorf("%q: the number of messages must be at least 1", v)
+	}
+	switch strings.ToLower(strings.TrimSpace(unit)) {
+	case "s", "sec", "second":
+		per = time.Second
+	case "m", "min", "minute":
+		per = time.Minute
+	case "h", "hour":
+		per = time.Hour
+	default:
+		return 0, 0, fmt.Errorf("%q: the period must be sec, min or hour", v)
+	}
+	return n, per, nil
+}
+
+// Keys that Settings.Set and TaskOverrides.Set accept, in display order.
+var (
+	settingKeys = []string{
+		"enabled", "channels", "all_channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
+		"failures_before_notify", "recovery", "batch.enabled", "batch.first", "batch.interval", "batch.skip_empty",
+		"language", "title_template", "body_template", "rate_limits.<kind>",
+	}
+	overrideKeys = []string{
+		"push", "channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
+		"failures_before_notify", "recovery",
+	}
+)
+
+// valueDefault resets a setting: to its default in Settings, to "use the
+// global setting" in TaskOverrides.
+const valueDefault = "default"
+
+// Set changes one setting from its CLI form key=value. Keys are the JSON
+// names, nested ones dotted ("batch.first", "rate_limits.telegram").
+// Booleans take true/false, on/off, yes/no or 1/0. channels takes "all"
+// (every registered channel), "none", or comma-separated channel names,
+// which resolve turns into ids (nil resolve: the names are ids). The value
+// "default" restores the key's default. The change is checked; on error s
+// is unchanged.
+func (s *Settings) Set(key, value string, resolve func(names []string) ([]string, error)) error {
+	key = strings.TrimSpace(key)
+	v := strings.TrimSpace(value)
+	reset := strings.EqualFold(v, valueDefault)
+	def := DefaultSettings()
+	next := *s
+	if kind, ok := strings.CutPrefix(key, "rate_limits."); ok {
+		next.RateLimits = maps.Clone(s.RateLimits)
+		if reset || v == "" {
+			delete(next.RateLimits, kind)
+			if len(next.RateLimits) == 0 {
+				next.RateLimits = nil
+			}
+			*s = next
+			return nil
+		}
+		if err := checkRateLimit(kind, v); err != nil {
+			return err
+		}
+		if next.RateLimits == nil {
+			next.RateLimits = map[string]string{}
+		}
+		next.RateLimits[kind] = v
+		*s = next
+		return nil
+	}
+	var err error
+	switch key {
+	case "enabled":
+		err = setBool(key, v, reset, def.Enabled, &next.Enabled)
+	case "all_channels":
+		err = setBool(key, v, reset, def.AllChannels, &next.AllChannels)
+	case "manual_success":
+		err = setBool(key, v, reset, def.ManualSuccess, &next.ManualSuccess)
+	case "manual_failure":
+		err = setBool(key, v, reset, def.ManualFailure, &next.ManualFailure)
+	case "auto_success":
+		err = setBool(key, v, reset, def.AutoSuccess, &next.AutoSuccess)
+	case "auto_failure":
+		err = setBool(key, v, reset, def.AutoFailure, &next.AutoFailure)
+	case "recovery":
+		err = setBool(key, v, reset, def.Recovery, &next.Recovery)
+	case "batch.enabled":
+		err = setBool(key, v, reset, def.Batch.Enabled, &next.Batch.Enabled)
+	case "batch.skip_empty":
+		err = setBool(key, v, reset, def.Batch.SkipEmpty, &next.Batch.SkipEmpty)
+	case "failures_before_notify":
+		next.FailuresBeforeNotify = def.FailuresBeforeNotify
+		if !reset {
+			next.FailuresBeforeNotify, err = parseFailures(v)
+		}
+	case "batch.interval":
+		next.Batch.Interval = def.Batch.Interval
+		if !reset {
+			next.Batch.Interval, err = strconv.Atoi(v)
+			if err != nil {
+				err = fieldErr(key, "must be a number of seconds (at least %d), got %q", MinBatchInterval, v)
+			} else {
+				err = checkBatchInterval(next.Batch.Interval)
+			}
+		}
+	case "batch.first":
+		next.Batch.First = def.Batch.First
+		if !reset {
+			next.Batch.First, err = normalizeClock(v)
+		}
+	case "language":
+		next.Language = def.Language
+		if !reset {
+			next.Language = strings.ToLower(v)
+			err = checkLanguage(next.Language)
+		}
+	case "title_template", "body_template":
+		tmpl := ""
+		if !reset {
+			// The template is kept as typed: surrounding blanks may matter.
+			tmpl = value
+		}
+		if key == "title_template" {
+			next.TitleTemplate = tmpl
+		} else {
+			next.BodyTemplate = tmpl
+		}
+		err = CheckTemplates(next.TitleTemplate, next.BodyTemplate)
+	case "channels":
+		switch {
+		case reset || strings.EqualFold(v, "all"):
+			next.AllChannels, next.Channels = true, nil
+		case strings.EqualFold(v, "none"):
+			next.AllChannels, next.Channels = false, nil
+		default:
+			var ids []string
+			ids, err = resolveChannels(v, resolve)
+			next.AllChannels, next.Channels = false, ids
+		}
+	default:
+		return unknownKey(key, settingKeys)
+	}
+	if err != nil {
+		return err
+	}
+	*s = next
+	return nil
+}
+
+func unknownKey(key string, valid []string) error {
+	return fieldErr(key, "unknown setting (valid keys: %s)", strings.Join(valid, ", "))
+}
+
+func parseBool(key, v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "true", "on", "yes", "1":
+		return true, nil
+	case "false", "off", "no", "0":
+		return false, nil
+	}
+	return false, fieldErr(key, "must be true or false (on/off), got %q", v)
+}
+
+func setBool(key, v string, reset, def bool, into *bool) error {
+	if reset {
+		*into = def
+		return nil
+	}
+	b, err := parseBool(key, v)
+	if err != nil {
+		return err
+	}
+	*into = b
+	return nil
+}
+
+func parseFailures(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fieldErr("failures_before_notify", "must be a number between 0 (every automatic failure) and %d, got %q", MaxFailuresBeforeNotify, v)
+	}
+	return n, checkFailuresBeforeNotify(n)
+}
+
+// normalizeClock accepts HH:MM too and stores HH:MM:SS, the form QD uses.
+func normalizeClock(v string) (string, error) {
+	if err := checkBatchFirst(v); err != nil {
+		return "", err
+	}
+	h, m, sec, _ := task.ParseClock(v)
+	return fmt.Sprintf("%02d:%02d:%02d", h, m, sec), nil
+}
+
+// resolveChannels splits comma-separated names, drops blanks and
+// duplicates, and asks resolve for the ids.
+func resolveChannels(v string, resolve func(names []string) ([]string, error)) ([]string, error) {
+	var names []string
+	for _, n := range strings.Split(v, ",") {
+		if n = strings.TrimSpace(n); n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return nil, fieldErr("channels", `list channel names separated by commas, or "all"`)
+	}
+	ids := names
+	if resolve != nil {
+		var err error
+		ids, err = resolve(names)
+		if err != nil {
+			return nil, &FieldError{Field: "channels", Msg: err.Error(), Err: err}
+		}
+	}
+	return dedupe(ids), checkChannelIDs(ids)
+}
+
+func dedupe(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// TaskOverrides are one task's departures from the global settings; nil
+// means "use the global setting".
+type TaskOverrides struct {
+	Push                 *bool    `json:"push,omitempty"`     // per-task switch, default on
+	Channels             []string `json:"channels,omitempty"` // nil (or empty) = global set
+	ManualSuccess        *bool    `json:"manual_success,omitempty"`
+	ManualFailure        *bool    `json:"manual_failure,omitempty"`
+	AutoSuccess          *bool    `json:"auto_success,omitempty"`
+	AutoFailure          *bool    `json:"auto_failure,omitempty"`
+	FailuresBeforeNotify *int     `json:"failures_before_notify,omitempty"`
+	Recovery             *bool    `json:"recovery,omitempty"`
+}
+
+// Validate checks the overrides that are set.
+func (o TaskOverrides) Validate() error {
+	if o.FailuresBeforeNotify != nil {
+		if err := checkFailuresBeforeNotify(*o.FailuresBeforeNotify); err != nil {
+			return err
+		}
+	}
+	return checkChannelIDs(o.Channels)
+}
+
+// Set changes one override from its CLI form key=value (keys: the JSON
+// names). "default" (or an empty value) removes the override so the global
+// setting applies; channels takes comma-separated channel names, resolved
+// to ids by resolve (nil resolve: the names are ids). To stop a task's
+// pushes set push=off. On error o is unchanged.
+func (o *TaskOverrides) Set(key, value string, resolve func(names []string) ([]string, error)) error {
+	key = strings.TrimSpace(key)
+	v := strings.TrimSpace(value)
+	reset := v == "" || strings.EqualFold(v, valueDefault)
+	next := *o
+	var err error
+	switch key {
+	case "push":
+		next.Push, err = overrideBool(key, v, reset)
+	case "manual_success":
+		next.ManualSuccess, err = overrideBool(key, v, reset)
+	case "manual_failure":
+		next.ManualFailure, err = overrideBool(key, v, reset)
+	case "auto_success":
+		next.AutoSuccess, err = overrideBool(key, v, reset)
+	case "auto_failure":
+		next.AutoFailure, err = overrideBool(key, v, reset)
+	case "recovery":
+		next.Recovery, err = overrideBool(key, v, reset)
+	case "failures_before_notify":
+		next.FailuresBeforeNotify = nil
+		if !reset {
+			var n int
+			n, err = parseFailures(v)
+			next.FailuresBeforeNotify = &n
+		}
+	case "channels":
+		next.Channels = nil
+		switch {
+		case reset:
+		case strings.EqualFold(v, "all"), strings.EqualFold(v, "none"):
+			// An empty list cannot be stored apart from "unset", and "all"
+			// would freeze today's channels: both have clearer spellings.
+			err = fieldErr(key, `list channel names, "default" for the global channels, or set push=off to stop this task's pushes`)
+		default:
+			next.Channels, err = resolveChannels(v, resolve)
+		}
+	default:
+		return unknownKey(key, overrideKeys)
+	}
+	if err != nil {
+		return err
+	}
+	*o = next
+	return nil
+}
+
+func overrideBool(key, v string, reset bool) (*bool, error) {
+	if reset {
+		return nil, nil
+	}
+	b, err := parseBool(key, v)
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
