@@ -565,27 +565,36 @@ func (s *Service) pruneLoop() {
 }
 
 // Prune deletes expired history in small batches, yielding between them so
-// the single database writer is never held long.
+// the single database writer is never held long: runs older than MaxAge or
+// beyond MaxPerTask per task, and finished outbox rows (with their delivery
+// attempts) older than MaxAge.
 func (s *Service) Prune(ctx context.Context) int {
 	r := s.p.Retention
+	cutoff := s.p.Clock.Now().Add(-r.MaxAge)
 	total := 0
-	for {
-		n, err := s.p.Store.PruneRuns(ctx, s.p.Clock.Now().Add(-r.MaxAge), r.MaxPerTask, r.Batch)
-		total += n
-		if err != nil {
-			s.p.Log.Warn("pruning history failed", "error", err)
-			return total
-		}
-		if n < r.Batch {
-			if total > 0 {
-				s.p.Log.Info("pruned history", "runs", total)
+	for _, prune := range []func() (int, error){
+		func() (int, error) { return s.p.Store.PruneRuns(ctx, cutoff, r.MaxPerTask, r.Batch) },
+		func() (int, error) { return s.p.Store.PruneOutbox(ctx, cutoff, r.Batch) },
+	} {
+		for {
+			n, err := prune()
+			total += n
+			if err != nil {
+				s.p.Log.Warn("pruning history failed", "error", err)
+				break
 			}
-			return total
-		}
-		select {
-		case <-s.stopPrune:
-			return total
-		case <-time.After(10 * time.Millisecond):
+			if n < r.Batch {
+				break
+			}
+			select {
+			case <-s.stopPrune:
+				return total
+			case <-time.After(10 * time.Millisecond):
+			}
 		}
 	}
+	if total > 0 {
+		s.p.Log.Info("pruned history", "rows", total)
+	}
+	return total
 }
