@@ -44,7 +44,7 @@ test: deps-test vet
 	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/herald-test ./cmd/herald
 	HERALD_BIN=$(CURDIR)/bin/herald-test scripts/desktop-session $(GO) test -tags $(TAGS) -count=1 ./...
 
-bench: deps-build
+bench: deps-test
 	scripts/bench
 
 clean:
