@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/heraldpush/herald/engine/api"
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/redact"
@@ -58,6 +59,9 @@ type Env struct {
 	stopSync   func()
 	// lastSettings is the push settings last applied to the dispatcher (JSON).
 	lastSettings string
+	api          *api.Server
+	// APIAddr is where the local API listens while the engine runs ("" when off).
+	APIAddr string
 }
 
 // Options tune Open.

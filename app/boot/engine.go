@@ -31,6 +31,7 @@ func (e *Env) StartEngine(ctx context.Context) error {
 	if err := e.Tasks.Start(ctx); err != nil {
 		return err
 	}
+	e.startAPI(ctx)
 	syncCtx, cancel := context.WithCancel(ctx)
 	e.stopSync = cancel
 	go func() {
@@ -83,6 +84,12 @@ func (e *Env) StopEngine(grace time.Duration) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
+	if e.api != nil {
+		if err := e.api.Shutdown(ctx); err != nil {
+			e.Log.Warn("stop local API", "error", err)
+		}
+		e.api, e.APIAddr = nil, ""
+	}
 	if err := e.Tasks.Shutdown(ctx); err != nil {
 		e.Log.Warn("stop tasks", "error", err)
 	}

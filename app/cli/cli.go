@@ -53,6 +53,8 @@ func Run(ctx context.Context, args []string, std IO, open Opener) int {
 		err = c.settings(ctx, args[1:])
 	case "outbox":
 		err = c.outbox(ctx, args[1:])
+	case "api":
+		err = c.api(ctx, args[1:])
 	case "daemon":
 		err = c.daemon(ctx, args[1:])
 	case "help", "-h", "--help":

@@ -15,8 +15,12 @@ import (
 	"github.com/heraldpush/herald/engine/channel/bark/barktest"
 	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
 	"github.com/heraldpush/herald/engine/channel/email/emailtest"
+	"github.com/heraldpush/herald/engine/channel/feishu/feishutest"
+	"github.com/heraldpush/herald/engine/channel/gotify/gotifytest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
+	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
+	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
@@ -34,6 +38,10 @@ type fake interface {
 }
 
 var fakes = map[string]func(t testing.TB) fake{
+	"pushplus":      func(t testing.TB) fake { return pushplustest.NewServer(t) },
+	"feishu":        func(t testing.TB) fake { return feishutest.NewServer(t) },
+	"gotify":        func(t testing.TB) fake { return gotifytest.NewServer(t) },
+	"ntfy":          func(t testing.TB) fake { return ntfytest.NewServer(t) },
 	"wxpusher":      func(t testing.TB) fake { return wxpushertest.NewServer(t) },
 	"wecom_app":     func(t testing.TB) fake { return wecomapptest.NewServer(t) },
 	"bark":          func(t testing.TB) fake { return barktest.NewServer(t) },

@@ -130,3 +130,26 @@ func TestSendQueueAndOutboxRetryDrop(t *testing.T) {
 		t.Fatalf("after retry:\n%s", list)
 	}
 }
+
+func TestAPITokenAndSettings(t *testing.T) {
+	h := newHerald(t)
+	tok := strings.TrimSpace(h.must("api", "token"))
+	if len(tok) < 40 {
+		t.Fatalf("token %q", tok)
+	}
+	if again := strings.TrimSpace(h.must("api", "token")); again != tok {
+		t.Fatalf("token changed between calls: %q %q", tok, again)
+	}
+	if regen := strings.TrimSpace(h.must("api", "regenerate")); regen == tok || len(regen) < 40 {
+		t.Fatalf("regenerate gave %q", regen)
+	}
+	h.must("api", "port", "7799")
+	h.must("api", "disable")
+	if show := h.must("api", "show"); !strings.Contains(show, "enabled: false") || !strings.Contains(show, "127.0.0.1:7799") {
+		t.Fatalf("api show:\n%s", show)
+	}
+	if code, _, errs := h.run("", "api", "port", "70000"); code != cli.ExitBadArgs || !strings.Contains(errs, "port: must be between 1 and 65535") {
+		t.Fatalf("bad port: %d %q", code, errs)
+	}
+	h.assertNoSecrets([]string{tok})
+}

@@ -3,9 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -63,6 +68,22 @@ func TestDaemonRunsTasksAndStopsOnSIGTERM(t *testing.T) {
 		t.Fatalf("task add: %v\n%s", err, out)
 	}
 
+	// The local API on a free loopback port.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	if out, err := herald(t, dir, "api", "port", strconv.Itoa(port)); err != nil {
+		t.Fatalf("api port: %v\n%s", err, out)
+	}
+	tokOut, err := herald(t, dir, "api", "token")
+	if err != nil {
+		t.Fatalf("api token: %v\n%s", err, tokOut)
+	}
+	token := strings.TrimSpace(tokOut)
+
 	var logBuf bytes.Buffer
 	d := exec.Command(heraldBin, "--data-dir", dir, "daemon")
 	d.Stdout, d.Stderr = &logBuf, &logBuf
@@ -77,6 +98,26 @@ func TestDaemonRunsTasksAndStopsOnSIGTERM(t *testing.T) {
 		data, _ := os.ReadFile(marker)
 		return strings.Count(string(data), "tick") >= 3
 	})
+	apiGet := func(auth string) (int, string) {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("http://127.0.0.1:%d/api/v1/tasks", port), nil)
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("API request: %v\n%s", err, logBuf.String())
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := apiGet(token); code != 200 || !strings.Contains(body, `"tick"`) {
+		t.Fatalf("GET /api/v1/tasks with the token: %d %s", code, body)
+	}
+	if code, _ := apiGet("wrong"); code != 401 {
+		t.Fatalf("GET /api/v1/tasks with a wrong token: %d, want 401", code)
+	}
+
 	// A task added by the CLI while the daemon runs is scheduled without a restart.
 	marker2 := filepath.Join(dir, "late")
 	if out, err := herald(t, dir, "task", "add", "late", "--command", "echo late >> "+marker2, "--every", "1s"); err != nil {

@@ -9,7 +9,11 @@ import (
 	"github.com/heraldpush/herald/engine/channel/bark"
 	"github.com/heraldpush/herald/engine/channel/dingtalk"
 	"github.com/heraldpush/herald/engine/channel/email"
+	"github.com/heraldpush/herald/engine/channel/feishu"
+	"github.com/heraldpush/herald/engine/channel/gotify"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
+	"github.com/heraldpush/herald/engine/channel/ntfy"
+	"github.com/heraldpush/herald/engine/channel/pushplus"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
 	"github.com/heraldpush/herald/engine/channel/telegram"
 	"github.com/heraldpush/herald/engine/channel/webhook"
@@ -35,6 +39,10 @@ var all = []*channel.Kind{
 	dingtalk.Kind,
 	wecomwebhook.Kind,
 	webhook.Kind,
+	feishu.Kind,
+	pushplus.Kind,
+	ntfy.Kind,
+	gotify.Kind,
 }
 
 // Get finds a kind by id, case-insensitively.

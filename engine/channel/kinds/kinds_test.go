@@ -177,6 +177,14 @@ func minimalConfig(k *channel.Kind, dead string) map[string]string {
 		return map[string]string{"url": dead + "/hook?t={t}", "body": `{"log":"{log}"}`}
 	case "wxpusher":
 		return map[string]string{"app_token": "AT_abcdefghijk", "uids": "UID_abcdefg", "api": dead}
+	case "feishu":
+		return map[string]string{"token": "abc-123", "api": dead}
+	case "pushplus":
+		return map[string]string{"token": "0123456789abcdef0123456789abcdef", "api": dead}
+	case "ntfy":
+		return map[string]string{"server": dead, "topic": "t"}
+	case "gotify":
+		return map[string]string{"server": dead, "token": "Axxxxxxxxxxxxxx"}
 	case "wecom_app":
 		return map[string]string{"corp_id": "ww0123456789", "agent_id": "1000002", "secret": "secret0123456789", "host": dead}
 	}

@@ -1,0 +1,723 @@
+package feishu
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
+	"github.com/heraldpush/herald/engine/channel/feishu/feishutest"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+// fixedNow is the timestamp of Feishu's own signing example.
+var fixedNow = time.Unix(1599360473, 0)
+
+func clock() time.Time { return fixedNow }
+
+// newFake starts the fake bot on the same fixed clock as the channel.
+func newFake(t *testing.T) *feishutest.Server {
+	t.Helper()
+	s := feishutest.NewServer(t)
+	s.SetClock(clock)
+	return s
+}
+
+// openChannel parses raw and opens the channel on the fixed clock.
+func openChannel(t *testing.T, raw map[string]string) channel.Channel {
+	t.Helper()
+	ch, err := Kind.New(raw, channel.Deps{Now: clock})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return ch
+}
+
+// noSecrets fails when text carries any credential.
+func noSecrets(t *testing.T, text string, secrets ...string) {
+	t.Helper()
+	for _, s := range append(secrets, feishutest.Token, feishutest.Secret) {
+		if s != "" && strings.Contains(text, s) {
+			t.Errorf("error text %q contains the secret %q", text, s)
+		}
+	}
+}
+
+func TestFields(t *testing.T) {
+	var keys []string
+	for _, f := range Kind.Fields {
+		keys = append(keys, f.Key)
+		if f.Label == "" || f.Help == "" {
+			t.Errorf("field %s lacks a label or help", f.Key)
+		}
+	}
+	if want := []string{"token", "secret", "msg_type", "api", "proxy"}; !reflect.DeepEqual(keys, want) {
+		t.Errorf("fields = %v, want %v", keys, want)
+	}
+	if Kind.QDFields != 0 {
+		t.Errorf("QDFields = %d, want 0", Kind.QDFields)
+	}
+	if got := Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"token", "secret", "proxy"}) {
+		t.Errorf("secret keys = %v", got)
+	}
+	for alias, key := range map[string]string{"WEBHOOK_URL": "token", "Hook_Token": "token", "MsgType": "msg_type", "proxy_url": "proxy"} {
+		if f, ok := Kind.Field(alias); !ok || f.Key != key {
+			t.Errorf("Field(%q) = %q, %t; want %q", alias, f.Key, ok, key)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	const tok = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
+	hook := "https://open.feishu.cn/open-apis/bot/v2/hook/" + tok
+	tests := []struct {
+		name string
+		raw  map[string]string
+		want channel.Config
+		err  string
+	}{
+		{name: "defaults", raw: map[string]string{"token": tok}, want: channel.Config{"token": tok, "api": DefaultAPI}},
+		{
+			name: "aliases in any case, choice normalised",
+			raw:  map[string]string{"Webhook_URL": hook, "SECRET": "abc123", "MSGTYPE": "Interactive", "API": "https://open.larksuite.com", "PROXY_URL": "socks5://127.0.0.1:1080"},
+			want: channel.Config{"token": hook, "secret": "abc123", "msg_type": "interactive", "api": "https://open.larksuite.com", "proxy": "socks5://127.0.0.1:1080"},
+		},
+		{name: "Lark webhook URL", raw: map[string]string{"token": "https://open.larksuite.com/open-apis/bot/v2/hook/" + tok}, want: channel.Config{"token": "https://open.larksuite.com/open-apis/bot/v2/hook/" + tok, "api": DefaultAPI}},
+		{name: "token missing", raw: map[string]string{"secret": "x"}, err: "feishu: token: required"},
+		{
+			name: "token with a space",
+			raw:  map[string]string{"token": "abc def"},
+			err:  "feishu: token: must be the token after /hook/ or the whole webhook URL https://open.feishu.cn/open-apis/bot/v2/hook/…",
+		},
+		{
+			name: "URL of another API",
+			raw:  map[string]string{"token": "https://open.feishu.cn/open-apis/im/v1/messages?x=" + tok},
+			err:  "feishu: token: webhook URL must contain /open-apis/bot/v2/hook/; copy it again from the bot settings",
+		},
+		{
+			name: "URL without the token",
+			raw:  map[string]string{"token": "https://open.feishu.cn/open-apis/bot/v2/hook/"},
+			err:  "feishu: token: webhook URL has no token after /hook/; copy the whole URL from the bot settings",
+		},
+		{
+			name: "URL with an odd scheme",
+			raw:  map[string]string{"token": "ftp://open.feishu.cn/open-apis/bot/v2/hook/" + tok},
+			err:  "feishu: token: is not a valid webhook URL; paste it as https://open.feishu.cn/open-apis/bot/v2/hook/…",
+		},
+		{
+			name: "secret with a line break",
+			raw:  map[string]string{"token": tok, "secret": "abc\ndef"},
+			err:  "feishu: secret: must not contain spaces or line breaks: copy the key shown under \"Set signature verification\" (签名校验) again",
+		},
+		{name: "unknown msg_type", raw: map[string]string{"token": tok, "msg_type": "image"}, err: `feishu: msg_type: must be one of text, post, interactive, got "image"`},
+		{name: "api not http", raw: map[string]string{"token": tok, "api": "open.feishu.cn"}, err: "feishu: api: must start with http:// or https://"},
+		{name: "proxy scheme", raw: map[string]string{"token": tok, "proxy": "ftp://p:1"}, err: `feishu: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
+		{
+			name: "two problems at once, in field order",
+			raw:  map[string]string{"msg_type": "card", "token": "a b"},
+			err:  "feishu: token: must be the token after /hook/ or the whole webhook URL https://open.feishu.cn/open-apis/bot/v2/hook/…; feishu: msg_type: must be one of text, post, interactive, got \"card\"",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Kind.Parse(tt.raw)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				noSecrets(t, err.Error(), tok, "abc\ndef")
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("config = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// Feishu has no QD ';' string: only an empty one imports.
+func TestParseQD(t *testing.T) {
+	for _, in := range []string{"", " ; ;"} {
+		got, err := Kind.ParseQD(in)
+		if err != nil || len(got) != 0 {
+			t.Errorf("ParseQD(%q) = %v, %v; want nothing", in, got, err)
+		}
+	}
+	_, err := Kind.ParseQD("tok123")
+	if want := "feishu: qd: has 1 values but QD's feishu string has at most 0 ()"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+// TestSignKnownAnswer pins the signature to Feishu's example timestamp with
+// a value computed outside Go: Python's hmac.new(b"1599360473\ndemo",
+// digestmod=sha256) over nothing, and openssl dgst -hmac with an empty
+// input, both base64-encoded.
+func TestSignKnownAnswer(t *testing.T) {
+	const want = "l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8="
+	if got := sign("1599360473", "demo"); got != want {
+		t.Fatalf("sign = %s, want %s", got, want)
+	}
+
+	// And the request carries exactly that, with the clock's seconds as a
+	// string next to msg_type.
+	var got map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		data, _ := io.ReadAll(r.Body)
+		json.Unmarshal(data, &got)
+		io.WriteString(w, `{"code":0,"msg":"success","data":{}}`)
+	}))
+	defer srv.Close()
+	ch := openChannel(t, map[string]string{"token": "tok-1", "secret": "demo", "api": srv.URL})
+	if err := ch.Send(context.Background(), message.Message{Body: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	wantBody := map[string]any{"timestamp": "1599360473", "sign": want, "msg_type": "text", "content": map[string]any{"text": "x"}}
+	if !reflect.DeepEqual(got, wantBody) {
+		t.Errorf("body = %v, want %v", got, wantBody)
+	}
+}
+
+func TestSend(t *testing.T) {
+	const pic = "https://img.example.com/chart.png"
+	tests := []struct {
+		name     string
+		msgType  string // the msg_type setting
+		msg      message.Message
+		wantType string
+		title    string
+		text     string
+		template string
+		links    []string
+		check    func(t *testing.T, raw map[string]any)
+	}{
+		{
+			name:     "plain text without title is text",
+			msg:      message.Message{Body: "done in 3s"},
+			wantType: TypeText,
+			text:     "done in 3s",
+			check: func(t *testing.T, raw map[string]any) {
+				if _, ok := raw["card"]; ok {
+					t.Errorf("text message has a card")
+				}
+			},
+		},
+		{
+			name:     "text carries the picture as a link",
+			msg:      message.Message{Body: "see chart", PictureURL: pic},
+			wantType: TypeText,
+			text:     "see chart\n\n" + pic,
+		},
+		{
+			name:     "text with only a picture is its link",
+			msgType:  TypeText,
+			msg:      message.Message{PictureURL: pic},
+			wantType: TypeText,
+			text:     pic,
+		},
+		{
+			name:     "forced text joins title and body",
+			msgType:  TypeText,
+			msg:      message.Message{Title: "Backup", Body: "done"},
+			wantType: TypeText,
+			text:     "Backup\n\ndone",
+		},
+		{
+			name:     "a title makes a post",
+			msg:      message.Message{Title: "Backup", Body: "line 1\nline 2"},
+			wantType: TypePost,
+			title:    "Backup",
+			text:     "line 1\nline 2",
+			check: func(t *testing.T, raw map[string]any) {
+				want := map[string]any{"post": map[string]any{"zh_cn": map[string]any{
+					"title":   "Backup",
+					"content": []any{[]any{map[string]any{"tag": "text", "text": "line 1\nline 2"}}},
+				}}}
+				if !reflect.DeepEqual(raw["content"], want) {
+					t.Errorf("content = %v, want %v", raw["content"], want)
+				}
+			},
+		},
+		{
+			name:     "Markdown without title is a post too, with the picture as a link paragraph",
+			msg:      message.Message{Body: "**bold**", Markdown: true, PictureURL: pic},
+			wantType: TypePost,
+			text:     "**bold**\n" + pic,
+			links:    []string{pic},
+			check: func(t *testing.T, raw map[string]any) {
+				lang := raw["content"].(map[string]any)["post"].(map[string]any)["zh_cn"].(map[string]any)
+				if _, ok := lang["title"]; ok {
+					t.Errorf("post without a title carries title %v", lang["title"])
+				}
+			},
+		},
+		{
+			name:     "a picture that is not a web address is dropped",
+			msg:      message.Message{Title: "T", Body: "b", PictureURL: "javascript:alert(1)"},
+			wantType: TypePost,
+			title:    "T",
+			text:     "b",
+		},
+		{
+			name:     "title-only post repeats the title as its paragraph",
+			msg:      message.Message{Title: "Only title"},
+			wantType: TypePost,
+			title:    "Only title",
+			text:     "Only title",
+		},
+		{
+			name:     "card: error level is red, Markdown in a markdown element",
+			msgType:  TypeInteractive,
+			msg:      message.Message{Title: "Nightly", Body: "**failed**\n- step 2", Markdown: true, Level: message.LevelError},
+			wantType: TypeInteractive,
+			title:    "Nightly",
+			text:     "**failed**\n- step 2",
+			template: "red",
+			check: func(t *testing.T, raw map[string]any) {
+				want := map[string]any{
+					"schema": "2.0",
+					"header": map[string]any{"title": map[string]any{"tag": "plain_text", "content": "Nightly"}, "template": "red"},
+					"body":   map[string]any{"elements": []any{map[string]any{"tag": "markdown", "content": "**failed**\n- step 2"}}},
+				}
+				if !reflect.DeepEqual(raw["card"], want) {
+					t.Errorf("card = %v, want %v", raw["card"], want)
+				}
+				if _, ok := raw["content"]; ok {
+					t.Errorf("card message also has content")
+				}
+			},
+		},
+		{
+			name:     "card: success is green, plain text stays plain",
+			msgType:  TypeInteractive,
+			msg:      message.Message{Title: "Backup", Body: "a*b*c # d", Level: message.LevelSuccess},
+			wantType: TypeInteractive,
+			title:    "Backup",
+			text:     "a*b*c # d",
+			template: "green",
+			check: func(t *testing.T, raw map[string]any) {
+				el := raw["card"].(map[string]any)["body"].(map[string]any)["elements"].([]any)[0]
+				want := map[string]any{"tag": "div", "text": map[string]any{"tag": "plain_text", "content": "a*b*c # d"}}
+				if !reflect.DeepEqual(el, want) {
+					t.Errorf("element = %v, want %v", el, want)
+				}
+			},
+		},
+		{name: "card: warning is orange", msgType: TypeInteractive, msg: message.Message{Title: "T", Body: "b", Level: message.LevelWarning}, wantType: TypeInteractive, title: "T", text: "b", template: "orange"},
+		{name: "card: info is blue", msgType: TypeInteractive, msg: message.Message{Title: "T", Body: "b", Level: message.LevelInfo}, wantType: TypeInteractive, title: "T", text: "b", template: "blue"},
+		{
+			name:     "card without title has no header; picture is a markdown link",
+			msgType:  TypeInteractive,
+			msg:      message.Message{Body: "b", PictureURL: pic, Level: message.LevelError},
+			wantType: TypeInteractive,
+			text:     "b\n[" + pic + "](" + pic + ")",
+			links:    []string{pic},
+			check: func(t *testing.T, raw map[string]any) {
+				if _, ok := raw["card"].(map[string]any)["header"]; ok {
+					t.Errorf("card without title has a header")
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newFake(t)
+			ch := openChannel(t, channeltest.With(s.Config(), "msg_type", tt.msgType))
+			if err := ch.Send(context.Background(), tt.msg); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			channeltest.NoViolations(t, s)
+			acc := s.Accepted()
+			if len(acc) != 1 {
+				t.Fatalf("accepted %d messages, want 1", len(acc))
+			}
+			a := acc[0]
+			if a.MsgType != tt.wantType || a.Title != tt.title || a.Text != tt.text || a.Template != tt.template {
+				t.Errorf("got %s %q %q %q, want %s %q %q %q", a.MsgType, a.Title, a.Text, a.Template, tt.wantType, tt.title, tt.text, tt.template)
+			}
+			if !reflect.DeepEqual(a.Links, tt.links) {
+				t.Errorf("links = %v, want %v", a.Links, tt.links)
+			}
+			if a.Timestamp != fixedNow.Unix() || a.Raw["timestamp"] != "1599360473" {
+				t.Errorf("timestamp = %d (%v), want %d as a string", a.Timestamp, a.Raw["timestamp"], fixedNow.Unix())
+			}
+			if tt.check != nil {
+				tt.check(t, a.Raw)
+			}
+		})
+	}
+}
+
+func TestSendWithoutSigning(t *testing.T) {
+	s := newFake(t)
+	s.SetSigning(false)
+	var contentType string
+	var raw map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		contentType = r.Header.Get("Content-Type")
+		data, _ := io.ReadAll(r.Body)
+		json.Unmarshal(data, &raw)
+		// Relay to the fake so it checks the request too.
+		out, _ := http.NewRequest(r.Method, s.URL+r.URL.Path, strings.NewReader(string(data)))
+		out.Header = r.Header.Clone()
+		resp, err := http.DefaultClient.Do(out)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		io.Copy(w, resp.Body)
+	}))
+	defer srv.Close()
+	ch := openChannel(t, map[string]string{"token": feishutest.Token, "api": srv.URL})
+	if err := ch.Send(context.Background(), message.Message{Body: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := raw["timestamp"]; ok {
+		t.Errorf("unsigned request has a timestamp: %v", raw)
+	}
+	if _, ok := raw["sign"]; ok {
+		t.Errorf("unsigned request has a sign: %v", raw)
+	}
+	if contentType != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type = %q", contentType)
+	}
+	if len(s.Accepted()) != 1 {
+		t.Errorf("the fake accepted %d messages", len(s.Accepted()))
+	}
+	channeltest.NoViolations(t, s)
+}
+
+func TestWebhookURLAsToken(t *testing.T) {
+	s := newFake(t)
+	pasted := s.URL + feishutest.HookPath
+	ch := openChannel(t, map[string]string{"webhook_url": pasted, "secret": feishutest.Secret})
+	if err := ch.Send(context.Background(), message.Message{Body: "via pasted URL"}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if acc := s.Accepted(); len(acc) != 1 || acc[0].Text != "via pasted URL" {
+		t.Fatalf("accepted %v", acc)
+	}
+	channeltest.NoViolations(t, s)
+
+	tests := []struct {
+		name string
+		raw  map[string]string
+		want string
+	}{
+		{"bare token", map[string]string{"token": "abc-1"}, "https://open.feishu.cn/open-apis/bot/v2/hook/abc-1"},
+		{"Feishu URL", map[string]string{"token": "https://open.feishu.cn/open-apis/bot/v2/hook/abc-1"}, "https://open.feishu.cn/open-apis/bot/v2/hook/abc-1"},
+		{"Lark URL keeps Lark's host", map[string]string{"token": "https://open.larksuite.com/open-apis/bot/v2/hook/abc-1"}, "https://open.larksuite.com/open-apis/bot/v2/hook/abc-1"},
+		{"proxy path prefix and trailing slash", map[string]string{"token": "http://10.0.0.2:8080/fs/open-apis/bot/v2/hook/abc-1/"}, "http://10.0.0.2:8080/fs/open-apis/bot/v2/hook/abc-1"},
+		{"changed api wins over the URL's host", map[string]string{"token": "https://open.larksuite.com/open-apis/bot/v2/hook/abc-1", "api": "https://relay.example.com/"}, "https://relay.example.com/open-apis/bot/v2/hook/abc-1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ch := openChannel(t, tt.raw)
+			if got := ch.(*bot).url; got != tt.want {
+				t.Errorf("url = %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		answer     *feishutest.Answer
+		setup      func(s *feishutest.Server)
+		extra      []string
+		transient  bool
+		status     int
+		code       string
+		msg        string // substring of the error's Msg
+		retryAfter time.Duration
+	}{
+		{name: "frequency limited", answer: &feishutest.FrequencyLimited, transient: true, code: "11232", msg: "frequency limited"},
+		{name: "frequency limited with reset header", answer: &feishutest.Answer{Body: feishutest.FrequencyLimited.Body, Header: http.Header{"X-Ogw-Ratelimit-Reset": {"12"}}}, transient: true, code: "11232", msg: "frequency limited", retryAfter: 12 * time.Second},
+		{name: "9499 too many request", answer: &feishutest.TooManyRequests, transient: true, code: "9499", msg: "too many request"},
+		{name: "9499 bad request", answer: &feishutest.Answer{Body: `{"code":9499,"msg":"Bad Request","data":{}}`}, code: "9499", msg: "Bad Request"},
+		{name: "open platform rate limit under 429", answer: &feishutest.Answer{Status: 429, Body: `{"code":99991400,"msg":"request trigger frequency limit"}`, Header: http.Header{"Retry-After": {"3"}}}, transient: true, status: 429, code: "99991400", msg: "frequency limit", retryAfter: 3 * time.Second},
+		{name: "internal error", answer: &feishutest.Answer{Body: `{"code":2200,"msg":"internal error"}`}, transient: true, code: "2200", msg: "internal error"},
+		{name: "business code under 500 is retried", answer: &feishutest.Answer{Status: 500, Body: `{"code":19001,"msg":"param invalid"}`}, transient: true, status: 500, code: "19001", msg: "param invalid"},
+		{name: "wrong token", extra: []string{"token", "0000-wrong"}, code: "19001", msg: "param invalid: incoming webhook access token invalid (the hook token is wrong"},
+		{name: "wrong secret", extra: []string{"secret", "not-the-secret"}, code: "19021", msg: "sign match fail or timestamp is not within one hour from current time (check the signing secret"},
+		{name: "no secret for a signing bot", extra: []string{"secret", ""}, code: "19021", msg: "sign match fail"},
+		{name: "clock two hours off", setup: func(s *feishutest.Server) { s.SetClock(func() time.Time { return fixedNow.Add(2 * time.Hour) }) }, code: "19021", msg: "sign match fail"},
+		{name: "keyword missing", setup: func(s *feishutest.Server) { s.SetKeywords("应用报警", "项目更新") }, code: "19024", msg: "Key Words Not Found (the message lacks every custom keyword"},
+		{name: "IP not allowed", answer: &feishutest.IPNotAllowed, code: "19022", msg: "Ip Not Allowed (this computer's IP"},
+		{name: "bot not enabled", answer: &feishutest.BotNotEnabled, code: "19007", msg: "Bot Not Enabled"},
+		{name: "legacy StatusCode error", answer: &feishutest.Answer{Body: `{"StatusCode":19021,"StatusMessage":"sign error"}`}, code: "19021", msg: "sign error"},
+		{name: "bad gateway page", answer: &feishutest.BadGateway, transient: true, status: 502, msg: "502 Bad Gateway"},
+		{name: "503 with Retry-After", answer: &feishutest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, transient: true, status: 503, msg: "down", retryAfter: 7 * time.Second},
+		{name: "5xx even with code 0", answer: &feishutest.Answer{Status: 500, Body: `{"code":0}`}, transient: true, status: 500},
+		{name: "a page quoting the hook path is redacted", answer: &feishutest.Answer{Status: 404, Body: "no route for " + feishutest.HookPath}, status: 404, msg: "no route for /open-apis/bot/v2/hook/…"},
+		{name: "4xx page", answer: &feishutest.Answer{Status: 403, Body: "forbidden"}, status: 403, msg: "forbidden"},
+		{name: "200 not JSON", answer: &feishutest.Answer{Body: "<html>portal login</html>"}, status: 200, msg: "unexpected answer (not JSON)"},
+		{name: "200 JSON without code", answer: &feishutest.Answer{Body: `{"ok":true}`}, status: 200, msg: "no code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newFake(t)
+			if tt.answer != nil {
+				s.FailNext(*tt.answer)
+			}
+			if tt.setup != nil {
+				tt.setup(s)
+			}
+			ch := openChannel(t, channeltest.With(s.Config(), tt.extra...))
+			err := ch.Send(context.Background(), message.Message{Title: "Backup", Body: "failed"})
+			var e *channel.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v (%T), want *channel.Error", err, err)
+			}
+			if e.Kind != ID || e.Transient != tt.transient || channel.IsTransient(err) != tt.transient || e.Status != tt.status || e.Code != tt.code || !strings.Contains(e.Msg, tt.msg) {
+				t.Errorf("got kind=%s transient=%t status=%d code=%q msg=%q; want transient=%t status=%d code=%q msg~%q",
+					e.Kind, e.Transient, e.Status, e.Code, e.Msg, tt.transient, tt.status, tt.code, tt.msg)
+			}
+			if got := channel.RetryAfter(err); got != tt.retryAfter {
+				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
+			}
+			if len(s.Accepted()) != 0 {
+				t.Errorf("the fake accepted a message")
+			}
+			noSecrets(t, err.Error())
+			channeltest.NoViolations(t, s)
+		})
+	}
+}
+
+// Both documented success shapes are success.
+func TestSuccessShapes(t *testing.T) {
+	for _, body := range []string{
+		`{"code":0,"msg":"success","data":{}}`,
+		`{"StatusCode":0,"StatusMessage":"success"}`,
+		`{"Extra":null,"StatusCode":0,"StatusMessage":"success","code":0,"data":{},"msg":"success"}`,
+	} {
+		s := newFake(t)
+		s.FailNext(feishutest.Answer{Body: body})
+		ch := openChannel(t, s.Config())
+		if err := ch.Send(context.Background(), message.Message{Body: "x"}); err != nil {
+			t.Errorf("answer %s: %v", body, err)
+		}
+	}
+}
+
+func TestTruncation(t *testing.T) {
+	ascii := "HEAD" + strings.Repeat("x", 60000) + "TAIL"
+	// 3-byte runes: the cut lands on a rune boundary, up to 2 bytes short.
+	cjk := "HEAD" + strings.Repeat("日志", 10000) + "TAIL"
+	// Go's JSON encoder writes < > & as 6-byte \u escapes: the cut must
+	// count the encoded size, not the text's.
+	escaped := "HEAD" + strings.Repeat("<&>", 10000) + "TAIL"
+	tests := []struct {
+		name     string
+		msgType  string
+		msg      message.Message
+		minBytes int // the encoded request is within [minBytes, MaxBodyBytes]
+		prefix   string
+		suffix   string
+	}{
+		{"text", TypeText, message.Message{Body: ascii}, MaxBodyBytes, "HEAD", "TAIL"},
+		{"text keeps the picture link", TypeText, message.Message{Body: ascii, PictureURL: "https://img.example.com/p.png"}, MaxBodyBytes, "HEAD", "TAIL\n\nhttps://img.example.com/p.png"},
+		{"post", TypePost, message.Message{Title: "Run", Body: ascii}, MaxBodyBytes, "HEAD", "TAIL"},
+		{"card", TypeInteractive, message.Message{Title: "Run", Body: ascii, Markdown: true}, MaxBodyBytes, "HEAD", "TAIL"},
+		{"multi-byte text", TypeText, message.Message{Body: cjk}, MaxBodyBytes - 2, "HEAD日志", "日志TAIL"},
+		{"escaped characters", TypePost, message.Message{Title: "Run", Body: escaped}, MaxBodyBytes - 5, "HEAD<&>", "<&>TAIL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newFake(t)
+			ch := openChannel(t, channeltest.With(s.Config(), "msg_type", tt.msgType))
+			if err := ch.Send(context.Background(), tt.msg); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			channeltest.NoViolations(t, s)
+			a := s.Accepted()[0]
+			if a.BodyBytes > MaxBodyBytes || a.BodyBytes < tt.minBytes {
+				t.Errorf("request body is %d bytes, want %d..%d", a.BodyBytes, tt.minBytes, MaxBodyBytes)
+			}
+			if !utf8.ValidString(a.Text) || !strings.HasPrefix(a.Text, tt.prefix) || !strings.HasSuffix(a.Text, tt.suffix) || !strings.Contains(a.Text, "bytes cut]") {
+				t.Errorf("text starts %q, ends %q; want %q…[cut]…%q", a.Text[:20], a.Text[len(a.Text)-20:], tt.prefix, tt.suffix)
+			}
+		})
+	}
+}
+
+// A body that encodes to exactly MaxBodyBytes goes whole; one byte more is
+// cut back to the limit.
+func TestTruncationBoundary(t *testing.T) {
+	b := openChannel(t, map[string]string{"token": feishutest.Token, "secret": feishutest.Secret}).(*bot)
+	req, err := b.render(message.Message{Body: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := json.Marshal(req)
+	exact := strings.Repeat("a", MaxBodyBytes-len(data)+1)
+	for _, tt := range []struct {
+		body string
+		cut  bool
+	}{{exact, false}, {exact + "b", true}} {
+		s := newFake(t)
+		ch := openChannel(t, s.Config())
+		if err := ch.Send(context.Background(), message.Message{Body: tt.body}); err != nil {
+			t.Fatal(err)
+		}
+		a := s.Accepted()[0]
+		if a.BodyBytes != MaxBodyBytes || (a.Text == tt.body) == tt.cut || strings.Contains(a.Text, "bytes cut]") != tt.cut {
+			t.Errorf("body of %d bytes: request %d bytes, cut %t; want %d bytes, cut %t", len(tt.body), a.BodyBytes, a.Text != tt.body, MaxBodyBytes, tt.cut)
+		}
+		channeltest.NoViolations(t, s)
+	}
+}
+
+func TestLongTitle(t *testing.T) {
+	title := strings.Repeat("标", 300)
+	for _, mt := range []string{TypePost, TypeInteractive} {
+		s := newFake(t)
+		ch := openChannel(t, channeltest.With(s.Config(), "msg_type", mt))
+		if err := ch.Send(context.Background(), message.Message{Title: title, Body: "b"}); err != nil {
+			t.Fatal(err)
+		}
+		got := []rune(s.Accepted()[0].Title)
+		if len(got) != maxTitleRunes || got[len(got)-1] != '…' {
+			t.Errorf("%s: title has %d runes (ends %q), want %d ending in …", mt, len(got), got[len(got)-1], maxTitleRunes)
+		}
+	}
+}
+
+func TestEmptyMessage(t *testing.T) {
+	s := newFake(t)
+	ch := openChannel(t, s.Config())
+	err := ch.Send(context.Background(), message.Message{Level: message.LevelError})
+	if err == nil || channel.IsTransient(err) || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("err = %v, want a permanent 'empty' error", err)
+	}
+	if s.Requests() != 0 {
+		t.Errorf("the fake saw %d requests", s.Requests())
+	}
+}
+
+func TestContextCanceled(t *testing.T) {
+	s := newFake(t)
+	ch := openChannel(t, s.Config())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := ch.Send(ctx, message.Message{Body: "x"})
+	if err == nil || !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
+		t.Fatalf("err = %v, want a non-transient context.Canceled", err)
+	}
+	if s.Requests() != 0 {
+		t.Errorf("the fake saw %d requests", s.Requests())
+	}
+	noSecrets(t, err.Error())
+}
+
+func TestNetworkFailure(t *testing.T) {
+	ch := openChannel(t, map[string]string{"token": feishutest.Token, "secret": feishutest.Secret, "api": channeltest.ClosedURL(t)})
+	err := ch.Send(context.Background(), message.Message{Body: "x"})
+	if err == nil || !channel.IsTransient(err) {
+		t.Fatalf("err = %v, want transient", err)
+	}
+	noSecrets(t, err.Error(), sign("1599360473", feishutest.Secret), "/hook/")
+}
+
+func TestProxy(t *testing.T) {
+	s := newFake(t)
+	proxy := channeltest.NewProxy(t)
+	ch := openChannel(t, channeltest.With(s.Config(), "proxy", proxy.URLWithUser("herald", "pw")))
+	if err := ch.Send(context.Background(), message.Message{Body: "through the proxy"}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	want := "POST " + strings.TrimPrefix(s.URL, "http://") + feishutest.HookPath + " Basic " + base64.StdEncoding.EncodeToString([]byte("herald:pw"))
+	if seen := proxy.Requests(); len(seen) != 1 || seen[0].String() != want {
+		t.Errorf("proxy saw %q, want [%q]", seen, want)
+	}
+	if len(s.Accepted()) != 1 {
+		t.Errorf("the fake accepted %d messages", len(s.Accepted()))
+	}
+	channeltest.NoViolations(t, s)
+}
+
+// TestFakeCatches proves the fake flags what a broken client would send.
+func TestFakeCatches(t *testing.T) {
+	ts := "1599360473"
+	good := sign(ts, feishutest.Secret)
+	signed := `"timestamp":"` + ts + `","sign":"` + good + `",`
+	tests := []struct {
+		name        string
+		method      string
+		path        string
+		ctype       string
+		body        string
+		answer      string // substring of the reply
+		violation   string // substring of the recorded violation
+		noViolation bool
+	}{
+		{name: "GET", method: "GET", answer: "404", violation: "method GET"},
+		{name: "wrong path", path: "/open-apis/bot/hook/" + feishutest.Token, body: `{}`, answer: "404", violation: "want /open-apis/bot/v2/hook/{token}"},
+		{name: "form body", ctype: "application/x-www-form-urlencoded", body: "a=b", answer: `"code":9499`, violation: "Content-Type"},
+		{name: "too big", body: `{` + signed + `"msg_type":"text","content":{"text":"` + strings.Repeat("a", 20000) + `"}}`, answer: `"msg":"Bad Request"`, violation: "over 20000"},
+		{name: "timestamp as a number", body: `{"timestamp":1599360473,"sign":"` + good + `","msg_type":"text","content":{"text":"x"}}`, answer: `"code":19021`, violation: "timestamp is float64"},
+		{name: "timestamp in milliseconds", body: `{"timestamp":"1599360473000","sign":"x","msg_type":"text","content":{"text":"x"}}`, answer: `"code":19021`, violation: "milliseconds"},
+		{name: "sign without timestamp", body: `{"sign":"` + good + `","msg_type":"text","content":{"text":"x"}}`, answer: `"code":19021`, violation: "must come together"},
+		{name: "unknown msg_type", body: `{` + signed + `"msg_type":"markdown","content":{"text":"x"}}`, answer: `"code":9499`, violation: "msg_type"},
+		{name: "empty text", body: `{` + signed + `"msg_type":"text","content":{"text":" "}}`, answer: `"code":9499`, violation: "content.text is empty"},
+		{name: "card inside content", body: `{` + signed + `"msg_type":"interactive","content":{"card":{}}}`, answer: `"code":9499`, violation: "top level"},
+		{name: "card without schema 2.0", body: `{` + signed + `"msg_type":"interactive","card":{"elements":[{"tag":"markdown","content":"x"}]}}`, answer: `"code":9499`, violation: "card.schema"},
+		{name: "card colour", body: `{` + signed + `"msg_type":"interactive","card":{"schema":"2.0","header":{"title":{"tag":"plain_text","content":"t"},"template":"pink"},"body":{"elements":[{"tag":"markdown","content":"x"}]}}}`, answer: `"code":9499`, violation: "not a Feishu colour"},
+		{name: "post link not http", body: `{` + signed + `"msg_type":"post","content":{"post":{"zh_cn":{"content":[[{"tag":"a","text":"x","href":"javascript:alert(1)"}]]}}}}`, answer: `"code":9499`, violation: "not an http(s) link"},
+		{name: "post without paragraphs", body: `{` + signed + `"msg_type":"post","content":{"post":{"zh_cn":{"title":"t","content":[]}}}}`, answer: `"code":9499`, violation: "non-empty array of paragraphs"},
+		{name: "unknown top-level field", body: `{` + signed + `"msg_type":"text","content":{"text":"x"},"at":{}}`, answer: `"code":9499`, violation: "unknown field body.at"},
+		{name: "wrong token is a setup error, not a violation", path: "/open-apis/bot/v2/hook/nope", body: `{` + signed + `"msg_type":"text","content":{"text":"x"}}`, answer: `incoming webhook access token invalid`, noViolation: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newFake(t)
+			method, path, ctype := tt.method, tt.path, tt.ctype
+			if method == "" {
+				method = "POST"
+			}
+			if path == "" {
+				path = feishutest.HookPath
+			}
+			if ctype == "" {
+				ctype = "application/json"
+			}
+			req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", ctype)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(body), tt.answer) {
+				t.Errorf("answer %q, want it to contain %q", body, tt.answer)
+			}
+			v := s.Violations()
+			if tt.noViolation {
+				if len(v) != 0 {
+					t.Errorf("violations %v, want none", v)
+				}
+				return
+			}
+			if len(v) == 0 || !strings.Contains(strings.Join(v, "\n"), tt.violation) {
+				t.Errorf("violations %v, want one about %q", v, tt.violation)
+			}
+		})
+	}
+}

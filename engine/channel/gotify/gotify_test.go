@@ -1,0 +1,412 @@
+package gotify_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
+	"github.com/heraldpush/herald/engine/channel/gotify"
+	"github.com/heraldpush/herald/engine/channel/gotify/gotifytest"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+func open(t *testing.T, srv *gotifytest.Server, kv ...string) channel.Channel {
+	t.Helper()
+	ch, err := gotify.Kind.New(channeltest.With(srv.Config(), kv...), channel.Deps{})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return ch
+}
+
+func send(t *testing.T, ch channel.Channel, srv *gotifytest.Server, m message.Message) gotifytest.Accepted {
+	t.Helper()
+	if err := ch.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	channeltest.NoViolations(t, srv)
+	acc := srv.Accepted()
+	if len(acc) == 0 {
+		t.Fatalf("nothing accepted")
+	}
+	return acc[len(acc)-1]
+}
+
+func TestKindSchema(t *testing.T) {
+	var keys []string
+	for _, f := range gotify.Kind.Fields {
+		keys = append(keys, f.Key)
+		if f.Label == "" || f.Help == "" || f.DocURL == "" && f.Key != "proxy" {
+			t.Errorf("field %s lacks label, help or doc URL", f.Key)
+		}
+	}
+	if want := []string{"server", "token", "priority", "click", "proxy"}; !reflect.DeepEqual(keys, want) {
+		t.Errorf("fields = %v, want %v", keys, want)
+	}
+	if gotify.Kind.QDFields != 0 {
+		t.Errorf("QDFields = %d, want 0", gotify.Kind.QDFields)
+	}
+	if got := gotify.Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"token", "proxy"}) {
+		t.Errorf("secrets = %v", got)
+	}
+}
+
+func TestParse(t *testing.T) {
+	const srv, tok = "https://gotify.example.com", gotifytest.Token
+	tests := []struct {
+		name    string
+		raw     map[string]string
+		want    channel.Config
+		wantErr string
+	}{
+		{
+			name: "default priority, keys any case",
+			raw:  map[string]string{"SERVER": srv, "Token": tok},
+			want: channel.Config{"server": srv, "token": tok, "priority": "5"},
+		},
+		{
+			name: "aliases, sub-path, priority bounds",
+			raw:  map[string]string{"Api": "http://10.0.0.2:8080/gotify/", "APP_TOKEN": "gtfy1.Ab-c_D", "priority": "0", "click": "https://ci.example.com"},
+			want: channel.Config{"server": "http://10.0.0.2:8080/gotify/", "token": "gtfy1.Ab-c_D", "priority": "0", "click": "https://ci.example.com"},
+		},
+		{name: "max priority", raw: map[string]string{"server": srv, "token": tok, "priority": "10"}, want: channel.Config{"server": srv, "token": tok, "priority": "10"}},
+		{name: "both required", raw: map[string]string{}, wantErr: "gotify: server: required; gotify: token: required"},
+		{name: "server without scheme", raw: map[string]string{"server": "gotify.example.com", "token": tok}, wantErr: "gotify: server: must start with http:// or https://"},
+		{name: "token in the URL", raw: map[string]string{"server": srv + "/message?token=" + tok, "token": tok}, wantErr: "gotify: server: must not hold ?token=…: put the app token in the token field"},
+		{name: "message path", raw: map[string]string{"server": srv + "/message", "token": tok}, wantErr: "gotify: server: must be the server's address without /message, like https://gotify.example.com"},
+		{name: "other query", raw: map[string]string{"server": srv + "/?x=1", "token": tok}, wantErr: "gotify: server: must be only the server like https://gotify.example.com, without ?… or #…"},
+		{name: "credentials in the URL", raw: map[string]string{"server": "https://u:p@gotify.example.com", "token": tok}, wantErr: "gotify: server: must not hold a user name or password: Gotify takes the app token in the token field"},
+		{name: "token charset", raw: map[string]string{"server": srv, "token": "A bc"}, wantErr: "gotify: token: must be the app token from the Apps tab of the Gotify web UI: letters, digits, . - and _ only"},
+		{name: "priority too high", raw: map[string]string{"server": srv, "token": tok, "priority": "11"}, wantErr: "gotify: priority: must be 0 to 10, got 11"},
+		{name: "priority negative", raw: map[string]string{"server": srv, "token": tok, "priority": "-1"}, wantErr: "gotify: priority: must be 0 to 10, got -1"},
+		{name: "priority not a number", raw: map[string]string{"server": srv, "token": tok, "priority": "high"}, wantErr: `gotify: priority: must be a whole number, got "high"`},
+		{name: "click", raw: map[string]string{"server": srv, "token": tok, "click": "example.com"}, wantErr: "gotify: click: must be a URL with a scheme, like https://example.com/status"},
+		{name: "unknown", raw: map[string]string{"server": srv, "token": tok, "title": "x"}, wantErr: "gotify: title: unknown field (known: server, token, priority, click, proxy)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := gotify.Kind.Parse(tt.raw)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), tok) {
+					t.Errorf("error echoes the token: %v", err)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("config = %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseQD(t *testing.T) {
+	// Gotify has no QD string: only an empty one imports.
+	for _, s := range []string{"", ";;"} {
+		if got, err := gotify.Kind.ParseQD(s); err != nil || len(got) != 0 {
+			t.Errorf("ParseQD(%q) = %v, %v; want nothing", s, got, err)
+		}
+	}
+	if _, err := gotify.Kind.ParseQD("https://gotify.example.com;tok"); err == nil || err.Error() != "gotify: qd: has 2 values but QD's gotify string has at most 0 ()" {
+		t.Errorf("ParseQD err = %v", err)
+	}
+}
+
+func TestSend(t *testing.T) {
+	srv := gotifytest.NewServer(t)
+	ch := open(t, srv, "priority", "3", "click", "https://ci.example.com/run/1")
+	m := message.Message{Title: "Backup <done>", Body: "3 files & 2 dirs\nline 2", Level: message.LevelSuccess, PictureURL: "https://example.com/chart.png"}
+	a := send(t, ch, srv, m)
+	want := map[string]any{
+		"title": m.Title, "message": m.Body, "priority": json.Number("3"),
+		"extras": map[string]any{"client::notification": map[string]any{
+			"bigImageUrl": "https://example.com/chart.png", "click": map[string]any{"url": "https://ci.example.com/run/1"},
+		}},
+	}
+	if !reflect.DeepEqual(a.Raw, want) {
+		t.Errorf("request = %v\nwant      %v", a.Raw, want)
+	}
+	if a.Title != m.Title || a.Text != m.Body || a.Priority != 3 || a.Markdown {
+		t.Errorf("accepted %+v", a)
+	}
+}
+
+func TestMinimalRequest(t *testing.T) {
+	srv := gotifytest.NewServer(t)
+	a := send(t, open(t, srv), srv, message.Message{Title: "T", Body: "hello\n\n"})
+	if want := map[string]any{"title": "T", "message": "hello", "priority": json.Number("5")}; !reflect.DeepEqual(a.Raw, want) {
+		t.Errorf("request = %v, want %v", a.Raw, want)
+	}
+}
+
+// The server URL may carry a path (Gotify behind a reverse proxy under
+// /gotify/); the trailing slash is not doubled.
+func TestServerUnderPath(t *testing.T) {
+	srv := gotifytest.NewServer(t)
+	mux := http.NewServeMux()
+	mux.Handle("/gotify/", http.StripPrefix("/gotify", srv.Server.Config.Handler))
+	front := httptest.NewServer(mux)
+	defer front.Close()
+	send(t, open(t, srv, "server", front.URL+"/gotify/"), srv, message.Message{Body: "via prefix"})
+}
+
+func TestPriority(t *testing.T) {
+	tests := []struct {
+		cfg   string
+		level message.Level
+		want  int
+	}{
+		{cfg: "", level: message.LevelInfo, want: 5},
+		{cfg: "", level: message.LevelError, want: gotify.ErrorPriority},
+		{cfg: "0", level: message.LevelWarning, want: 0},
+		{cfg: "0", level: message.LevelError, want: gotify.ErrorPriority},
+		{cfg: "9", level: message.LevelError, want: 9},
+		{cfg: "10", level: message.LevelSuccess, want: 10},
+		{cfg: "8", level: message.LevelError, want: 8},
+	}
+	for _, tt := range tests {
+		srv := gotifytest.NewServer(t)
+		a := send(t, open(t, srv, "priority", tt.cfg), srv, message.Message{Body: "x", Level: tt.level})
+		if a.Priority != tt.want {
+			t.Errorf("priority %q, level %q: sent %d, want %d", tt.cfg, tt.level, a.Priority, tt.want)
+		}
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	srv := gotifytest.NewServer(t)
+	ch := open(t, srv)
+	md := send(t, ch, srv, message.Message{Title: "T", Body: "**bold**", Markdown: true})
+	wantExtras := map[string]any{"client::display": map[string]any{"contentType": "text/markdown"}}
+	if !reflect.DeepEqual(md.Raw["extras"], wantExtras) || !md.Markdown || md.Text != "**bold**" {
+		t.Errorf("markdown request %v", md.Raw)
+	}
+	plain := send(t, ch, srv, message.Message{Title: "T", Body: "**not bold**"})
+	if _, has := plain.Raw["extras"]; has || plain.Markdown {
+		t.Errorf("plain request %v: extras must be omitted", plain.Raw)
+	}
+	both := send(t, ch, srv, message.Message{Body: "*x*", Markdown: true, PictureURL: "http://example.com/p.png"})
+	if !both.Markdown || both.BigImage != "http://example.com/p.png" {
+		t.Errorf("markdown with picture: %v", both.Raw)
+	}
+}
+
+func TestPicture(t *testing.T) {
+	srv := gotifytest.NewServer(t)
+	ch := open(t, srv)
+	for _, tt := range []struct{ picture, want string }{
+		{"https://example.com/p.png", "https://example.com/p.png"},
+		{"javascript:alert(1)", ""},
+		{"file:///etc/passwd", ""},
+		{"https://", ""},
+	} {
+		a := send(t, ch, srv, message.Message{Body: "x", PictureURL: tt.picture})
+		if a.BigImage != tt.want {
+			t.Errorf("picture %q: bigImageUrl %q, want %q", tt.picture, a.BigImage, tt.want)
+		}
+		if tt.want == "" {
+			if _, has := a.Raw["extras"]; has {
+				t.Errorf("picture %q: extras %v sent", tt.picture, a.Raw["extras"])
+			}
+		}
+	}
+}
+
+func TestTitleOnlyAndEmpty(t *testing.T) {
+	srv := gotifytest.NewServer(t)
+	ch := open(t, srv)
+	a := send(t, ch, srv, message.Message{Title: "Only a title", Body: "  \n"})
+	if _, has := a.Raw["title"]; has || a.Text != "Only a title" {
+		t.Errorf("title-only message sent as %v; want the title as the message", a.Raw)
+	}
+	if a := send(t, ch, srv, message.Message{}); a.Text != "Herald" {
+		t.Errorf("empty message sent as %q", a.Text)
+	}
+}
+
+func TestMessageLimit(t *testing.T) {
+	srv := gotifytest.NewServer(t)
+	ch := open(t, srv)
+	exact := strings.Repeat("x", gotify.MaxMessage)
+	if a := send(t, ch, srv, message.Message{Body: exact}); a.Text != exact {
+		t.Errorf("a %d-byte message was changed (%d bytes sent)", gotify.MaxMessage, len(a.Text))
+	}
+	for _, tt := range []struct {
+		name  string
+		body  string
+		exact bool
+	}{
+		{"one byte over", "HEAD" + strings.Repeat("x", gotify.MaxMessage-7) + "TAIL", true},
+		{"far over", "HEAD" + strings.Repeat("y", 1<<20) + "TAIL", true},
+		{"multi-byte", "HEAD" + strings.Repeat("推送", 20000) + "TAIL", false},
+	} {
+		a := send(t, ch, srv, message.Message{Body: tt.body, Markdown: true})
+		if tt.exact && len(a.Text) != gotify.MaxMessage || len(a.Text) > gotify.MaxMessage || len(a.Text) < gotify.MaxMessage-3 {
+			t.Errorf("%s: sent %d bytes, want %d", tt.name, len(a.Text), gotify.MaxMessage)
+		}
+		if !strings.HasPrefix(a.Text, "HEAD") || !strings.HasSuffix(a.Text, "TAIL") || !strings.Contains(a.Text, "bytes cut]") || !utf8.ValidString(a.Text) {
+			t.Errorf("%s: cut text lost head, tail, marker or UTF-8 validity", tt.name)
+		}
+	}
+	a := send(t, ch, srv, message.Message{Title: strings.Repeat("T", 5000), Body: "b"})
+	if len(a.Title) != gotify.MaxTitle {
+		t.Errorf("title of %d bytes sent, want %d", len(a.Title), gotify.MaxTitle)
+	}
+}
+
+func assertError(t *testing.T, err error, transient bool, code string, status int, msg string) {
+	t.Helper()
+	var e *channel.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v (%T), want *channel.Error", err, err)
+	}
+	if e.Transient != transient || channel.IsTransient(err) != transient {
+		t.Errorf("transient = %v, want %v (%v)", e.Transient, transient, err)
+	}
+	if e.Code != code || e.Status != status {
+		t.Errorf("code, status = %q, %d; want %q, %d (%v)", e.Code, e.Status, code, status, err)
+	}
+	if e.Msg != msg {
+		t.Errorf("msg = %q\nwant  %q", e.Msg, msg)
+	}
+}
+
+func assertNoSecrets(t *testing.T, err error, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(err.Error(), s) {
+			t.Errorf("error text %q contains the secret %q", err, s)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	const wrong = "AWrongToken0001"
+	tests := []struct {
+		name       string
+		token      string
+		answer     gotifytest.Answer
+		transient  bool
+		code       string
+		status     int
+		msg        string
+		retryAfter time.Duration
+	}{
+		{
+			name: "wrong token", token: wrong, code: "401", status: 401,
+			msg: "you need to provide a valid access token or user credentials to access this api — check the app token: copy it from the Apps tab of the Gotify web UI",
+		},
+		{
+			name: "client token", token: gotifytest.ClientToken, code: "400", status: 400,
+			msg: "appid is required when not authenticating with an application token — this is a client token: use an application's token from the Apps tab of the Gotify web UI",
+		},
+		{
+			name: "forbidden", answer: gotifytest.Answer{Status: 403, Description: "you are not allowed to access this api"}, code: "403", status: 403,
+			msg: "you are not allowed to access this api — Gotify accepts only an application's token here: copy it from the Apps tab of the web UI",
+		},
+		{name: "bad request", answer: gotifytest.Answer{Status: 400, Description: "Field 'message' is required"}, code: "400", status: 400, msg: "Field 'message' is required"},
+		{name: "not found", answer: gotifytest.Answer{Status: 404, Description: "page not found"}, code: "404", status: 404, msg: "page not found — check the server URL"},
+		{name: "database failure", answer: gotifytest.InternalError("database is locked"), transient: true, code: "500", status: 500, msg: "database is locked"},
+		{
+			name: "busy proxy", answer: gotifytest.Answer{Status: 503, Raw: "<html>Service Unavailable</html>", Header: http.Header{"Retry-After": {"30"}}},
+			transient: true, status: 503, msg: "<html>Service Unavailable</html>", retryAfter: 30 * time.Second,
+		},
+		{name: "proxy body limit", answer: gotifytest.Answer{Status: 413, Raw: "<html>413 Request Entity Too Large</html>"}, status: 413, msg: "<html>413 Request Entity Too Large</html>"},
+		{
+			name: "proxy page echoing the token", answer: gotifytest.Answer{Status: 502, Raw: "upstream failed for X-Gotify-Key " + gotifytest.Token},
+			transient: true, status: 502, msg: "upstream failed for X-Gotify-Key <token>",
+		},
+		{name: "not JSON", answer: gotifytest.Answer{Status: 200, Raw: "OK"}, status: 200, msg: "unexpected answer (not JSON): OK — is the server URL a Gotify server?"},
+		{name: "no message id", answer: gotifytest.Answer{Status: 200, Raw: `{"appid":7}`}, status: 200, msg: `unexpected answer without a message id: {"appid":7} — is the server URL a Gotify server?`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := gotifytest.NewServer(t)
+			srv.FailNext(tt.answer)
+			kv := []string{}
+			if tt.token != "" {
+				kv = []string{"token", tt.token}
+			}
+			err := open(t, srv, kv...).Send(context.Background(), message.Message{Title: "T", Body: "b"})
+			assertError(t, err, tt.transient, tt.code, tt.status, tt.msg)
+			if got := channel.RetryAfter(err); got != tt.retryAfter {
+				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
+			}
+			assertNoSecrets(t, err, gotifytest.Token, gotifytest.ClientToken, wrong)
+			if len(srv.Accepted()) != 0 {
+				t.Errorf("refused message recorded as accepted")
+			}
+			channeltest.NoViolations(t, srv)
+		})
+	}
+}
+
+func TestNetworkFailure(t *testing.T) {
+	ch, err := gotify.Kind.New(map[string]string{"server": channeltest.ClosedURL(t), "token": gotifytest.Token}, channel.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ch.Send(context.Background(), message.Message{Body: "x"})
+	if err == nil || !channel.IsTransient(err) {
+		t.Fatalf("err = %v, want transient", err)
+	}
+	assertNoSecrets(t, err, gotifytest.Token)
+}
+
+func TestContextCanceled(t *testing.T) {
+	srv := gotifytest.NewServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := open(t, srv).Send(ctx, message.Message{Body: "x"})
+	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
+		t.Errorf("err = %v, want non-transient context.Canceled", err)
+	}
+	if srv.Requests() != 0 {
+		t.Errorf("request sent after cancellation")
+	}
+}
+
+func TestTimeoutIsTransient(t *testing.T) {
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer slow.Close()
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	ch, err := gotify.Kind.New(map[string]string{"server": slow.URL, "token": gotifytest.Token}, channel.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ch.Send(ctx, message.Message{Body: "x"})
+	if !errors.Is(err, context.DeadlineExceeded) || !channel.IsTransient(err) {
+		t.Errorf("err = %v, want a transient deadline error", err)
+	}
+	assertNoSecrets(t, err, gotifytest.Token)
+}
+
+func TestProxy(t *testing.T) {
+	srv := gotifytest.NewServer(t)
+	p := channeltest.NewProxy(t)
+	send(t, open(t, srv, "proxy", p.URL), srv, message.Message{Body: "via proxy"})
+	if want := []string{strings.TrimPrefix(srv.URL, "http://")}; !reflect.DeepEqual(p.Hosts(), want) {
+		t.Errorf("proxy served %v, want %v", p.Hosts(), want)
+	}
+	r := p.Requests()[0]
+	if r.Method != http.MethodPost || r.Path != "/message" || r.Header.Get("X-Gotify-Key") != gotifytest.Token {
+		t.Errorf("proxied request %v", r)
+	}
+	if strings.Contains(r.String(), gotifytest.Token) {
+		t.Errorf("the token is in the request URL: %v", r)
+	}
+}

@@ -1,0 +1,417 @@
+// Package ntfy publishes messages to an ntfy topic (ntfy.sh or a self-hosted
+// server) with ntfy's JSON publishing API, POST {server}/.
+package ntfy
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+const kindID = "ntfy"
+
+// DefaultServer is the public ntfy server.
+const DefaultServer = "https://ntfy.sh"
+
+// Size limits of a default ntfy server (binwiederhier/ntfy server.go).
+//
+// The server peeks at most message-size-limit (4096) bytes of the message and
+// treats a message that fills the peek buffer as a file: a message of exactly
+// 4096 bytes already becomes an attachment (or is refused where attachments
+// are off), so Herald keeps messages to MaxMessage = 4095 bytes.
+//
+// A JSON publish body is read the same way with twice that limit: a body of
+// 8192 bytes or more is refused with 413 "JSON body too large", so the whole
+// request is kept to MaxJSON bytes.
+const (
+	MaxMessage = 4095
+	MaxJSON    = 8191
+	// MaxTitle keeps a runaway title from eating the body's room.
+	MaxTitle = 512
+)
+
+// fallbackText is sent when a message has neither title nor body; ntfy would
+// otherwise show its own placeholder, "triggered".
+const fallbackText = "Herald"
+
+// Priorities are the values the priority field takes: ntfy's names and their
+// numbers.
+var Priorities = []string{"min", "low", "default", "high", "max", "1", "2", "3", "4", "5"}
+
+var priorityNumbers = map[string]int{"min": 1, "low": 2, "default": 3, "high": 4, "max": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
+
+// ReservedTopics are names ntfy's default configuration refuses as topics
+// (server.DefaultDisallowedTopics): its own web paths.
+var ReservedTopics = []string{"docs", "static", "file", "app", "metrics", "account", "settings", "signup", "login", "v1"}
+
+var (
+	topicRe    = regexp.MustCompile(`^[-_A-Za-z0-9]{1,64}$`)
+	tokenRe    = regexp.MustCompile(`^tk_[A-Za-z0-9]+$`)
+	usernameRe = regexp.MustCompile(`^[-_.+@a-zA-Z0-9]+$`)
+)
+
+// Kind is the ntfy channel kind.
+var Kind = &channel.Kind{
+	ID:     kindID,
+	Name:   "ntfy",
+	DocURL: "https://docs.ntfy.sh/publish/#publish-as-json",
+	Fields: []channel.Field{
+		{
+			Key:      "server",
+			Aliases:  []string{"api"},
+			Label:    "Server URL",
+			Help:     "The ntfy server: " + DefaultServer + " or your own, like https://ntfy.example.com. Only the server, without the topic.",
+			DocURL:   "https://docs.ntfy.sh/install/",
+			Type:     channel.TypeURL,
+			Default:  DefaultServer,
+			Validate: validateServer,
+		},
+		{
+			Key:      "topic",
+			Label:    "Topic",
+			Help:     "The topic to publish to, as subscribed in the ntfy app: up to 64 letters, digits, - and _. On ntfy.sh anyone who knows the name can read it, so pick one that is hard to guess.",
+			DocURL:   "https://docs.ntfy.sh/publish/",
+			Type:     channel.TypeString,
+			Required: true,
+			Validate: validateTopic,
+		},
+		{
+			Key:    "token",
+			Label:  "Access token",
+			Help:   "Optional, for a protected topic: an access token (tk_…) from Account → Access tokens in the ntfy web app, or from `ntfy token add`. Use either this or a username and password.",
+			DocURL: "https://docs.ntfy.sh/publish/#access-tokens",
+			Type:   channel.TypeString,
+			Secret: true,
+			Validate: func(v string) error {
+				if !tokenRe.MatchString(v) {
+					return fmt.Errorf("must be an ntfy access token starting with tk_, like tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2")
+				}
+				return nil
+			},
+		},
+		{
+			Key:    "username",
+			Label:  "Username",
+			Help:   "Optional, for a protected topic: your ntfy user name (with the password below) instead of an access token.",
+			DocURL: "https://docs.ntfy.sh/publish/#username-password",
+			Type:   channel.TypeString,
+			Validate: func(v string) error {
+				if !usernameRe.MatchString(v) {
+					return fmt.Errorf("may only hold letters, digits and - _ . + @, as ntfy user names do")
+				}
+				return nil
+			},
+		},
+		{
+			Key:    "password",
+			Label:  "Password",
+			Help:   "The password of the user name above.",
+			DocURL: "https://docs.ntfy.sh/publish/#username-password",
+			Type:   channel.TypeString,
+			Secret: true,
+		},
+		{
+			Key:     "priority",
+			Label:   "Priority",
+			Help:    "min (1), low (2), default (3), high (4) or max (5): high and max make the phone sound or vibrate longer. Empty: errors go out as high, the rest as default.",
+			DocURL:  "https://docs.ntfy.sh/publish/#message-priority",
+			Type:    channel.TypeChoice,
+			Choices: Priorities,
+		},
+		{
+			Key:    "tags",
+			Label:  "Tags",
+			Help:   "Optional tags, separated by commas: names of emojis such as warning or white_check_mark are shown as the emoji before the title, others as text.",
+			DocURL: "https://docs.ntfy.sh/publish/#tags-emojis",
+			Type:   channel.TypeList,
+		},
+		{
+			Key:    "click",
+			Label:  "Link on tap",
+			Help:   "Optional URL opened when the notification is tapped: a web page, mailto:, geo: or an app's link.",
+			DocURL: "https://docs.ntfy.sh/publish/#click-action",
+			Type:   channel.TypeString,
+			Validate: func(v string) error {
+				if u, err := url.Parse(v); err != nil || u.Scheme == "" || strings.ContainsAny(v, " \t\n") {
+					return fmt.Errorf("must be a URL with a scheme, like https://example.com/status or mailto:me@example.com")
+				}
+				return nil
+			},
+		},
+		{
+			Key:    "icon",
+			Label:  "Icon URL",
+			Help:   "Optional JPEG or PNG shown as the notification's icon (Android app only).",
+			DocURL: "https://docs.ntfy.sh/publish/#icons",
+			Type:   channel.TypeURL,
+		},
+		channel.ProxyField(),
+	},
+	QDFields: 0,
+	Check:    check,
+	Open:     open,
+}
+
+func validateServer(v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return fmt.Errorf("not a valid URL")
+	}
+	if u.User != nil {
+		// The field is not secret: credentials belong in their own fields.
+		return fmt.Errorf("must not hold a user name or password: use the username and password fields")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("must be only the server like https://ntfy.example.com, without ?… or #…")
+	}
+	if strings.EqualFold(u.Hostname(), "ntfy.sh") && strings.Trim(u.Path, "/") != "" {
+		return fmt.Errorf("must be just https://ntfy.sh: put the topic in the topic field")
+	}
+	return nil
+}
+
+func validateTopic(v string) error {
+	if !topicRe.MatchString(v) {
+		return fmt.Errorf("must be 1 to 64 letters, digits, - and _ (no spaces, slashes or dots), like herald_alerts")
+	}
+	if slices.Contains(ReservedTopics, v) {
+		return fmt.Errorf("%q is reserved by ntfy (%s): choose another name", v, strings.Join(ReservedTopics, ", "))
+	}
+	return nil
+}
+
+func check(c channel.Config) error {
+	user, pass := c.String("username"), c.String("password")
+	switch {
+	case c.String("token") != "" && (user != "" || pass != ""):
+		return &channel.FieldError{Field: "token", Msg: "cannot be combined with username and password: use either an access token or a username and password"}
+	case user != "" && pass == "":
+		return &channel.FieldError{Field: "password", Msg: "required when a username is set"}
+	case pass != "" && user == "":
+		return &channel.FieldError{Field: "username", Msg: "required when a password is set (an access token goes in the token field)"}
+	}
+	return nil
+}
+
+type ntfy struct {
+	client   *http.Client
+	endpoint string
+	auth     string // Authorization header value, "" for anonymous publishing
+	topic    string
+	priority int // 0: chosen by the message's level
+	tags     []string
+	click    string
+	icon     string
+}
+
+func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
+	client, err := channel.Client(deps, c.String("proxy"))
+	if err != nil {
+		return nil, err
+	}
+	n := &ntfy{
+		client:   client,
+		endpoint: strings.TrimRight(channel.BaseURL(c.String("server"), DefaultServer), "/") + "/",
+		topic:    c.String("topic"),
+		priority: priorityNumbers[c.String("priority")],
+		tags:     c.List("tags"),
+		click:    c.String("click"),
+		icon:     c.String("icon"),
+	}
+	switch {
+	case c.String("token") != "":
+		n.auth = "Bearer " + c.String("token")
+	case c.String("username") != "":
+		n.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(c.String("username")+":"+c.String("password")))
+	}
+	return n, nil
+}
+
+// Request is the JSON publish body (server.publishMessage); empty fields are
+// omitted.
+type Request struct {
+	Topic    string   `json:"topic"`
+	Message  string   `json:"message"`
+	Title    string   `json:"title,omitempty"`
+	Tags     []string `json:"tags,omitempty"`
+	Priority int      `json:"priority,omitempty"`
+	Click    string   `json:"click,omitempty"`
+	Icon     string   `json:"icon,omitempty"`
+	// Attach is an external file's URL: the picture, which the app shows
+	// below the text.
+	Attach   string `json:"attach,omitempty"`
+	Markdown bool   `json:"markdown,omitempty"`
+}
+
+// encode writes r as JSON without HTML escaping: "<" as \u003c would cost six
+// bytes of the JSON limit instead of one.
+func encode(r Request) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(r) // strings, ints and bools always encode
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+// render builds the publish body for m within MaxMessage and MaxJSON,
+// cutting the message in the middle (head and tail kept) when it must.
+func (n *ntfy) render(m message.Message) (Request, []byte, error) {
+	r := Request{
+		Topic:    n.topic,
+		Title:    message.TruncateBytes(strings.TrimSpace(strings.ToValidUTF8(m.Title, "\uFFFD")), MaxTitle),
+		Tags:     n.tags,
+		Priority: n.priority,
+		Click:    n.click,
+		Icon:     n.icon,
+		Markdown: m.Markdown,
+	}
+	if r.Priority == 0 {
+		// An error should stand out (longer vibration, pop-over); the rest
+		// goes out as ntfy's default.
+		r.Priority = priorityNumbers["default"]
+		if m.Level == message.LevelError {
+			r.Priority = priorityNumbers["high"]
+		}
+	}
+	if isHTTPURL(m.PictureURL) {
+		// ntfy refuses any other attachment URL (40013).
+		r.Attach = m.PictureURL
+	}
+	// Invalid UTF-8 would grow on the way (JSON encoding turns each bad
+	// byte into a 3-byte U+FFFD), and ntfy trims the message: measure what
+	// it will store.
+	text := strings.TrimSpace(strings.ToValidUTF8(m.Body, "\uFFFD"))
+	if text == "" {
+		// ntfy shows "triggered" for an empty message: show the title there.
+		text, r.Title = r.Title, ""
+	}
+	if text == "" {
+		text = fallbackText
+	}
+	text = message.TruncateBytes(text, MaxMessage)
+
+	size := func(t string) int {
+		r.Message = t
+		return len(encode(r))
+	}
+	if size("") > MaxJSON {
+		return r, nil, channel.Permanent(kindID, "the request exceeds ntfy's %d-byte limit even without its message: use fewer tags or shorter links", MaxJSON+1)
+	}
+	if size(text) > MaxJSON {
+		// JSON escapes some characters (a newline is two bytes, other
+		// control characters six), so search for the longest cut that
+		// fits; lo always fits, hi never does.
+		lo, hi := 0, len(text)
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			if size(message.TruncateBytes(text, mid)) <= MaxJSON {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		text = message.TruncateBytes(text, lo)
+	}
+	r.Message = text
+	return r, encode(r), nil
+}
+
+func isHTTPURL(v string) bool {
+	u, err := url.Parse(v)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// Send publishes m to the topic.
+func (n *ntfy) Send(ctx context.Context, m message.Message) error {
+	_, data, err := n.render(m)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.endpoint, bytes.NewReader(data))
+	if err != nil {
+		return channel.Permanent(kindID, "bad server URL %s", channel.RedactURL(n.endpoint))
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	if n.auth != "" {
+		req.Header.Set("Authorization", n.auth)
+	}
+	resp, body, err := channel.Do(ctx, n.client, kindID, req)
+	if err != nil {
+		return err
+	}
+	return n.classify(resp, body)
+}
+
+// published is the part of ntfy's answer (the stored message) Herald reads.
+type published struct {
+	ID    string `json:"id"`
+	Event string `json:"event"`
+}
+
+// apiError is ntfy's error answer (server.errHTTP):
+// {"code":40301,"http":403,"error":"forbidden","link":"…"}.
+type apiError struct {
+	Code  int    `json:"code"`
+	HTTP  int    `json:"http"`
+	Error string `json:"error"`
+	Link  string `json:"link"`
+}
+
+func (n *ntfy) classify(resp *http.Response, body []byte) error {
+	if resp.StatusCode/100 == 2 {
+		var p published
+		if err := channel.DecodeJSON(kindID, resp, body, &p); err != nil {
+			var e *channel.Error
+			if errors.As(err, &e) {
+				e.Msg += " — is the server URL an ntfy server?"
+			}
+			return err
+		}
+		if p.ID == "" {
+			return &channel.Error{Kind: kindID, Status: resp.StatusCode,
+				Msg: "unexpected answer without a message id: " + channel.Excerpt(body) + " — is the server URL an ntfy server?"}
+		}
+		return nil
+	}
+	var a apiError
+	if err := json.Unmarshal(body, &a); err != nil || a.Error == "" {
+		return channel.StatusError(kindID, resp, body)
+	}
+	code := a.Code
+	if code == 0 {
+		code = resp.StatusCode
+	}
+	transient := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode >= 500
+	e := channel.ServiceError(kindID, code, a.Error, transient)
+	e.Status = resp.StatusCode
+	switch resp.StatusCode {
+	case http.StatusUnauthorized:
+		e.Msg += " — the server refused the credentials: check the access token, or the username and password"
+	case http.StatusForbidden:
+		if n.auth == "" {
+			e.Msg += " — the topic is protected: set an access token or a username and password that may publish to it"
+		} else {
+			e.Msg += " — this user or token may not publish to the topic: grant write access (ntfy access) or use another topic"
+		}
+	case http.StatusNotFound:
+		e.Msg += " — check the server URL"
+	case http.StatusRequestEntityTooLarge:
+		e.Msg += " — the server's limits are lower than ntfy's defaults"
+	}
+	if transient {
+		e.RetryAfter = channel.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return e
+}

@@ -1,0 +1,493 @@
+package ntfy_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
+	"github.com/heraldpush/herald/engine/channel/ntfy"
+	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+// openTopic is a topic of the fake that anyone may publish to.
+const openTopic = "herald_open"
+
+func open(t *testing.T, srv *ntfytest.Server, kv ...string) channel.Channel {
+	t.Helper()
+	ch, err := ntfy.Kind.New(channeltest.With(srv.Config(), kv...), channel.Deps{})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return ch
+}
+
+func send(t *testing.T, ch channel.Channel, srv *ntfytest.Server, m message.Message) ntfytest.Accepted {
+	t.Helper()
+	if err := ch.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	channeltest.NoViolations(t, srv)
+	acc := srv.Accepted()
+	if len(acc) == 0 {
+		t.Fatalf("nothing accepted")
+	}
+	return acc[len(acc)-1]
+}
+
+func TestKindSchema(t *testing.T) {
+	var keys []string
+	for _, f := range ntfy.Kind.Fields {
+		keys = append(keys, f.Key)
+		if f.Label == "" || f.Help == "" || f.DocURL == "" && f.Key != "proxy" {
+			t.Errorf("field %s lacks label, help or doc URL", f.Key)
+		}
+	}
+	want := []string{"server", "topic", "token", "username", "password", "priority", "tags", "click", "icon", "proxy"}
+	if !reflect.DeepEqual(keys, want) {
+		t.Errorf("fields = %v, want %v", keys, want)
+	}
+	if ntfy.Kind.QDFields != 0 {
+		t.Errorf("QDFields = %d, want 0", ntfy.Kind.QDFields)
+	}
+	if got := ntfy.Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"token", "password", "proxy"}) {
+		t.Errorf("secrets = %v", got)
+	}
+}
+
+func TestParse(t *testing.T) {
+	long := strings.Repeat("t", 65)
+	tests := []struct {
+		name    string
+		raw     map[string]string
+		want    channel.Config
+		wantErr string
+	}{
+		{
+			name: "defaults, keys any case, choice normalised",
+			raw:  map[string]string{"TOPIC": "alerts", "Priority": "HIGH", "TAGS": "warning, ci|nightly"},
+			want: channel.Config{"server": ntfy.DefaultServer, "topic": "alerts", "priority": "high", "tags": "warning, ci|nightly"},
+		},
+		{
+			name: "api alias, numeric priority",
+			raw:  map[string]string{"API": "https://ntfy.example.com/", "topic": "a-b_C9", "priority": "5"},
+			want: channel.Config{"server": "https://ntfy.example.com/", "topic": "a-b_C9", "priority": "5"},
+		},
+		{
+			name: "self-hosted under a path, user and password",
+			raw:  map[string]string{"server": "http://10.0.0.2:8080/ntfy", "topic": "t", "username": "me+ci@example.com", "password": "pw"},
+			want: channel.Config{"server": "http://10.0.0.2:8080/ntfy", "topic": "t", "username": "me+ci@example.com", "password": "pw"},
+		},
+		{
+			name: "token, click and icon",
+			raw:  map[string]string{"topic": "t", "token": ntfytest.Token, "click": "mailto:me@example.com", "icon": "https://example.com/i.png"},
+			want: channel.Config{"server": ntfy.DefaultServer, "topic": "t", "token": ntfytest.Token, "click": "mailto:me@example.com", "icon": "https://example.com/i.png"},
+		},
+		{name: "topic required", raw: map[string]string{"server": "https://ntfy.sh"}, wantErr: "ntfy: topic: required"},
+		{name: "topic charset", raw: map[string]string{"topic": "my topic"}, wantErr: "ntfy: topic: must be 1 to 64 letters, digits, - and _ (no spaces, slashes or dots), like herald_alerts"},
+		{name: "topic too long", raw: map[string]string{"topic": long}, wantErr: "ntfy: topic: must be 1 to 64 letters, digits, - and _ (no spaces, slashes or dots), like herald_alerts"},
+		{name: "topic reserved", raw: map[string]string{"topic": "docs"}, wantErr: `ntfy: topic: "docs" is reserved by ntfy (docs, static, file, app, metrics, account, settings, signup, login, v1): choose another name`},
+		{name: "server without scheme", raw: map[string]string{"topic": "t", "server": "ntfy.example.com"}, wantErr: "ntfy: server: must start with http:// or https://"},
+		{name: "topic in the ntfy.sh URL", raw: map[string]string{"topic": "t", "server": "https://ntfy.sh/alerts"}, wantErr: "ntfy: server: must be just https://ntfy.sh: put the topic in the topic field"},
+		{name: "server query", raw: map[string]string{"topic": "t", "server": "https://ntfy.example.com/?auth=x"}, wantErr: "ntfy: server: must be only the server like https://ntfy.example.com, without ?… or #…"},
+		{name: "server credentials", raw: map[string]string{"topic": "t", "server": "https://me:pw@ntfy.example.com"}, wantErr: "ntfy: server: must not hold a user name or password: use the username and password fields"},
+		{name: "token format", raw: map[string]string{"topic": "t", "token": "AgQdq7mVBoFD37zQ"}, wantErr: "ntfy: token: must be an ntfy access token starting with tk_, like tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2"},
+		{name: "username charset", raw: map[string]string{"topic": "t", "username": "me me", "password": "pw"}, wantErr: "ntfy: username: may only hold letters, digits and - _ . + @, as ntfy user names do"},
+		{name: "priority", raw: map[string]string{"topic": "t", "priority": "urgent"}, wantErr: `ntfy: priority: must be one of min, low, default, high, max, 1, 2, 3, 4, 5, got "urgent"`},
+		{name: "click", raw: map[string]string{"topic": "t", "click": "example.com/x"}, wantErr: "ntfy: click: must be a URL with a scheme, like https://example.com/status or mailto:me@example.com"},
+		{name: "icon", raw: map[string]string{"topic": "t", "icon": "icon.png"}, wantErr: "ntfy: icon: must start with http:// or https://"},
+		{name: "proxy", raw: map[string]string{"topic": "t", "proxy": "ftp://p:21"}, wantErr: `ntfy: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
+		{
+			name:    "token and username",
+			raw:     map[string]string{"topic": "t", "token": ntfytest.Token, "username": "me", "password": "pw"},
+			wantErr: "ntfy: token: cannot be combined with username and password: use either an access token or a username and password",
+		},
+		{
+			name:    "token and password",
+			raw:     map[string]string{"topic": "t", "token": ntfytest.Token, "password": "pw"},
+			wantErr: "ntfy: token: cannot be combined with username and password: use either an access token or a username and password",
+		},
+		{name: "username alone", raw: map[string]string{"topic": "t", "username": "me"}, wantErr: "ntfy: password: required when a username is set"},
+		{name: "password alone", raw: map[string]string{"topic": "t", "password": "pw"}, wantErr: "ntfy: username: required when a password is set (an access token goes in the token field)"},
+		{name: "unknown", raw: map[string]string{"topic": "t", "delay": "30m"}, wantErr: "ntfy: delay: unknown field (known: server, topic, token, username, password, priority, tags, click, icon, proxy)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ntfy.Kind.Parse(tt.raw)
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				var fe *channel.FieldError
+				if !errors.As(err, &fe) {
+					t.Errorf("err %T is not a FieldError", err)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("config = %v, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseQD(t *testing.T) {
+	// ntfy has no QD string: only an empty one imports.
+	for _, s := range []string{"", " ; ;"} {
+		if got, err := ntfy.Kind.ParseQD(s); err != nil || len(got) != 0 {
+			t.Errorf("ParseQD(%q) = %v, %v; want nothing", s, got, err)
+		}
+	}
+	if _, err := ntfy.Kind.ParseQD("alerts;"); err == nil || err.Error() != "ntfy: qd: has 1 values but QD's ntfy string has at most 0 ()" {
+		t.Errorf("ParseQD err = %v", err)
+	}
+}
+
+func TestSend(t *testing.T) {
+	srv := ntfytest.NewServer(t)
+	ch := open(t, srv, "tags", "warning, ci", "click", "https://ci.example.com/run/1", "icon", "https://example.com/i.png")
+	m := message.Message{Title: "Backup <failed>", Body: "3 files & 2 dirs\nexit 1", Level: message.LevelError, PictureURL: "https://example.com/chart.png"}
+	a := send(t, ch, srv, m)
+	want := map[string]any{
+		"topic": ntfytest.Topic, "title": m.Title, "message": m.Body, "tags": []any{"warning", "ci"}, "priority": json.Number("4"),
+		"click": "https://ci.example.com/run/1", "icon": "https://example.com/i.png", "attach": "https://example.com/chart.png",
+	}
+	if !reflect.DeepEqual(a.Raw, want) {
+		t.Errorf("request = %v\nwant      %v", a.Raw, want)
+	}
+	if a.Auth != "bearer" || a.Title != m.Title || a.Text != m.Body || a.Markdown || a.Priority != 4 {
+		t.Errorf("accepted %+v", a)
+	}
+}
+
+func TestMinimalRequest(t *testing.T) {
+	srv := ntfytest.NewServer(t)
+	a := send(t, open(t, srv, "token", "", "topic", openTopic), srv, message.Message{Body: "  hello\n"})
+	if want := map[string]any{"topic": openTopic, "message": "hello", "priority": json.Number("3")}; !reflect.DeepEqual(a.Raw, want) {
+		t.Errorf("request = %v, want %v", a.Raw, want)
+	}
+	if a.Auth != "" {
+		t.Errorf("anonymous publish sent %s credentials", a.Auth)
+	}
+}
+
+func TestPriority(t *testing.T) {
+	tests := []struct {
+		cfg   string
+		level message.Level
+		want  int
+	}{
+		{cfg: "", level: message.LevelError, want: 4},
+		{cfg: "", level: message.LevelWarning, want: 3},
+		{cfg: "", level: message.LevelSuccess, want: 3},
+		{cfg: "", level: "", want: 3},
+		{cfg: "max", level: message.LevelInfo, want: 5},
+		{cfg: "min", level: message.LevelError, want: 1},
+		{cfg: "low", level: message.LevelInfo, want: 2},
+		{cfg: "default", level: message.LevelError, want: 3},
+		{cfg: "2", level: message.LevelError, want: 2},
+	}
+	for _, tt := range tests {
+		srv := ntfytest.NewServer(t)
+		a := send(t, open(t, srv, "priority", tt.cfg), srv, message.Message{Body: "x", Level: tt.level})
+		if a.Priority != tt.want {
+			t.Errorf("priority %q, level %q: sent %d, want %d", tt.cfg, tt.level, a.Priority, tt.want)
+		}
+	}
+}
+
+func TestMarkdown(t *testing.T) {
+	srv := ntfytest.NewServer(t)
+	ch := open(t, srv)
+	md := send(t, ch, srv, message.Message{Title: "T", Body: "**bold** and `code`", Markdown: true})
+	if md.Raw["markdown"] != true || !md.Markdown || md.Text != "**bold** and `code`" {
+		t.Errorf("markdown request %v", md.Raw)
+	}
+	plain := send(t, ch, srv, message.Message{Title: "T", Body: "**not bold**"})
+	if _, has := plain.Raw["markdown"]; has || plain.Text != "**not bold**" {
+		t.Errorf("plain request %v: markdown must be omitted", plain.Raw)
+	}
+}
+
+func TestPicture(t *testing.T) {
+	tests := []struct{ picture, want string }{
+		{"https://example.com/p.png", "https://example.com/p.png"},
+		{"http://10.0.0.1/p.jpg", "http://10.0.0.1/p.jpg"},
+		{"", ""},
+		{"javascript:alert(1)", ""},     // ntfy refuses non-http(s) attachments
+		{"ftp://example.com/p.png", ""}, // likewise
+		{"https://", ""},                // no host
+		{"/relative/picture.png", ""},   // not absolute
+	}
+	srv := ntfytest.NewServer(t)
+	ch := open(t, srv)
+	for _, tt := range tests {
+		a := send(t, ch, srv, message.Message{Body: "x", PictureURL: tt.picture})
+		if a.Attach != tt.want {
+			t.Errorf("picture %q: attach %q, want %q", tt.picture, a.Attach, tt.want)
+		}
+	}
+}
+
+func TestTitleOnlyAndEmpty(t *testing.T) {
+	srv := ntfytest.NewServer(t)
+	ch := open(t, srv)
+	a := send(t, ch, srv, message.Message{Title: "Only a title"})
+	if _, hasTitle := a.Raw["title"]; hasTitle || a.Text != "Only a title" {
+		t.Errorf("title-only message sent as %v; want the title as the message", a.Raw)
+	}
+	if a := send(t, ch, srv, message.Message{Body: " \n "}); a.Text != "Herald" {
+		t.Errorf("empty message sent as %q", a.Text)
+	}
+}
+
+func TestMessageLimit(t *testing.T) {
+	srv := ntfytest.NewServer(t)
+	ch := open(t, srv)
+
+	exact := strings.Repeat("x", ntfy.MaxMessage)
+	if a := send(t, ch, srv, message.Message{Body: exact}); a.Text != exact {
+		t.Errorf("a %d-byte message was changed (%d bytes sent)", ntfy.MaxMessage, len(a.Text))
+	}
+
+	tests := []struct {
+		name      string
+		m         message.Message
+		textLen   int  // exact size of the sent message, 0: just within the limits
+		fillsJSON bool // the JSON limit binds: the body is filled to just under it
+	}{
+		{"one byte over", message.Message{Body: "HEAD" + strings.Repeat("x", ntfy.MaxMessage-7) + "TAIL"}, ntfy.MaxMessage, false},
+		{"far over", message.Message{Body: "HEAD" + strings.Repeat("y", 100000) + "TAIL"}, ntfy.MaxMessage, false},
+		{"over with a picture", message.Message{Body: "HEAD" + strings.Repeat("y", 5000) + "TAIL", PictureURL: "https://example.com/p.png"}, ntfy.MaxMessage, false},
+		{"markdown", message.Message{Body: "HEAD" + strings.Repeat("**z** ", 3000) + "TAIL", Markdown: true}, ntfy.MaxMessage, false},
+		{"newlines", message.Message{Body: "HEAD" + strings.Repeat("a\n", 3000) + "TAIL"}, ntfy.MaxMessage, false},
+		{"multi-byte characters", message.Message{Body: "HEAD" + strings.Repeat("推送", 3000) + "TAIL"}, 0, false},
+		{"control characters escaped six-fold", message.Message{Body: "HEAD" + strings.Repeat("\x01", 5000) + "TAIL"}, 0, true},
+		{"invalid UTF-8", message.Message{Body: "HEAD" + strings.Repeat("a\xff", 2000) + "TAIL"}, 0, false},
+	}
+	for _, tt := range tests {
+		a := send(t, ch, srv, tt.m)
+		switch {
+		case tt.textLen != 0 && len(a.Text) != tt.textLen:
+			t.Errorf("%s: sent %d bytes, want exactly %d", tt.name, len(a.Text), tt.textLen)
+		case len(a.Text) > ntfy.MaxMessage || a.JSONBytes > ntfy.MaxJSON:
+			t.Errorf("%s: message %d bytes, JSON %d bytes; limits %d and %d", tt.name, len(a.Text), a.JSONBytes, ntfy.MaxMessage, ntfy.MaxJSON)
+		case tt.fillsJSON && a.JSONBytes < ntfy.MaxJSON-12:
+			t.Errorf("%s: cut too short: JSON %d bytes, want just under %d", tt.name, a.JSONBytes, ntfy.MaxJSON)
+		}
+		if !strings.HasPrefix(a.Text, "HEAD") || !strings.HasSuffix(a.Text, "TAIL") || !strings.Contains(a.Text, "bytes cut]") || !utf8.ValidString(a.Text) {
+			t.Errorf("%s: cut text lost head, tail, marker or UTF-8 validity", tt.name)
+		}
+	}
+
+	a := send(t, ch, srv, message.Message{Title: strings.Repeat("T", 2000), Body: "b"})
+	if len(a.Title) != ntfy.MaxTitle {
+		t.Errorf("title of %d bytes sent, want %d", len(a.Title), ntfy.MaxTitle)
+	}
+}
+
+func TestRequestTooLargeWithoutMessage(t *testing.T) {
+	srv := ntfytest.NewServer(t)
+	tags := strings.Repeat("tag,", 2500)
+	err := open(t, srv, "tags", tags).Send(context.Background(), message.Message{Body: "x"})
+	assertError(t, err, false, "", 0, "the request exceeds ntfy's 8192-byte limit even without its message: use fewer tags or shorter links")
+	if srv.Requests() != 0 {
+		t.Errorf("a request the server must refuse was sent")
+	}
+}
+
+func assertError(t *testing.T, err error, transient bool, code string, status int, msg string) {
+	t.Helper()
+	var e *channel.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v (%T), want *channel.Error", err, err)
+	}
+	if e.Transient != transient || channel.IsTransient(err) != transient {
+		t.Errorf("transient = %v, want %v (%v)", e.Transient, transient, err)
+	}
+	if e.Code != code || e.Status != status {
+		t.Errorf("code, status = %q, %d; want %q, %d (%v)", e.Code, e.Status, code, status, err)
+	}
+	if e.Msg != msg {
+		t.Errorf("msg = %q\nwant  %q", e.Msg, msg)
+	}
+}
+
+func assertNoSecrets(t *testing.T, err error, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(err.Error(), s) {
+			t.Errorf("error text %q contains the secret %q", err, s)
+		}
+	}
+}
+
+func TestAuth(t *testing.T) {
+	const wrongToken, wrongPassword = "tk_wrongwrongwrongwrongwrong00", "not-the-password"
+	tests := []struct {
+		name     string
+		kv       []string
+		auth     string // how the fake saw the accepted request
+		status   int    // refused with
+		code     string
+		msg      string
+		secrets  []string
+		accepted bool
+	}{
+		{name: "token", kv: nil, auth: "bearer", accepted: true},
+		{name: "user and password", kv: []string{"token", "", "username", ntfytest.User, "password", ntfytest.Password}, auth: "basic", accepted: true},
+		{name: "anonymous on an open topic", kv: []string{"token", "", "topic", openTopic}, auth: "", accepted: true},
+		{
+			name: "anonymous on a protected topic", kv: []string{"token", ""}, status: 403, code: "40301",
+			msg: "forbidden — the topic is protected: set an access token or a username and password that may publish to it",
+		},
+		{
+			name: "no write access", kv: []string{"topic", ntfytest.ReadOnlyTopic}, status: 403, code: "40301",
+			msg: "forbidden — this user or token may not publish to the topic: grant write access (ntfy access) or use another topic",
+		},
+		{
+			name: "wrong token", kv: []string{"token", wrongToken}, status: 401, code: "40101",
+			msg: "unauthorized — the server refused the credentials: check the access token, or the username and password", secrets: []string{wrongToken},
+		},
+		{
+			name: "wrong password", kv: []string{"token", "", "username", ntfytest.User, "password", wrongPassword}, status: 401, code: "40101",
+			msg: "unauthorized — the server refused the credentials: check the access token, or the username and password", secrets: []string{wrongPassword},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := ntfytest.NewServer(t)
+			err := open(t, srv, tt.kv...).Send(context.Background(), message.Message{Body: "x"})
+			channeltest.NoViolations(t, srv)
+			if tt.accepted {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a := srv.Accepted(); len(a) != 1 || a[0].Auth != tt.auth {
+					t.Errorf("accepted %+v, want one with auth %q", a, tt.auth)
+				}
+				return
+			}
+			assertError(t, err, false, tt.code, tt.status, tt.msg)
+			assertNoSecrets(t, err, append(tt.secrets, ntfytest.Token, ntfytest.Password)...)
+			if len(srv.Accepted()) != 0 {
+				t.Errorf("refused message recorded as accepted")
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		answer     ntfytest.Answer
+		transient  bool
+		code       string
+		status     int
+		msg        string
+		retryAfter time.Duration
+	}{
+		{name: "rate limit with Retry-After", answer: ntfytest.TooManyRequests("7"), transient: true, code: "42901", status: 429, msg: "limit reached: too many requests", retryAfter: 7 * time.Second},
+		{name: "rate limit", answer: ntfytest.TooManyRequests(""), transient: true, code: "42901", status: 429, msg: "limit reached: too many requests"},
+		{name: "daily quota", answer: ntfytest.DailyQuota(), transient: true, code: "42908", status: 429, msg: "limit reached: daily message quota reached"},
+		{name: "internal error", answer: ntfytest.InternalError(), transient: true, code: "50001", status: 500, msg: "internal server error"},
+		{name: "insufficient storage", answer: ntfytest.InsufficientStorage(), transient: true, code: "50701", status: 507, msg: "cannot publish to UnifiedPush topic without previously active subscriber"},
+		{name: "too large", answer: ntfytest.TooLarge(), code: "41301", status: 413, msg: "attachment too large, or bandwidth limit reached — the server's limits are lower than ntfy's defaults"},
+		{name: "bad request", answer: ntfytest.Answer{Status: 400, Code: 40007, Error: "invalid priority parameter"}, code: "40007", status: 400, msg: "invalid priority parameter"},
+		{name: "not found", answer: ntfytest.Answer{Status: 404, Code: 40401, Error: "page not found"}, code: "40401", status: 404, msg: "page not found — check the server URL"},
+		{name: "proxy error page", answer: ntfytest.Answer{Status: 502, Raw: "<html>Bad Gateway</html>"}, transient: true, status: 502, msg: "<html>Bad Gateway</html>"},
+		{
+			name: "proxy rate limit", answer: ntfytest.Answer{Status: 429, Raw: "slow down", Header: http.Header{"Retry-After": {"3"}}},
+			transient: true, status: 429, msg: "slow down", retryAfter: 3 * time.Second,
+		},
+		{name: "not JSON", answer: ntfytest.Answer{Status: 200, Raw: "OK"}, status: 200, msg: "unexpected answer (not JSON): OK — is the server URL an ntfy server?"},
+		{name: "no message id", answer: ntfytest.Answer{Status: 200, Raw: `{"event":"message"}`}, status: 200, msg: `unexpected answer without a message id: {"event":"message"} — is the server URL an ntfy server?`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := ntfytest.NewServer(t)
+			srv.FailNext(tt.answer)
+			err := open(t, srv).Send(context.Background(), message.Message{Title: "T", Body: "b"})
+			assertError(t, err, tt.transient, tt.code, tt.status, tt.msg)
+			if got := channel.RetryAfter(err); got != tt.retryAfter {
+				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
+			}
+			assertNoSecrets(t, err, ntfytest.Token)
+			if len(srv.Accepted()) != 0 {
+				t.Errorf("refused message recorded as accepted")
+			}
+			channeltest.NoViolations(t, srv)
+		})
+	}
+}
+
+func TestNetworkFailure(t *testing.T) {
+	dead := channeltest.ClosedURL(t)
+	for _, kv := range [][]string{
+		{"token", ntfytest.Token},
+		{"username", ntfytest.User, "password", ntfytest.Password},
+	} {
+		raw := channeltest.With(map[string]string{"server": dead, "topic": ntfytest.Topic, "proxy": ""}, kv...)
+		ch, err := ntfy.Kind.New(raw, channel.Deps{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = ch.Send(context.Background(), message.Message{Body: "x"})
+		if err == nil || !channel.IsTransient(err) {
+			t.Fatalf("err = %v, want transient", err)
+		}
+		assertNoSecrets(t, err, ntfytest.Token, ntfytest.Password)
+	}
+}
+
+func TestContextCanceled(t *testing.T) {
+	srv := ntfytest.NewServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := open(t, srv).Send(ctx, message.Message{Body: "x"})
+	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
+		t.Errorf("err = %v, want non-transient context.Canceled", err)
+	}
+	if srv.Requests() != 0 {
+		t.Errorf("request sent after cancellation")
+	}
+}
+
+func TestTimeoutIsTransient(t *testing.T) {
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	defer slow.Close()
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	ch, err := ntfy.Kind.New(map[string]string{"server": slow.URL, "topic": "t", "token": ntfytest.Token}, channel.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = ch.Send(ctx, message.Message{Body: "x"})
+	if !errors.Is(err, context.DeadlineExceeded) || !channel.IsTransient(err) {
+		t.Errorf("err = %v, want a transient deadline error", err)
+	}
+	assertNoSecrets(t, err, ntfytest.Token)
+}
+
+func TestProxy(t *testing.T) {
+	srv := ntfytest.NewServer(t)
+	p := channeltest.NewProxy(t)
+	a := send(t, open(t, srv, "proxy", p.URLWithUser("pu", "proxy-pw")), srv, message.Message{Body: "via proxy"})
+	if want := []string{strings.TrimPrefix(srv.URL, "http://")}; !reflect.DeepEqual(p.Hosts(), want) || a.Text != "via proxy" {
+		t.Errorf("proxy served %v (want %v)", p.Hosts(), want)
+	}
+	if r := p.Requests()[0]; r.Method != http.MethodPost || r.Path != "/" || r.ProxyAuthorization == "" || r.Header.Get("Authorization") != "Bearer "+ntfytest.Token {
+		t.Errorf("proxied request %v", r)
+	}
+}

@@ -1,0 +1,487 @@
+package pushplus
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
+	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+// fixedNow is 15:30 in China, 8.5 hours before PushPlus's day ends.
+var fixedNow = time.Date(2024, 9, 1, 7, 30, 0, 0, time.UTC)
+
+func clock() time.Time { return fixedNow }
+
+// openChannel parses raw and opens the channel on the fixed clock.
+func openChannel(t *testing.T, raw map[string]string) channel.Channel {
+	t.Helper()
+	ch, err := Kind.New(raw, channel.Deps{Now: clock})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return ch
+}
+
+// noSecrets fails when text carries the token (or another secret).
+func noSecrets(t *testing.T, text string, secrets ...string) {
+	t.Helper()
+	for _, s := range append(secrets, pushplustest.Token) {
+		if s != "" && strings.Contains(text, s) {
+			t.Errorf("error text %q contains the secret %q", text, s)
+		}
+	}
+}
+
+func TestFields(t *testing.T) {
+	var keys []string
+	for _, f := range Kind.Fields {
+		keys = append(keys, f.Key)
+		if f.Label == "" || f.Help == "" {
+			t.Errorf("field %s lacks a label or help", f.Key)
+		}
+	}
+	if want := []string{"token", "topic", "template", "channel", "webhook", "api", "proxy"}; !reflect.DeepEqual(keys, want) {
+		t.Errorf("fields = %v, want %v", keys, want)
+	}
+	if Kind.QDFields != 0 {
+		t.Errorf("QDFields = %d, want 0", Kind.QDFields)
+	}
+	if got := Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"token", "proxy"}) {
+		t.Errorf("secret keys = %v", got)
+	}
+	for alias, key := range map[string]string{"push_plus_token": "token", "PUSH_PLUS_USER": "topic", "Option": "webhook", "proxy_url": "proxy"} {
+		if f, ok := Kind.Field(alias); !ok || f.Key != key {
+			t.Errorf("Field(%q) = %q, %t; want %q", alias, f.Key, ok, key)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	const tok = pushplustest.Token
+	tests := []struct {
+		name string
+		raw  map[string]string
+		want channel.Config
+		err  string
+	}{
+		{name: "defaults", raw: map[string]string{"token": tok}, want: channel.Config{"token": tok, "channel": "wechat", "api": DefaultAPI}},
+		{
+			name: "aliases in any case, choices normalised",
+			raw:  map[string]string{"Push_Plus_Token": tok, "push_plus_user": "ops-team", "TEMPLATE": "Markdown", "Channel": "WEBHOOK", "OPTION": "dingding_1", "API": "http://127.0.0.1:9000/"},
+			want: channel.Config{"token": tok, "topic": "ops-team", "template": "markdown", "channel": "webhook", "webhook": "dingding_1", "api": "http://127.0.0.1:9000/"},
+		},
+		{name: "mail takes an optional code", raw: map[string]string{"token": tok, "channel": "mail"}, want: channel.Config{"token": tok, "channel": "mail", "api": DefaultAPI}},
+		{name: "token missing", raw: map[string]string{"topic": "x"}, err: "pushplus: token: required"},
+		{
+			name: "token pasted as a URL",
+			raw:  map[string]string{"token": "http://www.pushplus.plus/send?token=" + tok},
+			err:  "pushplus: token: must be the token alone (letters and digits, as shown on pushplus.plus), not a URL or a sentence",
+		},
+		{name: "topic with a space", raw: map[string]string{"token": tok, "topic": "my group"}, err: `pushplus: topic: "my group" is not a code: use the code shown on pushplus.plus (letters, digits, - and _)`},
+		{name: "unknown template", raw: map[string]string{"token": tok, "template": "cloudMonitor"}, err: `pushplus: template: must be one of html, txt, markdown, json, got "cloudMonitor"`},
+		{name: "unknown channel", raw: map[string]string{"token": tok, "channel": "voice"}, err: `pushplus: channel: must be one of wechat, webhook, cp, mail, sms, got "voice"`},
+		{
+			name: "webhook channel without its code",
+			raw:  map[string]string{"token": tok, "channel": "webhook"},
+			err:  "pushplus: webhook: required for the webhook channel: set the code of the channel configured on PushPlus (个人中心 → 渠道配置)",
+		},
+		{
+			name: "cp channel without its code",
+			raw:  map[string]string{"token": tok, "channel": "cp"},
+			err:  "pushplus: webhook: required for the cp channel: set the code of the channel configured on PushPlus (个人中心 → 渠道配置)",
+		},
+		{name: "proxy scheme", raw: map[string]string{"token": tok, "proxy": "ftp://p:1"}, err: `pushplus: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
+		{
+			name: "two problems at once, in field order",
+			raw:  map[string]string{"channel": "fax", "token": "a b"},
+			err:  "pushplus: token: must be the token alone (letters and digits, as shown on pushplus.plus), not a URL or a sentence; pushplus: channel: must be one of wechat, webhook, cp, mail, sms, got \"fax\"",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Kind.Parse(tt.raw)
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				noSecrets(t, err.Error())
+				return
+			}
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("config = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// PushPlus has no QD ';' string: only an empty one imports.
+func TestParseQD(t *testing.T) {
+	if got, err := Kind.ParseQD(";;"); err != nil || len(got) != 0 {
+		t.Errorf("ParseQD(;;) = %v, %v; want nothing", got, err)
+	}
+	_, err := Kind.ParseQD("tok")
+	if want := "pushplus: qd: has 1 values but QD's pushplus string has at most 0 ()"; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+// TestRequest asserts every field of one request as PushPlus receives it.
+func TestRequest(t *testing.T) {
+	s := pushplustest.NewServer(t)
+	ch := openChannel(t, channeltest.With(s.Config(), "topic", "ops", "channel", "webhook", "webhook", "feishu1"))
+	if err := ch.Send(context.Background(), message.Message{Title: "Backup", Body: "done in 3s"}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	channeltest.NoViolations(t, s)
+	acc := s.Accepted()
+	if len(acc) != 1 {
+		t.Fatalf("accepted %d messages, want 1", len(acc))
+	}
+	want := map[string]any{"token": pushplustest.Token, "title": "Backup", "content": "done in 3s", "template": "txt", "topic": "ops", "channel": "webhook", "webhook": "feishu1"}
+	if !reflect.DeepEqual(acc[0].Raw, want) {
+		t.Errorf("request = %v, want %v", acc[0].Raw, want)
+	}
+}
+
+func TestSend(t *testing.T) {
+	const pic = "https://img.example.com/chart.png"
+	tests := []struct {
+		name     string
+		template string // the template setting
+		msg      message.Message
+		wantTmpl string
+		title    string
+		text     string
+	}{
+		{name: "plain text is txt", msg: message.Message{Title: "Backup", Body: "done"}, wantTmpl: "txt", title: "Backup", text: "done"},
+		{name: "no title: the first line is the title", msg: message.Message{Body: "\n first line \nsecond"}, wantTmpl: "txt", title: "first line", text: "\n first line \nsecond"},
+		{name: "title only: content repeats it", msg: message.Message{Title: "Only title"}, wantTmpl: "txt", title: "Only title", text: "Only title"},
+		{name: "txt carries the picture as a link", msg: message.Message{Title: "T", Body: "see chart", PictureURL: pic}, wantTmpl: "txt", title: "T", text: "see chart\n\n" + pic},
+		{name: "picture only", msg: message.Message{PictureURL: pic}, wantTmpl: "txt", text: pic},
+		{name: "Markdown is markdown", msg: message.Message{Title: "Nightly", Body: "**failed**\n- step 2", Markdown: true}, wantTmpl: "markdown", title: "Nightly", text: "**failed**\n- step 2"},
+		{name: "markdown shows the picture", msg: message.Message{Title: "T", Body: "b", Markdown: true, PictureURL: pic}, wantTmpl: "markdown", title: "T", text: "![](" + pic + ")\n\nb"},
+		{name: "forced markdown for plain text", template: "markdown", msg: message.Message{Title: "T", Body: "b"}, wantTmpl: "markdown", title: "T", text: "b"},
+		{
+			name:     "html escapes plain text inside pre",
+			template: "html",
+			msg:      message.Message{Title: "T", Body: "a < b & c\nnext"},
+			wantTmpl: "html",
+			title:    "T",
+			text:     `<pre style="white-space:pre-wrap;word-wrap:break-word">a &lt; b &amp; c` + "\nnext</pre>",
+		},
+		{name: "html keeps an HTML body", template: "html", msg: message.Message{Title: "T", Body: "<p>done <b>ok</b></p>"}, wantTmpl: "html", title: "T", text: "<p>done <b>ok</b></p>"},
+		{
+			name:     "html shows the picture",
+			template: "html",
+			msg:      message.Message{Title: "T", Body: "<p>x</p>", PictureURL: pic + "?a=1&b=2"},
+			wantTmpl: "html",
+			title:    "T",
+			text:     `<img src="` + pic + `?a=1&amp;b=2" style="max-width:100%"/><p>x</p>`,
+		},
+		{name: "a picture that is not a web address is dropped", template: "html", msg: message.Message{Title: "T", Body: "<p>x</p>", PictureURL: "javascript:alert(1)"}, wantTmpl: "html", title: "T", text: "<p>x</p>"},
+		{name: "json keeps a JSON object", template: "json", msg: message.Message{Title: "T", Body: `{"name":"backup","ok":true}`}, wantTmpl: "json", title: "T", text: `{"name":"backup","ok":true}`},
+		{name: "json wraps text", template: "json", msg: message.Message{Title: "T", Body: "a \"quoted\" <line>", PictureURL: pic}, wantTmpl: "json", title: "T", text: `{"message":"a \"quoted\" <line>","picture":"` + pic + `"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := pushplustest.NewServer(t)
+			ch := openChannel(t, channeltest.With(s.Config(), "template", tt.template))
+			if err := ch.Send(context.Background(), tt.msg); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			channeltest.NoViolations(t, s)
+			acc := s.Accepted()
+			if len(acc) != 1 {
+				t.Fatalf("accepted %d messages, want 1", len(acc))
+			}
+			a := acc[0]
+			if a.Template != tt.wantTmpl || a.Title != tt.title || a.Text != tt.text || a.Channel != "wechat" {
+				t.Errorf("got %s %q %q (%s), want %s %q %q (wechat)", a.Template, a.Title, a.Text, a.Channel, tt.wantTmpl, tt.title, tt.text)
+			}
+			if _, ok := a.Raw["topic"]; ok {
+				t.Errorf("topic sent although unset: %v", a.Raw["topic"])
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		answer     *pushplustest.Answer
+		extra      []string
+		transient  bool
+		status     int
+		code       string
+		msg        string // substring of the error's Msg
+		retryAfter time.Duration
+	}{
+		// 15:30 in Shanghai: PushPlus lets the account through at midnight.
+		{name: "account restricted", answer: &pushplustest.Restricted, transient: true, code: "900", msg: "请求次数过多,减少请求后2天恢复正常 (PushPlus stopped", retryAfter: 8*time.Hour + 30*time.Minute},
+		{name: "wrong token", extra: []string{"token", "ffffffffffffffffffffffffffffffff"}, code: "903", msg: "无效的用户令牌 (the token is wrong"},
+		{name: "not real-name verified", answer: &pushplustest.NotVerified, code: "905", msg: "账户未进行实名认证 (PushPlus sends only"},
+		{name: "system error", answer: &pushplustest.SystemError, transient: true, code: "500", msg: "系统异常"},
+		{name: "same content too often", answer: &pushplustest.Duplicate, transient: true, code: "999", msg: "请勿频繁推送相同内容", retryAfter: time.Hour},
+		{name: "requests too often", answer: &pushplustest.Answer{Body: `{"code":999,"msg":"请求过于频繁","data":null}`}, transient: true, code: "999", msg: "请求过于频繁", retryAfter: time.Minute},
+		{name: "validation error", answer: &pushplustest.Answer{Body: `{"code":999,"msg":"发送内容不能为空","data":null}`}, code: "999", msg: "发送内容不能为空"},
+		{name: "no points", answer: &pushplustest.Answer{Body: `{"code":888,"msg":"积分不足，需要充值","data":null}`}, code: "888", msg: "积分不足"},
+		{name: "data error", answer: &pushplustest.Answer{Body: `{"code":600,"msg":"数据异常，操作失败","data":null}`}, code: "600", msg: "数据异常"},
+		{name: "token echoed back is redacted", answer: &pushplustest.Answer{Body: `{"code":903,"msg":"token ` + pushplustest.Token + ` 无效","data":null}`}, code: "903", msg: "token … 无效"},
+		{name: "bad gateway page", answer: &pushplustest.BadGateway, transient: true, status: 502, msg: "502 Bad Gateway"},
+		{name: "503 with Retry-After", answer: &pushplustest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, transient: true, status: 503, msg: "down", retryAfter: 7 * time.Second},
+		{name: "5xx even with code 200", answer: &pushplustest.Answer{Status: 500, Body: `{"code":200}`}, transient: true, status: 500},
+		{name: "4xx page", answer: &pushplustest.Answer{Status: 403, Body: "forbidden"}, status: 403, msg: "forbidden"},
+		{name: "200 not JSON", answer: &pushplustest.Answer{Body: "<html>portal login</html>"}, status: 200, msg: "unexpected answer (not JSON)"},
+		{name: "200 JSON without code", answer: &pushplustest.Answer{Body: `{"ok":true}`}, status: 200, msg: "no code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := pushplustest.NewServer(t)
+			if tt.answer != nil {
+				s.FailNext(*tt.answer)
+			}
+			ch := openChannel(t, channeltest.With(s.Config(), tt.extra...))
+			err := ch.Send(context.Background(), message.Message{Title: "Backup", Body: "failed"})
+			var e *channel.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v (%T), want *channel.Error", err, err)
+			}
+			if e.Kind != ID || e.Transient != tt.transient || channel.IsTransient(err) != tt.transient || e.Status != tt.status || e.Code != tt.code || !strings.Contains(e.Msg, tt.msg) {
+				t.Errorf("got kind=%s transient=%t status=%d code=%q msg=%q; want transient=%t status=%d code=%q msg~%q",
+					e.Kind, e.Transient, e.Status, e.Code, e.Msg, tt.transient, tt.status, tt.code, tt.msg)
+			}
+			if got := channel.RetryAfter(err); got != tt.retryAfter {
+				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
+			}
+			if len(s.Accepted()) != 0 {
+				t.Errorf("the fake accepted a message")
+			}
+			noSecrets(t, err.Error(), "ffffffffffffffffffffffffffffffff")
+			channeltest.NoViolations(t, s)
+		})
+	}
+}
+
+func TestUntilMidnight(t *testing.T) {
+	for _, tt := range []struct {
+		now  time.Time
+		want time.Duration
+	}{
+		{time.Date(2024, 9, 1, 15, 59, 59, 0, time.UTC), time.Second},                        // 23:59:59 in China
+		{time.Date(2024, 9, 1, 16, 0, 0, 0, time.UTC), 24 * time.Hour},                       // midnight exactly: a full day
+		{time.Date(2024, 12, 31, 20, 0, 0, 0, time.UTC), 20 * time.Hour},                     // 04:00 on 1 January
+		{time.Date(2024, 9, 1, 10, 0, 0, 0, time.FixedZone("PDT", -7*3600)), 23 * time.Hour}, // 01:00 in China
+	} {
+		if got := untilMidnight(tt.now); got != tt.want {
+			t.Errorf("untilMidnight(%v) = %v, want %v", tt.now, got, tt.want)
+		}
+	}
+}
+
+func TestTruncation(t *testing.T) {
+	ascii := "HEAD" + strings.Repeat("x", 60000) + "TAIL"
+	cjk := "HEAD" + strings.Repeat("日志", 20000) + "TAIL"
+	lt := "HEAD" + strings.Repeat("<", 30000) + "TAIL"
+	exact := strings.Repeat("a", MaxContentChars)
+	tests := []struct {
+		name     string
+		template string
+		msg      message.Message
+		chars    int // characters of content, exactly
+		prefix   string
+		suffix   string
+		cut      bool
+	}{
+		{"txt cut to the limit", "", message.Message{Title: "T", Body: ascii}, MaxContentChars, "HEAD", "TAIL", true},
+		{"characters, not bytes", "", message.Message{Title: "T", Body: cjk}, MaxContentChars, "HEAD日志", "日志TAIL", true},
+		{"at exactly the limit is kept whole", "", message.Message{Title: "T", Body: exact}, MaxContentChars, "aaa", "aaa", false},
+		{"the picture link survives", "", message.Message{Title: "T", Body: ascii, PictureURL: "https://img.example.com/p.png"}, MaxContentChars, "HEAD", "TAIL\n\nhttps://img.example.com/p.png", true},
+		{"markdown keeps the picture first", "", message.Message{Title: "T", Body: ascii, Markdown: true, PictureURL: "https://img.example.com/p.png"}, MaxContentChars, "![](https://img.example.com/p.png)\n\nHEAD", "TAIL", true},
+		// Each < becomes 4 characters (&lt;): the cut counts the escaped
+		// content, so it may end up to 3 characters short of the limit.
+		{"html counts the escaped content", "html", message.Message{Title: "T", Body: lt}, -1, `<pre style="white-space:pre-wrap;word-wrap:break-word">HEAD&lt;`, "&lt;TAIL</pre>", true},
+		{"json wraps a cut body", "json", message.Message{Title: "T", Body: ascii}, -1, `{"message":"HEAD`, `TAIL"}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := pushplustest.NewServer(t)
+			ch := openChannel(t, channeltest.With(s.Config(), "template", tt.template))
+			if err := ch.Send(context.Background(), tt.msg); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			channeltest.NoViolations(t, s)
+			got := s.Accepted()[0].Text
+			n := utf8.RuneCountInString(got)
+			if tt.chars >= 0 && n != tt.chars || tt.chars < 0 && (n > MaxContentChars || n < MaxContentChars-3) {
+				t.Errorf("content has %d characters, want %d (or within 3 below %d when escaped)", n, tt.chars, MaxContentChars)
+			}
+			if !strings.HasPrefix(got, tt.prefix) || !strings.HasSuffix(got, tt.suffix) {
+				t.Errorf("content starts %q, ends %q; want %q…%q", firstRunes(got, 60), lastRunes(got, 40), tt.prefix, tt.suffix)
+			}
+			if strings.Contains(got, "chars cut]") != tt.cut {
+				t.Errorf("cut marker present = %t, want %t", !tt.cut, tt.cut)
+			}
+			if tt.template == "json" && !json.Valid([]byte(got)) {
+				t.Errorf("json content is not JSON")
+			}
+		})
+	}
+}
+
+func firstRunes(s string, n int) string {
+	r := []rune(s)
+	return string(r[:min(n, len(r))])
+}
+
+func lastRunes(s string, n int) string {
+	r := []rune(s)
+	return string(r[max(0, len(r)-n):])
+}
+
+func TestLongTitle(t *testing.T) {
+	s := pushplustest.NewServer(t)
+	ch := openChannel(t, s.Config())
+	if err := ch.Send(context.Background(), message.Message{Title: strings.Repeat("标", 300), Body: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	got := []rune(s.Accepted()[0].Title)
+	if len(got) != MaxTitleChars || got[len(got)-1] != '…' {
+		t.Errorf("title has %d characters (ends %q), want %d ending in …", len(got), got[len(got)-1], MaxTitleChars)
+	}
+	channeltest.NoViolations(t, s)
+}
+
+func TestEmptyMessage(t *testing.T) {
+	s := pushplustest.NewServer(t)
+	ch := openChannel(t, s.Config())
+	err := ch.Send(context.Background(), message.Message{Level: message.LevelError})
+	if err == nil || channel.IsTransient(err) || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("err = %v, want a permanent 'empty' error", err)
+	}
+	if s.Requests() != 0 {
+		t.Errorf("the fake saw %d requests", s.Requests())
+	}
+}
+
+func TestContextCanceled(t *testing.T) {
+	s := pushplustest.NewServer(t)
+	ch := openChannel(t, s.Config())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := ch.Send(ctx, message.Message{Body: "x"})
+	if err == nil || !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
+		t.Fatalf("err = %v, want a non-transient context.Canceled", err)
+	}
+	if s.Requests() != 0 {
+		t.Errorf("the fake saw %d requests", s.Requests())
+	}
+	noSecrets(t, err.Error())
+}
+
+func TestNetworkFailure(t *testing.T) {
+	ch := openChannel(t, map[string]string{"token": pushplustest.Token, "api": channeltest.ClosedURL(t), "proxy": ""})
+	err := ch.Send(context.Background(), message.Message{Body: "x"})
+	if err == nil || !channel.IsTransient(err) {
+		t.Fatalf("err = %v, want transient", err)
+	}
+	noSecrets(t, err.Error())
+}
+
+func TestProxy(t *testing.T) {
+	s := pushplustest.NewServer(t)
+	proxy := channeltest.NewProxy(t)
+	ch := openChannel(t, channeltest.With(s.Config(), "proxy", proxy.URLWithUser("herald", "pw")))
+	if err := ch.Send(context.Background(), message.Message{Body: "through the proxy"}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	want := "POST " + strings.TrimPrefix(s.URL, "http://") + "/send Basic " + base64.StdEncoding.EncodeToString([]byte("herald:pw"))
+	if seen := proxy.Requests(); len(seen) != 1 || seen[0].String() != want {
+		t.Errorf("proxy saw %q, want [%q]", seen, want)
+	}
+	if len(s.Accepted()) != 1 {
+		t.Errorf("the fake accepted %d messages", len(s.Accepted()))
+	}
+	channeltest.NoViolations(t, s)
+}
+
+// TestFakeCatches proves the fake flags what a broken client would send.
+func TestFakeCatches(t *testing.T) {
+	tok := `"token":"` + pushplustest.Token + `",`
+	tests := []struct {
+		name        string
+		method      string
+		path        string
+		ctype       string
+		body        string
+		answer      string // substring of the reply
+		violation   string // substring of the recorded violation
+		noViolation bool
+	}{
+		{name: "GET", method: "GET", path: "/send?token=" + pushplustest.Token + "&content=x", answer: "method not allowed", violation: "method GET"},
+		{name: "token in the path", path: "/send/" + pushplustest.Token, body: `{"content":"x","template":"txt"}`, answer: "404", violation: "want /send"},
+		{name: "form body", ctype: "application/x-www-form-urlencoded", body: "token=x&content=y", answer: `"code":903`, violation: "Content-Type"},
+		{name: "template missing", body: `{` + tok + `"content":"x"}`, answer: "bad request", violation: "template is missing"},
+		{name: "unknown template", body: `{` + tok + `"content":"x","template":"text"}`, answer: "bad request", violation: `template "text"`},
+		{name: "unknown channel", body: `{` + tok + `"content":"x","template":"txt","channel":"qq"}`, answer: "bad request", violation: `channel "qq"`},
+		{name: "topic as a number", body: `{` + tok + `"content":"x","template":"txt","topic":123}`, answer: "bad request", violation: "topic is float64"},
+		{name: "unknown field", body: `{` + tok + `"content":"x","template":"txt","summary":"s"}`, answer: "bad request", violation: `unknown field "summary"`},
+		{name: "empty content", body: `{` + tok + `"content":" ","template":"txt"}`, answer: "发送内容不能为空", violation: "content is empty"},
+		{name: "title too long", body: `{` + tok + `"title":"` + strings.Repeat("标", 101) + `","content":"x","template":"txt"}`, answer: `"code":999`, violation: "title has 101 characters"},
+		{name: "content too long", body: `{` + tok + `"content":"` + strings.Repeat("志", 20001) + `","template":"txt"}`, answer: `"code":999`, violation: "content has 20001 characters"},
+		{name: "webhook channel without code", body: `{` + tok + `"content":"x","template":"txt","channel":"webhook"}`, answer: `"code":999`, violation: "without a webhook code"},
+		{name: "json template with text", body: `{` + tok + `"content":"not json","template":"json"}`, answer: `"code":200`, violation: "not JSON"},
+		{name: "wrong token is a setup error, not a violation", body: `{"token":"nope","content":"x","template":"txt"}`, answer: `{"code":903,"data":null,"msg":"无效的用户令牌"}`, noViolation: true},
+		{name: "a valid request", body: `{` + tok + `"title":"t","content":"x","template":"html","channel":"mail","timestamp":1632993318000}`, answer: `"code":200,"data":"`, noViolation: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := pushplustest.NewServer(t)
+			method, path, ctype := tt.method, tt.path, tt.ctype
+			if method == "" {
+				method = "POST"
+			}
+			if path == "" {
+				path = "/send"
+			}
+			if ctype == "" {
+				ctype = "application/json"
+			}
+			req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", ctype)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(body), tt.answer) {
+				t.Errorf("answer %q, want it to contain %q", body, tt.answer)
+			}
+			v := s.Violations()
+			if tt.noViolation {
+				if len(v) != 0 {
+					t.Errorf("violations %v, want none", v)
+				}
+				return
+			}
+			if len(v) == 0 || !strings.Contains(strings.Join(v, "\n"), tt.violation) {
+				t.Errorf("violations %v, want one about %q", v, tt.violation)
+			}
+		})
+	}
+}

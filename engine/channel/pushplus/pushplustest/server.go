@@ -1,0 +1,300 @@
+// Package pushplustest is a fake PushPlus server for tests. It checks each
+// request the way PushPlus's message API documents it (POST /send with a
+// JSON body, the token, template and channel values, the title and content
+// limits, JSON types) and answers with PushPlus's own codes and texts.
+package pushplustest
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"unicode/utf8"
+)
+
+// Token is the fake account's user token.
+const Token = "0123456789abcdef0123456789abcdef"
+
+// Limits of a real-name verified user ("发送消息接口有什么限制").
+const (
+	MaxTitleChars   = 100
+	MaxContentChars = 20000
+)
+
+// Answer is one scripted reply.
+type Answer struct {
+	Status int    // HTTP status; 0 means 200
+	Body   string // the raw body
+	Header http.Header
+}
+
+// Documented answers for FailNext.
+var (
+	// Restricted is code 900: the account is over its quota and stopped.
+	Restricted = Answer{Body: `{"code":900,"msg":"请求次数过多,减少请求后2天恢复正常","data":null}`}
+	// NotVerified is code 905: accounts without real-name verification
+	// cannot send since August 2024.
+	NotVerified = Answer{Body: `{"code":905,"msg":"账户未进行实名认证","data":null}`}
+	// SystemError is code 500, PushPlus's own failure.
+	SystemError = Answer{Body: `{"code":500,"msg":"系统异常，请稍后再试","data":null}`}
+	// Duplicate is code 999 for the same content sent more than 3 times an
+	// hour.
+	Duplicate = Answer{Body: `{"code":999,"msg":"请勿频繁推送相同内容","data":null}`}
+	// BadGateway is what a gateway in front of PushPlus answers when it is
+	// down.
+	BadGateway = Answer{Status: http.StatusBadGateway, Body: "<html><body><h1>502 Bad Gateway</h1></body></html>", Header: http.Header{"Content-Type": {"text/html"}}}
+)
+
+// The values PushPlus's API documents.
+var (
+	templates = []string{"html", "txt", "json", "markdown", "cloudMonitor", "jenkins", "route", "pay"}
+	channels  = []string{"wechat", "webhook", "cp", "mail", "sms", "extension", "app", "voice", "clawbot"}
+	fields    = []string{"token", "title", "content", "topic", "template", "channel", "webhook", "option", "callbackUrl", "timestamp", "to", "pre"}
+)
+
+// Accepted is one message the fake took.
+type Accepted struct {
+	Title     string
+	Text      string // content
+	Template  string
+	Channel   string
+	Topic     string
+	Webhook   string
+	MessageID string // the id the fake answered with
+	Raw       map[string]any
+}
+
+// Server is the fake PushPlus. Its zero value is not usable; call NewServer.
+type Server struct {
+	*httptest.Server
+
+	mu         sync.Mutex
+	accepted   []Accepted
+	violations []string
+	script     []Answer
+	requests   int
+}
+
+// NewServer starts a fake PushPlus that takes Token; it is closed when the
+// test ends.
+func NewServer(t testing.TB) *Server {
+	s := &Server{}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Config returns raw settings pointing a pushplus channel at s.
+func (s *Server) Config() map[string]string {
+	return map[string]string{"token": Token, "api": s.URL}
+}
+
+// Accepted returns the messages accepted so far, in order.
+func (s *Server) Accepted() []Accepted {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.accepted)
+}
+
+// Violations returns the contract breaks seen so far.
+func (s *Server) Violations() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.violations)
+}
+
+// Requests counts every request that reached the fake.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// FailNext makes the next valid requests get these answers instead of
+// success, in order.
+func (s *Server) FailNext(answers ...Answer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.script = append(s.script, answers...)
+}
+
+func (s *Server) violate(format string, args ...any) {
+	s.violations = append(s.violations, fmt.Sprintf(format, args...))
+}
+
+func writeCode(w http.ResponseWriter, code int, msg string, data any) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	out, _ := json.Marshal(map[string]any{"code": code, "msg": msg, "data": data})
+	w.Write(out)
+}
+
+// refuse answers a request that breaks the contract with PushPlus's
+// validation code and records why.
+func (s *Server) refuse(w http.ResponseWriter, msg, format string, args ...any) {
+	s.violate(format, args...)
+	writeCode(w, 999, msg, nil)
+}
+
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+
+	if r.Method != http.MethodPost {
+		s.violate("method %s, want POST (GET puts the token and content in the URL)", r.Method)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	if r.URL.Path != "/send" {
+		s.violate("path %q, want /send", r.URL.Path)
+		http.Error(w, "404 not found", http.StatusNotFound)
+		return
+	}
+	if r.URL.RawQuery != "" {
+		s.violate("unexpected query %q: the body carries every parameter", r.URL.RawQuery)
+	}
+	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" ||
+		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+		// PushPlus reads a body as JSON only under this type; otherwise it
+		// sees no token.
+		s.violate("Content-Type %q, want application/json (UTF-8)", r.Header.Get("Content-Type"))
+		writeCode(w, 903, "无效的用户令牌", nil)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	var raw map[string]any
+	if err := json.Unmarshal(body, &raw); err != nil {
+		s.violate("body is not a JSON object: %v", err)
+		http.Error(w, "bad request: body is not a JSON object", http.StatusBadRequest)
+		return
+	}
+	acc, problems := parse(raw)
+	if len(problems) > 0 {
+		s.violate("request body: %s", strings.Join(problems, "; "))
+		http.Error(w, "bad request: "+strings.Join(problems, "; "), http.StatusBadRequest)
+		return
+	}
+	if acc.token != Token {
+		if acc.token == "" {
+			s.violate("no token")
+		}
+		writeCode(w, 903, "无效的用户令牌", nil)
+		return
+	}
+	// The wording of these 999 texts is the fake's own: PushPlus documents
+	// only "服务端验证错误（具体查看返回内容）" and "发送内容不能为空" has been
+	// seen in the wild.
+	switch {
+	case strings.TrimSpace(acc.Text) == "":
+		s.refuse(w, "发送内容不能为空", "content is empty")
+		return
+	case utf8.RuneCountInString(acc.Title) > MaxTitleChars:
+		s.refuse(w, "标题长度超过限制", "title has %d characters, over %d", utf8.RuneCountInString(acc.Title), MaxTitleChars)
+		return
+	case utf8.RuneCountInString(acc.Text) > MaxContentChars:
+		s.refuse(w, "内容长度超过限制", "content has %d characters, over %d", utf8.RuneCountInString(acc.Text), MaxContentChars)
+		return
+	case (acc.Channel == "webhook" || acc.Channel == "cp") && acc.Webhook == "":
+		s.refuse(w, "webhook编码不能为空", "channel %s without a webhook code", acc.Channel)
+		return
+	case acc.Template == "json" && !json.Valid([]byte(acc.Text)):
+		s.violate("template json with content that is not JSON: %.60q", acc.Text)
+	}
+	if len(s.script) > 0 {
+		a := s.script[0]
+		s.script = s.script[1:]
+		for k, vs := range a.Header {
+			w.Header()[k] = vs
+		}
+		if a.Header.Get("Content-Type") == "" {
+			w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+		}
+		if a.Status != 0 {
+			w.WriteHeader(a.Status)
+		}
+		io.WriteString(w, a.Body)
+		return
+	}
+	id := make([]byte, 16)
+	rand.Read(id)
+	acc.MessageID = hex.EncodeToString(id)
+	acc.Raw = raw
+	s.accepted = append(s.accepted, acc.Accepted)
+	writeCode(w, 200, "请求成功", acc.MessageID)
+}
+
+// request is an Accepted with the token it came with.
+type request struct {
+	Accepted
+	token string
+}
+
+// parse checks the body's fields and their JSON types.
+func parse(raw map[string]any) (request, []string) {
+	var req request
+	var problems []string
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	for k := range raw {
+		if !slices.Contains(fields, k) {
+			bad("unknown field %q", k)
+		}
+	}
+	str := func(key string) string {
+		v, ok := raw[key]
+		if !ok {
+			return ""
+		}
+		s, isStr := v.(string)
+		if !isStr {
+			bad("%s is %T, want a string", key, v)
+		}
+		return s
+	}
+	req.token = str("token")
+	req.Title = str("title")
+	req.Text = str("content")
+	req.Topic = str("topic")
+	req.Webhook = str("webhook")
+	for _, k := range []string{"option", "callbackUrl", "to", "pre"} {
+		str(k)
+	}
+	if v, ok := raw["timestamp"]; ok {
+		switch v.(type) {
+		case string, float64:
+		default:
+			bad("timestamp is %T, want milliseconds", v)
+		}
+	}
+	if _, ok := raw["content"]; !ok {
+		bad("content is missing")
+	}
+	req.Template = str("template")
+	switch {
+	case req.Template == "":
+		bad("template is missing or empty: PushPlus would fall back to html")
+	case !slices.Contains(templates, req.Template):
+		bad("template %q, want one of %s", req.Template, strings.Join(templates, ", "))
+	}
+	req.Channel = str("channel")
+	switch {
+	case req.Channel == "":
+		if _, ok := raw["channel"]; ok {
+			bad("channel is empty")
+		}
+	case !slices.Contains(channels, req.Channel):
+		bad("channel %q, want one of %s", req.Channel, strings.Join(channels, ", "))
+	}
+	return req, problems
+}
