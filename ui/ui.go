@@ -37,6 +37,11 @@ func Run(ctx context.Context, p Params) error {
 	a := fyneapp.NewWithID(AppID)
 	icon := fyne.NewStaticResource("icon.png", assets.Icon)
 	a.SetIcon(icon)
+	p.Env.SetDesktopNotifier(func(title, body string) error {
+		fyne.Do(func() { a.SendNotification(fyne.NewNotification(title, body)) })
+		return nil
+	})
+	defer p.Env.SetDesktopNotifier(nil)
 	w := a.NewWindow(lang.L("app.name"))
 	w.SetIcon(icon)
 

@@ -5,12 +5,14 @@ package boot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldpush/herald/engine/api"
@@ -60,6 +62,7 @@ type Env struct {
 	// lastSettings is the push settings last applied to the dispatcher (JSON).
 	lastSettings string
 	api          *api.Server
+	desktop      atomic.Pointer[func(title, body string) error]
 	// APIAddr is where the local API listens while the engine runs ("" when off).
 	APIAddr string
 }
@@ -125,6 +128,14 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		env.Close()
 		return nil, err
 	}
+	// The window starts after the engine; desktop channels call through
+	// this indirection so they work once it is there.
+	env.Registry.Deps.Desktop = func(title, body string) error {
+		if fn := env.desktop.Load(); fn != nil {
+			return (*fn)(title, body)
+		}
+		return errNoWindow
+	}
 	env.Dispatcher = dispatch.New(dispatch.Params{
 		Store:    st,
 		Registry: env.Registry,
@@ -140,6 +151,18 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		After: func(task.Run) { env.Dispatcher.Notify() },
 	})
 	return env, nil
+}
+
+var errNoWindow = errors.New("no Herald window is running in this process; the desktop app shows it when it runs")
+
+// SetDesktopNotifier lets desktop channels show notifications through the
+// running window (nil: none).
+func (e *Env) SetDesktopNotifier(fn func(title, body string) error) {
+	if fn == nil {
+		e.desktop.Store(nil)
+		return
+	}
+	e.desktop.Store(&fn)
 }
 
 // Close closes the store and the log.

@@ -128,6 +128,10 @@ func kvArgs(cfg map[string]string) []string {
 func TestEveryKindThroughTheCLI(t *testing.T) {
 	for _, k := range kinds.All() {
 		t.Run(k.ID, func(t *testing.T) {
+			if k.ID == "desktop" {
+				testDesktopKind(t)
+				return
+			}
 			start, ok := fakes[k.ID]
 			if !ok {
 				t.Fatalf("kind %s has no contract fake registered in this test", k.ID)
@@ -310,4 +314,22 @@ func TestNoKeyringFailsClearlyAndSavesNothing(t *testing.T) {
 		t.Fatalf("channel saved without its secrets:\n%s", list)
 	}
 	h.assertNoSecrets([]string{"canary-token-123456", "SECcanary0123456789"}, out)
+}
+
+// The desktop kind has no service: without a window in this process a push
+// stays queued for the app, and the CLI says so.
+func testDesktopKind(t *testing.T) {
+	h := newHerald(t)
+	h.must("channel", "add", "desktop", "here")
+	code, out, _ := h.run("", "channel", "test", "here")
+	if code != cli.ExitFailed || !strings.Contains(out, "no Herald window") {
+		t.Fatalf("channel test: exit %d %q", code, out)
+	}
+	code, out, _ = h.run("", "send", "--channel", "here", "hello")
+	if code != cli.ExitFailed || !strings.Contains(out, "queued for retry") {
+		t.Fatalf("send: exit %d %q", code, out)
+	}
+	if list := h.must("outbox", "list", "--state", "pending"); strings.Count(list, "here") != 2 {
+		t.Fatalf("pushes not kept for the app:\n%s", list)
+	}
 }

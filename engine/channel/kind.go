@@ -76,6 +76,9 @@ type Deps struct {
 	HTTP *http.Client
 	// Now is the clock used for signatures and token expiry; nil means time.Now.
 	Now func() time.Time
+	// Desktop shows a native notification through the running app's window
+	// system; nil in processes without one (CLI, daemon).
+	Desktop func(title, body string) error
 }
 
 // Clock returns d.Now or time.Now.

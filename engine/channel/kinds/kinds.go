@@ -7,6 +7,7 @@ import (
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/bark"
+	"github.com/heraldpush/herald/engine/channel/desktop"
 	"github.com/heraldpush/herald/engine/channel/dingtalk"
 	"github.com/heraldpush/herald/engine/channel/email"
 	"github.com/heraldpush/herald/engine/channel/feishu"
@@ -43,6 +44,7 @@ var all = []*channel.Kind{
 	pushplus.Kind,
 	ntfy.Kind,
 	gotify.Kind,
+	desktop.Kind,
 }
 
 // Get finds a kind by id, case-insensitively.

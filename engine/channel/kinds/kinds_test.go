@@ -181,6 +181,8 @@ func minimalConfig(k *channel.Kind, dead string) map[string]string {
 		return map[string]string{"token": "abc-123", "api": dead}
 	case "pushplus":
 		return map[string]string{"token": "0123456789abcdef0123456789abcdef", "api": dead}
+	case "desktop":
+		return map[string]string{}
 	case "ntfy":
 		return map[string]string{"server": dead, "topic": "t"}
 	case "gotify":
