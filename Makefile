@@ -14,8 +14,11 @@ LDFLAGS   := -X github.com/heraldpush/herald/app.Version=$(VERSION) \
 # Fyne (OpenGL + X11) and go-sqlite3 are cgo.
 DEB_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev \
              libxinerama-dev libxi-dev libxxf86vm-dev
+# Fyne falls back to system fonts for glyphs its own font lacks: Chinese
+# needs a CJK font installed (Windows and macOS ship one).
+DEB_RUN   := fonts-wqy-microhei
 # The real components tests use: Secret Service, session bus, X server.
-DEB_TEST  := $(DEB_BUILD) dbus dbus-x11 gnome-keyring xvfb xauth
+DEB_TEST  := $(DEB_BUILD) $(DEB_RUN) dbus dbus-x11 gnome-keyring xvfb xauth
 
 .PHONY: all build run test vet bench deps-build deps-test check-go clean
 
@@ -34,6 +37,7 @@ build: deps-build
 	$(GO) build -tags $(TAGS) -trimpath -ldflags "$(LDFLAGS)" -o bin/herald ./cmd/herald
 
 run: build
+	@scripts/apt-need $(DEB_RUN) dbus-x11 gnome-keyring
 	./bin/herald
 
 vet: deps-build

@@ -12,7 +12,7 @@ import (
 //go:embed icon.png
 var Icon []byte
 
-// Translations holds translations/en.json and translations/zh.json.
+// Translations holds translations/en.json and translations/zh_Hans.json.
 //
-//go:embed translations/en.json translations/zh.json
+//go:embed translations/en.json translations/zh_Hans.json
 var Translations embed.FS

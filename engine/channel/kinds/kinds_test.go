@@ -33,7 +33,7 @@ func load(t *testing.T, lang string) map[string]string {
 // Every kind's name and every field's label and help are translated, and the
 // English file says what the code says (the code's text is the fallback).
 func TestKindsAreTranslated(t *testing.T) {
-	en, zh := load(t, "en"), load(t, "zh")
+	en, zh := load(t, "en"), load(t, "zh_Hans")
 	for _, k := range kinds.All() {
 		keys := map[string]string{k.NameKey(): k.Name}
 		for _, f := range k.Fields {
@@ -45,7 +45,7 @@ func TestKindsAreTranslated(t *testing.T) {
 				t.Errorf("en.json %s = %q, code says %q", key, en[key], text)
 			}
 			if strings.TrimSpace(zh[key]) == "" {
-				t.Errorf("zh.json lacks %s", key)
+				t.Errorf("zh_Hans.json lacks %s", key)
 			}
 		}
 	}
