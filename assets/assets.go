@@ -12,6 +12,16 @@ import (
 //go:embed icon.png
 var Icon []byte
 
+// Tray icons: all good, something failing, paused.
+var (
+	//go:embed tray/ok.png
+	TrayOK []byte
+	//go:embed tray/failing.png
+	TrayFailing []byte
+	//go:embed tray/paused.png
+	TrayPaused []byte
+)
+
 // Translations holds translations/en.json and translations/zh_Hans.json.
 //
 //go:embed translations/en.json translations/zh_Hans.json

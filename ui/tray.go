@@ -1,0 +1,140 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
+
+	"github.com/heraldpush/herald/assets"
+	"github.com/heraldpush/herald/engine/task"
+)
+
+// trayState is everything the tray shows; the menu is rebuilt only when it
+// changes, because a refresh is a full rebuild of the native menu.
+type trayState struct {
+	Tasks    []trayItem // id, name
+	Channels []trayItem
+	Paused   bool
+	Failures []trayItem // the last three failed runs: id, "task — error"
+	Failing  bool       // some task's last run failed
+}
+
+type trayItem struct {
+	ID   string
+	Text string
+}
+
+// key identifies the state for change detection.
+func (s trayState) key() string { return fmt.Sprintf("%v", s) }
+
+// trayActions are what the menu items do.
+type trayActions struct {
+	Open        func()
+	RunTask     func(id string)
+	TestChannel func(id string)
+	Pause       func(paused bool)
+	ShowRun     func(id string)
+	Quit        func()
+}
+
+// buildTrayMenu lays out: Open Herald · Run task ▸ · Test channel ▸ ·
+// Pause all / Resume · last 3 failures · Quit.
+func buildTrayMenu(s trayState, a trayActions) *fyne.Menu {
+	items := []*fyne.MenuItem{fyne.NewMenuItem(lang.L("tray.open"), a.Open), fyne.NewMenuItemSeparator()}
+
+	run := fyne.NewMenuItem(lang.L("tray.run_task"), nil)
+	for _, t := range s.Tasks {
+		id := t.ID
+		run.ChildMenu = appendItem(run.ChildMenu, fyne.NewMenuItem(t.Text, func() { a.RunTask(id) }))
+	}
+	if run.ChildMenu == nil {
+		run.Disabled = true
+	}
+	test := fyne.NewMenuItem(lang.L("tray.test_channel"), nil)
+	for _, c := range s.Channels {
+		id := c.ID
+		test.ChildMenu = appendItem(test.ChildMenu, fyne.NewMenuItem(c.Text, func() { a.TestChannel(id) }))
+	}
+	if test.ChildMenu == nil {
+		test.Disabled = true
+	}
+	items = append(items, run, test)
+
+	pause := fyne.NewMenuItem(lang.L("tray.pause"), func() { a.Pause(true) })
+	if s.Paused {
+		pause = fyne.NewMenuItem(lang.L("tray.resume"), func() { a.Pause(false) })
+	}
+	items = append(items, pause)
+
+	if len(s.Failures) > 0 {
+		items = append(items, fyne.NewMenuItemSeparator())
+		header := fyne.NewMenuItem(lang.L("tray.recent_failures"), nil)
+		header.Disabled = true
+		items = append(items, header)
+		for _, f := range s.Failures {
+			id := f.ID
+			items = append(items, fyne.NewMenuItem(f.Text, func() { a.ShowRun(id) }))
+		}
+	}
+	items = append(items, fyne.NewMenuItemSeparator())
+	quit := fyne.NewMenuItem(lang.L("tray.quit"), a.Quit)
+	quit.IsQuit = true
+	items = append(items, quit)
+	return fyne.NewMenu(lang.L("app.name"), items...)
+}
+
+func appendItem(m *fyne.Menu, it *fyne.MenuItem) *fyne.Menu {
+	if m == nil {
+		return fyne.NewMenu("", it)
+	}
+	m.Items = append(m.Items, it)
+	return m
+}
+
+// trayIcon picks the icon for the state.
+func trayIcon(s trayState) fyne.Resource {
+	switch {
+	case s.Paused:
+		return fyne.NewStaticResource("tray-paused.png", assets.TrayPaused)
+	case s.Failing:
+		return fyne.NewStaticResource("tray-failing.png", assets.TrayFailing)
+	}
+	return fyne.NewStaticResource("tray-ok.png", assets.TrayOK)
+}
+
+// tray owns the system tray of a desktop app.
+type tray struct {
+	app     desktop.App
+	actions trayActions
+	last    string
+	builds  int // how many times the menu was rebuilt (tests)
+}
+
+// update applies s, rebuilding the menu and icon only when s changed.
+// Call on the UI goroutine.
+func (t *tray) update(s trayState) {
+	k := s.key()
+	if k == t.last {
+		return
+	}
+	t.last = k
+	t.builds++
+	// Order matters since Fyne 2.7: menu first, then the icon.
+	t.app.SetSystemTrayMenu(buildTrayMenu(s, t.actions))
+	t.app.SetSystemTrayIcon(trayIcon(s))
+}
+
+// failureText renders a failed run for the tray: "task — first error line".
+func failureText(r task.Run) string {
+	line := r.Error
+	if i := strings.IndexByte(line, '\n'); i >= 0 {
+		line = line[:i]
+	}
+	if len([]rune(line)) > 50 {
+		line = string([]rune(line)[:49]) + "…"
+	}
+	return r.TaskName + " — " + line
+}
