@@ -333,19 +333,31 @@ func (d *Dispatcher) loop() {
 			wakeAt = earliest(wakeAt, next)
 		}
 
-		// Until, not wakeAt.Sub(now): time may have moved on since now was
-		// read (a test advancing its fake clock), and a wake-up time already
-		// past must fire at once.
-		t := d.p.Clock.NewTimer(d.p.Clock.Until(wakeAt))
+		fire, stop := timerAt(d.p.Clock, wakeAt)
 		select {
 		case <-d.stop:
-			t.Stop()
+			stop()
 			return
 		case <-d.wake:
-		case <-t.Chan():
+		case <-fire:
 		}
-		t.Stop()
+		stop()
 	}
+}
+
+// timerAt arms a timer on clock for the instant at and returns its channel
+// and its Stop. Clocks take durations, so time moving on between reading
+// the clock and arming (a test advancing its fake clock) would make the
+// timer fire late; a timer found armed after at has passed fires at once.
+func timerAt(clock clockwork.Clock, at time.Time) (<-chan time.Time, func()) {
+	t := clock.NewTimer(clock.Until(at))
+	if now := clock.Now(); !now.Before(at) {
+		t.Stop()
+		fired := make(chan time.Time, 1)
+		fired <- now
+		return fired, func() {}
+	}
+	return t.Chan(), func() { t.Stop() }
 }
 
 func earliest(a, b time.Time) time.Time {
@@ -456,12 +468,12 @@ func (d *Dispatcher) deliver(j job) (Event, result) {
 		sendErr = err
 	} else {
 		if at := d.reserve(c.ID, c.Channel.Kind); at.After(clock.Now()) {
-			t := clock.NewTimer(at.Sub(clock.Now()))
+			fire, stop := timerAt(clock, at)
 			select {
-			case <-t.Chan():
+			case <-fire:
 			case <-ctx.Done():
 			}
-			t.Stop()
+			stop()
 		}
 		if ctx.Err() == nil {
 			// The timeout runs on the Clock (a test's fake clock times out

@@ -51,14 +51,13 @@ func (d *Dispatcher) digestLoop(ctx context.Context, settings func() Settings) {
 		d.log.Error("read the last digest time", "error", err)
 	}
 	// wait blocks until at (forever if zero), the settings change or the
-	// timer stops; it reports whether at was reached. The duration is taken
-	// from the clock now: a time already past fires at once.
+	// timer stops; it reports whether at was reached.
 	wait := func(at time.Time) (elapsed, done bool) {
 		var fire <-chan time.Time
 		if !at.IsZero() {
-			t := clock.NewTimer(clock.Until(at))
-			defer t.Stop()
-			fire = t.Chan()
+			var stop func()
+			fire, stop = timerAt(clock, at)
+			defer stop()
 		}
 		select {
 		case <-fire:
