@@ -1,0 +1,80 @@
+package settings
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/heraldpush/herald/app/boot"
+)
+
+// prefsKey is the store setting the window preferences live under.
+const prefsKey = "ui"
+
+// Language choices. LanguageSystem follows the desktop's locale.
+const (
+	LanguageSystem  = "system"
+	LanguageEnglish = "en"
+	LanguageChinese = "zh"
+)
+
+// Theme choices. ThemeSystem follows the desktop's light/dark setting.
+const (
+	ThemeSystem = "system"
+	ThemeLight  = "light"
+	ThemeDark   = "dark"
+)
+
+// Prefs are the desktop app's own preferences. The app reads them before the
+// window exists (language, theme, close-to-tray), so they live here rather
+// than in the engine.
+type Prefs struct {
+	Language        string `json:"language"`
+	Theme           string `json:"theme"`
+	CloseToTray     bool   `json:"close_to_tray"`
+	NotifyOnFailure bool   `json:"notify_on_failure"`
+	StartAtLogin    bool   `json:"start_at_login"`
+}
+
+// DefaultPrefs are what a fresh data folder starts with.
+func DefaultPrefs() Prefs {
+	return Prefs{
+		Language:        LanguageSystem,
+		Theme:           ThemeSystem,
+		CloseToTray:     true,
+		NotifyOnFailure: true,
+		StartAtLogin:    false,
+	}
+}
+
+// normalize replaces choices this version does not know (a newer version's
+// value, a hand edit) with the system default, so callers can switch on them.
+func (p Prefs) normalize() Prefs {
+	switch p.Language {
+	case LanguageSystem, LanguageEnglish, LanguageChinese:
+	default:
+		p.Language = LanguageSystem
+	}
+	switch p.Theme {
+	case ThemeSystem, ThemeLight, ThemeDark:
+	default:
+		p.Theme = ThemeSystem
+	}
+	return p
+}
+
+// Load reads the preferences; fields never stored keep their defaults.
+func Load(ctx context.Context, env *boot.Env) (Prefs, error) {
+	p := DefaultPrefs()
+	if _, err := env.Store.Setting(ctx, prefsKey, &p); err != nil {
+		return DefaultPrefs(), fmt.Errorf("read window preferences: %w", err)
+	}
+	return p.normalize(), nil
+}
+
+// Save stores the preferences (unknown choices saved as the system default).
+func Save(ctx context.Context, env *boot.Env, p Prefs) error {
+	if err := env.Store.SetSetting(ctx, prefsKey, p.normalize()); err != nil {
+		return fmt.Errorf("save window preferences: %w", err)
+	}
+	return nil
+}
