@@ -1,0 +1,279 @@
+package history
+
+import (
+	"slices"
+	"strconv"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/heraldpush/herald/engine/store"
+	"github.com/heraldpush/herald/engine/task"
+)
+
+// outputHeight is the output box's height: long output scrolls inside it.
+const outputHeight = 200
+
+// detail shows one run: what it recorded and every push it caused.
+type detail struct {
+	v      *View
+	run    task.Run // zero: nothing on show
+	box    *fyne.Container
+	scroll *container.Scroll
+
+	// The parts of the run on show.
+	output  *widget.Label
+	errText *widget.Label // nil when the run has no error
+	pushes  []*pushRow
+	problem *widget.Label // why the pushes could not be read
+}
+
+// pushRow is one outbox row of the run: one channel's delivery.
+type pushRow struct {
+	item     store.OutboxItem
+	channel  string // the channel's name at the time of showing
+	attempts []store.Delivery
+	title    *widget.Label
+	lines    []*widget.Label // one per attempt, then a note (next try, last error)
+	retry    *widget.Button  // nil unless the row failed or was given up
+	problem  *widget.Label   // why Retry did not work
+}
+
+func newDetail(v *View) *detail {
+	d := &detail{v: v, box: container.NewVBox()}
+	d.scroll = container.NewVScroll(d.box)
+	d.clear()
+	return d
+}
+
+func (d *detail) object() fyne.CanvasObject { return d.scroll }
+
+// clear shows the hint to pick a run.
+func (d *detail) clear() {
+	d.run = task.Run{}
+	d.output, d.errText, d.pushes, d.problem = nil, nil, nil, nil
+	hint := widget.NewLabel(lang.L("history.detail.none"))
+	hint.Wrapping = fyne.TextWrapWord
+	d.box.Objects = []fyne.CanvasObject{hint}
+	d.box.Refresh()
+}
+
+// show puts run r on show.
+func (d *detail) show(r task.Run) {
+	other := r.ID != d.run.ID
+	d.run = r
+	d.reload()
+	if other {
+		d.scroll.ScrollToTop()
+	}
+}
+
+// reload redraws the run on show with its pushes as they are now.
+func (d *detail) reload() {
+	r := d.run
+	if r.ID == 0 {
+		d.clear()
+		return
+	}
+	objs := []fyne.CanvasObject{d.header(r)}
+
+	d.errText = nil
+	if r.Error != "" {
+		d.errText = widget.NewLabel(r.Error)
+		d.errText.Importance = widget.DangerImportance
+		d.errText.Wrapping = fyne.TextWrapWord
+		d.errText.Selectable = true
+		objs = append(objs, heading(lang.L("history.detail.error")), d.errText)
+	}
+
+	objs = append(objs, heading(lang.L("history.detail.output")))
+	d.output = widget.NewLabelWithStyle(r.Output, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	d.output.Selectable = true
+	if r.Output == "" {
+		objs = append(objs, muted(lang.L("history.detail.no_output")))
+	} else {
+		out := container.NewScroll(d.output)
+		out.SetMinSize(fyne.NewSize(0, outputHeight))
+		objs = append(objs, out)
+	}
+
+	objs = append(objs, widget.NewSeparator(), heading(lang.L("history.detail.pushes")))
+	objs = append(objs, d.loadPushes()...)
+
+	d.box.Objects = objs
+	d.box.Refresh()
+}
+
+func (d *detail) header(r task.Run) fyne.CanvasObject {
+	grid := container.New(layout.NewFormLayout())
+	add := func(key, value string) {
+		grid.Add(widget.NewLabelWithStyle(key, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+		v := widget.NewLabel(value)
+		v.Wrapping = fyne.TextWrapWord
+		grid.Add(v)
+	}
+	add(lang.L("history.detail.task"), r.TaskName)
+	add(lang.L("history.detail.status"), statusText(r.Status))
+	add(lang.L("history.detail.trigger"), triggerText(r.Trigger))
+	add(lang.L("history.detail.started"), r.Started.Local().Format(timeLayout))
+	add(lang.L("history.detail.finished"), r.Finished.Local().Format(timeLayout))
+	add(lang.L("history.detail.duration"), r.Duration().Round(time.Millisecond).String())
+	if r.ExitCode != nil {
+		add(lang.L("history.detail.exit_code"), strconv.Itoa(*r.ExitCode))
+	}
+	if r.HTTPStatus != 0 {
+		add(lang.L("history.detail.http_status"), strconv.Itoa(r.HTTPStatus))
+	}
+	return grid
+}
+
+// loadPushes reads the run's outbox rows (oldest first) and their attempts.
+func (d *detail) loadPushes() []fyne.CanvasObject {
+	d.pushes, d.problem = nil, nil
+	ctx := d.v.ctx
+	items, err := d.v.env.Store.OutboxItems(ctx, store.OutboxFilter{RunID: d.run.ID})
+	if err != nil {
+		return []fyne.CanvasObject{d.showProblem(err)}
+	}
+	if len(items) == 0 {
+		return []fyne.CanvasObject{muted(lang.L("history.detail.no_pushes"))}
+	}
+	slices.Reverse(items)
+	names := map[string]string{}
+	if list, err := d.v.env.Registry.List(ctx); err == nil {
+		for _, c := range list {
+			names[c.ID] = c.Name
+		}
+	}
+	var objs []fyne.CanvasObject
+	for i, it := range items {
+		attempts, err := d.v.env.Store.Deliveries(ctx, it.ID)
+		if err != nil {
+			return append(objs, d.showProblem(err))
+		}
+		name, ok := names[it.ChannelID]
+		if !ok {
+			name = lang.L("history.push.removed_channel", map[string]any{"ID": it.ChannelID})
+		}
+		row := &pushRow{item: it, channel: name, attempts: attempts}
+		d.pushes = append(d.pushes, row)
+		if i > 0 {
+			objs = append(objs, widget.NewSeparator())
+		}
+		objs = append(objs, d.pushRowObject(row))
+	}
+	return objs
+}
+
+func (d *detail) showProblem(err error) fyne.CanvasObject {
+	d.problem = widget.NewLabel(lang.L("history.load_failed", map[string]any{"Error": err.Error()}))
+	d.problem.Importance = widget.DangerImportance
+	d.problem.Wrapping = fyne.TextWrapWord
+	return d.problem
+}
+
+func (d *detail) pushRowObject(row *pushRow) fyne.CanvasObject {
+	it := row.item
+	row.title = widget.NewLabelWithStyle(
+		lang.L("history.push.title", map[string]any{"Channel": row.channel, "State": stateText(it.State), "Attempts": it.Attempts}),
+		fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	row.title.Wrapping = fyne.TextWrapWord
+	var right fyne.CanvasObject
+	if it.State == store.OutboxFailed || it.State == store.OutboxDropped {
+		row.retry = widget.NewButtonWithIcon(lang.L("history.push.retry"), theme.ViewRefreshIcon(), func() { d.retryPush(row) })
+		right = container.NewVBox(row.retry)
+	}
+	objs := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, right, row.title)}
+	for _, a := range row.attempts {
+		row.lines = append(row.lines, attemptLabel(a))
+	}
+	switch {
+	case it.State == store.OutboxPending && it.Attempts > 0:
+		row.lines = append(row.lines, muted(lang.L("history.push.next_try", map[string]any{"At": it.NextAt.Local().Format(timeLayout)})))
+	case len(row.attempts) == 0 && it.LastError != "":
+		// Failed without an attempt (its channel was removed, say).
+		l := widget.NewLabel(it.LastError)
+		l.Importance = widget.DangerImportance
+		l.Wrapping = fyne.TextWrapWord
+		row.lines = append(row.lines, l)
+	}
+	for _, l := range row.lines {
+		objs = append(objs, l)
+	}
+	row.problem = widget.NewLabel("")
+	row.problem.Importance = widget.DangerImportance
+	row.problem.Wrapping = fyne.TextWrapWord
+	row.problem.Hide()
+	objs = append(objs, row.problem)
+	return container.NewVBox(objs...)
+}
+
+// attemptLabel is one attempt: when, how long, the outcome and the
+// service's own answer.
+func attemptLabel(a store.Delivery) *widget.Label {
+	data := map[string]any{
+		"At":       a.At.Local().Format(timeLayout),
+		"Duration": a.Duration.Round(time.Millisecond).String(),
+		"Answer":   a.Answer,
+	}
+	var text string
+	switch {
+	case a.OK:
+		text = lang.L("history.attempt.ok", data)
+	case a.Transient:
+		text = lang.L("history.attempt.transient", data)
+	default:
+		text = lang.L("history.attempt.permanent", data)
+	}
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	l.Selectable = true
+	if !a.OK {
+		l.Importance = widget.DangerImportance
+	}
+	return l
+}
+
+// retryPush puts a failed row back in the outbox, due now, and wakes the
+// dispatcher; its events redraw the row as it is sent.
+func (d *detail) retryPush(row *pushRow) {
+	if err := d.v.env.Store.RetryOutbox(d.v.ctx, row.item.ID, time.Now()); err != nil {
+		row.problem.SetText(lang.L("history.push.retry_failed", map[string]any{"Error": err.Error()}))
+		row.problem.Show()
+		return
+	}
+	d.v.env.Dispatcher.Notify()
+	d.reload()
+}
+
+func stateText(s store.OutboxState) string {
+	switch s {
+	case store.OutboxPending:
+		return lang.L("history.push.state.pending")
+	case store.OutboxInflight:
+		return lang.L("history.push.state.inflight")
+	case store.OutboxSent:
+		return lang.L("history.push.state.sent")
+	case store.OutboxFailed:
+		return lang.L("history.push.state.failed")
+	case store.OutboxDropped:
+		return lang.L("history.push.state.dropped")
+	}
+	return string(s)
+}
+
+func heading(text string) *widget.Label {
+	return widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+}
+
+func muted(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Importance = widget.LowImportance
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
