@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/heraldpush/herald/app/cli"
+	"github.com/heraldpush/herald/engine/testenv"
 )
 
 func TestTaskLifecycle(t *testing.T) {
@@ -116,5 +118,24 @@ func TestTaskBadInputExitsTwoAndSavesNothing(t *testing.T) {
 	h.must("task", "add", "dup", "--command", "true")
 	if code, _, errs := h.run("", "task", "add", "DUP", "--command", "true"); code != cli.ExitBadArgs || !strings.Contains(errs, `a task called "DUP" already exists`) {
 		t.Errorf("duplicate name: %d %q", code, errs)
+	}
+}
+
+// A task without env values or headers needs no keyring: on a machine
+// without one it can be added, run and listed.
+func TestTaskWithoutSecretsNeedsNoKeyring(t *testing.T) {
+	if dir := os.Getenv("HERALD_TEST_NOKEYRING_DIR"); dir != "" {
+		h := &herald{t: t, dir: dir}
+		h.must("task", "add", "plain", "--command", "echo plain-output", "--every", "1h")
+		out := h.must("task", "run", "plain")
+		os.Stdout.WriteString("RUN:" + out)
+		return
+	}
+	out := testenv.RunSelf(t, "TestTaskWithoutSecretsNeedsNoKeyring", map[string]string{
+		"HERALD_TEST_NOKEYRING_DIR": t.TempDir(),
+		"DBUS_SESSION_BUS_ADDRESS":  "unix:path=/nonexistent/herald-test-bus",
+	})
+	if !strings.Contains(out, "RUN:run 1 of plain: success") || !strings.Contains(out, "plain-output") {
+		t.Fatalf("without a keyring:\n%s", out)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -324,11 +325,14 @@ func (s *Service) Remove(ctx context.Context, name string) error {
 	if err := s.p.Store.DeleteTask(ctx, t.ID); err != nil {
 		return err
 	}
+	var had []string
+	_, _ = s.p.Store.Setting(ctx, secretsKey(t.ID), &had)
 	if sid, err := s.secretID(t.ID); err == nil {
-		for _, f := range []string{"env", "headers"} {
+		for _, f := range had {
 			_ = s.p.Secrets.Delete(sid, f)
 		}
 	}
+	_ = s.p.Store.DeleteSetting(ctx, secretsKey(t.ID))
 	s.publish(Event{Type: TaskChanged, Task: t})
 	return nil
 }
@@ -360,6 +364,10 @@ func (s *Service) List(ctx context.Context) ([]task.Task, error) {
 	return s.p.Store.Tasks(ctx)
 }
 
+// secretsKey records which of a task's fields live in the keyring (names
+// only), so a task without secrets never needs the keyring.
+func secretsKey(id int64) string { return "task.secrets." + strconv.FormatInt(id, 10) }
+
 func (s *Service) saveSecrets(t task.Task) error {
 	id, err := s.secretID(t.ID)
 	if err != nil {
@@ -373,31 +381,52 @@ func (s *Service) saveSecrets(t task.Task) error {
 	if t.HTTP != nil {
 		headers = t.HTTP.Headers
 	}
-	put := func(field string, v any, empty bool) error {
-		if empty {
-			return s.p.Secrets.Delete(id, field)
-		}
-		data, _ := json.Marshal(v)
-		if err := s.p.Secrets.Set(id, field, string(data)); err != nil {
-			return fmt.Errorf("save %s of task %q: %w", field, t.Name, err)
-		}
-		return nil
-	}
-	if err := put("env", env, len(env) == 0); err != nil {
+	var had []string
+	if _, err := s.p.Store.Setting(context.Background(), secretsKey(t.ID), &had); err != nil {
 		return err
 	}
-	return put("headers", headers, len(headers) == 0)
+	var have []string
+	for _, f := range []struct {
+		name  string
+		value any
+		empty bool
+	}{{"env", env, len(env) == 0}, {"headers", headers, len(headers) == 0}} {
+		if f.empty {
+			if slices.Contains(had, f.name) {
+				if err := s.p.Secrets.Delete(id, f.name); err != nil {
+					return fmt.Errorf("remove %s of task %q: %w", f.name, t.Name, err)
+				}
+			}
+			continue
+		}
+		data, _ := json.Marshal(f.value)
+		if err := s.p.Secrets.Set(id, f.name, string(data)); err != nil {
+			return fmt.Errorf("save %s of task %q: %w", f.name, t.Name, err)
+		}
+		have = append(have, f.name)
+	}
+	return s.p.Store.SetSetting(context.Background(), secretsKey(t.ID), have)
 }
 
 func (s *Service) loadSecrets(t *task.Task) error {
+	var have []string
+	if _, err := s.p.Store.Setting(context.Background(), secretsKey(t.ID), &have); err != nil {
+		return err
+	}
+	if len(have) == 0 {
+		return nil
+	}
 	id, err := s.secretID(t.ID)
 	if err != nil {
 		return err
 	}
 	get := func(field string, into any) error {
+		if !slices.Contains(have, field) {
+			return nil
+		}
 		v, err := s.p.Secrets.Get(id, field)
 		if errors.Is(err, secret.ErrNotFound) {
-			return nil
+			return fmt.Errorf("task %q: its %s is missing from the OS keyring; edit the task to enter it again", t.Name, field)
 		}
 		if err != nil {
 			return fmt.Errorf("task %q: %w", t.Name, err)
