@@ -18,7 +18,7 @@ DEB_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
 # needs a CJK font installed (Windows and macOS ship one).
 DEB_RUN   := fonts-wqy-microhei
 # The real components tests use: Secret Service, session bus, X server.
-DEB_TEST  := $(DEB_BUILD) $(DEB_RUN) dbus dbus-x11 gnome-keyring xvfb xauth desktop-file-utils
+DEB_TEST  := $(DEB_BUILD) $(DEB_RUN) dbus dbus-x11 gnome-keyring xvfb xauth x11-apps desktop-file-utils
 
 .PHONY: all build run test vet bench deps-build deps-test check-go clean
 

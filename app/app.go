@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,8 +13,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/heraldpush/herald/app/autostart"
 	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/app/cli"
+	"github.com/heraldpush/herald/app/single"
 	"github.com/heraldpush/herald/ui"
 )
 
@@ -31,6 +34,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	dataDir := fs.String("data-dir", "", "data folder (default: $"+boot.EnvDataDir+" or the OS config folder)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	minimized := fs.Bool("minimized", false, "start in the tray without opening the window")
+	cycleTabs := fs.String("cycle-tabs", "", "show each tab in turn, signalling through files in `DIR`, then quit (smoke tests)")
 	if err := fs.Parse(args); err != nil {
 		return cli.ExitBadArgs
 	}
@@ -47,6 +51,17 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 
 	if fs.NArg() == 0 {
+		// One window per data folder: a second start shows the first.
+		inst, err := single.Acquire(dir)
+		if errors.Is(err, single.ErrRunning) {
+			fmt.Fprintln(stdout, "herald:", err)
+			return cli.ExitOK
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "herald: single-instance check unavailable:", err)
+		} else {
+			defer inst.Close()
+		}
 		env, err := boot.Open(ctx, dir, boot.Options{})
 		if err != nil {
 			fmt.Fprintln(stderr, "herald:", err)
@@ -58,7 +73,18 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return cli.ExitFailed
 		}
 		defer env.StopEngine(20 * time.Second)
-		if err := ui.Run(ctx, ui.Params{Env: env, Minimized: *minimized, Version: Version}); err != nil {
+		defaultDir, _ := boot.DataDir("")
+		startAtLogin := func(on bool) error {
+			if !on {
+				return autostart.Disable()
+			}
+			e, err := autostart.ForThisBinary(dir, defaultDir)
+			if err != nil {
+				return err
+			}
+			return autostart.Enable(e)
+		}
+		if err := ui.Run(ctx, ui.Params{Env: env, Minimized: *minimized, Version: Version, Instance: inst, SetStartAtLogin: startAtLogin, CycleTabs: *cycleTabs}); err != nil {
 			fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
 			return cli.ExitFailed
 		}

@@ -93,6 +93,7 @@ type Server struct {
 	token    string
 	loadedAt time.Time
 	srv      *http.Server
+	ln       net.Listener
 
 	refusedMu     sync.Mutex
 	refused       int // since refusedLogged
@@ -175,6 +176,7 @@ func (s *Server) Start(ctx context.Context) (string, error) {
 		return "", errors.New("api: already started")
 	}
 	s.srv = srv
+	s.ln = l
 	s.mu.Unlock()
 	go func() {
 		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -189,13 +191,18 @@ func (s *Server) Start(ctx context.Context) (string, error) {
 // ctx ends. Start may be called again afterwards (the API turned back on).
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
-	srv := s.srv
-	s.srv = nil
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln = nil, nil
 	s.mu.Unlock()
 	if srv == nil {
 		return nil
 	}
-	return srv.Shutdown(ctx)
+	err := srv.Shutdown(ctx)
+	// Serve runs on its own goroutine and may not have taken the listener
+	// yet, in which case Shutdown did not close it: close it here so the
+	// port is free when Shutdown returns.
+	ln.Close()
+	return err
 }
 
 // Token returns the API token, reading it from the keyring or, when there

@@ -80,7 +80,14 @@ type Event struct {
 // Dispatcher sends outbox rows: a claim loop hands due rows to one
 // goroutine per channel ("lane"), so each channel sends one message at a
 // time while different channels proceed in parallel, up to Workers rows in
-// flight. Every attempt is recorded with Store.Finish.
+// flight; a hung service holds only its own lane, for at most SendTimeout
+// per attempt. Every attempt is recorded with Store.Finish.
+//
+// Rate limits are applied before claiming: a channel whose window is full
+// is left out of the claim, so its rows stay pending, with no attempt
+// counted and no worker held, until the window lets the next one go (the
+// loop wakes for it then). Re-pending claimed rows instead would need a
+// store operation that neither counts an attempt nor records a delivery.
 type Dispatcher struct {
 	p   Params
 	log *slog.Logger
@@ -328,7 +335,9 @@ func (d *Dispatcher) loop() {
 		}
 		// A due time in the past belongs to a row of a busy or rate-limited
 		// channel, or one beyond the free slots: a finished row or the
-		// limiter's time wakes the loop for those.
+		// limiter's time wakes the loop for those. It hides later due times
+		// of other channels, which the poll then finds at most pollInterval
+		// late (retry waits are 5 s and up, so this is within their jitter).
 		if next, ok, err := d.p.Store.NextDue(ctx); err == nil && ok && next.After(now) {
 			wakeAt = earliest(wakeAt, next)
 		}
@@ -430,7 +439,7 @@ func (d *Dispatcher) DeliverNow(ctx context.Context, id int64) (store.Delivery, 
 	}
 	it, err := d.p.Store.ClaimID(ctx, id, d.p.Clock.Now())
 	if err != nil {
-		return store.Delivery{}, fmt.Errorf("claim push %d: %w", id, err)
+		return store.Delivery{}, err // names the row and why (store.ErrNotFound when not pending)
 	}
 	j := job{item: it, ctx: ctx, done: make(chan result, 1)}
 	d.dispatch(j)
@@ -479,9 +488,9 @@ func (d *Dispatcher) deliver(j job) (Event, result) {
 			// The timeout runs on the Clock (a test's fake clock times out
 			// only when advanced); clockwork's own WithTimeout is not used
 			// because its fake context's Err blocks until it is done.
+			del.At = clock.Now()
 			sendCtx, cancel := context.WithCancelCause(ctx)
 			timer := clock.AfterFunc(d.p.SendTimeout, func() { cancel(errSendTimeout) })
-			del.At = clock.Now()
 			sendErr = d.p.Registry.Send(sendCtx, c, messageOf(it))
 			del.Duration = max(clock.Since(del.At), 0)
 			timer.Stop()

@@ -393,7 +393,7 @@ func TestHungChannelDoesNotDelayOthers(t *testing.T) {
 	if ds[0].OK || !ds[0].Transient || ds[0].Answer != "webhook: no answer within 1.5s" {
 		t.Errorf("hung attempt %+v: want a transient timeout naming the limit", ds[0])
 	}
-	if ds[0].Duration < timeout {
+	if ds[0].Duration < timeout-5*time.Millisecond {
 		t.Errorf("hung attempt took %s, want about %s", ds[0].Duration, timeout)
 	}
 	if m := hung.most.Load(); m != 1 {

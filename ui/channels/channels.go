@@ -1,0 +1,323 @@
+// Package channels is the Channels tab (推送注册) of Herald's window: the
+// registered channels, forms generated from each kind's field schema, test
+// pushes, the stored values (前值), rename and delete. It draws and forwards;
+// the registry and the dispatcher decide.
+package channels
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/heraldpush/herald/app/boot"
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/engine/registry"
+)
+
+// pollInterval is how often the tab looks for channels changed outside it
+// (the CLI in another process, a test from the tray); 0 turns it off. The
+// registry has no change events, and one small query every few seconds
+// costs nothing next to a stale list.
+var pollInterval = 3 * time.Second
+
+// polled, when set (tests), hears of every reload a poll caused.
+var polled chan<- struct{}
+
+// timeFormat is how test times are shown.
+const timeFormat = "2006-01-02 15:04:05"
+
+// View is the Channels tab.
+type View struct {
+	ctx context.Context
+	env *boot.Env
+	reg *registry.Registry
+	win fyne.Window
+
+	items    []registry.Channel
+	selected string // id of the channel the right pane shows, "" for none
+	syncing  bool   // reload is re-selecting the list row
+
+	list   *widget.List
+	empty  *widget.Label
+	addBtn *widget.Button
+	right  *fyne.Container
+	root   fyne.CanvasObject
+
+	// The right pane shows the detail of the selected channel, or a form.
+	detail *detailPane
+	form   *formPane
+	tests  map[string]*testState // channel id → its test push in progress or last outcome
+
+	// bg counts work running off the UI goroutine (sends, keyring calls)
+	// until its results are on screen; tests wait for it.
+	bg sync.WaitGroup
+
+	sigMu    sync.Mutex
+	sig      string         // the list as last loaded, to notice outside changes
+	watching sync.WaitGroup // the watch goroutine, until ctx ends
+}
+
+// testState is a test push of one channel: running, or how it went.
+type testState struct {
+	running bool
+	ok      bool
+	answer  string
+	at      time.Time
+}
+
+// New builds the tab and loads the channels. ctx bounds the tab's
+// background work (the watch for outside changes, sends).
+func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
+	v := &View{ctx: ctx, env: env, reg: env.Registry, win: win, tests: map[string]*testState{}}
+	v.empty = widget.NewLabel(lang.L("channels.empty"))
+	v.empty.Wrapping = fyne.TextWrapWord
+	v.empty.Alignment = fyne.TextAlignCenter
+	v.list = widget.NewList(
+		func() int { return len(v.items) },
+		v.newRow,
+		func(i widget.ListItemID, o fyne.CanvasObject) { v.updateRow(v.items[i], o) },
+	)
+	v.list.OnSelected = func(i widget.ListItemID) {
+		if v.syncing || i >= len(v.items) {
+			return
+		}
+		v.showChannel(v.items[i].ID)
+	}
+	v.addBtn = widget.NewButtonWithIcon(lang.L("channels.add"), theme.ContentAddIcon(), v.showAdd)
+	v.addBtn.Importance = widget.HighImportance
+	left := container.NewBorder(container.NewPadded(v.addBtn), nil, nil, nil,
+		container.NewStack(v.list, container.NewPadded(v.empty)))
+	v.detail = newDetailPane(v)
+	v.right = container.NewStack()
+	split := container.NewHSplit(left, v.right)
+	split.SetOffset(0.36)
+	v.root = split
+	v.showPlaceholder()
+	v.reload()
+	if pollInterval > 0 {
+		v.watching.Add(1)
+		go v.watch(pollInterval, polled)
+	}
+	return v
+}
+
+// Object is the tab's content.
+func (v *View) Object() fyne.CanvasObject { return v.root }
+
+// Refresh reloads the channels from the store (the window calls it when the
+// tab is shown or something else changed channels).
+func (v *View) Refresh() { v.reload() }
+
+// background runs fn off the UI goroutine; fn shows its results through
+// fyne.Do.
+func (v *View) background(fn func()) {
+	v.bg.Add(1)
+	go func() {
+		defer v.bg.Done()
+		fn()
+	}()
+}
+
+// newRow is a list row: the kind badge, the name, and the kind with the
+// last test.
+func (v *View) newRow() fyne.CanvasObject {
+	name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name.Truncation = fyne.TextTruncateEllipsis
+	status := widget.NewLabel("")
+	status.Truncation = fyne.TextTruncateEllipsis
+	status.SizeName = theme.SizeNameCaptionText
+	return container.NewBorder(nil, nil, container.NewCenter(newBadge("")), nil,
+		container.NewVBox(name, status))
+}
+
+func (v *View) updateRow(c registry.Channel, o fyne.CanvasObject) {
+	row := o.(*fyne.Container)
+	texts := row.Objects[0].(*fyne.Container)
+	setBadge(row.Objects[1].(*fyne.Container).Objects[0], c.Channel.Kind)
+	texts.Objects[0].(*widget.Label).SetText(c.Name)
+	status := texts.Objects[1].(*widget.Label)
+	status.SetText(kindName(c.Kind, c.Channel.Kind) + " · " + v.lastTestText(c))
+	imp := widget.MediumImportance
+	if t := c.LastTest; t != nil && !t.OK && !v.testing(c.ID) {
+		imp = widget.DangerImportance
+	}
+	if status.Importance != imp {
+		status.Importance = imp
+		status.Refresh()
+	}
+}
+
+func (v *View) testing(id string) bool {
+	st := v.tests[id]
+	return st != nil && st.running
+}
+
+// lastTestText sums up a channel's last test for its row.
+func (v *View) lastTestText(c registry.Channel) string {
+	if v.testing(c.ID) {
+		return lang.L("channels.testing")
+	}
+	t := c.LastTest
+	switch {
+	case t == nil:
+		return lang.L("channels.never_tested")
+	case t.OK:
+		return lang.L("channels.last_ok", map[string]any{"At": t.At.Local().Format(timeFormat)})
+	default:
+		return lang.L("channels.last_failed", map[string]any{"At": t.At.Local().Format(timeFormat), "Answer": t.Answer})
+	}
+}
+
+// reload reads the channels and redraws the list and the detail pane.
+func (v *View) reload() {
+	items, err := v.reg.List(v.ctx)
+	if err != nil {
+		v.empty.SetText(lang.L("channels.load_failed", map[string]any{"Error": err.Error()}))
+		v.empty.Show()
+		return
+	}
+	v.setSignature(signature(items))
+	v.items = items
+	if len(items) == 0 {
+		v.empty.SetText(lang.L("channels.empty"))
+		v.empty.Show()
+	} else {
+		v.empty.Hide()
+	}
+	v.list.Refresh()
+
+	i := v.index(v.selected)
+	v.syncing = true
+	if i >= 0 {
+		v.list.Select(i)
+	} else {
+		v.list.UnselectAll()
+	}
+	v.syncing = false
+	if v.form != nil {
+		return // a form being filled in is not disturbed
+	}
+	if i < 0 {
+		v.showPlaceholder()
+		return
+	}
+	v.detail.show(v.items[i])
+}
+
+func (v *View) index(id string) int {
+	if id == "" {
+		return -1
+	}
+	for i, c := range v.items {
+		if c.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// showPlaceholder empties the right pane.
+func (v *View) showPlaceholder() {
+	v.selected = ""
+	v.form = nil
+	hint := widget.NewLabel(lang.L("channels.select_hint"))
+	hint.Wrapping = fyne.TextWrapWord
+	hint.Alignment = fyne.TextAlignCenter
+	v.setRight(container.NewCenter(container.NewGridWrap(fyne.NewSize(320, 80), hint)))
+}
+
+// showChannel shows the channel's details in the right pane.
+func (v *View) showChannel(id string) {
+	i := v.index(id)
+	if i < 0 {
+		v.showPlaceholder()
+		return
+	}
+	v.form = nil
+	if v.selected != id {
+		v.detail.reset()
+	}
+	v.selected = id
+	v.detail.show(v.items[i])
+	v.setRight(v.detail.object)
+	v.syncing = true
+	v.list.Select(i)
+	v.syncing = false
+}
+
+func (v *View) setRight(o fyne.CanvasObject) {
+	v.right.Objects = []fyne.CanvasObject{o}
+	v.right.Refresh()
+}
+
+// watch reloads the list when the store's channels change behind the tab's
+// back, until ctx ends.
+func (v *View) watch(every time.Duration, polled chan<- struct{}) {
+	defer v.watching.Done()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-v.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		items, err := v.reg.List(v.ctx)
+		if err != nil {
+			continue
+		}
+		sig := signature(items)
+		v.sigMu.Lock()
+		changed := sig != v.sig
+		v.sigMu.Unlock()
+		if !changed {
+			continue
+		}
+		fyne.Do(v.reload)
+		if polled != nil {
+			select {
+			case polled <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func (v *View) setSignature(sig string) {
+	v.sigMu.Lock()
+	v.sig = sig
+	v.sigMu.Unlock()
+}
+
+// signature sums up what the list shows of the channels.
+func signature(items []registry.Channel) string {
+	var b strings.Builder
+	for _, c := range items {
+		fmt.Fprintf(&b, "%s|%s|%d", c.ID, c.Name, c.UpdatedAt.UnixNano())
+		if t := c.LastTest; t != nil {
+			fmt.Fprintf(&b, "|%d|%t", t.At.UnixNano(), t.OK)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// kindOptions are the kinds offered when adding a channel, by translated
+// name in kinds.All's order.
+func kindOptions() ([]*channel.Kind, []string) {
+	all := kinds.All()
+	names := make([]string, len(all))
+	for i, k := range all {
+		names[i] = kindName(k, k.ID)
+	}
+	return all, names
+}

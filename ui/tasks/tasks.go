@@ -1,0 +1,461 @@
+// Package tasks is the Tasks tab of Herald's window: the user's tasks with
+// their state, schedule, next and last run, the add/edit form, and Run now,
+// Cancel, enable/disable and delete. It draws and forwards; the tasks
+// service and the push dispatcher decide.
+package tasks
+
+import (
+	"context"
+	"errors"
+	"image/color"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/heraldpush/herald/app/boot"
+	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/engine/store"
+	"github.com/heraldpush/herald/engine/task"
+	enginetasks "github.com/heraldpush/herald/engine/tasks"
+)
+
+// dotState is what a task's status dot says.
+type dotState string
+
+const (
+	dotNever   dotState = "never"   // grey: never ran, or the last run was skipped
+	dotSuccess dotState = "success" // green
+	dotFailure dotState = "failure" // red: failure or timeout
+	dotRunning dotState = "running" // blue
+)
+
+// color is the dot's colour in the current theme.
+func (s dotState) color() color.Color {
+	switch s {
+	case dotSuccess:
+		return theme.Color(theme.ColorNameSuccess)
+	case dotFailure:
+		return theme.Color(theme.ColorNameError)
+	case dotRunning:
+		return theme.Color(theme.ColorNamePrimary)
+	}
+	return theme.Color(theme.ColorNameDisabled)
+}
+
+// View is the Tasks tab.
+type View struct {
+	ctx context.Context
+	env *boot.Env
+	win fyne.Window
+	// now is the clock the schedule preview counts from (tests fix it).
+	now func() time.Time
+
+	root     *fyne.Container // holds the list page or the editor
+	listPage fyne.CanvasObject
+	rowsBox  *fyne.Container
+	empty    *widget.Label
+	message  *widget.Label // the last failed action, in red
+	add      *widget.Button
+
+	list    []task.Task
+	last    map[int64]task.Run // newest recorded run per task
+	running map[int64]bool     // from RunStarted/RunFinished (and Run now)
+	seeded  bool               // running was read from the engine once
+	rows    map[int64]*row
+
+	editor *editor // the open add/edit form; nil while the list shows
+
+	// uiMu serialises this view's updates from engine goroutines. The real
+	// driver runs fyne.Do on the UI goroutine anyway; the test driver runs
+	// it on the caller's goroutine, where two events could otherwise
+	// overlap. A ui body must never call into something that publishes a
+	// task event synchronously (it would deadlock): such work goes through
+	// background.
+	uiMu sync.Mutex
+	// pending counts background work under way; tests wait on it.
+	pending sync.WaitGroup
+}
+
+// row is one task in the list.
+type row struct {
+	task    task.Task
+	state   dotState
+	dot     *canvas.Circle
+	title   *widget.Label
+	detail  *widget.Label
+	run     *widget.Button // Run now, or Cancel while running
+	enabled *widget.Check
+	edit    *widget.Button
+	del     *widget.Button
+	obj     fyne.CanvasObject
+}
+
+// New builds the tab and subscribes to the task engine's events. Call it
+// on the UI goroutine.
+func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
+	v := &View{
+		ctx:     ctx,
+		env:     env,
+		win:     win,
+		now:     time.Now,
+		last:    map[int64]task.Run{},
+		running: map[int64]bool{},
+		rows:    map[int64]*row{},
+	}
+	v.add = widget.NewButtonWithIcon(lang.L("tasks.add"), theme.ContentAddIcon(), v.openAdd)
+	v.add.Importance = widget.HighImportance
+	v.message = widget.NewLabel("")
+	v.message.Importance = widget.DangerImportance
+	v.message.Wrapping = fyne.TextWrapWord
+	v.message.Hide()
+	v.empty = widget.NewLabel(lang.L("tasks.empty"))
+	v.empty.Wrapping = fyne.TextWrapWord
+	v.empty.Alignment = fyne.TextAlignCenter
+	v.rowsBox = container.NewVBox()
+	v.listPage = container.NewBorder(
+		container.NewVBox(container.NewHBox(v.add, layout.NewSpacer()), v.message),
+		nil, nil, nil,
+		container.NewStack(container.NewVScroll(v.rowsBox), container.NewVBox(v.empty)),
+	)
+	v.root = container.NewStack(v.listPage)
+
+	env.Tasks.Subscribe(func(e enginetasks.Event) {
+		if ctx.Err() != nil {
+			return
+		}
+		v.ui(func() { v.handle(e) })
+	})
+	v.reload()
+	return v
+}
+
+// Object is the tab's content.
+func (v *View) Object() fyne.CanvasObject { return v.root }
+
+// Refresh reads the tasks and their last runs again. Call it on the UI
+// goroutine (the window does when the tab is shown).
+func (v *View) Refresh() { v.reload() }
+
+// ui runs fn on the UI goroutine, one update at a time.
+func (v *View) ui(fn func()) {
+	fyne.Do(func() {
+		v.uiMu.Lock()
+		defer v.uiMu.Unlock()
+		fn()
+	})
+}
+
+// background runs work off the UI goroutine, then done on it with work's
+// error: keyring access, saving and starting runs never freeze the window.
+func (v *View) background(work func() error, done func(error)) {
+	v.pending.Add(1)
+	go func() {
+		defer v.pending.Done()
+		err := work()
+		v.ui(func() { done(err) })
+	}()
+}
+
+// handle applies a task event.
+func (v *View) handle(e enginetasks.Event) {
+	switch e.Type {
+	case enginetasks.RunStarted:
+		v.running[e.Run.TaskID] = true
+		if r := v.rows[e.Run.TaskID]; r != nil {
+			v.fillRow(r)
+		}
+	case enginetasks.RunFinished:
+		// A skipped run is recorded while the run it collided with goes on.
+		if e.Run.Status != task.StatusSkipped {
+			delete(v.running, e.Run.TaskID)
+		}
+		v.reload() // the last result, and the next run after an automatic one
+	case enginetasks.TaskChanged:
+		v.reload()
+	}
+}
+
+// showMessage shows err above the list (nil hides it).
+func (v *View) showMessage(err error) {
+	if err == nil {
+		v.message.SetText("")
+		v.message.Hide()
+		return
+	}
+	v.message.SetText(err.Error())
+	v.message.Show()
+}
+
+// reload reads the tasks and their last runs from the store (small,
+// indexed reads) and redraws the list.
+func (v *View) reload() {
+	list, err := v.env.Tasks.List(v.ctx)
+	if err != nil {
+		v.showMessage(err)
+		return
+	}
+	if !v.seeded {
+		for _, id := range v.env.Tasks.Running() {
+			v.running[id] = true
+		}
+		v.seeded = true
+	}
+	v.list = list
+	last := map[int64]task.Run{}
+	for _, t := range list {
+		r, err := v.env.Store.LastRun(v.ctx, t.ID)
+		switch {
+		case err == nil:
+			last[t.ID] = r
+		case !isNotFound(err):
+			v.showMessage(err)
+		}
+	}
+	v.last = last
+	v.rebuild()
+}
+
+func (v *View) rebuild() {
+	v.rows = map[int64]*row{}
+	objs := make([]fyne.CanvasObject, 0, 2*len(v.list))
+	for i, t := range v.list {
+		r := v.newRow(t)
+		v.rows[t.ID] = r
+		if i > 0 {
+			objs = append(objs, widget.NewSeparator())
+		}
+		objs = append(objs, r.obj)
+	}
+	v.rowsBox.Objects = objs
+	v.rowsBox.Refresh()
+	if len(v.list) == 0 {
+		v.empty.Show()
+	} else {
+		v.empty.Hide()
+	}
+}
+
+func (v *View) newRow(t task.Task) *row {
+	r := &row{task: t}
+	r.dot = canvas.NewCircle(color.Transparent)
+	r.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	r.title.Truncation = fyne.TextTruncateEllipsis
+	r.detail = widget.NewLabel("")
+	r.detail.Wrapping = fyne.TextWrapWord
+	r.run = widget.NewButton("", nil)
+	r.enabled = widget.NewCheck(lang.L("tasks.enabled"), nil)
+	r.enabled.Checked = t.Enabled
+	r.enabled.OnChanged = func(on bool) { v.setEnabled(r, on) }
+	r.edit = widget.NewButtonWithIcon(lang.L("tasks.edit"), theme.DocumentCreateIcon(), func() { v.openEdit(r.task) })
+	r.del = widget.NewButtonWithIcon(lang.L("tasks.delete"), theme.DeleteIcon(), func() { v.confirmDelete(r.task) })
+	dot := container.NewCenter(container.NewGridWrap(fyne.NewSquareSize(theme.Size(theme.SizeNameInlineIcon)*0.6), r.dot))
+	buttons := container.NewHBox(r.enabled, r.run, r.edit, r.del)
+	r.obj = container.NewBorder(nil, nil, dot, container.NewCenter(buttons), container.NewVBox(r.title, r.detail))
+	v.fillRow(r)
+	return r
+}
+
+// fillRow shows the row's task state: dot, texts, Run now or Cancel.
+func (v *View) fillRow(r *row) {
+	t := r.task
+	last, ran := v.last[t.ID]
+	switch {
+	case v.running[t.ID]:
+		r.state = dotRunning
+	case !ran || last.Status == task.StatusSkipped:
+		r.state = dotNever
+	case last.Status == task.StatusSuccess:
+		r.state = dotSuccess
+	default:
+		r.state = dotFailure
+	}
+	r.dot.FillColor = r.state.color()
+	r.dot.Refresh()
+
+	title := t.Name
+	if !t.Enabled {
+		title += "  " + lang.L("tasks.disabled_mark")
+	}
+	r.title.SetText(title)
+
+	next := lang.L("tasks.next.none")
+	switch at, ok := v.env.Tasks.NextRun(t.ID); {
+	case !t.Enabled:
+		next = lang.L("tasks.next.disabled")
+	case ok:
+		next = lang.L("tasks.next.at", map[string]any{"At": formatTime(at)})
+	case t.Schedule.Kind == task.ScheduleNone:
+		next = lang.L("tasks.next.manual")
+	}
+	var lastText string
+	switch {
+	case v.running[t.ID]:
+		lastText = lang.L("tasks.last.running")
+	case !ran:
+		lastText = lang.L("tasks.last.never")
+	default:
+		lastText = lang.L("tasks.last.result", map[string]any{
+			"Status":  statusWord(last.Status),
+			"At":      formatTime(last.Started),
+			"Trigger": triggerWord(last.Trigger),
+		})
+		if last.Status != task.StatusSuccess {
+			if line := firstLine(last.Error, 100); line != "" {
+				lastText += " · " + line
+			}
+		}
+	}
+	r.detail.SetText(describeSchedule(t.Schedule) + " · " + next + "\n" + lastText)
+
+	if v.running[t.ID] {
+		r.run.SetText(lang.L("tasks.cancel_run"))
+		r.run.SetIcon(theme.MediaStopIcon())
+		r.run.Importance = widget.WarningImportance
+		r.run.OnTapped = func() { v.cancelRun(r) }
+	} else {
+		r.run.SetText(lang.L("tasks.run_now"))
+		r.run.SetIcon(theme.MediaPlayIcon())
+		r.run.Importance = widget.MediumImportance
+		r.run.OnTapped = func() { v.runNow(r) }
+	}
+	r.run.Enable()
+	r.run.Refresh()
+}
+
+// runNow starts a manual run; the row shows it running until the run's
+// RunFinished event.
+func (v *View) runNow(r *row) {
+	v.showMessage(nil)
+	id, name := r.task.ID, r.task.Name
+	v.running[id] = true
+	v.fillRow(r)
+	v.background(func() error {
+		return v.env.Tasks.RunNow(v.ctx, name)
+	}, func(err error) {
+		if err == nil {
+			return
+		}
+		delete(v.running, id)
+		v.showMessage(err)
+		v.reload()
+	})
+}
+
+// cancelRun stops the task's run in progress; its RunFinished event (status
+// failure, "cancelled") brings the row back.
+func (v *View) cancelRun(r *row) {
+	r.run.Disable()
+	if !v.env.Tasks.Cancel(r.task.ID) {
+		// It ended on its own meanwhile; its event is on the way or gone.
+		delete(v.running, r.task.ID)
+		v.fillRow(r)
+	}
+}
+
+func (v *View) setEnabled(r *row, on bool) {
+	v.showMessage(nil)
+	name := r.task.Name
+	r.enabled.Disable()
+	v.background(func() error {
+		_, err := v.env.Tasks.SetEnabled(v.ctx, name, on)
+		return err
+	}, func(err error) {
+		if err != nil {
+			v.showMessage(err)
+		}
+		v.reload()
+	})
+}
+
+// confirmDelete asks before deleting a task; its run history stays.
+func (v *View) confirmDelete(t task.Task) {
+	msg := widget.NewLabel(lang.L("tasks.delete.question", map[string]any{"Name": t.Name}))
+	msg.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(lang.L("tasks.delete.title"), lang.L("tasks.delete.confirm"), lang.L("tasks.delete.keep"),
+		msg, func(ok bool) {
+			if ok {
+				v.remove(t)
+			}
+		}, v.win)
+	d.Resize(fyne.NewSize(420, 0))
+	d.Show()
+}
+
+func (v *View) remove(t task.Task) {
+	v.showMessage(nil)
+	v.background(func() error {
+		return v.env.Tasks.Remove(v.ctx, t.Name)
+	}, func(err error) {
+		if err != nil {
+			v.showMessage(err)
+		}
+		v.reload()
+	})
+}
+
+// openAdd shows the form for a new task.
+func (v *View) openAdd() {
+	v.showMessage(nil)
+	chans, err := v.env.Registry.List(v.ctx)
+	if err != nil {
+		v.showMessage(err)
+		return
+	}
+	v.showEditor(newEditor(v, nil, dispatch.TaskOverrides{}, chans))
+}
+
+// openEdit loads the task with its secrets (keyring) and its push
+// overrides, then shows the form.
+func (v *View) openEdit(t task.Task) {
+	v.showMessage(nil)
+	var (
+		full  task.Task
+		over  dispatch.TaskOverrides
+		chans []registry.Channel
+	)
+	v.background(func() error {
+		var err error
+		if full, err = v.env.Tasks.Get(v.ctx, t.Name); err != nil {
+			return err
+		}
+		if over, err = dispatch.LoadOverrides(v.ctx, v.env.Store, full.ID); err != nil {
+			return err
+		}
+		chans, err = v.env.Registry.List(v.ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			v.showMessage(err)
+			return
+		}
+		v.showEditor(newEditor(v, &full, over, chans))
+	})
+}
+
+func (v *View) showEditor(e *editor) {
+	v.editor = e
+	v.root.Objects = []fyne.CanvasObject{e.obj}
+	v.root.Refresh()
+	if c := v.win.Canvas(); c != nil {
+		c.Focus(e.name)
+	}
+}
+
+// closeEditor goes back to the list.
+func (v *View) closeEditor() {
+	v.editor = nil
+	v.root.Objects = []fyne.CanvasObject{v.listPage}
+	v.root.Refresh()
+	v.reload()
+}
+
+func isNotFound(err error) bool { return err != nil && errors.Is(err, store.ErrNotFound) }
