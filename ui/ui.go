@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 	"image/color"
 
 	"github.com/heraldpush/herald/app/boot"
@@ -230,6 +231,8 @@ func Run(ctx context.Context, p Params) error {
 	if err := (secret.Keyring{}).Check(); err != nil {
 		dialog.ShowInformation(lang.L("app.keyring_missing.title"),
 			lang.L("app.keyring_missing", map[string]any{"Hint": secret.Hint()}), w)
+	} else if !prefs.Welcomed && p.CycleTabs == "" {
+		showWelcome(ctx, env, w, func() { tabs.SelectIndex(0) })
 	}
 	if p.CycleTabs != "" {
 		go cycleTabs(a, tabs, p.CycleTabs)
@@ -308,4 +311,23 @@ func cycleTabs(a fyne.App, tabs *container.AppTabs, dir string) {
 
 func tabSlug(i int) string {
 	return []string{"channels", "push", "tasks", "history", "settings"}[i]
+}
+
+// showWelcome explains the three steps once: register a channel, test it,
+// add a task; the channel form also imports QD registration strings.
+func showWelcome(ctx context.Context, env *boot.Env, w fyne.Window, toChannels func()) {
+	text := widget.NewLabel(lang.L("welcome.steps"))
+	text.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm(lang.L("welcome.title"), lang.L("welcome.start"), lang.L("welcome.later"),
+		container.NewPadded(text), func(start bool) {
+			if start {
+				toChannels()
+			}
+			if p, err := settings.Load(ctx, env); err == nil {
+				p.Welcomed = true
+				_ = settings.Save(ctx, env, p)
+			}
+		}, w)
+	d.Resize(fyne.NewSize(520, 300))
+	d.Show()
 }

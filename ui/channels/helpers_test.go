@@ -17,14 +17,14 @@ import (
 	_ "github.com/heraldpush/herald/ui/cleanlocale" // before Fyne's lang init, as in the app
 )
 
-const partsDir = "../../assets/translations/parts/"
+const partsDir = "../../assets/translations/"
 
 func TestMain(m *testing.M) {
 	// Tests assert on English text: pick English whatever the machine's
 	// locale, and load this tab's strings as the app would.
 	os.Setenv("LC_ALL", "en_US.UTF-8")
 	os.Setenv("LANGUAGE", "en")
-	data, err := os.ReadFile(partsDir + "ui-channels.en.json")
+	data, err := os.ReadFile(partsDir + "en.json")
 	if err == nil {
 		err = lang.AddTranslations(fyne.NewStaticResource("ui-channels.en.json", data))
 	}

@@ -30,7 +30,7 @@ var english sync.Once
 func loadEnglish(t *testing.T) {
 	t.Helper()
 	english.Do(func() {
-		data, err := os.ReadFile("../../assets/translations/parts/ui-history.en.json")
+		data, err := os.ReadFile("../../assets/translations/en.json")
 		if err != nil {
 			t.Fatal(err)
 		}

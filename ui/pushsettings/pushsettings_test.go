@@ -39,7 +39,7 @@ func newEnv(t *testing.T) *boot.Env {
 	t.Helper()
 	testenv.NeedKeyring(t)
 	loadTranslations.Do(func() {
-		data, err := os.ReadFile("../../assets/translations/parts/ui-pushsettings.en.json")
+		data, err := os.ReadFile("../../assets/translations/en.json")
 		if err != nil {
 			t.Fatal(err)
 		}

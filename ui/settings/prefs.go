@@ -33,6 +33,8 @@ type Prefs struct {
 	CloseToTray     bool   `json:"close_to_tray"`
 	NotifyOnFailure bool   `json:"notify_on_failure"`
 	StartAtLogin    bool   `json:"start_at_login"`
+	// Welcomed is set once the first-run welcome was dismissed.
+	Welcomed bool `json:"welcomed"`
 }
 
 // DefaultPrefs are what a fresh data folder starts with.

@@ -25,7 +25,7 @@ var loadEnglish sync.Once
 func english(t *testing.T) {
 	t.Helper()
 	loadEnglish.Do(func() {
-		data, err := os.ReadFile("../../assets/translations/parts/ui-settings.en.json")
+		data, err := os.ReadFile("../../assets/translations/en.json")
 		if err != nil {
 			t.Fatal(err)
 		}

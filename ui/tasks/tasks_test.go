@@ -32,7 +32,7 @@ import (
 	_ "github.com/heraldpush/herald/ui/cleanlocale" // before Fyne reads the locale, as in the app
 )
 
-const partsDir = "../../assets/translations/parts"
+const partsDir = "../../assets/translations"
 
 func TestMain(m *testing.M) {
 	// The tests read English text: LANGUAGE wins over LANG for Fyne's
@@ -50,7 +50,7 @@ func english(t *testing.T) {
 	var err error
 	loadEnglish.Do(func() {
 		var data []byte
-		if data, err = os.ReadFile(filepath.Join(partsDir, "ui-tasks.en.json")); err == nil {
+		if data, err = os.ReadFile(filepath.Join(partsDir, "en.json")); err == nil {
 			err = lang.AddTranslationsForLocale(data, fyne.Locale("en"))
 		}
 	})
@@ -711,13 +711,20 @@ func TestTranslationsComplete(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := map[string]string{}
-		if err := json.Unmarshal(data, &m); err != nil {
+		all := map[string]string{}
+		if err := json.Unmarshal(data, &all); err != nil {
 			t.Fatalf("%s: %v", name, err)
+		}
+		// Only this tab's strings: the files hold every part of the app.
+		m := map[string]string{}
+		for k, v := range all {
+			if strings.HasPrefix(k, "tasks.") {
+				m[k] = v
+			}
 		}
 		return m
 	}
-	en, zh := read("ui-tasks.en.json"), read("ui-tasks.zh.json")
+	en, zh := read("en.json"), read("zh_Hans.json")
 	fields := regexp.MustCompile(`\{\{\.\w+\}\}`)
 	for k, v := range en {
 		z, ok := zh[k]
