@@ -204,3 +204,6 @@ func TestTokenMatches(t *testing.T) {
 		t.Error("an empty token matched an unset one")
 	}
 }
+
+// TokenReloadEvery exposes the keyring re-read interval to the external tests.
+var TokenReloadEvery = tokenReloadEvery

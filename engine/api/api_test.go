@@ -325,9 +325,12 @@ func TestTokenLifecycle(t *testing.T) {
 	if kept, _ := (secret.Keyring{}).Get(f.secrets.prefix+"api", "token"); kept != fresh {
 		t.Error("the keyring does not hold the new token")
 	}
-	// ...and the other server (another Herald process) picks it up from the
-	// keyring on the next mismatch, within a few seconds.
+	// ...and the other server (another Herald process) re-reads the keyring
+	// within tokenReloadEvery: the old token stops working there even if
+	// nobody ever presents the new one.
 	f.base = "http://" + againAddr
+	time.Sleep(api.TokenReloadEvery + 100*time.Millisecond)
+	f.req(http.MethodGet, "/api/v1/tasks", nil, "Authorization", "Bearer "+old).wantError(t, http.StatusUnauthorized, "")
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		a := f.get("/api/v1/tasks")
