@@ -35,6 +35,9 @@ var DefaultRates = map[string]Rate{
 	"telegram":      {N: 1, Per: time.Second},  // one message a second to the same chat
 	"wxpusher":      {N: 2, Per: time.Second},
 	"wecom_app":     {N: 30, Per: time.Minute},
+	"feishu":        {N: 100, Per: time.Minute}, // a custom bot: 100 a minute and 5 a second
+	"pushplus":      {N: 5, Per: time.Minute},   // PushPlus throttles bursts; the same content at most 3 an hour
+	"desktop":       {N: 1, Per: time.Second},   // notifications arriving faster are unreadable
 }
 
 // FallbackRate bounds kinds without a documented limit, so a burst of
