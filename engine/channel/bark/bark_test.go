@@ -33,22 +33,7 @@ func open(t *testing.T, srv *barktest.Server, extra map[string]string) channel.C
 }
 
 func TestKindSchema(t *testing.T) {
-	var keys []string
-	for _, f := range bark.Kind.Fields {
-		keys = append(keys, f.Key)
-		if f.Label == "" || f.Help == "" {
-			t.Errorf("field %s lacks label or help", f.Key)
-		}
-	}
-	if want := []string{"url", "group", "sound", "level", "icon", "click_url", "api", "proxy"}; !reflect.DeepEqual(keys, want) {
-		t.Errorf("fields = %v, want %v", keys, want)
-	}
-	if bark.Kind.QDFields != 1 {
-		t.Errorf("QDFields = %d, want 1", bark.Kind.QDFields)
-	}
-	if got := bark.Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"url", "proxy"}) {
-		t.Errorf("secrets = %v", got)
-	}
+	channeltest.CheckSchema(t, bark.Kind, []string{"url", "group", "sound", "level", "icon", "click_url", "api", "proxy"}, 1, []string{"url", "proxy"})
 }
 
 func TestParseURL(t *testing.T) {
@@ -88,54 +73,31 @@ func TestParseURL(t *testing.T) {
 
 func TestParse(t *testing.T) {
 	u := "https://api.day.app/" + key
-	tests := []struct {
-		name    string
-		raw     map[string]string
-		want    channel.Config
-		wantErr string
-	}{
+	channeltest.RunParseCases(t, bark.Kind, []channeltest.ParseCase{
 		{
-			name: "QD alias any case, choice normalised",
-			raw:  map[string]string{"barkurl": u, "LEVEL": "timesensitive", "Group": "ci", "sound": "minuet", "click_url": "shortcuts://run"},
-			want: channel.Config{"url": u, "level": "timeSensitive", "group": "ci", "sound": "minuet", "click_url": "shortcuts://run"},
+			Name: "QD alias any case, choice normalised",
+			Raw:  map[string]string{"barkurl": u, "LEVEL": "timesensitive", "Group": "ci", "sound": "minuet", "click_url": "shortcuts://run"},
+			Want: channel.Config{"url": u, "level": "timeSensitive", "group": "ci", "sound": "minuet", "click_url": "shortcuts://run"},
 		},
-		{name: "only the URL", raw: map[string]string{"BarkUrl": key}, want: channel.Config{"url": key}},
-		{name: "required", raw: map[string]string{"group": "x"}, wantErr: "bark: url: required"},
-		{name: "bad url", raw: map[string]string{"url": "https://api.day.app/"}, wantErr: "bark: url: has no device key: add it after the server, like https://api.day.app/DEVICEKEY"},
-		{name: "level", raw: map[string]string{"url": u, "level": "loud"}, wantErr: `bark: level: must be one of active, timeSensitive, passive, critical, got "loud"`},
-		{name: "sound", raw: map[string]string{"url": u, "sound": "my sound"}, wantErr: "bark: sound: must be a sound name from the Bark app like minuet or alarm"},
-		{name: "icon", raw: map[string]string{"url": u, "icon": "icon.png"}, wantErr: "bark: icon: must start with http:// or https://"},
-		{name: "click url", raw: map[string]string{"url": u, "click_url": "example.com/x"}, wantErr: "bark: click_url: must be a URL with a scheme, like https://example.com/status or shortcuts://"},
-		{name: "api", raw: map[string]string{"url": u, "api": "bark.example.com"}, wantErr: "bark: api: must start with http:// or https://"},
-		{name: "unknown", raw: map[string]string{"url": u, "badge": "1"}, wantErr: "bark: badge: unknown field (known: url, group, sound, level, icon, click_url, api, proxy)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := bark.Kind.Parse(tt.raw)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("config = %v, %v; want %v", got, err, tt.want)
-			}
-		})
-	}
+		{Name: "only the URL", Raw: map[string]string{"BarkUrl": key}, Want: channel.Config{"url": key}},
+		{Name: "required", Raw: map[string]string{"group": "x"}, WantErr: "bark: url: required"},
+		{Name: "bad url", Raw: map[string]string{"url": "https://api.day.app/"}, WantErr: "bark: url: has no device key: add it after the server, like https://api.day.app/DEVICEKEY"},
+		{Name: "level", Raw: map[string]string{"url": u, "level": "loud"}, WantErr: `bark: level: must be one of active, timeSensitive, passive, critical, got "loud"`},
+		{Name: "sound", Raw: map[string]string{"url": u, "sound": "my sound"}, WantErr: "bark: sound: must be a sound name from the Bark app like minuet or alarm"},
+		{Name: "icon", Raw: map[string]string{"url": u, "icon": "icon.png"}, WantErr: "bark: icon: must start with http:// or https://"},
+		{Name: "click url", Raw: map[string]string{"url": u, "click_url": "example.com/x"}, WantErr: "bark: click_url: must be a URL with a scheme, like https://example.com/status or shortcuts://"},
+		{Name: "api", Raw: map[string]string{"url": u, "api": "bark.example.com"}, WantErr: "bark: api: must start with http:// or https://"},
+		{Name: "unknown", Raw: map[string]string{"url": u, "badge": "1"}, WantErr: "bark: badge: unknown field (known: url, group, sound, level, icon, click_url, api, proxy)"},
+	})
 }
 
 func TestParseQD(t *testing.T) {
 	u := "https://api.day.app/" + key
-	if got, err := bark.Kind.ParseQD(u + ";"); err != nil || !reflect.DeepEqual(got, map[string]string{"url": u}) {
-		t.Errorf("ParseQD = %v, %v", got, err)
-	}
-	if _, err := bark.Kind.ParseQD(" ; "); err == nil || err.Error() != "bark: url: missing from the QD string (expected url)" {
-		t.Errorf("empty QD err = %v", err)
-	}
-	if _, err := bark.Kind.ParseQD(u + ";ci"); err == nil || err.Error() != "bark: qd: has 2 values but QD's bark string has at most 1 (url)" {
-		t.Errorf("long QD err = %v", err)
-	}
+	channeltest.RunQDCases(t, bark.Kind, []channeltest.QDCase{
+		{In: u + ";", Want: map[string]string{"url": u}},
+		{In: " ; ", WantErr: "bark: url: missing from the QD string (expected url)"},
+		{In: u + ";ci", WantErr: "bark: qd: has 2 values but QD's bark string has at most 1 (url)"},
+	})
 }
 
 func TestSend(t *testing.T) {
@@ -360,11 +322,7 @@ func TestNetworkFailure(t *testing.T) {
 	if err == nil || !channel.IsTransient(err) {
 		t.Fatalf("err = %v, want transient", err)
 	}
-	for _, secret := range []string{key, "s3cret-pw"} {
-		if strings.Contains(err.Error(), secret) {
-			t.Errorf("error text %q contains a secret", err)
-		}
-	}
+	channeltest.AssertNoSecrets(t, err, key, "s3cret-pw")
 }
 
 func TestContextCanceled(t *testing.T) {
@@ -372,12 +330,7 @@ func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := open(t, srv, nil).Send(ctx, message.Message{Body: "x"})
-	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Errorf("err = %v, want non-transient context.Canceled", err)
-	}
-	if srv.Requests() != 0 {
-		t.Errorf("request sent after cancellation")
-	}
+	channeltest.AssertCanceled(t, err, srv.Requests())
 }
 
 func TestTimeoutIsTransient(t *testing.T) {

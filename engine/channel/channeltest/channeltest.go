@@ -1,7 +1,9 @@
 // Package channeltest holds test support shared by the push-service channel
 // packages: a recording HTTP forward proxy, an address where nothing
 // listens, and small helpers for checking contract fakes and building raw
-// settings. It depends only on the standard library.
+// settings, plus table runners and assertions for the parts of a kind's
+// tests that every push service shares. It depends only on the standard
+// library and the channel package.
 package channeltest
 
 import (

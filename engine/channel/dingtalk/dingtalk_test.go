@@ -64,23 +64,7 @@ func noSecrets(t *testing.T, text string, secrets ...string) {
 }
 
 func TestFields(t *testing.T) {
-	var keys []string
-	for _, f := range Kind.Fields {
-		keys = append(keys, f.Key)
-		if f.Label == "" || f.Help == "" {
-			t.Errorf("field %s lacks a label or help", f.Key)
-		}
-	}
-	want := []string{"token", "pic_url", "secret", "at_mobiles", "at_all", "api", "proxy"}
-	if !reflect.DeepEqual(keys, want) {
-		t.Errorf("fields = %v, want %v", keys, want)
-	}
-	if Kind.QDFields != 2 {
-		t.Errorf("QDFields = %d, want 2", Kind.QDFields)
-	}
-	if got := Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"token", "secret", "proxy"}) {
-		t.Errorf("secret keys = %v", got)
-	}
+	channeltest.CheckSchema(t, Kind, []string{"token", "pic_url", "secret", "at_mobiles", "at_all", "api", "proxy"}, 2, []string{"token", "secret", "proxy"})
 	for alias, key := range map[string]string{"DINGDING_TOKEN": "token", "dingding_token": "token", "Webhook_URL": "token", "push_pic_url": "pic_url", "PROXY_URL": "proxy"} {
 		if f, ok := Kind.Field(alias); !ok || f.Key != key {
 			t.Errorf("Field(%q) = %q, %t; want %q", alias, f.Key, ok, key)
@@ -90,120 +74,84 @@ func TestFields(t *testing.T) {
 
 func TestParse(t *testing.T) {
 	const tok = "abc123def456"
-	tests := []struct {
-		name string
-		raw  map[string]string
-		want channel.Config
-		err  string
-	}{
+	channeltest.RunParseCases(t, Kind, []channeltest.ParseCase{
 		{
-			name: "defaults",
-			raw:  map[string]string{"token": tok},
-			want: channel.Config{"token": tok, "at_all": "false", "api": DefaultAPI},
+			Name: "defaults",
+			Raw:  map[string]string{"token": tok},
+			Want: channel.Config{"token": tok, "at_all": "false", "api": DefaultAPI},
 		},
 		{
-			name: "aliases in any case",
-			raw: map[string]string{"DingDing_Token": tok, "PUSH_PIC_URL": "https://img.example.com/a.png", "SECRET": "SECabc",
+			Name: "aliases in any case",
+			Raw: map[string]string{"DingDing_Token": tok, "PUSH_PIC_URL": "https://img.example.com/a.png", "SECRET": "SECabc",
 				"At_Mobiles": "13800138000, 13900139000", "at_all": "yes", "API": "https://ding.example.com/"},
-			want: channel.Config{"token": tok, "pic_url": "https://img.example.com/a.png", "secret": "SECabc",
+			Want: channel.Config{"token": tok, "pic_url": "https://img.example.com/a.png", "secret": "SECabc",
 				"at_mobiles": "13800138000, 13900139000", "at_all": "true", "api": "https://ding.example.com/"},
 		},
 		{
-			name: "whole webhook URL",
-			raw:  map[string]string{"webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=" + tok},
-			want: channel.Config{"token": "https://oapi.dingtalk.com/robot/send?access_token=" + tok, "at_all": "false", "api": DefaultAPI},
+			Name: "whole webhook URL",
+			Raw:  map[string]string{"webhook_url": "https://oapi.dingtalk.com/robot/send?access_token=" + tok},
+			Want: channel.Config{"token": "https://oapi.dingtalk.com/robot/send?access_token=" + tok, "at_all": "false", "api": DefaultAPI},
 		},
-		{name: "token missing", raw: map[string]string{"secret": "SECx"}, err: "dingtalk: token: required"},
+		{Name: "token missing", Raw: map[string]string{"secret": "SECx"}, WantErr: "dingtalk: token: required"},
 		{
-			name: "token with a space",
-			raw:  map[string]string{"token": "abc def"},
-			err:  "dingtalk: token: must be the access_token value or the whole webhook URL https://oapi.dingtalk.com/robot/send?access_token=…",
-		},
-		{
-			name: "URL without access_token",
-			raw:  map[string]string{"token": "https://oapi.dingtalk.com/robot/send?foo=" + tok},
-			err:  "dingtalk: token: webhook URL has no access_token=…; copy the whole URL from the robot settings",
+			Name:    "token with a space",
+			Raw:     map[string]string{"token": "abc def"},
+			WantErr: "dingtalk: token: must be the access_token value or the whole webhook URL https://oapi.dingtalk.com/robot/send?access_token=…",
 		},
 		{
-			name: "URL with another path",
-			raw:  map[string]string{"token": "https://oapi.dingtalk.com/robot/other?access_token=" + tok},
-			err:  "dingtalk: token: webhook URL must end in /robot/send?access_token=…; copy it again from the robot settings",
+			Name:    "URL without access_token",
+			Raw:     map[string]string{"token": "https://oapi.dingtalk.com/robot/send?foo=" + tok},
+			WantErr: "dingtalk: token: webhook URL has no access_token=…; copy the whole URL from the robot settings",
 		},
 		{
-			name: "secret without SEC",
-			raw:  map[string]string{"token": tok, "secret": "0123456789abcdef"},
-			err:  "dingtalk: secret: must start with SEC: copy the whole secret shown under \"Additional signature\" (加签) in the robot's security settings",
+			Name:    "URL with another path",
+			Raw:     map[string]string{"token": "https://oapi.dingtalk.com/robot/other?access_token=" + tok},
+			WantErr: "dingtalk: token: webhook URL must end in /robot/send?access_token=…; copy it again from the robot settings",
 		},
 		{
-			name: "mobile with letters",
-			raw:  map[string]string{"token": tok, "at_mobiles": "13800138000,alice"},
-			err:  `dingtalk: at_mobiles: "alice" is not a mobile number: use digits only, e.g. 13800138000`,
+			Name:    "secret without SEC",
+			Raw:     map[string]string{"token": tok, "secret": "0123456789abcdef"},
+			WantErr: "dingtalk: secret: must start with SEC: copy the whole secret shown under \"Additional signature\" (加签) in the robot's security settings",
 		},
-		{name: "at_all not a bool", raw: map[string]string{"token": tok, "at_all": "maybe"}, err: `dingtalk: at_all: must be true or false, got "maybe"`},
-		{name: "pic_url not http", raw: map[string]string{"token": tok, "pic_url": "ftp://x/y.png"}, err: "dingtalk: pic_url: must start with http:// or https://"},
-		{name: "proxy scheme", raw: map[string]string{"token": tok, "proxy": "ftp://p:1"}, err: `dingtalk: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
 		{
-			name: "two problems at once, in field order",
-			raw:  map[string]string{"secret": "nope", "token": tok, "pic_url": "x"},
-			err:  "dingtalk: pic_url: must start with http:// or https://; dingtalk: secret: must start with SEC: copy the whole secret shown under \"Additional signature\" (加签) in the robot's security settings",
+			Name:    "mobile with letters",
+			Raw:     map[string]string{"token": tok, "at_mobiles": "13800138000,alice"},
+			WantErr: `dingtalk: at_mobiles: "alice" is not a mobile number: use digits only, e.g. 13800138000`,
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := Kind.Parse(tt.raw)
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
-				noSecrets(t, err.Error(), tok, "0123456789abcdef")
-				return
-			}
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("config = %v, want %v", got, tt.want)
-			}
-		})
-	}
+		{Name: "at_all not a bool", Raw: map[string]string{"token": tok, "at_all": "maybe"}, WantErr: `dingtalk: at_all: must be true or false, got "maybe"`},
+		{Name: "pic_url not http", Raw: map[string]string{"token": tok, "pic_url": "ftp://x/y.png"}, WantErr: "dingtalk: pic_url: must start with http:// or https://"},
+		{Name: "proxy scheme", Raw: map[string]string{"token": tok, "proxy": "ftp://p:1"}, WantErr: `dingtalk: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
+		{
+			Name:    "two problems at once, in field order",
+			Raw:     map[string]string{"secret": "nope", "token": tok, "pic_url": "x"},
+			WantErr: "dingtalk: pic_url: must start with http:// or https://; dingtalk: secret: must start with SEC: copy the whole secret shown under \"Additional signature\" (加签) in the robot's security settings",
+		},
+	}, tok, "0123456789abcdef", dingtalktest.Token, dingtalktest.Secret)
 }
 
 func TestParseQD(t *testing.T) {
-	tests := []struct {
-		in   string
-		want map[string]string
-		err  string
-	}{
-		{in: "tok123;https://img.example.com/p.png", want: map[string]string{"token": "tok123", "pic_url": "https://img.example.com/p.png"}},
-		{in: "tok123", want: map[string]string{"token": "tok123"}},
-		{in: " tok123 ;; ", want: map[string]string{"token": "tok123"}},
-		{in: ";https://img.example.com/p.png", err: "dingtalk: token: missing from the QD string (expected token;pic_url)"},
-		{in: "", err: "dingtalk: token: missing from the QD string (expected token;pic_url)"},
-		{in: "tok123;https://img.example.com/p.png;SECx", err: "dingtalk: qd: has 3 values but QD's dingtalk string has at most 2 (token;pic_url)"},
+	cases := []channeltest.QDCase{
+		{In: "tok123;https://img.example.com/p.png", Want: map[string]string{"token": "tok123", "pic_url": "https://img.example.com/p.png"}},
+		{In: "tok123", Want: map[string]string{"token": "tok123"}},
+		{In: " tok123 ;; ", Want: map[string]string{"token": "tok123"}},
+		{In: ";https://img.example.com/p.png", WantErr: "dingtalk: token: missing from the QD string (expected token;pic_url)"},
+		{In: "", WantErr: "dingtalk: token: missing from the QD string (expected token;pic_url)"},
+		{In: "tok123;https://img.example.com/p.png;SECx", WantErr: "dingtalk: qd: has 3 values but QD's dingtalk string has at most 2 (token;pic_url)"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := Kind.ParseQD(tt.in)
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("got %v, want %v", got, tt.want)
-			}
-			c, err := Kind.Parse(got)
-			if err != nil {
-				t.Fatalf("Parse of the QD import: %v", err)
-			}
-			if c.String("api") != DefaultAPI || c.String("at_all") != "false" {
-				t.Errorf("defaults not kept: %v", c)
-			}
-		})
+	channeltest.RunQDCases(t, Kind, cases)
+	// Each import parses, keeping the defaults.
+	for _, tc := range cases {
+		if tc.WantErr != "" {
+			continue
+		}
+		c, err := Kind.Parse(tc.Want)
+		if err != nil {
+			t.Errorf("Parse of the QD import %q: %v", tc.In, err)
+			continue
+		}
+		if c.String("api") != DefaultAPI || c.String("at_all") != "false" {
+			t.Errorf("defaults not kept: %v", c)
+		}
 	}
 }
 
@@ -517,12 +465,7 @@ func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := ch.Send(ctx, message.Message{Body: "x"})
-	if err == nil || !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Fatalf("err = %v, want a non-transient context.Canceled", err)
-	}
-	if s.Requests() != 0 {
-		t.Errorf("the fake saw %d requests", s.Requests())
-	}
+	channeltest.AssertCanceled(t, err, s.Requests())
 	noSecrets(t, err.Error())
 }
 

@@ -54,22 +54,7 @@ func noSecrets(t *testing.T, text string, secrets ...string) {
 }
 
 func TestFields(t *testing.T) {
-	var keys []string
-	for _, f := range Kind.Fields {
-		keys = append(keys, f.Key)
-		if f.Label == "" || f.Help == "" {
-			t.Errorf("field %s lacks a label or help", f.Key)
-		}
-	}
-	if want := []string{"token", "secret", "msg_type", "api", "proxy"}; !reflect.DeepEqual(keys, want) {
-		t.Errorf("fields = %v, want %v", keys, want)
-	}
-	if Kind.QDFields != 0 {
-		t.Errorf("QDFields = %d, want 0", Kind.QDFields)
-	}
-	if got := Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"token", "secret", "proxy"}) {
-		t.Errorf("secret keys = %v", got)
-	}
+	channeltest.CheckSchema(t, Kind, []string{"token", "secret", "msg_type", "api", "proxy"}, 0, []string{"token", "secret", "proxy"})
 	for alias, key := range map[string]string{"WEBHOOK_URL": "token", "Hook_Token": "token", "MsgType": "msg_type", "proxy_url": "proxy"} {
 		if f, ok := Kind.Field(alias); !ok || f.Key != key {
 			t.Errorf("Field(%q) = %q, %t; want %q", alias, f.Key, ok, key)
@@ -80,86 +65,58 @@ func TestFields(t *testing.T) {
 func TestParse(t *testing.T) {
 	const tok = "0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 	hook := "https://open.feishu.cn/open-apis/bot/v2/hook/" + tok
-	tests := []struct {
-		name string
-		raw  map[string]string
-		want channel.Config
-		err  string
-	}{
-		{name: "defaults", raw: map[string]string{"token": tok}, want: channel.Config{"token": tok, "api": DefaultAPI}},
+	channeltest.RunParseCases(t, Kind, []channeltest.ParseCase{
+		{Name: "defaults", Raw: map[string]string{"token": tok}, Want: channel.Config{"token": tok, "api": DefaultAPI}},
 		{
-			name: "aliases in any case, choice normalised",
-			raw:  map[string]string{"Webhook_URL": hook, "SECRET": "abc123", "MSGTYPE": "Interactive", "API": "https://open.larksuite.com", "PROXY_URL": "socks5://127.0.0.1:1080"},
-			want: channel.Config{"token": hook, "secret": "abc123", "msg_type": "interactive", "api": "https://open.larksuite.com", "proxy": "socks5://127.0.0.1:1080"},
+			Name: "aliases in any case, choice normalised",
+			Raw:  map[string]string{"Webhook_URL": hook, "SECRET": "abc123", "MSGTYPE": "Interactive", "API": "https://open.larksuite.com", "PROXY_URL": "socks5://127.0.0.1:1080"},
+			Want: channel.Config{"token": hook, "secret": "abc123", "msg_type": "interactive", "api": "https://open.larksuite.com", "proxy": "socks5://127.0.0.1:1080"},
 		},
-		{name: "Lark webhook URL", raw: map[string]string{"token": "https://open.larksuite.com/open-apis/bot/v2/hook/" + tok}, want: channel.Config{"token": "https://open.larksuite.com/open-apis/bot/v2/hook/" + tok, "api": DefaultAPI}},
-		{name: "token missing", raw: map[string]string{"secret": "x"}, err: "feishu: token: required"},
+		{Name: "Lark webhook URL", Raw: map[string]string{"token": "https://open.larksuite.com/open-apis/bot/v2/hook/" + tok}, Want: channel.Config{"token": "https://open.larksuite.com/open-apis/bot/v2/hook/" + tok, "api": DefaultAPI}},
+		{Name: "token missing", Raw: map[string]string{"secret": "x"}, WantErr: "feishu: token: required"},
 		{
-			name: "token with a space",
-			raw:  map[string]string{"token": "abc def"},
-			err:  "feishu: token: must be the token after /hook/ or the whole webhook URL https://open.feishu.cn/open-apis/bot/v2/hook/…",
+			Name:    "token with a space",
+			Raw:     map[string]string{"token": "abc def"},
+			WantErr: "feishu: token: must be the token after /hook/ or the whole webhook URL https://open.feishu.cn/open-apis/bot/v2/hook/…",
 		},
 		{
-			name: "URL of another API",
-			raw:  map[string]string{"token": "https://open.feishu.cn/open-apis/im/v1/messages?x=" + tok},
-			err:  "feishu: token: webhook URL must contain /open-apis/bot/v2/hook/; copy it again from the bot settings",
+			Name:    "URL of another API",
+			Raw:     map[string]string{"token": "https://open.feishu.cn/open-apis/im/v1/messages?x=" + tok},
+			WantErr: "feishu: token: webhook URL must contain /open-apis/bot/v2/hook/; copy it again from the bot settings",
 		},
 		{
-			name: "URL without the token",
-			raw:  map[string]string{"token": "https://open.feishu.cn/open-apis/bot/v2/hook/"},
-			err:  "feishu: token: webhook URL has no token after /hook/; copy the whole URL from the bot settings",
+			Name:    "URL without the token",
+			Raw:     map[string]string{"token": "https://open.feishu.cn/open-apis/bot/v2/hook/"},
+			WantErr: "feishu: token: webhook URL has no token after /hook/; copy the whole URL from the bot settings",
 		},
 		{
-			name: "URL with an odd scheme",
-			raw:  map[string]string{"token": "ftp://open.feishu.cn/open-apis/bot/v2/hook/" + tok},
-			err:  "feishu: token: is not a valid webhook URL; paste it as https://open.feishu.cn/open-apis/bot/v2/hook/…",
+			Name:    "URL with an odd scheme",
+			Raw:     map[string]string{"token": "ftp://open.feishu.cn/open-apis/bot/v2/hook/" + tok},
+			WantErr: "feishu: token: is not a valid webhook URL; paste it as https://open.feishu.cn/open-apis/bot/v2/hook/…",
 		},
 		{
-			name: "secret with a line break",
-			raw:  map[string]string{"token": tok, "secret": "abc\ndef"},
-			err:  "feishu: secret: must not contain spaces or line breaks: copy the key shown under \"Set signature verification\" (签名校验) again",
+			Name:    "secret with a line break",
+			Raw:     map[string]string{"token": tok, "secret": "abc\ndef"},
+			WantErr: "feishu: secret: must not contain spaces or line breaks: copy the key shown under \"Set signature verification\" (签名校验) again",
 		},
-		{name: "unknown msg_type", raw: map[string]string{"token": tok, "msg_type": "image"}, err: `feishu: msg_type: must be one of text, post, interactive, got "image"`},
-		{name: "api not http", raw: map[string]string{"token": tok, "api": "open.feishu.cn"}, err: "feishu: api: must start with http:// or https://"},
-		{name: "proxy scheme", raw: map[string]string{"token": tok, "proxy": "ftp://p:1"}, err: `feishu: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
+		{Name: "unknown msg_type", Raw: map[string]string{"token": tok, "msg_type": "image"}, WantErr: `feishu: msg_type: must be one of text, post, interactive, got "image"`},
+		{Name: "api not http", Raw: map[string]string{"token": tok, "api": "open.feishu.cn"}, WantErr: "feishu: api: must start with http:// or https://"},
+		{Name: "proxy scheme", Raw: map[string]string{"token": tok, "proxy": "ftp://p:1"}, WantErr: `feishu: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
 		{
-			name: "two problems at once, in field order",
-			raw:  map[string]string{"msg_type": "card", "token": "a b"},
-			err:  "feishu: token: must be the token after /hook/ or the whole webhook URL https://open.feishu.cn/open-apis/bot/v2/hook/…; feishu: msg_type: must be one of text, post, interactive, got \"card\"",
+			Name:    "two problems at once, in field order",
+			Raw:     map[string]string{"msg_type": "card", "token": "a b"},
+			WantErr: "feishu: token: must be the token after /hook/ or the whole webhook URL https://open.feishu.cn/open-apis/bot/v2/hook/…; feishu: msg_type: must be one of text, post, interactive, got \"card\"",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := Kind.Parse(tt.raw)
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
-				noSecrets(t, err.Error(), tok, "abc\ndef")
-				return
-			}
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("config = %v, want %v", got, tt.want)
-			}
-		})
-	}
+	}, tok, "abc\ndef", feishutest.Token, feishutest.Secret)
 }
 
 // Feishu has no QD ';' string: only an empty one imports.
 func TestParseQD(t *testing.T) {
-	for _, in := range []string{"", " ; ;"} {
-		got, err := Kind.ParseQD(in)
-		if err != nil || len(got) != 0 {
-			t.Errorf("ParseQD(%q) = %v, %v; want nothing", in, got, err)
-		}
-	}
-	_, err := Kind.ParseQD("tok123")
-	if want := "feishu: qd: has 1 values but QD's feishu string has at most 0 ()"; err == nil || err.Error() != want {
-		t.Errorf("err = %v, want %q", err, want)
-	}
+	channeltest.RunQDCases(t, Kind, []channeltest.QDCase{
+		{In: ""},
+		{In: " ; ;"},
+		{In: "tok123", WantErr: "feishu: qd: has 1 values but QD's feishu string has at most 0 ()"},
+	})
 }
 
 // TestSignKnownAnswer pins the signature to Feishu's example timestamp with
@@ -617,12 +574,7 @@ func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := ch.Send(ctx, message.Message{Body: "x"})
-	if err == nil || !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Fatalf("err = %v, want a non-transient context.Canceled", err)
-	}
-	if s.Requests() != 0 {
-		t.Errorf("the fake saw %d requests", s.Requests())
-	}
+	channeltest.AssertCanceled(t, err, s.Requests())
 	noSecrets(t, err.Error())
 }
 

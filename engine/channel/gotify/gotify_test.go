@@ -42,85 +42,50 @@ func send(t *testing.T, ch channel.Channel, srv *gotifytest.Server, m message.Me
 }
 
 func TestKindSchema(t *testing.T) {
-	var keys []string
+	channeltest.CheckSchema(t, gotify.Kind, []string{"server", "token", "priority", "click", "proxy"}, 0, []string{"token", "proxy"})
 	for _, f := range gotify.Kind.Fields {
-		keys = append(keys, f.Key)
-		if f.Label == "" || f.Help == "" || f.DocURL == "" && f.Key != "proxy" {
-			t.Errorf("field %s lacks label, help or doc URL", f.Key)
+		if f.DocURL == "" && f.Key != "proxy" {
+			t.Errorf("field %s lacks a doc URL", f.Key)
 		}
-	}
-	if want := []string{"server", "token", "priority", "click", "proxy"}; !reflect.DeepEqual(keys, want) {
-		t.Errorf("fields = %v, want %v", keys, want)
-	}
-	if gotify.Kind.QDFields != 0 {
-		t.Errorf("QDFields = %d, want 0", gotify.Kind.QDFields)
-	}
-	if got := gotify.Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"token", "proxy"}) {
-		t.Errorf("secrets = %v", got)
 	}
 }
 
 func TestParse(t *testing.T) {
 	const srv, tok = "https://gotify.example.com", gotifytest.Token
-	tests := []struct {
-		name    string
-		raw     map[string]string
-		want    channel.Config
-		wantErr string
-	}{
+	channeltest.RunParseCases(t, gotify.Kind, []channeltest.ParseCase{
 		{
-			name: "default priority, keys any case",
-			raw:  map[string]string{"SERVER": srv, "Token": tok},
-			want: channel.Config{"server": srv, "token": tok, "priority": "5"},
+			Name: "default priority, keys any case",
+			Raw:  map[string]string{"SERVER": srv, "Token": tok},
+			Want: channel.Config{"server": srv, "token": tok, "priority": "5"},
 		},
 		{
-			name: "aliases, sub-path, priority bounds",
-			raw:  map[string]string{"Api": "http://10.0.0.2:8080/gotify/", "APP_TOKEN": "gtfy1.Ab-c_D", "priority": "0", "click": "https://ci.example.com"},
-			want: channel.Config{"server": "http://10.0.0.2:8080/gotify/", "token": "gtfy1.Ab-c_D", "priority": "0", "click": "https://ci.example.com"},
+			Name: "aliases, sub-path, priority bounds",
+			Raw:  map[string]string{"Api": "http://10.0.0.2:8080/gotify/", "APP_TOKEN": "gtfy1.Ab-c_D", "priority": "0", "click": "https://ci.example.com"},
+			Want: channel.Config{"server": "http://10.0.0.2:8080/gotify/", "token": "gtfy1.Ab-c_D", "priority": "0", "click": "https://ci.example.com"},
 		},
-		{name: "max priority", raw: map[string]string{"server": srv, "token": tok, "priority": "10"}, want: channel.Config{"server": srv, "token": tok, "priority": "10"}},
-		{name: "both required", raw: map[string]string{}, wantErr: "gotify: server: required; gotify: token: required"},
-		{name: "server without scheme", raw: map[string]string{"server": "gotify.example.com", "token": tok}, wantErr: "gotify: server: must start with http:// or https://"},
-		{name: "token in the URL", raw: map[string]string{"server": srv + "/message?token=" + tok, "token": tok}, wantErr: "gotify: server: must not hold ?token=…: put the app token in the token field"},
-		{name: "message path", raw: map[string]string{"server": srv + "/message", "token": tok}, wantErr: "gotify: server: must be the server's address without /message, like https://gotify.example.com"},
-		{name: "other query", raw: map[string]string{"server": srv + "/?x=1", "token": tok}, wantErr: "gotify: server: must be only the server like https://gotify.example.com, without ?… or #…"},
-		{name: "credentials in the URL", raw: map[string]string{"server": "https://u:p@gotify.example.com", "token": tok}, wantErr: "gotify: server: must not hold a user name or password: Gotify takes the app token in the token field"},
-		{name: "token charset", raw: map[string]string{"server": srv, "token": "A bc"}, wantErr: "gotify: token: must be the app token from the Apps tab of the Gotify web UI: letters, digits, . - and _ only"},
-		{name: "priority too high", raw: map[string]string{"server": srv, "token": tok, "priority": "11"}, wantErr: "gotify: priority: must be 0 to 10, got 11"},
-		{name: "priority negative", raw: map[string]string{"server": srv, "token": tok, "priority": "-1"}, wantErr: "gotify: priority: must be 0 to 10, got -1"},
-		{name: "priority not a number", raw: map[string]string{"server": srv, "token": tok, "priority": "high"}, wantErr: `gotify: priority: must be a whole number, got "high"`},
-		{name: "click", raw: map[string]string{"server": srv, "token": tok, "click": "example.com"}, wantErr: "gotify: click: must be a URL with a scheme, like https://example.com/status"},
-		{name: "unknown", raw: map[string]string{"server": srv, "token": tok, "title": "x"}, wantErr: "gotify: title: unknown field (known: server, token, priority, click, proxy)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := gotify.Kind.Parse(tt.raw)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				if strings.Contains(err.Error(), tok) {
-					t.Errorf("error echoes the token: %v", err)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("config = %v, %v; want %v", got, err, tt.want)
-			}
-		})
-	}
+		{Name: "max priority", Raw: map[string]string{"server": srv, "token": tok, "priority": "10"}, Want: channel.Config{"server": srv, "token": tok, "priority": "10"}},
+		{Name: "both required", Raw: map[string]string{}, WantErr: "gotify: server: required; gotify: token: required"},
+		{Name: "server without scheme", Raw: map[string]string{"server": "gotify.example.com", "token": tok}, WantErr: "gotify: server: must start with http:// or https://"},
+		{Name: "token in the URL", Raw: map[string]string{"server": srv + "/message?token=" + tok, "token": tok}, WantErr: "gotify: server: must not hold ?token=…: put the app token in the token field"},
+		{Name: "message path", Raw: map[string]string{"server": srv + "/message", "token": tok}, WantErr: "gotify: server: must be the server's address without /message, like https://gotify.example.com"},
+		{Name: "other query", Raw: map[string]string{"server": srv + "/?x=1", "token": tok}, WantErr: "gotify: server: must be only the server like https://gotify.example.com, without ?… or #…"},
+		{Name: "credentials in the URL", Raw: map[string]string{"server": "https://u:p@gotify.example.com", "token": tok}, WantErr: "gotify: server: must not hold a user name or password: Gotify takes the app token in the token field"},
+		{Name: "token charset", Raw: map[string]string{"server": srv, "token": "A bc"}, WantErr: "gotify: token: must be the app token from the Apps tab of the Gotify web UI: letters, digits, . - and _ only"},
+		{Name: "priority too high", Raw: map[string]string{"server": srv, "token": tok, "priority": "11"}, WantErr: "gotify: priority: must be 0 to 10, got 11"},
+		{Name: "priority negative", Raw: map[string]string{"server": srv, "token": tok, "priority": "-1"}, WantErr: "gotify: priority: must be 0 to 10, got -1"},
+		{Name: "priority not a number", Raw: map[string]string{"server": srv, "token": tok, "priority": "high"}, WantErr: `gotify: priority: must be a whole number, got "high"`},
+		{Name: "click", Raw: map[string]string{"server": srv, "token": tok, "click": "example.com"}, WantErr: "gotify: click: must be a URL with a scheme, like https://example.com/status"},
+		{Name: "unknown", Raw: map[string]string{"server": srv, "token": tok, "title": "x"}, WantErr: "gotify: title: unknown field (known: server, token, priority, click, proxy)"},
+	}, tok)
 }
 
 func TestParseQD(t *testing.T) {
 	// Gotify has no QD string: only an empty one imports.
-	for _, s := range []string{"", ";;"} {
-		if got, err := gotify.Kind.ParseQD(s); err != nil || len(got) != 0 {
-			t.Errorf("ParseQD(%q) = %v, %v; want nothing", s, got, err)
-		}
-	}
-	if _, err := gotify.Kind.ParseQD("https://gotify.example.com;tok"); err == nil || err.Error() != "gotify: qd: has 2 values but QD's gotify string has at most 0 ()" {
-		t.Errorf("ParseQD err = %v", err)
-	}
+	channeltest.RunQDCases(t, gotify.Kind, []channeltest.QDCase{
+		{In: ""},
+		{In: ";;"},
+		{In: "https://gotify.example.com;tok", WantErr: "gotify: qd: has 2 values but QD's gotify string has at most 0 ()"},
+	})
 }
 
 func TestSend(t *testing.T) {
@@ -282,15 +247,6 @@ func assertError(t *testing.T, err error, transient bool, code string, status in
 	}
 }
 
-func assertNoSecrets(t *testing.T, err error, secrets ...string) {
-	t.Helper()
-	for _, s := range secrets {
-		if strings.Contains(err.Error(), s) {
-			t.Errorf("error text %q contains the secret %q", err, s)
-		}
-	}
-}
-
 func TestErrors(t *testing.T) {
 	const wrong = "AWrongToken0001"
 	tests := []struct {
@@ -343,7 +299,7 @@ func TestErrors(t *testing.T) {
 			if got := channel.RetryAfter(err); got != tt.retryAfter {
 				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
 			}
-			assertNoSecrets(t, err, gotifytest.Token, gotifytest.ClientToken, wrong)
+			channeltest.AssertNoSecrets(t, err, gotifytest.Token, gotifytest.ClientToken, wrong)
 			if len(srv.Accepted()) != 0 {
 				t.Errorf("refused message recorded as accepted")
 			}
@@ -361,7 +317,7 @@ func TestNetworkFailure(t *testing.T) {
 	if err == nil || !channel.IsTransient(err) {
 		t.Fatalf("err = %v, want transient", err)
 	}
-	assertNoSecrets(t, err, gotifytest.Token)
+	channeltest.AssertNoSecrets(t, err, gotifytest.Token)
 }
 
 func TestContextCanceled(t *testing.T) {
@@ -369,12 +325,7 @@ func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := open(t, srv).Send(ctx, message.Message{Body: "x"})
-	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Errorf("err = %v, want non-transient context.Canceled", err)
-	}
-	if srv.Requests() != 0 {
-		t.Errorf("request sent after cancellation")
-	}
+	channeltest.AssertCanceled(t, err, srv.Requests())
 }
 
 func TestTimeoutIsTransient(t *testing.T) {
@@ -392,7 +343,7 @@ func TestTimeoutIsTransient(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || !channel.IsTransient(err) {
 		t.Errorf("err = %v, want a transient deadline error", err)
 	}
-	assertNoSecrets(t, err, gotifytest.Token)
+	channeltest.AssertNoSecrets(t, err, gotifytest.Token)
 }
 
 func TestProxy(t *testing.T) {

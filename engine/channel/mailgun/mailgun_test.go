@@ -89,34 +89,16 @@ func TestParse(t *testing.T) {
 }
 
 func TestSchema(t *testing.T) {
-	k := mailgun.Kind
-	if k.QDFields != 0 {
-		t.Errorf("QDFields = %d; QD configures Mailgun through the environment", k.QDFields)
-	}
-	if got := strings.Join(k.SecretKeys(), ","); got != "api_key,proxy" {
-		t.Errorf("secret keys = %s", got)
-	}
-	var keys []string
-	for _, f := range k.Fields {
-		keys = append(keys, f.Key)
-		if f.Label == "" || f.Help == "" {
-			t.Errorf("field %s lacks label or help", f.Key)
-		}
-	}
-	if got := strings.Join(keys, ","); got != "api_key,domain,from,to,region,api,proxy" {
-		t.Errorf("fields = %s", got)
-	}
+	// No QD fields: QD configures Mailgun through the environment.
+	channeltest.CheckSchema(t, mailgun.Kind, []string{"api_key", "domain", "from", "to", "region", "api", "proxy"}, 0, []string{"api_key", "proxy"})
 }
 
 func TestParseQD(t *testing.T) {
-	raw, err := mailgun.Kind.ParseQD(" ;; ")
-	if err != nil || len(raw) != 0 {
-		t.Errorf("ParseQD(empty) = %v, %v; want nothing", raw, err)
-	}
-	_, err = mailgun.Kind.ParseQD("key;mg.example.com")
-	if want := "mailgun: qd: has 2 values but QD's mailgun string has at most 0 ()"; err == nil || err.Error() != want {
-		t.Errorf("err = %v, want %q", err, want)
-	}
+	// QD configures Mailgun through the environment: only an empty string imports.
+	channeltest.RunQDCases(t, mailgun.Kind, []channeltest.QDCase{
+		{In: " ;; "},
+		{In: "key;mg.example.com", WantErr: "mailgun: qd: has 2 values but QD's mailgun string has at most 0 ()"},
+	})
 }
 
 func TestEndpoint(t *testing.T) {
@@ -350,12 +332,7 @@ func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := ch.Send(ctx, message.Message{Title: "t", Body: "b"})
-	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Fatalf("err = %v, want a permanent context.Canceled", err)
-	}
-	if s.Requests() != 0 {
-		t.Errorf("fake got %d requests after cancel", s.Requests())
-	}
+	channeltest.AssertCanceled(t, err, s.Requests())
 }
 
 func TestNetworkFailure(t *testing.T) {
@@ -366,9 +343,7 @@ func TestNetworkFailure(t *testing.T) {
 	if err == nil || !channel.IsTransient(err) {
 		t.Fatalf("err = %v, want transient", err)
 	}
-	if strings.Contains(err.Error(), mailguntest.APIKey) {
-		t.Errorf("error shows the key: %v", err)
-	}
+	channeltest.AssertNoSecrets(t, err, mailguntest.APIKey)
 }
 
 func TestProxy(t *testing.T) {

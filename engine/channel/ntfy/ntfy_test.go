@@ -45,111 +45,74 @@ func send(t *testing.T, ch channel.Channel, srv *ntfytest.Server, m message.Mess
 }
 
 func TestKindSchema(t *testing.T) {
-	var keys []string
+	channeltest.CheckSchema(t, ntfy.Kind, []string{"server", "topic", "token", "username", "password", "priority", "tags", "click", "icon", "proxy"}, 0, []string{"token", "password", "proxy"})
 	for _, f := range ntfy.Kind.Fields {
-		keys = append(keys, f.Key)
-		if f.Label == "" || f.Help == "" || f.DocURL == "" && f.Key != "proxy" {
-			t.Errorf("field %s lacks label, help or doc URL", f.Key)
+		if f.DocURL == "" && f.Key != "proxy" {
+			t.Errorf("field %s lacks a doc URL", f.Key)
 		}
-	}
-	want := []string{"server", "topic", "token", "username", "password", "priority", "tags", "click", "icon", "proxy"}
-	if !reflect.DeepEqual(keys, want) {
-		t.Errorf("fields = %v, want %v", keys, want)
-	}
-	if ntfy.Kind.QDFields != 0 {
-		t.Errorf("QDFields = %d, want 0", ntfy.Kind.QDFields)
-	}
-	if got := ntfy.Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"token", "password", "proxy"}) {
-		t.Errorf("secrets = %v", got)
 	}
 }
 
 func TestParse(t *testing.T) {
 	long := strings.Repeat("t", 65)
-	tests := []struct {
-		name    string
-		raw     map[string]string
-		want    channel.Config
-		wantErr string
-	}{
+	channeltest.RunParseCases(t, ntfy.Kind, []channeltest.ParseCase{
 		{
-			name: "defaults, keys any case, choice normalised",
-			raw:  map[string]string{"TOPIC": "alerts", "Priority": "HIGH", "TAGS": "warning, ci|nightly"},
-			want: channel.Config{"server": ntfy.DefaultServer, "topic": "alerts", "priority": "high", "tags": "warning, ci|nightly"},
+			Name: "defaults, keys any case, choice normalised",
+			Raw:  map[string]string{"TOPIC": "alerts", "Priority": "HIGH", "TAGS": "warning, ci|nightly"},
+			Want: channel.Config{"server": ntfy.DefaultServer, "topic": "alerts", "priority": "high", "tags": "warning, ci|nightly"},
 		},
 		{
-			name: "api alias, numeric priority",
-			raw:  map[string]string{"API": "https://ntfy.example.com/", "topic": "a-b_C9", "priority": "5"},
-			want: channel.Config{"server": "https://ntfy.example.com/", "topic": "a-b_C9", "priority": "5"},
+			Name: "api alias, numeric priority",
+			Raw:  map[string]string{"API": "https://ntfy.example.com/", "topic": "a-b_C9", "priority": "5"},
+			Want: channel.Config{"server": "https://ntfy.example.com/", "topic": "a-b_C9", "priority": "5"},
 		},
 		{
-			name: "self-hosted under a path, user and password",
-			raw:  map[string]string{"server": "http://10.0.0.2:8080/ntfy", "topic": "t", "username": "me+ci@example.com", "password": "pw"},
-			want: channel.Config{"server": "http://10.0.0.2:8080/ntfy", "topic": "t", "username": "me+ci@example.com", "password": "pw"},
+			Name: "self-hosted under a path, user and password",
+			Raw:  map[string]string{"server": "http://10.0.0.2:8080/ntfy", "topic": "t", "username": "me+ci@example.com", "password": "pw"},
+			Want: channel.Config{"server": "http://10.0.0.2:8080/ntfy", "topic": "t", "username": "me+ci@example.com", "password": "pw"},
 		},
 		{
-			name: "token, click and icon",
-			raw:  map[string]string{"topic": "t", "token": ntfytest.Token, "click": "mailto:me@example.com", "icon": "https://example.com/i.png"},
-			want: channel.Config{"server": ntfy.DefaultServer, "topic": "t", "token": ntfytest.Token, "click": "mailto:me@example.com", "icon": "https://example.com/i.png"},
+			Name: "token, click and icon",
+			Raw:  map[string]string{"topic": "t", "token": ntfytest.Token, "click": "mailto:me@example.com", "icon": "https://example.com/i.png"},
+			Want: channel.Config{"server": ntfy.DefaultServer, "topic": "t", "token": ntfytest.Token, "click": "mailto:me@example.com", "icon": "https://example.com/i.png"},
 		},
-		{name: "topic required", raw: map[string]string{"server": "https://ntfy.sh"}, wantErr: "ntfy: topic: required"},
-		{name: "topic charset", raw: map[string]string{"topic": "my topic"}, wantErr: "ntfy: topic: must be 1 to 64 letters, digits, - and _ (no spaces, slashes or dots), like herald_alerts"},
-		{name: "topic too long", raw: map[string]string{"topic": long}, wantErr: "ntfy: topic: must be 1 to 64 letters, digits, - and _ (no spaces, slashes or dots), like herald_alerts"},
-		{name: "topic reserved", raw: map[string]string{"topic": "docs"}, wantErr: `ntfy: topic: "docs" is reserved by ntfy (docs, static, file, app, metrics, account, settings, signup, login, v1): choose another name`},
-		{name: "server without scheme", raw: map[string]string{"topic": "t", "server": "ntfy.example.com"}, wantErr: "ntfy: server: must start with http:// or https://"},
-		{name: "topic in the ntfy.sh URL", raw: map[string]string{"topic": "t", "server": "https://ntfy.sh/alerts"}, wantErr: "ntfy: server: must be just https://ntfy.sh: put the topic in the topic field"},
-		{name: "server query", raw: map[string]string{"topic": "t", "server": "https://ntfy.example.com/?auth=x"}, wantErr: "ntfy: server: must be only the server like https://ntfy.example.com, without ?… or #…"},
-		{name: "server credentials", raw: map[string]string{"topic": "t", "server": "https://me:pw@ntfy.example.com"}, wantErr: "ntfy: server: must not hold a user name or password: use the username and password fields"},
-		{name: "token format", raw: map[string]string{"topic": "t", "token": "AgQdq7mVBoFD37zQ"}, wantErr: "ntfy: token: must be an ntfy access token starting with tk_, like tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2"},
-		{name: "username charset", raw: map[string]string{"topic": "t", "username": "me me", "password": "pw"}, wantErr: "ntfy: username: may only hold letters, digits and - _ . + @, as ntfy user names do"},
-		{name: "priority", raw: map[string]string{"topic": "t", "priority": "urgent"}, wantErr: `ntfy: priority: must be one of min, low, default, high, max, 1, 2, 3, 4, 5, got "urgent"`},
-		{name: "click", raw: map[string]string{"topic": "t", "click": "example.com/x"}, wantErr: "ntfy: click: must be a URL with a scheme, like https://example.com/status or mailto:me@example.com"},
-		{name: "icon", raw: map[string]string{"topic": "t", "icon": "icon.png"}, wantErr: "ntfy: icon: must start with http:// or https://"},
-		{name: "proxy", raw: map[string]string{"topic": "t", "proxy": "ftp://p:21"}, wantErr: `ntfy: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
+		{Name: "topic required", Raw: map[string]string{"server": "https://ntfy.sh"}, WantErr: "ntfy: topic: required"},
+		{Name: "topic charset", Raw: map[string]string{"topic": "my topic"}, WantErr: "ntfy: topic: must be 1 to 64 letters, digits, - and _ (no spaces, slashes or dots), like herald_alerts"},
+		{Name: "topic too long", Raw: map[string]string{"topic": long}, WantErr: "ntfy: topic: must be 1 to 64 letters, digits, - and _ (no spaces, slashes or dots), like herald_alerts"},
+		{Name: "topic reserved", Raw: map[string]string{"topic": "docs"}, WantErr: `ntfy: topic: "docs" is reserved by ntfy (docs, static, file, app, metrics, account, settings, signup, login, v1): choose another name`},
+		{Name: "server without scheme", Raw: map[string]string{"topic": "t", "server": "ntfy.example.com"}, WantErr: "ntfy: server: must start with http:// or https://"},
+		{Name: "topic in the ntfy.sh URL", Raw: map[string]string{"topic": "t", "server": "https://ntfy.sh/alerts"}, WantErr: "ntfy: server: must be just https://ntfy.sh: put the topic in the topic field"},
+		{Name: "server query", Raw: map[string]string{"topic": "t", "server": "https://ntfy.example.com/?auth=x"}, WantErr: "ntfy: server: must be only the server like https://ntfy.example.com, without ?… or #…"},
+		{Name: "server credentials", Raw: map[string]string{"topic": "t", "server": "https://me:pw@ntfy.example.com"}, WantErr: "ntfy: server: must not hold a user name or password: use the username and password fields"},
+		{Name: "token format", Raw: map[string]string{"topic": "t", "token": "AgQdq7mVBoFD37zQ"}, WantErr: "ntfy: token: must be an ntfy access token starting with tk_, like tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2"},
+		{Name: "username charset", Raw: map[string]string{"topic": "t", "username": "me me", "password": "pw"}, WantErr: "ntfy: username: may only hold letters, digits and - _ . + @, as ntfy user names do"},
+		{Name: "priority", Raw: map[string]string{"topic": "t", "priority": "urgent"}, WantErr: `ntfy: priority: must be one of min, low, default, high, max, 1, 2, 3, 4, 5, got "urgent"`},
+		{Name: "click", Raw: map[string]string{"topic": "t", "click": "example.com/x"}, WantErr: "ntfy: click: must be a URL with a scheme, like https://example.com/status or mailto:me@example.com"},
+		{Name: "icon", Raw: map[string]string{"topic": "t", "icon": "icon.png"}, WantErr: "ntfy: icon: must start with http:// or https://"},
+		{Name: "proxy", Raw: map[string]string{"topic": "t", "proxy": "ftp://p:21"}, WantErr: `ntfy: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
 		{
-			name:    "token and username",
-			raw:     map[string]string{"topic": "t", "token": ntfytest.Token, "username": "me", "password": "pw"},
-			wantErr: "ntfy: token: cannot be combined with username and password: use either an access token or a username and password",
+			Name:    "token and username",
+			Raw:     map[string]string{"topic": "t", "token": ntfytest.Token, "username": "me", "password": "pw"},
+			WantErr: "ntfy: token: cannot be combined with username and password: use either an access token or a username and password",
 		},
 		{
-			name:    "token and password",
-			raw:     map[string]string{"topic": "t", "token": ntfytest.Token, "password": "pw"},
-			wantErr: "ntfy: token: cannot be combined with username and password: use either an access token or a username and password",
+			Name:    "token and password",
+			Raw:     map[string]string{"topic": "t", "token": ntfytest.Token, "password": "pw"},
+			WantErr: "ntfy: token: cannot be combined with username and password: use either an access token or a username and password",
 		},
-		{name: "username alone", raw: map[string]string{"topic": "t", "username": "me"}, wantErr: "ntfy: password: required when a username is set"},
-		{name: "password alone", raw: map[string]string{"topic": "t", "password": "pw"}, wantErr: "ntfy: username: required when a password is set (an access token goes in the token field)"},
-		{name: "unknown", raw: map[string]string{"topic": "t", "delay": "30m"}, wantErr: "ntfy: delay: unknown field (known: server, topic, token, username, password, priority, tags, click, icon, proxy)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := ntfy.Kind.Parse(tt.raw)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				var fe *channel.FieldError
-				if !errors.As(err, &fe) {
-					t.Errorf("err %T is not a FieldError", err)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("config = %v, %v; want %v", got, err, tt.want)
-			}
-		})
-	}
+		{Name: "username alone", Raw: map[string]string{"topic": "t", "username": "me"}, WantErr: "ntfy: password: required when a username is set"},
+		{Name: "password alone", Raw: map[string]string{"topic": "t", "password": "pw"}, WantErr: "ntfy: username: required when a password is set (an access token goes in the token field)"},
+		{Name: "unknown", Raw: map[string]string{"topic": "t", "delay": "30m"}, WantErr: "ntfy: delay: unknown field (known: server, topic, token, username, password, priority, tags, click, icon, proxy)"},
+	})
 }
 
 func TestParseQD(t *testing.T) {
 	// ntfy has no QD string: only an empty one imports.
-	for _, s := range []string{"", " ; ;"} {
-		if got, err := ntfy.Kind.ParseQD(s); err != nil || len(got) != 0 {
-			t.Errorf("ParseQD(%q) = %v, %v; want nothing", s, got, err)
-		}
-	}
-	if _, err := ntfy.Kind.ParseQD("alerts;"); err == nil || err.Error() != "ntfy: qd: has 1 values but QD's ntfy string has at most 0 ()" {
-		t.Errorf("ParseQD err = %v", err)
-	}
+	channeltest.RunQDCases(t, ntfy.Kind, []channeltest.QDCase{
+		{In: ""},
+		{In: " ; ;"},
+		{In: "alerts;", WantErr: "ntfy: qd: has 1 values but QD's ntfy string has at most 0 ()"},
+	})
 }
 
 func TestSend(t *testing.T) {
@@ -322,15 +285,6 @@ func assertError(t *testing.T, err error, transient bool, code string, status in
 	}
 }
 
-func assertNoSecrets(t *testing.T, err error, secrets ...string) {
-	t.Helper()
-	for _, s := range secrets {
-		if strings.Contains(err.Error(), s) {
-			t.Errorf("error text %q contains the secret %q", err, s)
-		}
-	}
-}
-
 func TestAuth(t *testing.T) {
 	const wrongToken, wrongPassword = "tk_wrongwrongwrongwrongwrong00", "not-the-password"
 	tests := []struct {
@@ -378,7 +332,7 @@ func TestAuth(t *testing.T) {
 				return
 			}
 			assertError(t, err, false, tt.code, tt.status, tt.msg)
-			assertNoSecrets(t, err, append(tt.secrets, ntfytest.Token, ntfytest.Password)...)
+			channeltest.AssertNoSecrets(t, err, append(tt.secrets, ntfytest.Token, ntfytest.Password)...)
 			if len(srv.Accepted()) != 0 {
 				t.Errorf("refused message recorded as accepted")
 			}
@@ -421,7 +375,7 @@ func TestErrors(t *testing.T) {
 			if got := channel.RetryAfter(err); got != tt.retryAfter {
 				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
 			}
-			assertNoSecrets(t, err, ntfytest.Token)
+			channeltest.AssertNoSecrets(t, err, ntfytest.Token)
 			if len(srv.Accepted()) != 0 {
 				t.Errorf("refused message recorded as accepted")
 			}
@@ -445,7 +399,7 @@ func TestNetworkFailure(t *testing.T) {
 		if err == nil || !channel.IsTransient(err) {
 			t.Fatalf("err = %v, want transient", err)
 		}
-		assertNoSecrets(t, err, ntfytest.Token, ntfytest.Password)
+		channeltest.AssertNoSecrets(t, err, ntfytest.Token, ntfytest.Password)
 	}
 }
 
@@ -454,12 +408,7 @@ func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := open(t, srv).Send(ctx, message.Message{Body: "x"})
-	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Errorf("err = %v, want non-transient context.Canceled", err)
-	}
-	if srv.Requests() != 0 {
-		t.Errorf("request sent after cancellation")
-	}
+	channeltest.AssertCanceled(t, err, srv.Requests())
 }
 
 func TestTimeoutIsTransient(t *testing.T) {
@@ -477,7 +426,7 @@ func TestTimeoutIsTransient(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || !channel.IsTransient(err) {
 		t.Errorf("err = %v, want a transient deadline error", err)
 	}
-	assertNoSecrets(t, err, ntfytest.Token)
+	channeltest.AssertNoSecrets(t, err, ntfytest.Token)
 }
 
 func TestProxy(t *testing.T) {

@@ -45,22 +45,7 @@ func noSecrets(t *testing.T, text string, secrets ...string) {
 }
 
 func TestFields(t *testing.T) {
-	var keys []string
-	for _, f := range Kind.Fields {
-		keys = append(keys, f.Key)
-		if f.Label == "" || f.Help == "" {
-			t.Errorf("field %s lacks a label or help", f.Key)
-		}
-	}
-	if want := []string{"token", "topic", "template", "channel", "webhook", "api", "proxy"}; !reflect.DeepEqual(keys, want) {
-		t.Errorf("fields = %v, want %v", keys, want)
-	}
-	if Kind.QDFields != 0 {
-		t.Errorf("QDFields = %d, want 0", Kind.QDFields)
-	}
-	if got := Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"token", "proxy"}) {
-		t.Errorf("secret keys = %v", got)
-	}
+	channeltest.CheckSchema(t, Kind, []string{"token", "topic", "template", "channel", "webhook", "api", "proxy"}, 0, []string{"token", "proxy"})
 	for alias, key := range map[string]string{"push_plus_token": "token", "PUSH_PLUS_USER": "topic", "Option": "webhook", "proxy_url": "proxy"} {
 		if f, ok := Kind.Field(alias); !ok || f.Key != key {
 			t.Errorf("Field(%q) = %q, %t; want %q", alias, f.Key, ok, key)
@@ -70,74 +55,48 @@ func TestFields(t *testing.T) {
 
 func TestParse(t *testing.T) {
 	const tok = pushplustest.Token
-	tests := []struct {
-		name string
-		raw  map[string]string
-		want channel.Config
-		err  string
-	}{
-		{name: "defaults", raw: map[string]string{"token": tok}, want: channel.Config{"token": tok, "channel": "wechat", "api": DefaultAPI}},
+	channeltest.RunParseCases(t, Kind, []channeltest.ParseCase{
+		{Name: "defaults", Raw: map[string]string{"token": tok}, Want: channel.Config{"token": tok, "channel": "wechat", "api": DefaultAPI}},
 		{
-			name: "aliases in any case, choices normalised",
-			raw:  map[string]string{"Push_Plus_Token": tok, "push_plus_user": "ops-team", "TEMPLATE": "Markdown", "Channel": "WEBHOOK", "OPTION": "dingding_1", "API": "http://127.0.0.1:9000/"},
-			want: channel.Config{"token": tok, "topic": "ops-team", "template": "markdown", "channel": "webhook", "webhook": "dingding_1", "api": "http://127.0.0.1:9000/"},
+			Name: "aliases in any case, choices normalised",
+			Raw:  map[string]string{"Push_Plus_Token": tok, "push_plus_user": "ops-team", "TEMPLATE": "Markdown", "Channel": "WEBHOOK", "OPTION": "dingding_1", "API": "http://127.0.0.1:9000/"},
+			Want: channel.Config{"token": tok, "topic": "ops-team", "template": "markdown", "channel": "webhook", "webhook": "dingding_1", "api": "http://127.0.0.1:9000/"},
 		},
-		{name: "mail takes an optional code", raw: map[string]string{"token": tok, "channel": "mail"}, want: channel.Config{"token": tok, "channel": "mail", "api": DefaultAPI}},
-		{name: "token missing", raw: map[string]string{"topic": "x"}, err: "pushplus: token: required"},
+		{Name: "mail takes an optional code", Raw: map[string]string{"token": tok, "channel": "mail"}, Want: channel.Config{"token": tok, "channel": "mail", "api": DefaultAPI}},
+		{Name: "token missing", Raw: map[string]string{"topic": "x"}, WantErr: "pushplus: token: required"},
 		{
-			name: "token pasted as a URL",
-			raw:  map[string]string{"token": "http://www.pushplus.plus/send?token=" + tok},
-			err:  "pushplus: token: must be the token alone (letters and digits, as shown on pushplus.plus), not a URL or a sentence",
+			Name:    "token pasted as a URL",
+			Raw:     map[string]string{"token": "http://www.pushplus.plus/send?token=" + tok},
+			WantErr: "pushplus: token: must be the token alone (letters and digits, as shown on pushplus.plus), not a URL or a sentence",
 		},
-		{name: "topic with a space", raw: map[string]string{"token": tok, "topic": "my group"}, err: `pushplus: topic: "my group" is not a code: use the code shown on pushplus.plus (letters, digits, - and _)`},
-		{name: "unknown template", raw: map[string]string{"token": tok, "template": "cloudMonitor"}, err: `pushplus: template: must be one of html, txt, markdown, json, got "cloudMonitor"`},
-		{name: "unknown channel", raw: map[string]string{"token": tok, "channel": "voice"}, err: `pushplus: channel: must be one of wechat, webhook, cp, mail, sms, got "voice"`},
+		{Name: "topic with a space", Raw: map[string]string{"token": tok, "topic": "my group"}, WantErr: `pushplus: topic: "my group" is not a code: use the code shown on pushplus.plus (letters, digits, - and _)`},
+		{Name: "unknown template", Raw: map[string]string{"token": tok, "template": "cloudMonitor"}, WantErr: `pushplus: template: must be one of html, txt, markdown, json, got "cloudMonitor"`},
+		{Name: "unknown channel", Raw: map[string]string{"token": tok, "channel": "voice"}, WantErr: `pushplus: channel: must be one of wechat, webhook, cp, mail, sms, got "voice"`},
 		{
-			name: "webhook channel without its code",
-			raw:  map[string]string{"token": tok, "channel": "webhook"},
-			err:  "pushplus: webhook: required for the webhook channel: set the code of the channel configured on PushPlus (个人中心 → 渠道配置)",
+			Name:    "webhook channel without its code",
+			Raw:     map[string]string{"token": tok, "channel": "webhook"},
+			WantErr: "pushplus: webhook: required for the webhook channel: set the code of the channel configured on PushPlus (个人中心 → 渠道配置)",
 		},
 		{
-			name: "cp channel without its code",
-			raw:  map[string]string{"token": tok, "channel": "cp"},
-			err:  "pushplus: webhook: required for the cp channel: set the code of the channel configured on PushPlus (个人中心 → 渠道配置)",
+			Name:    "cp channel without its code",
+			Raw:     map[string]string{"token": tok, "channel": "cp"},
+			WantErr: "pushplus: webhook: required for the cp channel: set the code of the channel configured on PushPlus (个人中心 → 渠道配置)",
 		},
-		{name: "proxy scheme", raw: map[string]string{"token": tok, "proxy": "ftp://p:1"}, err: `pushplus: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
+		{Name: "proxy scheme", Raw: map[string]string{"token": tok, "proxy": "ftp://p:1"}, WantErr: `pushplus: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
 		{
-			name: "two problems at once, in field order",
-			raw:  map[string]string{"channel": "fax", "token": "a b"},
-			err:  "pushplus: token: must be the token alone (letters and digits, as shown on pushplus.plus), not a URL or a sentence; pushplus: channel: must be one of wechat, webhook, cp, mail, sms, got \"fax\"",
+			Name:    "two problems at once, in field order",
+			Raw:     map[string]string{"channel": "fax", "token": "a b"},
+			WantErr: "pushplus: token: must be the token alone (letters and digits, as shown on pushplus.plus), not a URL or a sentence; pushplus: channel: must be one of wechat, webhook, cp, mail, sms, got \"fax\"",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := Kind.Parse(tt.raw)
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
-				noSecrets(t, err.Error())
-				return
-			}
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("config = %v, want %v", got, tt.want)
-			}
-		})
-	}
+	}, pushplustest.Token)
 }
 
 // PushPlus has no QD ';' string: only an empty one imports.
 func TestParseQD(t *testing.T) {
-	if got, err := Kind.ParseQD(";;"); err != nil || len(got) != 0 {
-		t.Errorf("ParseQD(;;) = %v, %v; want nothing", got, err)
-	}
-	_, err := Kind.ParseQD("tok")
-	if want := "pushplus: qd: has 1 values but QD's pushplus string has at most 0 ()"; err == nil || err.Error() != want {
-		t.Errorf("err = %v, want %q", err, want)
-	}
+	channeltest.RunQDCases(t, Kind, []channeltest.QDCase{
+		{In: ";;"},
+		{In: "tok", WantErr: "pushplus: qd: has 1 values but QD's pushplus string has at most 0 ()"},
+	})
 }
 
 // TestRequest asserts every field of one request as PushPlus receives it.
@@ -384,12 +343,7 @@ func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := ch.Send(ctx, message.Message{Body: "x"})
-	if err == nil || !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Fatalf("err = %v, want a non-transient context.Canceled", err)
-	}
-	if s.Requests() != 0 {
-		t.Errorf("the fake saw %d requests", s.Requests())
-	}
+	channeltest.AssertCanceled(t, err, s.Requests())
 	noSecrets(t, err.Error())
 }
 

@@ -376,12 +376,7 @@ func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := ch.Send(ctx, message.Message{Title: "t", Body: "b"})
-	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Fatalf("err = %v, want a permanent context.Canceled", err)
-	}
-	if s.Requests() != 0 {
-		t.Errorf("fake got %d requests after cancel", s.Requests())
-	}
+	channeltest.AssertCanceled(t, err, s.Requests())
 }
 
 func TestNetworkFailure(t *testing.T) {

@@ -34,131 +34,90 @@ func open(t *testing.T, srv *telegramtest.Server, extra map[string]string) chann
 func units(s string) int { return len(utf16.Encode([]rune(s))) }
 
 func TestKindSchema(t *testing.T) {
-	var keys []string
-	for _, f := range telegram.Kind.Fields {
-		keys = append(keys, f.Key)
-		if f.Label == "" || f.Help == "" {
-			t.Errorf("field %s lacks label or help", f.Key)
-		}
-	}
-	want := []string{"token", "chat_id", "host", "proxy", "pic_url", "thread_id"}
-	if !reflect.DeepEqual(keys, want) {
-		t.Errorf("fields = %v, want %v", keys, want)
-	}
-	if telegram.Kind.QDFields != 5 {
-		t.Errorf("QDFields = %d, want 5", telegram.Kind.QDFields)
-	}
-	if got := telegram.Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"token", "proxy"}) {
-		t.Errorf("secrets = %v", got)
-	}
+	channeltest.CheckSchema(t, telegram.Kind, []string{"token", "chat_id", "host", "proxy", "pic_url", "thread_id"}, 5, []string{"token", "proxy"})
 }
 
 func TestParse(t *testing.T) {
 	const tok = telegramtest.Token
-	tests := []struct {
-		name    string
-		raw     map[string]string
-		want    channel.Config
-		wantErr string
-	}{
+	channeltest.RunParseCases(t, telegram.Kind, []channeltest.ParseCase{
 		{
-			name: "QD aliases, any case",
-			raw: map[string]string{"tg_token": tok, "TG_USERID": "222222222", "Tg_Host": "tg.example.com",
+			Name: "QD aliases, any case",
+			Raw: map[string]string{"tg_token": tok, "TG_USERID": "222222222", "Tg_Host": "tg.example.com",
 				"proxy_url": "socks5://u:p@127.0.0.1:1080", "push_pic_url": "https://example.com/a.png", "MESSAGE_THREAD_ID": "42"},
-			want: channel.Config{"token": tok, "chat_id": "222222222", "host": "tg.example.com",
+			Want: channel.Config{"token": tok, "chat_id": "222222222", "host": "tg.example.com",
 				"proxy": "socks5://u:p@127.0.0.1:1080", "pic_url": "https://example.com/a.png", "thread_id": "42"},
 		},
 		{
-			name: "api alias for host, defaults",
-			raw:  map[string]string{"token": tok, "chat_id": "@herald_news", "API": "http://10.0.0.2:8081/"},
-			want: channel.Config{"token": tok, "chat_id": "@herald_news", "host": "http://10.0.0.2:8081/"},
+			Name: "api alias for host, defaults",
+			Raw:  map[string]string{"token": tok, "chat_id": "@herald_news", "API": "http://10.0.0.2:8081/"},
+			Want: channel.Config{"token": tok, "chat_id": "@herald_news", "host": "http://10.0.0.2:8081/"},
 		},
 		{
-			name: "default host",
-			raw:  map[string]string{"token": tok, "chat_id": "-1001234567890"},
-			want: channel.Config{"token": tok, "chat_id": "-1001234567890", "host": "api.telegram.org"},
+			Name: "default host",
+			Raw:  map[string]string{"token": tok, "chat_id": "-1001234567890"},
+			Want: channel.Config{"token": tok, "chat_id": "-1001234567890", "host": "api.telegram.org"},
 		},
 		{
-			name:    "required",
-			raw:     map[string]string{},
-			wantErr: "telegram: token: required; telegram: chat_id: required",
+			Name:    "required",
+			Raw:     map[string]string{},
+			WantErr: "telegram: token: required; telegram: chat_id: required",
 		},
 		{
-			name:    "token with bot prefix",
-			raw:     map[string]string{"token": "bot" + tok, "chat_id": "1"},
-			wantErr: `telegram: token: must not start with "bot": give only the token, like "123456:ABC…"`,
+			Name:    "token with bot prefix",
+			Raw:     map[string]string{"token": "bot" + tok, "chat_id": "1"},
+			WantErr: `telegram: token: must not start with "bot": give only the token, like "123456:ABC…"`,
 		},
 		{
-			name:    "token shape",
-			raw:     map[string]string{"token": "123456:secretpart", "chat_id": "1"},
-			wantErr: `telegram: token: must look like "123456:ABC…": the bot id (digits), a colon and the key (letters, digits, - and _) from @BotFather`,
+			Name:    "token shape",
+			Raw:     map[string]string{"token": "123456:secretpart", "chat_id": "1"},
+			WantErr: `telegram: token: must look like "123456:ABC…": the bot id (digits), a colon and the key (letters, digits, - and _) from @BotFather`,
 		},
 		{
-			name:    "chat id",
-			raw:     map[string]string{"token": tok, "chat_id": "my group"},
-			wantErr: "telegram: chat_id: must be a numeric chat id like 222222222 (groups and channels: -100…) or a public channel's @username",
+			Name:    "chat id",
+			Raw:     map[string]string{"token": tok, "chat_id": "my group"},
+			WantErr: "telegram: chat_id: must be a numeric chat id like 222222222 (groups and channels: -100…) or a public channel's @username",
 		},
 		{
-			name:    "host with token path",
-			raw:     map[string]string{"token": tok, "chat_id": "1", "host": "https://tg.example.com/bot" + tok + "/sendMessage"},
-			wantErr: "telegram: host: must be only the host like tg.example.com, not a full /bot… URL (the token goes in the token field)",
+			Name:    "host with token path",
+			Raw:     map[string]string{"token": tok, "chat_id": "1", "host": "https://tg.example.com/bot" + tok + "/sendMessage"},
+			WantErr: "telegram: host: must be only the host like tg.example.com, not a full /bot… URL (the token goes in the token field)",
 		},
 		{
-			name:    "host scheme",
-			raw:     map[string]string{"token": tok, "chat_id": "1", "host": "ftp://tg.example.com"},
-			wantErr: "telegram: host: must be a host like tg.example.com or a URL like https://tg.example.com: must start with http:// or https://",
+			Name:    "host scheme",
+			Raw:     map[string]string{"token": tok, "chat_id": "1", "host": "ftp://tg.example.com"},
+			WantErr: "telegram: host: must be a host like tg.example.com or a URL like https://tg.example.com: must start with http:// or https://",
 		},
 		{
-			name:    "host query",
-			raw:     map[string]string{"token": tok, "chat_id": "1", "host": "tg.example.com?x=1"},
-			wantErr: "telegram: host: must be a host like tg.example.com, without ?… or #…",
+			Name:    "host query",
+			Raw:     map[string]string{"token": tok, "chat_id": "1", "host": "tg.example.com?x=1"},
+			WantErr: "telegram: host: must be a host like tg.example.com, without ?… or #…",
 		},
 		{
-			name:    "picture URL",
-			raw:     map[string]string{"token": tok, "chat_id": "1", "pic_url": "example.com/a.png"},
-			wantErr: "telegram: pic_url: must start with http:// or https://",
+			Name:    "picture URL",
+			Raw:     map[string]string{"token": tok, "chat_id": "1", "pic_url": "example.com/a.png"},
+			WantErr: "telegram: pic_url: must start with http:// or https://",
 		},
 		{
-			name:    "thread id",
-			raw:     map[string]string{"token": tok, "chat_id": "1", "thread_id": "0"},
-			wantErr: "telegram: thread_id: must be a positive topic id like 42",
+			Name:    "thread id",
+			Raw:     map[string]string{"token": tok, "chat_id": "1", "thread_id": "0"},
+			WantErr: "telegram: thread_id: must be a positive topic id like 42",
 		},
 		{
-			name:    "thread id not a number",
-			raw:     map[string]string{"token": tok, "chat_id": "1", "thread_id": "general"},
-			wantErr: `telegram: thread_id: must be a whole number, got "general"`,
+			Name:    "thread id not a number",
+			Raw:     map[string]string{"token": tok, "chat_id": "1", "thread_id": "general"},
+			WantErr: `telegram: thread_id: must be a whole number, got "general"`,
 		},
 		{
-			name:    "proxy scheme",
-			raw:     map[string]string{"token": tok, "chat_id": "1", "proxy": "ftp://127.0.0.1:21"},
-			wantErr: `telegram: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`,
+			Name:    "proxy scheme",
+			Raw:     map[string]string{"token": tok, "chat_id": "1", "proxy": "ftp://127.0.0.1:21"},
+			WantErr: `telegram: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`,
 		},
 		{
-			name:    "unknown field",
-			raw:     map[string]string{"token": tok, "chat_id": "1", "parse_mode": "HTML"},
-			wantErr: "telegram: parse_mode: unknown field (known: token, chat_id, host, proxy, pic_url, thread_id)",
+			Name:    "unknown field",
+			Raw:     map[string]string{"token": tok, "chat_id": "1", "parse_mode": "HTML"},
+			WantErr: "telegram: parse_mode: unknown field (known: token, chat_id, host, proxy, pic_url, thread_id)",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := telegram.Kind.Parse(tt.raw)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				if strings.Contains(err.Error(), "secretpart") {
-					t.Errorf("error echoes the token: %v", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("config = %v, want %v", got, tt.want)
-			}
-		})
-	}
+	}, "secretpart")
 }
 
 func TestParseQD(t *testing.T) {
@@ -576,12 +535,7 @@ func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := open(t, srv, nil).Send(ctx, message.Message{Body: "x"})
-	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Errorf("err = %v, want a non-transient context.Canceled", err)
-	}
-	if srv.Requests() != 0 {
-		t.Errorf("a request went out after cancellation")
-	}
+	channeltest.AssertCanceled(t, err, srv.Requests())
 }
 
 func TestEmptyMessage(t *testing.T) {

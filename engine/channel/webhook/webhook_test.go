@@ -106,20 +106,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestSchema(t *testing.T) {
-	k := webhook.Kind
-	var keys []string
-	for _, f := range k.Fields {
-		keys = append(keys, f.Key)
-		if f.Label == "" || f.Help == "" {
-			t.Errorf("field %s lacks label or help", f.Key)
-		}
-	}
-	if got := strings.Join(keys, ","); got != "url,headers,body,method,content_type,proxy" || k.QDFields != 3 {
-		t.Errorf("fields = %s (QD %d)", got, k.QDFields)
-	}
-	if got := strings.Join(k.SecretKeys(), ","); got != "headers,proxy" {
-		t.Errorf("secret keys = %s", got)
-	}
+	channeltest.CheckSchema(t, webhook.Kind, []string{"url", "headers", "body", "method", "content_type", "proxy"}, 3, []string{"headers", "proxy"})
 }
 
 func TestParseQD(t *testing.T) {
@@ -464,12 +451,7 @@ func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := newChannel(t, s.Config()).Send(ctx, message.Message{Title: "t", Body: "b"})
-	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Fatalf("err = %v, want a permanent context.Canceled", err)
-	}
-	if s.Requests() != 0 {
-		t.Errorf("receiver got a request after cancel")
-	}
+	channeltest.AssertCanceled(t, err, s.Requests())
 }
 
 func TestNetworkFailure(t *testing.T) {

@@ -47,23 +47,7 @@ func noSecrets(t *testing.T, text string, secrets ...string) {
 }
 
 func TestFields(t *testing.T) {
-	var keys []string
-	for _, f := range Kind.Fields {
-		keys = append(keys, f.Key)
-		if f.Label == "" || f.Help == "" {
-			t.Errorf("field %s lacks a label or help", f.Key)
-		}
-	}
-	want := []string{"key", "mentioned", "mentioned_mobiles", "msg_type", "api", "proxy"}
-	if !reflect.DeepEqual(keys, want) {
-		t.Errorf("fields = %v, want %v", keys, want)
-	}
-	if Kind.QDFields != 1 {
-		t.Errorf("QDFields = %d, want 1", Kind.QDFields)
-	}
-	if got := Kind.SecretKeys(); !reflect.DeepEqual(got, []string{"key", "proxy"}) {
-		t.Errorf("secret keys = %v", got)
-	}
+	channeltest.CheckSchema(t, Kind, []string{"key", "mentioned", "mentioned_mobiles", "msg_type", "api", "proxy"}, 1, []string{"key", "proxy"})
 	for alias, key := range map[string]string{"QYWX_WebHook_Key": "key", "qywx_webhook_key": "key", "WEBHOOK_URL": "key", "mentioned_mobile_list": "mentioned_mobiles"} {
 		if f, ok := Kind.Field(alias); !ok || f.Key != key {
 			t.Errorf("Field(%q) = %q, %t; want %q", alias, f.Key, ok, key)
@@ -74,105 +58,69 @@ func TestFields(t *testing.T) {
 func TestParse(t *testing.T) {
 	const key = "633a31f6-7f9c-4bc4-97a0-0ec1eefa5898"
 	pasted := "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=" + key
-	tests := []struct {
-		name string
-		raw  map[string]string
-		want channel.Config
-		err  string
-	}{
-		{name: "defaults", raw: map[string]string{"key": key}, want: channel.Config{"key": key, "msg_type": "text", "api": DefaultAPI}},
+	channeltest.RunParseCases(t, Kind, []channeltest.ParseCase{
+		{Name: "defaults", Raw: map[string]string{"key": key}, Want: channel.Config{"key": key, "msg_type": "text", "api": DefaultAPI}},
 		{
-			name: "aliases in any case, choice normalised",
-			raw:  map[string]string{"qywx_webhook_KEY": pasted, "Mentioned": "alice,@all", "MENTIONED_MOBILES": "13800001111", "msg_type": "TEXT"},
-			want: channel.Config{"key": pasted, "mentioned": "alice,@all", "mentioned_mobiles": "13800001111", "msg_type": "text", "api": DefaultAPI},
+			Name: "aliases in any case, choice normalised",
+			Raw:  map[string]string{"qywx_webhook_KEY": pasted, "Mentioned": "alice,@all", "MENTIONED_MOBILES": "13800001111", "msg_type": "TEXT"},
+			Want: channel.Config{"key": pasted, "mentioned": "alice,@all", "mentioned_mobiles": "13800001111", "msg_type": "text", "api": DefaultAPI},
 		},
-		{name: "markdown with user mentions", raw: map[string]string{"key": key, "msg_type": "markdown", "mentioned": "alice"},
-			want: channel.Config{"key": key, "msg_type": "markdown", "mentioned": "alice", "api": DefaultAPI}},
-		{name: "key missing", raw: map[string]string{"msg_type": "text"}, err: "wecom_webhook: key: required"},
+		{Name: "markdown with user mentions", Raw: map[string]string{"key": key, "msg_type": "markdown", "mentioned": "alice"},
+			Want: channel.Config{"key": key, "msg_type": "markdown", "mentioned": "alice", "api": DefaultAPI}},
+		{Name: "key missing", Raw: map[string]string{"msg_type": "text"}, WantErr: "wecom_webhook: key: required"},
 		{
-			name: "key with a space",
-			raw:  map[string]string{"key": "633a31f6 7f9c"},
-			err:  "wecom_webhook: key: must be the key (like 693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa) or the whole webhook URL https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+			Name:    "key with a space",
+			Raw:     map[string]string{"key": "633a31f6 7f9c"},
+			WantErr: "wecom_webhook: key: must be the key (like 693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa) or the whole webhook URL https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
 		},
 		{
-			name: "URL without key",
-			raw:  map[string]string{"key": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?token=" + key},
-			err:  "wecom_webhook: key: webhook URL has no key=…; copy the whole URL from the robot's settings",
+			Name:    "URL without key",
+			Raw:     map[string]string{"key": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?token=" + key},
+			WantErr: "wecom_webhook: key: webhook URL has no key=…; copy the whole URL from the robot's settings",
 		},
 		{
-			name: "URL of another API",
-			raw:  map[string]string{"key": "https://qyapi.weixin.qq.com/cgi-bin/message/send?key=" + key},
-			err:  "wecom_webhook: key: webhook URL must end in /cgi-bin/webhook/send?key=…; copy it again from the robot's settings",
+			Name:    "URL of another API",
+			Raw:     map[string]string{"key": "https://qyapi.weixin.qq.com/cgi-bin/message/send?key=" + key},
+			WantErr: "wecom_webhook: key: webhook URL must end in /cgi-bin/webhook/send?key=…; copy it again from the robot's settings",
 		},
-		{name: "bad msg_type", raw: map[string]string{"key": key, "msg_type": "news"}, err: `wecom_webhook: msg_type: must be one of text, markdown, got "news"`},
-		{name: "bad mobile", raw: map[string]string{"key": key, "mentioned_mobiles": "138-0000,bob"}, err: `wecom_webhook: mentioned_mobiles: "bob" is not a mobile number: use digits, e.g. 13800001111, or @all`},
+		{Name: "bad msg_type", Raw: map[string]string{"key": key, "msg_type": "news"}, WantErr: `wecom_webhook: msg_type: must be one of text, markdown, got "news"`},
+		{Name: "bad mobile", Raw: map[string]string{"key": key, "mentioned_mobiles": "138-0000,bob"}, WantErr: `wecom_webhook: mentioned_mobiles: "bob" is not a mobile number: use digits, e.g. 13800001111, or @all`},
 		{
-			name: "mobiles in markdown",
-			raw:  map[string]string{"key": key, "msg_type": "markdown", "mentioned_mobiles": "13800001111"},
-			err:  "wecom_webhook: mentioned_mobiles: mentions by mobile need msg_type text: WeCom markdown messages can only mention user IDs",
+			Name:    "mobiles in markdown",
+			Raw:     map[string]string{"key": key, "msg_type": "markdown", "mentioned_mobiles": "13800001111"},
+			WantErr: "wecom_webhook: mentioned_mobiles: mentions by mobile need msg_type text: WeCom markdown messages can only mention user IDs",
 		},
 		{
-			name: "@all in markdown",
-			raw:  map[string]string{"key": key, "msg_type": "markdown", "mentioned": "alice,@all"},
-			err:  "wecom_webhook: mentioned: @all needs msg_type text: WeCom markdown messages can only mention user IDs",
+			Name:    "@all in markdown",
+			Raw:     map[string]string{"key": key, "msg_type": "markdown", "mentioned": "alice,@all"},
+			WantErr: "wecom_webhook: mentioned: @all needs msg_type text: WeCom markdown messages can only mention user IDs",
 		},
-		{name: "api not a URL", raw: map[string]string{"key": key, "api": "qyapi.weixin.qq.com"}, err: "wecom_webhook: api: must start with http:// or https://"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := Kind.Parse(tt.raw)
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
-				noSecrets(t, err.Error(), key, "633a31f6")
-				return
-			}
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("config = %v, want %v", got, tt.want)
-			}
-		})
-	}
+		{Name: "api not a URL", Raw: map[string]string{"key": key, "api": "qyapi.weixin.qq.com"}, WantErr: "wecom_webhook: api: must start with http:// or https://"},
+	}, key, "633a31f6", wecomwebhooktest.Key)
 }
 
 func TestParseQD(t *testing.T) {
-	tests := []struct {
-		in   string
-		want map[string]string
-		err  string
-	}{
-		{in: "k-123", want: map[string]string{"key": "k-123"}},
-		{in: "k-123;", want: map[string]string{"key": "k-123"}},
-		{in: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k-123", want: map[string]string{"key": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k-123"}},
-		{in: ";", err: "wecom_webhook: key: missing from the QD string (expected key)"},
-		{in: "k-123;alice", err: "wecom_webhook: qd: has 2 values but QD's wecom_webhook string has at most 1 (key)"},
+	cases := []channeltest.QDCase{
+		{In: "k-123", Want: map[string]string{"key": "k-123"}},
+		{In: "k-123;", Want: map[string]string{"key": "k-123"}},
+		{In: "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k-123", Want: map[string]string{"key": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k-123"}},
+		{In: ";", WantErr: "wecom_webhook: key: missing from the QD string (expected key)"},
+		{In: "k-123;alice", WantErr: "wecom_webhook: qd: has 2 values but QD's wecom_webhook string has at most 1 (key)"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.in, func(t *testing.T) {
-			got, err := Kind.ParseQD(tt.in)
-			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("got %v, want %v", got, tt.want)
-			}
-			c, err := Kind.Parse(got)
-			if err != nil {
-				t.Fatalf("Parse of the QD import: %v", err)
-			}
-			if c.String("msg_type") != "text" || c.String("api") != DefaultAPI {
-				t.Errorf("defaults not kept: %v", c)
-			}
-		})
+	channeltest.RunQDCases(t, Kind, cases)
+	// Each import parses, keeping the defaults.
+	for _, tc := range cases {
+		if tc.WantErr != "" {
+			continue
+		}
+		c, err := Kind.Parse(tc.Want)
+		if err != nil {
+			t.Errorf("Parse of the QD import %q: %v", tc.In, err)
+			continue
+		}
+		if c.String("msg_type") != "text" || c.String("api") != DefaultAPI {
+			t.Errorf("defaults not kept: %v", c)
+		}
 	}
 }
 
@@ -427,12 +375,7 @@ func TestContextCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	err := ch.Send(ctx, message.Message{Body: "x"})
-	if err == nil || !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Fatalf("err = %v, want a non-transient context.Canceled", err)
-	}
-	if s.Requests() != 0 {
-		t.Errorf("the fake saw %d requests", s.Requests())
-	}
+	channeltest.AssertCanceled(t, err, s.Requests())
 	noSecrets(t, err.Error())
 }
 
