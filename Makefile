@@ -1,12 +1,19 @@
 # Herald — see README.md. `make run` builds and starts the app, `make test`
 # runs vet and every test inside a desktop-like session (D-Bus, unlocked
-# gnome-keyring, Xvfb). Both install the Debian packages they need.
+# gnome-keyring, Xvfb), then builds the Linux and Windows packages and checks
+# them. `make package-linux`, `package-windows` (cross-built on Linux) and
+# `package-darwin` (on a Mac) write dist/. Every target installs the Debian
+# packages and pinned Go tools it needs.
 
 GO        ?= go
 TAGS      := migrated_fynedo
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE      ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+# Evaluated once, so everything one make run builds carries the same stamp.
+VERSION   := $(VERSION)
+COMMIT    := $(COMMIT)
+DATE      := $(DATE)
 LDFLAGS   := -X github.com/heraldpush/herald/app.Version=$(VERSION) \
              -X github.com/heraldpush/herald/app.Commit=$(COMMIT) \
              -X github.com/heraldpush/herald/app.Date=$(DATE)
@@ -20,7 +27,31 @@ DEB_RUN   := fonts-wqy-microhei
 # The real components tests use: Secret Service, session bus, X server.
 DEB_TEST  := $(DEB_BUILD) $(DEB_RUN) dbus dbus-x11 gnome-keyring xvfb xauth x11-apps desktop-file-utils
 
-.PHONY: all build run test vet bench deps-build deps-test check-go clean
+# Packages: names carry FyneApp.toml's Details.Version (a release tag is v<it>).
+PKG_VERSION  ?= $(shell sed -n 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' FyneApp.toml)
+DIST         := $(CURDIR)/dist
+TOOLS        := $(CURDIR)/bin/tools
+FYNE_VERSION := v2.7.1
+NFPM_VERSION := v2.45.2
+MINGW_CC     := x86_64-w64-mingw32-gcc
+DEB_PKG_LINUX   := $(DEB_BUILD) binutils xz-utils desktop-file-utils
+DEB_PKG_WINDOWS := gcc-mingw-w64-x86-64 nsis
+# dpkg -i/-r, desktop-file-validate, 7z (lists what the NSIS installer holds).
+DEB_PKG_TEST    := desktop-file-utils p7zip-full
+AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
+PKG_ENV = GO="$(GO)" FYNE="$(TOOLS)/fyne" NFPM="$(TOOLS)/nfpm" HERALD_PKG_VERSION="$(PKG_VERSION)" \
+          HERALD_VERSION="$(VERSION)" HERALD_COMMIT="$(COMMIT)" HERALD_DATE="$(DATE)"
+
+# go-tool NAME MODULE PACKAGE VERSION: `go install` into bin/tools unless the
+# binary there was built from exactly that module version.
+go-tool = $(GO) version -m $(TOOLS)/$(1) 2>/dev/null | grep -Eq '^[[:space:]]+mod[[:space:]]+$(2)[[:space:]]+$(4)([[:space:]]|$$)' || \
+          { echo "Installing $(2)/$(3)@$(4) into bin/tools"; GOBIN=$(TOOLS) $(GO) install $(2)/$(3)@$(4); }
+
+.PHONY: all build run test test-go vet bench deps-build deps-test check-go clean \
+        package-linux package-windows package-darwin package-test pkg-version tool-fyne tool-nfpm
+
+# The package scripts and the tests share bin/ and dist/: one job at a time.
+.NOTPARALLEL:
 
 all: build
 
@@ -43,13 +74,52 @@ run: build
 vet: deps-build
 	$(GO) vet -tags $(TAGS) ./...
 
+test: vet test-go package-test
+
 # The binary is built once here and shared with the tests that drive it.
-test: deps-test vet
+# ./packaging is package-test's: it checks dist/.
+test-go: deps-test
 	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/herald-test ./cmd/herald
-	HERALD_BIN=$(CURDIR)/bin/herald-test scripts/desktop-session $(GO) test -tags $(TAGS) -count=1 ./...
+	HERALD_BIN=$(CURDIR)/bin/herald-test scripts/desktop-session $(GO) test -tags $(TAGS) -count=1 \
+	  $$($(GO) list -tags $(TAGS) ./... | grep -v '/packaging$$')
+
+# Builds the Linux and Windows packages, then installs the .deb (dpkg, as
+# root: through sudo when make is not root), runs it, validates its .desktop
+# file, removes it, and checks the Windows binaries' PE headers, resources
+# and installer payload (packaging/packaging_test.go).
+package-test: package-linux package-windows
+	@scripts/apt-need $(DEB_PKG_TEST)
+	$(GO) test -c -o bin/packaging.test ./packaging/
+	$(AS_ROOT) env CI="$$CI" HERALD_DIST=$(DIST) HERALD_PKG_VERSION=$(PKG_VERSION) \
+	  HERALD_VERSION_LINE="herald $(VERSION) (commit $(COMMIT), built $(DATE))" \
+	  bin/packaging.test -test.count=1 -test.v
+
+# dist/herald-VERSION-linux-amd64.tar.xz (fyne package) and dist/herald_VERSION_amd64.deb (nfpm).
+package-linux: check-go tool-fyne tool-nfpm
+	@scripts/apt-need $(DEB_PKG_LINUX)
+	$(PKG_ENV) packaging/linux/package $(DIST)
+
+# dist/herald-VERSION-windows-amd64.exe and …-setup.exe (NSIS), cross-built with mingw-w64.
+package-windows: check-go tool-fyne
+	@scripts/apt-need $(DEB_PKG_WINDOWS)
+	$(PKG_ENV) CC=$(MINGW_CC) packaging/windows/package $(DIST)
+
+# dist/Herald.app and dist/herald-VERSION-darwin-ARCH.dmg; macOS only.
+package-darwin: check-go tool-fyne
+	$(PKG_ENV) packaging/darwin/package $(DIST)
+
+# The version the package names carry (the release workflow compares the tag).
+pkg-version:
+	@echo $(PKG_VERSION)
+
+tool-fyne: check-go
+	@$(call go-tool,fyne,fyne.io/fyne/v2,cmd/fyne,$(FYNE_VERSION))
+
+tool-nfpm: check-go
+	@$(call go-tool,nfpm,github.com/goreleaser/nfpm/v2,cmd/nfpm,$(NFPM_VERSION))
 
 bench: deps-test
 	scripts/bench
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
