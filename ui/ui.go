@@ -26,7 +26,6 @@ import (
 	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/app/single"
 	"github.com/heraldpush/herald/assets"
-	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/secret"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/tasks"
@@ -167,8 +166,6 @@ func Run(ctx context.Context, p Params) error {
 		}
 		fyne.Do(func() { refreshTray() })
 	})
-	// Delivery outcomes change the Channels tab's "last test" and History.
-	env.Dispatcher.Subscribe(func(dispatch.Event) { fyne.Do(func() { refreshTray() }) })
 
 	if desk, ok := a.(desktop.App); ok && sessionBusAvailable() {
 		// Without a session bus, fyne v2.7.1's tray panics on quit (fyne #6403).

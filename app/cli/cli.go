@@ -14,7 +14,6 @@ import (
 
 	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/registry"
-	"github.com/heraldpush/herald/engine/secret"
 	"github.com/heraldpush/herald/engine/tasks"
 )
 
@@ -118,9 +117,6 @@ func (c *cmd) report(err error) int {
 	var ue *usageError
 	if errors.As(err, &ue) || errors.Is(err, registry.ErrBadInput) || errors.Is(err, tasks.ErrBadInput) {
 		return ExitBadArgs
-	}
-	if errors.Is(err, secret.ErrUnavailable) {
-		return ExitFailed
 	}
 	return ExitFailed
 }

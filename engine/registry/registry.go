@@ -110,7 +110,7 @@ func (r *Registry) Add(ctx context.Context, kindID, name string, raw map[string]
 		return Channel{}, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
 	c := store.Channel{ID: newID(), Name: name, Kind: k.ID}
-	if err := r.save(ctx, k, &c, cfg, nil); err != nil {
+	if err := r.save(k, &c, cfg); err != nil {
 		return Channel{}, err
 	}
 	if err := r.Store.CreateChannel(ctx, c); err != nil {
@@ -146,8 +146,8 @@ func (r *Registry) Import(ctx context.Context, kindID, name, qd string, extra ma
 
 // save splits cfg into store fields and keyring secrets (written now), and
 // sets c.Config and c.Secrets. Secrets no longer set are removed from the
-// keyring only after everything else succeeded, by the caller.
-func (r *Registry) save(ctx context.Context, k *channel.Kind, c *store.Channel, cfg channel.Config, _ []string) error {
+// keyring by the caller, only after everything else succeeded.
+func (r *Registry) save(k *channel.Kind, c *store.Channel, cfg channel.Config) error {
 	c.Config = map[string]string{}
 	c.Secrets = nil
 	var written []string
@@ -258,7 +258,7 @@ func (r *Registry) Edit(ctx context.Context, name string, changes map[string]str
 	}
 	old := c.Secrets
 	updated := c.Channel
-	if err := r.save(ctx, c.Kind, &updated, cfg, old); err != nil {
+	if err := r.save(c.Kind, &updated, cfg); err != nil {
 		return Channel{}, err
 	}
 	if err := r.Store.UpdateChannel(ctx, updated); err != nil {
@@ -378,25 +378,6 @@ func TestMessage(name string, at time.Time) message.Message {
 		Body:  fmt.Sprintf("This test push from Herald reached channel %q at %s. 测试推送成功。", name, at.Format("2006-01-02 15:04:05")),
 		Level: message.LevelInfo,
 	}
-}
-
-// Test sends a test push through the channel and records the outcome; the
-// returned error carries the service's own answer.
-func (r *Registry) Test(ctx context.Context, name string) error {
-	c, err := r.Get(ctx, name)
-	if err != nil {
-		return err
-	}
-	at := r.now()
-	sendErr := r.Send(ctx, c, TestMessage(c.Name, at))
-	res := store.TestResult{At: at, OK: sendErr == nil, Answer: "ok"}
-	if sendErr != nil {
-		res.Answer = r.Redactor.Error(sendErr)
-	}
-	if err := r.Store.RecordChannelTest(ctx, c.ID, res); err != nil {
-		return errors.Join(sendErr, err)
-	}
-	return sendErr
 }
 
 // Field is one setting as shown to a person: secrets masked.

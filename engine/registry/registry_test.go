@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldpush/herald/engine/channel/wecomapp/wecomapptest"
 	"github.com/heraldpush/herald/engine/message"
@@ -142,7 +143,8 @@ func TestEditResetsToDefaultAndKeepsOldOnError(t *testing.T) {
 	if _, err := r.Get(ctx, "corp wecom"); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Test(ctx, "Corp WeCom"); err != nil {
+	c, _ = r.Get(ctx, "Corp WeCom")
+	if err := r.Send(ctx, c, registry.TestMessage(c.Name, time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(srv.Accepted()); n != 1 {
