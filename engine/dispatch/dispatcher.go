@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -21,6 +22,8 @@ import (
 const (
 	DefaultWorkers     = 8
 	DefaultSendTimeout = 30 * time.Second
+	DefaultSlowAfter   = 2 * time.Second
+	DefaultMaxLanes    = 256
 )
 
 // pollInterval is the safety net of the claim loop: rows queued by another
@@ -52,11 +55,18 @@ type Params struct {
 	Backoff Backoff
 	// SendTimeout bounds one attempt; default 30 s.
 	SendTimeout time.Duration
-	// Workers bounds the deliveries in flight across all channels; default 8.
-	// Each channel has at most one in flight at a time.
+	// Workers bounds the deliveries in flight across all channels that are
+	// getting answers; default 8. Each channel has at most one in flight at
+	// a time.
 	Workers int
+	// SlowAfter: a send without an answer after this long (default 2 s)
+	// stops counting against Workers, so hung services cannot hold every
+	// slot. MaxLanes (default 256) bounds the sends in flight, slow ones
+	// included.
+	SlowAfter time.Duration
+	MaxLanes  int
 	// RateLimits maps a channel kind to its limit, overriding DefaultRates.
-	RateLimits map[string]Rate
+	RateLimits map[string]Limit
 }
 
 // EventType names what happened to an outbox row.
@@ -79,15 +89,23 @@ type Event struct {
 
 // Dispatcher sends outbox rows: a claim loop hands due rows to one
 // goroutine per channel ("lane"), so each channel sends one message at a
-// time while different channels proceed in parallel, up to Workers rows in
-// flight; a hung service holds only its own lane, for at most SendTimeout
-// per attempt. Every attempt is recorded with Store.Finish.
+// time while different channels proceed in parallel, up to Workers rows
+// getting answers at once. Free slots go round-robin across the channels
+// with due rows. A hung service holds only its own lane: a send without an
+// answer after SlowAfter gives its slot back, and a channel whose attempts
+// time out is left alone for a while (timeoutPause). Every attempt is
+// recorded with Store.Finish.
+//
+// Claimed rows are leased to this dispatcher's store handle and the lease
+// is renewed while they are held; the delivery owner takes back the rows
+// of a sender that died once their lease runs out (ReclaimExpired).
 //
 // Rate limits are applied before claiming: a channel whose window is full
 // is left out of the claim, so its rows stay pending, with no attempt
 // counted and no worker held, until the window lets the next one go (the
-// loop wakes for it then). Re-pending claimed rows instead would need a
-// store operation that neither counts an attempt nor records a delivery.
+// loop wakes for it then). The windows are rebuilt from the attempts
+// recorded in the store, so a restart or another process that sent a
+// moment ago is counted too.
 type Dispatcher struct {
 	p   Params
 	log *slog.Logger
@@ -103,9 +121,16 @@ type Dispatcher struct {
 	stop       chan struct{} // closed by Shutdown
 
 	mu        sync.Mutex
-	lanes     map[string]*lane   // channel id → rows claimed for it, being sent one by one
-	inflight  int                // rows claimed by this dispatcher and not yet finished
-	limits    map[string]*window // channel id → its rate limiter
+	lanes     map[string]*lane    // channel id → rows claimed for it, being sent one by one
+	inflight  int                 // rows claimed and not finished, not counting slow sends
+	held      int                 // rows claimed and not finished: their leases are renewed
+	renewing  bool                // the lease renewer runs
+	limits    map[string]*limiter // channel id → its rate limiter
+	history   bool                // limits hold the send times the store recorded
+	paused    map[string]pause    // channel id → its timeouts, and until when it is left alone
+	served    map[string]int64    // channel id → turn it was last served in (round robin)
+	turn      int64
+	orphans   map[int64]bool // rows whose attempt could not be recorded: released when the store lets us
 	subs      []func(Event)
 	laneDone  chan struct{} // closed and replaced whenever a lane ends (Shutdown waits on it)
 	started   bool
@@ -126,7 +151,11 @@ type job struct {
 	item store.OutboxItem
 	ctx  context.Context // DeliverNow's context, nil for the claim loop
 	done chan result     // DeliverNow waits on it; nil for the claim loop
+	slot *slot
 }
+
+// slot is a job's claim on Workers; a slow send gives it back early.
+type slot struct{ freed bool }
 
 type result struct {
 	delivery store.Delivery
@@ -155,6 +184,12 @@ func New(p Params) *Dispatcher {
 	if p.Workers <= 0 {
 		p.Workers = DefaultWorkers
 	}
+	if p.SlowAfter <= 0 {
+		p.SlowAfter = DefaultSlowAfter
+	}
+	if p.MaxLanes <= 0 {
+		p.MaxLanes = DefaultMaxLanes
+	}
 	d := &Dispatcher{
 		p:          p,
 		log:        p.Log,
@@ -163,7 +198,10 @@ func New(p Params) *Dispatcher {
 		digestWake: make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 		lanes:      map[string]*lane{},
-		limits:     map[string]*window{},
+		limits:     map[string]*limiter{},
+		paused:     map[string]pause{},
+		served:     map[string]int64{},
+		orphans:    map[int64]bool{},
 		laneDone:   make(chan struct{}),
 	}
 	d.base, d.cancel = context.WithCancel(context.Background())
@@ -184,11 +222,22 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 	d.started = true
 	d.mu.Unlock()
 
-	n, err := d.p.Store.RequeueInflight(ctx, d.p.Clock.Now())
+	now := d.p.Clock.Now()
+	if err := d.loadHistory(ctx); err != nil {
+		return err
+	}
+	left, err := d.p.Store.OutboxItems(ctx, store.OutboxFilter{States: []store.OutboxState{store.OutboxInflight}, Limit: 1 << 20})
+	if err != nil {
+		return fmt.Errorf("requeue pushes left in flight: %w", err)
+	}
+	n, err := d.p.Store.RequeueInflight(ctx, now)
 	if err != nil {
 		return fmt.Errorf("requeue pushes left in flight: %w", err)
 	}
 	if n > 0 {
+		// Whether their attempts reached the service is unknown: count
+		// them as sent now, so a resend cannot break the rate.
+		d.countSent(left, now)
 		d.log.Info("pushes interrupted by a crash queued again", "rows", n)
 	}
 	d.mu.Lock()
@@ -253,18 +302,18 @@ func (d *Dispatcher) publish(e Event) {
 // SetRateLimits replaces Params.RateLimits (the push settings changed).
 // Each channel keeps the sends it already made in its window, so a change
 // never allows a burst the old limit had counted.
-func (d *Dispatcher) SetRateLimits(limits map[string]Rate) {
+func (d *Dispatcher) SetRateLimits(limits map[string]Limit) {
 	d.mu.Lock()
 	d.p.RateLimits = limits
 	for _, w := range d.limits {
-		w.setRate(d.rateFor(w.kind))
+		w.setLimit(d.rateFor(w.kind))
 	}
 	d.mu.Unlock()
 	d.Notify()
 }
 
 // rateFor is the limit of a kind. Callers hold d.mu.
-func (d *Dispatcher) rateFor(kind string) Rate {
+func (d *Dispatcher) rateFor(kind string) Limit {
 	if r, ok := d.p.RateLimits[kind]; ok {
 		return r
 	}
@@ -274,16 +323,28 @@ func (d *Dispatcher) rateFor(kind string) Rate {
 	return FallbackRate
 }
 
-// reserve takes the channel's next send slot and returns when it may go.
-func (d *Dispatcher) reserve(channelID, kind string) time.Time {
-	d.mu.Lock()
-	defer d.mu.Unlock()
+// limiter returns the channel's rate limiter. Callers hold d.mu.
+func (d *Dispatcher) limiter(channelID, kind string) *limiter {
 	w, ok := d.limits[channelID]
 	if !ok {
-		w = newWindow(kind, d.rateFor(kind))
+		w = newLimiter(kind, d.rateFor(kind))
 		d.limits[channelID] = w
 	}
-	return w.take(d.p.Clock.Now())
+	return w
+}
+
+// readyAt is when the channel's rate lets its next send go.
+func (d *Dispatcher) readyAt(channelID, kind string) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.limiter(channelID, kind).readyAt(d.p.Clock.Now())
+}
+
+// recordSend counts a send to the channel that starts at t.
+func (d *Dispatcher) recordSend(channelID, kind string, t time.Time) {
+	d.mu.Lock()
+	d.limiter(channelID, kind).record(t)
+	d.mu.Unlock()
 }
 
 func poke(ch chan struct{}) {
@@ -295,37 +356,18 @@ func poke(ch chan struct{}) {
 
 // loop claims due rows whenever it is woken: by Notify, by a finished row
 // (a slot or a channel became free), at the next row's due time, when a
-// rate-limited channel may send again, and every pollInterval regardless.
+// rate-limited or paused channel may send again, and every pollInterval
+// regardless. Each turn it also takes back rows whose sender died.
 func (d *Dispatcher) loop() {
 	defer close(d.loopDone)
 	ctx := d.base
 	for {
 		now := d.p.Clock.Now()
-		wakeAt := now.Add(pollInterval)
-
-		d.mu.Lock()
-		free := d.p.Workers - d.inflight
-		// Busy channels are skipped so each sends one row at a time, and so
-		// are channels out of rate: their rows stay pending (not claimed,
-		// no attempt counted, nothing to undo at a crash) until the window
-		// lets them go, when the loop wakes for them.
-		skip := make([]string, 0, len(d.lanes))
-		for id := range d.lanes {
-			skip = append(skip, id)
-		}
-		for id, w := range d.limits {
-			if _, busy := d.lanes[id]; busy {
-				continue
-			}
-			if at := w.readyAt(now); at.After(now) {
-				skip = append(skip, id)
-				wakeAt = earliest(wakeAt, at)
-			}
-		}
-		d.mu.Unlock()
-
+		d.reclaim(ctx, now)
+		d.releaseOrphans(ctx, now)
+		free, skip, served, wakeAt := d.claimPlan(now)
 		if free > 0 {
-			rows, err := d.p.Store.ClaimDue(ctx, now, free, skip)
+			rows, err := d.p.Store.ClaimDue(ctx, now, free, skip, served)
 			if err != nil && ctx.Err() == nil {
 				d.log.Error("claim due pushes", "error", err)
 			}
@@ -333,11 +375,12 @@ func (d *Dispatcher) loop() {
 				d.dispatch(job{item: it})
 			}
 		}
-		// A due time in the past belongs to a row of a busy or rate-limited
-		// channel, or one beyond the free slots: a finished row or the
-		// limiter's time wakes the loop for those. It hides later due times
-		// of other channels, which the poll then finds at most pollInterval
-		// late (retry waits are 5 s and up, so this is within their jitter).
+		// A due time in the past belongs to a row of a busy, paused or
+		// rate-limited channel, or one beyond the free slots: a finished row
+		// or the limiter's time wakes the loop for those. It hides later due
+		// times of other channels, which the poll then finds at most
+		// pollInterval late (retry waits are 5 s and up, so this is within
+		// their jitter).
 		if next, ok, err := d.p.Store.NextDue(ctx); err == nil && ok && next.After(now) {
 			wakeAt = earliest(wakeAt, next)
 		}
@@ -352,6 +395,40 @@ func (d *Dispatcher) loop() {
 		}
 		stop()
 	}
+}
+
+// claimPlan says how many rows to claim, which channels to leave out,
+// which turn each channel was last served in, and when to look again.
+// Busy channels are skipped so each sends one row at a time, and so are
+// channels out of rate or paused after timeouts: their rows stay pending
+// (not claimed, no attempt counted, nothing to undo at a crash) until they
+// may go, when the loop wakes for them.
+func (d *Dispatcher) claimPlan(now time.Time) (free int, skip []string, served map[string]int64, wakeAt time.Time) {
+	wakeAt = now.Add(pollInterval)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	free = min(d.p.Workers-d.inflight, d.p.MaxLanes-len(d.lanes))
+	skip = make([]string, 0, len(d.lanes))
+	for id := range d.lanes {
+		skip = append(skip, id)
+	}
+	for id, w := range d.limits {
+		if _, busy := d.lanes[id]; busy {
+			continue
+		}
+		if at := w.readyAt(now); at.After(now) {
+			skip = append(skip, id)
+			wakeAt = earliest(wakeAt, at)
+		}
+	}
+	for id, p := range d.paused {
+		if _, busy := d.lanes[id]; !busy && p.until.After(now) {
+			skip = append(skip, id)
+			wakeAt = earliest(wakeAt, p.until)
+		}
+	}
+	served = maps.Clone(d.served)
+	return free, skip, served, wakeAt
 }
 
 // timerAt arms a timer on clock for the instant at and returns its channel
@@ -379,8 +456,12 @@ func earliest(a, b time.Time) time.Time {
 // dispatch hands a claimed row to its channel's lane, starting the lane if
 // the channel has none.
 func (d *Dispatcher) dispatch(j job) {
+	j.slot = &slot{}
 	d.mu.Lock()
 	d.inflight++
+	d.hold()
+	d.turn++
+	d.served[j.item.ChannelID] = d.turn
 	l, ok := d.lanes[j.item.ChannelID]
 	if ok {
 		l.queue = append(l.queue, j)
@@ -391,6 +472,20 @@ func (d *Dispatcher) dispatch(j job) {
 	d.lanes[j.item.ChannelID] = l
 	d.mu.Unlock()
 	go d.runLane(j.item.ChannelID, l)
+}
+
+// freeSlot gives the job's slot back to the claim loop, once.
+func (d *Dispatcher) freeSlot(s *slot) {
+	d.mu.Lock()
+	freed := s.freed
+	if !freed {
+		s.freed = true
+		d.inflight--
+	}
+	d.mu.Unlock()
+	if !freed {
+		d.Notify()
+	}
 }
 
 // runLane sends the channel's rows one after the other until its queue is
@@ -411,8 +506,9 @@ func (d *Dispatcher) runLane(channelID string, l *lane) {
 		d.mu.Unlock()
 
 		ev, res := d.deliver(j)
+		d.freeSlot(j.slot)
 		d.mu.Lock()
-		d.inflight--
+		d.held--
 		d.mu.Unlock()
 		if ev.Type != "" {
 			d.publish(ev)
@@ -420,7 +516,6 @@ func (d *Dispatcher) runLane(channelID string, l *lane) {
 		if j.done != nil {
 			j.done <- res
 		}
-		d.Notify()
 	}
 }
 
@@ -429,13 +524,18 @@ func (d *Dispatcher) runLane(channelID string, l *lane) {
 // waiting for the outcome. The returned Delivery says whether the service
 // accepted the message and, if not, its answer; the error is for what kept
 // the row from being attempted (not pending, store failure, ctx ended).
-// A cancelled ctx abandons the attempt and puts the row back to pending.
+// A cancelled ctx abandons the attempt and puts the row back to pending
+// (a test push is failed instead: tests are tried once). A channel paused
+// after timeouts is tried anyway: someone asked for this row now.
 func (d *Dispatcher) DeliverNow(ctx context.Context, id int64) (store.Delivery, error) {
 	d.mu.Lock()
 	stopping := d.stopping
 	d.mu.Unlock()
 	if stopping {
 		return store.Delivery{}, errors.New("dispatcher is shut down")
+	}
+	if err := d.loadHistory(ctx); err != nil {
+		return store.Delivery{}, err
 	}
 	it, err := d.p.Store.ClaimID(ctx, id, d.p.Clock.Now())
 	if err != nil {
@@ -476,42 +576,75 @@ func (d *Dispatcher) deliver(j job) (Event, result) {
 		// The store could not be read: worth another try later.
 		sendErr = err
 	} else {
-		if at := d.reserve(c.ID, c.Channel.Kind); at.After(clock.Now()) {
-			fire, stop := timerAt(clock, at)
-			select {
-			case <-fire:
-			case <-ctx.Done():
-			}
-			stop()
-		}
+		d.waitForRate(ctx, c.ID, c.Channel.Kind)
 		if ctx.Err() == nil {
-			// The timeout runs on the Clock (a test's fake clock times out
-			// only when advanced); clockwork's own WithTimeout is not used
-			// because its fake context's Err blocks until it is done.
-			del.At = clock.Now()
-			sendCtx, cancel := context.WithCancelCause(ctx)
-			timer := clock.AfterFunc(d.p.SendTimeout, func() { cancel(errSendTimeout) })
-			sendErr = d.p.Registry.Send(sendCtx, c, messageOf(it))
-			del.Duration = max(clock.Since(del.At), 0)
-			timer.Stop()
-			if sendErr != nil && ctx.Err() == nil && errors.Is(context.Cause(sendCtx), errSendTimeout) {
-				// The channel saw a cancelled request; say what happened, and
-				// keep it transient: the service may answer next time.
-				sendErr = channel.Transient(c.Channel.Kind, "no answer within %s", shortDuration(d.p.SendTimeout))
-			}
-			cancel(nil)
+			del, sendErr = d.send(ctx, j, c)
 		}
 	}
+	return d.outcome(ctx, j, del, sendErr)
+}
 
-	now := clock.Now()
+// waitForRate returns once the channel's rate lets a send go, or ctx ends.
+func (d *Dispatcher) waitForRate(ctx context.Context, channelID, kind string) {
+	at := d.readyAt(channelID, kind)
+	if !at.After(d.p.Clock.Now()) {
+		return
+	}
+	fire, stop := timerAt(d.p.Clock, at)
+	defer stop()
+	select {
+	case <-fire:
+	case <-ctx.Done():
+	}
+}
+
+// send makes the attempt: counted against the channel's rate from the
+// moment it starts, its slot given back if no answer comes within
+// SlowAfter, cut off after SendTimeout.
+func (d *Dispatcher) send(ctx context.Context, j job, c registry.Channel) (store.Delivery, error) {
+	clock := d.p.Clock
+	del := store.Delivery{OutboxID: j.item.ID, At: clock.Now()}
+	d.recordSend(c.ID, c.Channel.Kind, del.At)
+	slow := clock.AfterFunc(d.p.SlowAfter, func() { d.freeSlot(j.slot) })
+	// The timeout runs on the Clock (a test's fake clock times out only
+	// when advanced); clockwork's own WithTimeout is not used because its
+	// fake context's Err blocks until it is done.
+	sendCtx, cancel := context.WithCancelCause(ctx)
+	timer := clock.AfterFunc(d.p.SendTimeout, func() { cancel(errSendTimeout) })
+	err := d.p.Registry.Send(sendCtx, c, messageOf(j.item))
+	del.Duration = max(clock.Since(del.At), 0)
+	timer.Stop()
+	slow.Stop()
+	timedOut := err != nil && ctx.Err() == nil && errors.Is(context.Cause(sendCtx), errSendTimeout)
+	cancel(nil)
+	if ctx.Err() == nil {
+		d.notePace(c.ID, timedOut, clock.Now())
+	}
+	if timedOut {
+		// The channel saw a cancelled request; say what happened, and keep
+		// it transient: the service may answer next time.
+		err = channel.Transient(c.Channel.Kind, "no answer within %s", shortDuration(d.p.SendTimeout))
+	}
+	return del, err
+}
+
+// outcome finishes the row after the attempt del ended with sendErr.
+func (d *Dispatcher) outcome(ctx context.Context, j job, del store.Delivery, sendErr error) (Event, result) {
+	it := j.item
+	now := d.p.Clock.Now()
+	test := it.Source == store.SourceTest
 	switch {
 	case ctx.Err() != nil:
 		// Cancelled by Shutdown or by DeliverNow's caller, not by the service:
-		// the row goes back to pending at once, so nothing is lost.
+		// the row goes back to pending at once, so nothing is lost. A test
+		// is tried once: it fails rather than arriving hours later.
 		del.Transient = true
 		del.Answer = answerShutdown
 		if d.base.Err() == nil {
 			del.Answer = answerCancelled
+		}
+		if test {
+			return d.finish(j, it, del, store.OutboxFailed, time.Time{})
 		}
 		return d.finish(j, it, del, store.OutboxPending, now)
 	case sendErr == nil:
@@ -525,6 +658,9 @@ func (d *Dispatcher) deliver(j job) (Event, result) {
 	}
 	del.Transient = true
 	b := d.p.Backoff
+	if test {
+		return d.finish(j, it, del, store.OutboxFailed, time.Time{})
+	}
 	if !now.Before(it.CreatedAt.Add(b.GiveUpAfter)) {
 		del.Answer = giveUpText(b.GiveUpAfter, del.Answer)
 		return d.finish(j, it, del, store.OutboxFailed, time.Time{})
@@ -538,11 +674,7 @@ func (d *Dispatcher) deliver(j job) (Event, result) {
 func (d *Dispatcher) finish(j job, it store.OutboxItem, del store.Delivery, state store.OutboxState, nextAt time.Time) (Event, result) {
 	// The attempt is recorded even when the send was cancelled by Shutdown,
 	// so the write must not inherit that cancellation.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(d.base), storeTimeout)
-	defer cancel()
-	if err := d.p.Store.Finish(ctx, it.ID, del, state, nextAt); err != nil {
-		// The row stays in flight in the store; the next start-up requeues it.
-		d.log.Error("record push attempt", "outbox", it.ID, "error", err)
+	if err := d.record(it.ID, del, state, nextAt); err != nil {
 		return Event{}, result{delivery: del, err: fmt.Errorf("record push attempt %d: %w", it.ID, err)}
 	}
 	it.Attempts++

@@ -44,7 +44,7 @@ func BenchmarkDurableDeliveries(b *testing.B) {
 			for i := range channels {
 				cs = append(cs, e.addChannel("webhook", fmt.Sprintf("sink %d", i), hookConfig(srv.URL+"/hook")))
 			}
-			d := e.dispatcher(dispatch.Params{RateLimits: map[string]dispatch.Rate{"webhook": {}}})
+			d := e.dispatcher(dispatch.Params{RateLimits: map[string]dispatch.Limit{"webhook": nil}})
 			var sent atomic.Int64
 			target := atomic.Int64{}
 			done := make(chan struct{}, 1)
@@ -91,7 +91,7 @@ func BenchmarkEnqueueToReceived(b *testing.B) {
 	got := make(chan time.Time, 1)
 	srv := sink(b, func(*http.Request) { got <- time.Now() })
 	c := e.addChannel("webhook", "sink", hookConfig(srv.URL+"/hook"))
-	d := e.dispatcher(dispatch.Params{RateLimits: map[string]dispatch.Rate{"webhook": {}}})
+	d := e.dispatcher(dispatch.Params{RateLimits: map[string]dispatch.Limit{"webhook": nil}})
 	if err := d.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -13,7 +14,7 @@ type Rate struct {
 }
 
 func (r Rate) String() string {
-	if r.N <= 0 || r.Per <= 0 {
+	if r.unlimited() {
 		return "unlimited"
 	}
 	switch r.Per {
@@ -27,32 +28,53 @@ func (r Rate) String() string {
 	return fmt.Sprintf("%d/%s", r.N, shortDuration(r.Per))
 }
 
+func (r Rate) unlimited() bool { return r.N <= 0 || r.Per <= 0 }
+
+// Limit is every window a channel must keep at once: Feishu allows 5 a
+// second and 100 a minute, and keeping only the minute lets 10 queued
+// pushes out within 0.2 s, half of them refused. No windows: unlimited.
+type Limit []Rate
+
+func (l Limit) String() string {
+	var parts []string
+	for _, r := range l {
+		if !r.unlimited() {
+			parts = append(parts, r.String())
+		}
+	}
+	if len(parts) == 0 {
+		return "unlimited"
+	}
+	return strings.Join(parts, ", ")
+}
+
 // DefaultRates are the services' documented per-robot / per-bot limits.
 // Kinds not listed get FallbackRate.
-var DefaultRates = map[string]Rate{
-	"dingtalk":      {N: 20, Per: time.Minute}, // a custom robot: 20 messages a minute, then blocked for 10 minutes
-	"wecom_webhook": {N: 20, Per: time.Minute}, // a group robot: 20 messages a minute
-	"telegram":      {N: 1, Per: time.Second},  // one message a second to the same chat
-	"wxpusher":      {N: 2, Per: time.Second},
-	"wecom_app":     {N: 30, Per: time.Minute},
-	"feishu":        {N: 100, Per: time.Minute}, // a custom bot: 100 a minute and 5 a second
-	"pushplus":      {N: 5, Per: time.Minute},   // PushPlus throttles bursts; the same content at most 3 an hour
-	"desktop":       {N: 1, Per: time.Second},   // notifications arriving faster are unreadable
+var DefaultRates = map[string]Limit{
+	"dingtalk":      {{N: 20, Per: time.Minute}}, // a custom robot: 20 messages a minute, then blocked for 10 minutes
+	"wecom_webhook": {{N: 20, Per: time.Minute}}, // a group robot: 20 messages a minute
+	"telegram":      {{N: 1, Per: time.Second}},  // one message a second to the same chat
+	"wxpusher":      {{N: 2, Per: time.Second}},
+	"wecom_app":     {{N: 30, Per: time.Minute}},
+	"feishu":        {{N: 5, Per: time.Second}, {N: 100, Per: time.Minute}}, // a custom bot: 5 a second and 100 a minute
+	"pushplus":      {{N: 5, Per: time.Minute}},                             // PushPlus throttles bursts; the same content at most 3 an hour
+	"desktop":       {{N: 1, Per: time.Second}},                             // notifications arriving faster are unreadable
 }
 
 // FallbackRate bounds kinds without a documented limit, so a burst of
 // pushes (a digest to every channel, a backlog after an outage) does not
 // look like abuse to the service.
-var FallbackRate = Rate{N: 10, Per: time.Second}
+var FallbackRate = Limit{{N: 10, Per: time.Second}}
 
-// RatesFrom turns the settings' rate_limits ("20/min" by kind) into
-// Params.RateLimits. Settings.Validate rejects unreadable values; one that
-// slipped through is left out, so the kind keeps its default.
-func RatesFrom(s Settings) map[string]Rate {
-	out := make(map[string]Rate, len(s.RateLimits))
+// RatesFrom turns the settings' rate_limits ("20/min" or "5/s, 100/min" by
+// kind) into Params.RateLimits. Settings.Validate rejects unreadable
+// values; one that slipped through is left out, so the kind keeps its
+// default.
+func RatesFrom(s Settings) map[string]Limit {
+	out := make(map[string]Limit, len(s.RateLimits))
 	for kind, v := range s.RateLimits {
-		if n, per, err := ParseRate(v); err == nil {
-			out[kind] = Rate{N: n, Per: per}
+		if l, err := ParseLimit(v); err == nil {
+			out[kind] = l
 		}
 	}
 	return out
@@ -62,82 +84,99 @@ func RatesFrom(s Settings) map[string]Rate {
 // rate is scaled down to the same ratio (10000/h behaves as 1000/6min).
 const maxWindow = 1000
 
-// window is a sliding-window limiter: it remembers the times of the last N
-// sends and lets the next one go once the oldest of them is Per old. Unlike
-// a token bucket refilling continuously, it never allows more than N sends
-// in any interval of Per: a bucket holding 20 tokens and refilling 20/min
-// lets 39 messages through in the first minute, which DingTalk punishes
-// with a 10-minute ban. Not safe for concurrent use: the Dispatcher guards
-// it with its mutex.
-type window struct {
-	kind string // the channel's kind, whose rate applies
-	rate Rate
-	sent []time.Time // ring buffer of the last len(sent) send times, oldest at head once full
-	head int
+// margin is added to each window: the limit is kept at the service, where
+// a request that left first may arrive after one that left later.
+func margin(per time.Duration) time.Duration {
+	return min(max(per/100, 20*time.Millisecond), time.Second)
 }
 
-func newWindow(kind string, r Rate) *window {
-	w := &window{kind: kind}
-	w.setRate(r)
+// limiter is a sliding-window limiter over one channel's recent send times:
+// for each window it lets the next send go once the Nth latest is Per old.
+// Unlike a token bucket refilling continuously, it never allows more than N
+// sends in any interval of Per: a bucket holding 20 tokens and refilling
+// 20/min lets 39 messages through in the first minute, which DingTalk
+// punishes with a 10-minute ban. Sends are recorded when they start, not
+// when they are planned, so the window is the one the service sees. Not
+// safe for concurrent use: the Dispatcher guards it with its mutex.
+type limiter struct {
+	kind  string // the channel's kind, whose limit applies
+	limit Limit  // scaled to maxWindow
+	keep  int    // how many send times the largest window needs
+	sent  []time.Time
+}
+
+func newLimiter(kind string, l Limit) *limiter {
+	w := &limiter{kind: kind}
+	w.setLimit(l)
 	return w
 }
 
-// setRate changes the limit, keeping the most recent send times.
-func (w *window) setRate(r Rate) {
-	if r.N > maxWindow {
-		r.Per = time.Duration(float64(r.Per) * maxWindow / float64(r.N))
-		r.N = maxWindow
+// setLimit changes the windows, keeping the most recent send times.
+func (w *limiter) setLimit(l Limit) {
+	w.limit = w.limit[:0]
+	w.keep = 0
+	for _, r := range l {
+		if r.unlimited() {
+			continue
+		}
+		if r.N > maxWindow {
+			r.Per = time.Duration(float64(r.Per) * maxWindow / float64(r.N))
+			r.N = maxWindow
+		}
+		w.limit = append(w.limit, r)
+		w.keep = max(w.keep, r.N)
 	}
-	if r == w.rate {
-		return
-	}
-	old := w.ordered()
-	w.rate = r
-	w.head = 0
-	w.sent = nil
-	if r.N <= 0 || r.Per <= 0 {
-		return
-	}
-	if len(old) > r.N {
-		old = old[len(old)-r.N:]
-	}
-	w.sent = make([]time.Time, 0, r.N)
-	w.sent = append(w.sent, old...)
+	w.trim()
 }
 
-// ordered returns the remembered send times, oldest first.
-func (w *window) ordered() []time.Time {
-	if len(w.sent) < cap(w.sent) {
-		return append([]time.Time(nil), w.sent...)
+func (w *limiter) trim() {
+	if len(w.sent) > w.keep {
+		w.sent = append(w.sent[:0], w.sent[len(w.sent)-w.keep:]...)
 	}
-	return append(append([]time.Time(nil), w.sent[w.head:]...), w.sent[:w.head]...)
 }
-
-func (w *window) unlimited() bool { return w.rate.N <= 0 || w.rate.Per <= 0 }
 
 // readyAt is the earliest time from now on at which a send may go.
-func (w *window) readyAt(now time.Time) time.Time {
-	if w.unlimited() || len(w.sent) < w.rate.N {
-		return now
+func (w *limiter) readyAt(now time.Time) time.Time {
+	at := now
+	for _, r := range w.limit {
+		if len(w.sent) < r.N {
+			continue
+		}
+		if t := w.sent[len(w.sent)-r.N].Add(r.Per + margin(r.Per)); t.After(at) {
+			at = t
+		}
 	}
-	if at := w.sent[w.head].Add(w.rate.Per); at.After(now) {
-		return at
-	}
-	return now
+	return at
 }
 
-// take reserves the next send: it returns when the send may go (now, or
-// later when the window is full) and counts it as sent at that time.
-func (w *window) take(now time.Time) time.Time {
-	at := w.readyAt(now)
-	if w.unlimited() {
-		return at
+// record counts a send that started at t.
+func (w *limiter) record(t time.Time) {
+	if w.keep == 0 {
+		return
 	}
-	if len(w.sent) < w.rate.N {
-		w.sent = append(w.sent, at)
-		return at
+	i := len(w.sent)
+	for i > 0 && w.sent[i-1].After(t) {
+		i--
 	}
-	w.sent[w.head] = at
-	w.head = (w.head + 1) % len(w.sent)
-	return at
+	w.sent = append(w.sent, time.Time{})
+	copy(w.sent[i+1:], w.sent[i:])
+	w.sent[i] = t
+	if len(w.sent) > 2*w.keep {
+		w.trim()
+	}
+}
+
+// longestWindow is how far back send times matter for any limit in use.
+func longestWindow(limits ...map[string]Limit) time.Duration {
+	var longest time.Duration
+	for _, m := range limits {
+		for _, l := range m {
+			for _, r := range l {
+				if !r.unlimited() {
+					longest = max(longest, r.Per+margin(r.Per))
+				}
+			}
+		}
+	}
+	return longest
 }

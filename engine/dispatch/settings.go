@@ -162,10 +162,24 @@ func checkRateLimit(kind, v string) error {
 	if _, ok := kinds.Get(kind); !ok {
 		return fieldErr(key, "unknown channel kind %q (known: %s)", kind, strings.Join(kinds.IDs(), ", "))
 	}
-	if _, _, err := ParseRate(v); err != nil {
+	if _, err := ParseLimit(v); err != nil {
 		return &FieldError{Field: key, Msg: err.Error(), Err: err}
 	}
 	return nil
+}
+
+// ParseLimit reads one rate ("20/min") or several that must all hold,
+// separated by commas ("5/sec, 100/min").
+func ParseLimit(v string) (Limit, error) {
+	var l Limit
+	for part := range strings.SplitSeq(v, ",") {
+		n, per, err := ParseRate(part)
+		if err != nil {
+			return nil, err
+		}
+		l = append(l, Rate{N: n, Per: per})
+	}
+	return l, nil
 }
 
 // ParseRate reads a rate limit such as "20/min", "1/sec" or "100/hour":

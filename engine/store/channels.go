@@ -43,7 +43,7 @@ func (s *Store) CreateChannel(ctx context.Context, c Channel) error {
 		return err
 	}
 	now := time.Now().UnixMilli()
-	_, err = s.w.ExecContext(ctx, `INSERT INTO channels (id, name, kind, config, secrets, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err = s.exec(ctx, `INSERT INTO channels (id, name, kind, config, secrets, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Name, c.Kind, cfg, secrets, now, now)
 	return channelWriteError(c.Name, err)
 }
@@ -54,7 +54,7 @@ func (s *Store) UpdateChannel(ctx context.Context, c Channel) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.w.ExecContext(ctx, `UPDATE channels SET name = ?, config = ?, secrets = ?, updated_at = ? WHERE id = ?`,
+	res, err := s.exec(ctx, `UPDATE channels SET name = ?, config = ?, secrets = ?, updated_at = ? WHERE id = ?`,
 		c.Name, cfg, secrets, time.Now().UnixMilli(), c.ID)
 	if err != nil {
 		return channelWriteError(c.Name, err)
@@ -64,7 +64,7 @@ func (s *Store) UpdateChannel(ctx context.Context, c Channel) error {
 
 // DeleteChannel removes channel id.
 func (s *Store) DeleteChannel(ctx context.Context, id string) error {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM channels WHERE id = ?`, id)
+	res, err := s.exec(ctx, `DELETE FROM channels WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("delete channel: %w", err)
 	}
@@ -73,7 +73,7 @@ func (s *Store) DeleteChannel(ctx context.Context, id string) error {
 
 // RecordChannelTest stores the outcome of a test push.
 func (s *Store) RecordChannelTest(ctx context.Context, id string, r TestResult) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE channels SET last_test_at = ?, last_test_ok = ?, last_test_answer = ? WHERE id = ?`,
+	res, err := s.exec(ctx, `UPDATE channels SET last_test_at = ?, last_test_ok = ?, last_test_answer = ? WHERE id = ?`,
 		r.At.UnixMilli(), r.OK, r.Answer, id)
 	if err != nil {
 		return fmt.Errorf("record test: %w", err)

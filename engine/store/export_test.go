@@ -124,6 +124,9 @@ func (s *Store) BulkInsertRuns(ctx context.Context, n, perTx int, gen func(i int
 
 const (
 	ClaimDueSQL     = claimDueSQL
+	AnyDueSQL       = anyDueSQL
+	ExpiredSQL      = expiredSQL
+	RecentSendsSQL  = recentSendsSQL
 	NextDueSQL      = nextDueSQL
 	PruneOutboxSQL  = pruneOutboxSQL
 	RunsFinishedSQL = runsFinishedSQL

@@ -15,7 +15,13 @@ import (
 // OutboxState is where an outbox row is in its life:
 //
 //	pending ──claim──▶ inflight ──Finish──▶ sent | failed | pending (retry)
-//	inflight ──RequeueInflight (crash recovery), Release──▶ pending
+//	inflight ──RequeueInflight (crash recovery), ReclaimExpired, Release──▶ pending
+//
+// A claim is a lease: the row names the store handle that claimed it and
+// until when. Only that handle may finish or release it; it renews the
+// lease while it works (RenewLeases), and once the lease has run out
+// another handle may take the row back (ReclaimExpired).
+//
 //	pending | failed ──DropOutbox──▶ dropped
 //	failed | dropped ──RetryOutbox──▶ pending
 type OutboxState string
@@ -39,6 +45,10 @@ const (
 	SourceSend   = "send"   // a message sent through the CLI or API
 )
 
+// DefaultLease is how long a claim holds unless renewed: long enough for a
+// sender to renew it a few times before it runs out.
+const DefaultLease = 30 * time.Second
+
 // DefaultOutboxLimit is the page size of OutboxItems when the filter's
 // limit is zero or less.
 const DefaultOutboxLimit = 100
@@ -55,9 +65,15 @@ type StateError struct {
 	ID    int64
 	State OutboxState   // the state the row is in
 	Want  []OutboxState // the states the operation accepts
+	// Taken: the row is inflight, but claimed by another store handle (its
+	// lease ran out and it was taken back, or it was never this one's).
+	Taken bool
 }
 
 func (e *StateError) Error() string {
+	if e.Taken {
+		return fmt.Sprintf("outbox row %d is being sent by another process", e.ID)
+	}
 	want := make([]string, len(e.Want))
 	for i, w := range e.Want {
 		want[i] = string(w)
@@ -84,7 +100,9 @@ type OutboxItem struct {
 	NextAt     time.Time // when it may be claimed (pending)
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
-	LastError  string // redacted; the service's answer of the last failed attempt
+	LastError  string    // redacted; the service's answer of the last failed attempt
+	LeaseOwner string    // inflight: the store handle sending it
+	LeaseUntil time.Time // inflight: when another handle may take it back
 }
 
 // Delivery is one attempt to send an outbox row. Times are kept to the
@@ -108,7 +126,7 @@ type OutboxFilter struct {
 	Limit     int           // ≤ 0: DefaultOutboxLimit
 }
 
-const outboxCols = `id, run_id, source, channel_id, title, body, markdown, level, picture_url, state, attempts, next_at, created_at, updated_at, last_error`
+const outboxCols = `id, run_id, source, channel_id, title, body, markdown, level, picture_url, state, attempts, next_at, created_at, updated_at, last_error, lease_owner, lease_until`
 
 // Enqueue adds items to the outbox as pending rows in one transaction (a
 // run's pushes go through RunTx.Enqueue instead). It sets each item's ID,
@@ -169,8 +187,10 @@ func enqueue(ctx context.Context, tx *sql.Tx, items []*OutboxItem) error {
 }
 
 // claimDueSQL claims, in one statement, the oldest due row of each channel
-// that has pending rows and is not in the skip list (?2, a JSON array), the
-// oldest next_at (then id) first, at most ?4 rows.
+// that has pending rows and is not in the skip list (?2, a JSON array), at
+// most ?4 rows: round robin, the channels served longest ago first (?7, a
+// JSON object of channel id → the turn it was last served in; never served
+// is turn 0), then the oldest next_at (then id).
 //
 // One row per channel: deliveries to a channel are sequential (its rate
 // limit, its order), so a second row of the same channel would only wait
@@ -185,44 +205,72 @@ func enqueue(ctx context.Context, tx *sql.Tx, items []*OutboxItem) error {
 // INDEXED BY because, without statistics, the planner prefers outbox_state
 // (state=?), which reads every pending row; a missing index is then an
 // error rather than a slow plan.
-const claimDueSQL = `WITH RECURSIVE channels (channel_id) AS (
+const dueHeadsCTE = `WITH RECURSIVE channels (channel_id) AS (
 		SELECT min(channel_id) FROM outbox INDEXED BY outbox_claim WHERE state = 'pending'
 		UNION ALL
 		SELECT (SELECT min(channel_id) FROM outbox INDEXED BY outbox_claim WHERE state = 'pending' AND channel_id > channels.channel_id)
 		FROM channels WHERE channels.channel_id IS NOT NULL
 	),
-	heads (id, next_at) AS (
-		SELECT head.id, head.next_at FROM channels
+	heads (id, channel_id, next_at) AS (
+		SELECT head.id, head.channel_id, head.next_at FROM channels
 		JOIN outbox AS head ON head.id = (
 			SELECT o.id FROM outbox AS o INDEXED BY outbox_claim
 			WHERE o.state = 'pending' AND o.channel_id = channels.channel_id AND o.next_at <= ?1
 			ORDER BY o.next_at, o.id LIMIT 1)
 		WHERE channels.channel_id NOT IN (SELECT value FROM json_each(?2))
-	)
-	UPDATE outbox SET state = 'inflight', updated_at = ?3
-	WHERE id IN (SELECT id FROM heads ORDER BY next_at, id LIMIT ?4)
+	)`
+
+const claimDueSQL = dueHeadsCTE + `
+	UPDATE outbox SET state = 'inflight', updated_at = ?3, lease_owner = ?5, lease_until = ?6
+	WHERE id IN (SELECT id FROM heads
+		ORDER BY coalesce((SELECT value FROM json_each(?7) WHERE key = heads.channel_id), 0), next_at, id LIMIT ?4)
 	RETURNING ` + outboxCols
+
+// anyDueSQL asks the read pool whether claimDueSQL would claim anything.
+const anyDueSQL = dueHeadsCTE + ` SELECT count(*) FROM heads`
 
 // ClaimDue atomically moves up to limit pending rows with next_at <= now to
 // inflight and returns them, oldest next_at first, then by id. It takes at
 // most one row per channel, the channel's oldest due row, and none of the
-// channels in skip (those the caller is busy sending to): see claimDueSQL.
+// channels in skip (those the caller is busy sending to); when more
+// channels have due rows than limit, those with the lowest turn in served
+// (absent: 0) win: see claimDueSQL.
 // One statement in one write transaction: two claimers, even in two
-// processes, never get the same row. A limit ≤ 0 claims nothing.
-func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, skip []string) ([]OutboxItem, error) {
+// processes, never get the same row. The claimed rows are leased to this
+// store handle until now + its lease. A limit ≤ 0 claims nothing.
+//
+// The read pool is asked first whether anything is due: a dispatcher asks
+// on every wake, and a write transaction that finds nothing still takes the
+// database's only write lock from every other process.
+func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, skip []string, served map[string]int64) ([]OutboxItem, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
 	if skip == nil {
 		skip = []string{} // JSON null would make NOT IN exclude every channel
 	}
+	if served == nil {
+		served = map[string]int64{}
+	}
 	skipJSON, err := json.Marshal(skip)
 	if err != nil {
 		return nil, fmt.Errorf("claim due pushes: %w", err)
 	}
+	servedJSON, err := json.Marshal(served)
+	if err != nil {
+		return nil, fmt.Errorf("claim due pushes: %w", err)
+	}
+	var due int
+	if err := s.r.QueryRowContext(ctx, anyDueSQL, now.UnixMilli(), string(skipJSON)).Scan(&due); err != nil {
+		return nil, fmt.Errorf("claim due pushes: %w", err)
+	}
+	if due == 0 {
+		return nil, nil
+	}
 	var items []OutboxItem
 	err = s.tx(ctx, func(tx *sql.Tx) error {
-		items, err = queryOutbox(ctx, tx, claimDueSQL, now.UnixMilli(), string(skipJSON), now.UnixMilli(), limit)
+		items, err = queryOutbox(ctx, tx, claimDueSQL, now.UnixMilli(), string(skipJSON), now.UnixMilli(), limit,
+			s.owner, now.Add(s.lease).UnixMilli(), string(servedJSON))
 		return err
 	})
 	if err != nil {
@@ -245,8 +293,9 @@ func (s *Store) ClaimID(ctx context.Context, id int64, now time.Time) (OutboxIte
 	var items []OutboxItem
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		items, err = queryOutbox(ctx, tx, `UPDATE outbox SET state = 'inflight', updated_at = ? WHERE id = ? AND state = 'pending' RETURNING `+outboxCols,
-			now.UnixMilli(), id)
+		items, err = queryOutbox(ctx, tx, `UPDATE outbox SET state = 'inflight', updated_at = ?, lease_owner = ?, lease_until = ?
+			WHERE id = ? AND state = 'pending' RETURNING `+outboxCols,
+			now.UnixMilli(), s.owner, now.Add(s.lease).UnixMilli(), id)
 		if err == nil && len(items) == 0 {
 			err = stateError(ctx, tx, id, OutboxPending)
 		}
@@ -262,9 +311,10 @@ func (s *Store) ClaimID(ctx context.Context, id int64, now time.Time) (OutboxIte
 // state: sent (d.OK must be true), failed for good or pending again at
 // nextAt, a retry (d.OK must be false; LastError becomes d.Answer).
 // Attempts grows by one. A zero nextAt keeps the row's next_at. Both happen
-// in one transaction, and only while the row is inflight: a worker that
-// finishes late, after RequeueInflight or Release, gets an error matching
-// ErrNotFound and changes nothing.
+// in one transaction, and only while the row is inflight and leased to this
+// store handle: a worker that finishes late, after RequeueInflight,
+// ReclaimExpired or Release, gets an error matching ErrNotFound and changes
+// nothing.
 func (s *Store) Finish(ctx context.Context, id int64, d Delivery, state OutboxState, nextAt time.Time) error {
 	switch state {
 	case OutboxSent, OutboxFailed, OutboxPending:
@@ -288,8 +338,8 @@ func (s *Store) Finish(ctx context.Context, id int64, d Delivery, state OutboxSt
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, attempts = attempts + 1, next_at = coalesce(?, next_at),
 			last_error = CASE WHEN ? THEN last_error ELSE ? END, updated_at = ?
-			WHERE id = ? AND state = 'inflight'`,
-			state, next, d.OK, d.Answer, d.At.Add(d.Duration).UnixMilli(), id)
+			WHERE id = ? AND state = 'inflight' AND lease_owner = ?`,
+			state, next, d.OK, d.Answer, d.At.Add(d.Duration).UnixMilli(), id, s.owner)
 		if err != nil {
 			return err
 		}
@@ -297,7 +347,7 @@ func (s *Store) Finish(ctx context.Context, id int64, d Delivery, state OutboxSt
 			if err != nil {
 				return err
 			}
-			return stateError(ctx, tx, id, OutboxInflight)
+			return s.leaseError(ctx, tx, id)
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO deliveries (outbox_id, at, duration_ms, ok, transient, answer) VALUES (?, ?, ?, ?, ?, ?)`,
 			id, d.At.UnixMilli(), d.Duration.Milliseconds(), d.OK, d.Transient && !d.OK, d.Answer)
@@ -314,8 +364,14 @@ func (s *Store) Finish(ctx context.Context, id int64, d Delivery, state OutboxSt
 // happened or was cut short by shutdown; a row that is not inflight gives
 // an error matching ErrNotFound.
 func (s *Store) Release(ctx context.Context, id int64, nextAt time.Time) error {
-	err := s.moveOutbox(ctx, id, `UPDATE outbox SET state = 'pending', next_at = ?, updated_at = ? WHERE id = ? AND state = 'inflight'`,
-		[]any{nextAt.UnixMilli(), time.Now().UnixMilli(), id}, OutboxInflight)
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		n, err := execCount(ctx, tx, `UPDATE outbox SET state = 'pending', next_at = ?, updated_at = ?, lease_owner = '', lease_until = 0
+			WHERE id = ? AND state = 'inflight' AND lease_owner = ?`, nextAt.UnixMilli(), time.Now().UnixMilli(), id, s.owner)
+		if err == nil && n == 0 {
+			err = s.leaseError(ctx, tx, id)
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("release push %d: %w", id, err)
 	}
@@ -330,8 +386,8 @@ func (s *Store) RequeueInflight(ctx context.Context, now time.Time) (int, error)
 	var n int
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		n, err = execCount(ctx, tx, `UPDATE outbox SET state = 'pending', next_at = ?, updated_at = ? WHERE state = 'inflight'`,
-			now.UnixMilli(), now.UnixMilli())
+		n, err = execCount(ctx, tx, `UPDATE outbox SET state = 'pending', next_at = ?, updated_at = ?, lease_owner = '', lease_until = 0
+			WHERE state = 'inflight'`, now.UnixMilli(), now.UnixMilli())
 		return err
 	})
 	if err != nil {
@@ -567,9 +623,13 @@ func queryOutbox(ctx context.Context, q querier, query string, args ...any) ([]O
 			runID                  sql.NullInt64
 			next, created, updated int64
 		)
+		var leaseUntil int64
 		if err := rows.Scan(&it.ID, &runID, &it.Source, &it.ChannelID, &it.Title, &it.Body, &it.Markdown, &it.Level, &it.PictureURL,
-			&it.State, &it.Attempts, &next, &created, &updated, &it.LastError); err != nil {
+			&it.State, &it.Attempts, &next, &created, &updated, &it.LastError, &it.LeaseOwner, &leaseUntil); err != nil {
 			return nil, err
+		}
+		if leaseUntil != 0 {
+			it.LeaseUntil = time.UnixMilli(leaseUntil)
 		}
 		it.RunID = runID.Int64
 		it.NextAt = time.UnixMilli(next)

@@ -86,7 +86,7 @@ func BenchmarkClaimAndFinish(b *testing.B) {
 			ok := store.Delivery{At: time.Now(), Duration: 120 * time.Millisecond, OK: true, Answer: "ok"}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				items, err := s.ClaimDue(ctx, time.Now(), 16, bb.skip)
+				items, err := s.ClaimDue(ctx, time.Now(), 16, bb.skip, nil)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -43,7 +43,7 @@ func itemIDs(items []store.OutboxItem) []int64 {
 
 func mustClaim(t *testing.T, s *store.Store, now time.Time, limit int, skip ...string) []int64 {
 	t.Helper()
-	items, err := s.ClaimDue(context.Background(), now, limit, skip)
+	items, err := s.ClaimDue(context.Background(), now, limit, skip, nil)
 	if err != nil {
 		t.Fatalf("ClaimDue: %v", err)
 	}
@@ -224,7 +224,7 @@ func TestClaimDueSkip(t *testing.T) {
 			}
 			mustEnqueue(t, s, backlog...)
 			mustEnqueue(t, s, push("a", base.Add(-3*time.Minute)), push("b", base.Add(-2*time.Minute)), push("c", base.Add(-time.Minute)))
-			items, err := s.ClaimDue(ctx, base, 10, tt.skip)
+			items, err := s.ClaimDue(ctx, base, 10, tt.skip, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -239,21 +239,13 @@ func TestClaimDueSkip(t *testing.T) {
 	}
 }
 
-// TestClaimDueExclusive claims from two Store handles on one file, as two
-// processes would, with eight goroutines, while rows are being enqueued:
-// every row must be claimed exactly once.
-func TestClaimDueExclusive(t *testing.T) {
+// claimWorkload enqueues rows through the handles while eight claimers,
+// spread over the handles as over processes, claim, "send" and finish
+// them, like dispatchers would. It fails the test unless every row is
+// claimed exactly once, and returns the rows finished per second.
+func claimWorkload(t *testing.T, handles []*store.Store) float64 {
+	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "herald.db")
-	var handles [2]*store.Store
-	for i := range handles {
-		s, err := store.Open(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		handles[i] = s
-	}
 	const (
 		rows     = 600
 		channels = 7
@@ -271,6 +263,7 @@ func TestClaimDueExclusive(t *testing.T) {
 		failed.Store(true)
 		errs <- err
 	}
+	start := time.Now()
 	wg.Go(func() {
 		defer close(enqueued)
 		for i := 0; i < rows; i += 5 {
@@ -278,7 +271,7 @@ func TestClaimDueExclusive(t *testing.T) {
 			for j := range 5 {
 				batch = append(batch, push(fmt.Sprint("ch", (i+j)%channels), time.Time{}))
 			}
-			if err := handles[i%2].Enqueue(ctx, batch...); err != nil {
+			if err := handles[i%len(handles)].Enqueue(ctx, batch...); err != nil {
 				fail(err)
 				return
 			}
@@ -287,26 +280,23 @@ func TestClaimDueExclusive(t *testing.T) {
 			}
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for g := range claimers {
 		wg.Go(func() {
-			s := handles[g%2]
+			s := handles[g%len(handles)]
 			for total.Load() < rows && !failed.Load() && time.Now().Before(deadline) {
-				items, err := s.ClaimDue(ctx, time.Now().Add(time.Hour), 3, nil)
+				items, err := s.ClaimDue(ctx, time.Now().Add(time.Hour), 3, nil, nil)
 				if err != nil {
 					fail(fmt.Errorf("claimer %d: %w", g, err))
 					return
 				}
-				// Like a dispatcher, wait for more rather than spin, and
-				// take a while to send: SQLite's busy wait is not fair,
-				// and a process that takes the write lock back to back
-				// starves the other one past its busy timeout.
+				// Like a dispatcher, wait for more rather than spin.
 				if len(items) == 0 {
 					time.Sleep(5 * time.Millisecond)
 				}
 				for _, it := range items {
 					claimedBy[g] = append(claimedBy[g], it.ID)
-					time.Sleep(time.Millisecond) // the send
+					time.Sleep(5 * time.Millisecond) // the send
 					if err := s.Finish(ctx, it.ID, store.Delivery{At: time.Now(), OK: true, Answer: "ok"}, store.OutboxSent, time.Time{}); err != nil {
 						fail(fmt.Errorf("claimer %d: %w", g, err))
 						return
@@ -317,6 +307,7 @@ func TestClaimDueExclusive(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	elapsed := time.Since(start)
 	close(errs)
 	for err := range errs {
 		t.Error(err)
@@ -342,13 +333,48 @@ func TestClaimDueExclusive(t *testing.T) {
 	if err != nil || counts[store.OutboxSent] != rows {
 		t.Fatalf("counts = %v, %v; want %d sent", counts, err, rows)
 	}
-	busy := 0
-	for _, ids := range claimedBy {
-		if len(ids) > 0 {
-			busy++
+	return rows / elapsed.Seconds()
+}
+
+// openHandles opens n Store handles on one new database file, as n
+// processes would.
+func openHandles(t *testing.T, n int) []*store.Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "herald.db")
+	var hs []*store.Store
+	for range n {
+		s, err := store.Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		hs = append(hs, s)
+	}
+	return hs
+}
+
+// TestClaimDueExclusive claims from two Store handles on one file, as two
+// processes would, while rows are being enqueued: every row must be
+// claimed exactly once, with no "database is locked", and the two handles
+// together must finish rows at least 95 % as fast as one handle doing the
+// same work. (SQLite's busy wait alone is sleep-and-retry, which let one
+// process starve the other: 5.7 rows/s against 260.) The machine's load
+// affects both runs of a round alike; the best of three rounds counts.
+func TestClaimDueExclusive(t *testing.T) {
+	best := 0.0
+	for round := range 3 {
+		one := claimWorkload(t, openHandles(t, 1))
+		two := claimWorkload(t, openHandles(t, 2))
+		ratio := two / one
+		t.Logf("round %d: one handle %.0f rows/s, two handles %.0f rows/s (%.0f %%)", round+1, one, two, 100*ratio)
+		best = max(best, ratio)
+		if best >= 0.95 || t.Failed() {
+			break
 		}
 	}
-	t.Logf("%d of %d claimers got rows", busy, claimers)
+	if best < 0.95 {
+		t.Errorf("two handles reached at best %.0f %% of one handle's rate, want ≥ 95 %%", 100*best)
+	}
 }
 
 func TestClaimID(t *testing.T) {
@@ -934,9 +960,16 @@ func TestOutboxQueryPlans(t *testing.T) {
 		want    []string // each must appear
 		without []string // none may appear
 	}{
-		{"claim due", fixed(store.ClaimDueSQL, base.UnixMilli(), `["ch1"]`, base.UnixMilli(), 16),
+		{"claim due", fixed(store.ClaimDueSQL, base.UnixMilli(), `["ch1"]`, base.UnixMilli(), 16, "me", base.UnixMilli(), `{"ch2":3}`),
 			[]string{"SEARCH outbox USING COVERING INDEX outbox_claim (channel_id>?)", "SEARCH o USING COVERING INDEX outbox_claim (channel_id=? AND next_at<?)"},
 			[]string{"SCAN outbox", "SCAN o ", "SCAN head", "outbox_state"}},
+		{"anything due", fixed(store.AnyDueSQL, base.UnixMilli(), `["ch1"]`),
+			[]string{"SEARCH outbox USING COVERING INDEX outbox_claim (channel_id>?)", "SEARCH o USING COVERING INDEX outbox_claim (channel_id=? AND next_at<?)"},
+			[]string{"SCAN outbox", "SCAN o ", "SCAN head", "outbox_state"}},
+		{"expired leases", fixed(store.ExpiredSQL, base.UnixMilli(), "me"),
+			[]string{"SEARCH outbox USING INDEX outbox_lease (lease_until<?)"}, []string{"SCAN outbox"}},
+		{"recent sends", fixed(store.RecentSendsSQL, base.UnixMilli()),
+			[]string{"SEARCH d USING INDEX deliveries_at (at>?)"}, []string{"SCAN d", "TEMP B-TREE"}},
 		{"next due", fixed(store.NextDueSQL),
 			[]string{"SEARCH outbox USING COVERING INDEX outbox_due"}, []string{"SCAN outbox", "outbox_state"}},
 		{"prune", fixed(store.PruneOutboxSQL, base.UnixMilli(), 1000),
@@ -978,7 +1011,7 @@ func TestOutboxQueryPlans(t *testing.T) {
 		}
 	}
 	// And the claim does what the plan promises on this data.
-	got, err := s.ClaimDue(ctx, base.Add(24*time.Hour), 16, []string{"ch1"})
+	got, err := s.ClaimDue(ctx, base.Add(24*time.Hour), 16, []string{"ch1"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func (s *Store) SetSetting(ctx context.Context, key string, v any) error {
 	if err != nil {
 		return fmt.Errorf("save setting %q: %w", key, err)
 	}
-	_, err = s.w.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+	_, err = s.exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 		key, string(data), time.Now().UnixMilli())
 	if err != nil {
@@ -41,7 +41,7 @@ func (s *Store) SetSetting(ctx context.Context, key string, v any) error {
 // overrides reset to the global settings). Removing an unset key is not an
 // error.
 func (s *Store) DeleteSetting(ctx context.Context, key string) error {
-	if _, err := s.w.ExecContext(ctx, `DELETE FROM settings WHERE key = ?`, key); err != nil {
+	if _, err := s.exec(ctx, `DELETE FROM settings WHERE key = ?`, key); err != nil {
 		return fmt.Errorf("delete setting %q: %w", key, err)
 	}
 	return nil

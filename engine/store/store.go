@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 )
@@ -34,6 +35,12 @@ type Store struct {
 	path string
 	w    *sql.DB // exactly one connection: SQLite allows one writer anyway, and this avoids SQLITE_BUSY between our own writers
 	r    *sql.DB // readers never block the writer under WAL
+	wl   *writeLock
+
+	// owner names this handle in the leases of the rows it claims.
+	owner string
+	// lease is how long a claim holds before another owner may take the row back.
+	lease time.Duration
 
 	metaOnce   sync.Once
 	instanceID string
@@ -66,7 +73,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
-	s := &Store{path: path, w: w, r: r}
+	wl, err := openWriteLock(path)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	s := &Store{path: path, w: w, r: r, wl: wl, owner: newOwnerID(), lease: DefaultLease}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -81,7 +94,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(s.r.Close(), s.w.Close(), s.wl.close())
 }
 
 // SchemaVersion is the number of the last applied migration.
@@ -140,6 +153,12 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	for _, m := range ms[current:] {
 		if err := s.tx(ctx, func(tx *sql.Tx) error {
+			// Another process opening the same file may have applied it
+			// while this one waited for the write lock.
+			var now int
+			if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&now); err != nil || now >= m.version {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}
@@ -155,6 +174,10 @@ func (s *Store) migrate(ctx context.Context) error {
 // tx runs fn in a write transaction, rolling back on error or panic: a
 // transaction left open would hold the only write connection for good.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if err := s.wl.lock(ctx); err != nil {
+		return err
+	}
+	defer s.wl.unlock()
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -170,4 +193,14 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// exec runs one autocommit write statement in this process's and the other
+// processes' turn (see writeLock).
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if err := s.wl.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.wl.unlock()
+	return s.w.ExecContext(ctx, q, args...)
 }

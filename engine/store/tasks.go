@@ -24,7 +24,7 @@ func (s *Store) CreateTask(ctx context.Context, t *task.Task) error {
 		return err
 	}
 	now := time.Now().UnixMilli()
-	res, err := s.w.ExecContext(ctx, `INSERT INTO tasks (name, kind, spec, schedule, timeout_ms, enabled, overlap, missed, created_at, updated_at)
+	res, err := s.exec(ctx, `INSERT INTO tasks (name, kind, spec, schedule, timeout_ms, enabled, overlap, missed, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.Name, t.Kind, spec, sched, t.Timeout.Milliseconds(), t.Enabled, t.Overlap, t.Missed, now, now)
 	if err != nil {
@@ -49,7 +49,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *task.Task) error {
 		return err
 	}
 	now := time.Now().UnixMilli()
-	res, err := s.w.ExecContext(ctx, `UPDATE tasks SET name = ?, kind = ?, spec = ?, schedule = ?, timeout_ms = ?, enabled = ?, overlap = ?, missed = ?, updated_at = ?
+	res, err := s.exec(ctx, `UPDATE tasks SET name = ?, kind = ?, spec = ?, schedule = ?, timeout_ms = ?, enabled = ?, overlap = ?, missed = ?, updated_at = ?
 		WHERE id = ? AND deleted_at IS NULL`,
 		t.Name, t.Kind, spec, sched, t.Timeout.Milliseconds(), t.Enabled, t.Overlap, t.Missed, now, t.ID)
 	if err != nil {
@@ -66,7 +66,7 @@ func (s *Store) UpdateTask(ctx context.Context, t *task.Task) error {
 // name is free again, but it stays readable through Task while runs refer
 // to it. PruneRuns removes it once its last run is gone.
 func (s *Store) DeleteTask(ctx context.Context, id int64) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE tasks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, time.Now().UnixMilli(), id)
+	res, err := s.exec(ctx, `UPDATE tasks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL`, time.Now().UnixMilli(), id)
 	if err != nil {
 		return fmt.Errorf("delete task %d: %w", id, err)
 	}
