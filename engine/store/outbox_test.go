@@ -247,7 +247,7 @@ func claimWorkload(t *testing.T, handles []*store.Store) float64 {
 	t.Helper()
 	ctx := context.Background()
 	const (
-		rows     = 600
+		rows     = 300
 		channels = 7
 		claimers = 8
 	)
@@ -296,7 +296,7 @@ func claimWorkload(t *testing.T, handles []*store.Store) float64 {
 				}
 				for _, it := range items {
 					claimedBy[g] = append(claimedBy[g], it.ID)
-					time.Sleep(5 * time.Millisecond) // the send
+					time.Sleep(10 * time.Millisecond) // the send: a fast service on the LAN
 					if err := s.Finish(ctx, it.ID, store.Delivery{At: time.Now(), OK: true, Answer: "ok"}, store.OutboxSent, time.Time{}); err != nil {
 						fail(fmt.Errorf("claimer %d: %w", g, err))
 						return
@@ -358,15 +358,19 @@ func openHandles(t *testing.T, n int) []*store.Store {
 // claimed exactly once, with no "database is locked", and the two handles
 // together must finish rows at least 95 % as fast as one handle doing the
 // same work. (SQLite's busy wait alone is sleep-and-retry, which let one
-// process starve the other: 5.7 rows/s against 260.) The machine's load
-// affects both runs of a round alike; the best of three rounds counts.
+// process starve the other: 5.7 rows/s against 260.) The two set-ups take
+// turns, so a burst of load on the machine falls on both alike; the rates
+// compared are over all turns, and the better of two tries counts.
 func TestClaimDueExclusive(t *testing.T) {
 	best := 0.0
-	for round := range 3 {
-		one := claimWorkload(t, openHandles(t, 1))
-		two := claimWorkload(t, openHandles(t, 2))
-		ratio := two / one
-		t.Logf("round %d: one handle %.0f rows/s, two handles %.0f rows/s (%.0f %%)", round+1, one, two, 100*ratio)
+	for try := range 2 {
+		var one, two float64 // seconds per row, summed over the turns
+		for range 5 {
+			one += 1 / claimWorkload(t, openHandles(t, 1))
+			two += 1 / claimWorkload(t, openHandles(t, 2))
+		}
+		ratio := one / two
+		t.Logf("try %d: one handle %.0f rows/s, two handles %.0f rows/s (%.0f %%)", try+1, 5/one, 5/two, 100*ratio)
 		best = max(best, ratio)
 		if best >= 0.95 || t.Failed() {
 			break
