@@ -20,10 +20,10 @@ import (
 
 // Defaults for Params.
 const (
-	DefaultWorkers     = 8
+	DefaultWorkers     = 256
 	DefaultSendTimeout = 30 * time.Second
-	DefaultSlowAfter   = 2 * time.Second
-	DefaultMaxLanes    = 256
+	DefaultSlowAfter   = time.Second
+	DefaultMaxLanes    = 1024
 )
 
 // pollInterval is the safety net of the claim loop: rows queued by another
@@ -56,12 +56,14 @@ type Params struct {
 	// SendTimeout bounds one attempt; default 30 s.
 	SendTimeout time.Duration
 	// Workers bounds the deliveries in flight across all channels that are
-	// getting answers; default 8. Each channel has at most one in flight at
-	// a time.
+	// getting answers; default 256. Each channel has at most one in flight
+	// at a time, so up to that many channels send at once and none waits
+	// for another: a hung service delays only itself. Beyond it, free slots
+	// go round robin.
 	Workers int
-	// SlowAfter: a send without an answer after this long (default 2 s)
+	// SlowAfter: a send without an answer after this long (default 1 s)
 	// stops counting against Workers, so hung services cannot hold every
-	// slot. MaxLanes (default 256) bounds the sends in flight, slow ones
+	// slot. MaxLanes (default 1024) bounds the sends in flight, slow ones
 	// included.
 	SlowAfter time.Duration
 	MaxLanes  int
