@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/message"
+	"github.com/heraldpush/herald/engine/redact"
 )
 
 // Channel delivers messages to one configured service endpoint.
@@ -48,8 +49,11 @@ type Field struct {
 	Type     FieldType
 	Required bool
 	Secret   bool // stored only in the OS keyring, masked everywhere
-	Default  string
-	Choices  []string // for TypeChoice
+	// Mask shows a secret's value masked yet recognisable (a URL's host and
+	// path); nil shows only its last characters.
+	Mask    func(v string) string
+	Default string
+	Choices []string // for TypeChoice
 	// Validate checks a non-empty value after type checks; the error text
 	// names the fix ("must start with SEC").
 	Validate func(v string) error
@@ -76,6 +80,10 @@ type Deps struct {
 	HTTP *http.Client
 	// Now is the clock used for signatures and token expiry; nil means time.Now.
 	Now func() time.Time
+	// Redactor learns every value a channel derives from its secrets
+	// (credentials, signatures) before it is sent, so answers quoting it
+	// are redacted; nil: none are registered.
+	Redactor *redact.Redactor
 	// Desktop shows a native notification through the running app's window
 	// system; nil in processes without one (CLI, daemon).
 	Desktop func(title, body string) error
