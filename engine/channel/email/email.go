@@ -142,14 +142,14 @@ var Kind = &channel.Kind{
 }
 
 func validateHost(v string) error {
-	switch {
-	case strings.Contains(v, "://"):
+	if strings.Contains(v, "://") {
 		return errors.New("must be a bare server name like smtp.example.com, without smtp:// or https://")
-	case strings.ContainsAny(v, " \t/@[]"):
-		return errors.New("must be a server name like smtp.example.com or an IP address (IPv6 without brackets)")
 	}
-	if h, p, err := net.SplitHostPort(v); err == nil {
+	if h, p, err := net.SplitHostPort(v); err == nil && channel.CheckHostName(h) == nil {
 		return fmt.Errorf("must not include the port: put %s here and %s in port", h, p)
+	}
+	if channel.CheckHostName(v) != nil {
+		return errors.New("must be a host name like smtp.example.com or an IP address (IPv6 without brackets)")
 	}
 	return nil
 }
