@@ -185,8 +185,8 @@ func RedactURL(u string) string {
 }
 
 // MaskURL shows a secret URL with what identifies it (scheme, host, path,
-// query keys and {t}/{log} placeholders) and hides what authenticates
-// (user info, query values, token-like path segments).
+// query keys) and hides what may authenticate (user info, query values,
+// token-like path segments).
 func MaskURL(v string) string {
 	const dots = "••••"
 	p, err := url.Parse(v)
@@ -209,8 +209,7 @@ func MaskURL(v string) string {
 	if p.RawQuery != "" {
 		pairs := strings.Split(p.RawQuery, "&")
 		for i, pair := range pairs {
-			key, val, ok := strings.Cut(pair, "=")
-			if ok && val != "{log}" && val != "{t}" {
+			if key, _, ok := strings.Cut(pair, "="); ok {
 				pairs[i] = key + "=" + dots
 			}
 		}

@@ -121,7 +121,7 @@ func TestClientWrapsOnlyWithRedactor(t *testing.T) {
 // MaskURL keeps what identifies a webhook and hides what authenticates.
 func TestMaskURL(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"https://example.com/push?key=abc123&t={t}&log={log}", "https://example.com/push?key=••••&t={t}&log={log}"},
+		{"https://example.com/push?key=abc123&t={t}&log={log}", "https://example.com/push?key=••••&t=••••&log=••••"},
 		{"https://bob:pw@hooks.slack.com/services/T0AB12CD3/B0123456789/XyZ0123456789abcdEF",
 			"https://••••@hooks.slack.com/services/T0AB12CD3/••••/••••"},
 		{"http://127.0.0.1:8080/hook", "http://127.0.0.1:8080/hook"},
