@@ -202,6 +202,9 @@ func (r *Registry) Get(ctx context.Context, name string) (Channel, error) {
 // out of the stored config. A keyring failure leaves them for the next load;
 // the channel keeps working meanwhile.
 func (r *Registry) moveToKeyring(ctx context.Context, c *store.Channel, k *channel.Kind) {
+	if !slices.ContainsFunc(k.Fields, func(f channel.Field) bool { _, ok := c.Config[f.Key]; return f.Secret && ok }) {
+		return
+	}
 	updated := *c
 	updated.Config = maps.Clone(c.Config)
 	updated.Secrets = slices.Clone(c.Secrets)
@@ -219,9 +222,6 @@ func (r *Registry) moveToKeyring(ctx context.Context, c *store.Channel, k *chann
 		if !slices.Contains(updated.Secrets, f.Key) {
 			updated.Secrets = append(updated.Secrets, f.Key)
 		}
-	}
-	if len(updated.Config) == len(c.Config) {
-		return
 	}
 	if err := r.Store.UpdateChannel(ctx, updated); err != nil {
 		r.warn("move secret setting to the keyring", "channel", c.Name, "error", err)
