@@ -78,6 +78,13 @@ func IsTransient(err error) bool {
 	return true
 }
 
+// TimedOut says whether ctx ended by a deadline or was cancelled with a
+// cause (the dispatcher's send timeout) rather than plainly cancelled (by
+// shutdown or the user): a send cut off so is worth retrying.
+func TimedOut(ctx context.Context) bool {
+	return ctx.Err() != nil && !errors.Is(context.Cause(ctx), context.Canceled)
+}
+
 // RetryAfter returns the service's wait hint carried by err, or 0.
 func RetryAfter(err error) time.Duration {
 	var e *Error

@@ -7,10 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/heraldpush/herald/engine/redact"
 )
 
 // maxAnswer bounds how much of a service's answer is read.
@@ -55,10 +60,25 @@ func APIField(def string) Field {
 }
 
 // Client returns the HTTP client a channel sends with: deps.HTTP (or a default
-// one), with the channel's proxy applied on a copy. TLS verification is never
-// turned off.
+// one), with the channel's proxy applied on a copy, and every value of its
+// requests that may derive from a secret registered with deps.Redactor
+// before the request leaves. TLS verification is never turned off.
 func Client(deps Deps, proxy string) (*http.Client, error) {
-	base := deps.HTTP
+	c, err := proxied(deps.HTTP, proxy)
+	if err != nil || deps.Redactor == nil {
+		return c, err
+	}
+	cc := *c
+	next := cc.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	cc.Transport = &registering{next: next, red: deps.Redactor}
+	return &cc, nil
+}
+
+// proxied returns base (or a default client), with proxy applied on a copy.
+func proxied(base *http.Client, proxy string) (*http.Client, error) {
 	if base == nil {
 		base = &http.Client{Timeout: DefaultTimeout}
 	}
@@ -132,7 +152,7 @@ func DecodeJSON(kind string, resp *http.Response, body []byte, out any) error {
 
 func networkError(ctx context.Context, kind string, req *http.Request, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
-		return &Error{Kind: kind, Transient: !errors.Is(ctxErr, context.Canceled), Msg: "request to " + req.URL.Host + " abandoned", Err: ctxErr}
+		return &Error{Kind: kind, Transient: TimedOut(ctx), Msg: "request to " + req.URL.Host + " abandoned", Err: ctxErr}
 	}
 	return &Error{Kind: kind, Transient: true, Msg: "request to " + req.URL.Host + " failed", Err: stripURL(err)}
 }
@@ -162,4 +182,51 @@ func RedactURL(u string) string {
 		p.RawQuery = q.Encode()
 	}
 	return strings.ReplaceAll(p.String(), "%E2%80%A6", "…")
+}
+
+// MaskURL shows a secret URL with what identifies it (scheme, host, path,
+// query keys) and hides what may authenticate (user info, query values,
+// token-like path segments).
+func MaskURL(v string) string {
+	const dots = "••••"
+	p, err := url.Parse(v)
+	if err != nil || p.Host == "" {
+		return dots
+	}
+	var b strings.Builder
+	b.WriteString(p.Scheme + "://")
+	if p.User != nil {
+		b.WriteString(dots + "@")
+	}
+	b.WriteString(p.Host)
+	segs := strings.Split(p.EscapedPath(), "/")
+	for i, seg := range segs {
+		if un, err := url.PathUnescape(seg); err == nil && redact.TokenLike(un) {
+			segs[i] = dots
+		}
+	}
+	b.WriteString(strings.Join(segs, "/"))
+	if p.RawQuery != "" {
+		pairs := strings.Split(p.RawQuery, "&")
+		for i, pair := range pairs {
+			if key, _, ok := strings.Cut(pair, "="); ok {
+				pairs[i] = key + "=" + dots
+			}
+		}
+		b.WriteString("?" + strings.Join(pairs, "&"))
+	}
+	return b.String()
+}
+
+// MaskJSON shows a secret JSON object (webhook headers) by its keys alone.
+func MaskJSON(v string) string {
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(v), &obj); err != nil {
+		return "••••"
+	}
+	keys := slices.Sorted(maps.Keys(obj))
+	for i, k := range keys {
+		keys[i] = strconv.Quote(k) + ": \"••••\""
+	}
+	return "{" + strings.Join(keys, ", ") + "}"
 }

@@ -8,14 +8,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/message"
+	"github.com/heraldpush/herald/engine/redact"
 )
 
 // Channel delivers messages to one configured service endpoint.
@@ -48,8 +52,11 @@ type Field struct {
 	Type     FieldType
 	Required bool
 	Secret   bool // stored only in the OS keyring, masked everywhere
-	Default  string
-	Choices  []string // for TypeChoice
+	// Mask shows a secret's value masked yet recognisable (a URL's host and
+	// path); nil shows only its last characters.
+	Mask    func(v string) string
+	Default string
+	Choices []string // for TypeChoice
 	// Validate checks a non-empty value after type checks; the error text
 	// names the fix ("must start with SEC").
 	Validate func(v string) error
@@ -76,6 +83,10 @@ type Deps struct {
 	HTTP *http.Client
 	// Now is the clock used for signatures and token expiry; nil means time.Now.
 	Now func() time.Time
+	// Redactor learns every value a channel derives from its secrets
+	// (credentials, signatures) before it is sent, so answers quoting it
+	// are redacted; nil: none are registered.
+	Redactor *redact.Redactor
 	// Desktop shows a native notification through the running app's window
 	// system; nil in processes without one (CLI, daemon).
 	Desktop func(title, body string) error
@@ -276,7 +287,33 @@ func (f Field) check(v string) (string, error) {
 			return "", err
 		}
 	}
+	// After the kind's own rules, whose messages say more.
+	if err := checkText(v, f.Type == TypeJSON || f.Type == TypeList); err != nil {
+		return "", err
+	}
 	return v, nil
+}
+
+// checkText accepts valid UTF-8 without control characters; multi-line
+// fields (JSON, lists) may hold line breaks and tabs. A stray line break
+// would otherwise smuggle a second command into an SMTP dialogue or header.
+func checkText(v string, multiline bool) error {
+	if !utf8.ValidString(v) {
+		return errors.New("must be text (it holds bytes that are not UTF-8); type or paste it again")
+	}
+	for _, r := range v {
+		if !unicode.IsControl(r) {
+			continue
+		}
+		if multiline && (r == '\n' || r == '\r' || r == '\t') {
+			continue
+		}
+		if multiline {
+			return fmt.Errorf("must not hold control characters (found %U)", r)
+		}
+		return fmt.Errorf("must be one line without control characters such as line breaks or tabs (found %U)", r)
+	}
+	return nil
 }
 
 func parseBool(v string) (bool, error) {
@@ -301,7 +338,55 @@ func CheckURL(v string) error {
 	if u.Host == "" {
 		return fmt.Errorf("has no host")
 	}
+	if err := CheckHostName(u.Hostname()); err != nil {
+		return fmt.Errorf("host %q: %v", u.Hostname(), err)
+	}
 	return nil
+}
+
+// CheckHostName accepts a host name (letters, digits, - and _ in dot-separated
+// labels; international names too) or an IP address, never a path.
+func CheckHostName(h string) error {
+	const msg = "must be a host name like example.com or an IP address"
+	if net.ParseIP(strings.Trim(h, "[]")) != nil {
+		return nil
+	}
+	labels := strings.Split(strings.TrimSuffix(h, "."), ".")
+	if h == "" || len(h) > 253 {
+		return errors.New(msg)
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
+			return errors.New(msg)
+		}
+		for _, r := range l {
+			if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') {
+				return errors.New(msg)
+			}
+		}
+	}
+	return nil
+}
+
+// CheckHostOrURL accepts a seed-style host field: a host name or IP with an
+// optional :port, or an absolute http(s) URL (a reverse proxy may add a
+// path).
+func CheckHostOrURL(v string) error {
+	if strings.Contains(v, "://") {
+		return CheckURL(v)
+	}
+	hp := strings.TrimSuffix(v, "/")
+	if strings.ContainsAny(hp, "/?#@") {
+		return errors.New("must be a host name like example.com, optionally with :port; write a full https:// URL for a path")
+	}
+	host := hp
+	if h, port, err := net.SplitHostPort(hp); err == nil {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %q must be a number from 1 to 65535", port)
+		}
+		host = h
+	}
+	return CheckHostName(host)
 }
 
 // BaseURL normalises a seed-style host field ("tg.example.com",

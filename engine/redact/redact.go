@@ -27,38 +27,92 @@ var patterns = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)(//[^/\s:@]+:)[^@/\s]+@`),                                                                 // user:password@ in URLs
 }
 
+// maxRecent bounds the values registered per request (signatures,
+// timestamps, tokens fetched at run time): they only need hiding until the
+// answer to their request has been redacted, and a long-running daemon must
+// not grow without end.
+const maxRecent = 1024
+
 // Redactor holds the secret values to hide. The zero value is ready to use.
 type Redactor struct {
 	mu      sync.RWMutex
 	secrets map[string]struct{}
+	recent  map[string]int // value → its slot in ring
+	ring    []string       // recent values, oldest overwritten first
+	next    int
 	sorted  []string // longest first, so a secret containing another is masked whole
 }
 
-// Add registers secret values; short and empty values are ignored.
+// Add registers secret values with every form they may travel in (see
+// Forms) and, for a JSON object, a URL or an Authorization value, each
+// secret part of them too. Short and empty values are ignored.
 func (r *Redactor) Add(values ...string) {
+	var all []string
+	for _, v := range values {
+		all = append(all, Expand(v)...)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.secrets == nil {
 		r.secrets = map[string]struct{}{}
 	}
 	changed := false
-	for _, v := range values {
-		v = strings.TrimSpace(v)
-		if len(v) < minLen {
-			continue
-		}
+	for _, v := range all {
 		if _, ok := r.secrets[v]; !ok {
 			r.secrets[v] = struct{}{}
 			changed = true
 		}
 	}
 	if changed {
-		r.sorted = r.sorted[:0]
-		for v := range r.secrets {
-			r.sorted = append(r.sorted, v)
-		}
-		sort.Slice(r.sorted, func(i, j int) bool { return len(r.sorted[i]) > len(r.sorted[j]) })
+		r.resort()
 	}
+}
+
+// AddRecent registers values derived from a secret for one request (an
+// HMAC signature, a Basic credential, a fetched access token). They are
+// kept among the last maxRecent such values, long enough for the answer to
+// that request to be redacted.
+func (r *Redactor) AddRecent(values ...string) {
+	var all []string
+	for _, v := range values {
+		all = append(all, Expand(v)...)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.recent == nil {
+		r.recent = map[string]int{}
+		r.ring = make([]string, maxRecent)
+	}
+	changed := false
+	for _, v := range all {
+		if _, ok := r.secrets[v]; ok {
+			continue
+		}
+		if _, ok := r.recent[v]; ok {
+			continue
+		}
+		if old := r.ring[r.next]; old != "" {
+			delete(r.recent, old)
+		}
+		r.ring[r.next] = v
+		r.recent[v] = r.next
+		r.next = (r.next + 1) % maxRecent
+		changed = true
+	}
+	if changed {
+		r.resort()
+	}
+}
+
+func (r *Redactor) resort() {
+	r.sorted = r.sorted[:0]
+	for v := range r.secrets {
+		r.sorted = append(r.sorted, v)
+	}
+	for v := range r.recent {
+		r.sorted = append(r.sorted, v)
+	}
+	sort.Slice(r.sorted, func(i, j int) bool { return len(r.sorted[i]) > len(r.sorted[j]) })
 }
 
 // String returns s with every registered secret and credential-looking
@@ -73,11 +127,52 @@ func (r *Redactor) String(s string) string {
 			s = strings.ReplaceAll(s, v, Mask)
 		}
 	}
+	s = maskCut(s, r.sorted)
 	r.mu.RUnlock()
 	s = patterns[0].ReplaceAllString(s, Mask)
 	s = patterns[1].ReplaceAllString(s, "${1}"+Mask)
 	s = patterns[2].ReplaceAllString(s, "${1}"+Mask+"@")
 	return s
+}
+
+// maskCut masks the start of a secret left just before an ellipsis, where
+// an answer was cut short in the middle of a secret.
+func maskCut(s string, secrets []string) string {
+	const ellipsis = "…"
+	if !strings.Contains(s, ellipsis) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, ellipsis)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(cutTail(s[:i], secrets))
+		b.WriteString(ellipsis)
+		s = s[i+len(ellipsis):]
+	}
+}
+
+// cutTail masks the longest tail of head that begins one of secrets.
+func cutTail(head string, secrets []string) string {
+	if head == "" {
+		return head
+	}
+	last, best := head[len(head)-1], 0
+	for _, v := range secrets {
+		for n := min(len(v)-1, len(head)); n >= minLen && n > best; n-- {
+			if v[n-1] == last && strings.HasSuffix(head, v[:n]) {
+				best = n
+				break
+			}
+		}
+	}
+	if best == 0 {
+		return head
+	}
+	return head[:len(head)-best] + Mask
 }
 
 // Error returns err's text redacted, or "" for nil.

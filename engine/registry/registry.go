@@ -193,7 +193,48 @@ func (r *Registry) Get(ctx context.Context, name string) (Channel, error) {
 	if !ok {
 		return Channel{}, fmt.Errorf("channel %q has kind %q, which this Herald does not know", c.Name, c.Kind)
 	}
+	r.moveToKeyring(ctx, &c, k)
 	return Channel{Channel: c, Kind: k}, nil
+}
+
+// moveToKeyring moves values of secret fields that an older Herald kept in
+// the store (the webhook url before it became secret) into the keyring and
+// out of the stored config. A keyring failure leaves them for the next load;
+// the channel keeps working meanwhile.
+func (r *Registry) moveToKeyring(ctx context.Context, c *store.Channel, k *channel.Kind) {
+	if !slices.ContainsFunc(k.Fields, func(f channel.Field) bool { _, ok := c.Config[f.Key]; return f.Secret && ok }) {
+		return
+	}
+	updated := *c
+	updated.Config = maps.Clone(c.Config)
+	updated.Secrets = slices.Clone(c.Secrets)
+	for _, f := range k.Fields {
+		v, ok := c.Config[f.Key]
+		if !f.Secret || !ok {
+			continue
+		}
+		r.Redactor.Add(v)
+		if err := r.Secrets.Set(c.ID, f.Key, v); err != nil {
+			r.warn("move secret setting to the keyring", "channel", c.Name, "field", f.Key, "error", err)
+			return
+		}
+		delete(updated.Config, f.Key)
+		if !slices.Contains(updated.Secrets, f.Key) {
+			updated.Secrets = append(updated.Secrets, f.Key)
+		}
+	}
+	if err := r.Store.UpdateChannel(ctx, updated); err != nil {
+		r.warn("move secret setting to the keyring", "channel", c.Name, "error", err)
+		return
+	}
+	updated.UpdatedAt = r.now()
+	*c = updated
+}
+
+func (r *Registry) warn(msg string, attrs ...any) {
+	if r.Log != nil {
+		r.Log.Warn(msg, attrs...)
+	}
 }
 
 // List returns every channel.
@@ -204,7 +245,10 @@ func (r *Registry) List(ctx context.Context) ([]Channel, error) {
 	}
 	out := make([]Channel, 0, len(cs))
 	for _, c := range cs {
-		k, _ := kinds.Get(c.Kind)
+		k, ok := kinds.Get(c.Kind)
+		if ok {
+			r.moveToKeyring(ctx, &c, k)
+		}
 		out = append(out, Channel{Channel: c, Kind: k})
 	}
 	return out, nil
@@ -319,7 +363,11 @@ func (r *Registry) Open(ctx context.Context, c Channel) (channel.Channel, error)
 	if err != nil {
 		return nil, err
 	}
-	ch, err := c.Kind.New(raw, r.Deps)
+	deps := r.Deps
+	if deps.Redactor == nil {
+		deps.Redactor = r.Redactor
+	}
+	ch, err := c.Kind.New(raw, deps)
 	if err != nil {
 		return nil, fmt.Errorf("channel %q: %w", c.Name, err)
 	}
@@ -344,13 +392,15 @@ func (r *Registry) Send(ctx context.Context, c Channel, m message.Message) error
 	start := r.now()
 	ch, err := r.Open(ctx, c)
 	if err == nil {
-		err = ch.Send(ctx, m)
+		err = ch.Send(channel.WithMessage(ctx, m), m)
 	}
 	if r.Log != nil {
 		attrs := []any{"channel", c.Name, "kind", c.Channel.Kind, "duration", r.now().Sub(start).Round(time.Millisecond)}
 		if err != nil {
+			// A send cut off by the dispatcher's timeout is retried: say so.
+			transient := channel.IsTransient(err) || channel.TimedOut(ctx)
 			// The redacting handler masks secrets again; this is belt and braces.
-			r.Log.Warn("push failed", append(attrs, "transient", channel.IsTransient(err), "error", r.Redactor.Error(err))...)
+			r.Log.Warn("push failed", append(attrs, "transient", transient, "error", r.Redactor.Error(err))...)
 		} else {
 			r.Log.Info("push sent", attrs...)
 		}
@@ -404,7 +454,7 @@ func (r *Registry) Show(c Channel) []Field {
 	for _, f := range c.Kind.Fields {
 		fv := Field{Field: f}
 		switch {
-		case f.Secret && slices.Contains(c.Secrets, f.Key):
+		case f.Secret && (slices.Contains(c.Secrets, f.Key) || c.Config[f.Key] != ""):
 			fv.Value, fv.Set = "••••", true
 		case c.Config[f.Key] != "":
 			fv.Value, fv.Set = c.Config[f.Key], true
@@ -416,15 +466,22 @@ func (r *Registry) Show(c Channel) []Field {
 	return out
 }
 
-// Reveal reads one secret of a channel from the keyring, masked unless full.
+// Reveal reads one secret of a channel from the keyring, masked (as the
+// field shows itself, else by Mask) unless full.
 func (r *Registry) Reveal(ctx context.Context, c Channel, field string, full bool) (string, error) {
-	v, err := r.Secrets.Get(c.ID, field)
-	if err != nil {
-		return "", err
+	v, ok := c.Config[field] // not yet moved to the keyring
+	if !ok {
+		var err error
+		if v, err = r.Secrets.Get(c.ID, field); err != nil {
+			return "", err
+		}
 	}
 	r.Redactor.Add(v)
 	if full {
 		return v, nil
+	}
+	if f, ok := c.Kind.Field(field); ok && f.Mask != nil {
+		return f.Mask(v), nil
 	}
 	return Mask(v), nil
 }

@@ -137,7 +137,7 @@ func ParseURL(v string) (server, key string, err error) {
 		v = "https://" + v
 	}
 	u, perr := url.Parse(v)
-	if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || channel.CheckHostName(u.Hostname()) != nil {
 		return "", "", fmt.Errorf("must look like https://api.day.app/DEVICEKEY or http://bark.example.com/DEVICEKEY")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {

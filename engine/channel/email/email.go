@@ -27,6 +27,7 @@ import (
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/message"
+	"github.com/heraldpush/herald/engine/redact"
 	"github.com/wneessen/go-mail"
 	"github.com/wneessen/go-mail/smtp"
 )
@@ -141,14 +142,14 @@ var Kind = &channel.Kind{
 }
 
 func validateHost(v string) error {
-	switch {
-	case strings.Contains(v, "://"):
+	if strings.Contains(v, "://") {
 		return errors.New("must be a bare server name like smtp.example.com, without smtp:// or https://")
-	case strings.ContainsAny(v, " \t/@[]"):
-		return errors.New("must be a server name like smtp.example.com or an IP address (IPv6 without brackets)")
 	}
-	if h, p, err := net.SplitHostPort(v); err == nil {
+	if h, p, err := net.SplitHostPort(v); err == nil && channel.CheckHostName(h) == nil {
 		return fmt.Errorf("must not include the port: put %s here and %s in port", h, p)
+	}
+	if channel.CheckHostName(v) != nil {
+		return errors.New("must be a host name like smtp.example.com or an IP address (IPv6 without brackets)")
 	}
 	return nil
 }
@@ -210,7 +211,7 @@ func loadCAs(path string) (*x509.CertPool, error) {
 }
 
 // Open builds the email channel from a validated config.
-func Open(c channel.Config, _ channel.Deps) (channel.Channel, error) {
+func Open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 	host := c.String("host")
 	s := &sender{
 		host:     host,
@@ -224,6 +225,7 @@ func Open(c channel.Config, _ channel.Deps) (channel.Channel, error) {
 		subject:  c.String("subject"),
 		tls:      &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12},
 		dial:     (&net.Dialer{}).DialContext,
+		redactor: deps.Redactor,
 	}
 	if len(s.to) == 0 {
 		// QD's mail push goes to the user's own mailbox; do the same.
@@ -260,7 +262,8 @@ type sender struct {
 	tls                *tls.Config
 	// dial opens the TCP connection; tests point it elsewhere to stand in
 	// for a remote host.
-	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	dial     func(ctx context.Context, network, addr string) (net.Conn, error)
+	redactor *redact.Redactor // learns the AUTH lines; nil: none
 }
 
 // attempt is what one Send saw of its connection, for classifying failures.
@@ -292,7 +295,7 @@ func (s *sender) Send(ctx context.Context, m message.Message) error {
 	if err != nil {
 		return channel.Permanent(kindID, "cannot build the mail: %v", err)
 	}
-	at := &attempt{auth: &auth{username: s.username, password: s.password, host: s.host}}
+	at := &attempt{auth: &auth{username: s.username, password: s.password, host: s.host, redactor: s.redactor}}
 	opts := []mail.Option{
 		mail.WithPort(s.port),
 		mail.WithTimeout(channel.DefaultTimeout),
@@ -354,7 +357,8 @@ func (s *sender) dialer(ctx context.Context, at *attempt) mail.DialContextFunc {
 type auth struct {
 	username, password, host string
 	inner                    smtp.Auth
-	sent                     bool // AUTH went out, so a reply is about the login
+	sent                     bool             // AUTH went out, so a reply is about the login
+	redactor                 *redact.Redactor // nil: none
 }
 
 // plaintextAuthError is the refusal to log in without TLS.
@@ -394,11 +398,22 @@ func (a *auth) Start(si *smtp.ServerInfo) (string, []byte, error) {
 	}
 	mech, ir, err := a.inner.Start(si)
 	a.sent = err == nil
+	a.register(ir)
 	return mech, ir, err
 }
 
 func (a *auth) Next(fromServer []byte, more bool) ([]byte, error) {
-	return a.inner.Next(fromServer, more)
+	toServer, err := a.inner.Next(fromServer, more)
+	a.register(toServer)
+	return toServer, err
+}
+
+// register hides what goes out in the login (PLAIN's "\x00user\x00password"
+// travels base64-encoded) from a server reply that quotes it.
+func (a *auth) register(toServer []byte) {
+	if a.redactor != nil && len(toServer) > 0 {
+		a.redactor.AddRecent(string(toServer))
+	}
 }
 
 func isLoopback(host string) bool {

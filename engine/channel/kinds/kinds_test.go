@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -149,6 +150,34 @@ func TestOddMessagesToDeadServer(t *testing.T) {
 					t.Errorf("%s: message %d: send to a dead server succeeded", k.ID, i)
 				}
 			}()
+		}
+	}
+}
+
+// Every field of every kind refuses text that is not UTF-8 and control
+// characters (line breaks only in multi-line fields), and every host or URL
+// field refuses a path; the error names the field.
+func TestFieldsRefuseBadText(t *testing.T) {
+	dead := "http://127.0.0.1:9"
+	hostFields := map[string]bool{"host": true, "server": true, "api": true, "url": true, "proxy": true}
+	for _, k := range kinds.All() {
+		for _, f := range k.Fields {
+			bad := []string{"ok\xffvalue", "a\x00b", "a\x1bb"}
+			if f.Type != channel.TypeJSON && f.Type != channel.TypeList {
+				bad = append(bad, "line one\nline two", "a\tb")
+			}
+			if hostFields[f.Key] {
+				bad = append(bad, "../../../../etc/passwd", "/etc/passwd")
+			}
+			for _, v := range bad {
+				raw := minimalConfig(k, dead)
+				raw[f.Key] = v
+				_, err := k.Parse(raw)
+				var fes channel.FieldErrors
+				if !errors.As(err, &fes) || !slices.ContainsFunc(fes, func(fe *channel.FieldError) bool { return fe.Field == f.Key }) {
+					t.Errorf("%s.%s = %q: got %v, want an error naming %s", k.ID, f.Key, v, err, f.Key)
+				}
+			}
 		}
 	}
 }

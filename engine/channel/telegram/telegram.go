@@ -152,6 +152,9 @@ func baseURL(host string) (string, error) {
 	if strings.Contains(u.Path, "/bot") {
 		return "", fmt.Errorf("must be only the host like tg.example.com, not a full /bot… URL (the token goes in the token field)")
 	}
+	if err := channel.CheckHostOrURL(strings.TrimSpace(host)); host != "" && err != nil {
+		return "", err
+	}
 	return b, nil
 }
 

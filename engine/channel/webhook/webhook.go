@@ -49,6 +49,9 @@ var Kind = &channel.Kind{
 				"URL-encoded.",
 			Type:     channel.TypeURL,
 			Required: true,
+			// Webhook URLs often carry a key in the query or the path.
+			Secret: true,
+			Mask:   channel.MaskURL,
 		},
 		{
 			Key:     "headers",
@@ -58,6 +61,7 @@ var Kind = &channel.Kind{
 				"Kept secret because it usually holds a token.",
 			Type:   channel.TypeJSON,
 			Secret: true,
+			Mask:   channel.MaskJSON,
 			Validate: func(v string) error {
 				_, err := parseHeaders(v)
 				return err

@@ -106,7 +106,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestSchema(t *testing.T) {
-	channeltest.CheckSchema(t, webhook.Kind, []string{"url", "headers", "body", "method", "content_type", "proxy"}, 3, []string{"headers", "proxy"})
+	channeltest.CheckSchema(t, webhook.Kind, []string{"url", "headers", "body", "method", "content_type", "proxy"}, 3, []string{"url", "headers", "proxy"})
 }
 
 func TestParseQD(t *testing.T) {

@@ -133,6 +133,9 @@ var Kind = &channel.Kind{
 			Type:    channel.TypeString,
 			Default: DefaultHost,
 			Validate: func(v string) error {
+				if err := channel.CheckHostOrURL(v); err != nil {
+					return err
+				}
 				return channel.CheckURL(channel.BaseURL(v, DefaultHost))
 			},
 		},
