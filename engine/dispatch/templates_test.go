@@ -212,7 +212,7 @@ func TestRenderBadTemplateFallsBack(t *testing.T) {
 		{"both bad, in Chinese", "zh", "{{.Nope}}", "{{if}}", zhTitle,
 			zhBody + "\n\n（自定义标题模板出错，已改用默认模板：template: title_template:1:2: executing \"title_template\" at <.Nope>: can't evaluate field Nope in type dispatch.RunView）" +
 				"\n（自定义正文模板出错，已改用默认模板：template: body_template:1: missing value for if）"},
-		{"runaway output", "en", "", "{{range 100000000}}x{{end}}", enTitle,
+		{"runaway output", "en", "", "{{range 100000000}}" + strings.Repeat("x", 256) + "{{end}}", enTitle,
 			enBody + "\n\n(The custom body template failed, so the default was used: the template writes more than 64 KiB)"},
 		{"runaway loop", "en", "", "{{range 10000}}{{range 10000}}{{end}}{{end}}", enTitle,
 			enBody + "\n\n(The custom body template failed, so the default was used: the template runs longer than 1s (a range over a large number?))"},
@@ -346,7 +346,7 @@ func TestCheckTemplates(t *testing.T) {
 			"the template fails: template: body_template:1:2: executing \"body_template\" at <.Name>: can't evaluate field Name in type dispatch.RunView (fields: .Task, .Status, .StatusText"},
 		// Only the HTTP sample reaches the bad field: every sample is run.
 		{"error in a branch", "", `{{if .HTTPStatus}}{{.Nope}}{{end}}`, "body_template", "can't evaluate field Nope"},
-		{"runaway output", "", "{{range 100000000}}xx{{end}}", "body_template", "the template fails: the template writes more than 64 KiB"},
+		{"runaway output", "", "{{range 100000000}}" + strings.Repeat("x", 256) + "{{end}}", "body_template", "the template fails: the template writes more than 64 KiB"},
 		{"runaway loop", "{{range 100000000}}{{end}}", "", "title_template", "the template fails: the template runs longer than 1s"},
 	}
 	for _, tt := range tests {
@@ -392,7 +392,7 @@ func TestTemplateLimits(t *testing.T) {
 		want       error
 		out        string
 	}{
-		{"output", "{{range 100000000}}x{{end}}", errTemplateTooLong, ""},
+		{"output", "{{range 100000000}}" + strings.Repeat("x", 256) + "{{end}}", errTemplateTooLong, ""},
 		{"silent loop", "{{range 100000000}}{{end}}", errTemplateTooSlow, ""},
 		{"nested loops", "{{range 100000}}{{range 100000}}{{end}}{{end}}", errTemplateTooSlow, ""},
 		{"loop inside if and with", "{{if true}}{{with .Task}}{{range $i := 100000000}}{{if false}}x{{end}}{{end}}{{end}}{{end}}", errTemplateTooSlow, ""},
