@@ -147,8 +147,8 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 	}
 	planner := &dispatch.Planner{Registry: env.Registry, Location: time.Local}
 	env.Tasks.OnRecord(tasks.RunHook{
-		InTx:  planner.PlanRun,
-		After: func(task.Run) { env.Dispatcher.Notify() },
+		Prepare: planner.PlanRun,
+		After:   func(task.Run) { env.Dispatcher.Notify() },
 	})
 	return env, nil
 }

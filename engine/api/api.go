@@ -4,7 +4,8 @@
 // and read run history.
 //
 // The server listens on a loopback address only and every request, the
-// OpenAPI document included, needs "Authorization: Bearer <token>". The
+// OpenAPI document included, needs "Authorization: Bearer <token>" and a
+// Host header naming the loopback address and port it listens on. The
 // token is 32 random bytes (base64url), made on first start and kept in the
 // OS keyring as secret "api", field "token".
 package api
@@ -353,10 +354,15 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		rec := &statusWriter{ResponseWriter: w}
 		rec.Header().Set("Cache-Control", "no-store")
 		rec.Header().Set("X-Content-Type-Options", "nosniff")
+		if msg := hostProblem(r); msg != "" {
+			writeError(rec, http.StatusForbidden, msg, "")
+			s.logRefused(r, "wrong Host")
+			return
+		}
 		if !s.authorized(r) {
 			rec.Header().Set("WWW-Authenticate", `Bearer realm="herald"`)
 			writeError(rec, http.StatusUnauthorized, "missing or wrong API token: send the header \"Authorization: Bearer <token>\" with the token shown in Herald's settings", "")
-			s.logRefused(r)
+			s.logRefused(r, "no valid token")
 			return
 		}
 		r.Body = http.MaxBytesReader(rec, r.Body, MaxBodyBytes)
@@ -370,9 +376,38 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// logRefused logs a request without a valid token, at most once per
-// refusedLogEvery with the number refused in between.
-func (s *Server) logRefused(r *http.Request) {
+// hostProblem says why the request's Host header does not name this API,
+// or "" when it does. A web page whose own name was rebound to 127.0.0.1
+// (DNS rebinding) still sends its own name as Host, so only the loopback
+// names with the port the connection arrived on are accepted. A Host
+// without a port means port 80 and passes only there.
+func hostProblem(r *http.Request) string {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return "the request did not arrive on the API's listener"
+	}
+	lhost, lport, err := net.SplitHostPort(local.String())
+	if err != nil {
+		return "the API's own address is unknown: " + err.Error()
+	}
+	want := fmt.Sprintf("127.0.0.1:%s, localhost:%s or [::1]:%s", lport, lport, lport)
+	if r.Host == "" {
+		return "the request has no Host header; send Host: " + want
+	}
+	host, port, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host, port = strings.Trim(r.Host, "[]"), "80"
+	}
+	loopbackName := strings.EqualFold(host, "localhost") || host == "127.0.0.1" || host == "::1" || host == lhost
+	if !loopbackName || port != lport {
+		return fmt.Sprintf("Host %q is not this API's address: the API answers only to Host %s, so that web pages cannot reach it through a rebound DNS name", r.Host, want)
+	}
+	return ""
+}
+
+// logRefused logs a refused request, at most once per refusedLogEvery with
+// the number refused in between.
+func (s *Server) logRefused(r *http.Request, why string) {
 	s.refusedMu.Lock()
 	s.refused++
 	if time.Since(s.refusedLogged) < refusedLogEvery {
@@ -382,7 +417,7 @@ func (s *Server) logRefused(r *http.Request) {
 	n := s.refused
 	s.refused, s.refusedLogged = 0, time.Now()
 	s.refusedMu.Unlock()
-	s.log.Info("api requests refused: no valid token", "count", n, "last_method", r.Method, "last_path", r.URL.Path, "remote", r.RemoteAddr)
+	s.log.Info("api requests refused", "last_reason", why, "count", n, "last_method", r.Method, "last_path", r.URL.Path, "remote", r.RemoteAddr)
 }
 
 // statusWriter remembers the status for the request log.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
@@ -51,37 +52,65 @@ func SaveOverrides(ctx context.Context, st *store.Store, taskID int64, o TaskOve
 	return st.SetSetting(ctx, TaskKey(taskID), o)
 }
 
-// Planner turns a finished run into outbox rows inside the run's
-// transaction: the rules decide which channels hear about it, the templates
-// say what they hear.
+// Planner turns a finished run into outbox rows: the rules decide which
+// channels hear about it, the templates say what they hear.
 type Planner struct {
 	Registry *registry.Registry
 	Location *time.Location
 }
 
-// PlanRun is the tasks service's in-transaction hook.
-func (p *Planner) PlanRun(tx *store.RunTx, r task.Run) error {
-	s := DefaultSettings()
-	if _, err := tx.Setting(SettingsKey, &s); err != nil {
-		return err
-	}
-	var o TaskOverrides
-	if _, err := tx.Setting(TaskKey(r.TaskID), &o); err != nil {
-		return err
-	}
-	state, err := tx.PushState(r.TaskID)
+// PlanRun is the tasks service's run hook. Everything slow happens here,
+// before the transaction that records the run: reading the settings and
+// rendering the message for every reason the rules may give. The step it
+// returns runs inside that transaction and only decides and writes, so a
+// slow template never holds the database's one writer.
+func (p *Planner) PlanRun(ctx context.Context, st *store.Store, r task.Run) (func(tx *store.RunTx) error, error) {
+	s, err := LoadSettings(ctx, st)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// Channel ids come from the read pool: WAL lets it read beside the open
-	// write transaction, and channels are not written by it.
-	channels, err := p.Registry.List(context.Background())
+	o, err := LoadOverrides(ctx, st, r.TaskID)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	channels, err := p.Registry.List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list channels: %w", err)
 	}
 	ids := make([]string, len(channels))
 	for i, c := range channels {
 		ids[i] = c.ID
+	}
+	msgs := map[Reason]message.Message{}
+	if len(channelsFor(s, o, ids)) > 0 {
+		for _, reason := range reasonsFor(r) {
+			if msgs[reason], err = Render(s, r, reason, p.Location); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return func(tx *store.RunTx) error { return writePlan(tx, r, s, o, ids, msgs) }, nil
+}
+
+// reasonsFor lists every reason Decide may give r, whatever the push state
+// in the database when the run is recorded.
+func reasonsFor(r task.Run) []Reason {
+	switch {
+	case r.Status.Failed():
+		return []Reason{ReasonFailure}
+	case r.Status == task.StatusSuccess:
+		return []Reason{ReasonSuccess, ReasonRecovered}
+	}
+	return nil
+}
+
+// writePlan is PlanRun's step inside the run's transaction: the push state
+// is read and written there, so two runs of a task recorded at once still
+// count failures right; the message was rendered before.
+func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []string, msgs map[Reason]message.Message) error {
+	state, err := tx.PushState(r.TaskID)
+	if err != nil {
+		return err
 	}
 	d := Decide(s, o, state, r, ids)
 	if err := tx.SetPushState(r.TaskID, d.State); err != nil {
@@ -90,9 +119,9 @@ func (p *Planner) PlanRun(tx *store.RunTx, r task.Run) error {
 	if len(d.Channels) == 0 {
 		return nil
 	}
-	msg, err := Render(s, r, d.Reason, p.Location)
-	if err != nil {
-		return err
+	msg, ok := msgs[d.Reason]
+	if !ok {
+		return fmt.Errorf("plan pushes of run of %s: no message rendered for reason %q", r.TaskName, d.Reason)
 	}
 	items := make([]*store.OutboxItem, len(d.Channels))
 	for i, id := range d.Channels {

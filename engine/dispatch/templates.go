@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"time"
 	"unicode/utf8"
 
@@ -65,7 +66,12 @@ const (
 	MaxOutputChars = 2000
 	// maxTemplateOutput stops a runaway template ({{range 1000000000}})
 	// before it eats memory; no channel takes messages this long anyway.
+	// It also caps every string print, printf, html… make, so a template
+	// cannot double a variable in a loop until memory runs out.
 	maxTemplateOutput = 64 << 10
+	// templateTimeLimit bounds one template's execution; a range that
+	// prints nothing is not stopped by the size cap.
+	templateTimeLimit = time.Second
 	// timeLayout is how times appear in messages.
 	timeLayout = "2006-01-02 15:04:05"
 )
@@ -276,7 +282,10 @@ type limitedBuffer struct {
 	max int
 }
 
-var errTemplateTooLong = fmt.Errorf("the template writes more than %d KiB", maxTemplateOutput>>10)
+var (
+	errTemplateTooLong = fmt.Errorf("the template writes more than %d KiB", maxTemplateOutput>>10)
+	errTemplateTooSlow = fmt.Errorf("the template runs longer than %v (a range over a large number?)", templateTimeLimit)
+)
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
 	if b.Len()+len(p) > b.max {
@@ -285,22 +294,111 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 	return b.Buffer.Write(p)
 }
 
-// parseTemplate parses one template; name shows in its error messages.
-func parseTemplate(name, text string) (*template.Template, error) {
-	return template.New(name).Option("missingkey=error").Parse(text)
+// checkpointFunc is called at the start of every template and of every
+// range iteration (parseTemplate puts it there): text/template cannot be
+// interrupted, but a function that returns an error ends the execution.
+const checkpointFunc = "heraldCheckpoint"
+
+// templateFuncs are the functions of an execution that must end by
+// deadline: the checkpoint, and the string-making builtins replaced by
+// versions that refuse results longer than maxTemplateOutput.
+func templateFuncs(deadline time.Time) template.FuncMap {
+	return template.FuncMap{
+		checkpointFunc: func() (string, error) {
+			if time.Now().After(deadline) {
+				return "", errTemplateTooSlow
+			}
+			return "", nil
+		},
+		"print":    capped(fmt.Sprint),
+		"println":  capped(fmt.Sprintln),
+		"printf":   func(f string, a ...any) (string, error) { return capString(fmt.Sprintf(f, a...)) },
+		"html":     capped(template.HTMLEscaper),
+		"js":       capped(template.JSEscaper),
+		"urlquery": capped(template.URLQueryEscaper),
+	}
 }
 
-// runTemplate executes t on v. A panic inside (a bug in text/template or a
-// value's method) becomes an error: a user's template must never take the
-// run's transaction down.
+func capped(f func(...any) string) func(...any) (string, error) {
+	return func(a ...any) (string, error) { return capString(f(a...)) }
+}
+
+func capString(s string) (string, error) {
+	if len(s) > maxTemplateOutput {
+		return "", errTemplateTooLong
+	}
+	return s, nil
+}
+
+// parseTemplate parses one template; name shows in its error messages.
+func parseTemplate(name, text string) (*template.Template, error) {
+	t, err := template.New(name).Option("missingkey=error").Funcs(templateFuncs(time.Time{})).Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := template.New("checkpoint").Funcs(templateFuncs(time.Time{})).Parse("{{" + checkpointFunc + "}}")
+	if err != nil {
+		return nil, fmt.Errorf("parse the checkpoint: %w", err)
+	}
+	for _, tt := range t.Templates() {
+		if tt.Tree != nil && tt.Tree.Root != nil {
+			addCheckpoints(tt.Tree.Root, cp.Tree.Root.Nodes[0])
+			prepend(tt.Tree.Root, cp.Tree.Root.Nodes[0])
+		}
+	}
+	return t, nil
+}
+
+// addCheckpoints puts cp at the start of every range body under n: every
+// loop of a template, nested or not, then passes a checkpoint.
+func addCheckpoints(n parse.Node, cp parse.Node) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			addCheckpoints(c, cp)
+		}
+	case *parse.IfNode:
+		addCheckpoints(n.List, cp)
+		addCheckpoints(n.ElseList, cp)
+	case *parse.WithNode:
+		addCheckpoints(n.List, cp)
+		addCheckpoints(n.ElseList, cp)
+	case *parse.RangeNode:
+		addCheckpoints(n.List, cp)
+		addCheckpoints(n.ElseList, cp)
+		prepend(n.List, cp)
+	}
+}
+
+func prepend(l *parse.ListNode, n parse.Node) {
+	if l != nil {
+		l.Nodes = append([]parse.Node{n}, l.Nodes...)
+	}
+}
+
+// runTemplate executes t on v within templateTimeLimit and
+// maxTemplateOutput. A panic inside (a bug in text/template or a value's
+// method) becomes an error: a user's template must never take the run's
+// recording down.
 func runTemplate(t *template.Template, v RunView) (out string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			out, err = "", fmt.Errorf("template %s panicked: %v", t.Name(), p)
 		}
 	}()
+	t.Funcs(templateFuncs(time.Now().Add(templateTimeLimit)))
 	buf := &limitedBuffer{max: maxTemplateOutput}
 	if err := t.Execute(buf, v); err != nil {
+		// Name the limit plainly rather than the checkpoint it stopped at;
+		// callers say which template it was.
+		for _, limit := range []error{errTemplateTooLong, errTemplateTooSlow} {
+			if errors.Is(err, limit) {
+				return "", limit
+			}
+		}
 		return "", err
 	}
 	return buf.String(), nil
@@ -408,7 +506,7 @@ func CheckTemplates(title, body string) error {
 			for _, s := range sampleRuns() {
 				if _, err := runTemplate(t, newRunView(s.run, s.reason, lang, time.UTC)); err != nil {
 					msg := fmt.Sprintf("the template fails: %v (fields: %s)", err, templateFields)
-					if errors.Is(err, errTemplateTooLong) {
+					if errors.Is(err, errTemplateTooLong) || errors.Is(err, errTemplateTooSlow) {
 						msg = fmt.Sprintf("the template fails: %v", err)
 					}
 					return &FieldError{Field: tt.key, Msg: msg, Err: err}

@@ -212,8 +212,10 @@ func TestRenderBadTemplateFallsBack(t *testing.T) {
 		{"both bad, in Chinese", "zh", "{{.Nope}}", "{{if}}", zhTitle,
 			zhBody + "\n\n（自定义标题模板出错，已改用默认模板：template: title_template:1:2: executing \"title_template\" at <.Nope>: can't evaluate field Nope in type dispatch.RunView）" +
 				"\n（自定义正文模板出错，已改用默认模板：template: body_template:1: missing value for if）"},
-		{"runaway output", "en", "", "{{range 100000000}}x{{end}}", enTitle,
+		{"runaway output", "en", "", "{{range 100000000}}" + strings.Repeat("x", 256) + "{{end}}", enTitle,
 			enBody + "\n\n(The custom body template failed, so the default was used: the template writes more than 64 KiB)"},
+		{"runaway loop", "en", "", "{{range 10000}}{{range 10000}}{{end}}{{end}}", enTitle,
+			enBody + "\n\n(The custom body template failed, so the default was used: the template runs longer than 1s (a range over a large number?))"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -230,8 +232,8 @@ func TestRenderBadTemplateFallsBack(t *testing.T) {
 	}
 }
 
-// A panic inside a template's execution comes back as an error (Render
-// runs inside the run's transaction and must not take it down).
+// A panic inside a template's execution comes back as an error (a
+// template must never cost the run its record or its push).
 func TestRunTemplateRecoversPanics(t *testing.T) {
 	tmpl := template.Must(template.New("t").Funcs(template.FuncMap{
 		"boom": func() string { panic("kaboom") },
@@ -344,7 +346,8 @@ func TestCheckTemplates(t *testing.T) {
 			"the template fails: template: body_template:1:2: executing \"body_template\" at <.Name>: can't evaluate field Name in type dispatch.RunView (fields: .Task, .Status, .StatusText"},
 		// Only the HTTP sample reaches the bad field: every sample is run.
 		{"error in a branch", "", `{{if .HTTPStatus}}{{.Nope}}{{end}}`, "body_template", "can't evaluate field Nope"},
-		{"runaway output", "", "{{range 100000000}}xx{{end}}", "body_template", "the template fails: the template writes more than 64 KiB"},
+		{"runaway output", "", "{{range 100000000}}" + strings.Repeat("x", 256) + "{{end}}", "body_template", "the template fails: the template writes more than 64 KiB"},
+		{"runaway loop", "{{range 100000000}}{{end}}", "", "title_template", "the template fails: the template runs longer than 1s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -378,5 +381,49 @@ func TestRenderLevel(t *testing.T) {
 		if got := runLevel(tt.status, tt.reason); got != tt.want {
 			t.Errorf("runLevel(%s, %q) = %s, want %s", tt.status, tt.reason, got, tt.want)
 		}
+	}
+}
+
+// Templates end at the size cap or the time limit, whatever loop or
+// string-building they attempt, and well-behaved loops are unaffected.
+func TestTemplateLimits(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       error
+		out        string
+	}{
+		{"output", "{{range 100000000}}" + strings.Repeat("x", 256) + "{{end}}", errTemplateTooLong, ""},
+		{"silent loop", "{{range 100000000}}{{end}}", errTemplateTooSlow, ""},
+		{"nested loops", "{{range 100000}}{{range 100000}}{{end}}{{end}}", errTemplateTooSlow, ""},
+		{"loop inside if and with", "{{if true}}{{with .Task}}{{range $i := 100000000}}{{if false}}x{{end}}{{end}}{{end}}{{end}}", errTemplateTooSlow, ""},
+		{"loop in a defined template", `{{define "a"}}{{range 1000000}}{{end}}{{end}}{{range 1000}}{{template "a"}}{{end}}`, errTemplateTooSlow, ""},
+		{"loop in the else of a range", `{{range 0}}{{else}}{{range 100000000}}{{end}}{{end}}`, errTemplateTooSlow, ""},
+		{"doubling with printf", `{{$x := .Output}}{{range 64}}{{$x = printf "%s%s" $x $x}}{{end}}{{len $x}}`, errTemplateTooLong, ""},
+		{"doubling with print", `{{$x := .Output}}{{range 64}}{{$x = print $x $x}}{{end}}{{len $x}}`, errTemplateTooLong, ""},
+		{"growing with html", `{{$x := "&"}}{{range 64}}{{$x = html $x $x}}{{end}}{{len $x}}`, errTemplateTooLong, ""},
+		{"break still works", "{{range 100000000}}{{break}}{{end}}ok", nil, "ok"},
+		{"small loops pass", `{{range $i := 3}}{{$i}}{{end}} {{printf "%s!" .Task}} {{html "<b>"}}`, nil, "012 Backup! &lt;b&gt;"},
+	}
+	v := newRunView(sampleRuns()[0].run, ReasonFailure, "en", time.UTC)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl, err := parseTemplate("body_template", tt.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			out, err := runTemplate(tmpl, v)
+			took := time.Since(start)
+			if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+				t.Fatalf("error %v, want %v", err, tt.want)
+			}
+			if out != tt.out {
+				t.Errorf("output %q, want %q", out, tt.out)
+			}
+			if took > templateTimeLimit+time.Second {
+				t.Errorf("took %v; the limit is %v", took, templateTimeLimit)
+			}
+			t.Logf("took %v", took.Round(time.Millisecond))
+		})
 	}
 }

@@ -34,6 +34,9 @@ type Keyring struct{}
 
 // Set stores value under Name(channelID, field).
 func (Keyring) Set(channelID, field, value string) error {
+	if err := needSessionBus("store", channelID, field); err != nil {
+		return err
+	}
 	if err := keyring.Set(Name(channelID, field), user, value); err != nil {
 		return classify("store", channelID, field, err)
 	}
@@ -42,6 +45,9 @@ func (Keyring) Set(channelID, field, value string) error {
 
 // Get reads the secret stored under Name(channelID, field).
 func (Keyring) Get(channelID, field string) (string, error) {
+	if err := needSessionBus("read", channelID, field); err != nil {
+		return "", err
+	}
 	v, err := keyring.Get(Name(channelID, field), user)
 	if err != nil {
 		return "", classify("read", channelID, field, err)
@@ -51,6 +57,9 @@ func (Keyring) Get(channelID, field string) (string, error) {
 
 // Delete removes a secret; a missing one is not an error.
 func (Keyring) Delete(channelID, field string) error {
+	if err := needSessionBus("delete", channelID, field); err != nil {
+		return err
+	}
 	err := keyring.Delete(Name(channelID, field), user)
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 		return classify("delete", channelID, field, err)

@@ -459,12 +459,15 @@ func (s *Service) loadSecrets(t *task.Task) error {
 
 // --- runs ------------------------------------------------------------------
 
-// RunHook plans what a run causes (its pushes) inside the transaction that
-// records it, so the run and its outbox rows are stored together or not at
-// all. After is called once the transaction has committed.
+// RunHook plans what a run causes (its pushes). Prepare runs before the
+// transaction that records the run and does the slow part (reading
+// settings, rendering templates); the step it returns runs inside that
+// transaction and only writes, so the run and its outbox rows are stored
+// together or not at all while the database's one writer is held briefly.
+// After is called once the transaction has committed.
 type RunHook struct {
-	InTx  func(tx *store.RunTx, r task.Run) error
-	After func(r task.Run)
+	Prepare func(ctx context.Context, st *store.Store, r task.Run) (inTx func(tx *store.RunTx) error, err error)
+	After   func(r task.Run)
 }
 
 // OnRecord installs the run hook (the push dispatcher).
@@ -533,8 +536,12 @@ func (s *Service) record(r task.Run, t task.Task) task.Run {
 	hook := s.hook
 	s.mu.Unlock()
 	var inTx func(tx *store.RunTx) error
-	if hook.InTx != nil {
-		inTx = func(tx *store.RunTx) error { return hook.InTx(tx, r) }
+	if hook.Prepare != nil {
+		var err error
+		if inTx, err = hook.Prepare(ctx, s.p.Store, r); err != nil {
+			s.p.Log.Error("planning pushes failed; recording the run without them", "task", t.Name, "error", err)
+			inTx = nil
+		}
 	}
 	err := s.p.Store.InsertRunTx(ctx, &r, inTx)
 	if err != nil && inTx != nil {

@@ -2,6 +2,7 @@ package tasks_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -242,5 +243,68 @@ func TestSyncPicksUpOtherProcessChanges(t *testing.T) {
 	}
 	if _, ok := f.svc.NextRun(tk.ID); ok {
 		t.Fatal("still scheduled after removal and Sync")
+	}
+}
+
+// The hook's Prepare runs before the run's write transaction (a write of
+// its own gets through at once) and its step inside it; when either fails
+// the run is still recorded, without pushes.
+func TestRunHookPrepareRunsOutsideTheTransaction(t *testing.T) {
+	ctx := context.Background()
+	errPlan := errors.New("plan failed")
+	tests := []struct {
+		name                 string
+		prepareErr, inTxErr  error
+		wantInTx, wantMarker bool
+	}{
+		{"both succeed", nil, nil, true, true},
+		{"prepare fails", errPlan, nil, false, false},
+		{"step fails", nil, errPlan, true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, tasks.Retention{})
+			tk, err := f.svc.Add(ctx, task.Task{Name: "n", Kind: task.KindCommand, Enabled: true, Command: &task.Command{Line: "true"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var prepared, inTx, after bool
+			f.svc.OnRecord(tasks.RunHook{
+				Prepare: func(ctx context.Context, st *store.Store, r task.Run) (func(*store.RunTx) error, error) {
+					prepared = true
+					// With the one writer held this would wait out the timeout.
+					wctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+					defer cancel()
+					if err := st.SetSetting(wctx, "test.prepare", r.TaskName); err != nil {
+						t.Errorf("Prepare could not write: %v", err)
+					}
+					if tt.prepareErr != nil {
+						return nil, tt.prepareErr
+					}
+					return func(tx *store.RunTx) error {
+						inTx = true
+						if err := tx.SetPushState(r.TaskID, store.PushState{AutoFailures: 7}); err != nil {
+							return err
+						}
+						return tt.inTxErr
+					}, nil
+				},
+				After: func(task.Run) { after = true },
+			})
+			r, err := f.svc.RunForeground(ctx, "n", task.TriggerManual)
+			if err != nil || r.ID == 0 || len(f.runs(t, tk.ID)) != 1 {
+				t.Fatalf("run %+v not recorded: %v", r, err)
+			}
+			if !prepared || inTx != tt.wantInTx || !after {
+				t.Errorf("prepared %t, in tx %t (want %t), after %t", prepared, inTx, tt.wantInTx, after)
+			}
+			ps, err := f.store.PushState(ctx, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ps.AutoFailures == 7; got != tt.wantMarker {
+				t.Errorf("the step's write committed: %t, want %t", got, tt.wantMarker)
+			}
+		})
 	}
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zalando/go-keyring"
+	"github.com/heraldpush/herald/engine/secret"
 )
 
 // InCI reports whether the tests run in CI, where nothing may be skipped.
@@ -31,8 +31,9 @@ func missing(t testing.TB, what, how string) {
 // NeedKeyring requires a working OS keyring (an unlocked Secret Service on Linux).
 func NeedKeyring(t testing.TB) {
 	t.Helper()
-	_, err := keyring.Get("herald/testenv/probe", "herald")
-	if err == nil || errors.Is(err, keyring.ErrNotFound) {
+	// Through secret.Keyring, which refuses rather than autolaunching a bus.
+	_, err := secret.Keyring{}.Get("testenv", "probe")
+	if err == nil || errors.Is(err, secret.ErrNotFound) {
 		return
 	}
 	missing(t, "the OS keyring", "run inside dbus-run-session with gnome-keyring unlocked: "+err.Error())
