@@ -317,7 +317,7 @@ func TestNoKeyringFailsClearlyAndSavesNothing(t *testing.T) {
 }
 
 // The desktop kind has no service: without a window in this process a push
-// stays queued for the app, and the CLI says so.
+// stays queued for the app, and the CLI says so. A test is tried once.
 func testDesktopKind(t *testing.T) {
 	h := newHerald(t)
 	h.must("channel", "add", "desktop", "here")
@@ -329,7 +329,10 @@ func testDesktopKind(t *testing.T) {
 	if code != cli.ExitFailed || !strings.Contains(out, "queued for retry") {
 		t.Fatalf("send: exit %d %q", code, out)
 	}
-	if list := h.must("outbox", "list", "--state", "pending"); strings.Count(list, "here") != 2 {
-		t.Fatalf("pushes not kept for the app:\n%s", list)
+	if list := h.must("outbox", "list", "--state", "pending"); strings.Count(list, "here") != 1 || !strings.Contains(list, "send") {
+		t.Fatalf("the push was not kept for the app:\n%s", list)
+	}
+	if list := h.must("outbox", "list", "--state", "failed"); strings.Count(list, "here") != 1 || !strings.Contains(list, "test") {
+		t.Fatalf("the test was not tried once:\n%s", list)
 	}
 }

@@ -116,3 +116,69 @@ func BenchmarkEnqueueToReceived(b *testing.B) {
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
+
+// BenchmarkHealthyBesideHungChannels: a healthy channel's latency from
+// queueing a row to the receiver getting it, alone, then while 100 other
+// channels hang (each holding its request until the send timeout). The
+// promise is that a hung service delays only itself: p99 beside them
+// within 2× p99 alone.
+func BenchmarkHealthyBesideHungChannels(b *testing.B) {
+	e := newDeliveryEnv(b)
+	got := make(chan time.Time, 1)
+	srv := sink(b, func(*http.Request) { got <- time.Now() })
+	c := e.addChannel("webhook", "healthy", hookConfig(srv.URL+"/hook"))
+	hung := newHangServer(b)
+	const hungChannels = 100
+	var hungIDs []registry.Channel
+	for i := range hungChannels {
+		hungIDs = append(hungIDs, e.addChannel("webhook", fmt.Sprintf("hung %d", i), hookConfig(hung.URL+"/hook")))
+	}
+	d := e.dispatcher(dispatch.Params{RateLimits: map[string]dispatch.Limit{"webhook": nil}})
+	if err := d.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	measure := func(n int) []time.Duration {
+		var lat []time.Duration
+		for range n {
+			start := time.Now()
+			if err := d.Enqueue(ctx, &store.OutboxItem{Source: store.SourceSend, ChannelID: c.ID, Title: "ping", Body: "latency"}); err != nil {
+				b.Fatal(err)
+			}
+			select {
+			case at := <-got:
+				lat = append(lat, at.Sub(start))
+			case <-time.After(60 * time.Second):
+				b.Fatal("row not received")
+			}
+		}
+		slices.Sort(lat)
+		return lat
+	}
+	pct := func(lat []time.Duration, p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+	}
+	const n = 300
+	for range b.N {
+		alone := measure(n)
+		// The hung channels' rows are queued at once, and the healthy
+		// channel's are measured from that moment on.
+		var rows []*store.OutboxItem
+		for _, h := range hungIDs {
+			for range 3 {
+				rows = append(rows, &store.OutboxItem{Source: store.SourceSend, ChannelID: h.ID, Title: "hang", Body: "hang"})
+			}
+		}
+		if err := d.Enqueue(ctx, rows...); err != nil {
+			b.Fatal(err)
+		}
+		beside := measure(n)
+		b.ReportMetric(pct(alone, 0.50), "alone-p50-ms")
+		b.ReportMetric(pct(alone, 0.99), "alone-p99-ms")
+		b.ReportMetric(pct(beside, 0.50), "beside-p50-ms")
+		b.ReportMetric(pct(beside, 0.99), "beside-p99-ms")
+		b.ReportMetric(float64(hung.now.Load()), "hung-requests-open")
+		b.ReportMetric(pct(beside, 0.99)/pct(alone, 0.99), "p99-ratio")
+	}
+	shutdownNow(d)
+}

@@ -35,6 +35,7 @@ var bench struct {
 }
 
 func TestMain(m *testing.M) {
+	runChild()
 	code := m.Run()
 	if bench.dir != "" {
 		os.RemoveAll(bench.dir)
