@@ -24,6 +24,7 @@ import (
 var heraldBin string
 
 func TestMain(m *testing.M) {
+	claimChild()
 	heraldBin = os.Getenv("HERALD_BIN")
 	if heraldBin == "" {
 		dir, err := os.MkdirTemp("", "herald-bin")
