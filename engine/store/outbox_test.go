@@ -296,7 +296,7 @@ func claimWorkload(t *testing.T, handles []*store.Store) float64 {
 				}
 				for _, it := range items {
 					claimedBy[g] = append(claimedBy[g], it.ID)
-					time.Sleep(10 * time.Millisecond) // the send: a fast service on the LAN
+					time.Sleep(20 * time.Millisecond) // the send: a fast service nearby
 					if err := s.Finish(ctx, it.ID, store.Delivery{At: time.Now(), OK: true, Answer: "ok"}, store.OutboxSent, time.Time{}); err != nil {
 						fail(fmt.Errorf("claimer %d: %w", g, err))
 						return
