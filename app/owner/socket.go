@@ -81,8 +81,10 @@ type Server struct {
 	cancel context.CancelFunc
 	mu     sync.Mutex
 	onShow func()
-	conns  sync.WaitGroup
-	done   chan struct{}
+	// showAsked: a "show" came before the window set OnShow.
+	showAsked bool
+	conns     sync.WaitGroup
+	done      chan struct{}
 }
 
 // Listen starts answering on the data folder's socket. Holding the lock is
@@ -106,11 +108,32 @@ func Listen(l *Lock, deliver DeliverFunc) (*Server, error) {
 }
 
 // OnShow sets what a second window start triggers (show and raise the
-// window); without it "show" is answered with an error.
+// window), and does it now if one came while the window was starting.
 func (s *Server) OnShow(fn func()) {
 	s.mu.Lock()
 	s.onShow = fn
+	asked := s.showAsked && fn != nil
+	s.showAsked = false
 	s.mu.Unlock()
+	if asked {
+		fn()
+	}
+}
+
+// show runs the window's OnShow, or keeps the request for it while the
+// window is starting. A daemon has no window.
+func (s *Server) show() error {
+	if s.holder.Role != RoleWindow {
+		return fmt.Errorf("%s has no window to show", s.holder)
+	}
+	s.mu.Lock()
+	fn := s.onShow
+	s.showAsked = fn == nil
+	s.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+	return nil
 }
 
 func (s *Server) serve() {
@@ -165,13 +188,9 @@ func (s *Server) answer(ctx context.Context, req request) answer {
 		h := s.holder
 		return answer{Holder: &h}
 	case opShow:
-		s.mu.Lock()
-		fn := s.onShow
-		s.mu.Unlock()
-		if fn == nil {
-			return answer{Error: fmt.Sprintf("%s has no window to show", s.holder)}
+		if err := s.show(); err != nil {
+			return answer{Error: err.Error()}
 		}
-		fn()
 		return answer{}
 	case opDeliver:
 		if req.ID <= 0 {

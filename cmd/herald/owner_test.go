@@ -328,3 +328,45 @@ func exitCode(err error) int {
 	}
 	return -1
 }
+
+// A second window asks the first to show itself and exits 0; a daemon
+// started beside the window refuses, naming it.
+func TestSecondWindowShowsTheFirst(t *testing.T) {
+	testenv.NeedDisplay(t)
+	dir := hookFolder(t, &receiver{seen: map[string]int{}})
+	first := exec.Command(heraldBin, "--data-dir", dir, "--minimized")
+	out := &syncBuffer{}
+	first.Stdout, first.Stderr = out, out
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- first.Wait() }()
+	defer func() {
+		first.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			first.Process.Kill()
+			t.Errorf("window did not stop on SIGTERM\n%s", out.String())
+		}
+	}()
+	waitFor(t, 60*time.Second, "the window to own the folder", func() bool {
+		h, err := owner.Ping(context.Background(), dir)
+		return err == nil && h.Role == owner.RoleWindow && h.PID == first.Process.Pid
+	})
+
+	second, err := bounded(t, "--data-dir", dir).CombinedOutput()
+	if err != nil || !strings.Contains(string(second), "asked it to show its window") {
+		t.Fatalf("second window: exit %d\n%s", exitCode(err), second)
+	}
+	daemonOut, err := bounded(t, "--data-dir", dir, "daemon").CombinedOutput()
+	want := fmt.Sprintf("the window (pid %d) owns the data folder", first.Process.Pid)
+	if exitCode(err) != 1 || !strings.Contains(string(daemonOut), want) {
+		t.Fatalf("daemon beside the window: exit %d, want 1 with %q\n%s", exitCode(err), want, daemonOut)
+	}
+	// And a command sends through the window.
+	if sent, err := herald(t, dir, "send", "--channel", "hook", "via-window"); err != nil || !strings.Contains(sent, "hook: ok") {
+		t.Fatalf("send through the window: exit %d\n%s", exitCode(err), sent)
+	}
+}
