@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -97,9 +98,13 @@ func Listen(l *Lock, deliver DeliverFunc) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", p, err)
 	}
-	if err := os.Chmod(p, 0o600); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("restrict %s: %w", p, err)
+	// On Windows the socket inherits the per-user folder's ACL; mode bits
+	// mean nothing there.
+	if runtime.GOOS != "windows" {
+		if err := os.Chmod(p, 0o600); err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("restrict %s: %w", p, err)
+		}
 	}
 	s := &Server{ln: ln, path: p, holder: l.holder, deliver: deliver, done: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
