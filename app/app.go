@@ -4,20 +4,15 @@ package app
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
-	"github.com/heraldpush/herald/app/autostart"
 	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/app/cli"
-	"github.com/heraldpush/herald/app/single"
-	"github.com/heraldpush/herald/ui"
 )
 
 // Build information, set with -ldflags at build time.
@@ -51,44 +46,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 
 	if fs.NArg() == 0 {
-		// One window per data folder: a second start shows the first.
-		inst, err := single.Acquire(dir)
-		if errors.Is(err, single.ErrRunning) {
-			fmt.Fprintln(stdout, "herald:", err)
-			return cli.ExitOK
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, "herald: single-instance check unavailable:", err)
-		} else {
-			defer inst.Close()
-		}
-		env, err := boot.Open(ctx, dir, boot.Options{})
-		if err != nil {
-			fmt.Fprintln(stderr, "herald:", err)
-			return cli.ExitFailed
-		}
-		defer env.Close()
-		if err := env.StartEngine(ctx); err != nil {
-			fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
-			return cli.ExitFailed
-		}
-		defer env.StopEngine(20 * time.Second)
-		defaultDir, _ := boot.DataDir("")
-		startAtLogin := func(on bool) error {
-			if !on {
-				return autostart.Disable()
-			}
-			e, err := autostart.ForThisBinary(dir, defaultDir)
-			if err != nil {
-				return err
-			}
-			return autostart.Enable(e)
-		}
-		if err := ui.Run(ctx, ui.Params{Env: env, Minimized: *minimized, Version: Version, Instance: inst, SetStartAtLogin: startAtLogin, CycleTabs: *cycleTabs}); err != nil {
-			fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
-			return cli.ExitFailed
-		}
-		return cli.ExitOK
+		return runWindow(ctx, dir, windowOptions{minimized: *minimized, cycleTabs: *cycleTabs}, stdout, stderr)
 	}
 	open := func(ctx context.Context) (*boot.Env, error) { return boot.Open(ctx, dir, boot.Options{}) }
 	return cli.Run(ctx, fs.Args(), cli.IO{In: stdin, Out: stdout, Err: stderr}, open)

@@ -24,7 +24,6 @@ import (
 	"image/color"
 
 	"github.com/heraldpush/herald/app/boot"
-	"github.com/heraldpush/herald/app/single"
 	"github.com/heraldpush/herald/assets"
 	"github.com/heraldpush/herald/engine/secret"
 	"github.com/heraldpush/herald/engine/task"
@@ -48,7 +47,7 @@ type Params struct {
 	// SetStartAtLogin toggles autostart; nil hides the setting's effect.
 	SetStartAtLogin func(bool) error
 	// Instance receives "show yourself" from a second start; may be nil.
-	Instance *single.Instance
+	Instance interface{ OnShow(func()) }
 	// CycleTabs, when set, shows each tab in turn for an outside observer
 	// and quits (the smoke test's screenshots; see cycleTabs).
 	CycleTabs string

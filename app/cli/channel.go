@@ -12,6 +12,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/engine/store"
 )
 
 func (c *cmd) channel(ctx context.Context, args []string) error {
@@ -298,7 +299,13 @@ func (c *cmd) channelTest(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	del, err := c.env.Dispatcher.TestChannel(ctx, ch)
+	k, err := c.courier(ctx)
+	if err != nil {
+		return err
+	}
+	del, err := c.env.Dispatcher.TestChannelVia(ctx, ch, func(ctx context.Context, id int64) (store.Delivery, error) {
+		return k.deliver(ctx, id, 0)
+	})
 	if err != nil {
 		return err
 	}
@@ -360,6 +367,12 @@ func (c *cmd) send(ctx context.Context, args []string) error {
 			targets = append(targets, ch)
 		}
 	}
+	var k *courier
+	if !*queue {
+		if k, err = c.courier(ctx); err != nil {
+			return err
+		}
+	}
 	m := message.Message{Title: *title, Body: body, Markdown: *markdown, Level: message.LevelInfo}
 	failed := 0
 	for _, ch := range targets {
@@ -373,20 +386,12 @@ func (c *cmd) send(ctx context.Context, args []string) error {
 		}
 		// Deliver now and wait; a transient failure stays queued and the
 		// running app or daemon retries it.
-		del, err := c.env.Dispatcher.DeliverNow(ctx, item.ID)
-		switch {
-		case err != nil:
+		text, ok := c.outcome(k.deliver(ctx, item.ID, 0))
+		if !ok {
 			failed++
-			fmt.Fprintf(c.std.Out, "%s: failed: %s (outbox %d)\n", ch.Name, c.env.Redactor.Error(err), item.ID)
-		case del.OK:
-			fmt.Fprintf(c.std.Out, "%s: ok\n", ch.Name)
-		case del.Transient:
-			failed++
-			fmt.Fprintf(c.std.Out, "%s: failed (transient), queued for retry: %s (outbox %d)\n", ch.Name, del.Answer, item.ID)
-		default:
-			failed++
-			fmt.Fprintf(c.std.Out, "%s: failed (permanent): %s (outbox %d)\n", ch.Name, del.Answer, item.ID)
+			text += fmt.Sprintf(" (outbox %d)", item.ID)
 		}
+		fmt.Fprintf(c.std.Out, "%s: %s\n", ch.Name, text)
 	}
 	if failed > 0 {
 		return errFailed

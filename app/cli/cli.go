@@ -87,6 +87,8 @@ type cmd struct {
 	std  IO
 	open Opener
 	env  *boot.Env
+	// deliverer is set once a verb routed its deliveries (see courier).
+	deliverer *courier
 }
 
 // usageError is bad input on the command line.
@@ -100,6 +102,9 @@ func badArgs(format string, a ...any) error { return &usageError{fmt.Sprintf(for
 var errFailed = errors.New("failed")
 
 func (c *cmd) report(err error) int {
+	if c.deliverer != nil {
+		c.deliverer.release()
+	}
 	if c.env != nil {
 		c.env.Close()
 	}

@@ -2,8 +2,11 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/heraldpush/herald/app/owner"
 )
 
 // shutdownGrace is how long running tasks and pushes may finish after
@@ -18,7 +21,18 @@ func (c *cmd) daemon(ctx context.Context, args []string) error {
 		return err
 	}
 	env := c.env
+	lock, err := c.ownerLock(ctx)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	// Only now, as the owner, may rows left in flight be requeued.
 	if err := env.StartEngine(ctx); err != nil {
+		return err
+	}
+	srv, err := env.ServeOwner(lock)
+	if err != nil {
+		env.StopEngine(shutdownGrace)
 		return err
 	}
 	list, _ := env.Tasks.List(ctx)
@@ -26,8 +40,27 @@ func (c *cmd) daemon(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.std.Err, "herald daemon: %d tasks scheduled; stop with Ctrl+C or SIGTERM\n", len(list))
 	<-ctx.Done()
 	env.Log.Info("daemon stopping", "running", len(env.Tasks.Running()))
+	// Stop answering first: deliveries made for commands are cancelled
+	// back to pending before the engine stops.
+	srv.Close()
 	env.StopEngine(shutdownGrace)
 	env.Log.Info("daemon stopped")
 	fmt.Fprintln(c.std.Err, "herald daemon: stopped")
 	return nil
+}
+
+// ownerLock makes the daemon the data folder's delivery owner, waiting for
+// a command that holds the lock for a moment; a window or daemon that owns
+// the folder is an error naming it.
+func (c *cmd) ownerLock(ctx context.Context) (*owner.Lock, error) {
+	wait, cancel := context.WithTimeout(ctx, ownerWait)
+	defer cancel()
+	lock, err := owner.Acquire(wait, c.env.DataDir, owner.RoleDaemon, func(h owner.Holder) {
+		fmt.Fprintf(c.std.Err, "herald daemon: waiting for %s to finish with the data folder…\n", h)
+	})
+	var held *owner.HeldError
+	if errors.As(err, &held) && !held.Holder.Role.Transient() {
+		return nil, fmt.Errorf("%w; only one window or daemon may deliver for a data folder (use the CLI beside it, or stop it first)", err)
+	}
+	return lock, err
 }

@@ -250,19 +250,44 @@ func (c *cmd) outbox(ctx context.Context, args []string) error {
 			fmt.Fprintf(c.std.Out, "attempt  %s  %v  %s: %s\n", d.At.Local().Format("2006-01-02 15:04:05"), d.Duration.Round(time.Millisecond), res, d.Answer)
 		}
 		return nil
-	case "retry", "drop":
+	case "retry":
 		id, err := outboxID(args)
 		if err != nil {
 			return err
 		}
-		if args[0] == "retry" {
-			err = st.RetryOutbox(ctx, id, time.Now())
-		} else {
-			err = st.DropOutbox(ctx, id)
+		return c.outboxRetry(ctx, id)
+	case "drop":
+		id, err := outboxID(args)
+		if err != nil {
+			return err
 		}
-		return notFound(err, id)
+		return notFound(st.DropOutbox(ctx, id), id)
 	}
 	return badArgs("outbox: unknown subcommand %q (list, show, retry, drop)", args[0])
+}
+
+// outboxRetry makes a failed or dropped row pending and delivers it now.
+func (c *cmd) outboxRetry(ctx context.Context, id int64) error {
+	st := c.env.Store
+	// Its attempts before it is pending again: any attempt after that,
+	// made by the owner's claim loop, is the outcome to report.
+	it, err := st.OutboxItemByID(ctx, id)
+	if err != nil {
+		return notFound(err, id)
+	}
+	if err := st.RetryOutbox(ctx, id, time.Now()); err != nil {
+		return notFound(err, id)
+	}
+	k, err := c.courier(ctx)
+	if err != nil {
+		return err
+	}
+	text, ok := c.outcome(k.deliver(ctx, id, it.Attempts))
+	fmt.Fprintf(c.std.Out, "outbox %d (%s): %s\n", id, c.channelNames(ctx, []string{it.ChannelID}), text)
+	if !ok {
+		return errFailed
+	}
+	return nil
 }
 
 func outboxID(args []string) (int64, error) {

@@ -125,9 +125,18 @@ func TestSendQueueAndOutboxRetryDrop(t *testing.T) {
 	if list := h.must("outbox", "list", "--state", "dropped"); !strings.Contains(list, "dropped") {
 		t.Fatalf("after drop:\n%s", list)
 	}
-	h.must("outbox", "retry", "1")
-	if list := h.must("outbox", "list", "--state", "pending"); !strings.Contains(list, "pending") {
+	// Retry makes it pending and delivers it at once.
+	if out := h.must("outbox", "retry", "1"); !strings.Contains(out, "outbox 1 (hook): ok") {
+		t.Fatalf("outbox retry: %s", out)
+	}
+	if n := len(acceptedTexts(t, srv)); n != 1 {
+		t.Fatalf("retry delivered %d messages, want 1", n)
+	}
+	if list := h.must("outbox", "list", "--state", "sent"); !strings.Contains(list, "sent") {
 		t.Fatalf("after retry:\n%s", list)
+	}
+	if code, _, errs := h.run("", "outbox", "retry", "1"); code != cli.ExitFailed || !strings.Contains(errs, "is sent, not failed or dropped") {
+		t.Fatalf("retry of a sent row: exit %d %q", code, errs)
 	}
 }
 

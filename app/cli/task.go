@@ -432,13 +432,18 @@ func (c *cmd) taskRun(ctx context.Context, args []string) error {
 	}
 	printRun(c.std.Out, r, true)
 	// Deliver the pushes this run caused now, so `task run` works without a
-	// running app or daemon; transient failures stay queued for them.
-	items, err := c.env.Store.OutboxItems(ctx, store.OutboxFilter{RunID: r.ID, States: []store.OutboxState{"pending"}})
+	// running app or daemon; transient failures stay queued for them. Rows
+	// the owner already sent are reported, not sent again.
+	items, err := c.env.Store.OutboxItems(ctx, store.OutboxFilter{RunID: r.ID})
 	if err != nil {
 		return err
 	}
 	for _, it := range items {
-		del, err := c.env.Dispatcher.DeliverNow(ctx, it.ID)
+		k, err := c.courier(ctx)
+		if err != nil {
+			return err
+		}
+		del, err := k.deliver(ctx, it.ID, 0)
 		name := c.channelNames(ctx, []string{it.ChannelID})
 		switch {
 		case err != nil:

@@ -22,6 +22,8 @@ import (
 type receiver struct {
 	mu   sync.Mutex
 	seen map[string]int
+	// failFirst ids are refused (400, a permanent failure) the first time.
+	failFirst map[string]bool
 }
 
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
@@ -33,8 +35,19 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	time.Sleep(5 * time.Millisecond) // slow enough that kills land mid-delivery
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failFirst[v.ID] {
+		delete(r.failFirst, v.ID)
+		http.Error(w, "refused once", http.StatusBadRequest)
+		return
+	}
 	r.seen[v.ID]++
-	r.mu.Unlock()
+}
+
+func (r *receiver) count(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seen[id]
 }
 
 func (r *receiver) counts() (distinct, total int) {
