@@ -114,7 +114,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 			Store:    st,
 			Secrets:  secret.Keyring{},
 			Redactor: red,
-			Deps:     channel.Deps{HTTP: client},
+			Deps:     channel.Deps{HTTP: client, Redactor: red},
 			Log:      log,
 		},
 	}

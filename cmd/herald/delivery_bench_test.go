@@ -145,7 +145,7 @@ func queue(tb testing.TB, dir string, ids []string, n int) {
 	}
 }
 
-func startDaemon(tb testing.TB, dir string) *exec.Cmd {
+func spawnDaemon(tb testing.TB, dir string) *exec.Cmd {
 	tb.Helper()
 	d := exec.Command(heraldBin, "--data-dir", dir, "daemon")
 	if err := d.Start(); err != nil {
@@ -174,13 +174,13 @@ func BenchmarkKill9Owner(b *testing.B) {
 		start := time.Now()
 		for range kills {
 			before, _ := rec.counts()
-			d := startDaemon(b, dir)
+			d := spawnDaemon(b, dir)
 			await(b, time.Minute, "deliveries to start", func() bool { n, _ := rec.counts(); return n > before })
 			time.Sleep(time.Duration(rand.IntN(300)) * time.Millisecond)
 			_ = d.Process.Signal(syscall.SIGKILL)
 			_ = d.Wait()
 		}
-		d := startDaemon(b, dir)
+		d := spawnDaemon(b, dir)
 		await(b, 5*time.Minute, "every push", func() bool { n, _ := rec.counts(); return n == pushes })
 		took := time.Since(start)
 		stopDaemon(d)
@@ -205,7 +205,7 @@ func BenchmarkRateLimitAcrossRestartAndCLI(b *testing.B) {
 		rec, url := newArrivals(b, 0)
 		dir, _ := newDataDir(b, 1, url)
 		run(b, dir, "settings", "set", "rate_limits.webhook=20/min")
-		d := startDaemon(b, dir)
+		d := spawnDaemon(b, dir)
 		start := time.Now()
 		var wg sync.WaitGroup
 		for i := range 30 {
@@ -216,7 +216,7 @@ func BenchmarkRateLimitAcrossRestartAndCLI(b *testing.B) {
 		}
 		await(b, time.Minute, "the first 10 pushes", func() bool { n, _ := rec.counts(); return n >= 10 })
 		stopDaemon(d)
-		d = startDaemon(b, dir)
+		d = spawnDaemon(b, dir)
 		await(b, 4*time.Minute, "all 30 pushes", func() bool { n, _ := rec.counts(); return n == 30 })
 		took := time.Since(start)
 		stopDaemon(d)
@@ -269,7 +269,7 @@ func BenchmarkDeadSenderWithinLease(b *testing.B) {
 	for range b.N {
 		rec, url := newArrivals(b, 0)
 		dir, ids := newDataDir(b, 1, url)
-		d := startDaemon(b, dir)
+		d := spawnDaemon(b, dir)
 		child := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 		child.Env = append(os.Environ(), envClaimChild+"="+filepath.Join(dir, "herald.db")+" "+ids[0])
 		var out bytes.Buffer
