@@ -95,24 +95,12 @@ func BenchmarkEnqueueToReceived(b *testing.B) {
 	if err := d.Start(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	ctx := context.Background()
 	var lat []time.Duration
 	for b.Loop() {
-		start := time.Now()
-		if err := d.Enqueue(ctx, &store.OutboxItem{Source: store.SourceSend, ChannelID: c.ID, Title: "ping", Body: "latency"}); err != nil {
-			b.Fatal(err)
-		}
-		select {
-		case at := <-got:
-			lat = append(lat, at.Sub(start))
-		case <-time.After(30 * time.Second):
-			b.Fatal("row not received")
-		}
+		lat = append(lat, queueOne(b, d, c, got))
 	}
 	slices.Sort(lat)
-	pct := func(p float64) float64 {
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
-	}
+	pct := func(p float64) float64 { return percentileMS(lat, p) }
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
@@ -141,23 +129,12 @@ func BenchmarkHealthyBesideHungChannels(b *testing.B) {
 	measure := func(n int) []time.Duration {
 		var lat []time.Duration
 		for range n {
-			start := time.Now()
-			if err := d.Enqueue(ctx, &store.OutboxItem{Source: store.SourceSend, ChannelID: c.ID, Title: "ping", Body: "latency"}); err != nil {
-				b.Fatal(err)
-			}
-			select {
-			case at := <-got:
-				lat = append(lat, at.Sub(start))
-			case <-time.After(60 * time.Second):
-				b.Fatal("row not received")
-			}
+			lat = append(lat, queueOne(b, d, c, got))
 		}
 		slices.Sort(lat)
 		return lat
 	}
-	pct := func(lat []time.Duration, p float64) float64 {
-		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
-	}
+	pct := percentileMS
 	const n = 300
 	for range b.N {
 		alone := measure(n)
@@ -181,4 +158,25 @@ func BenchmarkHealthyBesideHungChannels(b *testing.B) {
 		b.ReportMetric(pct(beside, 0.99)/pct(alone, 0.99), "p99-ratio")
 	}
 	shutdownNow(d)
+}
+
+// queueOne queues a row for c and returns how long it took to reach the
+// receiver, which reports on got.
+func queueOne(b *testing.B, d *dispatch.Dispatcher, c registry.Channel, got <-chan time.Time) time.Duration {
+	start := time.Now()
+	if err := d.Enqueue(context.Background(), &store.OutboxItem{Source: store.SourceSend, ChannelID: c.ID, Title: "ping", Body: "latency"}); err != nil {
+		b.Fatal(err)
+	}
+	select {
+	case at := <-got:
+		return at.Sub(start)
+	case <-time.After(60 * time.Second):
+		b.Fatal("row not received")
+	}
+	return 0
+}
+
+// percentileMS is the p-th percentile of sorted latencies, in milliseconds.
+func percentileMS(lat []time.Duration, p float64) float64 {
+	return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
 }
