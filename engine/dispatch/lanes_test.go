@@ -199,7 +199,12 @@ func TestDeadSendersRowDeliveredAfterLease(t *testing.T) {
 	if err := owner.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	rows := e.queue(clock, c, "cli", 1)
+	// Due in an hour, so the owner's loop cannot claim it first: only the
+	// lease running out makes it due.
+	rows := []*store.OutboxItem{{Source: store.SourceSend, ChannelID: c.ID, Title: "cli", Body: "orphan", NextAt: clock.Now().Add(time.Hour)}}
+	if err := e.st.Enqueue(context.Background(), rows...); err != nil {
+		t.Fatal(err)
+	}
 	dead := e.reopen()
 	if _, err := dead.st.ClaimID(context.Background(), rows[0].ID, clock.Now()); err != nil {
 		t.Fatal(err)
