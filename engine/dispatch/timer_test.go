@@ -137,7 +137,7 @@ func TestDigestTimerDailyWindows(t *testing.T) {
 		t.Fatalf("%d digests before the due time", n)
 	}
 	clock.Advance(time.Second)
-	awaitCond(t, 5*time.Second, "the first digests", func() bool { return len(e.digests()) == 2 })
+	awaitCond(t, 20*time.Second, "the first digests", func() bool { return len(e.digests()) == 2 })
 	first := e.digests()
 	if got := []string{first[0].ChannelID, first[1].ChannelID}; !slices.Contains(got, hc.ID) || !slices.Contains(got, rc.ID) {
 		t.Fatalf("digests went to %v, want one to each channel", got)
@@ -148,22 +148,22 @@ func TestDigestTimerDailyWindows(t *testing.T) {
 			t.Errorf("title %q lacks the due time", it.Title)
 		}
 	}
-	awaitCond(t, 5*time.Second, "the last due time saved", func() bool { return e.lastDigest().Equal(noon) })
+	awaitCond(t, 20*time.Second, "the last due time saved", func() bool { return e.lastDigest().Equal(noon) })
 
 	// The next day: only what finished since.
 	e.finishedRun("day-two", noon.Add(22*time.Hour))
 	timerSet(t, clock)
 	clock.Advance(24 * time.Hour)
-	awaitCond(t, 5*time.Second, "the second digests", func() bool { return len(e.digests()) == 4 })
+	awaitCond(t, 20*time.Second, "the second digests", func() bool { return len(e.digests()) == 4 })
 	for _, it := range e.digests()[2:] {
 		checkBody(t, it, []string{"day-two", "1 run "}, []string{"inside", "edge-in"})
 	}
 
 	// An empty day: nothing sent, the cadence goes on.
-	awaitCond(t, 5*time.Second, "day two saved", func() bool { return e.lastDigest().Equal(noon.Add(24 * time.Hour)) })
+	awaitCond(t, 20*time.Second, "day two saved", func() bool { return e.lastDigest().Equal(noon.Add(24 * time.Hour)) })
 	timerSet(t, clock)
 	clock.Advance(24 * time.Hour)
-	awaitCond(t, 5*time.Second, "day three saved", func() bool { return e.lastDigest().Equal(noon.Add(48 * time.Hour)) })
+	awaitCond(t, 20*time.Second, "day three saved", func() bool { return e.lastDigest().Equal(noon.Add(48 * time.Hour)) })
 	if n := len(e.digests()); n != 4 {
 		t.Fatalf("%d digests after an empty day, want still 4", n)
 	}
@@ -199,11 +199,11 @@ func TestDigestTimerIntervalAndSettingsChange(t *testing.T) {
 	d.StartDigests(context.Background(), settings.get)
 	timerSet(t, clock)
 	clock.Advance(30 * time.Minute) // 13:00
-	awaitCond(t, 5*time.Second, "the 13:00 digest", func() bool { return len(e.digests()) == 1 })
+	awaitCond(t, 20*time.Second, "the 13:00 digest", func() bool { return len(e.digests()) == 1 })
 	checkBody(t, e.digests()[0], []string{"a"}, nil)
 
 	e.finishedRun("b", start.Add(time.Hour)) // 13:30
-	awaitCond(t, 5*time.Second, "13:00 saved", func() bool { return e.lastDigest().Equal(start.Add(30 * time.Minute)) })
+	awaitCond(t, 20*time.Second, "13:00 saved", func() bool { return e.lastDigest().Equal(start.Add(30 * time.Minute)) })
 	timerSet(t, clock)
 	clock.Advance(30 * time.Minute) // 13:30: not due
 	time.Sleep(50 * time.Millisecond)
@@ -212,16 +212,16 @@ func TestDigestTimerIntervalAndSettingsChange(t *testing.T) {
 	}
 	timerSet(t, clock)
 	clock.Advance(30 * time.Minute) // 14:00
-	awaitCond(t, 5*time.Second, "the 14:00 digest", func() bool { return len(e.digests()) == 2 })
+	awaitCond(t, 20*time.Second, "the 14:00 digest", func() bool { return len(e.digests()) == 2 })
 	checkBody(t, e.digests()[1], []string{"b broke"}, []string{"a broke"})
-	awaitCond(t, 5*time.Second, "14:00 saved", func() bool { return e.lastDigest().Equal(start.Add(90 * time.Minute)) })
+	awaitCond(t, 20*time.Second, "14:00 saved", func() bool { return e.lastDigest().Equal(start.Add(90 * time.Minute)) })
 
 	// Daily at 18:00 from now on.
 	timerSet(t, clock)
 	reads := settings.reads.Load()
 	settings.change(func(s *dispatch.Settings) { s.Batch.First, s.Batch.Interval = "18:00:00", 86400 })
 	d.SettingsChanged()
-	awaitCond(t, 5*time.Second, "the settings read again", func() bool { return settings.reads.Load() > reads })
+	awaitCond(t, 20*time.Second, "the settings read again", func() bool { return settings.reads.Load() > reads })
 	e.finishedRun("c", start.Add(150*time.Minute)) // 15:00
 	timerSet(t, clock)
 	clock.Advance(3*time.Hour + 59*time.Minute) // 17:59
@@ -231,14 +231,14 @@ func TestDigestTimerIntervalAndSettingsChange(t *testing.T) {
 	}
 	timerSet(t, clock)
 	clock.Advance(time.Minute)
-	awaitCond(t, 5*time.Second, "the 18:00 digest", func() bool { return len(e.digests()) == 3 })
+	awaitCond(t, 20*time.Second, "the 18:00 digest", func() bool { return len(e.digests()) == 3 })
 	checkBody(t, e.digests()[2], []string{"c broke", "1 run "}, []string{"b broke"})
 
 	// Off: the last due time is forgotten, so turning it on again later
 	// does not summarise the time it was off.
 	settings.change(func(s *dispatch.Settings) { s.Batch.Enabled = false })
 	d.SettingsChanged()
-	awaitCond(t, 5*time.Second, "the last due time forgotten", func() bool {
+	awaitCond(t, 20*time.Second, "the last due time forgotten", func() bool {
 		ok, err := e.st.Setting(context.Background(), dispatch.LastDigestKey, new(time.Time))
 		return err == nil && !ok
 	})
@@ -265,9 +265,9 @@ func TestDigestTimerCatchUpAfterDowntime(t *testing.T) {
 	e.finishedRun("early", t0.Add(-30*time.Minute))
 
 	d.StartDigests(context.Background(), settings.get)
-	awaitCond(t, 5*time.Second, "the catch-up digest", func() bool { return len(e.digests()) == 1 })
+	awaitCond(t, 20*time.Second, "the catch-up digest", func() bool { return len(e.digests()) == 1 })
 	checkBody(t, e.digests()[0], []string{"sat broke", "sun broke", "early broke", "3 runs"}, []string{"before broke"})
-	awaitCond(t, 5*time.Second, "the catch-up's end saved", func() bool { return e.lastDigest().Equal(t0) })
+	awaitCond(t, 20*time.Second, "the catch-up's end saved", func() bool { return e.lastDigest().Equal(t0) })
 
 	e.finishedRun("late", t0.Add(time.Hour))
 	timerSet(t, clock)
@@ -275,6 +275,6 @@ func TestDigestTimerCatchUpAfterDowntime(t *testing.T) {
 		t.Fatalf("%d digests after the catch-up, want exactly 1", n)
 	}
 	clock.Advance(3 * time.Hour) // 12:00
-	awaitCond(t, 5*time.Second, "the noon digest", func() bool { return len(e.digests()) == 2 })
+	awaitCond(t, 20*time.Second, "the noon digest", func() bool { return len(e.digests()) == 2 })
 	checkBody(t, e.digests()[1], []string{"late broke", "1 run "}, []string{"early broke", "sun broke"})
 }
