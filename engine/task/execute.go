@@ -105,65 +105,19 @@ func timedOut(d time.Duration) string { return "timed out after " + d.String() }
 // bounded capture, and stops its whole process tree on timeout or
 // cancellation.
 func runCommand(ctx context.Context, c *Command, timeout time.Duration, opt ExecOptions, run *Run) {
-	fail := func(msg string) { run.Status, run.Error = StatusFailure, msg }
-
-	if c.Dir != "" {
-		fi, err := os.Stat(c.Dir)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			fail(fmt.Sprintf("working directory %q does not exist", c.Dir))
-			return
-		case err != nil:
-			fail(fmt.Sprintf("working directory %q: %v", c.Dir, unwrapPathError(err)))
-			return
-		case !fi.IsDir():
-			fail(fmt.Sprintf("working directory %q is not a directory", c.Dir))
-			return
-		}
-	}
-	// exec keeps the last value of a duplicated key, so the task's
-	// additions override the base environment.
-	env := make([]string, 0, len(opt.BaseEnv)+len(c.Env))
-	env = append(append(env, opt.BaseEnv...), c.Env...)
-
-	var cmd *exec.Cmd
-	var program string
-	switch {
-	case len(c.Args) > 0:
-		program = c.Args[0]
-		path, err := lookProgram(program, env)
-		if err != nil {
-			fail(err.Error())
-			return
-		}
-		cmd = &exec.Cmd{Path: path, Args: slices.Clone(c.Args)}
-	case strings.TrimSpace(c.Line) != "":
-		cmd = shellCommand(c.Line)
-		program = cmd.Path
-	default:
-		fail("command task has nothing to run: set a shell line or a program")
+	fail := func(err error) { run.Status, run.Error = StatusFailure, err.Error() }
+	if err := checkWorkDir(c.Dir); err != nil {
+		fail(err)
 		return
 	}
-	cmd.Dir = c.Dir
-	cmd.Env = env
-	// cmd.Stdin stays nil: the program reads from the null device.
-	configureTree(cmd)
-
-	// One pipe for stdout and stderr keeps them in the order the program
-	// wrote them. We own the pipe (rather than handing exec an io.Writer) so
-	// that Wait returns when the program exits and we decide how long
-	// leftovers may keep the pipe open.
-	pr, pw, err := os.Pipe()
+	cmd, program, err := prepareCommand(c, opt.BaseEnv)
 	if err != nil {
-		fail(fmt.Sprintf("cannot create output pipe: %v", err))
+		fail(err)
 		return
 	}
-	cmd.Stdout, cmd.Stderr = pw, pw
-	err = cmd.Start()
-	pw.Close()
+	pr, err := startCommand(cmd, program, c.Dir)
 	if err != nil {
-		pr.Close()
-		fail(startError(program, c.Dir, err))
+		fail(err)
 		return
 	}
 	tree := attachTree(cmd)
@@ -178,47 +132,130 @@ func runCommand(ctx context.Context, c *Command, timeout time.Duration, opt Exec
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 
+	stopped, waitErr := awaitCommand(ctx, timeout, tree, exited, copied)
+	finishOutput(pr, copied)
+	run.Output = out.String()
+	setCommandResult(run, stopped, waitErr)
+}
+
+// checkWorkDir reports a working directory the command cannot start in.
+func checkWorkDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("working directory %q does not exist", dir)
+	case err != nil:
+		return fmt.Errorf("working directory %q: %v", dir, unwrapPathError(err))
+	case !fi.IsDir():
+		return fmt.Errorf("working directory %q is not a directory", dir)
+	}
+	return nil
+}
+
+// prepareCommand builds the command c describes on top of baseEnv, and
+// names the program it starts (for error messages).
+func prepareCommand(c *Command, baseEnv []string) (cmd *exec.Cmd, program string, err error) {
+	// exec keeps the last value of a duplicated key, so the task's
+	// additions override the base environment.
+	env := make([]string, 0, len(baseEnv)+len(c.Env))
+	env = append(append(env, baseEnv...), c.Env...)
+	switch {
+	case len(c.Args) > 0:
+		program = c.Args[0]
+		path, err := lookProgram(program, env)
+		if err != nil {
+			return nil, "", err
+		}
+		cmd = &exec.Cmd{Path: path, Args: slices.Clone(c.Args)}
+	case strings.TrimSpace(c.Line) != "":
+		cmd = shellCommand(c.Line)
+		program = cmd.Path
+	default:
+		return nil, "", errors.New("command task has nothing to run: set a shell line or a program")
+	}
+	cmd.Dir = c.Dir
+	cmd.Env = env
+	// cmd.Stdin stays nil: the program reads from the null device.
+	configureTree(cmd)
+	return cmd, program, nil
+}
+
+// startCommand starts cmd with stdout and stderr on one pipe, which keeps
+// them in the order the program wrote them, and returns the pipe's read
+// end. We own the pipe (rather than handing exec an io.Writer) so that Wait
+// returns when the program exits and we decide how long leftovers may keep
+// the pipe open.
+func startCommand(cmd *exec.Cmd, program, dir string) (*os.File, error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("cannot create output pipe: %v", err)
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		pr.Close()
+		return nil, errors.New(startError(program, dir, err))
+	}
+	return pr, nil
+}
+
+// awaitCommand waits until the program exits, or stops its tree at the
+// timeout or on cancellation. stopped says why it was stopped, "" when it
+// ended by itself.
+func awaitCommand(ctx context.Context, timeout time.Duration, tree *processTree, exited <-chan error,
+	copied <-chan struct{}) (stopped string, waitErr error) {
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
-	var stopped string // why we stopped it, "" when it ended by itself
-	var waitErr error
-	done := false
 	select {
 	case waitErr = <-exited:
-		done = true
+		reapLeftovers(ctx, tree, copied)
+		return "", waitErr
 	case <-timer.C:
 		stopped = timedOut(timeout)
 	case <-ctx.Done():
 		stopped = errCancelled
 	}
+	return stopped, stopTree(tree, exited)
+}
 
-	if stopped != "" {
-		tree.interrupt()
-		select {
-		case waitErr = <-exited:
-			done = true
-		case <-time.After(killGrace):
-		}
+// stopTree asks the tree to end, kills it after killGrace, and returns the
+// program's Wait error (nil when it could not be reaped in time).
+func stopTree(tree *processTree, exited <-chan error) error {
+	tree.interrupt()
+	select {
+	case err := <-exited:
 		tree.kill()
-		if !done {
-			select {
-			case waitErr = <-exited:
-				done = true
-			case <-time.After(reapWait):
-			}
-		}
-	} else {
-		// The program is done; anything it left running that still holds
-		// the output belongs to the run and must not outlive it. Processes
-		// that detached their output (nohup x >log &) are left alone.
-		select {
-		case <-copied:
-		case <-time.After(pipeGrace):
-			tree.kill()
-		case <-ctx.Done():
-			tree.kill()
-		}
+		return err
+	case <-time.After(killGrace):
 	}
+	tree.kill()
+	select {
+	case err := <-exited:
+		return err
+	case <-time.After(reapWait):
+		return nil
+	}
+}
+
+// reapLeftovers kills what the exited program left running if it still
+// holds the output: it belongs to the run and must not outlive it.
+// Processes that detached their output (nohup x >log &) are left alone.
+func reapLeftovers(ctx context.Context, tree *processTree, copied <-chan struct{}) {
+	select {
+	case <-copied:
+	case <-time.After(pipeGrace):
+		tree.kill()
+	case <-ctx.Done():
+		tree.kill()
+	}
+}
+
+// finishOutput waits for the output to be copied and closes the pipe.
+func finishOutput(pr *os.File, copied <-chan struct{}) {
 	select {
 	case <-copied:
 	case <-time.After(pipeGrace):
@@ -231,22 +268,23 @@ func runCommand(ctx context.Context, c *Command, timeout time.Duration, opt Exec
 		}
 	}
 	pr.Close()
-	run.Output = out.String()
+}
 
+// setCommandResult judges how the program ended.
+func setCommandResult(run *Run, stopped string, waitErr error) {
+	fail := func(msg string) { run.Status, run.Error = StatusFailure, msg }
+	var ee *exec.ExitError
 	switch {
 	case stopped == errCancelled:
-		run.Status, run.Error = StatusFailure, errCancelled
+		fail(errCancelled)
 	case stopped != "":
 		run.Status, run.Error = StatusTimeout, stopped
 	case waitErr == nil:
 		code := 0
 		run.Status, run.ExitCode = StatusSuccess, &code
+	case !errors.As(waitErr, &ee):
+		fail(waitErr.Error())
 	default:
-		var ee *exec.ExitError
-		if !errors.As(waitErr, &ee) {
-			fail(waitErr.Error())
-			return
-		}
 		if sig := signalText(ee.ProcessState); sig != "" {
 			fail(sig)
 			return
@@ -315,52 +353,101 @@ func unwrapPathError(err error) error {
 // runHTTP requests the check's URL and judges the answer.
 func runHTTP(ctx context.Context, h *HTTPCheck, timeout time.Duration, opt ExecOptions, run *Run) {
 	fail := func(msg string) { run.Status, run.Error = StatusFailure, msg }
+	spec, err := parseHTTPCheck(h)
+	if err != nil {
+		fail(err.Error())
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	// A stop is a timeout only if the caller did not cancel first.
+	stopped := func() bool {
+		switch {
+		case ctx.Err() != nil:
+			run.Status, run.Error = StatusFailure, errCancelled
+		case rctx.Err() != nil:
+			run.Status, run.Error = StatusTimeout, timedOut(timeout)
+		default:
+			return false
+		}
+		return true
+	}
 
+	req, err := spec.request(rctx, h)
+	if err != nil {
+		fail(spec.describe(err))
+		return
+	}
+	resp, err := spec.client(opt.HTTPClient).Do(req)
+	if err != nil {
+		if !stopped() {
+			fail(spec.describe(err))
+		}
+		return
+	}
+	defer resp.Body.Close()
+	run.HTTPStatus = resp.StatusCode
+
+	data, more, readErr := readBody(resp.Body)
+	run.Output = message.TruncateBytes(answerText(resp, data, more), opt.OutputCap)
+	if readErr != nil {
+		if !stopped() {
+			fail("reading body: " + scrubURL(readErr.Error(), spec.url))
+		}
+		return
+	}
+	if problems := spec.judge(h, resp.StatusCode, data, more); len(problems) > 0 {
+		fail(strings.Join(problems, "; "))
+		return
+	}
+	run.Status = StatusSuccess
+}
+
+// httpSpec is an HTTP check's settings, parsed.
+type httpSpec struct {
+	statuses StatusSet
+	re       *regexp.Regexp // nil: no expect-regex
+	url      *url.URL
+	method   string
+}
+
+func parseHTTPCheck(h *HTTPCheck) (httpSpec, error) {
 	statuses, err := ParseStatusSet(h.ExpectStatus)
 	if err != nil {
-		fail("expect-status: " + err.Error())
-		return
+		return httpSpec{}, fmt.Errorf("expect-status: %w", err)
 	}
 	var re *regexp.Regexp
 	if h.ExpectRegex != "" {
 		if re, err = regexp.Compile(h.ExpectRegex); err != nil {
-			fail("expect-regex: not a valid regular expression: " + err.Error())
-			return
+			return httpSpec{}, fmt.Errorf("expect-regex: not a valid regular expression: %w", err)
 		}
 	}
 	u, err := url.Parse(h.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		// The URL may carry a token: describe the problem, never echo it.
-		fail("invalid URL: must be an absolute http:// or https:// URL")
-		return
+		return httpSpec{}, errors.New("invalid URL: must be an absolute http:// or https:// URL")
 	}
 	method := h.Method
 	if method == "" {
 		method = http.MethodGet
 	}
-	where := shownURL(u)
+	return httpSpec{statuses: statuses, re: re, url: u, method: method}, nil
+}
 
-	rctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	// A stop is a timeout only if the caller did not cancel first.
-	stoppedBy := func() (Status, string) {
-		if ctx.Err() != nil {
-			return StatusFailure, errCancelled
-		}
-		if rctx.Err() != nil {
-			return StatusTimeout, timedOut(timeout)
-		}
-		return "", ""
-	}
+// describe is a request error as the run shows it: the URL without what
+// may carry a token.
+func (s httpSpec) describe(err error) string {
+	return fmt.Sprintf("%s %s: %s", s.method, shownURL(s.url), scrubURL(unwrapURLError(err).Error(), s.url))
+}
 
+func (s httpSpec) request(ctx context.Context, h *HTTPCheck) (*http.Request, error) {
 	var body io.Reader
 	if h.Body != "" {
 		body = strings.NewReader(h.Body)
 	}
-	req, err := http.NewRequestWithContext(rctx, method, h.URL, body)
+	req, err := http.NewRequestWithContext(ctx, s.method, h.URL, body)
 	if err != nil {
-		fail(fmt.Sprintf("%s %s: %s", method, where, scrubURL(unwrapURLError(err).Error(), u)))
-		return
+		return nil, err
 	}
 	for k, v := range h.Headers {
 		if strings.EqualFold(k, "Host") {
@@ -369,29 +456,30 @@ func runHTTP(ctx context.Context, h *HTTPCheck, timeout time.Duration, opt ExecO
 			req.Header.Set(k, v)
 		}
 	}
-	client := *opt.HTTPClient
-	if acceptsRedirect(statuses) {
-		// The user expects a 3xx: judge it rather than following it.
+	return req, nil
+}
+
+// client is a copy of base that does not follow redirects when the check
+// expects a 3xx: it judges the redirect instead.
+func (s httpSpec) client(base *http.Client) *http.Client {
+	client := *base
+	if acceptsRedirect(s.statuses) {
 		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	}
+	return &client
+}
 
-	resp, err := client.Do(req)
-	if err != nil {
-		if st, msg := stoppedBy(); st != "" {
-			run.Status, run.Error = st, msg
-			return
-		}
-		fail(fmt.Sprintf("%s %s: %s", method, where, scrubURL(unwrapURLError(err).Error(), u)))
-		return
-	}
-	defer resp.Body.Close()
-	run.HTTPStatus = resp.StatusCode
-
-	data, readErr := io.ReadAll(io.LimitReader(resp.Body, httpBodyCap+1))
-	more := len(data) > httpBodyCap
-	if more {
+// readBody reads up to httpBodyCap bytes; more reports that the body went on.
+func readBody(r io.Reader) (data []byte, more bool, err error) {
+	data, err = io.ReadAll(io.LimitReader(r, httpBodyCap+1))
+	if more = len(data) > httpBodyCap; more {
 		data = data[:httpBodyCap]
 	}
+	return data, more, err
+}
+
+// answerText is the run's output: the status line and the body read.
+func answerText(resp *http.Response, data []byte, more bool) string {
 	status := strings.TrimSpace(resp.Status)
 	if status == "" {
 		status = fmt.Sprintf("%d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
@@ -411,42 +499,32 @@ func runHTTP(ctx context.Context, h *HTTPCheck, timeout time.Duration, opt ExecO
 			sb.WriteString("\n…[rest of body not read]…\n")
 		}
 	}
-	run.Output = message.TruncateBytes(sb.String(), opt.OutputCap)
+	return sb.String()
+}
 
-	if readErr != nil {
-		if st, msg := stoppedBy(); st != "" {
-			run.Status, run.Error = st, msg
-			return
-		}
-		fail("reading body: " + scrubURL(readErr.Error(), u))
-		return
-	}
-
+// judge lists how the answer misses the check's expectations.
+func (s httpSpec) judge(h *HTTPCheck, code int, data []byte, more bool) []string {
 	var problems []string
-	if !statuses.Contains(resp.StatusCode) {
+	if !s.statuses.Contains(code) {
 		want := strings.TrimSpace(h.ExpectStatus)
 		if want == "" {
 			want = "200-299"
 		}
-		problems = append(problems, fmt.Sprintf("status %d not in %s", resp.StatusCode, want))
+		problems = append(problems, fmt.Sprintf("status %d not in %s", code, want))
 	}
 	bodyProblem := false
 	if h.ExpectBody != "" && !bytes.Contains(data, []byte(h.ExpectBody)) {
 		problems = append(problems, fmt.Sprintf("body does not contain %q", h.ExpectBody))
 		bodyProblem = true
 	}
-	if re != nil && !re.Match(data) {
+	if s.re != nil && !s.re.Match(data) {
 		problems = append(problems, fmt.Sprintf("body does not match /%s/", h.ExpectRegex))
 		bodyProblem = true
 	}
 	if bodyProblem && more {
 		problems = append(problems, fmt.Sprintf("only the first %d KiB of the body were checked", httpBodyCap>>10))
 	}
-	if len(problems) > 0 {
-		fail(strings.Join(problems, "; "))
-		return
-	}
-	run.Status = StatusSuccess
+	return problems
 }
 
 func acceptsRedirect(s StatusSet) bool {
