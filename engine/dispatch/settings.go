@@ -237,104 +237,132 @@ func (s *Settings) Set(key, value string, resolve func(names []string) ([]string
 	key = strings.TrimSpace(key)
 	v := strings.TrimSpace(value)
 	reset := strings.EqualFold(v, valueDefault)
-	def := DefaultSettings()
 	next := *s
-	if kind, ok := strings.CutPrefix(key, "rate_limits."); ok {
-		next.RateLimits = maps.Clone(s.RateLimits)
-		if reset || v == "" {
-			delete(next.RateLimits, kind)
-			if len(next.RateLimits) == 0 {
-				next.RateLimits = nil
-			}
-			*s = next
-			return nil
-		}
-		if err := checkRateLimit(kind, v); err != nil {
-			return err
-		}
-		if next.RateLimits == nil {
-			next.RateLimits = map[string]string{}
-		}
-		next.RateLimits[kind] = v
-		*s = next
-		return nil
-	}
 	var err error
-	switch key {
-	case "enabled":
-		err = setBool(key, v, reset, def.Enabled, &next.Enabled)
-	case "all_channels":
-		err = setBool(key, v, reset, def.AllChannels, &next.AllChannels)
-	case "manual_success":
-		err = setBool(key, v, reset, def.ManualSuccess, &next.ManualSuccess)
-	case "manual_failure":
-		err = setBool(key, v, reset, def.ManualFailure, &next.ManualFailure)
-	case "auto_success":
-		err = setBool(key, v, reset, def.AutoSuccess, &next.AutoSuccess)
-	case "auto_failure":
-		err = setBool(key, v, reset, def.AutoFailure, &next.AutoFailure)
-	case "recovery":
-		err = setBool(key, v, reset, def.Recovery, &next.Recovery)
-	case "batch.enabled":
-		err = setBool(key, v, reset, def.Batch.Enabled, &next.Batch.Enabled)
-	case "batch.skip_empty":
-		err = setBool(key, v, reset, def.Batch.SkipEmpty, &next.Batch.SkipEmpty)
-	case "failures_before_notify":
-		next.FailuresBeforeNotify = def.FailuresBeforeNotify
-		if !reset {
-			next.FailuresBeforeNotify, err = parseFailures(v)
-		}
-	case "batch.interval":
-		next.Batch.Interval = def.Batch.Interval
-		if !reset {
-			next.Batch.Interval, err = strconv.Atoi(v)
-			if err != nil {
-				err = fieldErr(key, "must be a number of seconds (at least %d), got %q", MinBatchInterval, v)
-			} else {
-				err = checkBatchInterval(next.Batch.Interval)
-			}
-		}
-	case "batch.first":
-		next.Batch.First = def.Batch.First
-		if !reset {
-			next.Batch.First, err = normalizeClock(v)
-		}
-	case "language":
-		next.Language = def.Language
-		if !reset {
-			next.Language = strings.ToLower(v)
-			err = checkLanguage(next.Language)
-		}
-	case "title_template", "body_template":
-		tmpl := ""
-		if !reset {
-			// The template is kept as typed: surrounding blanks may matter.
-			tmpl = value
-		}
-		if key == "title_template" {
-			next.TitleTemplate = tmpl
-		} else {
-			next.BodyTemplate = tmpl
-		}
-		err = CheckTemplates(next.TitleTemplate, next.BodyTemplate)
-	case "channels":
-		switch {
-		case reset || strings.EqualFold(v, "all"):
-			next.AllChannels, next.Channels = true, nil
-		case strings.EqualFold(v, "none"):
-			next.AllChannels, next.Channels = false, nil
-		default:
-			var ids []string
-			ids, err = resolveChannels(v, resolve)
-			next.AllChannels, next.Channels = false, ids
-		}
-	default:
-		return unknownKey(key, settingKeys)
+	if kind, ok := strings.CutPrefix(key, "rate_limits."); ok {
+		err = next.setRateLimit(kind, v, reset)
+	} else if field := settingBools[key]; field != nil {
+		def := DefaultSettings()
+		err = setBool(key, v, reset, *field(&def), field(&next))
+	} else {
+		err = next.setValue(key, value, reset, resolve)
 	}
 	if err != nil {
 		return err
 	}
 	*s = next
+	return nil
+}
+
+// settingBools are the boolean settings by key.
+var settingBools = map[string]func(*Settings) *bool{
+	"enabled":          func(s *Settings) *bool { return &s.Enabled },
+	"all_channels":     func(s *Settings) *bool { return &s.AllChannels },
+	"manual_success":   func(s *Settings) *bool { return &s.ManualSuccess },
+	"manual_failure":   func(s *Settings) *bool { return &s.ManualFailure },
+	"auto_success":     func(s *Settings) *bool { return &s.AutoSuccess },
+	"auto_failure":     func(s *Settings) *bool { return &s.AutoFailure },
+	"recovery":         func(s *Settings) *bool { return &s.Recovery },
+	"batch.enabled":    func(s *Settings) *bool { return &s.Batch.Enabled },
+	"batch.skip_empty": func(s *Settings) *bool { return &s.Batch.SkipEmpty },
+}
+
+// setRateLimit sets or (reset or empty) removes one kind's rate limit.
+// s shares its map with the settings it was copied from: it is cloned
+// before the change.
+func (s *Settings) setRateLimit(kind, v string, reset bool) error {
+	if reset || v == "" {
+		s.RateLimits = maps.Clone(s.RateLimits)
+		delete(s.RateLimits, kind)
+		if len(s.RateLimits) == 0 {
+			s.RateLimits = nil
+		}
+		return nil
+	}
+	if err := checkRateLimit(kind, v); err != nil {
+		return err
+	}
+	s.RateLimits = maps.Clone(s.RateLimits)
+	if s.RateLimits == nil {
+		s.RateLimits = map[string]string{}
+	}
+	s.RateLimits[kind] = v
+	return nil
+}
+
+// setValue sets one of the settings that are neither booleans nor rate
+// limits; value is as typed (templates keep their blanks).
+func (s *Settings) setValue(key, value string, reset bool, resolve func(names []string) ([]string, error)) error {
+	v := strings.TrimSpace(value)
+	def := DefaultSettings()
+	var err error
+	switch key {
+	case "failures_before_notify":
+		s.FailuresBeforeNotify = def.FailuresBeforeNotify
+		if !reset {
+			s.FailuresBeforeNotify, err = parseFailures(v)
+		}
+	case "batch.interval":
+		s.Batch.Interval = def.Batch.Interval
+		if !reset {
+			s.Batch.Interval, err = parseBatchInterval(v)
+		}
+	case "batch.first":
+		s.Batch.First = def.Batch.First
+		if !reset {
+			s.Batch.First, err = normalizeClock(v)
+		}
+	case "language":
+		s.Language = def.Language
+		if !reset {
+			s.Language = strings.ToLower(v)
+			err = checkLanguage(s.Language)
+		}
+	case "title_template":
+		s.TitleTemplate = templateValue(value, reset)
+		err = CheckTemplates(s.TitleTemplate, s.BodyTemplate)
+	case "body_template":
+		s.BodyTemplate = templateValue(value, reset)
+		err = CheckTemplates(s.TitleTemplate, s.BodyTemplate)
+	case "channels":
+		err = s.setChannels(v, reset, resolve)
+	default:
+		return unknownKey(key, settingKeys)
+	}
+	return err
+}
+
+// templateValue is a template as typed: surrounding blanks may matter.
+// A reset restores the language's default template ("").
+func templateValue(value string, reset bool) string {
+	if reset {
+		return ""
+	}
+	return value
+}
+
+func parseBatchInterval(v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fieldErr("batch.interval", "must be a number of seconds (at least %d), got %q", MinBatchInterval, v)
+	}
+	return n, checkBatchInterval(n)
+}
+
+// setChannels takes "all" (or a reset), "none", or channel names.
+func (s *Settings) setChannels(v string, reset bool, resolve func(names []string) ([]string, error)) error {
+	switch {
+	case reset || strings.EqualFold(v, "all"):
+		s.AllChannels, s.Channels = true, nil
+	case strings.EqualFold(v, "none"):
+		s.AllChannels, s.Channels = false, nil
+	default:
+		ids, err := resolveChannels(v, resolve)
+		if err != nil {
+			return err
+		}
+		s.AllChannels, s.Channels = false, ids
+	}
 	return nil
 }
 
