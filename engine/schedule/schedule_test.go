@@ -248,7 +248,7 @@ func mustLoc(t *testing.T, name string) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation(name)
 	if err != nil {
-		t.Skipf("time zone %s: %v", name, err)
+		t.Fatalf("time zone %s: %v", name, err)
 	}
 	return loc
 }

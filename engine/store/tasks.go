@@ -175,7 +175,7 @@ func scanTask(row scanner) (task.Task, error) {
 	}
 	t.Schedule = ss.Schedule
 	if ss.AtZone != "" && !t.Schedule.At.IsZero() {
-		// An unknown zone (a fixed offset, or tzdata missing here) keeps the offset JSON gave.
+		// A zone that does not load (a fixed offset has no name to load) keeps the offset JSON gave.
 		if loc, err := time.LoadLocation(ss.AtZone); err == nil {
 			t.Schedule.At = t.Schedule.At.In(loc)
 		}

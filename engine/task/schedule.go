@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	// Schedules are computed in named zones (the tasks' own and the
+	// machine's): embedding the zone database makes them load on machines
+	// without one (Windows, slim containers).
+	_ "time/tzdata"
 
 	"github.com/robfig/cron/v3"
 )
