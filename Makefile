@@ -33,6 +33,7 @@ DIST         := $(CURDIR)/dist
 TOOLS        := $(CURDIR)/bin/tools
 FYNE_VERSION := v2.7.1
 NFPM_VERSION := v2.45.2
+STATICCHECK_VERSION := v0.8.2
 MINGW_CC     := x86_64-w64-mingw32-gcc
 DEB_PKG_LINUX   := $(DEB_BUILD) binutils xz-utils desktop-file-utils
 DEB_PKG_WINDOWS := gcc-mingw-w64-x86-64 nsis
@@ -48,7 +49,7 @@ go-tool = $(GO) version -m $(TOOLS)/$(1) 2>/dev/null | grep -Eq '^[[:space:]]+mo
           { echo "Installing $(2)/$(3)@$(4) into bin/tools"; GOBIN=$(TOOLS) $(GO) install $(2)/$(3)@$(4); }
 
 .PHONY: all build run test test-go vet bench deps-build deps-test check-go clean \
-        package-linux package-windows package-darwin package-test pkg-version tool-fyne tool-nfpm
+        package-linux package-windows package-darwin package-test pkg-version tool-fyne tool-nfpm tool-staticcheck
 
 # The package scripts and the tests share bin/ and dist/: one job at a time.
 .NOTPARALLEL:
@@ -71,8 +72,10 @@ run: build
 	@scripts/apt-need $(DEB_RUN) dbus-x11 gnome-keyring
 	./bin/herald
 
-vet: deps-build
+# go vet, then staticcheck at the pinned version (its default checks).
+vet: deps-build tool-staticcheck
 	$(GO) vet -tags $(TAGS) ./...
+	$(TOOLS)/staticcheck -tags $(TAGS) ./...
 
 test: vet test-go package-test
 
@@ -117,6 +120,9 @@ tool-fyne: check-go
 
 tool-nfpm: check-go
 	@$(call go-tool,nfpm,github.com/goreleaser/nfpm/v2,cmd/nfpm,$(NFPM_VERSION))
+
+tool-staticcheck: check-go
+	@$(call go-tool,staticcheck,honnef.co/go/tools,cmd/staticcheck,$(STATICCHECK_VERSION))
 
 bench: deps-test
 	scripts/bench

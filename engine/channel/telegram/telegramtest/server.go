@@ -21,6 +21,8 @@ import (
 	"unicode/utf8"
 )
 
+//lint:file-ignore ST1005 parseHTML's error texts are tdlib's, capitals included
+
 // Fixed credentials the fake accepts.
 const (
 	Token    = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw1"
