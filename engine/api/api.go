@@ -1,5 +1,6 @@
 // Package api is Herald's local HTTP API: other programs on this machine
-// test notification settings (seed 004's POST /api/v1/notifications/test),
+// test notification settings (POST /api/v1/notifications/test, in the body
+// other notification modules already send),
 // send messages through the outbox, follow a push, list tasks, start a run
 // and read run history.
 //

@@ -120,7 +120,7 @@ func TestLoopbackAddr(t *testing.T) {
 	}
 }
 
-// Seed 004 pairs enable_tls with port 587 (STARTTLS); port 465 is implicit TLS.
+// Clients pair enable_tls with port 587 (STARTTLS); port 465 is implicit TLS.
 func TestEmailTLSMapping(t *testing.T) {
 	for _, tc := range []struct {
 		name               string

@@ -21,8 +21,9 @@ import (
 	"github.com/heraldpush/herald/engine/task"
 )
 
-// seedBody is the request of seed 004's "API 接口" section, copied verbatim.
-const seedBody = `{
+// exampleBody is the notification-test request as other notification
+// modules send it, with their field names.
+const exampleBody = `{
   "notification_types": ["email", "dingtalk", "wechat"],
   "notification_config": {
     "email": {
@@ -71,10 +72,10 @@ func jsonString(s string) string {
 	return string(data)
 }
 
-// seedRequest fills seed 004's body with the fakes' addresses and
+// exampleRequest fills exampleBody with the fakes' addresses and
 // credentials; the email object gets Herald's ca_file extension because
 // the fake SMTP server's certificate is self-signed.
-func seedRequest(t *testing.T, mail *emailtest.Server, ding *dingtalktest.Server, wecom *wecomwebhooktest.Server, dingSecret string) string {
+func exampleRequest(t *testing.T, mail *emailtest.Server, ding *dingtalktest.Server, wecom *wecomwebhooktest.Server, dingSecret string) string {
 	t.Helper()
 	cfg := mail.StartTLSConfig()
 	repl := [][2]string{
@@ -88,22 +89,22 @@ func seedRequest(t *testing.T, mail *emailtest.Server, ding *dingtalktest.Server
 		{`"your-secret"`, jsonString(dingSecret)},
 		{`"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."`, jsonString(wecom.URL + "/cgi-bin/webhook/send?key=" + wecomwebhooktest.Key)},
 	}
-	body := seedBody
+	body := exampleBody
 	for _, r := range repl {
 		if !strings.Contains(body, r[0]) {
-			t.Fatalf("seed body has no %s", r[0])
+			t.Fatalf("example body has no %s", r[0])
 		}
 		body = strings.ReplaceAll(body, r[0], r[1])
 	}
 	return body
 }
 
-// The seed's own request, with real channels behind it: every type is
+// The example request, with real channels behind it: every type is
 // delivered, nothing is saved, nothing goes through the outbox.
-func TestNotificationTestSeedBody(t *testing.T) {
+func TestNotificationTestExampleBody(t *testing.T) {
 	f := newFixture(t)
 	mail, ding, wecom := emailtest.NewServer(t), dingtalktest.NewServer(t), wecomwebhooktest.NewServer(t)
-	a := f.post("/api/v1/notifications/test", seedRequest(t, mail, ding, wecom, dingtalktest.Secret))
+	a := f.post("/api/v1/notifications/test", exampleRequest(t, mail, ding, wecom, dingtalktest.Secret))
 	res := a.results(t)
 	want := [][2]string{{"email", "email"}, {"dingtalk", "dingtalk"}, {"wechat", "wecom_webhook"}}
 	if len(res) != len(want) {
@@ -157,7 +158,7 @@ func TestNotificationTestFailures(t *testing.T) {
 	wrongSecret := "SEC0wrongsecret9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3"
 
 	t.Run("wrong DingTalk secret", func(t *testing.T) {
-		a := f.post("/api/v1/notifications/test", seedRequest(t, mail, ding, wecom, wrongSecret))
+		a := f.post("/api/v1/notifications/test", exampleRequest(t, mail, ding, wecom, wrongSecret))
 		res := a.results(t)
 		if len(res) != 3 || !res[0].OK || !res[2].OK {
 			t.Fatalf("results %+v, want email and wechat ok", res)
@@ -232,9 +233,9 @@ func TestNotificationTestFailures(t *testing.T) {
 			wantError(t, http.StatusBadRequest, "")
 		f.post("/api/v1/notifications/test", `{} {}`).wantError(t, http.StatusBadRequest, "")
 		f.post("/api/v1/notifications/test", ``).wantError(t, http.StatusBadRequest, "", "empty")
-		f.req(http.MethodPost, "/api/v1/notifications/test", []byte(seedBody), "Content-Type", "text/plain").
+		f.req(http.MethodPost, "/api/v1/notifications/test", []byte(exampleBody), "Content-Type", "text/plain").
 			wantError(t, http.StatusUnsupportedMediaType, "", "application/json")
-		f.req(http.MethodPost, "/api/v1/notifications/test", []byte(seedBody), "Content-Type", "").
+		f.req(http.MethodPost, "/api/v1/notifications/test", []byte(exampleBody), "Content-Type", "").
 			wantError(t, http.StatusUnsupportedMediaType, "")
 		a := f.get("/api/v1/notifications/test")
 		a.wantError(t, http.StatusMethodNotAllowed, "")

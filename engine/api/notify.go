@@ -21,13 +21,13 @@ import (
 	"github.com/heraldpush/herald/engine/registry"
 )
 
-// seedTypes maps seed 004's notification types that are not Herald kind
-// ids onto Herald kinds ("email" and "dingtalk" already are).
-var seedTypes = map[string]string{
+// typeAliases maps the test request's notification types that are not
+// Herald kind ids onto Herald kinds ("email" and "dingtalk" already are).
+var typeAliases = map[string]string{
 	"wechat": wecomwebhook.ID,
 }
 
-// testRequest is seed 004's body.
+// testRequest is the body of POST /api/v1/notifications/test.
 type testRequest struct {
 	Types  []string                   `json:"notification_types"`
 	Config map[string]json.RawMessage `json:"notification_config"`
@@ -85,7 +85,7 @@ func (s *Server) testNotifications(w http.ResponseWriter, r *http.Request) {
 }
 
 func kindOf(typ string) (*channel.Kind, bool) {
-	if id, ok := seedTypes[strings.ToLower(typ)]; ok {
+	if id, ok := typeAliases[strings.ToLower(typ)]; ok {
 		typ = id
 	}
 	return kinds.Get(typ)
@@ -152,7 +152,7 @@ func (s *Server) testOne(ctx context.Context, typ string, k *channel.Kind, rawCf
 // strings as they are, numbers and booleans as text, arrays joined with
 // ",", objects (a webhook's headers) as JSON text. given maps a canonical
 // field key to the name the request used, so errors name what the client
-// sent. Seed 004's email enable_tls is translated (see emailTLS).
+// sent. The email object's enable_tls is translated (see emailTLS).
 func settingsOf(k *channel.Kind, data json.RawMessage) (raw, given map[string]string, err error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -208,10 +208,10 @@ func settingText(v any) (string, error) {
 	return "", fmt.Errorf("unsupported value %T", v)
 }
 
-// emailTLS translates seed 004's single enable_tls switch into Herald's
-// ssl and starttls. Seed 004 pairs enable_tls with port 587 (Gmail, QQ),
-// which is STARTTLS; only port 465 is implicit TLS. Without TLS both are
-// off. Nothing changes when the request sets ssl or starttls itself.
+// emailTLS translates the test request's single enable_tls switch into
+// Herald's ssl and starttls. Clients pair enable_tls with port 587 (Gmail,
+// QQ), which is STARTTLS; only port 465 is implicit TLS. Without TLS both
+// are off. Nothing changes when the request sets ssl or starttls itself.
 func emailTLS(raw, given map[string]string) {
 	var tlsKey string
 	for name := range raw {

@@ -77,7 +77,7 @@ const (
 )
 
 // Default templates. Titles start with a sign readable at a glance in a
-// notification list; zh uses the seeds' (QD's) terms.
+// notification list; zh uses QD's terms, which its users know.
 const (
 	titleEN = `{{if eq .Reason "recovered"}}🔁 {{.Task}} recovered{{else}}` +
 		`{{if eq .Status "success"}}✅{{else if eq .Status "timeout"}}⌛{{else if eq .Status "skipped"}}⏭{{else}}❌{{end}} ` +
