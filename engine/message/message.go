@@ -100,33 +100,6 @@ func TruncateRunes(s string, max int) string {
 	return string(r[:headLen]) + cutMarker(removed, "chars") + string(r[n-tailLen:])
 }
 
-// SplitRunes cuts s into pieces of at most max characters, preferring to cut
-// after a newline so lines stay whole. It never returns an empty slice for a
-// non-empty s.
-func SplitRunes(s string, max int) []string {
-	if max <= 0 {
-		return nil
-	}
-	r := []rune(s)
-	var parts []string
-	for len(r) > max {
-		cut := max
-		// Look back up to a quarter of the piece for a line break.
-		for i := max - 1; i >= max*3/4; i-- {
-			if r[i] == '\n' {
-				cut = i + 1
-				break
-			}
-		}
-		parts = append(parts, string(r[:cut]))
-		r = r[cut:]
-	}
-	if len(r) > 0 || len(parts) == 0 {
-		parts = append(parts, string(r))
-	}
-	return parts
-}
-
 func validPrefix(s string, n int) string {
 	if n >= len(s) {
 		return s

@@ -24,20 +24,6 @@ func TestMessageTruncation(t *testing.T) {
 	if got := TruncateBytes("short", 10); got != "short" {
 		t.Errorf("short text changed: %q", got)
 	}
-	parts := SplitRunes(strings.Repeat("line\n", 2000), 4096)
-	total := 0
-	for _, p := range parts {
-		if n := len([]rune(p)); n > 4096 {
-			t.Errorf("part of %d runes", n)
-		}
-		if !strings.HasSuffix(p, "\n") {
-			t.Errorf("split inside a line")
-		}
-		total += len(p)
-	}
-	if total != 10000 || len(parts) != 3 {
-		t.Errorf("split into %d parts, %d bytes", len(parts), total)
-	}
 }
 
 func TestTruncateBytesLandsOnTheLimit(t *testing.T) {
