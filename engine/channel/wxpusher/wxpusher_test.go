@@ -351,7 +351,7 @@ func TestContextCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
 		t.Errorf("error = %v, want a permanent context.Canceled", err)
 	}
-	if s.Calls() != 0 {
+	if s.Requests() != 0 {
 		t.Errorf("request sent despite cancelled context")
 	}
 }
