@@ -30,6 +30,7 @@ var Kind = &channel.Kind{
 			Type:  channel.TypeString,
 		},
 	},
+	Network: channel.NetNone,
 	Open: func(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		return &desktop{prefix: c.String("title_prefix"), show: deps.Desktop}, nil
 	},

@@ -139,6 +139,7 @@ var Kind = &channel.Kind{
 	QDFields: 7,
 	Check:    check,
 	Open:     Open,
+	Network:  channel.NetSMTP,
 }
 
 func validateHost(v string) error {

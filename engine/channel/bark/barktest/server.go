@@ -239,3 +239,9 @@ func APNsPayload(req map[string]any) []byte {
 	data, _ := json.Marshal(p)
 	return data
 }
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
+}

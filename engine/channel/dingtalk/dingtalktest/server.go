@@ -363,3 +363,9 @@ func onlyKeys(obj map[string]any, parent string, bad func(string, ...any), keys 
 		}
 	}
 }
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
+}

@@ -609,3 +609,9 @@ func selfSigned() ([]byte, tls.Certificate, error) {
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	return certPEM, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return channeltest.Fixture{Config: s.Config(), Fake: s, Addr: s.TLSAddr}
+}

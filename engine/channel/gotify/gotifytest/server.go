@@ -299,3 +299,9 @@ func reply(w http.ResponseWriter, a Answer) {
 		"error": http.StatusText(a.Status), "errorCode": a.Status, "errorDescription": a.Description,
 	})
 }
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
+}

@@ -393,3 +393,9 @@ func replyError(w http.ResponseWriter, a Answer) {
 	w.WriteHeader(a.Status)
 	_, _ = w.Write(append(data, '\n'))
 }
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
+}

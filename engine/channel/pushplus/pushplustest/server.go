@@ -252,3 +252,9 @@ func parse(raw map[string]any) (request, []string) {
 	}
 	return req, problems
 }
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
+}

@@ -264,3 +264,9 @@ func (s *Server) write(w http.ResponseWriter, a Answer) {
 	w.WriteHeader(status)
 	io.WriteString(w, a.Body)
 }
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
+}

@@ -534,3 +534,9 @@ func isSpace(c byte) bool {
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
+}

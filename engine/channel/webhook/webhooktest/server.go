@@ -203,3 +203,9 @@ func str(v any) string {
 	s, _ := v.(string)
 	return s
 }
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
+}

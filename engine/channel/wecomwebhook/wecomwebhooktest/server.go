@@ -226,3 +226,9 @@ func strList(name string, v any, bad func(string, ...any)) []string {
 	}
 	return out
 }
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
+}

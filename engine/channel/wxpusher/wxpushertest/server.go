@@ -249,3 +249,9 @@ func (s *Server) check(req map[string]any) (code int, msg string, uids []string,
 	}
 	return 1000, "", uids, topics
 }
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
+}
