@@ -7,25 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
-	"github.com/heraldpush/herald/engine/channel/email"
 	"github.com/heraldpush/herald/engine/channel/kinds"
-	"github.com/heraldpush/herald/engine/channel/wecomwebhook"
 	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/redact"
 	"github.com/heraldpush/herald/engine/registry"
 )
-
-// seedTypes maps seed 004's notification types that are not Herald kind
-// ids onto Herald kinds ("email" and "dingtalk" already are).
-var seedTypes = map[string]string{
-	"wechat": wecomwebhook.ID,
-}
 
 // testRequest is seed 004's body.
 type testRequest struct {
@@ -84,9 +77,13 @@ func (s *Server) testNotifications(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"results": results})
 }
 
+// kindOf finds the kind of a seed 004 notification type: a kind id or one
+// of a kind's aliases ("wechat").
 func kindOf(typ string) (*channel.Kind, bool) {
-	if id, ok := seedTypes[strings.ToLower(typ)]; ok {
-		typ = id
+	for _, k := range kinds.All() {
+		if slices.ContainsFunc(k.Aliases, func(a string) bool { return strings.EqualFold(a, typ) }) {
+			return k, true
+		}
 	}
 	return kinds.Get(typ)
 }
@@ -174,8 +171,8 @@ func settingsOf(k *channel.Kind, data json.RawMessage) (raw, given map[string]st
 			given[f.Key] = name
 		}
 	}
-	if k.ID == email.Kind.ID {
-		emailTLS(raw, given)
+	if k.Import != nil {
+		k.Import(raw, given)
 	}
 	return raw, given, nil
 }
@@ -206,40 +203,4 @@ func settingText(v any) (string, error) {
 		return string(data), err
 	}
 	return "", fmt.Errorf("unsupported value %T", v)
-}
-
-// emailTLS translates seed 004's single enable_tls switch into Herald's
-// ssl and starttls. Seed 004 pairs enable_tls with port 587 (Gmail, QQ),
-// which is STARTTLS; only port 465 is implicit TLS. Without TLS both are
-// off. Nothing changes when the request sets ssl or starttls itself.
-func emailTLS(raw, given map[string]string) {
-	var tlsKey string
-	for name := range raw {
-		if strings.EqualFold(name, "enable_tls") {
-			tlsKey = name
-		}
-		if f, ok := email.Kind.Field(name); ok && (f.Key == "ssl" || f.Key == "starttls") && !strings.EqualFold(name, "enable_tls") {
-			return
-		}
-	}
-	if tlsKey == "" {
-		return
-	}
-	on, err := strconv.ParseBool(strings.TrimSpace(raw[tlsKey]))
-	if err != nil {
-		return // Parse reports the bad value under starttls, named enable_tls.
-	}
-	port := 465
-	if p, ok := given["port"]; ok {
-		if n, err := strconv.Atoi(strings.TrimSpace(raw[p])); err == nil {
-			port = n
-		}
-	}
-	delete(raw, tlsKey)
-	ssl, starttls := false, false
-	if on {
-		ssl, starttls = port == 465, port != 465
-	}
-	raw["ssl"], raw["starttls"] = strconv.FormatBool(ssl), strconv.FormatBool(starttls)
-	given["ssl"], given["starttls"] = tlsKey, tlsKey
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -47,6 +48,7 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "Bark",
 	DocURL: "https://bark.day.app/#/en-us/tutorial",
+	Badge:  channel.Badge{Text: "B", Color: color.NRGBA{0xE5, 0x39, 0x35, 0xFF}},
 	Fields: []channel.Field{
 		{
 			Key:      "url",

@@ -325,4 +325,3 @@ func TestTimeoutIsTransient(t *testing.T) {
 		t.Errorf("err = %v, want a transient deadline error", err)
 	}
 }
-

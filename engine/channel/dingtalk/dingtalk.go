@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -47,6 +48,8 @@ var Kind = &channel.Kind{
 	ID:     ID,
 	Name:   "DingTalk robot",
 	DocURL: docAccess,
+	Badge:  channel.Badge{Text: "DT", Color: color.NRGBA{0x00, 0x89, 0xFF, 0xFF}},
+	Rates:  []channel.Rate{{N: 20, Per: time.Minute}}, // a custom robot: 20 messages a minute, then blocked for 10 minutes
 	Fields: []channel.Field{
 		{
 			Key:      "token",

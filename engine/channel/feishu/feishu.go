@@ -14,6 +14,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"image/color"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -60,6 +61,8 @@ var Kind = &channel.Kind{
 	ID:     ID,
 	Name:   "Feishu / Lark bot",
 	DocURL: docGuide,
+	Badge:  channel.Badge{Text: "FS", Color: color.NRGBA{0x33, 0x70, 0xFF, 0xFF}},
+	Rates:  []channel.Rate{{N: 5, Per: time.Second}, {N: 100, Per: time.Minute}}, // a custom bot: 5 a second and 100 a minute
 	Fields: []channel.Field{
 		{
 			Key:      "token",

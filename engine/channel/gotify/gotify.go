@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -51,6 +52,7 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "Gotify",
 	DocURL: "https://gotify.net/docs/pushmsg",
+	Badge:  channel.Badge{Text: "G", Color: color.NRGBA{0x1C, 0x7E, 0xD6, 0xFF}},
 	Fields: []channel.Field{
 		{
 			Key:      "server",

@@ -325,4 +325,3 @@ func TestTimeoutIsTransient(t *testing.T) {
 	}
 	channeltest.AssertNoSecrets(t, err, gotifytest.Token)
 }
-

@@ -86,7 +86,7 @@ func TestKindSchemasAreWellFormed(t *testing.T) {
 			t.Errorf("duplicate kind %s", k.ID)
 		}
 		seen[k.ID] = true
-		if k.Open == nil || k.Name == "" || k.DocURL == "" || k.QDFields > len(k.Fields) {
+		if k.Open == nil || k.Name == "" || k.DocURL == "" || k.Badge.Text == "" || k.QDFields > len(k.Fields) {
 			t.Errorf("%s: incomplete kind", k.ID)
 		}
 		names := map[string]bool{}

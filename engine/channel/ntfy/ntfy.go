@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -67,6 +68,7 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "ntfy",
 	DocURL: "https://docs.ntfy.sh/publish/#publish-as-json",
+	Badge:  channel.Badge{Text: "N", Color: color.NRGBA{0x33, 0x85, 0x74, 0xFF}},
 	Fields: []channel.Field{
 		{
 			Key:      "server",

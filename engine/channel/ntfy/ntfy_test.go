@@ -401,4 +401,3 @@ func TestTimeoutIsTransient(t *testing.T) {
 	}
 	channeltest.AssertNoSecrets(t, err, ntfytest.Token)
 }
-

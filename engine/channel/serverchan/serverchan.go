@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/color"
 	"net/http"
 	"regexp"
 	"strings"
@@ -40,6 +41,7 @@ var Kind = &channel.Kind{
 	ID:     "serverchan",
 	Name:   "ServerChan (Server酱)",
 	DocURL: "https://sct.ftqq.com/",
+	Badge:  channel.Badge{Text: "S", Color: color.NRGBA{0x2E, 0x7D, 0x32, 0xFF}},
 	Fields: []channel.Field{
 		{
 			Key:      "sendkey",

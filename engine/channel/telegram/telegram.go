@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -51,6 +52,8 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "Telegram Bot",
 	DocURL: "https://core.telegram.org/bots/api#sendmessage",
+	Badge:  channel.Badge{Text: "TG", Color: color.NRGBA{0x22, 0x9E, 0xD9, 0xFF}},
+	Rates:  []channel.Rate{{N: 1, Per: time.Second}}, // one message a second to the same chat
 	Fields: []channel.Field{
 		{
 			Key:      "token",

@@ -503,4 +503,3 @@ func TestEmptyMessage(t *testing.T) {
 		t.Errorf("err = %v, requests %d; want a permanent error and no request", err, srv.Requests())
 	}
 }
-

@@ -9,10 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/message"
@@ -36,9 +38,12 @@ const everyone = "@all"
 
 // Kind is the WeCom group robot.
 var Kind = &channel.Kind{
-	ID:     ID,
-	Name:   "WeCom group robot",
-	DocURL: doc,
+	ID:      ID,
+	Name:    "WeCom group robot",
+	DocURL:  doc,
+	Badge:   channel.Badge{Text: "WW", Color: color.NRGBA{0x15, 0x65, 0xC0, 0xFF}},
+	Rates:   []channel.Rate{{N: 20, Per: time.Minute}}, // a group robot: 20 messages a minute
+	Aliases: []string{"wechat"},                        // seed 004's name for the group robot
 	Fields: []channel.Field{
 		{
 			Key:      "key",
