@@ -170,6 +170,7 @@ type bark struct {
 	level    string
 	icon     string
 	clickURL string
+	now      func() time.Time
 }
 
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
@@ -193,6 +194,7 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		level:    c.String("level"),
 		icon:     c.String("icon"),
 		clickURL: c.String("click_url"),
+		now:      deps.Clock(),
 	}
 	if u, err := url.Parse(server); err == nil {
 		if pw, ok := u.User.Password(); ok && pw != "" {
@@ -312,7 +314,7 @@ func (b *bark) Send(ctx context.Context, m message.Message) error {
 	if err != nil {
 		return err
 	}
-	return b.classify(resp, body)
+	return b.readAnswer(resp, body)
 }
 
 // answer is bark-server's reply: {"code":200,"message":"success","timestamp":…}.
@@ -326,7 +328,7 @@ type answer struct {
 // refused.
 var permanentAPNs = []string{"BadDeviceToken", "Unregistered", "DeviceTokenNotForTopic", "PayloadTooLarge", "BadTopic", "TopicDisallowed"}
 
-func (b *bark) classify(resp *http.Response, body []byte) error {
+func (b *bark) readAnswer(resp *http.Response, body []byte) error {
 	if resp.StatusCode == http.StatusTeapot {
 		// bark-server with basic auth answers unauthenticated requests so.
 		return &channel.Error{Kind: kindID, Status: resp.StatusCode, Msg: b.mask(channel.Excerpt(body)) +
@@ -366,7 +368,7 @@ func (b *bark) classify(resp *http.Response, body []byte) error {
 		e.Msg += " — the Bark app was removed or reinstalled: copy the new URL from the app"
 	}
 	if transient {
-		e.RetryAfter = channel.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter = channel.WaitHint(resp, b.now)
 	}
 	return e
 }

@@ -272,7 +272,7 @@ func (b *bot) Send(ctx context.Context, m message.Message) error {
 	// What comes back is shown to the user: a proxy's error page may quote
 	// the path, which holds the token.
 	body = bytes.ReplaceAll(body, []byte(b.token), []byte("…"))
-	return readAnswer(resp, body)
+	return readAnswer(resp, body, b.now)
 }
 
 // render builds the request, cutting the body (head and tail kept) as
@@ -411,7 +411,7 @@ func cutTitle(s string) string {
 // readAnswer classifies Feishu's reply. Business errors usually come as
 // HTTP 200 with a non-zero code; a JSON error under another status is read
 // the same way, and a 429 or 5xx stays retryable whatever its code.
-func readAnswer(resp *http.Response, body []byte) error {
+func readAnswer(resp *http.Response, body []byte, now func() time.Time) error {
 	var a answer
 	if err := json.Unmarshal(body, &a); err != nil || (a.Code == nil && a.StatusCode == nil) {
 		if resp.StatusCode/100 != 2 {
@@ -441,7 +441,7 @@ func readAnswer(resp *http.Response, body []byte) error {
 		e.Status = resp.StatusCode
 	}
 	if e.Transient {
-		e.RetryAfter = retryAfter(resp)
+		e.RetryAfter = retryAfter(resp, now)
 	}
 	return e
 }
@@ -483,8 +483,8 @@ func classify(code int, msg string) *channel.Error {
 // retryAfter reads the wait hint of a throttled answer: Retry-After, or
 // the open platform's x-ogw-ratelimit-reset (seconds until the window
 // resets).
-func retryAfter(resp *http.Response) time.Duration {
-	if d := channel.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); d > 0 {
+func retryAfter(resp *http.Response, now func() time.Time) time.Duration {
+	if d := channel.WaitHint(resp, now); d > 0 {
 		return d
 	}
 	if secs, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("X-Ogw-Ratelimit-Reset"))); err == nil && secs > 0 {

@@ -227,10 +227,10 @@ func (g *mailgun) Send(ctx context.Context, m message.Message) error {
 	if err != nil {
 		return err
 	}
-	return g.check(resp, body)
+	return g.readAnswer(resp, body)
 }
 
-func (g *mailgun) check(resp *http.Response, body []byte) error {
+func (g *mailgun) readAnswer(resp *http.Response, body []byte) error {
 	var a struct {
 		ID      string `json:"id"`
 		Message string `json:"message"`

@@ -256,10 +256,10 @@ func (s *serverChan) Send(ctx context.Context, m message.Message) error {
 	if err != nil {
 		return err
 	}
-	return s.check(resp, body)
+	return s.readAnswer(resp, body)
 }
 
-func (s *serverChan) check(resp *http.Response, body []byte) error {
+func (s *serverChan) readAnswer(resp *http.Response, body []byte) error {
 	var a answer
 	jsonErr := json.Unmarshal(body, &a)
 	// 5xx and 429 are worth retrying whatever the body says; keep the
