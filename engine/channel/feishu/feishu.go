@@ -16,7 +16,6 @@ import (
 	"errors"
 	"image/color"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -73,7 +72,7 @@ var Kind = &channel.Kind{
 			Type:     channel.TypeString,
 			Required: true,
 			Secret:   true,
-			Validate: func(v string) error { _, _, err := splitToken(v); return err },
+			Validate: func(v string) error { _, _, err := webhookURL.Split(v); return err },
 		},
 		{
 			Key:      "secret",
@@ -99,33 +98,6 @@ var Kind = &channel.Kind{
 	Open: open,
 }
 
-// splitToken reads the token field: a bare hook token, or a pasted webhook
-// URL whose token and API base (everything before /open-apis/bot/v2/hook/,
-// so Lark's host and a reverse proxy's path prefix survive) are taken. base
-// is "" for a bare token. Errors never quote the value: it is a credential.
-func splitToken(v string) (token, base string, err error) {
-	v = strings.TrimSpace(v)
-	if strings.Contains(v, "://") {
-		u, perr := url.Parse(v)
-		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "", "", errors.New("is not a valid webhook URL; paste it as https://open.feishu.cn/open-apis/bot/v2/hook/…")
-		}
-		prefix, tok, ok := strings.Cut(u.Path, hookPath)
-		if !ok {
-			return "", "", errors.New("webhook URL must contain /open-apis/bot/v2/hook/; copy it again from the bot settings")
-		}
-		tok = strings.TrimRight(tok, "/")
-		if !validToken(tok) {
-			return "", "", errors.New("webhook URL has no token after /hook/; copy the whole URL from the bot settings")
-		}
-		return tok, u.Scheme + "://" + u.Host + prefix, nil
-	}
-	if !validToken(v) {
-		return "", "", errors.New("must be the token after /hook/ or the whole webhook URL https://open.feishu.cn/open-apis/bot/v2/hook/…")
-	}
-	return v, "", nil
-}
-
 // validToken accepts what Feishu issues (a UUID) and anything of the same
 // alphabet, since the token goes into the URL path unescaped.
 func validToken(s string) bool {
@@ -147,17 +119,20 @@ func validateSecret(v string) error {
 	return nil
 }
 
+// webhookURL reads the token field: a hook token or the pasted URL (Lark's
+// host and a reverse proxy's path prefix survive).
+var webhookURL = channel.Webhook{
+	Path: hookPath, Place: "bot settings", Valid: validToken,
+	Example:  "https://open.feishu.cn/open-apis/bot/v2/hook/…",
+	BareHelp: "must be the token after /hook/ or the whole webhook URL https://open.feishu.cn/open-apis/bot/v2/hook/…",
+}
+
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
-	token, base, err := splitToken(c.String("token"))
+	token, base, err := webhookURL.Split(c.String("token"))
 	if err != nil {
 		return nil, &channel.FieldError{Kind: ID, Field: "token", Msg: err.Error()}
 	}
-	// A changed api field is the user's explicit choice (a reverse proxy)
-	// and wins; otherwise a pasted webhook URL says where the bot lives.
-	api := channel.BaseURL(c.String("api"), DefaultAPI)
-	if base != "" && api == DefaultAPI {
-		api = base
-	}
+	api := channel.WebhookBase(c.String("api"), DefaultAPI, base)
 	client, err := channel.Client(deps, c.String("proxy"))
 	if err != nil {
 		return nil, err
