@@ -7,25 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
-	"github.com/heraldpush/herald/engine/channel/email"
 	"github.com/heraldpush/herald/engine/channel/kinds"
-	"github.com/heraldpush/herald/engine/channel/wecomwebhook"
 	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/redact"
 	"github.com/heraldpush/herald/engine/registry"
 )
-
-// typeAliases maps the test request's notification types that are not
-// Herald kind ids onto Herald kinds ("email" and "dingtalk" already are).
-var typeAliases = map[string]string{
-	"wechat": wecomwebhook.ID,
-}
 
 // testRequest is the body of POST /api/v1/notifications/test.
 type testRequest struct {
@@ -84,9 +77,13 @@ func (s *Server) testNotifications(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"results": results})
 }
 
+// kindOf finds the kind of a test request's notification type: a kind id or one
+// of a kind's aliases ("wechat").
 func kindOf(typ string) (*channel.Kind, bool) {
-	if id, ok := typeAliases[strings.ToLower(typ)]; ok {
-		typ = id
+	for _, k := range kinds.All() {
+		if slices.ContainsFunc(k.Aliases, func(a string) bool { return strings.EqualFold(a, typ) }) {
+			return k, true
+		}
 	}
 	return kinds.Get(typ)
 }
@@ -152,7 +149,7 @@ func (s *Server) testOne(ctx context.Context, typ string, k *channel.Kind, rawCf
 // strings as they are, numbers and booleans as text, arrays joined with
 // ",", objects (a webhook's headers) as JSON text. given maps a canonical
 // field key to the name the request used, so errors name what the client
-// sent. The email object's enable_tls is translated (see emailTLS).
+// sent. A kind may translate the request's own names (Kind.Import: email's enable_tls).
 func settingsOf(k *channel.Kind, data json.RawMessage) (raw, given map[string]string, err error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -174,8 +171,8 @@ func settingsOf(k *channel.Kind, data json.RawMessage) (raw, given map[string]st
 			given[f.Key] = name
 		}
 	}
-	if k.ID == email.Kind.ID {
-		emailTLS(raw, given)
+	if k.Import != nil {
+		k.Import(raw, given)
 	}
 	return raw, given, nil
 }
@@ -206,40 +203,4 @@ func settingText(v any) (string, error) {
 		return string(data), err
 	}
 	return "", fmt.Errorf("unsupported value %T", v)
-}
-
-// emailTLS translates the test request's single enable_tls switch into
-// Herald's ssl and starttls. Clients pair enable_tls with port 587 (Gmail,
-// QQ), which is STARTTLS; only port 465 is implicit TLS. Without TLS both
-// are off. Nothing changes when the request sets ssl or starttls itself.
-func emailTLS(raw, given map[string]string) {
-	var tlsKey string
-	for name := range raw {
-		if strings.EqualFold(name, "enable_tls") {
-			tlsKey = name
-		}
-		if f, ok := email.Kind.Field(name); ok && (f.Key == "ssl" || f.Key == "starttls") && !strings.EqualFold(name, "enable_tls") {
-			return
-		}
-	}
-	if tlsKey == "" {
-		return
-	}
-	on, err := strconv.ParseBool(strings.TrimSpace(raw[tlsKey]))
-	if err != nil {
-		return // Parse reports the bad value under starttls, named enable_tls.
-	}
-	port := 465
-	if p, ok := given["port"]; ok {
-		if n, err := strconv.Atoi(strings.TrimSpace(raw[p])); err == nil {
-			port = n
-		}
-	}
-	delete(raw, tlsKey)
-	ssl, starttls := false, false
-	if on {
-		ssl, starttls = port == 465, port != 465
-	}
-	raw["ssl"], raw["starttls"] = strconv.FormatBool(ssl), strconv.FormatBool(starttls)
-	given["ssl"], given["starttls"] = tlsKey, tlsKey
 }

@@ -111,6 +111,12 @@ func StatusError(kind string, resp *http.Response, body []byte) *Error {
 	return e
 }
 
+// WaitHint reads resp's Retry-After on the channel's clock (Deps.Clock),
+// so an HTTP-date hint is tested without sleeping.
+func WaitHint(resp *http.Response, now func() time.Time) time.Duration {
+	return ParseRetryAfter(resp.Header.Get("Retry-After"), now())
+}
+
 // ParseRetryAfter reads a Retry-After header: delay seconds or an HTTP date.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)

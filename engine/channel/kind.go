@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"net"
 	"net/http"
 	"net/url"
@@ -74,6 +75,43 @@ type Kind struct {
 	Check func(c Config) error
 	// Open builds a channel from a validated config.
 	Open func(c Config, deps Deps) (Channel, error)
+
+	// Network is how the kind reaches its service; the contract suite
+	// tests each accordingly.
+	Network Network
+	// Rates is the service's documented send limit, every window kept at
+	// once; nil leaves the dispatcher's fallback.
+	Rates []Rate
+	// Badge is how lists draw the kind.
+	Badge Badge
+	// Aliases are other names imports use for the kind (seed 004's
+	// "wechat").
+	Aliases []string
+	// Import translates settings of an older schema in raw (a seed's
+	// switches) and notes in given which name each new key came from;
+	// nil: none.
+	Import func(raw, given map[string]string)
+}
+
+// Network says how a kind reaches its service.
+type Network string
+
+const (
+	NetHTTP Network = ""     // HTTP, through the channel's proxy field
+	NetSMTP Network = "smtp" // a direct connection: SMTP is not proxied
+	NetNone Network = "none" // no service: the running app shows it
+)
+
+// Rate is a send limit: at most N messages in any window of length Per.
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+// Badge is a kind's mark: short text on a disc of the service's colour.
+type Badge struct {
+	Text  string
+	Color color.NRGBA
 }
 
 // Deps are what a channel borrows from its host.

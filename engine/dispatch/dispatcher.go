@@ -67,7 +67,7 @@ type Params struct {
 	// included.
 	SlowAfter time.Duration
 	MaxLanes  int
-	// RateLimits maps a channel kind to its limit, overriding DefaultRates.
+	// RateLimits maps a channel kind to its limit, overriding DefaultRates().
 	RateLimits map[string]Limit
 }
 
@@ -319,7 +319,7 @@ func (d *Dispatcher) rateFor(kind string) Limit {
 	if r, ok := d.p.RateLimits[kind]; ok {
 		return r
 	}
-	if r, ok := DefaultRates[kind]; ok {
+	if r, ok := DefaultRates()[kind]; ok {
 		return r
 	}
 	return FallbackRate

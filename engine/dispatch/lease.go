@@ -124,7 +124,7 @@ func (d *Dispatcher) reclaim(ctx context.Context, now time.Time) {
 func (d *Dispatcher) loadHistory(ctx context.Context) error {
 	d.mu.Lock()
 	done := d.history
-	longest := longestWindow(DefaultRates, d.p.RateLimits, map[string]Limit{"": FallbackRate})
+	longest := longestWindow(DefaultRates(), d.p.RateLimits, map[string]Limit{"": FallbackRate})
 	d.mu.Unlock()
 	if done {
 		return nil

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/heraldpush/herald/engine/channel/kinds"
 )
 
 // Rate is a send limit: at most N messages in any window of length Per.
@@ -48,17 +50,22 @@ func (l Limit) String() string {
 	return strings.Join(parts, ", ")
 }
 
-// DefaultRates are the services' documented per-robot / per-bot limits.
-// Kinds not listed get FallbackRate.
-var DefaultRates = map[string]Limit{
-	"dingtalk":      {{N: 20, Per: time.Minute}}, // a custom robot: 20 messages a minute, then blocked for 10 minutes
-	"wecom_webhook": {{N: 20, Per: time.Minute}}, // a group robot: 20 messages a minute
-	"telegram":      {{N: 1, Per: time.Second}},  // one message a second to the same chat
-	"wxpusher":      {{N: 2, Per: time.Second}},
-	"wecom_app":     {{N: 30, Per: time.Minute}},
-	"feishu":        {{N: 5, Per: time.Second}, {N: 100, Per: time.Minute}}, // a custom bot: 5 a second and 100 a minute
-	"pushplus":      {{N: 5, Per: time.Minute}},                             // PushPlus throttles bursts; the same content at most 3 an hour
-	"desktop":       {{N: 1, Per: time.Second}},                             // notifications arriving faster are unreadable
+// DefaultRates are the services' documented per-robot / per-bot limits,
+// as each kind declares them (channel.Kind.Rates). Kinds without one get
+// FallbackRate.
+func DefaultRates() map[string]Limit {
+	out := map[string]Limit{}
+	for _, k := range kinds.All() {
+		if len(k.Rates) == 0 {
+			continue
+		}
+		l := make(Limit, len(k.Rates))
+		for i, r := range k.Rates {
+			l[i] = Rate{N: r.N, Per: r.Per}
+		}
+		out[k.ID] = l
+	}
+	return out
 }
 
 // FallbackRate bounds kinds without a documented limit, so a burst of

@@ -118,7 +118,7 @@ func TestLimiterScalesHugeRates(t *testing.T) {
 
 // Limits print in the form the settings accept.
 func TestLimitStringParses(t *testing.T) {
-	for kind, l := range DefaultRates {
+	for kind, l := range DefaultRates() {
 		got, err := ParseLimit(l.String())
 		if err != nil || !slices.Equal(got, l) {
 			t.Errorf("%s: %s parses as %v, %v", kind, l, got, err)

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/kinds"
 )
 
 // badgeSize is the side of a kind badge in the list.
@@ -23,30 +24,11 @@ type mark struct {
 	bg   color.NRGBA
 }
 
-// marks are the known kinds' badges; the colours echo the services' own.
-var marks = map[string]mark{
-	"bark":          {"B", color.NRGBA{0xE5, 0x39, 0x35, 0xFF}},
-	"serverchan":    {"S", color.NRGBA{0x2E, 0x7D, 0x32, 0xFF}},
-	"wxpusher":      {"WP", color.NRGBA{0x07, 0xC1, 0x60, 0xFF}},
-	"email":         {"@", color.NRGBA{0x54, 0x6E, 0x7A, 0xFF}},
-	"mailgun":       {"MG", color.NRGBA{0xC0, 0x26, 0x3C, 0xFF}},
-	"wecom_app":     {"WC", color.NRGBA{0x1E, 0x88, 0xE5, 0xFF}},
-	"telegram":      {"TG", color.NRGBA{0x22, 0x9E, 0xD9, 0xFF}},
-	"dingtalk":      {"DT", color.NRGBA{0x00, 0x89, 0xFF, 0xFF}},
-	"wecom_webhook": {"WW", color.NRGBA{0x15, 0x65, 0xC0, 0xFF}},
-	"webhook":       {"{}", color.NRGBA{0x6A, 0x1B, 0x9A, 0xFF}},
-	"feishu":        {"FS", color.NRGBA{0x33, 0x70, 0xFF, 0xFF}},
-	"pushplus":      {"P+", color.NRGBA{0xEF, 0x6C, 0x00, 0xFF}},
-	"ntfy":          {"N", color.NRGBA{0x33, 0x85, 0x74, 0xFF}},
-	"gotify":        {"G", color.NRGBA{0x1C, 0x7E, 0xD6, 0xFF}},
-	"desktop":       {"D", color.NRGBA{0x45, 0x5A, 0x64, 0xFF}},
-}
-
-// markOf returns the kind's badge; a kind without one gets its initial on a
-// colour derived from its id, stable between runs.
+// markOf returns the badge the kind declares; a kind without one gets its
+// initial on a colour derived from its id, stable between runs.
 func markOf(kindID string) mark {
-	if m, ok := marks[kindID]; ok {
-		return m
+	if k, ok := kinds.Get(kindID); ok && k.Badge.Text != "" {
+		return mark{k.Badge.Text, k.Badge.Color}
 	}
 	h := fnv.New32a()
 	h.Write([]byte(kindID))

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -47,6 +48,7 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "Bark",
 	DocURL: "https://bark.day.app/#/en-us/tutorial",
+	Badge:  channel.Badge{Text: "B", Color: color.NRGBA{0xE5, 0x39, 0x35, 0xFF}},
 	Fields: []channel.Field{
 		{
 			Key:      "url",
@@ -168,6 +170,7 @@ type bark struct {
 	level    string
 	icon     string
 	clickURL string
+	now      func() time.Time
 }
 
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
@@ -191,6 +194,7 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		level:    c.String("level"),
 		icon:     c.String("icon"),
 		clickURL: c.String("click_url"),
+		now:      deps.Clock(),
 	}
 	if u, err := url.Parse(server); err == nil {
 		if pw, ok := u.User.Password(); ok && pw != "" {
@@ -310,7 +314,7 @@ func (b *bark) Send(ctx context.Context, m message.Message) error {
 	if err != nil {
 		return err
 	}
-	return b.classify(resp, body)
+	return b.readAnswer(resp, body)
 }
 
 // answer is bark-server's reply: {"code":200,"message":"success","timestamp":…}.
@@ -324,7 +328,7 @@ type answer struct {
 // refused.
 var permanentAPNs = []string{"BadDeviceToken", "Unregistered", "DeviceTokenNotForTopic", "PayloadTooLarge", "BadTopic", "TopicDisallowed"}
 
-func (b *bark) classify(resp *http.Response, body []byte) error {
+func (b *bark) readAnswer(resp *http.Response, body []byte) error {
 	if resp.StatusCode == http.StatusTeapot {
 		// bark-server with basic auth answers unauthenticated requests so.
 		return &channel.Error{Kind: kindID, Status: resp.StatusCode, Msg: b.mask(channel.Excerpt(body)) +
@@ -364,7 +368,7 @@ func (b *bark) classify(resp *http.Response, body []byte) error {
 		e.Msg += " — the Bark app was removed or reinstalled: copy the new URL from the app"
 	}
 	if transient {
-		e.RetryAfter = channel.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter = channel.WaitHint(resp, b.now)
 	}
 	return e
 }

@@ -312,27 +312,6 @@ func TestSelfHostedPrefix(t *testing.T) {
 	}
 }
 
-func TestNetworkFailure(t *testing.T) {
-	host := strings.TrimPrefix(channeltest.ClosedURL(t), "http://")
-	ch, err := bark.Kind.New(map[string]string{"url": "http://herald:s3cret-pw@" + host + "/" + key}, channel.Deps{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = ch.Send(context.Background(), message.Message{Body: "x"})
-	if err == nil || !channel.IsTransient(err) {
-		t.Fatalf("err = %v, want transient", err)
-	}
-	channeltest.AssertNoSecrets(t, err, key, "s3cret-pw")
-}
-
-func TestContextCanceled(t *testing.T) {
-	srv := barktest.NewServer(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := open(t, srv, nil).Send(ctx, message.Message{Body: "x"})
-	channeltest.AssertCanceled(t, err, srv.Requests())
-}
-
 func TestTimeoutIsTransient(t *testing.T) {
 	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
@@ -344,17 +323,5 @@ func TestTimeoutIsTransient(t *testing.T) {
 	err := ch.Send(ctx, message.Message{Body: "x"})
 	if !errors.Is(err, context.DeadlineExceeded) || !channel.IsTransient(err) {
 		t.Errorf("err = %v, want a transient deadline error", err)
-	}
-}
-
-func TestProxy(t *testing.T) {
-	srv := barktest.NewServer(t)
-	p := channeltest.NewProxy(t)
-	if err := open(t, srv, map[string]string{"proxy": p.URL}).Send(context.Background(), message.Message{Body: "via proxy"}); err != nil {
-		t.Fatal(err)
-	}
-	channeltest.NoViolations(t, srv)
-	if want := []string{strings.TrimPrefix(srv.URL, "http://")}; !reflect.DeepEqual(p.Hosts(), want) || len(srv.Accepted()) != 1 {
-		t.Errorf("proxy served %v (want %v), delivered %d", p.Hosts(), want, len(srv.Accepted()))
 	}
 }

@@ -5,7 +5,9 @@ package desktop
 
 import (
 	"context"
+	"image/color"
 	"strings"
+	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/message"
@@ -22,6 +24,8 @@ var Kind = &channel.Kind{
 	ID:     ID,
 	Name:   "Desktop notification",
 	DocURL: "https://github.com/heraldpush/herald#channels",
+	Badge:  channel.Badge{Text: "D", Color: color.NRGBA{0x45, 0x5A, 0x64, 0xFF}},
+	Rates:  []channel.Rate{{N: 1, Per: time.Second}}, // notifications arriving faster are unreadable
 	Fields: []channel.Field{
 		{
 			Key:   "title_prefix",
@@ -30,6 +34,7 @@ var Kind = &channel.Kind{
 			Type:  channel.TypeString,
 		},
 	},
+	Network: channel.NetNone,
 	Open: func(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		return &desktop{prefix: c.String("title_prefix"), show: deps.Desktop}, nil
 	},

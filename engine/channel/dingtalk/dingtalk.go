@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -47,6 +48,8 @@ var Kind = &channel.Kind{
 	ID:     ID,
 	Name:   "DingTalk robot",
 	DocURL: docAccess,
+	Badge:  channel.Badge{Text: "DT", Color: color.NRGBA{0x00, 0x89, 0xFF, 0xFF}},
+	Rates:  []channel.Rate{{N: 20, Per: time.Minute}}, // a custom robot: 20 messages a minute, then blocked for 10 minutes
 	Fields: []channel.Field{
 		{
 			Key:      "token",
@@ -57,7 +60,7 @@ var Kind = &channel.Kind{
 			Type:     channel.TypeString,
 			Required: true,
 			Secret:   true,
-			Validate: func(v string) error { _, _, err := splitToken(v); return err },
+			Validate: func(v string) error { _, _, err := webhookURL.Split(v); return err },
 		},
 		{
 			Key:     "pic_url",
@@ -99,34 +102,6 @@ var Kind = &channel.Kind{
 	Open:     open,
 }
 
-// splitToken reads the token field: a bare access_token, or a pasted webhook
-// URL whose access_token and API base (everything before /robot/send, so a
-// reverse proxy's path prefix survives) are taken. base is "" for a bare
-// token. Errors never quote the value: it is a credential.
-func splitToken(v string) (token, base string, err error) {
-	v = strings.TrimSpace(v)
-	if strings.Contains(v, "://") {
-		u, perr := url.Parse(v)
-		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "", "", errors.New("is not a valid webhook URL; paste it as https://oapi.dingtalk.com/robot/send?access_token=…")
-		}
-		prefix, ok := strings.CutSuffix(strings.TrimRight(u.Path, "/"), "/robot/send")
-		if !ok {
-			return "", "", errors.New("webhook URL must end in /robot/send?access_token=…; copy it again from the robot settings")
-		}
-		token = strings.TrimSpace(u.Query().Get("access_token"))
-		if token == "" {
-			return "", "", errors.New("webhook URL has no access_token=…; copy the whole URL from the robot settings")
-		}
-		return token, u.Scheme + "://" + u.Host + prefix, nil
-	}
-	token = strings.TrimPrefix(v, "access_token=")
-	if token == "" || strings.ContainsAny(token, " \t\r\n?&=/#") {
-		return "", "", errors.New("must be the access_token value or the whole webhook URL https://oapi.dingtalk.com/robot/send?access_token=…")
-	}
-	return token, "", nil
-}
-
 func validateSecret(v string) error {
 	if !strings.HasPrefix(v, "SEC") {
 		return errors.New("must start with SEC: copy the whole secret shown under \"Additional signature\" (加签) in the robot's security settings")
@@ -162,17 +137,19 @@ func isMobile(s string) bool {
 	return digits >= 3
 }
 
+// webhookURL reads the token field: an access_token or the pasted URL.
+var webhookURL = channel.Webhook{
+	Path: "/robot/send", Query: "access_token", Place: "robot settings",
+	Example:  "https://oapi.dingtalk.com/robot/send?access_token=…",
+	BareHelp: "must be the access_token value or the whole webhook URL https://oapi.dingtalk.com/robot/send?access_token=…",
+}
+
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
-	token, base, err := splitToken(c.String("token"))
+	token, base, err := webhookURL.Split(c.String("token"))
 	if err != nil {
 		return nil, &channel.FieldError{Kind: ID, Field: "token", Msg: err.Error()}
 	}
-	// A changed api field is the user's explicit choice (a reverse proxy)
-	// and wins; otherwise a pasted webhook URL says where the robot lives.
-	api := channel.BaseURL(c.String("api"), DefaultAPI)
-	if base != "" && api == DefaultAPI {
-		api = base
-	}
+	api := channel.WebhookBase(c.String("api"), DefaultAPI, base)
 	client, err := channel.Client(deps, c.String("proxy"))
 	if err != nil {
 		return nil, err

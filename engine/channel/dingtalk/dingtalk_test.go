@@ -459,45 +459,6 @@ func TestLongTitle(t *testing.T) {
 	}
 }
 
-func TestContextCanceled(t *testing.T) {
-	s := newFake(t)
-	ch := openChannel(t, s.Config(), nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := ch.Send(ctx, message.Message{Body: "x"})
-	channeltest.AssertCanceled(t, err, s.Requests())
-	noSecrets(t, err.Error())
-}
-
-func TestNetworkFailure(t *testing.T) {
-	s := newFake(t)
-	cfg := s.Config()
-	s.Close()
-	ch := openChannel(t, cfg, nil)
-	err := ch.Send(context.Background(), message.Message{Body: "x"})
-	if err == nil || !channel.IsTransient(err) {
-		t.Fatalf("err = %v, want transient", err)
-	}
-	noSecrets(t, err.Error(), sign(fixedNow.UnixMilli(), dingtalktest.Secret), "access_token")
-}
-
-func TestProxy(t *testing.T) {
-	s := newFake(t)
-	proxy := channeltest.NewProxy(t)
-	ch := openChannel(t, s.Config(), map[string]string{"proxy": proxy.URLWithUser("herald", "pw")})
-	if err := ch.Send(context.Background(), message.Message{Body: "through the proxy"}); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	fakeHost := strings.TrimPrefix(s.URL, "http://")
-	want := "POST " + fakeHost + "/robot/send Basic " + base64.StdEncoding.EncodeToString([]byte("herald:pw"))
-	if seen := proxy.Requests(); len(seen) != 1 || seen[0].String() != want {
-		t.Errorf("proxy saw %q, want [%q]", seen, want)
-	}
-	if len(s.Accepted()) != 1 {
-		t.Errorf("the fake accepted %d messages", len(s.Accepted()))
-	}
-}
-
 // TestFakeCatches proves the fake flags what a broken client would send.
 func TestFakeCatches(t *testing.T) {
 	goodSign := sign(fixedNow.UnixMilli(), dingtalktest.Secret)

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"image/color"
 	"io"
 	"net"
 	netmail "net/mail"
@@ -51,6 +52,7 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "Email (SMTP)",
 	DocURL: rfc8314,
+	Badge:  channel.Badge{Text: "@", Color: color.NRGBA{0x54, 0x6E, 0x7A, 0xFF}},
 	Fields: []channel.Field{
 		{
 			Key:      "host",
@@ -139,6 +141,7 @@ var Kind = &channel.Kind{
 	QDFields: 7,
 	Check:    check,
 	Open:     Open,
+	Network:  channel.NetSMTP,
 }
 
 func validateHost(v string) error {
@@ -692,3 +695,42 @@ type scrubbed struct {
 
 func (e *scrubbed) Error() string { return scrub(e.err.Error(), e.secret) }
 func (e *scrubbed) Unwrap() error { return e.err }
+
+// Set here: importSeed reads Kind's fields, and Kind cannot name it.
+func init() { Kind.Import = importSeed }
+
+// importSeed translates seed 004's single enable_tls switch into Herald's
+// ssl and starttls. Seed 004 pairs enable_tls with port 587 (Gmail, QQ),
+// which is STARTTLS; only port 465 is implicit TLS. Without TLS both are
+// off. Nothing changes when the request sets ssl or starttls itself.
+func importSeed(raw, given map[string]string) {
+	var tlsKey string
+	for name := range raw {
+		if strings.EqualFold(name, "enable_tls") {
+			tlsKey = name
+		}
+		if f, ok := Kind.Field(name); ok && (f.Key == "ssl" || f.Key == "starttls") && !strings.EqualFold(name, "enable_tls") {
+			return
+		}
+	}
+	if tlsKey == "" {
+		return
+	}
+	on, err := strconv.ParseBool(strings.TrimSpace(raw[tlsKey]))
+	if err != nil {
+		return // Parse reports the bad value under starttls, named enable_tls.
+	}
+	port := 465
+	if p, ok := given["port"]; ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(raw[p])); err == nil {
+			port = n
+		}
+	}
+	delete(raw, tlsKey)
+	ssl, starttls := false, false
+	if on {
+		ssl, starttls = port == 465, port != 465
+	}
+	raw["ssl"], raw["starttls"] = strconv.FormatBool(ssl), strconv.FormatBool(starttls)
+	given["ssl"], given["starttls"] = tlsKey, tlsKey
+}

@@ -14,8 +14,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"image/color"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +60,8 @@ var Kind = &channel.Kind{
 	ID:     ID,
 	Name:   "Feishu / Lark bot",
 	DocURL: docGuide,
+	Badge:  channel.Badge{Text: "FS", Color: color.NRGBA{0x33, 0x70, 0xFF, 0xFF}},
+	Rates:  []channel.Rate{{N: 5, Per: time.Second}, {N: 100, Per: time.Minute}}, // a custom bot: 5 a second and 100 a minute
 	Fields: []channel.Field{
 		{
 			Key:      "token",
@@ -70,7 +72,7 @@ var Kind = &channel.Kind{
 			Type:     channel.TypeString,
 			Required: true,
 			Secret:   true,
-			Validate: func(v string) error { _, _, err := splitToken(v); return err },
+			Validate: func(v string) error { _, _, err := webhookURL.Split(v); return err },
 		},
 		{
 			Key:      "secret",
@@ -96,33 +98,6 @@ var Kind = &channel.Kind{
 	Open: open,
 }
 
-// splitToken reads the token field: a bare hook token, or a pasted webhook
-// URL whose token and API base (everything before /open-apis/bot/v2/hook/,
-// so Lark's host and a reverse proxy's path prefix survive) are taken. base
-// is "" for a bare token. Errors never quote the value: it is a credential.
-func splitToken(v string) (token, base string, err error) {
-	v = strings.TrimSpace(v)
-	if strings.Contains(v, "://") {
-		u, perr := url.Parse(v)
-		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "", "", errors.New("is not a valid webhook URL; paste it as https://open.feishu.cn/open-apis/bot/v2/hook/…")
-		}
-		prefix, tok, ok := strings.Cut(u.Path, hookPath)
-		if !ok {
-			return "", "", errors.New("webhook URL must contain /open-apis/bot/v2/hook/; copy it again from the bot settings")
-		}
-		tok = strings.TrimRight(tok, "/")
-		if !validToken(tok) {
-			return "", "", errors.New("webhook URL has no token after /hook/; copy the whole URL from the bot settings")
-		}
-		return tok, u.Scheme + "://" + u.Host + prefix, nil
-	}
-	if !validToken(v) {
-		return "", "", errors.New("must be the token after /hook/ or the whole webhook URL https://open.feishu.cn/open-apis/bot/v2/hook/…")
-	}
-	return v, "", nil
-}
-
 // validToken accepts what Feishu issues (a UUID) and anything of the same
 // alphabet, since the token goes into the URL path unescaped.
 func validToken(s string) bool {
@@ -144,17 +119,20 @@ func validateSecret(v string) error {
 	return nil
 }
 
+// webhookURL reads the token field: a hook token or the pasted URL (Lark's
+// host and a reverse proxy's path prefix survive).
+var webhookURL = channel.Webhook{
+	Path: hookPath, Place: "bot settings", Valid: validToken,
+	Example:  "https://open.feishu.cn/open-apis/bot/v2/hook/…",
+	BareHelp: "must be the token after /hook/ or the whole webhook URL https://open.feishu.cn/open-apis/bot/v2/hook/…",
+}
+
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
-	token, base, err := splitToken(c.String("token"))
+	token, base, err := webhookURL.Split(c.String("token"))
 	if err != nil {
 		return nil, &channel.FieldError{Kind: ID, Field: "token", Msg: err.Error()}
 	}
-	// A changed api field is the user's explicit choice (a reverse proxy)
-	// and wins; otherwise a pasted webhook URL says where the bot lives.
-	api := channel.BaseURL(c.String("api"), DefaultAPI)
-	if base != "" && api == DefaultAPI {
-		api = base
-	}
+	api := channel.WebhookBase(c.String("api"), DefaultAPI, base)
 	client, err := channel.Client(deps, c.String("proxy"))
 	if err != nil {
 		return nil, err
@@ -269,7 +247,7 @@ func (b *bot) Send(ctx context.Context, m message.Message) error {
 	// What comes back is shown to the user: a proxy's error page may quote
 	// the path, which holds the token.
 	body = bytes.ReplaceAll(body, []byte(b.token), []byte("…"))
-	return readAnswer(resp, body)
+	return readAnswer(resp, body, b.now)
 }
 
 // render builds the request, cutting the body (head and tail kept) as
@@ -408,7 +386,7 @@ func cutTitle(s string) string {
 // readAnswer classifies Feishu's reply. Business errors usually come as
 // HTTP 200 with a non-zero code; a JSON error under another status is read
 // the same way, and a 429 or 5xx stays retryable whatever its code.
-func readAnswer(resp *http.Response, body []byte) error {
+func readAnswer(resp *http.Response, body []byte, now func() time.Time) error {
 	var a answer
 	if err := json.Unmarshal(body, &a); err != nil || (a.Code == nil && a.StatusCode == nil) {
 		if resp.StatusCode/100 != 2 {
@@ -438,7 +416,7 @@ func readAnswer(resp *http.Response, body []byte) error {
 		e.Status = resp.StatusCode
 	}
 	if e.Transient {
-		e.RetryAfter = retryAfter(resp)
+		e.RetryAfter = retryAfter(resp, now)
 	}
 	return e
 }
@@ -480,8 +458,8 @@ func classify(code int, msg string) *channel.Error {
 // retryAfter reads the wait hint of a throttled answer: Retry-After, or
 // the open platform's x-ogw-ratelimit-reset (seconds until the window
 // resets).
-func retryAfter(resp *http.Response) time.Duration {
-	if d := channel.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); d > 0 {
+func retryAfter(resp *http.Response, now func() time.Time) time.Duration {
+	if d := channel.WaitHint(resp, now); d > 0 {
 		return d
 	}
 	if secs, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("X-Ogw-Ratelimit-Reset"))); err == nil && secs > 0 {

@@ -2,7 +2,6 @@ package feishu
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -566,42 +565,6 @@ func TestEmptyMessage(t *testing.T) {
 	if s.Requests() != 0 {
 		t.Errorf("the fake saw %d requests", s.Requests())
 	}
-}
-
-func TestContextCanceled(t *testing.T) {
-	s := newFake(t)
-	ch := openChannel(t, s.Config())
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := ch.Send(ctx, message.Message{Body: "x"})
-	channeltest.AssertCanceled(t, err, s.Requests())
-	noSecrets(t, err.Error())
-}
-
-func TestNetworkFailure(t *testing.T) {
-	ch := openChannel(t, map[string]string{"token": feishutest.Token, "secret": feishutest.Secret, "api": channeltest.ClosedURL(t)})
-	err := ch.Send(context.Background(), message.Message{Body: "x"})
-	if err == nil || !channel.IsTransient(err) {
-		t.Fatalf("err = %v, want transient", err)
-	}
-	noSecrets(t, err.Error(), sign("1599360473", feishutest.Secret), "/hook/")
-}
-
-func TestProxy(t *testing.T) {
-	s := newFake(t)
-	proxy := channeltest.NewProxy(t)
-	ch := openChannel(t, channeltest.With(s.Config(), "proxy", proxy.URLWithUser("herald", "pw")))
-	if err := ch.Send(context.Background(), message.Message{Body: "through the proxy"}); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	want := "POST " + strings.TrimPrefix(s.URL, "http://") + feishutest.HookPath + " Basic " + base64.StdEncoding.EncodeToString([]byte("herald:pw"))
-	if seen := proxy.Requests(); len(seen) != 1 || seen[0].String() != want {
-		t.Errorf("proxy saw %q, want [%q]", seen, want)
-	}
-	if len(s.Accepted()) != 1 {
-		t.Errorf("the fake accepted %d messages", len(s.Accepted()))
-	}
-	channeltest.NoViolations(t, s)
 }
 
 // TestFakeCatches proves the fake flags what a broken client would send.

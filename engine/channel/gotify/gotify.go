@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -51,6 +52,7 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "Gotify",
 	DocURL: "https://gotify.net/docs/pushmsg",
+	Badge:  channel.Badge{Text: "G", Color: color.NRGBA{0x1C, 0x7E, 0xD6, 0xFF}},
 	Fields: []channel.Field{
 		{
 			Key:      "server",
@@ -138,6 +140,7 @@ type gotify struct {
 	token    string
 	priority int
 	click    string
+	now      func() time.Time
 }
 
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
@@ -155,6 +158,7 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		token:    c.String("token"),
 		priority: priority,
 		click:    c.String("click"),
+		now:      deps.Clock(),
 	}, nil
 }
 
@@ -242,7 +246,7 @@ func (g *gotify) Send(ctx context.Context, m message.Message) error {
 	if err != nil {
 		return err
 	}
-	return g.classify(resp, body)
+	return g.readAnswer(resp, body)
 }
 
 // created is the part of the stored message Gotify answers with that Herald
@@ -259,7 +263,7 @@ type apiError struct {
 	Description string `json:"errorDescription"`
 }
 
-func (g *gotify) classify(resp *http.Response, body []byte) error {
+func (g *gotify) readAnswer(resp *http.Response, body []byte) error {
 	if resp.StatusCode/100 == 2 {
 		var c created
 		if err := channel.DecodeJSON(kindID, resp, body, &c); err != nil {
@@ -304,7 +308,7 @@ func (g *gotify) classify(resp *http.Response, body []byte) error {
 		e.Msg += " — check the server URL"
 	}
 	if transient {
-		e.RetryAfter = channel.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter = channel.WaitHint(resp, g.now)
 	}
 	return e
 }

@@ -308,26 +308,6 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func TestNetworkFailure(t *testing.T) {
-	ch, err := gotify.Kind.New(map[string]string{"server": channeltest.ClosedURL(t), "token": gotifytest.Token}, channel.Deps{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = ch.Send(context.Background(), message.Message{Body: "x"})
-	if err == nil || !channel.IsTransient(err) {
-		t.Fatalf("err = %v, want transient", err)
-	}
-	channeltest.AssertNoSecrets(t, err, gotifytest.Token)
-}
-
-func TestContextCanceled(t *testing.T) {
-	srv := gotifytest.NewServer(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := open(t, srv).Send(ctx, message.Message{Body: "x"})
-	channeltest.AssertCanceled(t, err, srv.Requests())
-}
-
 func TestTimeoutIsTransient(t *testing.T) {
 	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
@@ -344,20 +324,4 @@ func TestTimeoutIsTransient(t *testing.T) {
 		t.Errorf("err = %v, want a transient deadline error", err)
 	}
 	channeltest.AssertNoSecrets(t, err, gotifytest.Token)
-}
-
-func TestProxy(t *testing.T) {
-	srv := gotifytest.NewServer(t)
-	p := channeltest.NewProxy(t)
-	send(t, open(t, srv, "proxy", p.URL), srv, message.Message{Body: "via proxy"})
-	if want := []string{strings.TrimPrefix(srv.URL, "http://")}; !reflect.DeepEqual(p.Hosts(), want) {
-		t.Errorf("proxy served %v, want %v", p.Hosts(), want)
-	}
-	r := p.Requests()[0]
-	if r.Method != http.MethodPost || r.Path != "/message" || r.Header.Get("X-Gotify-Key") != gotifytest.Token {
-		t.Errorf("proxied request %v", r)
-	}
-	if strings.Contains(r.String(), gotifytest.Token) {
-		t.Errorf("the token is in the request URL: %v", r)
-	}
 }

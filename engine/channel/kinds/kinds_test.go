@@ -1,11 +1,9 @@
 package kinds_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -13,9 +11,38 @@ import (
 
 	"github.com/heraldpush/herald/assets"
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/bark"
+	"github.com/heraldpush/herald/engine/channel/bark/barktest"
 	"github.com/heraldpush/herald/engine/channel/channeltest"
+	"github.com/heraldpush/herald/engine/channel/desktop"
+	"github.com/heraldpush/herald/engine/channel/desktop/desktoptest"
+	"github.com/heraldpush/herald/engine/channel/dingtalk"
+	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
+	"github.com/heraldpush/herald/engine/channel/email"
+	"github.com/heraldpush/herald/engine/channel/email/emailtest"
+	"github.com/heraldpush/herald/engine/channel/feishu"
+	"github.com/heraldpush/herald/engine/channel/feishu/feishutest"
+	"github.com/heraldpush/herald/engine/channel/gotify"
+	"github.com/heraldpush/herald/engine/channel/gotify/gotifytest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
-	"github.com/heraldpush/herald/engine/message"
+	"github.com/heraldpush/herald/engine/channel/mailgun"
+	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
+	"github.com/heraldpush/herald/engine/channel/ntfy"
+	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
+	"github.com/heraldpush/herald/engine/channel/pushplus"
+	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
+	"github.com/heraldpush/herald/engine/channel/serverchan"
+	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
+	"github.com/heraldpush/herald/engine/channel/telegram"
+	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
+	"github.com/heraldpush/herald/engine/channel/webhook"
+	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
+	"github.com/heraldpush/herald/engine/channel/wecomapp"
+	"github.com/heraldpush/herald/engine/channel/wecomapp/wecomapptest"
+	"github.com/heraldpush/herald/engine/channel/wecomwebhook"
+	"github.com/heraldpush/herald/engine/channel/wecomwebhook/wecomwebhooktest"
+	"github.com/heraldpush/herald/engine/channel/wxpusher"
+	"github.com/heraldpush/herald/engine/channel/wxpusher/wxpushertest"
 )
 
 func load(t *testing.T, lang string) map[string]string {
@@ -59,7 +86,7 @@ func TestKindSchemasAreWellFormed(t *testing.T) {
 			t.Errorf("duplicate kind %s", k.ID)
 		}
 		seen[k.ID] = true
-		if k.Open == nil || k.Name == "" || k.DocURL == "" || k.QDFields > len(k.Fields) {
+		if k.Open == nil || k.Name == "" || k.DocURL == "" || k.Badge.Text == "" || k.QDFields > len(k.Fields) {
 			t.Errorf("%s: incomplete kind", k.ID)
 		}
 		names := map[string]bool{}
@@ -116,41 +143,36 @@ func TestNoPanicOnBadInput(t *testing.T) {
 	}
 }
 
-// A channel built from valid settings but pointed at a closed port fails
-// with a transient error and does not panic on odd messages.
-func TestOddMessagesToDeadServer(t *testing.T) {
-	dead := channeltest.ClosedURL(t)
-	msgs := []message.Message{
-		{},
-		{Title: "only title"},
-		{Body: strings.Repeat("长", 100000), Markdown: true},
-		{Title: "<b>&", Body: "```\nunclosed", Markdown: true, PictureURL: "javascript:alert(1)"},
-		{Body: "x", PictureURL: "https://example.com/p.png", Level: message.LevelError},
-	}
+// fixtures are the contract fakes of the registered kinds.
+var fixtures = map[string]func(testing.TB) channeltest.Fixture{
+	bark.Kind.ID:         barktest.Fixture,
+	serverchan.Kind.ID:   serverchantest.Fixture,
+	wxpusher.Kind.ID:     wxpushertest.Fixture,
+	email.Kind.ID:        emailtest.Fixture,
+	mailgun.Kind.ID:      mailguntest.Fixture,
+	wecomapp.Kind.ID:     wecomapptest.Fixture,
+	telegram.Kind.ID:     telegramtest.Fixture,
+	dingtalk.Kind.ID:     dingtalktest.Fixture,
+	wecomwebhook.Kind.ID: wecomwebhooktest.Fixture,
+	webhook.Kind.ID:      webhooktest.Fixture,
+	feishu.Kind.ID:       feishutest.Fixture,
+	pushplus.Kind.ID:     pushplustest.Fixture,
+	ntfy.Kind.ID:         ntfytest.Fixture,
+	gotify.Kind.ID:       gotifytest.Fixture,
+	desktop.Kind.ID:      desktoptest.Fixture,
+}
+
+// Every registered kind runs the shared contract against its fake; a kind
+// without a fixture fails.
+func TestContract(t *testing.T) {
 	for _, k := range kinds.All() {
-		raw := minimalConfig(k, dead)
-		if raw == nil {
-			continue
-		}
-		ch, err := k.New(raw, channel.Deps{HTTP: &http.Client{Timeout: time.Second}})
-		if err != nil {
-			t.Errorf("%s: minimal config rejected: %v", k.ID, err)
-			continue
-		}
-		for i, m := range msgs {
-			func() {
-				defer func() {
-					if p := recover(); p != nil {
-						t.Fatalf("%s: message %d: panic: %v", k.ID, i, p)
-					}
-				}()
-				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-				defer cancel()
-				if err := ch.Send(ctx, m); err == nil {
-					t.Errorf("%s: message %d: send to a dead server succeeded", k.ID, i)
-				}
-			}()
-		}
+		t.Run(k.ID, func(t *testing.T) {
+			fixture, ok := fixtures[k.ID]
+			if !ok {
+				t.Fatalf("%s has no contract fixture: add its <kind>test.Fixture to fixtures", k.ID)
+			}
+			channeltest.RunContract(t, k, fixture)
+		})
 	}
 }
 
@@ -158,7 +180,6 @@ func TestOddMessagesToDeadServer(t *testing.T) {
 // characters (line breaks only in multi-line fields), and every host or URL
 // field refuses a path; the error names the field.
 func TestFieldsRefuseBadText(t *testing.T) {
-	dead := "http://127.0.0.1:9"
 	hostFields := map[string]bool{"host": true, "server": true, "api": true, "url": true, "proxy": true}
 	for _, k := range kinds.All() {
 		for _, f := range k.Fields {
@@ -170,8 +191,7 @@ func TestFieldsRefuseBadText(t *testing.T) {
 				bad = append(bad, "../../../../etc/passwd", "/etc/passwd")
 			}
 			for _, v := range bad {
-				raw := minimalConfig(k, dead)
-				raw[f.Key] = v
+				raw := channeltest.With(fixtures[k.ID](t).Config, f.Key, v)
 				_, err := k.Parse(raw)
 				var fes channel.FieldErrors
 				if !errors.As(err, &fes) || !slices.ContainsFunc(fes, func(fe *channel.FieldError) bool { return fe.Field == f.Key }) {
@@ -180,44 +200,4 @@ func TestFieldsRefuseBadText(t *testing.T) {
 			}
 		}
 	}
-}
-
-// minimalConfig builds valid settings from each kind's contract fake
-// conventions; the API base (for email: the SMTP host and port) points at
-// dead.
-func minimalConfig(k *channel.Kind, dead string) map[string]string {
-	switch k.ID {
-	case "email":
-		u, _ := url.Parse(dead)
-		return map[string]string{"host": u.Hostname(), "port": u.Port(), "username": "me@example.com", "password": "pw"}
-	case "bark":
-		return map[string]string{"url": dead + "/devicekey123"}
-	case "telegram":
-		return map[string]string{"token": "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-2A", "chat_id": "42", "host": dead}
-	case "dingtalk":
-		return map[string]string{"token": "abcdef0123", "secret": "SEC0123456789abcdef", "api": dead}
-	case "wecom_webhook":
-		return map[string]string{"key": "693a91f6-7f9c-4bc4-97a0-0ec2f1fa5aaa", "api": dead}
-	case "serverchan":
-		return map[string]string{"sendkey": "SCT12345TabcdefABCDEF", "api": dead}
-	case "mailgun":
-		return map[string]string{"api_key": "key-0123456789abcdef", "domain": "mg.example.com", "from": "a@example.com", "to": "b@example.com", "api": dead}
-	case "webhook":
-		return map[string]string{"url": dead + "/hook?t={t}", "body": `{"log":"{log}"}`}
-	case "wxpusher":
-		return map[string]string{"app_token": "AT_abcdefghijk", "uids": "UID_abcdefg", "api": dead}
-	case "feishu":
-		return map[string]string{"token": "abc-123", "api": dead}
-	case "pushplus":
-		return map[string]string{"token": "0123456789abcdef0123456789abcdef", "api": dead}
-	case "desktop":
-		return map[string]string{}
-	case "ntfy":
-		return map[string]string{"server": dead, "topic": "t"}
-	case "gotify":
-		return map[string]string{"server": dead, "token": "Axxxxxxxxxxxxxx"}
-	case "wecom_app":
-		return map[string]string{"corp_id": "ww0123456789", "agent_id": "1000002", "secret": "secret0123456789", "host": dead}
-	}
-	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/color"
 	"mime/multipart"
 	"net/http"
 	"net/mail"
@@ -46,6 +47,7 @@ var Kind = &channel.Kind{
 	ID:     "mailgun",
 	Name:   "Mailgun",
 	DocURL: "https://documentation.mailgun.com/docs/mailgun/api-reference/send/mailgun/messages",
+	Badge:  channel.Badge{Text: "MG", Color: color.NRGBA{0xC0, 0x26, 0x3C, 0xFF}},
 	Fields: []channel.Field{
 		{
 			Key:      "api_key",
@@ -225,10 +227,10 @@ func (g *mailgun) Send(ctx context.Context, m message.Message) error {
 	if err != nil {
 		return err
 	}
-	return g.check(resp, body)
+	return g.readAnswer(resp, body)
 }
 
-func (g *mailgun) check(resp *http.Response, body []byte) error {
+func (g *mailgun) readAnswer(resp *http.Response, body []byte) error {
 	var a struct {
 		ID      string `json:"id"`
 		Message string `json:"message"`

@@ -326,42 +326,6 @@ func TestRealRefusals(t *testing.T) {
 	}
 }
 
-func TestContextCanceled(t *testing.T) {
-	s := mailguntest.NewServer(t)
-	ch := newChannel(t, s.Config())
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := ch.Send(ctx, message.Message{Title: "t", Body: "b"})
-	channeltest.AssertCanceled(t, err, s.Requests())
-}
-
-func TestNetworkFailure(t *testing.T) {
-	s := mailguntest.NewServer(t)
-	ch := newChannel(t, s.Config())
-	s.Close()
-	err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
-	if err == nil || !channel.IsTransient(err) {
-		t.Fatalf("err = %v, want transient", err)
-	}
-	channeltest.AssertNoSecrets(t, err, mailguntest.APIKey)
-}
-
-func TestProxy(t *testing.T) {
-	s := mailguntest.NewServer(t)
-	proxy := channeltest.NewProxy(t)
-	ch := newChannel(t, channeltest.With(s.Config(), "proxy", proxy.URL))
-	if err := ch.Send(context.Background(), message.Message{Title: "t", Body: "via proxy"}); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	if reqs := proxy.Requests(); len(reqs) != 1 || !strings.HasPrefix(reqs[0].Header.Get("Authorization"), "Basic ") {
-		t.Errorf("proxy saw %d requests: %v", len(reqs), reqs)
-	}
-	if len(s.Accepted()) != 1 {
-		t.Errorf("message did not arrive through the proxy")
-	}
-	channeltest.NoViolations(t, s)
-}
-
 // TestFakeFlagsViolations checks the fake fails loudly on requests that
 // break the contract.
 func TestFakeFlagsViolations(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -67,6 +68,7 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "ntfy",
 	DocURL: "https://docs.ntfy.sh/publish/#publish-as-json",
+	Badge:  channel.Badge{Text: "N", Color: color.NRGBA{0x33, 0x85, 0x74, 0xFF}},
 	Fields: []channel.Field{
 		{
 			Key:      "server",
@@ -214,6 +216,7 @@ type ntfy struct {
 	tags     []string
 	click    string
 	icon     string
+	now      func() time.Time
 }
 
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
@@ -229,6 +232,7 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		tags:     c.List("tags"),
 		click:    c.String("click"),
 		icon:     c.String("icon"),
+		now:      deps.Clock(),
 	}
 	switch {
 	case c.String("token") != "":
@@ -351,7 +355,7 @@ func (n *ntfy) Send(ctx context.Context, m message.Message) error {
 	if err != nil {
 		return err
 	}
-	return n.classify(resp, body)
+	return n.readAnswer(resp, body)
 }
 
 // published is the part of ntfy's answer (the stored message) Herald reads.
@@ -369,7 +373,7 @@ type apiError struct {
 	Link  string `json:"link"`
 }
 
-func (n *ntfy) classify(resp *http.Response, body []byte) error {
+func (n *ntfy) readAnswer(resp *http.Response, body []byte) error {
 	if resp.StatusCode/100 == 2 {
 		var p published
 		if err := channel.DecodeJSON(kindID, resp, body, &p); err != nil {
@@ -411,7 +415,7 @@ func (n *ntfy) classify(resp *http.Response, body []byte) error {
 		e.Msg += " — the server's limits are lower than ntfy's defaults"
 	}
 	if transient {
-		e.RetryAfter = channel.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter = channel.WaitHint(resp, n.now)
 	}
 	return e
 }

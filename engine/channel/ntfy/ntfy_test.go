@@ -384,33 +384,6 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-func TestNetworkFailure(t *testing.T) {
-	dead := channeltest.ClosedURL(t)
-	for _, kv := range [][]string{
-		{"token", ntfytest.Token},
-		{"username", ntfytest.User, "password", ntfytest.Password},
-	} {
-		raw := channeltest.With(map[string]string{"server": dead, "topic": ntfytest.Topic, "proxy": ""}, kv...)
-		ch, err := ntfy.Kind.New(raw, channel.Deps{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = ch.Send(context.Background(), message.Message{Body: "x"})
-		if err == nil || !channel.IsTransient(err) {
-			t.Fatalf("err = %v, want transient", err)
-		}
-		channeltest.AssertNoSecrets(t, err, ntfytest.Token, ntfytest.Password)
-	}
-}
-
-func TestContextCanceled(t *testing.T) {
-	srv := ntfytest.NewServer(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := open(t, srv).Send(ctx, message.Message{Body: "x"})
-	channeltest.AssertCanceled(t, err, srv.Requests())
-}
-
 func TestTimeoutIsTransient(t *testing.T) {
 	release := make(chan struct{})
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
@@ -427,16 +400,4 @@ func TestTimeoutIsTransient(t *testing.T) {
 		t.Errorf("err = %v, want a transient deadline error", err)
 	}
 	channeltest.AssertNoSecrets(t, err, ntfytest.Token)
-}
-
-func TestProxy(t *testing.T) {
-	srv := ntfytest.NewServer(t)
-	p := channeltest.NewProxy(t)
-	a := send(t, open(t, srv, "proxy", p.URLWithUser("pu", "proxy-pw")), srv, message.Message{Body: "via proxy"})
-	if want := []string{strings.TrimPrefix(srv.URL, "http://")}; !reflect.DeepEqual(p.Hosts(), want) || a.Text != "via proxy" {
-		t.Errorf("proxy served %v (want %v)", p.Hosts(), want)
-	}
-	if r := p.Requests()[0]; r.Method != http.MethodPost || r.Path != "/" || r.ProxyAuthorization == "" || r.Header.Get("Authorization") != "Bearer "+ntfytest.Token {
-		t.Errorf("proxied request %v", r)
-	}
 }

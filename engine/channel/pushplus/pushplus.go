@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"image/color"
 	"net/http"
 	"strings"
 	"time"
@@ -68,6 +69,8 @@ var Kind = &channel.Kind{
 	ID:     ID,
 	Name:   "PushPlus",
 	DocURL: docAPI,
+	Badge:  channel.Badge{Text: "P+", Color: color.NRGBA{0xEF, 0x6C, 0x00, 0xFF}},
+	Rates:  []channel.Rate{{N: 5, Per: time.Minute}}, // PushPlus throttles bursts; the same content at most 3 an hour
 	Fields: []channel.Field{
 		{
 			Key:      "token",

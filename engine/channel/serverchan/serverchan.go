@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/color"
 	"net/http"
 	"regexp"
 	"strings"
@@ -40,6 +41,7 @@ var Kind = &channel.Kind{
 	ID:     "serverchan",
 	Name:   "ServerChan (Server酱)",
 	DocURL: "https://sct.ftqq.com/",
+	Badge:  channel.Badge{Text: "S", Color: color.NRGBA{0x2E, 0x7D, 0x32, 0xFF}},
 	Fields: []channel.Field{
 		{
 			Key:      "sendkey",
@@ -254,10 +256,10 @@ func (s *serverChan) Send(ctx context.Context, m message.Message) error {
 	if err != nil {
 		return err
 	}
-	return s.check(resp, body)
+	return s.readAnswer(resp, body)
 }
 
-func (s *serverChan) check(resp *http.Response, body []byte) error {
+func (s *serverChan) readAnswer(resp *http.Response, body []byte) error {
 	var a answer
 	jsonErr := json.Unmarshal(body, &a)
 	// 5xx and 429 are worth retrying whatever the body says; keep the

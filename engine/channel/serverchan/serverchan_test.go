@@ -370,49 +370,6 @@ func TestUnknownKeyRefused(t *testing.T) {
 	channeltest.NoViolations(t, s)
 }
 
-func TestContextCanceled(t *testing.T) {
-	s := serverchantest.NewServer(t)
-	ch := newChannel(t, s.Config(), channel.Deps{})
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := ch.Send(ctx, message.Message{Title: "t", Body: "b"})
-	channeltest.AssertCanceled(t, err, s.Requests())
-}
-
-func TestNetworkFailure(t *testing.T) {
-	for _, cfg := range []func(*serverchantest.Server) map[string]string{
-		(*serverchantest.Server).Config, (*serverchantest.Server).ConfigSC3,
-	} {
-		s := serverchantest.NewServer(t)
-		raw := channeltest.With(cfg(s), "proxy", "")
-		ch := newChannel(t, raw, channel.Deps{})
-		s.Close()
-		err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
-		if err == nil || !channel.IsTransient(err) {
-			t.Fatalf("err = %v, want transient", err)
-		}
-		if strings.Contains(err.Error(), raw["sendkey"]) {
-			t.Errorf("error shows the key: %v", err)
-		}
-	}
-}
-
-func TestProxy(t *testing.T) {
-	s := serverchantest.NewServer(t)
-	proxy := channeltest.NewProxy(t)
-	ch := newChannel(t, channeltest.With(s.Config(), "proxy", proxy.URL), channel.Deps{})
-	if err := ch.Send(context.Background(), message.Message{Title: "t", Body: "via proxy"}); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	if n := len(proxy.Requests()); n != 1 {
-		t.Errorf("proxy used %d times, want 1", n)
-	}
-	if len(s.Accepted()) != 1 {
-		t.Errorf("message did not arrive through the proxy")
-	}
-	channeltest.NoViolations(t, s)
-}
-
 // TestFakeFlagsViolations makes sure the fake fails loudly on a request that
 // breaks the contract, so the tests above can be trusted.
 func TestFakeFlagsViolations(t *testing.T) {

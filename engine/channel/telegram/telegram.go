@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -51,6 +52,8 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "Telegram Bot",
 	DocURL: "https://core.telegram.org/bots/api#sendmessage",
+	Badge:  channel.Badge{Text: "TG", Color: color.NRGBA{0x22, 0x9E, 0xD9, 0xFF}},
+	Rates:  []channel.Rate{{N: 1, Per: time.Second}}, // one message a second to the same chat
 	Fields: []channel.Field{
 		{
 			Key:      "token",
@@ -165,6 +168,7 @@ type telegram struct {
 	chatID   any // int64 for numeric ids, string for @channelname
 	threadID int
 	picture  string
+	now      func() time.Time
 }
 
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
@@ -187,6 +191,7 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		chatID:   chat,
 		threadID: c.Int("thread_id"),
 		picture:  c.String("pic_url"),
+		now:      deps.Clock(),
 	}, nil
 }
 
@@ -286,7 +291,7 @@ func (t *telegram) call(ctx context.Context, method string, payload any) error {
 	if err != nil {
 		return err
 	}
-	return t.scrub(classify(resp, body))
+	return t.scrub(readAnswer(resp, body, t.now))
 }
 
 // scrub removes the token from an error text: the token is in the request
@@ -306,7 +311,7 @@ func (t *telegram) scrub(err error) error {
 
 // classify reads a Bot API answer: ok=true is success; 429 and 5xx are
 // transient (429 with parameters.retry_after); everything else permanent.
-func classify(resp *http.Response, body []byte) error {
+func readAnswer(resp *http.Response, body []byte, now func() time.Time) error {
 	var a answer
 	if err := channel.DecodeJSON(kindID, resp, body, &a); err != nil {
 		return err
@@ -338,7 +343,7 @@ func classify(resp *http.Response, body []byte) error {
 		}
 	}
 	if e.Transient && e.RetryAfter == 0 {
-		e.RetryAfter = channel.ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		e.RetryAfter = channel.WaitHint(resp, now)
 	}
 	switch code {
 	case http.StatusUnauthorized:

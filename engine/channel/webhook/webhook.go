@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"io"
 	"net/http"
 	"net/url"
@@ -40,6 +41,7 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "Custom webhook",
 	DocURL: "https://qd-today.github.io/qd/zh_CN/toolbox/pusher.html#自定义推送",
+	Badge:  channel.Badge{Text: "{}", Color: color.NRGBA{0x6A, 0x1B, 0x9A, 0xFF}},
 	Fields: []channel.Field{
 		{
 			// QD calls it URL; keys match case-insensitively, so no alias.

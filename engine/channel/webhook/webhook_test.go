@@ -446,46 +446,6 @@ func TestRedirectKeepingMethod(t *testing.T) {
 	}
 }
 
-func TestContextCanceled(t *testing.T) {
-	s := webhooktest.NewServer(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := newChannel(t, s.Config()).Send(ctx, message.Message{Title: "t", Body: "b"})
-	channeltest.AssertCanceled(t, err, s.Requests())
-}
-
-func TestNetworkFailure(t *testing.T) {
-	s := webhooktest.NewServer(t)
-	const urlSecret = "url-secret-42"
-	raw := channeltest.With(s.Config(), "url", s.URL+"/hook?token="+urlSecret+"&log={log}")
-	ch := newChannel(t, raw)
-	s.Close()
-	err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
-	if err == nil || !channel.IsTransient(err) {
-		t.Fatalf("err = %v, want transient", err)
-	}
-	for _, secret := range []string{webhooktest.Token, urlSecret} {
-		if strings.Contains(err.Error(), secret) {
-			t.Errorf("error shows %q: %v", secret, err)
-		}
-	}
-}
-
-func TestProxy(t *testing.T) {
-	s := webhooktest.NewServer(t)
-	proxy := channeltest.NewProxy(t)
-	if err := newChannel(t, channeltest.With(s.Config(), "proxy", proxy.URL)).Send(context.Background(), message.Message{Title: "t", Body: trickyLog}); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	if n := len(proxy.Requests()); n != 1 {
-		t.Errorf("proxy used %d times, want 1", n)
-	}
-	if a := one(t, s); a.Text != trickyLog {
-		t.Errorf("log through proxy = %q", a.Text)
-	}
-	channeltest.NoViolations(t, s)
-}
-
 // TestFakeFlagsViolations checks the receiver fails loudly on broken
 // requests.
 func TestFakeFlagsViolations(t *testing.T) {

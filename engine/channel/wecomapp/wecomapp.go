@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"image/color"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -67,6 +68,8 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "WeCom app message",
 	DocURL: "https://developer.work.weixin.qq.com/document/path/90236",
+	Badge:  channel.Badge{Text: "WC", Color: color.NRGBA{0x1E, 0x88, 0xE5, 0xFF}},
+	Rates:  []channel.Rate{{N: 30, Per: time.Minute}},
 	Fields: []channel.Field{
 		{
 			Key:      "corp_id",

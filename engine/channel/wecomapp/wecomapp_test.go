@@ -647,20 +647,6 @@ func TestLimits(t *testing.T) {
 	}
 }
 
-func TestContextCancelled(t *testing.T) {
-	s := wecomapptest.NewServer(t)
-	ch := newChannel(t, s, nil, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := ch.Send(ctx, message.Message{Body: "x"})
-	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Errorf("error = %v (transient %v), want a permanent context.Canceled", err, channel.IsTransient(err))
-	}
-	if len(s.Accepted()) != 0 {
-		t.Error("message delivered despite cancelled context")
-	}
-}
-
 func TestNetworkFailureIsTransientAndHidesSecrets(t *testing.T) {
 	s := wecomapptest.NewServer(t)
 	ch := newChannel(t, s, nil, nil)
@@ -681,20 +667,6 @@ func TestNetworkFailureIsTransientAndHidesSecrets(t *testing.T) {
 			}
 		}
 	}
-}
-
-func TestProxyUsed(t *testing.T) {
-	s := wecomapptest.NewServer(t)
-	proxy := channeltest.NewProxy(t)
-	ch := newChannel(t, s, nil, map[string]string{"proxy": proxy.URL, "pic": s.PictureURL()})
-	if err := ch.Send(context.Background(), message.Message{Body: "via proxy"}); err != nil {
-		t.Fatal(err)
-	}
-	// gettoken, picture download, media/upload, message/send
-	if n := len(proxy.Requests()); n != 4 {
-		t.Errorf("proxy saw %d requests, want 4", n)
-	}
-	channeltest.NoViolations(t, s)
 }
 
 func TestConcurrentSendsShareOneToken(t *testing.T) {

@@ -7,12 +7,13 @@ package wecomwebhook
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"image/color"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/message"
@@ -36,9 +37,12 @@ const everyone = "@all"
 
 // Kind is the WeCom group robot.
 var Kind = &channel.Kind{
-	ID:     ID,
-	Name:   "WeCom group robot",
-	DocURL: doc,
+	ID:      ID,
+	Name:    "WeCom group robot",
+	DocURL:  doc,
+	Badge:   channel.Badge{Text: "WW", Color: color.NRGBA{0x15, 0x65, 0xC0, 0xFF}},
+	Rates:   []channel.Rate{{N: 20, Per: time.Minute}}, // a group robot: 20 messages a minute
+	Aliases: []string{"wechat"},                        // seed 004's name for the group robot
 	Fields: []channel.Field{
 		{
 			Key:      "key",
@@ -49,7 +53,7 @@ var Kind = &channel.Kind{
 			Type:     channel.TypeString,
 			Required: true,
 			Secret:   true,
-			Validate: func(v string) error { _, _, err := splitKey(v); return err },
+			Validate: func(v string) error { _, _, err := webhookURL.Split(v); return err },
 		},
 		{
 			Key:     "mentioned",
@@ -85,33 +89,6 @@ var Kind = &channel.Kind{
 	Open:     open,
 }
 
-// splitKey reads the key field: a bare key, or a pasted webhook URL whose
-// key and API base (everything before /cgi-bin/webhook/send) are taken. QD
-// refused pasted URLs; users paste them anyway. Errors never quote the value.
-func splitKey(v string) (key, base string, err error) {
-	v = strings.TrimSpace(v)
-	if strings.Contains(v, "://") {
-		u, perr := url.Parse(v)
-		if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return "", "", errors.New("is not a valid webhook URL; paste it as https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…")
-		}
-		prefix, ok := strings.CutSuffix(strings.TrimRight(u.Path, "/"), "/cgi-bin/webhook/send")
-		if !ok {
-			return "", "", errors.New("webhook URL must end in /cgi-bin/webhook/send?key=…; copy it again from the robot's settings")
-		}
-		key = strings.TrimSpace(u.Query().Get("key"))
-		if key == "" {
-			return "", "", errors.New("webhook URL has no key=…; copy the whole URL from the robot's settings")
-		}
-		return key, u.Scheme + "://" + u.Host + prefix, nil
-	}
-	key = strings.TrimPrefix(v, "key=")
-	if key == "" || strings.ContainsAny(key, " \t\r\n?&=/#") {
-		return "", "", errors.New("must be the key (like 693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa) or the whole webhook URL https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…")
-	}
-	return key, "", nil
-}
-
 func validateMobiles(v string) error {
 	for _, m := range channel.SplitList(v) {
 		if m == everyone {
@@ -140,17 +117,20 @@ func check(c channel.Config) error {
 	return nil
 }
 
+// webhookURL reads the key field: a key or the pasted URL (QD refused
+// pasted URLs; users paste them anyway).
+var webhookURL = channel.Webhook{
+	Path: "/cgi-bin/webhook/send", Query: "key", Place: "robot's settings",
+	Example:  "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+	BareHelp: "must be the key (like 693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa) or the whole webhook URL https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+}
+
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
-	key, base, err := splitKey(c.String("key"))
+	key, base, err := webhookURL.Split(c.String("key"))
 	if err != nil {
 		return nil, &channel.FieldError{Kind: ID, Field: "key", Msg: err.Error()}
 	}
-	// A changed api field is the user's explicit choice (a reverse proxy)
-	// and wins; otherwise a pasted webhook URL says where the robot lives.
-	api := channel.BaseURL(c.String("api"), DefaultAPI)
-	if base != "" && api == DefaultAPI {
-		api = base
-	}
+	api := channel.WebhookBase(c.String("api"), DefaultAPI, base)
 	client, err := channel.Client(deps, c.String("proxy"))
 	if err != nil {
 		return nil, err

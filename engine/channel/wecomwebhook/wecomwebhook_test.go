@@ -2,7 +2,6 @@ package wecomwebhook
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -366,43 +365,6 @@ func TestTruncation(t *testing.T) {
 				t.Errorf("cut marker present = %t, want %t", !tt.cut, tt.cut)
 			}
 		})
-	}
-}
-
-func TestContextCanceled(t *testing.T) {
-	s := wecomwebhooktest.NewServer(t)
-	ch := openChannel(t, s.Config(), nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := ch.Send(ctx, message.Message{Body: "x"})
-	channeltest.AssertCanceled(t, err, s.Requests())
-	noSecrets(t, err.Error())
-}
-
-func TestNetworkFailure(t *testing.T) {
-	s := wecomwebhooktest.NewServer(t)
-	cfg := s.Config()
-	s.Close()
-	err := openChannel(t, cfg, nil).Send(context.Background(), message.Message{Body: "x"})
-	if err == nil || !channel.IsTransient(err) {
-		t.Fatalf("err = %v, want transient", err)
-	}
-	noSecrets(t, err.Error(), "key=", "webhook/send")
-}
-
-func TestProxy(t *testing.T) {
-	s := wecomwebhooktest.NewServer(t)
-	proxy := channeltest.NewProxy(t)
-	ch := openChannel(t, s.Config(), map[string]string{"PROXY_URL": proxy.URLWithUser("herald", "pw")})
-	if err := ch.Send(context.Background(), message.Message{Body: "through the proxy"}); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	want := "POST " + strings.TrimPrefix(s.URL, "http://") + "/cgi-bin/webhook/send Basic " + base64.StdEncoding.EncodeToString([]byte("herald:pw"))
-	if seen := proxy.Requests(); len(seen) != 1 || seen[0].String() != want {
-		t.Errorf("proxy saw %q, want [%q]", seen, want)
-	}
-	if len(s.Accepted()) != 1 {
-		t.Errorf("the fake accepted %d messages", len(s.Accepted()))
 	}
 }
 

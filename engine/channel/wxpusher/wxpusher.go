@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"image/color"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
@@ -50,6 +52,8 @@ var Kind = &channel.Kind{
 	ID:     kindID,
 	Name:   "WxPusher",
 	DocURL: "https://wxpusher.zjiecode.com/docs/#/?id=send-msg",
+	Badge:  channel.Badge{Text: "WP", Color: color.NRGBA{0x07, 0xC1, 0x60, 0xFF}},
+	Rates:  []channel.Rate{{N: 2, Per: time.Second}},
 	Fields: []channel.Field{
 		{
 			Key:      "app_token",

@@ -342,46 +342,6 @@ func TestEchoedTokenScrubbed(t *testing.T) {
 	}
 }
 
-func TestContextCancelled(t *testing.T) {
-	s := wxpushertest.NewServer(t)
-	ch := newChannel(t, s, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	err := ch.Send(ctx, message.Message{Body: "x"})
-	if !errors.Is(err, context.Canceled) || channel.IsTransient(err) {
-		t.Errorf("error = %v, want a permanent context.Canceled", err)
-	}
-	if s.Calls() != 0 {
-		t.Errorf("request sent despite cancelled context")
-	}
-}
-
-func TestNetworkFailureIsTransientAndHidesToken(t *testing.T) {
-	s := wxpushertest.NewServer(t)
-	ch := newChannel(t, s, nil)
-	s.Close()
-	err := ch.Send(context.Background(), message.Message{Body: "x"})
-	if err == nil || !channel.IsTransient(err) {
-		t.Fatalf("error = %v, want transient", err)
-	}
-	if strings.Contains(err.Error(), wxpushertest.AppToken) {
-		t.Errorf("error %q contains the app token", err)
-	}
-}
-
-func TestProxyUsed(t *testing.T) {
-	s := wxpushertest.NewServer(t)
-	proxy := channeltest.NewProxy(t)
-	ch := newChannel(t, s, map[string]string{"proxy": proxy.URL})
-	if err := ch.Send(context.Background(), message.Message{Body: "via proxy"}); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(proxy.Requests()); n != 1 || len(s.Accepted()) != 1 {
-		t.Errorf("proxy saw %d requests, fake accepted %d; want 1 and 1", n, len(s.Accepted()))
-	}
-	channeltest.NoViolations(t, s)
-}
-
 // TestFakeChecksContract makes sure the fake notices a request off the
 // documented contract, so the tests above can fail.
 func TestFakeChecksContract(t *testing.T) {

@@ -10,13 +10,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // DeviceKey is the one device the fake knows.
@@ -51,20 +52,16 @@ type Accepted struct {
 
 // Server is the fake bark-server.
 type Server struct {
-	*httptest.Server
+	channeltest.Fake[Accepted, Answer]
+
 	mu         sync.Mutex
-	accepted   []Accepted
-	violations []string
-	script     []Answer
-	requests   int
 	user, pass string
 }
 
 // NewServer starts the fake; it is closed when the test ends.
 func NewServer(t testing.TB) *Server {
 	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
-	t.Cleanup(s.Close)
+	s.Serve(t, s.handle)
 	return s
 }
 
@@ -81,38 +78,6 @@ func (s *Server) RequireBasicAuth(user, pass string) {
 	s.user, s.pass = user, pass
 }
 
-// Accepted returns the delivered pushes in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Violations returns the contract breaches seen.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
-
-// Requests counts the requests received.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-// FailNext scripts the answers to the next requests, in order.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
-}
-
-func (s *Server) violate(format string, args ...any) {
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
-}
-
 // stringFields are the documented V2 fields that take strings (badge takes
 // an integer, device_keys an array; Herald sends neither).
 var stringFields = []string{"title", "subtitle", "body", "markdown", "device_key", "level", "volume", "call",
@@ -122,30 +87,29 @@ var levels = []string{"critical", "active", "timeSensitive", "passive"}
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests++
-
-	if s.user != "" {
-		if u, p, ok := r.BasicAuth(); !ok || u != s.user || p != s.pass {
+	user, pass := s.user, s.pass
+	s.mu.Unlock()
+	if user != "" {
+		if u, p, ok := r.BasicAuth(); !ok || u != user || p != pass {
 			w.WriteHeader(http.StatusTeapot)
 			_, _ = io.WriteString(w, "I'm a teapot")
 			return
 		}
 	}
 	if r.Method != http.MethodPost || r.URL.Path != "/push" {
-		s.violate("%s %s: Herald must use POST /push", r.Method, r.URL.Path)
+		s.Violate("%s %s: Herald must use POST /push", r.Method, r.URL.Path)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = fmt.Fprintf(w, "Cannot %s %s", r.Method, r.URL.Path)
 		return
 	}
 	if r.URL.RawQuery != "" {
-		s.violate("query %q: fields belong in the JSON body", r.URL.RawQuery)
+		s.Violate("query %q: fields belong in the JSON body", r.URL.RawQuery)
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		// Without a JSON content type bark-server takes the V1 path, which
 		// finds no device key in a /push request.
-		s.violate("Content-Type %q, want application/json", r.Header.Get("Content-Type"))
+		s.Violate("Content-Type %q, want application/json", r.Header.Get("Content-Type"))
 		reply(w, 400, "device key is empty")
 		return
 	}
@@ -153,46 +117,46 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	dec.UseNumber()
 	var req map[string]any
 	if err := dec.Decode(&req); err != nil {
-		s.violate("body is not a JSON object: %v", err)
+		s.Violate("body is not a JSON object: %v", err)
 		reply(w, 400, "request bind failed: "+err.Error())
 		return
 	}
 
 	for k, v := range req {
 		if !slices.Contains(stringFields, k) {
-			s.violate("unknown field %q", k)
+			s.Violate("unknown field %q", k)
 			continue
 		}
 		str, ok := v.(string)
 		switch {
 		case !ok:
-			s.violate("field %q is %T, want a string", k, v)
+			s.Violate("field %q is %T, want a string", k, v)
 		case str == "":
-			s.violate("field %q is empty; omit empty fields", k)
+			s.Violate("field %q is empty; omit empty fields", k)
 		}
 	}
 	key, _ := req["device_key"].(string)
 	if key == "" {
-		s.violate("device_key missing")
+		s.Violate("device_key missing")
 		reply(w, 400, "device key is empty")
 		return
 	}
 	if lv, ok := req["level"].(string); ok && !slices.Contains(levels, lv) {
-		s.violate("level %q is not one of %v", lv, levels)
+		s.Violate("level %q is not one of %v", lv, levels)
 	}
 	if _, both := req["markdown"]; both && req["body"] != nil {
-		s.violate("both body and markdown sent; markdown makes Bark ignore body")
+		s.Violate("both body and markdown sent; markdown makes Bark ignore body")
 	}
 	for _, k := range []string{"icon", "image"} {
 		if v, ok := req[k].(string); ok {
 			if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				s.violate("%s %q is not an http(s) URL", k, v)
+				s.Violate("%s %q is not an http(s) URL", k, v)
 			}
 		}
 	}
 	if v, ok := req["url"].(string); ok {
 		if u, err := url.Parse(v); err != nil || u.Scheme == "" {
-			s.violate("url %q has no scheme", v)
+			s.Violate("url %q has no scheme", v)
 		}
 	}
 	if key != DeviceKey {
@@ -202,22 +166,18 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	payload := APNsPayload(req)
 	if len(payload) > APNsMax {
-		s.violate("APNs payload is %d bytes, over %d", len(payload), APNsMax)
+		s.Violate("APNs payload is %d bytes, over %d", len(payload), APNsMax)
 		reply(w, 500, "push failed: PayloadTooLarge")
 		return
 	}
-	if len(s.script) > 0 {
-		a := s.script[0]
-		s.script = s.script[1:]
-		if a != (Answer{}) {
-			if a.Raw != "" {
-				w.WriteHeader(a.Status)
-				_, _ = io.WriteString(w, a.Raw)
-				return
-			}
-			reply(w, a.Status, a.Message)
+	if a, ok := s.Next(); ok {
+		if a.Raw != "" {
+			w.WriteHeader(a.Status)
+			_, _ = io.WriteString(w, a.Raw)
 			return
 		}
+		reply(w, a.Status, a.Message)
+		return
 	}
 	acc := Accepted{Raw: req, PayloadBytes: len(payload)}
 	acc.Title, _ = req["title"].(string)
@@ -225,7 +185,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if md, ok := req["markdown"].(string); ok {
 		acc.Text, acc.Markdown = md, true
 	}
-	s.accepted = append(s.accepted, acc)
+	s.Accept(acc)
 	reply(w, 200, "success")
 }
 
@@ -278,4 +238,10 @@ func APNsPayload(req map[string]any) []byte {
 	p["aps"] = aps
 	data, _ := json.Marshal(p)
 	return data
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

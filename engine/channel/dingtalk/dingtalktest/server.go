@@ -13,7 +13,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -21,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // The fake robot's fixed credentials.
@@ -66,58 +67,24 @@ type Accepted struct {
 
 // Server is the fake robot. Its zero value is not usable; call NewServer.
 type Server struct {
-	*httptest.Server
+	channeltest.Fake[Accepted, Answer]
 
-	mu         sync.Mutex
-	accepted   []Accepted
-	violations []string
-	script     []Answer
-	keywords   []string
-	now        func() time.Time
-	requests   int
+	mu       sync.Mutex // guards the settings below
+	keywords []string
+	now      func() time.Time
 }
 
 // NewServer starts a fake robot that requires signing with Secret; it is
 // closed when the test ends.
 func NewServer(t testing.TB) *Server {
 	s := &Server{now: time.Now}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
-	t.Cleanup(s.Close)
+	s.Serve(t, s.handle)
 	return s
 }
 
 // Config returns raw settings pointing a dingtalk channel at s.
 func (s *Server) Config() map[string]string {
 	return map[string]string{"token": Token, "secret": Secret, "api": s.URL}
-}
-
-// Accepted returns the messages accepted so far, in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Violations returns the contract breaks seen so far.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
-
-// Requests counts every request that reached the fake.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-// FailNext makes the next valid requests get these answers instead of
-// success, in order.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
 }
 
 // SetKeywords turns on the "custom keywords" security setting: a message must
@@ -136,10 +103,6 @@ func (s *Server) SetClock(now func() time.Time) {
 	s.now = now
 }
 
-func (s *Server) violate(format string, args ...any) {
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
-}
-
 func writeCode(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	data, _ := json.Marshal(map[string]any{"errcode": code, "errmsg": msg})
@@ -148,15 +111,13 @@ func writeCode(w http.ResponseWriter, code int, msg string) {
 
 // reject answers a request that breaks the contract and records why.
 func (s *Server) reject(w http.ResponseWriter, status int, format string, args ...any) {
-	s.violate(format, args...)
+	s.Violate(format, args...)
 	http.Error(w, fmt.Sprintf(format, args...), status)
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests++
-
 	if r.Method != http.MethodPost {
 		s.reject(w, http.StatusMethodNotAllowed, "method %s, want POST", r.Method)
 		return
@@ -172,7 +133,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	token, _ := url.QueryUnescape(query["access_token"])
 	if token == "" {
-		s.violate("no access_token in the query")
+		s.Violate("no access_token in the query")
 	}
 	if token != Token {
 		writeCode(w, 300001, "token is not exist")
@@ -184,7 +145,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" ||
 		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
-		s.violate("Content-Type %q, want application/json (UTF-8)", r.Header.Get("Content-Type"))
+		s.Violate("Content-Type %q, want application/json (UTF-8)", r.Header.Get("Content-Type"))
 		writeCode(w, 43004, "无效的HTTP HEADER Content-Type")
 		return
 	}
@@ -205,14 +166,14 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	acc.Timestamp = ts
 	if len(acc.Text) > MaxContentBytes {
-		s.violate("content is %d bytes, over %d", len(acc.Text), MaxContentBytes)
+		s.Violate("content is %d bytes, over %d", len(acc.Text), MaxContentBytes)
 		writeCode(w, 460101, "message too long, exceed 20000 bytes")
 		return
 	}
 	// DingTalk only highlights an @mention written into the text as well.
 	for _, m := range acc.AtMobiles {
 		if !strings.Contains(acc.Text, "@"+m) {
-			s.violate("atMobiles has %s but the text has no \"@%s\", so DingTalk will not highlight it", m, m)
+			s.Violate("atMobiles has %s but the text has no \"@%s\", so DingTalk will not highlight it", m, m)
 		}
 	}
 	if len(s.keywords) > 0 && !slices.ContainsFunc(s.keywords, func(k string) bool {
@@ -221,9 +182,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeCode(w, 310000, "keywords not in content"+docMore)
 		return
 	}
-	if len(s.script) > 0 {
-		a := s.script[0]
-		s.script = s.script[1:]
+	if a, ok := s.Next(); ok {
 		for k, vs := range a.Header {
 			w.Header()[k] = vs
 		}
@@ -237,7 +196,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc.Raw = raw
-	s.accepted = append(s.accepted, acc)
+	s.Accept(acc)
 	writeCode(w, 0, "ok")
 }
 
@@ -253,10 +212,10 @@ func (s *Server) rawQuery(q string) (map[string]string, bool) {
 		switch k {
 		case "access_token", "timestamp", "sign":
 		default:
-			s.violate("unexpected query parameter %q", k)
+			s.Violate("unexpected query parameter %q", k)
 		}
 		if _, dup := out[k]; dup {
-			s.violate("query parameter %q given twice", k)
+			s.Violate("query parameter %q given twice", k)
 			return nil, false
 		}
 		out[k] = v
@@ -274,13 +233,13 @@ func (s *Server) checkSign(w http.ResponseWriter, query map[string]string) (int6
 		return 0, false
 	}
 	if !hasTS || !hasSign {
-		s.violate("timestamp and sign must come together (timestamp %t, sign %t)", hasTS, hasSign)
+		s.Violate("timestamp and sign must come together (timestamp %t, sign %t)", hasTS, hasSign)
 		writeCode(w, 310000, "sign not match"+docMore)
 		return 0, false
 	}
 	ts, err := strconv.ParseInt(rawTS, 10, 64)
 	if err != nil {
-		s.violate("timestamp %q is not milliseconds since 1970", rawTS)
+		s.Violate("timestamp %q is not milliseconds since 1970", rawTS)
 		writeCode(w, 310000, "invalid timestamp"+docMore)
 		return 0, false
 	}
@@ -291,13 +250,13 @@ func (s *Server) checkSign(w http.ResponseWriter, query map[string]string) (int6
 	// The sign is base64 (with + / =) and must arrive URL-encoded: a raw
 	// '+' decodes to a space and DingTalk then sees another signature.
 	if strings.ContainsAny(rawSign, "+/=") {
-		s.violate("sign %q is not URL-encoded", rawSign)
+		s.Violate("sign %q is not URL-encoded", rawSign)
 		writeCode(w, 310000, "sign not match"+docMore)
 		return 0, false
 	}
 	got, err := url.QueryUnescape(rawSign)
 	if err != nil {
-		s.violate("sign %q: %v", rawSign, err)
+		s.Violate("sign %q: %v", rawSign, err)
 		writeCode(w, 310000, "sign not match"+docMore)
 		return 0, false
 	}
@@ -403,4 +362,10 @@ func onlyKeys(obj map[string]any, parent string, bad func(string, ...any), keys 
 			bad("unknown field %s.%s", parent, k)
 		}
 	}
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

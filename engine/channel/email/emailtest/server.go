@@ -42,6 +42,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // The fixed account the server accepts.
@@ -120,13 +122,13 @@ type Server struct {
 	listeners []net.Listener
 	done      chan struct{}
 
-	mu         sync.Mutex
-	accepted   []Accepted
-	violations []string
-	script     []Answer
-	mechs      []string
-	auths      []string // every AUTH attempt: "<listener> <mech> <ok|fail>"
-	stalled    chan struct{}
+	// Fake counts sessions as requests; it has no HTTP server.
+	channeltest.Fake[Accepted, Answer]
+
+	mu      sync.Mutex // guards mechs and auths
+	mechs   []string
+	auths   []string // every AUTH attempt: "<listener> <mech> <ok|fail>"
+	stalled chan struct{}
 }
 
 // NewServer starts the server on loopback and stops it at the end of the test.
@@ -175,6 +177,7 @@ func NewServer(t testing.TB) *Server {
 func (s *Server) serve(l net.Listener, name string, tlsConf *tls.Config, insecureAuth bool) {
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		_, isTLS := c.TLSConnectionState()
+		s.Count()
 		return &session{s: s, listener: name, tls: isTLS}, nil
 	}))
 	srv.Domain = Domain
@@ -232,14 +235,6 @@ func (s *Server) StartTLSConfig() map[string]string { return s.config(s.StartTLS
 // PlainConfig points an email channel at the unencrypted local relay.
 func (s *Server) PlainConfig() map[string]string { return s.config(s.PlainAddr, false, false) }
 
-// FailNext scripts replies: each Answer replaces the reply to the next
-// command of its Stage, in order.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
-}
-
 // OfferAuth sets the SASL mechanisms advertised from now on (default PLAIN
 // and LOGIN); those outside PLAIN and LOGIN are advertised but refused.
 func (s *Server) OfferAuth(mechs ...string) {
@@ -251,20 +246,6 @@ func (s *Server) OfferAuth(mechs ...string) {
 // Stalled receives once a StallData answer is holding a message.
 func (s *Server) Stalled() <-chan struct{} { return s.stalled }
 
-// Accepted returns the messages taken so far, in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Violations returns the protocol and format violations seen so far.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
-
 // AuthAttempts lists every AUTH the server saw as "<listener> <mech> ok" or
 // "... fail".
 func (s *Server) AuthAttempts() []string {
@@ -273,23 +254,9 @@ func (s *Server) AuthAttempts() []string {
 	return slices.Clone(s.auths)
 }
 
-func (s *Server) violate(format string, args ...any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
-}
-
 // next takes the first scripted answer for stage, if any.
 func (s *Server) next(stage Stage) (Answer, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, a := range s.script {
-		if a.Stage == stage {
-			s.script = slices.Delete(s.script, i, i+1)
-			return a, true
-		}
-	}
-	return Answer{}, false
+	return s.NextFor(func(a Answer) bool { return a.Stage == stage })
 }
 
 func (a Answer) err() error {
@@ -343,7 +310,7 @@ func (se *session) Auth(mech string) (sasl.Server, error) {
 
 func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 	if se.authMech == "" {
-		se.s.violate("MAIL FROM:<%s> before AUTH on %s", from, se.listener)
+		se.s.Violate("MAIL FROM:<%s> before AUTH on %s", from, se.listener)
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 	}
 	if a, ok := se.s.next(StageMail); ok {
@@ -359,7 +326,7 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if se.authMech == "" {
-		se.s.violate("RCPT TO:<%s> before AUTH on %s", to, se.listener)
+		se.s.Violate("RCPT TO:<%s> before AUTH on %s", to, se.listener)
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Authentication required"}
 	}
 	if a, ok := se.s.next(StageRcpt); ok {
@@ -392,11 +359,9 @@ func (se *session) Data(r io.Reader) error {
 	acc.MailFrom, acc.RcptTo = se.from, slices.Clone(se.rcpts)
 	acc.Listener, acc.TLS, acc.AuthMech = se.listener, se.tls, se.authMech
 	problems = append(problems, checkEnvelope(acc)...)
-	se.s.mu.Lock()
-	defer se.s.mu.Unlock()
-	se.s.accepted = append(se.s.accepted, acc)
+	n := se.s.Accept(acc)
 	for _, p := range problems {
-		se.s.violations = append(se.s.violations, "message "+strconv.Itoa(len(se.s.accepted))+": "+p)
+		se.s.Violate("message %d: %s", n, p)
 	}
 	return nil
 }
@@ -643,4 +608,10 @@ func selfSigned() ([]byte, tls.Certificate, error) {
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	return certPEM, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return channeltest.Fixture{Config: s.Config(), Fake: s, Addr: s.TLSAddr}
 }

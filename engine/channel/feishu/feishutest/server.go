@@ -13,13 +13,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // The fake bot's fixed credentials.
@@ -76,59 +77,25 @@ type Accepted struct {
 
 // Server is the fake bot. Its zero value is not usable; call NewServer.
 type Server struct {
-	*httptest.Server
+	channeltest.Fake[Accepted, Answer]
 
-	mu         sync.Mutex
-	accepted   []Accepted
-	violations []string
-	script     []Answer
-	keywords   []string
-	secret     string
-	now        func() time.Time
-	requests   int
+	mu       sync.Mutex // guards the settings below
+	keywords []string
+	secret   string
+	now      func() time.Time
 }
 
 // NewServer starts a fake bot that requires signing with Secret; it is
 // closed when the test ends.
 func NewServer(t testing.TB) *Server {
 	s := &Server{now: time.Now, secret: Secret}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
-	t.Cleanup(s.Close)
+	s.Serve(t, s.handle)
 	return s
 }
 
 // Config returns raw settings pointing a feishu channel at s.
 func (s *Server) Config() map[string]string {
 	return map[string]string{"token": Token, "secret": Secret, "api": s.URL}
-}
-
-// Accepted returns the messages accepted so far, in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Violations returns the contract breaks seen so far.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
-
-// Requests counts every request that reached the fake.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-// FailNext makes the next valid requests get these answers instead of
-// success, in order.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
 }
 
 // SetKeywords turns on the "custom keywords" security setting: a message's
@@ -158,10 +125,6 @@ func (s *Server) SetClock(now func() time.Time) {
 	s.now = now
 }
 
-func (s *Server) violate(format string, args ...any) {
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
-}
-
 func writeCode(w http.ResponseWriter, code int, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	data, _ := json.Marshal(map[string]any{"code": code, "msg": msg, "data": map[string]any{}})
@@ -171,28 +134,26 @@ func writeCode(w http.ResponseWriter, code int, msg string) {
 // badRequest answers like Feishu does to a body it cannot take, and records
 // why: 9499 "Bad Request" does not say what was wrong, the violation does.
 func (s *Server) badRequest(w http.ResponseWriter, format string, args ...any) {
-	s.violate(format, args...)
+	s.Violate(format, args...)
 	writeCode(w, 9499, msgBadRequest)
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests++
-
 	if r.Method != http.MethodPost {
-		s.violate("method %s, want POST", r.Method)
+		s.Violate("method %s, want POST", r.Method)
 		http.Error(w, "404 page not found", http.StatusNotFound)
 		return
 	}
 	token, ok := strings.CutPrefix(r.URL.Path, "/open-apis/bot/v2/hook/")
 	if !ok || token == "" || strings.Contains(token, "/") {
-		s.violate("path %q, want /open-apis/bot/v2/hook/{token}", r.URL.Path)
+		s.Violate("path %q, want /open-apis/bot/v2/hook/{token}", r.URL.Path)
 		http.Error(w, "404 page not found", http.StatusNotFound)
 		return
 	}
 	if r.URL.RawQuery != "" {
-		s.violate("unexpected query %q: the webhook takes everything in the body", r.URL.RawQuery)
+		s.Violate("unexpected query %q: the webhook takes everything in the body", r.URL.RawQuery)
 	}
 	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" ||
 		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
@@ -234,9 +195,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeCode(w, 19024, "Key Words Not Found")
 		return
 	}
-	if len(s.script) > 0 {
-		a := s.script[0]
-		s.script = s.script[1:]
+	if a, ok := s.Next(); ok {
 		for k, vs := range a.Header {
 			w.Header()[k] = vs
 		}
@@ -250,7 +209,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc.Raw = raw
-	s.accepted = append(s.accepted, acc)
+	s.Accept(acc)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	io.WriteString(w, `{"StatusCode":0,"StatusMessage":"success","code":0,"data":{},"msg":"success"}`)
 }
@@ -269,24 +228,24 @@ func (s *Server) checkSign(w http.ResponseWriter, raw map[string]any) (int64, bo
 		return 0, false
 	}
 	if !hasTS || !hasSign {
-		s.violate("timestamp and sign must come together (timestamp %t, sign %t)", hasTS, hasSign)
+		s.Violate("timestamp and sign must come together (timestamp %t, sign %t)", hasTS, hasSign)
 		writeCode(w, 19021, msgSignFail)
 		return 0, false
 	}
 	tsText, isStr := rawTS.(string)
 	if !isStr {
-		s.violate("timestamp is %T, want a string of seconds as Feishu's guide shows", rawTS)
+		s.Violate("timestamp is %T, want a string of seconds as Feishu's guide shows", rawTS)
 		writeCode(w, 19021, msgSignFail)
 		return 0, false
 	}
 	ts, err := strconv.ParseInt(tsText, 10, 64)
 	if err != nil {
-		s.violate("timestamp %q is not seconds since 1970", tsText)
+		s.Violate("timestamp %q is not seconds since 1970", tsText)
 		writeCode(w, 19021, msgSignFail)
 		return 0, false
 	}
 	if ts > 1e11 {
-		s.violate("timestamp %d looks like milliseconds; Feishu wants seconds", ts)
+		s.Violate("timestamp %d looks like milliseconds; Feishu wants seconds", ts)
 	}
 	if d := s.now().Sub(time.Unix(ts, 0)); d > time.Hour || d < -time.Hour {
 		writeCode(w, 19021, msgSignFail)
@@ -294,7 +253,7 @@ func (s *Server) checkSign(w http.ResponseWriter, raw map[string]any) (int64, bo
 	}
 	got, isStr := rawSign.(string)
 	if !isStr {
-		s.violate("sign is %T, want a string", rawSign)
+		s.Violate("sign is %T, want a string", rawSign)
 		writeCode(w, 19021, msgSignFail)
 		return 0, false
 	}
@@ -481,4 +440,10 @@ func onlyKeys(obj map[string]any, parent string, bad func(string, ...any), keys 
 			bad("unknown field %s.%s", parent, k)
 		}
 	}
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

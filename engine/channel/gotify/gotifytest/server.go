@@ -12,13 +12,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // Fixed credentials of the fake.
@@ -63,19 +62,13 @@ type Accepted struct {
 
 // Server is the fake Gotify server.
 type Server struct {
-	*httptest.Server
-	mu         sync.Mutex
-	accepted   []Accepted
-	violations []string
-	script     []Answer
-	requests   int
+	channeltest.Fake[Accepted, Answer]
 }
 
 // NewServer starts the fake; it is closed when the test ends.
 func NewServer(t testing.TB) *Server {
 	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
-	t.Cleanup(s.Close)
+	s.Serve(t, s.handle)
 	return s
 }
 
@@ -84,51 +77,14 @@ func (s *Server) Config() map[string]string {
 	return map[string]string{"server": s.URL, "token": Token}
 }
 
-// Accepted returns the stored messages in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Violations returns the contract breaches seen.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
-
-// Requests counts the requests received.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-// FailNext scripts the answers to the next requests that pass the checks, in
-// order; a zero Answer lets its request through.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
-}
-
-func (s *Server) violate(format string, args ...any) {
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
-}
-
 var (
 	httpURLRe = regexp.MustCompile(`^https?://\S+$`)
 	schemeRe  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:\S+$`)
 )
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests++
-
 	if r.Method != http.MethodPost || r.URL.Path != "/message" {
-		s.violate("%s %s: Herald must use POST /message", r.Method, r.URL.Path)
+		s.Violate("%s %s: Herald must use POST /message", r.Method, r.URL.Path)
 		reply(w, Answer{Status: 404, Description: "page not found"})
 		return
 	}
@@ -142,10 +98,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		token, where = strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "), "authorization"
 	}
 	if where != "header" {
-		s.violate("token sent in %q: Herald must send it in the X-Gotify-Key header (URLs end up in logs)", where)
+		s.Violate("token sent in %q: Herald must send it in the X-Gotify-Key header (URLs end up in logs)", where)
 	}
 	if r.URL.RawQuery != "" && where != "query" {
-		s.violate("query %q: fields belong in the JSON body", r.URL.RawQuery)
+		s.Violate("query %q: fields belong in the JSON body", r.URL.RawQuery)
 	}
 	if token != Token && token != ClientToken {
 		reply(w, Answer{Status: 401, Description: "you need to provide a valid access token or user credentials to access this api"})
@@ -155,7 +111,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		// gin binds anything else as a form, where it finds no message
 		// (and extras are only read from JSON).
-		s.violate("Content-Type %q, want application/json", r.Header.Get("Content-Type"))
+		s.Violate("Content-Type %q, want application/json", r.Header.Get("Content-Type"))
 		reply(w, Answer{Status: 400, Description: "Field 'message' is required"})
 		return
 	}
@@ -164,7 +120,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	dec.UseNumber()
 	var req map[string]any
 	if err := dec.Decode(&req); err != nil || req == nil {
-		s.violate("body is not a JSON object: %v", err)
+		s.Violate("body is not a JSON object: %v", err)
 		reply(w, Answer{Status: 400, Description: "invalid character in JSON body"})
 		return
 	}
@@ -174,7 +130,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	msg, _ := req["message"].(string)
 	if msg == "" {
-		s.violate("message missing or empty")
+		s.Violate("message missing or empty")
 		reply(w, Answer{Status: 400, Description: "Field 'message' is required"})
 		return
 	}
@@ -184,10 +140,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		priority = int(n)
 		if priority < 0 || priority > 10 {
 			// Gotify stores any int; its clients know 0-10.
-			s.violate("priority %d is outside 0-10", priority)
+			s.Violate("priority %d is outside 0-10", priority)
 		}
 	} else {
-		s.violate("priority missing: the app's default (%d, no notification) would apply", AppDefaultPriority)
+		s.Violate("priority missing: the app's default (%d, no notification) would apply", AppDefaultPriority)
 	}
 	acc := Accepted{Text: msg, Priority: priority, Raw: req}
 	if x, has := req["extras"]; has {
@@ -199,26 +155,22 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else if _, has := req["appid"]; has {
-		s.violate("appid sent with an application token")
+		s.Violate("appid sent with an application token")
 	}
 
-	if len(s.script) > 0 {
-		a := s.script[0]
-		s.script = s.script[1:]
-		if a.Status != 0 {
-			reply(w, a)
-			return
-		}
+	if a, ok := s.Next(); ok {
+		reply(w, a)
+		return
 	}
 
 	acc.Title, _ = req["title"].(string)
-	s.accepted = append(s.accepted, acc)
+	id := s.Accept(acc)
 	title := acc.Title
 	if strings.TrimSpace(title) == "" {
 		title = AppName
 	}
 	out := map[string]any{
-		"id": len(s.accepted), "appid": AppID, "message": msg, "title": title, "priority": priority,
+		"id": id, "appid": AppID, "message": msg, "title": title, "priority": priority,
 		"date": time.Now().UTC().Format(time.RFC3339Nano),
 	}
 	if x, has := req["extras"]; has {
@@ -247,16 +199,16 @@ func (s *Server) checkFields(req map[string]any) string {
 			want = "map[string]interface {}"
 			_, good = v.(map[string]any)
 		default:
-			s.violate("unknown field %q (Gotify ignores it)", k)
+			s.Violate("unknown field %q (Gotify ignores it)", k)
 			continue
 		}
 		if !good {
-			s.violate("field %q is %T (%v), want %s", k, v, v, want)
+			s.Violate("field %q is %T (%v), want %s", k, v, v, want)
 			return fmt.Sprintf("json: cannot unmarshal %s into Go struct field CreateMessage.%s of type %s", jsonType(v), k, want)
 		}
 	}
 	if t, ok := req["title"].(string); ok && t == "" {
-		s.violate("title is empty; omit it")
+		s.Violate("title is empty; omit it")
 	}
 	return ""
 }
@@ -282,19 +234,19 @@ func jsonType(v any) string {
 func (s *Server) checkExtras(x any, acc *Accepted) {
 	extras := x.(map[string]any)
 	if len(extras) == 0 {
-		s.violate("extras is empty; omit it")
+		s.Violate("extras is empty; omit it")
 	}
 	for ns, v := range extras {
 		obj, isObj := v.(map[string]any)
 		if !isObj || len(obj) == 0 {
-			s.violate("extras %q is not a non-empty object", ns)
+			s.Violate("extras %q is not a non-empty object", ns)
 			continue
 		}
 		switch ns {
 		case "client::display":
 			for k, v := range obj {
 				if k != "contentType" {
-					s.violate("unknown key %q in client::display", k)
+					s.Violate("unknown key %q in client::display", k)
 					continue
 				}
 				switch v {
@@ -302,7 +254,7 @@ func (s *Server) checkExtras(x any, acc *Accepted) {
 					acc.Markdown = true
 				case "text/plain":
 				default:
-					s.violate("client::display contentType %v is not text/plain or text/markdown", v)
+					s.Violate("client::display contentType %v is not text/plain or text/markdown", v)
 				}
 			}
 		case "client::notification":
@@ -311,22 +263,22 @@ func (s *Server) checkExtras(x any, acc *Accepted) {
 				case "bigImageUrl":
 					str, _ := v.(string)
 					if !httpURLRe.MatchString(str) {
-						s.violate("bigImageUrl %v is not an http(s) URL", v)
+						s.Violate("bigImageUrl %v is not an http(s) URL", v)
 					}
 					acc.BigImage = str
 				case "click":
 					click, _ := v.(map[string]any)
 					u, _ := click["url"].(string)
 					if len(click) != 1 || !schemeRe.MatchString(u) {
-						s.violate("click %v is not {\"url\": URL}", v)
+						s.Violate("click %v is not {\"url\": URL}", v)
 					}
 					acc.Click = u
 				default:
-					s.violate("unknown key %q in client::notification", k)
+					s.Violate("unknown key %q in client::notification", k)
 				}
 			}
 		default:
-			s.violate("extras namespace %q is not one Herald uses", ns)
+			s.Violate("extras namespace %q is not one Herald uses", ns)
 		}
 	}
 }
@@ -346,4 +298,10 @@ func reply(w http.ResponseWriter, a Answer) {
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"error": http.StatusText(a.Status), "errorCode": a.Status, "errorDescription": a.Description,
 	})
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

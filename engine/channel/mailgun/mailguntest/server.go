@@ -9,13 +9,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"net/mail"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // Fixed settings the fake accepts.
@@ -82,20 +82,13 @@ type Accepted struct {
 
 // Server is the fake.
 type Server struct {
-	*httptest.Server
-
-	mu         sync.Mutex
-	accepted   []Accepted
-	violations []string
-	script     []Answer
-	requests   int
+	channeltest.Fake[Accepted, Answer]
 }
 
 // NewServer starts the fake and closes it when t ends.
 func NewServer(t testing.TB) *Server {
 	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	s.Serve(t, s.serve)
 	return s
 }
 
@@ -110,35 +103,6 @@ func (s *Server) Config() map[string]string {
 	}
 }
 
-// Accepted returns the messages queued so far, in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Accepted(nil), s.accepted...)
-}
-
-// Violations returns the contract breaches seen so far.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.violations...)
-}
-
-// Requests counts the requests that reached the fake.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-// FailNext scripts the answers to the next well-formed, authenticated
-// requests.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
-}
-
 var pathRe = regexp.MustCompile(`^/v3/([^/]+)/messages$`)
 
 // known are the messages parameters Mailgun documents (o:, h:, v: and t:
@@ -147,29 +111,25 @@ var known = map[string]bool{"from": true, "to": true, "cc": true, "bcc": true, "
 	"html": true, "amp-html": true, "template": true, "recipient-variables": true}
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.requests++
-	s.mu.Unlock()
-
 	m := pathRe.FindStringSubmatch(r.URL.Path)
 	if m == nil {
-		s.violation("path %q is not /v3/{domain}/messages", r.URL.Path)
+		s.Violate("path %q is not /v3/{domain}/messages", r.URL.Path)
 		http.NotFound(w, r)
 		return
 	}
 	if r.Method != http.MethodPost {
-		s.violation("method %s, want POST", r.Method)
+		s.Violate("method %s, want POST", r.Method)
 		w.WriteHeader(http.StatusMethodNotAllowed)
 		return
 	}
 	user, pass, ok := r.BasicAuth()
 	if !ok {
-		s.violation("no HTTP Basic auth")
+		s.Violate("no HTTP Basic auth")
 		s.write(w, Forbidden())
 		return
 	}
 	if user != "api" {
-		s.violation("Basic auth user %q, want \"api\"", user)
+		s.Violate("Basic auth user %q, want \"api\"", user)
 	}
 	if user != "api" || pass != APIKey {
 		s.write(w, Forbidden())
@@ -181,38 +141,32 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
-		s.violation("Content-Type %q, want multipart/form-data", r.Header.Get("Content-Type"))
+		s.Violate("Content-Type %q, want multipart/form-data", r.Header.Get("Content-Type"))
 		s.write(w, BadRequest("fake mailgun: want multipart/form-data"))
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxMessage)
 	if err := r.ParseMultipartForm(MaxMessage); err != nil {
-		s.violation("multipart form unreadable: %v", err)
+		s.Violate("multipart form unreadable: %v", err)
 		s.write(w, BadRequest("fake mailgun: "+err.Error()))
 		return
 	}
 	form := r.MultipartForm
 	if len(form.File) > 0 {
-		s.violation("unexpected file parts")
+		s.Violate("unexpected file parts")
 	}
 	if msg := s.checkFields(form.Value); msg != "" {
 		s.write(w, BadRequest(msg))
 		return
 	}
 
-	s.mu.Lock()
-	if len(s.script) > 0 {
-		a := s.script[0]
-		s.script = s.script[1:]
-		s.mu.Unlock()
+	if a, ok := s.Next(); ok {
 		s.write(w, a)
 		return
 	}
 	v := form.Value
 	acc := Accepted{Title: first(v["subject"]), Text: first(v["text"]), HTML: first(v["html"]), From: first(v["from"]), To: v["to"], Raw: v}
-	s.accepted = append(s.accepted, acc)
-	id := fmt.Sprintf("<20250102150405.%d.FAKE@%s>", len(s.accepted), Domain)
-	s.mu.Unlock()
+	id := fmt.Sprintf("<20250102150405.%d.FAKE@%s>", s.Accept(acc), Domain)
 
 	b, _ := json.Marshal(map[string]string{"id": id, "message": "Queued. Thank you."})
 	s.write(w, Answer{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: string(b)})
@@ -223,7 +177,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) checkFields(v map[string][]string) string {
 	answer := ""
 	fail := func(msg string, format string, args ...any) {
-		s.violation(format, args...)
+		s.Violate(format, args...)
 		if answer == "" {
 			answer = msg
 		}
@@ -262,9 +216,9 @@ func (s *Server) checkFields(v map[string][]string) string {
 	}
 	if len(v["subject"]) == 0 {
 		// Mailgun sends without a subject, but Herald always sets one.
-		s.violation("subject is missing")
+		s.Violate("subject is missing")
 	} else if strings.ContainsAny(v["subject"][0], "\r\n") {
-		s.violation("subject has a line break")
+		s.Violate("subject has a line break")
 	}
 	return answer
 }
@@ -274,12 +228,6 @@ func first(v []string) string {
 		return ""
 	}
 	return v[0]
-}
-
-func (s *Server) violation(format string, args ...any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
 }
 
 func (s *Server) write(w http.ResponseWriter, a Answer) {
@@ -292,4 +240,10 @@ func (s *Server) write(w http.ResponseWriter, a Answer) {
 	}
 	w.WriteHeader(status)
 	io.WriteString(w, a.Body)
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

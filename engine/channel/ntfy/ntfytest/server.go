@@ -12,13 +12,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // Fixed credentials and topics of the fake.
@@ -110,20 +110,13 @@ type Accepted struct {
 
 // Server is the fake ntfy server.
 type Server struct {
-	*httptest.Server
-	mu         sync.Mutex
-	accepted   []Accepted
-	violations []string
-	script     []Answer
-	requests   int
-	nextID     int
+	channeltest.Fake[Accepted, Answer]
 }
 
 // NewServer starts the fake; it is closed when the test ends.
 func NewServer(t testing.TB) *Server {
 	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
-	t.Cleanup(s.Close)
+	s.Serve(t, s.handle)
 	return s
 }
 
@@ -131,39 +124,6 @@ func NewServer(t testing.TB) *Server {
 // Topic with Token.
 func (s *Server) Config() map[string]string {
 	return map[string]string{"server": s.URL, "topic": Topic, "token": Token}
-}
-
-// Accepted returns the published messages in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Violations returns the contract breaches seen.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
-
-// Requests counts the requests received.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-// FailNext scripts the answers to the next requests that pass the checks, in
-// order; a zero Answer lets its request through.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
-}
-
-func (s *Server) violate(format string, args ...any) {
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
 }
 
 var (
@@ -185,19 +145,15 @@ var fieldKinds = map[string]string{
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests++
-
 	if (r.Method != http.MethodPost && r.Method != http.MethodPut) || r.URL.Path != "/" {
-		s.violate("%s %s: Herald must publish JSON with POST /", r.Method, r.URL.Path)
+		s.Violate("%s %s: Herald must publish JSON with POST /", r.Method, r.URL.Path)
 		replyError(w, Answer{Status: 404, Code: 40401, Error: "page not found"})
 		return
 	}
 	if r.URL.RawQuery != "" {
 		// ntfy reads publish parameters from the query too; they belong in
 		// the JSON body, and the query can end up in logs.
-		s.violate("query %q: everything belongs in the JSON body", r.URL.RawQuery)
+		s.Violate("query %q: everything belongs in the JSON body", r.URL.RawQuery)
 	}
 
 	auth, ok := s.authenticate(r)
@@ -208,7 +164,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if len(body) >= JSONLimit {
-		s.violate("JSON body is %d bytes; ntfy refuses %d or more", len(body), JSONLimit)
+		s.Violate("JSON body is %d bytes; ntfy refuses %d or more", len(body), JSONLimit)
 		replyError(w, Answer{Status: 413, Code: 41303, Error: "JSON body too large"})
 		return
 	}
@@ -216,7 +172,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.UseNumber()
 	if err := dec.Decode(&req); err != nil || req == nil {
-		s.violate("body is not a JSON object: %v", err)
+		s.Violate("body is not a JSON object: %v", err)
 		replyError(w, Answer{Status: 400, Code: 40024, Error: "invalid request: request body must be valid JSON"})
 		return
 	}
@@ -228,12 +184,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 
 	topic, _ := req["topic"].(string)
 	if !topicRe.MatchString(topic) {
-		s.violate("topic %q does not match [-_A-Za-z0-9]{1,64}", topic)
+		s.Violate("topic %q does not match [-_A-Za-z0-9]{1,64}", topic)
 		replyError(w, Answer{Status: 400, Code: 40009, Error: "invalid request: topic invalid"})
 		return
 	}
 	if slices.Contains(reserved, topic) {
-		s.violate("topic %q is reserved", topic)
+		s.Violate("topic %q is reserved", topic)
 		replyError(w, Answer{Status: 400, Code: 40010, Error: "invalid request: topic name is not allowed"})
 		return
 	}
@@ -246,10 +202,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	msg, _ := req["message"].(string)
 	attach, _ := req["attach"].(string)
 	if msg == "" {
-		s.violate("message missing or empty (ntfy would show \"triggered\")")
+		s.Violate("message missing or empty (ntfy would show \"triggered\")")
 	}
 	if len(msg) >= MessageLimit {
-		s.violate("message is %d bytes; ntfy treats %d or more as a file", len(msg), MessageLimit)
+		s.Violate("message is %d bytes; ntfy treats %d or more as a file", len(msg), MessageLimit)
 		if attach == "" {
 			// A server without an attachment cache answers so.
 			replyError(w, Answer{Status: 400, Code: 40014, Error: "invalid request: attachments not allowed", Link: "https://ntfy.sh/docs/config/#attachments"})
@@ -262,58 +218,53 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		n, _ := p.(json.Number).Int64()
 		prio = int(n)
 		if prio < 1 || prio > 5 {
-			s.violate("priority %d is not 1-5", prio)
+			s.Violate("priority %d is not 1-5", prio)
 			replyError(w, Answer{Status: 400, Code: 40007, Error: "invalid priority parameter", Link: "https://ntfy.sh/docs/publish/#message-priority"})
 			return
 		}
 	}
 	if attach != "" && !urlRe.MatchString(attach) {
-		s.violate("attach %q is not an http(s) URL", attach)
+		s.Violate("attach %q is not an http(s) URL", attach)
 		replyError(w, Answer{Status: 400, Code: 40013, Error: "invalid request: attachment URL is invalid", Link: "https://ntfy.sh/docs/publish/#attachments"})
 		return
 	}
 	if icon, ok := req["icon"].(string); ok && !urlRe.MatchString(icon) {
-		s.violate("icon %q is not an http(s) URL", icon)
+		s.Violate("icon %q is not an http(s) URL", icon)
 		replyError(w, Answer{Status: 400, Code: 40021, Error: "invalid request: icon URL is invalid", Link: "https://ntfy.sh/docs/publish/#icons"})
 		return
 	}
 	if click, ok := req["click"].(string); ok && !schemeRe.MatchString(click) {
-		s.violate("click %q is not a URL with a scheme", click)
+		s.Violate("click %q is not a URL with a scheme", click)
 	}
 	var tags []string
 	if list, ok := req["tags"].([]any); ok {
 		if len(list) == 0 {
-			s.violate("tags is empty; omit it")
+			s.Violate("tags is empty; omit it")
 		}
 		for _, t := range list {
 			tag := t.(string)
 			if strings.TrimSpace(tag) == "" || strings.Contains(tag, ",") {
 				// ntfy passes tags on comma-joined.
-				s.violate("tag %q is empty or holds a comma", tag)
+				s.Violate("tag %q is empty or holds a comma", tag)
 			}
 			tags = append(tags, tag)
 		}
 	}
 
-	if len(s.script) > 0 {
-		a := s.script[0]
-		s.script = s.script[1:]
-		if a.Status != 0 {
-			replyError(w, a)
-			return
-		}
+	if a, ok := s.Next(); ok {
+		replyError(w, a)
+		return
 	}
 
 	title, _ := req["title"].(string)
 	md, _ := req["markdown"].(bool)
-	s.accepted = append(s.accepted, Accepted{
+	id := s.Accept(Accepted{
 		Title: title, Text: msg, Markdown: md, Priority: prio, Tags: tags, Attach: attach,
 		Auth: auth, Raw: req, JSONBytes: len(body),
 	})
-	s.nextID++
 	now := time.Now().Unix()
 	out := map[string]any{
-		"id":      fmt.Sprintf("hErAlD%06d", s.nextID),
+		"id":      fmt.Sprintf("hErAlD%06d", id),
 		"time":    now,
 		"expires": now + 12*3600,
 		"event":   "message",
@@ -371,7 +322,7 @@ func (s *Server) authenticate(r *http.Request) (string, bool) {
 		return "basic", user == User && pass == Password
 	}
 	// ntfy ignores other schemes and treats the request as anonymous.
-	s.violate("Authorization header is neither Basic nor Bearer")
+	s.Violate("Authorization header is neither Basic nor Bearer")
 	return "", true
 }
 
@@ -382,7 +333,7 @@ func (s *Server) checkTypes(req map[string]any) bool {
 	for k, v := range req {
 		kind, known := fieldKinds[k]
 		if !known {
-			s.violate("unknown field %q (ntfy ignores it)", k)
+			s.Violate("unknown field %q (ntfy ignores it)", k)
 			continue
 		}
 		good := true
@@ -391,7 +342,7 @@ func (s *Server) checkTypes(req map[string]any) bool {
 			str, isStr := v.(string)
 			good = isStr
 			if isStr && str == "" && k != "message" {
-				s.violate("field %q is empty; omit empty fields", k)
+				s.Violate("field %q is empty; omit empty fields", k)
 			}
 		case "int":
 			n, isNum := v.(json.Number)
@@ -401,7 +352,7 @@ func (s *Server) checkTypes(req map[string]any) bool {
 			b, isBool := v.(bool)
 			good = isBool
 			if isBool && !b {
-				s.violate("field %q is false; omit it", k)
+				s.Violate("field %q is false; omit it", k)
 			}
 		case "[]string":
 			list, isList := v.([]any)
@@ -415,7 +366,7 @@ func (s *Server) checkTypes(req map[string]any) bool {
 			_, good = v.([]any)
 		}
 		if !good {
-			s.violate("field %q is %T (%v), want %s", k, v, v, kind)
+			s.Violate("field %q is %T (%v), want %s", k, v, v, kind)
 			ok = false
 		}
 	}
@@ -441,4 +392,10 @@ func replyError(w http.ResponseWriter, a Answer) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.WriteHeader(a.Status)
 	_, _ = w.Write(append(data, '\n'))
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

@@ -12,12 +12,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // Token is the fake account's user token.
@@ -74,60 +74,20 @@ type Accepted struct {
 
 // Server is the fake PushPlus. Its zero value is not usable; call NewServer.
 type Server struct {
-	*httptest.Server
-
-	mu         sync.Mutex
-	accepted   []Accepted
-	violations []string
-	script     []Answer
-	requests   int
+	channeltest.Fake[Accepted, Answer]
 }
 
 // NewServer starts a fake PushPlus that takes Token; it is closed when the
 // test ends.
 func NewServer(t testing.TB) *Server {
 	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
-	t.Cleanup(s.Close)
+	s.Serve(t, s.handle)
 	return s
 }
 
 // Config returns raw settings pointing a pushplus channel at s.
 func (s *Server) Config() map[string]string {
 	return map[string]string{"token": Token, "api": s.URL}
-}
-
-// Accepted returns the messages accepted so far, in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Violations returns the contract breaks seen so far.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
-
-// Requests counts every request that reached the fake.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-// FailNext makes the next valid requests get these answers instead of
-// success, in order.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
-}
-
-func (s *Server) violate(format string, args ...any) {
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
 }
 
 func writeCode(w http.ResponseWriter, code int, msg string, data any) {
@@ -139,33 +99,29 @@ func writeCode(w http.ResponseWriter, code int, msg string, data any) {
 // refuse answers a request that breaks the contract with PushPlus's
 // validation code and records why.
 func (s *Server) refuse(w http.ResponseWriter, msg, format string, args ...any) {
-	s.violate(format, args...)
+	s.Violate(format, args...)
 	writeCode(w, 999, msg, nil)
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests++
-
 	if r.Method != http.MethodPost {
-		s.violate("method %s, want POST (GET puts the token and content in the URL)", r.Method)
+		s.Violate("method %s, want POST (GET puts the token and content in the URL)", r.Method)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
 	if r.URL.Path != "/send" {
-		s.violate("path %q, want /send", r.URL.Path)
+		s.Violate("path %q, want /send", r.URL.Path)
 		http.Error(w, "404 not found", http.StatusNotFound)
 		return
 	}
 	if r.URL.RawQuery != "" {
-		s.violate("unexpected query %q: the body carries every parameter", r.URL.RawQuery)
+		s.Violate("unexpected query %q: the body carries every parameter", r.URL.RawQuery)
 	}
 	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" ||
 		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
 		// PushPlus reads a body as JSON only under this type; otherwise it
 		// sees no token.
-		s.violate("Content-Type %q, want application/json (UTF-8)", r.Header.Get("Content-Type"))
+		s.Violate("Content-Type %q, want application/json (UTF-8)", r.Header.Get("Content-Type"))
 		writeCode(w, 903, "无效的用户令牌", nil)
 		return
 	}
@@ -176,19 +132,19 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	var raw map[string]any
 	if err := json.Unmarshal(body, &raw); err != nil {
-		s.violate("body is not a JSON object: %v", err)
+		s.Violate("body is not a JSON object: %v", err)
 		http.Error(w, "bad request: body is not a JSON object", http.StatusBadRequest)
 		return
 	}
 	acc, problems := parse(raw)
 	if len(problems) > 0 {
-		s.violate("request body: %s", strings.Join(problems, "; "))
+		s.Violate("request body: %s", strings.Join(problems, "; "))
 		http.Error(w, "bad request: "+strings.Join(problems, "; "), http.StatusBadRequest)
 		return
 	}
 	if acc.token != Token {
 		if acc.token == "" {
-			s.violate("no token")
+			s.Violate("no token")
 		}
 		writeCode(w, 903, "无效的用户令牌", nil)
 		return
@@ -210,11 +166,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, "webhook编码不能为空", "channel %s without a webhook code", acc.Channel)
 		return
 	case acc.Template == "json" && !json.Valid([]byte(acc.Text)):
-		s.violate("template json with content that is not JSON: %.60q", acc.Text)
+		s.Violate("template json with content that is not JSON: %.60q", acc.Text)
 	}
-	if len(s.script) > 0 {
-		a := s.script[0]
-		s.script = s.script[1:]
+	if a, ok := s.Next(); ok {
 		for k, vs := range a.Header {
 			w.Header()[k] = vs
 		}
@@ -231,7 +185,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	rand.Read(id)
 	acc.MessageID = hex.EncodeToString(id)
 	acc.Raw = raw
-	s.accepted = append(s.accepted, acc.Accepted)
+	s.Accept(acc.Accepted)
 	writeCode(w, 200, "请求成功", acc.MessageID)
 }
 
@@ -297,4 +251,10 @@ func parse(raw map[string]any) (request, []string) {
 		bad("channel %q, want one of %s", req.Channel, strings.Join(channels, ", "))
 	}
 	return req, problems
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

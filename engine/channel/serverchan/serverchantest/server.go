@@ -11,13 +11,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // Fixed credentials the fake accepts.
@@ -87,21 +87,13 @@ type Accepted struct {
 
 // Server is the fake.
 type Server struct {
-	*httptest.Server
-
-	mu         sync.Mutex
-	accepted   []Accepted
-	violations []string
-	script     []Answer
-	requests   int
-	pushID     int
+	channeltest.Fake[Accepted, Answer]
 }
 
 // NewServer starts the fake and closes it when t ends.
 func NewServer(t testing.TB) *Server {
 	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	s.Serve(t, s.serve)
 	return s
 }
 
@@ -115,34 +107,6 @@ func (s *Server) ConfigSC3() map[string]string {
 	return map[string]string{"sendkey": SC3Key, "api": s.URL}
 }
 
-// Accepted returns the messages taken so far, in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Accepted(nil), s.accepted...)
-}
-
-// Violations returns the contract breaches seen so far.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.violations...)
-}
-
-// Requests counts the requests that reached the fake.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-// FailNext scripts the answers to the next well-formed requests.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
-}
-
 var (
 	turboPath = regexp.MustCompile(`^/([^/]+)\.send$`)
 	sc3Path   = regexp.MustCompile(`^/send/([^/]+)\.send$`)
@@ -150,10 +114,6 @@ var (
 )
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.requests++
-	s.mu.Unlock()
-
 	var key string
 	var sc3 bool
 	if m := sc3Path.FindStringSubmatch(r.URL.Path); m != nil {
@@ -190,25 +150,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// would reach a server that does not know it.
 	switch {
 	case sc3 && key == TurboKey:
-		s.violation("Turbo key sent in the Server酱³ URL form /send/{key}.send")
+		s.Violate("Turbo key sent in the Server酱³ URL form /send/{key}.send")
 		s.write(w, BadKey())
 		return
 	case !sc3 && key == SC3Key:
-		s.violation("Server酱³ key sent in the Turbo URL form /{key}.send")
+		s.Violate("Server酱³ key sent in the Turbo URL form /{key}.send")
 		s.write(w, BadKey())
 		return
 	}
 
-	s.mu.Lock()
-	if len(s.script) > 0 {
-		a := s.script[0]
-		s.script = s.script[1:]
-		s.mu.Unlock()
+	if a, ok := s.Next(); ok {
 		s.write(w, a)
 		return
 	}
 	if (sc3 && key != SC3Key) || (!sc3 && key != TurboKey) {
-		s.mu.Unlock()
 		s.write(w, BadKey())
 		return
 	}
@@ -216,10 +171,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	acc.Title, _ = raw["title"].(string)
 	acc.Text, _ = raw["desp"].(string)
 	acc.Short, _ = raw["short"].(string)
-	s.accepted = append(s.accepted, acc)
-	s.pushID++
-	id := s.pushID
-	s.mu.Unlock()
+	id := s.Accept(acc)
 
 	var body []byte
 	if sc3 {
@@ -297,14 +249,8 @@ func checkBody(data []byte, sc3 bool) (map[string]any, []string) {
 
 func (s *Server) reject(w http.ResponseWriter, status int, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	s.violation(msg)
+	s.Violate("%s", msg)
 	http.Error(w, "fake serverchan: "+msg, status)
-}
-
-func (s *Server) violation(msg string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.violations = append(s.violations, msg)
 }
 
 func (s *Server) write(w http.ResponseWriter, a Answer) {
@@ -317,4 +263,10 @@ func (s *Server) write(w http.ResponseWriter, a Answer) {
 	}
 	w.WriteHeader(status)
 	io.WriteString(w, a.Body)
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

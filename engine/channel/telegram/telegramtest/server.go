@@ -9,16 +9,16 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 //lint:file-ignore ST1005 parseHTML's error texts are tdlib's, capitals included
@@ -79,58 +79,20 @@ type Accepted struct {
 
 // Server is the fake Bot API.
 type Server struct {
-	*httptest.Server
-	mu         sync.Mutex
-	accepted   []Accepted
-	violations []string
-	script     []Answer
-	requests   int
-	nextID     int
+	channeltest.Fake[Accepted, Answer]
+	nextID int
 }
 
 // NewServer starts the fake; it is closed when the test ends.
 func NewServer(t testing.TB) *Server {
 	s := &Server{nextID: 1}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
-	t.Cleanup(s.Close)
+	s.Serve(t, s.handle)
 	return s
 }
 
 // Config returns settings pointing a telegram channel at the fake.
 func (s *Server) Config() map[string]string {
 	return map[string]string{"token": Token, "chat_id": ChatID, "host": s.URL}
-}
-
-// Accepted returns the delivered messages in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Violations returns the contract breaches seen.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
-
-// Requests counts the requests received.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-// FailNext scripts the answers to the next requests, in order.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
-}
-
-func (s *Server) violate(format string, args ...any) {
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
 }
 
 var pathRe = regexp.MustCompile(`^/bot([^/]*)/([A-Za-z]+)$`)
@@ -146,13 +108,9 @@ var knownFields = map[string][]string{
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests++
-
 	m := pathRe.FindStringSubmatch(r.URL.Path)
 	if m == nil {
-		s.violate("%s %s: not a /bot<token>/<method> path", r.Method, r.URL.Path)
+		s.Violate("%s %s: not a /bot<token>/<method> path", r.Method, r.URL.Path)
 		writeError(w, Answer{Status: 404, Description: "Not Found"})
 		return
 	}
@@ -162,19 +120,19 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, ok := knownFields[method]; !ok {
-		s.violate("unexpected method %s", method)
+		s.Violate("unexpected method %s", method)
 		writeError(w, Answer{Status: 404, Description: "Not Found"})
 		return
 	}
 	if r.Method != http.MethodPost {
-		s.violate("%s: method %s, want POST", method, r.Method)
+		s.Violate("%s: method %s, want POST", method, r.Method)
 	}
 	if r.URL.RawQuery != "" {
-		s.violate("%s: query string %q; parameters belong in the JSON body", method, r.URL.RawQuery)
+		s.Violate("%s: query string %q; parameters belong in the JSON body", method, r.URL.RawQuery)
 	}
 	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" ||
 		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
-		s.violate("%s: Content-Type %q, want application/json", method, r.Header.Get("Content-Type"))
+		s.Violate("%s: Content-Type %q, want application/json", method, r.Header.Get("Content-Type"))
 		writeError(w, Answer{Status: 400, Description: "Bad Request: message text is empty"})
 		return
 	}
@@ -182,7 +140,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	dec.UseNumber()
 	var req map[string]any
 	if err := dec.Decode(&req); err != nil {
-		s.violate("%s: body is not a JSON object: %v", method, err)
+		s.Violate("%s: body is not a JSON object: %v", method, err)
 		writeError(w, Answer{Status: 400, Description: "Bad Request: can't parse JSON encoded request"})
 		return
 	}
@@ -192,15 +150,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeError(w, *fail)
 		return
 	}
-	if len(s.script) > 0 {
-		a := s.script[0]
-		s.script = s.script[1:]
-		if a != (Answer{}) {
-			writeError(w, a)
-			return
-		}
+	if a, ok := s.Next(); ok {
+		writeError(w, a)
+		return
 	}
-	s.accepted = append(s.accepted, acc)
+	s.Accept(acc)
 	result := map[string]any{
 		"message_id": s.nextID,
 		"date":       time.Now().Unix(),
@@ -225,24 +179,24 @@ func (s *Server) check(method string, req map[string]any) (Accepted, *Answer) {
 	acc := Accepted{Method: method, Raw: req}
 	for k := range req {
 		if !slices.Contains(knownFields[method], k) {
-			s.violate("%s: unknown field %q", method, k)
+			s.Violate("%s: unknown field %q", method, k)
 		}
 	}
 
 	switch v := req["chat_id"].(type) {
 	case nil:
-		s.violate("%s: chat_id missing", method)
+		s.Violate("%s: chat_id missing", method)
 		return acc, bad("chat_id is empty")
 	case json.Number:
 		if _, err := v.Int64(); err != nil {
-			s.violate("%s: chat_id %v is not an integer", method, v)
+			s.Violate("%s: chat_id %v is not an integer", method, v)
 			return acc, bad("chat not found")
 		}
 		acc.ChatID = v.String()
 	case string:
 		acc.ChatID = v
 	default:
-		s.violate("%s: chat_id is %T, want Integer or String", method, v)
+		s.Violate("%s: chat_id is %T, want Integer or String", method, v)
 		return acc, bad("chat not found")
 	}
 	if acc.ChatID != ChatID && acc.ChatID != ChannelUsername {
@@ -253,7 +207,7 @@ func (s *Server) check(method string, req map[string]any) (Accepted, *Answer) {
 		n, isNum := v.(json.Number)
 		id, err := n.Int64()
 		if !isNum || err != nil {
-			s.violate("%s: message_thread_id is %v, want an Integer", method, v)
+			s.Violate("%s: message_thread_id is %v, want an Integer", method, v)
 			return acc, bad("invalid message thread identifier specified")
 		}
 		if id != ThreadID {
@@ -268,7 +222,7 @@ func (s *Server) check(method string, req map[string]any) (Accepted, *Answer) {
 		photo, _ := req["photo"].(string)
 		u, err := url.Parse(photo)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			s.violate("sendPhoto: photo %q is not an HTTP URL", photo)
+			s.Violate("sendPhoto: photo %q is not an HTTP URL", photo)
 			return acc, bad("wrong file identifier/HTTP URL specified")
 		}
 		// Hosts under .invalid stand for pictures Telegram cannot fetch.
@@ -277,39 +231,39 @@ func (s *Server) check(method string, req map[string]any) (Accepted, *Answer) {
 		}
 		acc.Photo = photo
 	} else if v, ok := req["link_preview_options"].(map[string]any); !ok || v["is_disabled"] != true {
-		s.violate("sendMessage: link_preview_options must be {\"is_disabled\":true}, got %v", req["link_preview_options"])
+		s.Violate("sendMessage: link_preview_options must be {\"is_disabled\":true}, got %v", req["link_preview_options"])
 	}
 
 	raw, present := req[textKey]
 	text, isString := raw.(string)
 	if present && !isString {
-		s.violate("%s: %s is %T, want String", method, textKey, raw)
+		s.Violate("%s: %s is %T, want String", method, textKey, raw)
 		return acc, bad("message text is empty")
 	}
 	switch pm, _ := req["parse_mode"].(string); {
 	case pm == "HTML":
 		plain, ents, err := parseHTML(text)
 		if err != nil {
-			s.violate("%s: %s is not valid Telegram HTML: %v (%q)", method, textKey, err, text)
+			s.Violate("%s: %s is not valid Telegram HTML: %v (%q)", method, textKey, err, text)
 			return acc, bad("can't parse entities: " + err.Error())
 		}
 		// Telegram takes a bare '>' as text, but the docs require &gt;.
 		if bareGT(text) {
-			s.violate("%s: unescaped '>' in %s (the docs require &gt;)", method, textKey)
+			s.Violate("%s: unescaped '>' in %s (the docs require &gt;)", method, textKey)
 		}
 		text, acc.Entities = plain, ents
 	case pm == "":
-		s.violate("%s: parse_mode missing, want HTML", method)
+		s.Violate("%s: parse_mode missing, want HTML", method)
 	default:
-		s.violate("%s: parse_mode %q, want HTML", method, req["parse_mode"])
+		s.Violate("%s: parse_mode %q, want HTML", method, req["parse_mode"])
 	}
 	text = strings.TrimSpace(text)
 	if method == "sendMessage" && text == "" {
-		s.violate("sendMessage: empty text")
+		s.Violate("sendMessage: empty text")
 		return acc, bad("message text is empty")
 	}
 	if n := utf8.RuneCountInString(text); n > limit {
-		s.violate("%s: %s has %d characters, limit %d", method, textKey, n, limit)
+		s.Violate("%s: %s has %d characters, limit %d", method, textKey, n, limit)
 		return acc, bad(tooLong)
 	}
 	acc.Text = text
@@ -581,4 +535,10 @@ func isSpace(c byte) bool {
 
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

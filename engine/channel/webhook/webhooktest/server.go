@@ -11,11 +11,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // Token is the bearer token Config puts in the headers; a request that
@@ -70,20 +71,16 @@ type Accepted struct {
 
 // Server is the fake receiver.
 type Server struct {
-	*httptest.Server
+	channeltest.Fake[Accepted, Answer]
 
-	mu         sync.Mutex
-	requests   []Request
-	accepted   []Accepted
-	violations []string
-	script     []Answer
+	mu       sync.Mutex
+	received []Request
 }
 
 // NewServer starts the receiver and closes it when t ends.
 func NewServer(t testing.TB) *Server {
 	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
+	s.Serve(t, s.serve)
 	return s
 }
 
@@ -102,35 +99,7 @@ func (s *Server) Config() map[string]string {
 func (s *Server) Received() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
-
-// Requests counts the requests received.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.requests)
-}
-
-// Accepted returns the requests answered with 2xx, in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Accepted(nil), s.accepted...)
-}
-
-// Violations returns the contract breaches seen so far.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.violations...)
-}
-
-// FailNext scripts the answers to the next requests.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
+	return append([]Request(nil), s.received...)
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -198,25 +167,28 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
-	s.requests = append(s.requests, req)
-	s.violations = append(s.violations, problems...)
+	s.received = append(s.received, req)
+	s.mu.Unlock()
+	for _, p := range problems {
+		s.Violate("%s", p)
+	}
 	var a Answer
-	switch {
-	case len(problems) > 0:
+	scripted := len(problems) > 0
+	if scripted {
 		a = Status(http.StatusBadRequest, "fake webhook: "+problems[0])
-	case len(s.script) > 0:
-		a = s.script[0]
-		s.script = s.script[1:]
+	} else {
+		a, scripted = s.Next()
+	}
+	switch {
+	case scripted:
 	case r.Header.Get("Authorization") != "" && r.Header.Get("Authorization") != "Bearer "+Token:
 		a = Answer{Status: http.StatusUnauthorized, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"error":"invalid token"}`}
 	default:
 		a = Answer{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: `{"ok":true}`}
 	}
 	if a.Status/100 == 2 || a.Status == 0 {
-		s.accepted = append(s.accepted, Accepted{Title: title, Text: text, Request: req, Raw: raw})
+		s.Accept(Accepted{Title: title, Text: text, Request: req, Raw: raw})
 	}
-	s.mu.Unlock()
-
 	for k, vs := range a.Header {
 		w.Header()[k] = vs
 	}
@@ -230,4 +202,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

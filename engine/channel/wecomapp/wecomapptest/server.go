@@ -13,12 +13,13 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // Fixed credentials the fake accepts.
@@ -68,9 +69,9 @@ type Answer struct {
 
 // Server is the fake WeCom API.
 type Server struct {
-	*httptest.Server
+	channeltest.Fake[Accepted, Answer]
 
-	mu            sync.Mutex
+	mu            sync.Mutex      // guards the token and media state below
 	valid         map[string]bool // issued tokens → still valid
 	current       string
 	issued        int
@@ -79,9 +80,6 @@ type Server struct {
 	sendCalls     int
 	uploads       int
 	downloads     int
-	accepted      []Accepted
-	violations    []string
-	script        []Answer
 }
 
 // NewServer starts the fake; it is closed when the test ends.
@@ -93,11 +91,10 @@ func NewServer(t testing.TB) *Server {
 	mux.HandleFunc("/cgi-bin/media/upload", s.upload)
 	mux.HandleFunc(PicturePath, s.picture)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.violation("unknown path %s", r.URL.Path)
+		s.Violate("unknown path %s", r.URL.Path)
 		http.NotFound(w, r)
 	})
-	s.Server = httptest.NewServer(mux)
-	t.Cleanup(s.Close)
+	s.Serve(t, mux.ServeHTTP)
 	return s
 }
 
@@ -113,28 +110,6 @@ func (s *Server) Config() map[string]string {
 
 // PictureURL is the URL of the fake's PNG cover.
 func (s *Server) PictureURL() string { return s.URL + PicturePath }
-
-// Accepted returns the messages accepted so far, in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Violations returns the contract violations seen so far.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
-
-// FailNext scripts the next answers of their endpoints, in order. Requests
-// are still checked; a scripted answer replaces only the reply.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
-}
 
 // ExpireTokens makes every issued token expired, as after its 7200 s: the
 // next message/send with one answers 42001 and gettoken issues a new token.
@@ -176,27 +151,9 @@ func (s *Server) count(n *int) int {
 	return *n
 }
 
-func (s *Server) violation(format string, args ...any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
-}
-
-// scripted pops the first scripted answer for endpoint.
+// scripted pops the first scripted answer for endpoint (send when unnamed).
 func (s *Server) scripted(endpoint string) (Answer, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, a := range s.script {
-		e := a.Endpoint
-		if e == "" {
-			e = EndpointSend
-		}
-		if e == endpoint {
-			s.script = slices.Delete(s.script, i, i+1)
-			return a, true
-		}
-	}
-	return Answer{}, false
+	return s.NextFor(func(a Answer) bool { return a.Endpoint == endpoint || a.Endpoint == "" && endpoint == EndpointSend })
 }
 
 func writeScripted(w http.ResponseWriter, a Answer) {
@@ -244,7 +201,7 @@ func writeErr(w http.ResponseWriter, code int, msg string) {
 
 func (s *Server) checkMethod(w http.ResponseWriter, r *http.Request, want string) bool {
 	if r.Method != want {
-		s.violation("%s %s: method must be %s", r.Method, r.URL.Path, want)
+		s.Violate("%s %s: method must be %s", r.Method, r.URL.Path, want)
 		http.Error(w, "method must be "+want, http.StatusBadRequest)
 		return false
 	}
@@ -254,7 +211,7 @@ func (s *Server) checkMethod(w http.ResponseWriter, r *http.Request, want string
 func (s *Server) checkQuery(r *http.Request, allowed ...string) {
 	for k := range r.URL.Query() {
 		if !slices.Contains(allowed, k) {
-			s.violation("%s: unexpected query parameter %q", r.URL.Path, k)
+			s.Violate("%s: unexpected query parameter %q", r.URL.Path, k)
 		}
 	}
 }
@@ -307,7 +264,7 @@ func (s *Server) checkToken(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Unlock()
 	switch {
 	case tok == "":
-		s.violation("%s without access_token", r.URL.Path)
+		s.Violate("%s without access_token", r.URL.Path)
 		writeErr(w, 41001, "access_token missing")
 	case !issued:
 		writeErr(w, 40014, "invalid access_token")
@@ -342,14 +299,14 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	}
 	s.checkQuery(r, "access_token", "debug")
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		s.violation("message/send: Content-Type %q, want application/json", ct)
+		s.Violate("message/send: Content-Type %q, want application/json", ct)
 	}
 	data, _ := io.ReadAll(r.Body)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var req map[string]any
 	if err := dec.Decode(&req); err != nil {
-		s.violation("message/send: body is not a JSON object: %v", err)
+		s.Violate("message/send: body is not a JSON object: %v", err)
 		writeErr(w, 40035, "invalid parameter, Warning: wrong json format.")
 		return
 	}
@@ -372,10 +329,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, 81013, "user & party & tag all invalid")
 		return
 	}
-	s.mu.Lock()
-	s.accepted = append(s.accepted, acc)
-	n := len(s.accepted)
-	s.mu.Unlock()
+	n := s.Accept(acc)
 	writeJSON(w, http.StatusOK, map[string]any{
 		"errcode": 0, "errmsg": "ok",
 		"invaliduser": strings.Join(invalid, "|"), "invalidparty": "", "invalidtag": "", "unlicenseduser": "",
@@ -402,7 +356,7 @@ func (s *Server) checkSend(req map[string]any) (int, string, Accepted) {
 	acc := Accepted{Raw: req}
 	for k := range req {
 		if !slices.Contains(sendKeys, k) {
-			s.violation("message/send: unknown field %q", k)
+			s.Violate("message/send: unknown field %q", k)
 		}
 	}
 	switch id := req["agentid"].(type) {
@@ -411,28 +365,28 @@ func (s *Server) checkSend(req map[string]any) (int, string, Accepted) {
 			return 40056, "invalid agentid", acc
 		}
 	case nil:
-		s.violation("message/send: agentid missing")
+		s.Violate("message/send: agentid missing")
 		return 41011, "agentid missing", acc
 	default:
-		s.violation("message/send: agentid must be a JSON number, got %T", id)
+		s.Violate("message/send: agentid must be a JSON number, got %T", id)
 		return 40056, "invalid agentid", acc
 	}
 	toUser, ok := req["touser"].(string)
 	if !ok || toUser == "" {
-		s.violation("message/send: touser must be a non-empty string, got %#v", req["touser"])
+		s.Violate("message/send: touser must be a non-empty string, got %#v", req["touser"])
 		return 81013, "user & party & tag all invalid", acc
 	}
 	acc.ToUser = toUser
 	if users := strings.Split(toUser, "|"); len(users) > maxUsers {
-		s.violation("message/send: %d users, at most %d", len(users), maxUsers)
+		s.Violate("message/send: %d users, at most %d", len(users), maxUsers)
 		return 40032, "invalid userid list size", acc
 	} else if slices.Contains(users, "@all") && len(users) > 1 {
-		s.violation("message/send: @all mixed with user ids")
+		s.Violate("message/send: @all mixed with user ids")
 	}
 	for _, k := range []string{"safe", "enable_id_trans", "enable_duplicate_check"} {
 		if v, ok := req[k]; ok {
 			if n, isNum := v.(json.Number); !isNum || (n != "0" && n != "1") {
-				s.violation("message/send: %s must be 0 or 1, got %#v", k, v)
+				s.Violate("message/send: %s must be 0 or 1, got %#v", k, v)
 			}
 		}
 	}
@@ -440,31 +394,31 @@ func (s *Server) checkSend(req map[string]any) (int, string, Accepted) {
 	acc.MsgType = msgType
 	for _, t := range []string{"text", "markdown", "mpnews"} {
 		if _, ok := req[t]; ok && t != msgType {
-			s.violation("message/send: %s object with msgtype %q", t, msgType)
+			s.Violate("message/send: %s object with msgtype %q", t, msgType)
 		}
 	}
 	switch msgType {
 	case "text", "markdown":
 		obj, ok := req[msgType].(map[string]any)
 		if !ok {
-			s.violation("message/send: %s must be an object", msgType)
+			s.Violate("message/send: %s must be an object", msgType)
 			return 44004, "empty content", acc
 		}
 		s.onlyKeys(msgType, obj, "content")
 		content, ok := obj["content"].(string)
 		if !ok || content == "" {
-			s.violation("message/send: %s.content must be a non-empty string", msgType)
+			s.Violate("message/send: %s.content must be a non-empty string", msgType)
 			return 44004, "empty content", acc
 		}
 		if len(content) > maxText {
-			s.violation("message/send: %s.content has %d bytes, at most %d", msgType, len(content), maxText)
+			s.Violate("message/send: %s.content has %d bytes, at most %d", msgType, len(content), maxText)
 			return 45002, "content size out of limit", acc
 		}
 		acc.Text = content
 	case "mpnews":
 		return s.checkNews(req, acc)
 	default:
-		s.violation("message/send: msgtype %q (this channel sends text, markdown or mpnews)", msgType)
+		s.Violate("message/send: msgtype %q (this channel sends text, markdown or mpnews)", msgType)
 		return 40008, "invalid message type", acc
 	}
 	return 0, "", acc
@@ -473,25 +427,25 @@ func (s *Server) checkSend(req map[string]any) (int, string, Accepted) {
 func (s *Server) checkNews(req map[string]any, acc Accepted) (int, string, Accepted) {
 	obj, ok := req["mpnews"].(map[string]any)
 	if !ok {
-		s.violation("message/send: mpnews must be an object")
+		s.Violate("message/send: mpnews must be an object")
 		return 41016, "title missing", acc
 	}
 	s.onlyKeys("mpnews", obj, "articles")
 	articles, ok := obj["articles"].([]any)
 	if !ok || len(articles) == 0 || len(articles) > maxArticle {
-		s.violation("message/send: mpnews.articles must hold 1 to %d articles", maxArticle)
+		s.Violate("message/send: mpnews.articles must hold 1 to %d articles", maxArticle)
 		return 45008, "article size out of limit", acc
 	}
 	for i, a := range articles {
 		art, ok := a.(map[string]any)
 		if !ok {
-			s.violation("message/send: article %d is not an object", i)
+			s.Violate("message/send: article %d is not an object", i)
 			return 41016, "title missing", acc
 		}
 		s.onlyKeys("article", art, articleKeys...)
 		for k, v := range art {
 			if _, isStr := v.(string); !isStr {
-				s.violation("message/send: article.%s must be a string, got %T", k, v)
+				s.Violate("message/send: article.%s must be a string, got %T", k, v)
 			}
 		}
 		title, _ := art["title"].(string)
@@ -500,19 +454,19 @@ func (s *Server) checkNews(req map[string]any, acc Accepted) (int, string, Accep
 		author, _ := art["author"].(string)
 		switch {
 		case title == "":
-			s.violation("message/send: article without title")
+			s.Violate("message/send: article without title")
 			return 41016, "title missing", acc
 		case media == "":
-			s.violation("message/send: article without thumb_media_id")
+			s.Violate("message/send: article without thumb_media_id")
 			return 41006, "media_id missing", acc
 		case content == "":
-			s.violation("message/send: article without content")
+			s.Violate("message/send: article without content")
 			return 44004, "empty content", acc
 		case len(content) > maxNews:
-			s.violation("message/send: article content has %d bytes, at most %d", len(content), maxNews)
+			s.Violate("message/send: article content has %d bytes, at most %d", len(content), maxNews)
 			return 45002, "content size out of limit", acc
 		case len(author) > maxAuthor:
-			s.violation("message/send: article author over %d bytes", maxAuthor)
+			s.Violate("message/send: article author over %d bytes", maxAuthor)
 			return 45032, "author size out of limit", acc
 		}
 		s.mu.Lock()
@@ -531,7 +485,7 @@ func (s *Server) checkNews(req map[string]any, acc Accepted) (int, string, Accep
 func (s *Server) onlyKeys(what string, obj map[string]any, keys ...string) {
 	for k := range obj {
 		if !slices.Contains(keys, k) {
-			s.violation("message/send: unknown field %s.%s", what, k)
+			s.Violate("message/send: unknown field %s.%s", what, k)
 		}
 	}
 }
@@ -551,13 +505,13 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	s.checkQuery(r, "access_token", "type", "debug")
 	if r.URL.Query().Get("type") != "image" {
-		s.violation("media/upload: type %q, want image", r.URL.Query().Get("type"))
+		s.Violate("media/upload: type %q, want image", r.URL.Query().Get("type"))
 		writeErr(w, 40005, "invalid file type")
 		return
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		s.violation("media/upload: not multipart/form-data: %v", err)
+		s.Violate("media/upload: not multipart/form-data: %v", err)
 		writeErr(w, 44001, "empty media data")
 		return
 	}
@@ -568,24 +522,24 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		if err != nil {
-			s.violation("media/upload: broken multipart body: %v", err)
+			s.Violate("media/upload: broken multipart body: %v", err)
 			writeErr(w, 44001, "empty media data")
 			return
 		}
 		if part.FormName() != "media" {
-			s.violation("media/upload: unexpected part %q (the file part is named media)", part.FormName())
+			s.Violate("media/upload: unexpected part %q (the file part is named media)", part.FormName())
 			continue
 		}
 		img, _ = io.ReadAll(part)
 		_, params, _ := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
 		if params["filename"] == "" {
-			s.violation("media/upload: media part without filename")
+			s.Violate("media/upload: media part without filename")
 		}
 		if l, ok := params["filelength"]; ok && l != strconv.Itoa(len(img)) {
-			s.violation("media/upload: filelength=%s but the part has %d bytes", l, len(img))
+			s.Violate("media/upload: filelength=%s but the part has %d bytes", l, len(img))
 		}
 		if ct := part.Header.Get("Content-Type"); ct != "" && ct != http.DetectContentType(img) {
-			s.violation("media/upload: part Content-Type %q but the bytes are %s", ct, http.DetectContentType(img))
+			s.Violate("media/upload: part Content-Type %q but the bytes are %s", ct, http.DetectContentType(img))
 		}
 	}
 	if !s.checkToken(w, r) {
@@ -631,4 +585,10 @@ func (s *Server) picture(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "image/png")
 	w.Write(coverPNG)
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

@@ -10,12 +10,12 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // Key is the fake robot's webhook key.
@@ -56,59 +56,19 @@ type Accepted struct {
 
 // Server is the fake robot. Its zero value is not usable; call NewServer.
 type Server struct {
-	*httptest.Server
-
-	mu         sync.Mutex
-	accepted   []Accepted
-	violations []string
-	script     []Answer
-	requests   int
+	channeltest.Fake[Accepted, Answer]
 }
 
 // NewServer starts a fake robot with key Key; it is closed when the test ends.
 func NewServer(t testing.TB) *Server {
 	s := &Server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.handle))
-	t.Cleanup(s.Close)
+	s.Serve(t, s.handle)
 	return s
 }
 
 // Config returns raw settings pointing a wecom_webhook channel at s.
 func (s *Server) Config() map[string]string {
 	return map[string]string{"key": Key, "api": s.URL}
-}
-
-// Accepted returns the messages accepted so far, in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Violations returns the contract breaks seen so far.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
-
-// Requests counts every request that reached the fake.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
-// FailNext makes the next valid requests get these answers instead of
-// success, in order.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
-}
-
-func (s *Server) violate(format string, args ...any) {
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
 }
 
 // writeCode answers like WeCom: its errmsg carries a hint, the caller's IP
@@ -125,15 +85,11 @@ func writeCode(w http.ResponseWriter, r *http.Request, code int, msg string) {
 
 // reject answers a request that breaks the contract and records why.
 func (s *Server) reject(w http.ResponseWriter, status int, format string, args ...any) {
-	s.violate(format, args...)
+	s.Violate(format, args...)
 	http.Error(w, fmt.Sprintf(format, args...), status)
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests++
-
 	if r.Method != http.MethodPost {
 		s.reject(w, http.StatusMethodNotAllowed, "method %s, want POST", r.Method)
 		return
@@ -145,11 +101,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	for k, vs := range q {
 		if k != "key" || len(vs) != 1 {
-			s.violate("query parameter %q given %d times; only one key is documented", k, len(vs))
+			s.Violate("query parameter %q given %d times; only one key is documented", k, len(vs))
 		}
 	}
 	if q.Get("key") == "" {
-		s.violate("no key in the query")
+		s.Violate("no key in the query")
 	}
 	if q.Get("key") != Key {
 		writeCode(w, r, 93000, "invalid webhook url")
@@ -176,7 +132,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	acc, problems := parse(raw)
 	if acc.MsgType != "text" && acc.MsgType != "markdown" {
-		s.violate("msgtype %v, want \"text\" or \"markdown\"", raw["msgtype"])
+		s.Violate("msgtype %v, want \"text\" or \"markdown\"", raw["msgtype"])
 		writeCode(w, r, 40008, "invalid message type")
 		return
 	}
@@ -185,7 +141,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.TrimSpace(acc.Text) == "" {
-		s.violate("%s.content is empty", acc.MsgType)
+		s.Violate("%s.content is empty", acc.MsgType)
 		writeCode(w, r, 44004, "empty content")
 		return
 	}
@@ -194,13 +150,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		limit = MaxMarkdownBytes
 	}
 	if len(acc.Text) > limit {
-		s.violate("%s.content is %d bytes, over %d", acc.MsgType, len(acc.Text), limit)
+		s.Violate("%s.content is %d bytes, over %d", acc.MsgType, len(acc.Text), limit)
 		writeCode(w, r, 40058, fmt.Sprintf("%s.content exceed max length %d. invalid Request Parameter", acc.MsgType, limit))
 		return
 	}
-	if len(s.script) > 0 {
-		a := s.script[0]
-		s.script = s.script[1:]
+	if a, ok := s.Next(); ok {
 		for k, vs := range a.Header {
 			w.Header()[k] = vs
 		}
@@ -214,7 +168,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	acc.Raw = raw
-	s.accepted = append(s.accepted, acc)
+	s.Accept(acc)
 	writeCode(w, r, 0, "ok")
 }
 
@@ -271,4 +225,10 @@ func strList(name string, v any, bad func(string, ...any)) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }

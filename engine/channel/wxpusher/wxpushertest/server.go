@@ -11,15 +11,14 @@ package wxpushertest
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // Fixed credentials and recipients the fake knows.
@@ -61,13 +60,7 @@ type Answer struct {
 
 // Server is the fake WxPusher.
 type Server struct {
-	*httptest.Server
-
-	mu         sync.Mutex
-	calls      int
-	accepted   []Accepted
-	violations []string
-	script     []Answer
+	channeltest.Fake[Accepted, Answer]
 }
 
 // NewServer starts the fake; it is closed when the test ends.
@@ -76,52 +69,16 @@ func NewServer(t testing.TB) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/send/message", s.send)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		s.violation("unknown path %s", r.URL.Path)
+		s.Violate("unknown path %s", r.URL.Path)
 		http.NotFound(w, r)
 	})
-	s.Server = httptest.NewServer(mux)
-	t.Cleanup(s.Close)
+	s.Serve(t, mux.ServeHTTP)
 	return s
 }
 
 // Config points a wxpusher channel at the fake, sending to UID.
 func (s *Server) Config() map[string]string {
 	return map[string]string{"app_token": AppToken, "uids": UID, "api": s.URL}
-}
-
-// Accepted returns the messages accepted so far, in order.
-func (s *Server) Accepted() []Accepted {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.accepted)
-}
-
-// Violations returns the contract violations seen so far.
-func (s *Server) Violations() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.violations)
-}
-
-// Calls counts send requests.
-func (s *Server) Calls() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.calls
-}
-
-// FailNext scripts the next answers, in order. Requests are still checked;
-// a scripted answer replaces only the reply.
-func (s *Server) FailNext(answers ...Answer) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.script = append(s.script, answers...)
-}
-
-func (s *Server) violation(format string, args ...any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.violations = append(s.violations, fmt.Sprintf(format, args...))
 }
 
 func writeJSON(w http.ResponseWriter, status int, body map[string]any) {
@@ -138,39 +95,29 @@ func fail(w http.ResponseWriter, code int, msg string) {
 var fields = []string{"appToken", "content", "summary", "contentType", "uids", "topicIds", "url", "verifyPay", "verifyPayType"}
 
 func (s *Server) send(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.calls++
-	s.mu.Unlock()
 	if r.Method != http.MethodPost {
-		s.violation("%s /api/send/message: this channel must POST", r.Method)
+		s.Violate("%s /api/send/message: this channel must POST", r.Method)
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return
 	}
 	if len(r.URL.RawQuery) > 0 {
-		s.violation("POST /api/send/message with a query %q: the token belongs in the body", r.URL.RawQuery)
+		s.Violate("POST /api/send/message with a query %q: the token belongs in the body", r.URL.RawQuery)
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		s.violation("Content-Type %q, want application/json", ct)
+		s.Violate("Content-Type %q, want application/json", ct)
 	}
 	data, _ := io.ReadAll(r.Body)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var req map[string]any
 	if err := dec.Decode(&req); err != nil {
-		s.violation("body is not a JSON object: %v", err)
+		s.Violate("body is not a JSON object: %v", err)
 		http.Error(w, "body must be a JSON object", http.StatusBadRequest)
 		return
 	}
 	code, msg, uids, topics := s.check(req)
-	s.mu.Lock()
-	var scripted *Answer
-	if len(s.script) > 0 {
-		scripted = &s.script[0]
-		s.script = s.script[1:]
-	}
-	s.mu.Unlock()
-	if scripted != nil {
-		writeScripted(w, *scripted)
+	if a, ok := s.Next(); ok {
+		writeScripted(w, a)
 		return
 	}
 	if code != 1000 {
@@ -193,9 +140,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		content, _ := req["content"].(string)
 		summary, _ := req["summary"].(string)
 		ct, _ := req["contentType"].(json.Number).Int64()
-		s.mu.Lock()
-		s.accepted = append(s.accepted, Accepted{Text: content, Summary: summary, ContentType: int(ct), Raw: req})
-		s.mu.Unlock()
+		s.Accept(Accepted{Text: content, Summary: summary, ContentType: int(ct), Raw: req})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"code": 1000, "msg": "处理成功", "data": results, "success": true})
 }
@@ -234,48 +179,48 @@ func writeScripted(w http.ResponseWriter, a Answer) {
 func (s *Server) check(req map[string]any) (code int, msg string, uids []string, topics []int64) {
 	for k := range req {
 		if !slices.Contains(fields, k) {
-			s.violation("unknown field %q", k)
+			s.Violate("unknown field %q", k)
 		}
 	}
 	token, isStr := req["appToken"].(string)
 	if !isStr || !strings.HasPrefix(token, "AT_") {
-		s.violation("appToken must be a string starting with AT_, got %#v", req["appToken"])
+		s.Violate("appToken must be a string starting with AT_, got %#v", req["appToken"])
 	}
 	content, isStr := req["content"].(string)
 	switch {
 	case !isStr || content == "":
-		s.violation("content must be a non-empty string, got %#v", req["content"])
+		s.Violate("content must be a non-empty string, got %#v", req["content"])
 		return 1001, "content不能为空", nil, nil
 	case utf8.RuneCountInString(content) > MaxContentChars || len(content) > MaxContentBytes:
-		s.violation("content has %d characters and %d bytes, at most %d and %d", utf8.RuneCountInString(content), len(content), MaxContentChars, MaxContentBytes)
+		s.Violate("content has %d characters and %d bytes, at most %d and %d", utf8.RuneCountInString(content), len(content), MaxContentChars, MaxContentBytes)
 		return 1001, "content内容过长", nil, nil
 	}
 	if v, ok := req["summary"]; ok {
 		if sum, isStr := v.(string); !isStr || utf8.RuneCountInString(sum) > MaxSummaryChars {
-			s.violation("summary must be a string of at most %d characters, got %#v", MaxSummaryChars, v)
+			s.Violate("summary must be a string of at most %d characters, got %#v", MaxSummaryChars, v)
 		}
 	}
 	if v, ok := req["url"]; ok {
 		if u, isStr := v.(string); !isStr || utf8.RuneCountInString(u) > MaxURLChars {
-			s.violation("url must be a string of at most %d characters, got %#v", MaxURLChars, v)
+			s.Violate("url must be a string of at most %d characters, got %#v", MaxURLChars, v)
 		}
 	}
 	if n, isNum := req["contentType"].(json.Number); !isNum || (n != "1" && n != "2" && n != "3") {
-		s.violation("contentType must be the number 1, 2 or 3, got %#v", req["contentType"])
+		s.Violate("contentType must be the number 1, 2 or 3, got %#v", req["contentType"])
 	}
 	if v, ok := req["uids"]; ok {
 		list, isList := v.([]any)
 		if !isList || len(list) > MaxUIDs {
-			s.violation("uids must be an array of at most %d strings, got %#v", MaxUIDs, v)
+			s.Violate("uids must be an array of at most %d strings, got %#v", MaxUIDs, v)
 		}
 		for _, item := range list {
 			uid, isStr := item.(string)
 			if !isStr || !strings.HasPrefix(uid, "UID_") {
-				s.violation("uids holds %#v; UIDs are strings starting with UID_", item)
+				s.Violate("uids holds %#v; UIDs are strings starting with UID_", item)
 				continue
 			}
 			if slices.Contains(uids, uid) {
-				s.violation("uids holds %s twice", uid)
+				s.Violate("uids holds %s twice", uid)
 			}
 			uids = append(uids, uid)
 		}
@@ -283,24 +228,30 @@ func (s *Server) check(req map[string]any) (code int, msg string, uids []string,
 	if v, ok := req["topicIds"]; ok {
 		list, isList := v.([]any)
 		if !isList || len(list) > MaxTopics {
-			s.violation("topicIds must be an array of at most %d integers, got %#v", MaxTopics, v)
+			s.Violate("topicIds must be an array of at most %d integers, got %#v", MaxTopics, v)
 		}
 		for _, item := range list {
 			n, isNum := item.(json.Number)
 			id, err := n.Int64()
 			if !isNum || err != nil {
-				s.violation("topicIds holds %#v; topic IDs are JSON integers", item)
+				s.Violate("topicIds holds %#v; topic IDs are JSON integers", item)
 				continue
 			}
 			topics = append(topics, id)
 		}
 	}
 	if len(uids) == 0 && len(topics) == 0 {
-		s.violation("neither uids nor topicIds")
+		s.Violate("neither uids nor topicIds")
 		return 1001, "uids和topicIds不能同时为空", nil, nil
 	}
 	if token != AppToken {
 		return 1001, "appToken不正确", nil, nil
 	}
 	return 1000, "", uids, topics
+}
+
+// Fixture starts the fake for the contract suite every kind runs.
+func Fixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.Config())
 }
