@@ -84,10 +84,10 @@ type Kind struct {
 	Rates []Rate
 	// Badge is how lists draw the kind.
 	Badge Badge
-	// Aliases are other names imports use for the kind (seed 004's
+	// Aliases are other names imports use for the kind (the notification test request's
 	// "wechat").
 	Aliases []string
-	// Import translates settings of an older schema in raw (a seed's
+	// Import translates settings of an older schema in raw (a test request's
 	// switches) and notes in given which name each new key came from;
 	// nil: none.
 	Import func(raw, given map[string]string)
@@ -406,7 +406,7 @@ func CheckHostName(h string) error {
 	return nil
 }
 
-// CheckHostOrURL accepts a seed-style host field: a host name or IP with an
+// CheckHostOrURL accepts a host field: a host name or IP with an
 // optional :port, or an absolute http(s) URL (a reverse proxy may add a
 // path).
 func CheckHostOrURL(v string) error {
@@ -427,7 +427,7 @@ func CheckHostOrURL(v string) error {
 	return CheckHostName(host)
 }
 
-// BaseURL normalises a seed-style host field ("tg.example.com",
+// BaseURL normalises a host field ("tg.example.com",
 // "http://1.2.3.4:8080/", "https://qywx.example.com/") to a base URL without
 // a trailing slash; an empty value gives def.
 func BaseURL(v, def string) string {

@@ -699,7 +699,7 @@ func (e *scrubbed) Unwrap() error { return e.err }
 // Set here: importSeed reads Kind's fields, and Kind cannot name it.
 func init() { Kind.Import = importSeed }
 
-// importSeed translates seed 004's single enable_tls switch into Herald's
+// importSeed translates the notification test request's single enable_tls switch into Herald's
 // ssl and starttls. Seed 004 pairs enable_tls with port 587 (Gmail, QQ),
 // which is STARTTLS; only port 465 is implicit TLS. Without TLS both are
 // off. Nothing changes when the request sets ssl or starttls itself.

@@ -108,7 +108,7 @@ func TestParseAliasesAndDefaults(t *testing.T) {
 				"username": "me@outlook.com", "password": "pw", "from": "Herald <me@outlook.com>", "to": "a@example.com"},
 		},
 		{
-			name: "seed 004 names",
+			name: "notification test request names",
 			raw: map[string]string{"SMTP_HOST": "smtp.gmail.com", "smtp_port": "587", "ssl": "no", "enable_tls": "true",
 				"username": "me@gmail.com", "password": "pw", "from": "me@gmail.com", "to": "a@example.com, b@example.com",
 				"subject": "Task result"},

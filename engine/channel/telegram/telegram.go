@@ -139,7 +139,7 @@ func validateChatID(v string) error {
 	return fmt.Errorf("must be a numeric chat id like 222222222 (groups and channels: -100…) or a public channel's @username")
 }
 
-// baseURL turns a seed-style host ("tg.example.com", "http://1.2.3.4:8081/")
+// baseURL turns a bare host or URL ("tg.example.com", "http://1.2.3.4:8081/")
 // into the Bot API base URL.
 func baseURL(host string) (string, error) {
 	b := channel.BaseURL(host, DefaultHost)

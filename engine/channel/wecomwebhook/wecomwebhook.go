@@ -42,7 +42,7 @@ var Kind = &channel.Kind{
 	DocURL:  doc,
 	Badge:   channel.Badge{Text: "WW", Color: color.NRGBA{0x15, 0x65, 0xC0, 0xFF}},
 	Rates:   []channel.Rate{{N: 20, Per: time.Minute}}, // a group robot: 20 messages a minute
-	Aliases: []string{"wechat"},                        // seed 004's name for the group robot
+	Aliases: []string{"wechat"},                        // the notification test request's name for the group robot
 	Fields: []channel.Field{
 		{
 			Key:      "key",
