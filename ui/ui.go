@@ -23,8 +23,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"image/color"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/assets"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/secret"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/tasks"
@@ -41,7 +41,7 @@ const AppID = "io.github.heraldpush.herald"
 
 // Params are what the window needs from the composition root.
 type Params struct {
-	Env       *boot.Env
+	Env       *host.Env
 	Minimized bool
 	Version   string
 	// SetStartAtLogin toggles autostart; nil hides the setting's effect.
@@ -241,7 +241,7 @@ func Run(ctx context.Context, p Params) error {
 	return nil
 }
 
-func taskByID(ctx context.Context, env *boot.Env, id string) (task.Task, error) {
+func taskByID(ctx context.Context, env *host.Env, id string) (task.Task, error) {
 	n, _ := strconv.ParseInt(id, 10, 64)
 	list, err := env.Tasks.List(ctx)
 	if err != nil {
@@ -256,7 +256,7 @@ func taskByID(ctx context.Context, env *boot.Env, id string) (task.Task, error) 
 }
 
 // trayStateOf reads what the tray shows from the engine.
-func trayStateOf(ctx context.Context, env *boot.Env, paused bool) trayState {
+func trayStateOf(ctx context.Context, env *host.Env, paused bool) trayState {
 	s := trayState{Paused: paused}
 	if list, err := env.Tasks.List(ctx); err == nil {
 		for _, t := range list {
@@ -311,7 +311,7 @@ func tabSlug(i int) string {
 
 // showWelcome explains the three steps once: register a channel, test it,
 // add a task; the channel form also imports QD registration strings.
-func showWelcome(ctx context.Context, env *boot.Env, w fyne.Window, toChannels func()) {
+func showWelcome(ctx context.Context, env *host.Env, w fyne.Window, toChannels func()) {
 	text := widget.NewLabel(lang.L("welcome.steps"))
 	text.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm(lang.L("welcome.title"), lang.L("welcome.start"), lang.L("welcome.later"),

@@ -17,9 +17,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/registry"
 )
 
@@ -38,7 +38,7 @@ const timeFormat = "2006-01-02 15:04:05"
 // View is the Channels tab.
 type View struct {
 	ctx context.Context
-	env *boot.Env
+	env *host.Env
 	reg *registry.Registry
 	win fyne.Window
 
@@ -76,7 +76,7 @@ type testState struct {
 
 // New builds the tab and loads the channels. ctx bounds the tab's
 // background work (the watch for outside changes, sends).
-func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
+func New(ctx context.Context, env *host.Env, win fyne.Window) *View {
 	v := &View{ctx: ctx, env: env, reg: env.Registry, win: win, tests: map[string]*testState{}}
 	v.empty = widget.NewLabel(lang.L("channels.empty"))
 	v.empty.Wrapping = fyne.TextWrapWord

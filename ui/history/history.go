@@ -16,8 +16,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/tasks"
@@ -43,7 +43,7 @@ var (
 // View is the History tab.
 type View struct {
 	ctx context.Context
-	env *boot.Env
+	env *host.Env
 	win fyne.Window
 	now func() time.Time // the chart's "today"; tests fix it
 
@@ -80,7 +80,7 @@ type View struct {
 
 // New builds the tab, loads it and subscribes to the engine's run and push
 // events.
-func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
+func New(ctx context.Context, env *host.Env, win fyne.Window) *View {
 	v := &View{ctx: ctx, env: env, win: win, now: time.Now}
 	v.build()
 	v.Refresh()

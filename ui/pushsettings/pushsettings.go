@@ -19,8 +19,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/task"
 )
 
@@ -60,7 +60,7 @@ const timeLayout = "2006-01-02 15:04:05"
 // View is the Push settings tab.
 type View struct {
 	ctx context.Context
-	env *boot.Env
+	env *host.Env
 	win fyne.Window // the window the tab lives in (kept for dialogs)
 
 	// now and loc are the clock and time zone of the next-due time and the
@@ -110,7 +110,7 @@ type channelCheck struct {
 }
 
 // New builds the tab and fills it from the store.
-func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
+func New(ctx context.Context, env *host.Env, win fyne.Window) *View {
 	v := &View{ctx: ctx, env: env, win: win, now: time.Now, loc: time.Local, errs: map[string]*widget.Label{}}
 	v.build()
 	v.Refresh()

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/heraldpush/herald/app/boot"
+	"github.com/heraldpush/herald/engine/host"
 )
 
 // prefsKey is the store setting the window preferences live under.
@@ -65,7 +65,7 @@ func (p Prefs) normalize() Prefs {
 }
 
 // Load reads the preferences; fields never stored keep their defaults.
-func Load(ctx context.Context, env *boot.Env) (Prefs, error) {
+func Load(ctx context.Context, env *host.Env) (Prefs, error) {
 	p := DefaultPrefs()
 	if _, err := env.Store.Setting(ctx, prefsKey, &p); err != nil {
 		return DefaultPrefs(), fmt.Errorf("read window preferences: %w", err)
@@ -74,7 +74,7 @@ func Load(ctx context.Context, env *boot.Env) (Prefs, error) {
 }
 
 // Save stores the preferences (unknown choices saved as the system default).
-func Save(ctx context.Context, env *boot.Env, p Prefs) error {
+func Save(ctx context.Context, env *host.Env, p Prefs) error {
 	if err := env.Store.SetSetting(ctx, prefsKey, p.normalize()); err != nil {
 		return fmt.Errorf("save window preferences: %w", err)
 	}

@@ -18,7 +18,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
+	"github.com/heraldpush/herald/engine/host"
 )
 
 // Options are what the tab needs from the window around it.
@@ -47,12 +47,12 @@ var languageNames = map[string]string{
 // View is the Settings/About tab.
 type View struct {
 	ctx  context.Context
-	env  *boot.Env
+	env  *host.Env
 	win  fyne.Window
 	opts Options
 
 	prefs Prefs
-	api   boot.APISettings
+	api   host.APISettings
 	token string
 
 	// filling is set while widgets are set from stored values, so their
@@ -87,8 +87,8 @@ type View struct {
 }
 
 // New builds the tab and fills it from the store.
-func New(ctx context.Context, env *boot.Env, win fyne.Window, opts Options) *View {
-	v := &View{ctx: ctx, env: env, win: win, opts: opts, prefs: DefaultPrefs(), api: boot.DefaultAPISettings()}
+func New(ctx context.Context, env *host.Env, win fyne.Window, opts Options) *View {
+	v := &View{ctx: ctx, env: env, win: win, opts: opts, prefs: DefaultPrefs(), api: host.DefaultAPISettings()}
 	v.openURL = func(u *url.URL) error { return fyne.CurrentApp().OpenURL(u) }
 	v.build()
 	v.Refresh()
@@ -143,7 +143,7 @@ func (v *View) build() {
 	behaviour := container.NewVBox(v.closeToTray, v.startAtLogin, v.loginNote, v.notifyOnFailure)
 
 	v.apiEnabled = widget.NewCheck(lang.L("settings.api.enabled"), func(on bool) {
-		v.apiChanged(func(s *boot.APISettings) { s.Enabled = on })
+		v.apiChanged(func(s *host.APISettings) { s.Enabled = on })
 	})
 	v.port = widget.NewEntry()
 	v.port.OnChanged = v.portChanged
@@ -295,7 +295,7 @@ func (v *View) startAtLoginChanged(on bool) {
 
 // apiChanged stores changed API settings; the engine validates them and its
 // refusal is shown under the port.
-func (v *View) apiChanged(change func(*boot.APISettings)) {
+func (v *View) apiChanged(change func(*host.APISettings)) {
 	if v.filling {
 		return
 	}
@@ -320,7 +320,7 @@ func (v *View) portChanged(text string) {
 		v.portErr.Show()
 		return
 	}
-	v.apiChanged(func(s *boot.APISettings) { s.Port = n })
+	v.apiChanged(func(s *host.APISettings) { s.Port = n })
 }
 
 // loadToken reads the token off the UI goroutine: the keyring may be slow or

@@ -20,8 +20,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
@@ -54,7 +54,7 @@ func (s dotState) color() color.Color {
 // View is the Tasks tab.
 type View struct {
 	ctx context.Context
-	env *boot.Env
+	env *host.Env
 	win fyne.Window
 	// now is the clock the schedule preview counts from (tests fix it).
 	now func() time.Time
@@ -101,7 +101,7 @@ type row struct {
 
 // New builds the tab and subscribes to the task engine's events. Call it
 // on the UI goroutine.
-func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
+func New(ctx context.Context, env *host.Env, win fyne.Window) *View {
 	v := &View{
 		ctx:     ctx,
 		env:     env,

@@ -1,7 +1,9 @@
-// Package boot opens what every way of running Herald needs — the data
-// folder, the store, the OS keyring, the redacting logger and the channel
-// registry — so the GUI, the daemon and the CLI share one composition.
-package boot
+// Package host is the engine's host: it opens what every way of running
+// Herald needs — the data folder, the log, the store, the keyring — builds
+// the registry, the task service, the dispatcher and the local API, runs
+// their lifecycle, and offers the use cases the CLI, the API and the window
+// share (Send, Retry, Test). It knows nothing of app/ or ui/.
+package host
 
 import (
 	"context"
@@ -151,6 +153,17 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		After:   func(task.Run) { env.Dispatcher.Notify() },
 	})
 	return env, nil
+}
+
+// DeliverRequested delivers outbox row id for another herald process of
+// this data folder (the owner socket's handler): errors come back redacted.
+func (e *Env) DeliverRequested(ctx context.Context, id int64, seen int) (store.Delivery, error) {
+	d, err := e.Dispatcher.DeliverRequested(ctx, id, seen)
+	if err != nil {
+		e.Log.Warn("deliver for a herald command", "outbox", id, "error", err)
+		return d, errors.New(e.Redactor.Error(err))
+	}
+	return d, nil
 }
 
 var errNoWindow = errors.New("no Herald window is running in this process; the desktop app shows it when it runs")
