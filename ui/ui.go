@@ -224,7 +224,7 @@ func Run(ctx context.Context, p Params) error {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
-	if err := (secret.Keyring{}).Check(); err != nil {
+	if err := env.Secrets.Check(); err != nil {
 		dialog.ShowInformation(lang.L("app.keyring_missing.title"),
 			lang.L("app.keyring_missing", map[string]any{"Hint": secret.Hint()}), w)
 	} else if !prefs.Welcomed && p.CycleTabs == "" {

@@ -59,8 +59,10 @@ type Env struct {
 	Registry   *registry.Registry
 	Tasks      *tasks.Service
 	Dispatcher *dispatch.Dispatcher
-	logFile    *os.File
-	stopSync   func()
+	// Secrets is the keyring channel, task and API secrets live in.
+	Secrets  secret.Store
+	logFile  *os.File
+	stopSync func()
 	// lastSettings is the push settings last applied to the dispatcher (JSON).
 	lastSettings string
 	api          *api.Server
@@ -76,6 +78,9 @@ type Options struct {
 	LogTo io.Writer
 	// HTTP overrides the client channels send with (tests).
 	HTTP *http.Client
+	// Secrets replaces the OS keyring (tests: &secret.Memory{}); nil for
+	// the OS keyring.
+	Secrets secret.Store
 }
 
 // Open opens (creating) the data folder dir.
@@ -102,6 +107,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		lf.Close()
 		return nil, err
 	}
+	secrets := opts.Secrets
+	if secrets == nil {
+		secrets = secret.Keyring{}
+	}
 	client := opts.HTTP
 	if client == nil {
 		client = &http.Client{Timeout: channel.DefaultTimeout}
@@ -111,10 +120,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		Store:    st,
 		Redactor: red,
 		Log:      log,
+		Secrets:  secrets,
 		logFile:  lf,
 		Registry: &registry.Registry{
 			Store:    st,
-			Secrets:  secret.Keyring{},
+			Secrets:  secrets,
 			Redactor: red,
 			Deps:     channel.Deps{HTTP: client, Redactor: red},
 			Log:      log,
@@ -122,7 +132,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 	}
 	env.Tasks, err = tasks.New(tasks.Params{
 		Store:    st,
-		Secrets:  secret.Keyring{},
+		Secrets:  secrets,
 		Redactor: red,
 		Log:      log,
 	})

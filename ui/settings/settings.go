@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/heraldpush/herald/engine/api"
 	"github.com/heraldpush/herald/engine/host"
 )
 
@@ -52,7 +53,7 @@ type View struct {
 	opts Options
 
 	prefs Prefs
-	api   host.APISettings
+	api   api.Settings
 	token string
 
 	// filling is set while widgets are set from stored values, so their
@@ -88,7 +89,7 @@ type View struct {
 
 // New builds the tab and fills it from the store.
 func New(ctx context.Context, env *host.Env, win fyne.Window, opts Options) *View {
-	v := &View{ctx: ctx, env: env, win: win, opts: opts, prefs: DefaultPrefs(), api: host.DefaultAPISettings()}
+	v := &View{ctx: ctx, env: env, win: win, opts: opts, prefs: DefaultPrefs(), api: api.DefaultSettings()}
 	v.openURL = func(u *url.URL) error { return fyne.CurrentApp().OpenURL(u) }
 	v.build()
 	v.Refresh()
@@ -143,7 +144,7 @@ func (v *View) build() {
 	behaviour := container.NewVBox(v.closeToTray, v.startAtLogin, v.loginNote, v.notifyOnFailure)
 
 	v.apiEnabled = widget.NewCheck(lang.L("settings.api.enabled"), func(on bool) {
-		v.apiChanged(func(s *host.APISettings) { s.Enabled = on })
+		v.apiChanged(func(s *api.Settings) { s.Enabled = on })
 	})
 	v.port = widget.NewEntry()
 	v.port.OnChanged = v.portChanged
@@ -295,7 +296,7 @@ func (v *View) startAtLoginChanged(on bool) {
 
 // apiChanged stores changed API settings; the engine validates them and its
 // refusal is shown under the port.
-func (v *View) apiChanged(change func(*host.APISettings)) {
+func (v *View) apiChanged(change func(*api.Settings)) {
 	if v.filling {
 		return
 	}
@@ -320,7 +321,7 @@ func (v *View) portChanged(text string) {
 		v.portErr.Show()
 		return
 	}
-	v.apiChanged(func(s *host.APISettings) { s.Port = n })
+	v.apiChanged(func(s *api.Settings) { s.Port = n })
 }
 
 // loadToken reads the token off the UI goroutine: the keyring may be slow or

@@ -81,7 +81,7 @@ func (h *harness) prefs(t *testing.T) Prefs {
 	return p
 }
 
-func (h *harness) apiSettings(t *testing.T) host.APISettings {
+func (h *harness) apiSettings(t *testing.T) api.Settings {
 	t.Helper()
 	s, err := h.env.LoadAPISettings(h.ctx)
 	if err != nil {
@@ -175,7 +175,7 @@ func TestReopenShowsStoredValues(t *testing.T) {
 	if err := Save(ctx, env, stored); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.SaveAPISettings(ctx, host.APISettings{Enabled: false, Port: 9000}); err != nil {
+	if err := env.SaveAPISettings(ctx, api.Settings{Enabled: false, Port: 9000}); err != nil {
 		t.Fatal(err)
 	}
 	h := open(t, env, Options{SetStartAtLogin: func(bool) error { return nil }})
@@ -198,7 +198,7 @@ func TestReopenShowsStoredValues(t *testing.T) {
 	}
 
 	// Another process (the CLI) changes the port; Refresh shows it.
-	if err := env.SaveAPISettings(ctx, host.APISettings{Enabled: true, Port: 9100}); err != nil {
+	if err := env.SaveAPISettings(ctx, api.Settings{Enabled: true, Port: 9100}); err != nil {
 		t.Fatal(err)
 	}
 	v.Refresh()
@@ -215,9 +215,9 @@ func TestPortRejectedWithTheEnginesError(t *testing.T) {
 		text, wantErr string
 		wantPort      int
 	}{
-		{"70000", "must be between 1 and 65535", host.DefaultAPISettings().Port},
-		{"0", "must be between 1 and 65535", host.DefaultAPISettings().Port},
-		{"http", "The port must be a number", host.DefaultAPISettings().Port},
+		{"70000", "must be between 1 and 65535", api.DefaultSettings().Port},
+		{"0", "must be between 1 and 65535", api.DefaultSettings().Port},
+		{"http", "The port must be a number", api.DefaultSettings().Port},
 		{"8200", "", 8200},
 	}
 	for _, tt := range tests {
