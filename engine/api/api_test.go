@@ -115,7 +115,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) server(addr string) *api.Server {
 	return api.New(api.Params{
 		Registry: f.env.Registry, Tasks: f.env.Tasks, Dispatcher: f.env.Dispatcher, Store: f.env.Store,
-		Redactor: f.env.Redactor, Log: f.env.Log, Secrets: f.secrets, Addr: addr,
+		Redactor: f.env.Redactor, Log: f.env.Log, Secrets: f.secrets, Send: f.env.Send, Addr: addr,
 	})
 }
 

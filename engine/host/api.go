@@ -33,6 +33,7 @@ func (e *Env) API(ctx context.Context, port int) (*api.Server, error) {
 		Redactor:   e.Redactor,
 		Log:        e.Log,
 		Secrets:    api.InstanceSecrets{Inner: e.Secrets, Instance: inst},
+		Send:       e.Send,
 		Addr:       net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 	}), nil
 }
