@@ -66,7 +66,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fixture{t: t, ctx: ctx, env: env}
 	f.win = test.NewWindow(nil)
-	f.v = New(ctx, env, f.win)
+	f.v = New(ctx, env.Registry, env, f.win)
 	t.Cleanup(func() {
 		cancel()
 		f.v.bg.Wait()
