@@ -11,8 +11,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/app/cli"
+	"github.com/heraldpush/herald/engine/host"
 )
 
 // Build information, set with -ldflags at build time.
@@ -26,7 +26,7 @@ var (
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("herald", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", "", "data folder (default: $"+boot.EnvDataDir+" or the OS config folder)")
+	dataDir := fs.String("data-dir", "", "data folder (default: $"+host.EnvDataDir+" or the OS config folder)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	minimized := fs.Bool("minimized", false, "start in the tray without opening the window")
 	cycleTabs := fs.String("cycle-tabs", "", "show each tab in turn, signalling through files in `DIR`, then quit (smoke tests)")
@@ -37,7 +37,7 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "herald %s (commit %s, built %s)\n", Version, Commit, Date)
 		return cli.ExitOK
 	}
-	dir, err := boot.DataDir(*dataDir)
+	dir, err := host.DataDir(*dataDir)
 	if err != nil {
 		fmt.Fprintln(stderr, "herald:", err)
 		return cli.ExitFailed
@@ -48,6 +48,6 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if fs.NArg() == 0 {
 		return runWindow(ctx, dir, windowOptions{minimized: *minimized, cycleTabs: *cycleTabs}, stdout, stderr)
 	}
-	open := func(ctx context.Context) (*boot.Env, error) { return boot.Open(ctx, dir, boot.Options{}) }
+	open := func(ctx context.Context) (*host.Env, error) { return host.Open(ctx, dir, host.Options{}) }
 	return cli.Run(ctx, fs.Args(), cli.IO{In: stdin, Out: stdout, Err: stderr}, open)
 }

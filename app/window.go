@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/app/autostart"
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/app/cli"
 	"github.com/heraldpush/herald/app/owner"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/ui"
 )
 
@@ -41,7 +41,7 @@ func runWindow(ctx context.Context, dir string, opts windowOptions, stdout, stde
 		return code
 	}
 	defer lock.Release()
-	env, err := boot.Open(ctx, dir, boot.Options{})
+	env, err := host.Open(ctx, dir, host.Options{})
 	if err != nil {
 		fmt.Fprintln(stderr, "herald:", err)
 		return cli.ExitFailed
@@ -52,7 +52,7 @@ func runWindow(ctx context.Context, dir string, opts windowOptions, stdout, stde
 		return cli.ExitFailed
 	}
 	defer env.StopEngine(20 * time.Second)
-	srv, err := env.ServeOwner(lock)
+	srv, err := owner.Listen(lock, env.DeliverRequested)
 	if err != nil {
 		fmt.Fprintln(stderr, "herald:", err)
 		return cli.ExitFailed
@@ -60,7 +60,7 @@ func runWindow(ctx context.Context, dir string, opts windowOptions, stdout, stde
 	// Runs before StopEngine: deliveries made for commands are cancelled
 	// back to pending while the engine still records them.
 	defer srv.Close()
-	p := ui.Params{Env: env, Minimized: opts.minimized, Version: Version, Instance: srv,
+	p := ui.Params{Env: env, Minimized: opts.minimized, Version: Version, OnShowRequest: srv.OnShow,
 		SetStartAtLogin: startAtLogin(dir), CycleTabs: opts.cycleTabs}
 	if err := ui.Run(ctx, p); err != nil {
 		fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
@@ -125,7 +125,7 @@ func hasDisplay() bool {
 
 // startAtLogin toggles starting this binary, for dir, at login.
 func startAtLogin(dir string) func(bool) error {
-	defaultDir, _ := boot.DataDir("")
+	defaultDir, _ := host.DataDir("")
 	return func(on bool) error {
 		if !on {
 			return autostart.Disable()

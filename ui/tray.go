@@ -1,15 +1,22 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/heraldpush/herald/assets"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/task"
+	"github.com/heraldpush/herald/ui/loader"
 )
 
 // trayState is everything the tray shows; the menu is rebuilt only when it
@@ -109,8 +116,13 @@ func trayIcon(s trayState) fyne.Resource {
 type tray struct {
 	app     desktop.App
 	actions trayActions
-	last    string
-	builds  int // how many times the menu was rebuilt (tests)
+	paused  atomic.Bool
+	refresh *loader.Loader // reads the state and updates the tray
+
+	// On the UI goroutine:
+	state  trayState // as last shown
+	last   string
+	builds int // how many times the menu was rebuilt (tests)
 }
 
 // update applies s, rebuilding the menu and icon only when s changed.
@@ -121,6 +133,7 @@ func (t *tray) update(s trayState) {
 		return
 	}
 	t.last = k
+	t.state = s
 	t.builds++
 	// Order matters since Fyne 2.7: menu first, then the icon.
 	t.app.SetSystemTrayMenu(buildTrayMenu(s, t.actions))
@@ -137,4 +150,99 @@ func failureText(r task.Run) string {
 		line = string([]rune(line)[:49]) + "…"
 	}
 	return r.TaskName + " — " + line
+}
+
+// failuresShown is how many recent failures the tray lists, and from how
+// far back.
+const (
+	failuresShown = 3
+	failuresDays  = 7
+)
+
+// trayStateOf is what the tray shows of o.
+func trayStateOf(o host.Overview, paused bool) trayState {
+	s := trayState{Paused: paused}
+	for _, t := range o.Tasks {
+		s.Tasks = append(s.Tasks, trayItem{strconv.FormatInt(t.ID, 10), t.Name})
+		if t.LastStatus.Failed() {
+			s.Failing = true
+		}
+	}
+	for _, c := range o.Channels {
+		s.Channels = append(s.Channels, trayItem{c.ID, c.Name})
+	}
+	for _, r := range o.Failures {
+		s.Failures = append(s.Failures, trayItem{strconv.FormatInt(r.ID, 10), failureText(r)})
+	}
+	sort.SliceStable(s.Tasks, func(i, j int) bool { return s.Tasks[i].Text < s.Tasks[j].Text })
+	return s
+}
+
+// startTray puts Herald in the system tray when there is one. Its state is
+// read off the UI goroutine, in one engine call, whenever a run ends.
+func (w *window) startTray() {
+	desk, ok := w.app.(desktop.App)
+	// Without a session bus, fyne v2.7.1's tray panics on quit (fyne #6403).
+	if !ok || !sessionBusAvailable() {
+		return
+	}
+	t := &tray{app: desk}
+	t.actions = trayActions{
+		Open:        w.show,
+		RunTask:     func(id string) { w.runTask(t, id) },
+		TestChannel: w.testChannel,
+		Pause: func(p bool) {
+			t.paused.Store(p)
+			w.env.PauseTasks(p)
+			t.refresh.Request()
+		},
+		ShowRun: func(string) { w.show(); w.tabs.Select(w.historyTab) },
+		Quit:    w.app.Quit,
+	}
+	load := func(ctx context.Context) func() {
+		// Partial answers still show: a failed read leaves its part empty.
+		o, _ := w.env.Overview(ctx, time.Now().AddDate(0, 0, -failuresDays), failuresShown)
+		s := trayStateOf(o, t.paused.Load())
+		return func() { t.update(s) }
+	}
+	// Order matters since Fyne 2.7: menu, icon, window, then our close
+	// intercept; the first state is read before the window is set.
+	o, _ := w.env.Overview(w.ctx, time.Now().AddDate(0, 0, -failuresDays), failuresShown)
+	t.update(trayStateOf(o, false))
+	desk.SetSystemTrayWindow(w.win)
+	t.refresh = loader.New(w.ctx, load)
+	w.tray = t
+}
+
+// runTask starts task id (a tray item) in the background.
+func (w *window) runTask(t *tray, id string) {
+	for _, it := range t.state.Tasks {
+		if it.ID == id {
+			go w.env.RunTask(w.ctx, it.Text)
+			return
+		}
+	}
+}
+
+// testChannel sends channel id a test push and notifies how it went.
+func (w *window) testChannel(id string) {
+	go func() {
+		c, err := w.env.Registry.Get(w.ctx, id)
+		if err != nil {
+			return
+		}
+		d, err := w.env.Test(w.ctx, c)
+		msg := lang.L("tray.test_ok", map[string]any{"Channel": c.Name})
+		if err != nil || !d.OK {
+			answer := d.Answer
+			if err != nil {
+				answer = err.Error()
+			}
+			msg = lang.L("tray.test_failed", map[string]any{"Channel": c.Name, "Answer": answer})
+		}
+		fyne.Do(func() {
+			w.app.SendNotification(fyne.NewNotification(lang.L("app.name"), msg))
+			w.channels.Refresh()
+		})
+	}()
 }

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
 	"sync"
 	"time"
 
@@ -17,14 +15,13 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"image/color"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/assets"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/secret"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/tasks"
@@ -41,13 +38,14 @@ const AppID = "io.github.heraldpush.herald"
 
 // Params are what the window needs from the composition root.
 type Params struct {
-	Env       *boot.Env
+	Env       *host.Env
 	Minimized bool
 	Version   string
 	// SetStartAtLogin toggles autostart; nil hides the setting's effect.
 	SetStartAtLogin func(bool) error
-	// Instance receives "show yourself" from a second start; may be nil.
-	Instance interface{ OnShow(func()) }
+	// OnShowRequest registers the function to call when a second start
+	// asks this window to show itself; nil when nobody can ask.
+	OnShowRequest func(show func())
 	// CycleTabs, when set, shows each tab in turn for an outside observer
 	// and quits (the smoke test's screenshots; see cycleTabs).
 	CycleTabs string
@@ -95,6 +93,30 @@ func (f forcedVariant) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.C
 	return f.Theme.Color(n, f.v)
 }
 
+// window is the running desktop app: the Fyne app, its window and tabs,
+// the tray, and the preferences in force.
+type window struct {
+	ctx  context.Context
+	env  *host.Env
+	app  fyne.App
+	win  fyne.Window
+	tabs *container.AppTabs
+
+	channels   *channels.View
+	historyTab *container.TabItem
+
+	tray *tray // nil without a system tray
+
+	mu    sync.Mutex
+	prefs settings.Prefs
+}
+
+func (w *window) prefsNow() settings.Prefs {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.prefs
+}
+
 // Run shows the window and blocks until the app quits or ctx ends.
 func Run(ctx context.Context, p Params) error {
 	env := p.Env
@@ -105,182 +127,118 @@ func Run(ctx context.Context, p Params) error {
 	if err := loadTranslations(prefs.Language); err != nil {
 		return fmt.Errorf("load translations: %w", err)
 	}
-	a := fyneapp.NewWithID(AppID)
-	applyTheme(a, prefs.Theme)
-	icon := fyne.NewStaticResource("icon.png", assets.Icon)
-	a.SetIcon(icon)
-
-	var mu sync.Mutex
-	current := prefs
-	prefsNow := func() settings.Prefs { mu.Lock(); defer mu.Unlock(); return current }
-
-	env.SetDesktopNotifier(func(title, body string) error {
-		fyne.Do(func() { a.SendNotification(fyne.NewNotification(title, body)) })
-		return nil
-	})
+	w := newWindow(ctx, env, prefs)
+	env.SetDesktopNotifier(w.notify)
 	defer env.SetDesktopNotifier(nil)
 
-	w := a.NewWindow(lang.L("app.name"))
-	w.SetIcon(icon)
-	w.Resize(fyne.NewSize(960, 640))
-
-	chView := channels.New(ctx, env, w)
-	pushView := pushsettings.New(ctx, env, w)
-	taskView := tasksview.New(ctx, env, w)
-	histView := history.New(ctx, env, w)
-	setView := settings.New(ctx, env, w, settings.Options{
-		Version:         p.Version,
-		SetStartAtLogin: p.SetStartAtLogin,
-		OnPrefsChanged: func(np settings.Prefs) {
-			mu.Lock()
-			old := current
-			current = np
-			mu.Unlock()
-			if np.Theme != old.Theme {
-				applyTheme(a, np.Theme)
-			}
-			if np.Language != old.Language {
-				dialog.ShowInformation(lang.L("app.name"), lang.L("settings.language_restart"), w)
-			}
-		},
-	})
-	historyTab := container.NewTabItem(lang.L("tab.history"), histView.Object())
-	tabs := container.NewAppTabs(
-		container.NewTabItem(lang.L("tab.channels"), chView.Object()),
-		container.NewTabItem(lang.L("tab.push"), pushView.Object()),
-		container.NewTabItem(lang.L("tab.tasks"), taskView.Object()),
-		historyTab,
-		container.NewTabItem(lang.L("tab.settings"), setView.Object()),
-	)
-	w.SetContent(tabs)
-
-	// Failure notifications (a setting) and the tray follow engine events.
-	var tr *tray
-	paused := false
-	refreshTray := func() {}
-	env.Tasks.Subscribe(func(e tasks.Event) {
-		if e.Type == tasks.RunFinished && e.Run.Status.Failed() && e.Run.Trigger != task.TriggerTest && prefsNow().NotifyOnFailure {
-			title := lang.L("notify.task_failed", map[string]any{"Task": e.Run.TaskName})
-			fyne.Do(func() { a.SendNotification(fyne.NewNotification(title, e.Run.Error)) })
-		}
-		fyne.Do(func() { refreshTray() })
-	})
-
-	if desk, ok := a.(desktop.App); ok && sessionBusAvailable() {
-		// Without a session bus, fyne v2.7.1's tray panics on quit (fyne #6403).
-		tr = &tray{app: desk}
-		tr.actions = trayActions{
-			Open: func() { w.Show(); w.RequestFocus() },
-			RunTask: func(id string) {
-				if t, err := taskByID(ctx, env, id); err == nil {
-					go env.Tasks.RunNow(ctx, t.Name)
-				}
-			},
-			TestChannel: func(id string) {
-				go func() {
-					c, err := env.Registry.Get(ctx, id)
-					if err != nil {
-						return
-					}
-					d, err := env.Dispatcher.TestChannel(ctx, c)
-					msg := lang.L("tray.test_ok", map[string]any{"Channel": c.Name})
-					if err != nil || !d.OK {
-						answer := d.Answer
-						if err != nil {
-							answer = env.Redactor.Error(err)
-						}
-						msg = lang.L("tray.test_failed", map[string]any{"Channel": c.Name, "Answer": answer})
-					}
-					fyne.Do(func() {
-						a.SendNotification(fyne.NewNotification(lang.L("app.name"), msg))
-						chView.Refresh()
-					})
-				}()
-			},
-			Pause: func(p bool) {
-				paused = p
-				env.Tasks.Pause(p)
-				refreshTray()
-			},
-			ShowRun: func(string) { w.Show(); tabs.Select(historyTab) },
-			Quit:    a.Quit,
-		}
-		refreshTray = func() { tr.update(trayStateOf(ctx, env, paused)) }
-		// Order matters since Fyne 2.7: menu, icon, window, then our close intercept.
-		refreshTray()
-		desk.SetSystemTrayWindow(w)
+	w.buildTabs(p)
+	w.startTray()
+	w.followEngine()
+	if p.OnShowRequest != nil {
+		p.OnShowRequest(func() { fyne.Do(w.show) })
 	}
-	if p.Instance != nil {
-		p.Instance.OnShow(func() { fyne.Do(func() { w.Show(); w.RequestFocus() }) })
-	}
-	w.SetCloseIntercept(func() {
-		if tr != nil && prefsNow().CloseToTray {
-			w.Hide()
+	w.win.SetCloseIntercept(func() {
+		if w.tray != nil && w.prefsNow().CloseToTray {
+			w.win.Hide()
 			return
 		}
-		a.Quit()
+		w.app.Quit()
 	})
 	go func() {
 		<-ctx.Done()
-		fyne.Do(a.Quit)
+		fyne.Do(w.app.Quit)
 	}()
-	if err := (secret.Keyring{}).Check(); err != nil {
-		dialog.ShowInformation(lang.L("app.keyring_missing.title"),
-			lang.L("app.keyring_missing", map[string]any{"Hint": secret.Hint()}), w)
-	} else if !prefs.Welcomed && p.CycleTabs == "" {
-		showWelcome(ctx, env, w, func() { tabs.SelectIndex(0) })
-	}
+	w.greet(prefs, p.CycleTabs != "")
 	if p.CycleTabs != "" {
-		go cycleTabs(a, tabs, p.CycleTabs)
+		go cycleTabs(w.app, w.tabs, p.CycleTabs)
 	}
-	if p.Minimized && tr != nil && p.CycleTabs == "" {
-		a.Run()
+	if p.Minimized && w.tray != nil && p.CycleTabs == "" {
+		w.app.Run()
 	} else {
-		w.ShowAndRun()
+		w.win.ShowAndRun()
 	}
 	return nil
 }
 
-func taskByID(ctx context.Context, env *boot.Env, id string) (task.Task, error) {
-	n, _ := strconv.ParseInt(id, 10, 64)
-	list, err := env.Tasks.List(ctx)
-	if err != nil {
-		return task.Task{}, err
-	}
-	for _, t := range list {
-		if t.ID == n {
-			return t, nil
-		}
-	}
-	return task.Task{}, fmt.Errorf("task %s not found", id)
+// newWindow makes the Fyne app and its (empty) window, themed.
+func newWindow(ctx context.Context, env *host.Env, prefs settings.Prefs) *window {
+	a := fyneapp.NewWithID(AppID)
+	applyTheme(a, prefs.Theme)
+	icon := fyne.NewStaticResource("icon.png", assets.Icon)
+	a.SetIcon(icon)
+	win := a.NewWindow(lang.L("app.name"))
+	win.SetIcon(icon)
+	win.Resize(fyne.NewSize(960, 640))
+	return &window{ctx: ctx, env: env, app: a, win: win, prefs: prefs}
 }
 
-// trayStateOf reads what the tray shows from the engine.
-func trayStateOf(ctx context.Context, env *boot.Env, paused bool) trayState {
-	s := trayState{Paused: paused}
-	if list, err := env.Tasks.List(ctx); err == nil {
-		for _, t := range list {
-			s.Tasks = append(s.Tasks, trayItem{strconv.FormatInt(t.ID, 10), t.Name})
-			if runs, err := env.Store.TaskRuns(ctx, t.ID, 0, 1); err == nil && len(runs) > 0 && runs[0].Status.Failed() {
-				s.Failing = true
-			}
-		}
+// notify shows a desktop notification; any goroutine may call it.
+func (w *window) notify(title, body string) error {
+	fyne.Do(func() { w.app.SendNotification(fyne.NewNotification(title, body)) })
+	return nil
+}
+
+func (w *window) show() { w.win.Show(); w.win.RequestFocus() }
+
+// buildTabs makes the five tabs, each over the part of the engine it uses.
+func (w *window) buildTabs(p Params) {
+	ctx, env, win := w.ctx, w.env, w.win
+	w.channels = channels.New(ctx, env.Registry, env, win)
+	pushView := pushsettings.New(ctx, env, win)
+	taskView := tasksview.New(ctx, env, win)
+	histView := history.New(ctx, env, win)
+	setView := settings.New(ctx, env, win, settings.Options{
+		Version:         p.Version,
+		SetStartAtLogin: p.SetStartAtLogin,
+		OnPrefsChanged:  w.prefsChanged,
+	})
+	w.historyTab = container.NewTabItem(lang.L("tab.history"), histView.Object())
+	w.tabs = container.NewAppTabs(
+		container.NewTabItem(lang.L("tab.channels"), w.channels.Object()),
+		container.NewTabItem(lang.L("tab.push"), pushView.Object()),
+		container.NewTabItem(lang.L("tab.tasks"), taskView.Object()),
+		w.historyTab,
+		container.NewTabItem(lang.L("tab.settings"), setView.Object()),
+	)
+	win.SetContent(w.tabs)
+}
+
+// prefsChanged applies changed preferences (on the UI goroutine).
+func (w *window) prefsChanged(np settings.Prefs) {
+	w.mu.Lock()
+	old := w.prefs
+	w.prefs = np
+	w.mu.Unlock()
+	if np.Theme != old.Theme {
+		applyTheme(w.app, np.Theme)
 	}
-	if chans, err := env.Registry.List(ctx); err == nil {
-		for _, c := range chans {
-			s.Channels = append(s.Channels, trayItem{c.ID, c.Name})
-		}
+	if np.Language != old.Language {
+		dialog.ShowInformation(lang.L("app.name"), lang.L("settings.language_restart"), w.win)
 	}
-	if fails, err := env.Store.Failures(ctx, time.Now().AddDate(0, 0, -7), 3); err == nil {
-		for _, r := range fails {
-			if t, err := env.Store.Task(ctx, r.TaskID); err == nil {
-				r.TaskName = t.Name
-			}
-			s.Failures = append(s.Failures, trayItem{strconv.FormatInt(r.ID, 10), failureText(r)})
+}
+
+// followEngine notifies failed runs (a setting) and has the tray follow
+// the runs.
+func (w *window) followEngine() {
+	w.env.OnRun(func(e tasks.Event) {
+		if e.Type == tasks.RunFinished && e.Run.Status.Failed() && e.Run.Trigger != task.TriggerTest && w.prefsNow().NotifyOnFailure {
+			title := lang.L("notify.task_failed", map[string]any{"Task": e.Run.TaskName})
+			_ = w.notify(title, e.Run.Error)
 		}
+		if w.tray != nil {
+			w.tray.refresh.Request()
+		}
+	})
+}
+
+// greet tells about a missing keyring, or welcomes a first start.
+func (w *window) greet(prefs settings.Prefs, cycling bool) {
+	if err := w.env.Secrets.Check(); err != nil {
+		dialog.ShowInformation(lang.L("app.keyring_missing.title"),
+			lang.L("app.keyring_missing", map[string]any{"Hint": secret.Hint()}), w.win)
+	} else if !prefs.Welcomed && !cycling {
+		showWelcome(w.ctx, w.env, w.win, func() { w.tabs.SelectIndex(0) })
 	}
-	sort.SliceStable(s.Tasks, func(i, j int) bool { return s.Tasks[i].Text < s.Tasks[j].Text })
-	return s
 }
 
 // cycleTabs shows each tab in turn for an outside observer (the smoke test
@@ -311,7 +269,7 @@ func tabSlug(i int) string {
 
 // showWelcome explains the three steps once: register a channel, test it,
 // add a task; the channel form also imports QD registration strings.
-func showWelcome(ctx context.Context, env *boot.Env, w fyne.Window, toChannels func()) {
+func showWelcome(ctx context.Context, env settings.SettingStore, w fyne.Window, toChannels func()) {
 	text := widget.NewLabel(lang.L("welcome.steps"))
 	text.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm(lang.L("welcome.title"), lang.L("welcome.start"), lang.L("welcome.later"),

@@ -12,7 +12,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/heraldpush/herald/app/boot"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/tasks"
 )
@@ -31,7 +31,7 @@ type IO struct {
 }
 
 // Opener opens the data folder; verbs call it only when they need data.
-type Opener func(ctx context.Context) (*boot.Env, error)
+type Opener func(ctx context.Context) (*host.Env, error)
 
 // Run executes one verb (args without the program name and global flags).
 func Run(ctx context.Context, args []string, std IO, open Opener) int {
@@ -86,7 +86,7 @@ Without a command Herald starts the desktop app.
 type cmd struct {
 	std  IO
 	open Opener
-	env  *boot.Env
+	env  *host.Env
 	// deliverer is set once a verb routed its deliveries (see courier).
 	deliverer *courier
 }

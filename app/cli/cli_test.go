@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/app/cli"
 	"github.com/heraldpush/herald/engine/channel/bark/barktest"
 	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
@@ -27,6 +26,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/wecomapp/wecomapptest"
 	"github.com/heraldpush/herald/engine/channel/wecomwebhook/wecomwebhooktest"
 	"github.com/heraldpush/herald/engine/channel/wxpusher/wxpushertest"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/testenv"
 )
 
@@ -79,7 +79,7 @@ func newHerald(t *testing.T) *herald {
 func (h *herald) run(stdin string, args ...string) (code int, stdout, stderr string) {
 	h.t.Helper()
 	var out, errb bytes.Buffer
-	open := func(ctx context.Context) (*boot.Env, error) { return boot.Open(ctx, h.dir, boot.Options{}) }
+	open := func(ctx context.Context) (*host.Env, error) { return host.Open(ctx, h.dir, host.Options{}) }
 	code = cli.Run(context.Background(), args, cli.IO{In: strings.NewReader(stdin), Out: &out, Err: &errb}, open)
 	return code, out.String(), errb.String()
 }

@@ -30,7 +30,7 @@ func (c *cmd) daemon(ctx context.Context, args []string) error {
 	if err := env.StartEngine(ctx); err != nil {
 		return err
 	}
-	srv, err := env.ServeOwner(lock)
+	srv, err := owner.Listen(lock, env.DeliverRequested)
 	if err != nil {
 		env.StopEngine(shutdownGrace)
 		return err

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/redact"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/secret"
@@ -81,6 +82,10 @@ type Params struct {
 	Redactor   *redact.Redactor
 	Log        *slog.Logger // nil: no logging
 	Secrets    Secrets
+	// Send queues a message once per channel and announces the rows (the
+	// host's Send use case, shared with the CLI and the window); POST
+	// /api/v1/send needs it.
+	Send func(ctx context.Context, targets []registry.Channel, m message.Message) ([]*store.OutboxItem, error)
 	// Addr is host:port on a loopback address; "" means DefaultAddr, an
 	// empty host 127.0.0.1, and port 0 any free port.
 	Addr string

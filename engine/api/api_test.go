@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/api"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/secret"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/testenv"
@@ -72,7 +72,7 @@ func (s *testSecrets) Calls() []string {
 // SQLite store, real keyring), its engine running, and the API on loopback.
 type fixture struct {
 	t       *testing.T
-	env     *boot.Env
+	env     *host.Env
 	secrets *testSecrets
 	srv     *api.Server
 	base    string
@@ -84,7 +84,7 @@ func newFixture(t *testing.T) *fixture {
 	testenv.NeedKeyring(t)
 	ctx := context.Background()
 	dir := t.TempDir()
-	env, err := boot.Open(ctx, dir, boot.Options{})
+	env, err := host.Open(ctx, dir, host.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func newFixture(t *testing.T) *fixture {
 func (f *fixture) server(addr string) *api.Server {
 	return api.New(api.Params{
 		Registry: f.env.Registry, Tasks: f.env.Tasks, Dispatcher: f.env.Dispatcher, Store: f.env.Store,
-		Redactor: f.env.Redactor, Log: f.env.Log, Secrets: f.secrets, Addr: addr,
+		Redactor: f.env.Redactor, Log: f.env.Log, Secrets: f.secrets, Send: f.env.Send, Addr: addr,
 	})
 }
 

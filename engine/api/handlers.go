@@ -73,7 +73,6 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		}
 		targets = list
 	} else {
-		seen := map[string]bool{}
 		for _, name := range req.Channels {
 			c, err := s.p.Registry.Get(ctx, name)
 			if errors.Is(err, registry.ErrBadInput) {
@@ -84,30 +83,28 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 				s.fail(w, r, err)
 				return
 			}
-			if !seen[c.ID] {
-				seen[c.ID] = true
-				targets = append(targets, c)
-			}
+			targets = append(targets, c)
 		}
 	}
 	m := message.Message{Title: req.Title, Body: req.Body, Markdown: req.Markdown, Level: message.LevelInfo}
-	var items []*store.OutboxItem
+	// Send queues a channel named twice once.
+	items, err := s.p.Send(ctx, targets, m)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	out := struct {
 		IDs    []int64      `json:"ids"`
 		Queued []queuedJSON `json:"queued"`
 	}{IDs: []int64{}, Queued: []queuedJSON{}}
+	names := map[string]string{}
 	for _, c := range targets {
-		it, err := s.p.Dispatcher.Push(ctx, c, store.SourceSend, m)
-		if err != nil {
-			s.p.Dispatcher.Queued(items...)
-			s.fail(w, r, fmt.Errorf("queue the message for %q: %w", c.Name, err))
-			return
-		}
-		items = append(items, it)
-		out.IDs = append(out.IDs, it.ID)
-		out.Queued = append(out.Queued, queuedJSON{ID: it.ID, Channel: c.Name})
+		names[c.ID] = c.Name
 	}
-	s.p.Dispatcher.Queued(items...)
+	for _, it := range items {
+		out.IDs = append(out.IDs, it.ID)
+		out.Queued = append(out.Queued, queuedJSON{ID: it.ID, Channel: names[it.ChannelID]})
+	}
 	writeJSON(w, http.StatusAccepted, out)
 }
 

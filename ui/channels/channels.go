@@ -17,10 +17,10 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/engine/store"
 )
 
 // pollInterval is how often the tab looks for channels changed outside it
@@ -35,11 +35,34 @@ var polled chan<- struct{}
 // timeFormat is how test times are shown.
 const timeFormat = "2006-01-02 15:04:05"
 
+// Registry is what the tab uses of the channel registry
+// (*registry.Registry in the app).
+type Registry interface {
+	List(ctx context.Context) ([]registry.Channel, error)
+	Add(ctx context.Context, kindID, name string, raw map[string]string) (registry.Channel, error)
+	Edit(ctx context.Context, name string, changes map[string]string) (registry.Channel, error)
+	Rename(ctx context.Context, name, newName string) error
+	Remove(ctx context.Context, name string) error
+	Settings(ctx context.Context, c registry.Channel) (map[string]string, error)
+	Show(c registry.Channel) []registry.Field
+	Reveal(ctx context.Context, c registry.Channel, field string, full bool) (string, error)
+}
+
+// Engine is the rest of what the tab uses of the engine (*host.Env in the
+// app).
+type Engine interface {
+	// Test sends a test push to c now and waits for the answer; the error's
+	// text is redacted.
+	Test(ctx context.Context, c registry.Channel) (store.Delivery, error)
+	// Redact returns err's text with secrets masked.
+	Redact(err error) string
+}
+
 // View is the Channels tab.
 type View struct {
 	ctx context.Context
-	env *boot.Env
-	reg *registry.Registry
+	eng Engine
+	reg Registry
 	win fyne.Window
 
 	items    []registry.Channel
@@ -76,8 +99,8 @@ type testState struct {
 
 // New builds the tab and loads the channels. ctx bounds the tab's
 // background work (the watch for outside changes, sends).
-func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
-	v := &View{ctx: ctx, env: env, reg: env.Registry, win: win, tests: map[string]*testState{}}
+func New(ctx context.Context, reg Registry, eng Engine, win fyne.Window) *View {
+	v := &View{ctx: ctx, eng: eng, reg: reg, win: win, tests: map[string]*testState{}}
 	v.empty = widget.NewLabel(lang.L("channels.empty"))
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.empty.Alignment = fyne.TextAlignCenter

@@ -258,7 +258,7 @@ func (d *detailPane) revealButton(key string) *widget.Button {
 					if d.prevErr == nil {
 						d.prevErr = map[string]string{}
 					}
-					d.prevErr[key] = d.v.env.Redactor.Error(err)
+					d.prevErr[key] = d.v.eng.Redact(err)
 				} else {
 					if d.revealed == nil {
 						d.revealed = map[string]string{}
@@ -287,14 +287,14 @@ func (v *View) test(c registry.Channel) {
 		v.detail.show(c)
 	}
 	v.background(func() {
-		del, err := v.env.Dispatcher.TestChannel(v.ctx, c)
+		del, err := v.eng.Test(v.ctx, c)
 		fyne.Do(func() {
 			st.running = false
 			st.at = time.Now()
 			st.ok = err == nil && del.OK
 			st.answer = del.Answer
 			if err != nil {
-				msg := v.env.Redactor.Error(err)
+				msg := err.Error()
 				if st.answer != "" && !strings.Contains(msg, st.answer) {
 					msg = st.answer + " (" + msg + ")"
 				}

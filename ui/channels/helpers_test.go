@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/testenv"
 	_ "github.com/heraldpush/herald/ui/cleanlocale" // before Fyne's lang init, as in the app
@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 type fixture struct {
 	t   *testing.T
 	ctx context.Context
-	env *boot.Env
+	env *host.Env
 	win fyne.Window
 	v   *View
 }
@@ -51,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	testenv.NeedKeyring(t)
 	test.NewTempApp(t)
-	env, err := boot.Open(context.Background(), t.TempDir(), boot.Options{})
+	env, err := host.Open(context.Background(), t.TempDir(), host.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func newFixture(t *testing.T) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &fixture{t: t, ctx: ctx, env: env}
 	f.win = test.NewWindow(nil)
-	f.v = New(ctx, env, f.win)
+	f.v = New(ctx, env.Registry, env, f.win)
 	t.Cleanup(func() {
 		cancel()
 		f.v.bg.Wait()

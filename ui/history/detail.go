@@ -136,7 +136,7 @@ func (d *detail) header(r task.Run) fyne.CanvasObject {
 func (d *detail) loadPushes() []fyne.CanvasObject {
 	d.pushes, d.problem = nil, nil
 	ctx := d.v.ctx
-	items, err := d.v.env.Store.OutboxItems(ctx, store.OutboxFilter{RunID: d.run.ID})
+	items, err := d.v.eng.RunPushes(ctx, d.run.ID)
 	if err != nil {
 		return []fyne.CanvasObject{d.showProblem(err)}
 	}
@@ -145,14 +145,14 @@ func (d *detail) loadPushes() []fyne.CanvasObject {
 	}
 	slices.Reverse(items)
 	names := map[string]string{}
-	if list, err := d.v.env.Registry.List(ctx); err == nil {
+	if list, err := d.v.eng.ListChannels(ctx); err == nil {
 		for _, c := range list {
 			names[c.ID] = c.Name
 		}
 	}
 	var objs []fyne.CanvasObject
 	for i, it := range items {
-		attempts, err := d.v.env.Store.Deliveries(ctx, it.ID)
+		attempts, err := d.v.eng.Deliveries(ctx, it.ID)
 		if err != nil {
 			return append(objs, d.showProblem(err))
 		}
@@ -242,12 +242,11 @@ func attemptLabel(a store.Delivery) *widget.Label {
 // retryPush puts a failed row back in the outbox, due now, and wakes the
 // dispatcher; its events redraw the row as it is sent.
 func (d *detail) retryPush(row *pushRow) {
-	if err := d.v.env.Store.RetryOutbox(d.v.ctx, row.item.ID, time.Now()); err != nil {
+	if _, err := d.v.eng.Retry(d.v.ctx, row.item.ID); err != nil {
 		row.problem.SetText(lang.L("history.push.retry_failed", map[string]any{"Error": err.Error()}))
 		row.problem.Show()
 		return
 	}
-	d.v.env.Dispatcher.Notify()
 	d.reload()
 }
 

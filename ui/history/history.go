@@ -16,8 +16,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/tasks"
@@ -40,10 +40,24 @@ var (
 	triggerValues = []task.Trigger{"", task.TriggerManual, task.TriggerAuto, task.TriggerTest}
 )
 
+// Engine is what the tab uses of the engine (*host.Env in the app).
+type Engine interface {
+	ListTasks(ctx context.Context) ([]task.Task, error)
+	Runs(ctx context.Context, f store.RunFilter) ([]task.Run, error)
+	DailyCounts(ctx context.Context, taskID int64, from, to time.Time, loc *time.Location) ([]store.DayCount, error)
+	RunPushes(ctx context.Context, runID int64) ([]store.OutboxItem, error)
+	Deliveries(ctx context.Context, outboxID int64) ([]store.Delivery, error)
+	ListChannels(ctx context.Context) ([]registry.Channel, error)
+	// Retry makes a failed push pending again, due now.
+	Retry(ctx context.Context, outboxID int64) (store.OutboxItem, error)
+	OnRun(fn func(tasks.Event))
+	OnDelivery(fn func(dispatch.Event))
+}
+
 // View is the History tab.
 type View struct {
 	ctx context.Context
-	env *boot.Env
+	eng Engine
 	win fyne.Window
 	now func() time.Time // the chart's "today"; tests fix it
 
@@ -80,11 +94,11 @@ type View struct {
 
 // New builds the tab, loads it and subscribes to the engine's run and push
 // events.
-func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
-	v := &View{ctx: ctx, env: env, win: win, now: time.Now}
+func New(ctx context.Context, eng Engine, win fyne.Window) *View {
+	v := &View{ctx: ctx, eng: eng, win: win, now: time.Now}
 	v.build()
 	v.Refresh()
-	env.Tasks.Subscribe(func(e tasks.Event) {
+	eng.OnRun(func(e tasks.Event) {
 		if e.Type == tasks.RunStarted || ctx.Err() != nil {
 			return
 		}
@@ -95,7 +109,7 @@ func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
 			})
 		}
 	})
-	env.Dispatcher.Subscribe(func(e dispatch.Event) {
+	eng.OnDelivery(func(e dispatch.Event) {
 		if e.Item.RunID == 0 || ctx.Err() != nil {
 			return
 		}
@@ -265,7 +279,7 @@ func (v *View) filter() store.RunFilter {
 // loadTasks refreshes the task choices, keeping the chosen task while it
 // exists.
 func (v *View) loadTasks() {
-	list, err := v.env.Tasks.List(v.ctx)
+	list, err := v.eng.ListTasks(v.ctx)
 	if err != nil {
 		v.showProblem(err)
 		return
@@ -291,7 +305,7 @@ func (v *View) loadTasks() {
 func (v *View) loadRuns(limit int) {
 	f := v.filter()
 	f.Limit = limit
-	runs, err := v.env.Store.Runs(v.ctx, f)
+	runs, err := v.eng.Runs(v.ctx, f)
 	if err != nil {
 		v.showProblem(err)
 		return
@@ -313,7 +327,7 @@ func (v *View) reloadRuns() {
 	oldest, hadMore := v.runs[len(v.runs)-1].ID, v.more
 	f := v.filter()
 	f.Limit = len(v.runs) + pageSize
-	runs, err := v.env.Store.Runs(v.ctx, f)
+	runs, err := v.eng.Runs(v.ctx, f)
 	if err != nil {
 		v.showProblem(err)
 		return
@@ -337,7 +351,7 @@ func (v *View) loadNextPage() {
 	}
 	f := v.filter()
 	f.BeforeID = v.runs[len(v.runs)-1].ID
-	runs, err := v.env.Store.Runs(v.ctx, f)
+	runs, err := v.eng.Runs(v.ctx, f)
 	if err != nil {
 		v.showProblem(err)
 		return
@@ -383,7 +397,7 @@ func (v *View) runsChanged() {
 func (v *View) loadChart() {
 	t := v.selectedTask()
 	now := v.now()
-	days, err := v.env.Store.DailyCounts(v.ctx, t.ID, now.AddDate(0, 0, -(chartDays-1)), now, time.Local)
+	days, err := v.eng.DailyCounts(v.ctx, t.ID, now.AddDate(0, 0, -(chartDays-1)), now, time.Local)
 	if err != nil {
 		v.showProblem(err)
 		return

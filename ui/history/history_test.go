@@ -15,8 +15,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/testenv"
@@ -40,12 +40,12 @@ func loadEnglish(t *testing.T) {
 	})
 }
 
-func newEnv(t *testing.T) (context.Context, *boot.Env) {
+func newEnv(t *testing.T) (context.Context, *host.Env) {
 	t.Helper()
 	testenv.NeedKeyring(t)
 	loadEnglish(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	env, err := boot.Open(ctx, t.TempDir(), boot.Options{})
+	env, err := host.Open(ctx, t.TempDir(), host.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func newEnv(t *testing.T) (context.Context, *boot.Env) {
 	return ctx, env
 }
 
-func newView(t *testing.T, ctx context.Context, env *boot.Env) (*View, fyne.Window) {
+func newView(t *testing.T, ctx context.Context, env *host.Env) (*View, fyne.Window) {
 	t.Helper()
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
@@ -64,7 +64,7 @@ func newView(t *testing.T, ctx context.Context, env *boot.Env) (*View, fyne.Wind
 	return v, w
 }
 
-func addCommand(t *testing.T, ctx context.Context, env *boot.Env, name, line string) task.Task {
+func addCommand(t *testing.T, ctx context.Context, env *host.Env, name, line string) task.Task {
 	t.Helper()
 	tk, err := env.Tasks.Add(ctx, task.Task{Name: name, Kind: task.KindCommand, Command: &task.Command{Line: line}})
 	if err != nil {
@@ -73,7 +73,7 @@ func addCommand(t *testing.T, ctx context.Context, env *boot.Env, name, line str
 	return tk
 }
 
-func runTask(t *testing.T, ctx context.Context, env *boot.Env, name string, trigger task.Trigger) task.Run {
+func runTask(t *testing.T, ctx context.Context, env *host.Env, name string, trigger task.Trigger) task.Run {
 	t.Helper()
 	r, err := env.Tasks.RunForeground(ctx, name, trigger)
 	if err != nil {

@@ -19,8 +19,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/task"
 )
 
@@ -60,7 +60,7 @@ const timeLayout = "2006-01-02 15:04:05"
 // View is the Push settings tab.
 type View struct {
 	ctx context.Context
-	env *boot.Env
+	eng Engine
 	win fyne.Window // the window the tab lives in (kept for dialogs)
 
 	// now and loc are the clock and time zone of the next-due time and the
@@ -109,9 +109,17 @@ type channelCheck struct {
 	check *widget.Check
 }
 
-// New builds the tab and fills it from the store.
-func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
-	v := &View{ctx: ctx, env: env, win: win, now: time.Now, loc: time.Local, errs: map[string]*widget.Label{}}
+// Engine is what the tab uses of the engine (*host.Env in the app).
+type Engine interface {
+	PushSettings(ctx context.Context) (dispatch.Settings, error)
+	// SavePushSettings stores the settings and has a running engine apply them.
+	SavePushSettings(ctx context.Context, s dispatch.Settings) error
+	ListChannels(ctx context.Context) ([]registry.Channel, error)
+}
+
+// New builds the tab and fills it from eng.
+func New(ctx context.Context, eng Engine, win fyne.Window) *View {
+	v := &View{ctx: ctx, eng: eng, win: win, now: time.Now, loc: time.Local, errs: map[string]*widget.Label{}}
 	v.build()
 	v.Refresh()
 	return v
@@ -123,7 +131,7 @@ func (v *View) Object() fyne.CanvasObject { return v.obj }
 // Refresh reloads the settings and the registered channels (another tab or
 // the CLI may have changed them) and shows them.
 func (v *View) Refresh() {
-	s, err := dispatch.LoadSettings(v.ctx, v.env.Store)
+	s, err := v.eng.PushSettings(v.ctx)
 	if err != nil {
 		setError(v.loadErr, err.Error())
 		s = dispatch.DefaultSettings()
@@ -354,21 +362,18 @@ func (v *View) update(key string, change func(*dispatch.Settings) error) bool {
 		setError(v.errs[key], errorText(err, key))
 		return err == nil
 	}
-	s, err := dispatch.LoadSettings(v.ctx, v.env.Store)
+	s, err := v.eng.PushSettings(v.ctx)
 	if err != nil {
 		return show(err)
 	}
 	if err := change(&s); err != nil {
 		return show(err)
 	}
-	if err := dispatch.SaveSettings(v.ctx, v.env.Store, s); err != nil {
+	// The running digest timer picks up a new first time or interval.
+	if err := v.eng.SavePushSettings(v.ctx, s); err != nil {
 		return show(err)
 	}
 	v.settings = s
-	if v.env.Dispatcher != nil {
-		// The running digest timer picks up a new first time or interval.
-		v.env.Dispatcher.SettingsChanged()
-	}
 	v.showNextDue()
 	return show(nil)
 }
@@ -378,7 +383,7 @@ func (v *View) update(key string, change func(*dispatch.Settings) error) bool {
 func (v *View) loadChannels(s dispatch.Settings) {
 	v.channelBox.RemoveAll()
 	v.channelChecks = nil
-	list, err := v.env.Registry.List(v.ctx)
+	list, err := v.eng.ListChannels(v.ctx)
 	if err != nil {
 		setError(v.errs[keyChannels], err.Error())
 	}

@@ -14,9 +14,9 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/testenv"
 	_ "github.com/heraldpush/herald/ui/cleanlocale" // before Fyne reads LANG=C.UTF-8
@@ -35,7 +35,7 @@ var loadTranslations sync.Once
 
 // newEnv is a real engine environment in a temp data folder with the
 // tab's English strings loaded.
-func newEnv(t *testing.T) *boot.Env {
+func newEnv(t *testing.T) *host.Env {
 	t.Helper()
 	testenv.NeedKeyring(t)
 	loadTranslations.Do(func() {
@@ -48,7 +48,7 @@ func newEnv(t *testing.T) *boot.Env {
 		}
 	})
 	test.NewTempApp(t)
-	env, err := boot.Open(t.Context(), t.TempDir(), boot.Options{})
+	env, err := host.Open(t.Context(), t.TempDir(), host.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func newEnv(t *testing.T) *boot.Env {
 }
 
 // addChannel registers a webhook channel pointing at a contract server.
-func addChannel(t *testing.T, env *boot.Env, name string) registry.Channel {
+func addChannel(t *testing.T, env *host.Env, name string) registry.Channel {
 	t.Helper()
 	c, err := env.Registry.Add(t.Context(), "webhook", name, webhooktest.NewServer(t).Config())
 	if err != nil {
@@ -67,7 +67,7 @@ func addChannel(t *testing.T, env *boot.Env, name string) registry.Channel {
 }
 
 // open shows the tab in a test window.
-func open(t *testing.T, env *boot.Env) (*View, fyne.Window) {
+func open(t *testing.T, env *host.Env) (*View, fyne.Window) {
 	t.Helper()
 	w := test.NewWindow(nil)
 	t.Cleanup(w.Close)
@@ -77,7 +77,7 @@ func open(t *testing.T, env *boot.Env) (*View, fyne.Window) {
 	return v, w
 }
 
-func stored(t *testing.T, env *boot.Env) dispatch.Settings {
+func stored(t *testing.T, env *host.Env) dispatch.Settings {
 	t.Helper()
 	s, err := dispatch.LoadSettings(t.Context(), env.Store)
 	if err != nil {

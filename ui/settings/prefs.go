@@ -3,8 +3,6 @@ package settings
 import (
 	"context"
 	"fmt"
-
-	"github.com/heraldpush/herald/app/boot"
 )
 
 // prefsKey is the store setting the window preferences live under.
@@ -64,18 +62,24 @@ func (p Prefs) normalize() Prefs {
 	return p
 }
 
+// SettingStore keeps named JSON settings (*host.Env in the app).
+type SettingStore interface {
+	Setting(ctx context.Context, key string, into any) (bool, error)
+	SetSetting(ctx context.Context, key string, v any) error
+}
+
 // Load reads the preferences; fields never stored keep their defaults.
-func Load(ctx context.Context, env *boot.Env) (Prefs, error) {
+func Load(ctx context.Context, st SettingStore) (Prefs, error) {
 	p := DefaultPrefs()
-	if _, err := env.Store.Setting(ctx, prefsKey, &p); err != nil {
+	if _, err := st.Setting(ctx, prefsKey, &p); err != nil {
 		return DefaultPrefs(), fmt.Errorf("read window preferences: %w", err)
 	}
 	return p.normalize(), nil
 }
 
 // Save stores the preferences (unknown choices saved as the system default).
-func Save(ctx context.Context, env *boot.Env, p Prefs) error {
-	if err := env.Store.SetSetting(ctx, prefsKey, p.normalize()); err != nil {
+func Save(ctx context.Context, st SettingStore, p Prefs) error {
+	if err := st.SetSetting(ctx, prefsKey, p.normalize()); err != nil {
 		return fmt.Errorf("save window preferences: %w", err)
 	}
 	return nil

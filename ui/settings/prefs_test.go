@@ -4,14 +4,14 @@ import (
 	"context"
 	"testing"
 
-	"github.com/heraldpush/herald/app/boot"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/testenv"
 )
 
-func openEnv(t *testing.T) *boot.Env {
+func openEnv(t *testing.T) *host.Env {
 	t.Helper()
 	testenv.NeedKeyring(t)
-	env, err := boot.Open(context.Background(), t.TempDir(), boot.Options{})
+	env, err := host.Open(context.Background(), t.TempDir(), host.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
+	"github.com/heraldpush/herald/engine/api"
 )
 
 // Options are what the tab needs from the window around it.
@@ -44,15 +44,28 @@ var languageNames = map[string]string{
 	LanguageChinese: "简体中文",
 }
 
+// Engine is what the tab uses of the engine (*host.Env in the app).
+type Engine interface {
+	SettingStore
+	LoadAPISettings(ctx context.Context) (api.Settings, error)
+	SaveAPISettings(ctx context.Context, s api.Settings) error
+	// API builds (does not start) an API server on port, for its token.
+	API(ctx context.Context, port int) (*api.Server, error)
+	// APIListening is where the running API listens, "" when it does not.
+	APIListening() string
+	// Folder is the data folder.
+	Folder() string
+}
+
 // View is the Settings/About tab.
 type View struct {
 	ctx  context.Context
-	env  *boot.Env
+	eng  Engine
 	win  fyne.Window
 	opts Options
 
 	prefs Prefs
-	api   boot.APISettings
+	api   api.Settings
 	token string
 
 	// filling is set while widgets are set from stored values, so their
@@ -87,8 +100,8 @@ type View struct {
 }
 
 // New builds the tab and fills it from the store.
-func New(ctx context.Context, env *boot.Env, win fyne.Window, opts Options) *View {
-	v := &View{ctx: ctx, env: env, win: win, opts: opts, prefs: DefaultPrefs(), api: boot.DefaultAPISettings()}
+func New(ctx context.Context, eng Engine, win fyne.Window, opts Options) *View {
+	v := &View{ctx: ctx, eng: eng, win: win, opts: opts, prefs: DefaultPrefs(), api: api.DefaultSettings()}
 	v.openURL = func(u *url.URL) error { return fyne.CurrentApp().OpenURL(u) }
 	v.build()
 	v.Refresh()
@@ -143,7 +156,7 @@ func (v *View) build() {
 	behaviour := container.NewVBox(v.closeToTray, v.startAtLogin, v.loginNote, v.notifyOnFailure)
 
 	v.apiEnabled = widget.NewCheck(lang.L("settings.api.enabled"), func(on bool) {
-		v.apiChanged(func(s *boot.APISettings) { s.Enabled = on })
+		v.apiChanged(func(s *api.Settings) { s.Enabled = on })
 	})
 	v.port = widget.NewEntry()
 	v.port.OnChanged = v.portChanged
@@ -167,7 +180,7 @@ func (v *View) build() {
 	)
 
 	v.version = widget.NewLabel("")
-	v.dataDir = widget.NewLabel(v.env.DataDir)
+	v.dataDir = widget.NewLabel(v.eng.Folder())
 	v.dataDir.Selectable = true
 	v.dataDir.Wrapping = fyne.TextWrapBreak
 	v.openDataDir = widget.NewButton(lang.L("settings.data_dir.open"), v.openDataDirTapped)
@@ -190,11 +203,11 @@ func (v *View) build() {
 // Refresh shows the stored values again (another process, the CLI, may have
 // changed them) and re-reads the API token.
 func (v *View) Refresh() {
-	p, perr := Load(v.ctx, v.env)
+	p, perr := Load(v.ctx, v.eng)
 	if perr == nil {
 		v.prefs = p
 	}
-	s, aerr := v.env.LoadAPISettings(v.ctx)
+	s, aerr := v.eng.LoadAPISettings(v.ctx)
 	if aerr == nil {
 		v.api = s
 	}
@@ -216,8 +229,8 @@ func (v *View) fill() {
 	v.apiEnabled.SetChecked(v.api.Enabled)
 	v.port.SetText(strconv.Itoa(v.api.Port))
 	v.portErr.Hide()
-	if v.env.APIAddr != "" {
-		v.apiStatus.SetText(lang.L("settings.api.listening", map[string]any{"Addr": v.env.APIAddr}) + " " + lang.L("settings.api.restart_note"))
+	if addr := v.eng.APIListening(); addr != "" {
+		v.apiStatus.SetText(lang.L("settings.api.listening", map[string]any{"Addr": addr}) + " " + lang.L("settings.api.restart_note"))
 	} else {
 		v.apiStatus.SetText(lang.L("settings.api.not_running") + " " + lang.L("settings.api.restart_note"))
 	}
@@ -226,7 +239,7 @@ func (v *View) fill() {
 	} else {
 		v.version.SetText(lang.L("settings.version.dev"))
 	}
-	v.dataDir.SetText(v.env.DataDir)
+	v.dataDir.SetText(v.eng.Folder())
 }
 
 func indexOf(values []string, v string) int {
@@ -264,7 +277,7 @@ func (v *View) prefChanged(change func(*Prefs)) {
 	}
 	p := v.prefs
 	change(&p)
-	if err := Save(v.ctx, v.env, p); err != nil {
+	if err := Save(v.ctx, v.eng, p); err != nil {
 		v.prefsErr.SetText(lang.L("settings.not_saved", map[string]any{"Error": err.Error()}))
 		v.prefsErr.Show()
 		v.fill()
@@ -295,13 +308,13 @@ func (v *View) startAtLoginChanged(on bool) {
 
 // apiChanged stores changed API settings; the engine validates them and its
 // refusal is shown under the port.
-func (v *View) apiChanged(change func(*boot.APISettings)) {
+func (v *View) apiChanged(change func(*api.Settings)) {
 	if v.filling {
 		return
 	}
 	s := v.api
 	change(&s)
-	if err := v.env.SaveAPISettings(v.ctx, s); err != nil {
+	if err := v.eng.SaveAPISettings(v.ctx, s); err != nil {
 		v.portErr.SetText(lang.L("settings.not_saved", map[string]any{"Error": err.Error()}))
 		v.portErr.Show()
 		return
@@ -320,7 +333,7 @@ func (v *View) portChanged(text string) {
 		v.portErr.Show()
 		return
 	}
-	v.apiChanged(func(s *boot.APISettings) { s.Port = n })
+	v.apiChanged(func(s *api.Settings) { s.Port = n })
 }
 
 // loadToken reads the token off the UI goroutine: the keyring may be slow or
@@ -331,7 +344,7 @@ func (v *View) loadToken() {
 	v.pending.Add(1)
 	go func() {
 		defer v.pending.Done()
-		srv, err := v.env.API(v.ctx, port)
+		srv, err := v.eng.API(v.ctx, port)
 		tok := ""
 		if err == nil {
 			tok, err = srv.Token(v.ctx)
@@ -394,7 +407,7 @@ func (v *View) regenerate() {
 	v.pending.Add(1)
 	go func() {
 		defer v.pending.Done()
-		srv, err := v.env.API(v.ctx, port)
+		srv, err := v.eng.API(v.ctx, port)
 		tok := ""
 		if err == nil {
 			tok, err = srv.RegenerateToken(v.ctx)
@@ -404,7 +417,7 @@ func (v *View) regenerate() {
 }
 
 func (v *View) openDataDirTapped() {
-	u, err := url.Parse(storage.NewFileURI(v.env.DataDir).String())
+	u, err := url.Parse(storage.NewFileURI(v.eng.Folder()).String())
 	if err == nil {
 		err = v.openURL(u)
 	}

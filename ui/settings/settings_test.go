@@ -14,8 +14,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/api"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/secret"
 )
 
@@ -40,14 +40,14 @@ func english(t *testing.T) {
 // harness is an opened tab in a test window with what it told the window.
 type harness struct {
 	ctx     context.Context
-	env     *boot.Env
+	env     *host.Env
 	win     fyne.Window
 	v       *View
 	changed []Prefs
 }
 
 // open shows the tab for env; opts' callbacks, when nil, record into h.
-func open(t *testing.T, env *boot.Env, opts Options) *harness {
+func open(t *testing.T, env *host.Env, opts Options) *harness {
 	t.Helper()
 	english(t)
 	test.NewTempApp(t)
@@ -63,7 +63,7 @@ func open(t *testing.T, env *boot.Env, opts Options) *harness {
 	h.win.SetContent(h.v.Object())
 	h.win.Resize(fyne.NewSize(720, 1000))
 	// The token lives in the keyring under this data folder's instance id
-	// (boot's naming); leave the keyring as it was.
+	// (the host's naming); leave the keyring as it was.
 	inst, err := env.Store.InstanceID(h.ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func (h *harness) prefs(t *testing.T) Prefs {
 	return p
 }
 
-func (h *harness) apiSettings(t *testing.T) boot.APISettings {
+func (h *harness) apiSettings(t *testing.T) api.Settings {
 	t.Helper()
 	s, err := h.env.LoadAPISettings(h.ctx)
 	if err != nil {
@@ -175,7 +175,7 @@ func TestReopenShowsStoredValues(t *testing.T) {
 	if err := Save(ctx, env, stored); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.SaveAPISettings(ctx, boot.APISettings{Enabled: false, Port: 9000}); err != nil {
+	if err := env.SaveAPISettings(ctx, api.Settings{Enabled: false, Port: 9000}); err != nil {
 		t.Fatal(err)
 	}
 	h := open(t, env, Options{SetStartAtLogin: func(bool) error { return nil }})
@@ -198,7 +198,7 @@ func TestReopenShowsStoredValues(t *testing.T) {
 	}
 
 	// Another process (the CLI) changes the port; Refresh shows it.
-	if err := env.SaveAPISettings(ctx, boot.APISettings{Enabled: true, Port: 9100}); err != nil {
+	if err := env.SaveAPISettings(ctx, api.Settings{Enabled: true, Port: 9100}); err != nil {
 		t.Fatal(err)
 	}
 	v.Refresh()
@@ -215,9 +215,9 @@ func TestPortRejectedWithTheEnginesError(t *testing.T) {
 		text, wantErr string
 		wantPort      int
 	}{
-		{"70000", "must be between 1 and 65535", boot.DefaultAPISettings().Port},
-		{"0", "must be between 1 and 65535", boot.DefaultAPISettings().Port},
-		{"http", "The port must be a number", boot.DefaultAPISettings().Port},
+		{"70000", "must be between 1 and 65535", api.DefaultSettings().Port},
+		{"0", "must be between 1 and 65535", api.DefaultSettings().Port},
+		{"http", "The port must be a number", api.DefaultSettings().Port},
 		{"8200", "", 8200},
 	}
 	for _, tt := range tests {

@@ -746,14 +746,14 @@ func (e *editor) submit() {
 	v.background(func() error {
 		var err error
 		if adding {
-			saved, err = v.env.Tasks.Add(v.ctx, t)
+			saved, err = v.eng.AddTask(v.ctx, t)
 		} else {
-			saved, err = v.env.Tasks.Update(v.ctx, t)
+			saved, err = v.eng.UpdateTask(v.ctx, t)
 		}
 		if err != nil {
 			return err
 		}
-		return dispatch.SaveOverrides(v.ctx, v.env.Store, saved.ID, o)
+		return v.eng.SaveTaskOverrides(v.ctx, saved.ID, o)
 	}, func(err error) {
 		e.setBusy(false)
 		if saved.ID != 0 {

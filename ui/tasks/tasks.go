@@ -20,7 +20,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
@@ -51,10 +50,29 @@ func (s dotState) color() color.Color {
 	return theme.Color(theme.ColorNameDisabled)
 }
 
+// Engine is what the tab uses of the engine (*host.Env in the app).
+type Engine interface {
+	ListTasks(ctx context.Context) ([]task.Task, error)
+	GetTask(ctx context.Context, name string) (task.Task, error)
+	AddTask(ctx context.Context, t task.Task) (task.Task, error)
+	UpdateTask(ctx context.Context, t task.Task) (task.Task, error)
+	RemoveTask(ctx context.Context, name string) error
+	SetTaskEnabled(ctx context.Context, name string, on bool) (task.Task, error)
+	RunTask(ctx context.Context, name string) error
+	CancelRun(taskID int64) bool
+	RunningTasks() []int64
+	NextRun(taskID int64) (time.Time, bool)
+	LastRun(ctx context.Context, taskID int64) (task.Run, error)
+	TaskOverrides(ctx context.Context, taskID int64) (dispatch.TaskOverrides, error)
+	SaveTaskOverrides(ctx context.Context, taskID int64, o dispatch.TaskOverrides) error
+	ListChannels(ctx context.Context) ([]registry.Channel, error)
+	OnRun(fn func(enginetasks.Event))
+}
+
 // View is the Tasks tab.
 type View struct {
 	ctx context.Context
-	env *boot.Env
+	eng Engine
 	win fyne.Window
 	// now is the clock the schedule preview counts from (tests fix it).
 	now func() time.Time
@@ -101,10 +119,10 @@ type row struct {
 
 // New builds the tab and subscribes to the task engine's events. Call it
 // on the UI goroutine.
-func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
+func New(ctx context.Context, eng Engine, win fyne.Window) *View {
 	v := &View{
 		ctx:     ctx,
-		env:     env,
+		eng:     eng,
 		win:     win,
 		now:     time.Now,
 		last:    map[int64]task.Run{},
@@ -128,7 +146,7 @@ func New(ctx context.Context, env *boot.Env, win fyne.Window) *View {
 	)
 	v.root = container.NewStack(v.listPage)
 
-	env.Tasks.Subscribe(func(e enginetasks.Event) {
+	eng.OnRun(func(e enginetasks.Event) {
 		if ctx.Err() != nil {
 			return
 		}
@@ -198,13 +216,13 @@ func (v *View) showMessage(err error) {
 // reload reads the tasks and their last runs from the store (small,
 // indexed reads) and redraws the list.
 func (v *View) reload() {
-	list, err := v.env.Tasks.List(v.ctx)
+	list, err := v.eng.ListTasks(v.ctx)
 	if err != nil {
 		v.showMessage(err)
 		return
 	}
 	if !v.seeded {
-		for _, id := range v.env.Tasks.Running() {
+		for _, id := range v.eng.RunningTasks() {
 			v.running[id] = true
 		}
 		v.seeded = true
@@ -212,7 +230,7 @@ func (v *View) reload() {
 	v.list = list
 	last := map[int64]task.Run{}
 	for _, t := range list {
-		r, err := v.env.Store.LastRun(v.ctx, t.ID)
+		r, err := v.eng.LastRun(v.ctx, t.ID)
 		switch {
 		case err == nil:
 			last[t.ID] = r
@@ -288,7 +306,7 @@ func (v *View) fillRow(r *row) {
 	r.title.SetText(title)
 
 	next := lang.L("tasks.next.none")
-	switch at, ok := v.env.Tasks.NextRun(t.ID); {
+	switch at, ok := v.eng.NextRun(t.ID); {
 	case !t.Enabled:
 		next = lang.L("tasks.next.disabled")
 	case ok:
@@ -339,7 +357,7 @@ func (v *View) runNow(r *row) {
 	v.running[id] = true
 	v.fillRow(r)
 	v.background(func() error {
-		return v.env.Tasks.RunNow(v.ctx, name)
+		return v.eng.RunTask(v.ctx, name)
 	}, func(err error) {
 		if err == nil {
 			return
@@ -354,7 +372,7 @@ func (v *View) runNow(r *row) {
 // failure, "cancelled") brings the row back.
 func (v *View) cancelRun(r *row) {
 	r.run.Disable()
-	if !v.env.Tasks.Cancel(r.task.ID) {
+	if !v.eng.CancelRun(r.task.ID) {
 		// It ended on its own meanwhile; its event is on the way or gone.
 		delete(v.running, r.task.ID)
 		v.fillRow(r)
@@ -366,7 +384,7 @@ func (v *View) setEnabled(r *row, on bool) {
 	name := r.task.Name
 	r.enabled.Disable()
 	v.background(func() error {
-		_, err := v.env.Tasks.SetEnabled(v.ctx, name, on)
+		_, err := v.eng.SetTaskEnabled(v.ctx, name, on)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -393,7 +411,7 @@ func (v *View) confirmDelete(t task.Task) {
 func (v *View) remove(t task.Task) {
 	v.showMessage(nil)
 	v.background(func() error {
-		return v.env.Tasks.Remove(v.ctx, t.Name)
+		return v.eng.RemoveTask(v.ctx, t.Name)
 	}, func(err error) {
 		if err != nil {
 			v.showMessage(err)
@@ -405,7 +423,7 @@ func (v *View) remove(t task.Task) {
 // openAdd shows the form for a new task.
 func (v *View) openAdd() {
 	v.showMessage(nil)
-	chans, err := v.env.Registry.List(v.ctx)
+	chans, err := v.eng.ListChannels(v.ctx)
 	if err != nil {
 		v.showMessage(err)
 		return
@@ -424,13 +442,13 @@ func (v *View) openEdit(t task.Task) {
 	)
 	v.background(func() error {
 		var err error
-		if full, err = v.env.Tasks.Get(v.ctx, t.Name); err != nil {
+		if full, err = v.eng.GetTask(v.ctx, t.Name); err != nil {
 			return err
 		}
-		if over, err = dispatch.LoadOverrides(v.ctx, v.env.Store, full.ID); err != nil {
+		if over, err = v.eng.TaskOverrides(v.ctx, full.ID); err != nil {
 			return err
 		}
-		chans, err = v.env.Registry.List(v.ctx)
+		chans, err = v.eng.ListChannels(v.ctx)
 		return err
 	}, func(err error) {
 		if err != nil {

@@ -21,9 +21,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/secret"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
@@ -64,7 +64,7 @@ func english(t *testing.T) {
 type fixture struct {
 	t   *testing.T
 	ctx context.Context
-	env *boot.Env
+	env *host.Env
 	w   fyne.Window
 	v   *View
 }
@@ -75,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 	english(t)
 	test.NewTempApp(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	env, err := boot.Open(ctx, t.TempDir(), boot.Options{})
+	env, err := host.Open(ctx, t.TempDir(), host.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package boot_test
+package host_test
 
 import (
 	"context"
@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/heraldpush/herald/app/boot"
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/testenv"
 )
@@ -21,7 +21,7 @@ import (
 func BenchmarkTaskEndToReceived(b *testing.B) {
 	testenv.NeedKeyring(b)
 	ctx := context.Background()
-	env, err := boot.Open(ctx, b.TempDir(), boot.Options{})
+	env, err := host.Open(ctx, b.TempDir(), host.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,7 +1,9 @@
-// Package boot opens what every way of running Herald needs — the data
-// folder, the store, the OS keyring, the redacting logger and the channel
-// registry — so the GUI, the daemon and the CLI share one composition.
-package boot
+// Package host is the engine's host: it opens what every way of running
+// Herald needs — the data folder, the log, the store, the keyring — builds
+// the registry, the task service, the dispatcher and the local API, runs
+// their lifecycle, and offers the use cases the CLI, the API and the window
+// share (Send, Retry, Test). It knows nothing of app/ or ui/.
+package host
 
 import (
 	"context"
@@ -57,8 +59,10 @@ type Env struct {
 	Registry   *registry.Registry
 	Tasks      *tasks.Service
 	Dispatcher *dispatch.Dispatcher
-	logFile    *os.File
-	stopSync   func()
+	// Secrets is the keyring channel, task and API secrets live in.
+	Secrets  secret.Store
+	logFile  *os.File
+	stopSync func()
 	// lastSettings is the push settings last applied to the dispatcher (JSON).
 	lastSettings string
 	api          *api.Server
@@ -74,6 +78,9 @@ type Options struct {
 	LogTo io.Writer
 	// HTTP overrides the client channels send with (tests).
 	HTTP *http.Client
+	// Secrets replaces the OS keyring (tests: &secret.Memory{}); nil for
+	// the OS keyring.
+	Secrets secret.Store
 }
 
 // Open opens (creating) the data folder dir.
@@ -100,6 +107,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		lf.Close()
 		return nil, err
 	}
+	secrets := opts.Secrets
+	if secrets == nil {
+		secrets = secret.Keyring{}
+	}
 	client := opts.HTTP
 	if client == nil {
 		client = &http.Client{Timeout: channel.DefaultTimeout}
@@ -109,10 +120,11 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		Store:    st,
 		Redactor: red,
 		Log:      log,
+		Secrets:  secrets,
 		logFile:  lf,
 		Registry: &registry.Registry{
 			Store:    st,
-			Secrets:  secret.Keyring{},
+			Secrets:  secrets,
 			Redactor: red,
 			Deps:     channel.Deps{HTTP: client, Redactor: red},
 			Log:      log,
@@ -120,7 +132,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 	}
 	env.Tasks, err = tasks.New(tasks.Params{
 		Store:    st,
-		Secrets:  secret.Keyring{},
+		Secrets:  secrets,
 		Redactor: red,
 		Log:      log,
 	})
@@ -151,6 +163,17 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		After:   func(task.Run) { env.Dispatcher.Notify() },
 	})
 	return env, nil
+}
+
+// DeliverRequested delivers outbox row id for another herald process of
+// this data folder (the owner socket's handler): errors come back redacted.
+func (e *Env) DeliverRequested(ctx context.Context, id int64, seen int) (store.Delivery, error) {
+	d, err := e.Dispatcher.DeliverRequested(ctx, id, seen)
+	if err != nil {
+		e.Log.Warn("deliver for a herald command", "outbox", id, "error", err)
+		return d, errors.New(e.Redactor.Error(err))
+	}
+	return d, nil
 }
 
 var errNoWindow = errors.New("no Herald window is running in this process; the desktop app shows it when it runs")

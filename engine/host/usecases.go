@@ -1,0 +1,66 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/heraldpush/herald/engine/message"
+	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/engine/store"
+)
+
+// The use cases the CLI, the API and the window share: each is written
+// once here so that the three faces cannot drift apart.
+
+// Send queues m once for each channel of targets — a channel named twice
+// is sent once — and announces the rows; the running engine delivers them.
+// When a row cannot be queued, the rows queued before it stay queued and
+// are returned with the error.
+func (e *Env) Send(ctx context.Context, targets []registry.Channel, m message.Message) ([]*store.OutboxItem, error) {
+	var items []*store.OutboxItem
+	defer func() { e.Dispatcher.Queued(items...) }()
+	seen := map[string]bool{}
+	for _, c := range targets {
+		if seen[c.ID] {
+			continue
+		}
+		seen[c.ID] = true
+		it, err := e.Dispatcher.Push(ctx, c, store.SourceSend, m)
+		if err != nil {
+			return items, fmt.Errorf("queue the message for %q: %w", c.Name, err)
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// Retry makes a failed or dropped outbox row pending, due now, and wakes
+// the dispatcher. It returns the row as it was before, whose attempts tell
+// the caller which attempts are new.
+func (e *Env) Retry(ctx context.Context, id int64) (store.OutboxItem, error) {
+	it, err := e.Store.OutboxItemByID(ctx, id)
+	if err != nil {
+		return store.OutboxItem{}, err
+	}
+	if err := e.Store.RetryOutbox(ctx, id, time.Now()); err != nil {
+		return it, err
+	}
+	e.Dispatcher.Notify()
+	return it, nil
+}
+
+// Test sends a test push to c through the outbox now and waits for the
+// service's answer, which the store records as the channel's last test.
+// The error's text is redacted: it may be shown as it is.
+func (e *Env) Test(ctx context.Context, c registry.Channel) (store.Delivery, error) {
+	d, err := e.Dispatcher.TestChannel(ctx, c)
+	if err != nil {
+		return d, errors.New(e.Redactor.Error(err))
+	}
+	return d, nil
+}
+
+// Redact returns err's text with every known secret masked.
+func (e *Env) Redact(err error) string { return e.Redactor.Error(err) }
