@@ -36,8 +36,9 @@ NFPM_VERSION := v2.45.2
 MINGW_CC     := x86_64-w64-mingw32-gcc
 DEB_PKG_LINUX   := $(DEB_BUILD) binutils xz-utils desktop-file-utils
 DEB_PKG_WINDOWS := gcc-mingw-w64-x86-64 nsis
-# dpkg -i/-r, desktop-file-validate, 7z (lists what the NSIS installer holds).
-DEB_PKG_TEST    := desktop-file-utils p7zip-full
+# dpkg -i/-r, desktop-file-validate, 7z (lists what the NSIS installer holds),
+# bash-completion (loads the installed bash completion as a shell would).
+DEB_PKG_TEST    := desktop-file-utils p7zip-full bash-completion
 AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 PKG_ENV = GO="$(GO)" FYNE="$(TOOLS)/fyne" NFPM="$(TOOLS)/nfpm" HERALD_PKG_VERSION="$(PKG_VERSION)" \
           HERALD_VERSION="$(VERSION)" HERALD_COMMIT="$(COMMIT)" HERALD_DATE="$(DATE)"
