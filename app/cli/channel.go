@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
@@ -61,71 +62,80 @@ func (c *cmd) channelCommand() *cobra.Command {
 
 func (c *cmd) channelKinds(asJSON bool) error {
 	if asJSON {
-		type field struct {
-			Key      string   `json:"key"`
-			Aliases  []string `json:"aliases,omitempty"`
-			Label    string   `json:"label"`
-			Type     string   `json:"type"`
-			Required bool     `json:"required,omitempty"`
-			Secret   bool     `json:"secret,omitempty"`
-			Default  string   `json:"default,omitempty"`
-			Choices  []string `json:"choices,omitempty"`
-			QD       int      `json:"qd_position,omitempty"`
-			Help     string   `json:"help,omitempty"`
-		}
-		type kind struct {
-			ID     string  `json:"id"`
-			Name   string  `json:"name"`
-			DocURL string  `json:"doc_url,omitempty"`
-			Fields []field `json:"fields"`
-		}
-		var out []kind
-		for _, k := range kinds.All() {
-			kd := kind{ID: k.ID, Name: k.Name, DocURL: k.DocURL}
-			for i, f := range k.Fields {
-				fd := field{Key: f.Key, Aliases: f.Aliases, Label: f.Label, Type: string(f.Type), Required: f.Required,
-					Secret: f.Secret, Default: f.Default, Choices: f.Choices, Help: f.Help}
-				if i < k.QDFields {
-					fd.QD = i + 1
-				}
-				kd.Fields = append(kd.Fields, fd)
-			}
-			out = append(out, kd)
-		}
-		enc := json.NewEncoder(c.std.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return c.kindsJSON()
 	}
 	for _, k := range kinds.All() {
-		fmt.Fprintf(c.std.Out, "%s — %s\n", k.ID, k.Name)
-		if k.QDFields > 0 {
-			keys := make([]string, k.QDFields)
-			for i, f := range k.Fields[:k.QDFields] {
-				keys[i] = f.Key
-			}
-			fmt.Fprintf(c.std.Out, "  QD string: %s\n", strings.Join(keys, ";"))
-		}
-		tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
-		for _, f := range k.Fields {
-			var flags []string
-			if f.Required {
-				flags = append(flags, "required")
-			}
-			if f.Secret {
-				flags = append(flags, "secret")
-			}
-			if f.Default != "" {
-				flags = append(flags, "default "+f.Default)
-			}
-			if len(f.Choices) > 0 {
-				flags = append(flags, strings.Join(f.Choices, "|"))
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Key, f.Label, strings.Join(flags, ", "))
-		}
-		tw.Flush()
-		fmt.Fprintln(c.std.Out)
+		c.printKind(k)
 	}
 	return nil
+}
+
+// kindsJSON prints every kind for tools, QD positions counted from 1.
+func (c *cmd) kindsJSON() error {
+	type field struct {
+		Key      string   `json:"key"`
+		Aliases  []string `json:"aliases,omitempty"`
+		Label    string   `json:"label"`
+		Type     string   `json:"type"`
+		Required bool     `json:"required,omitempty"`
+		Secret   bool     `json:"secret,omitempty"`
+		Default  string   `json:"default,omitempty"`
+		Choices  []string `json:"choices,omitempty"`
+		QD       int      `json:"qd_position,omitempty"`
+		Help     string   `json:"help,omitempty"`
+	}
+	type kind struct {
+		ID     string  `json:"id"`
+		Name   string  `json:"name"`
+		DocURL string  `json:"doc_url,omitempty"`
+		Fields []field `json:"fields"`
+	}
+	var out []kind
+	for _, k := range kinds.All() {
+		kd := kind{ID: k.ID, Name: k.Name, DocURL: k.DocURL}
+		for i, f := range k.Fields {
+			fd := field{Key: f.Key, Aliases: f.Aliases, Label: f.Label, Type: string(f.Type), Required: f.Required,
+				Secret: f.Secret, Default: f.Default, Choices: f.Choices, Help: f.Help}
+			if i < k.QDFields {
+				fd.QD = i + 1
+			}
+			kd.Fields = append(kd.Fields, fd)
+		}
+		out = append(out, kd)
+	}
+	enc := json.NewEncoder(c.std.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func (c *cmd) printKind(k *channel.Kind) {
+	fmt.Fprintf(c.std.Out, "%s — %s\n", k.ID, k.Name)
+	if k.QDFields > 0 {
+		keys := make([]string, k.QDFields)
+		for i, f := range k.Fields[:k.QDFields] {
+			keys[i] = f.Key
+		}
+		fmt.Fprintf(c.std.Out, "  QD string: %s\n", strings.Join(keys, ";"))
+	}
+	tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
+	for _, f := range k.Fields {
+		var flags []string
+		if f.Required {
+			flags = append(flags, "required")
+		}
+		if f.Secret {
+			flags = append(flags, "secret")
+		}
+		if f.Default != "" {
+			flags = append(flags, "default "+f.Default)
+		}
+		if len(f.Choices) > 0 {
+			flags = append(flags, strings.Join(f.Choices, "|"))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Key, f.Label, strings.Join(flags, ", "))
+	}
+	tw.Flush()
+	fmt.Fprintln(c.std.Out)
 }
 
 func (c *cmd) channelAdd(ctx context.Context, args []string) error {

@@ -173,6 +173,12 @@ func (c *cmd) taskPush(ctx context.Context, args []string) error {
 			return badArgs("%v", err)
 		}
 	}
+	c.printOverrides(ctx, o)
+	return nil
+}
+
+// printOverrides prints a task's push overrides, "(global)" where unset.
+func (c *cmd) printOverrides(ctx context.Context, o dispatch.TaskOverrides) {
 	show := func(name string, b *bool) {
 		v := "(global)"
 		if b != nil {
@@ -196,7 +202,6 @@ func (c *cmd) taskPush(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.std.Out, "%-23s %s\n", "failures_before_notify", n)
 	show("recovery", o.Recovery)
-	return nil
 }
 
 // outboxRetry makes a failed or dropped row pending and delivers it now.

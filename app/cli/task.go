@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -454,41 +455,11 @@ func (c *cmd) taskShow(ctx context.Context, svc *tasks.Service, name string) err
 	}
 	w := c.std.Out
 	fmt.Fprintf(w, "name:      %s\nid:        %d\nkind:      %s\n", t.Name, t.ID, t.Kind)
-	if cm := t.Command; cm != nil {
-		if len(cm.Args) > 0 {
-			fmt.Fprintf(w, "program:   %q\n", cm.Args)
-		} else {
-			fmt.Fprintf(w, "command:   %s\n", cm.Line)
-		}
-		if cm.Dir != "" {
-			fmt.Fprintf(w, "dir:       %s\n", cm.Dir)
-		}
-		for _, kv := range cm.Env {
-			k, v, _ := strings.Cut(kv, "=")
-			fmt.Fprintf(w, "env:       %s=%s\n", k, registry.Mask(v))
-		}
+	if t.Command != nil {
+		printCommand(w, t.Command)
 	}
-	if h := t.HTTP; h != nil {
-		method := h.Method
-		if method == "" {
-			method = "GET"
-		}
-		fmt.Fprintf(w, "http:      %s %s\n", method, h.URL)
-		for k, v := range h.Headers {
-			fmt.Fprintf(w, "header:    %s: %s\n", k, registry.Mask(v))
-		}
-		status := h.ExpectStatus
-		if status == "" {
-			status = "200-299"
-		}
-		fmt.Fprintf(w, "expect:    status %s", status)
-		if h.ExpectBody != "" {
-			fmt.Fprintf(w, ", body contains %q", h.ExpectBody)
-		}
-		if h.ExpectRegex != "" {
-			fmt.Fprintf(w, ", body matches /%s/", h.ExpectRegex)
-		}
-		fmt.Fprintln(w)
+	if t.HTTP != nil {
+		printHTTPCheck(w, t.HTTP)
 	}
 	fmt.Fprintf(w, "schedule:  %s\n", t.Schedule.Describe())
 	if next := t.Schedule.NextN(time.Now(), 3, time.Local); t.Enabled && len(next) > 0 {
@@ -500,6 +471,47 @@ func (c *cmd) taskShow(ctx context.Context, svc *tasks.Service, name string) err
 	}
 	fmt.Fprintf(w, "enabled:   %v\ntimeout:   %v\noverlap:   %s\nmissed:    %s\n", t.Enabled, t.EffectiveTimeout(), orDefault(string(t.Overlap), "skip"), orDefault(string(t.Missed), "skip"))
 	return nil
+}
+
+// printCommand prints what a command task runs, env values masked.
+func printCommand(w io.Writer, cm *task.Command) {
+	if len(cm.Args) > 0 {
+		fmt.Fprintf(w, "program:   %q\n", cm.Args)
+	} else {
+		fmt.Fprintf(w, "command:   %s\n", cm.Line)
+	}
+	if cm.Dir != "" {
+		fmt.Fprintf(w, "dir:       %s\n", cm.Dir)
+	}
+	for _, kv := range cm.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		fmt.Fprintf(w, "env:       %s=%s\n", k, registry.Mask(v))
+	}
+}
+
+// printHTTPCheck prints what an HTTP task asks and expects, header values
+// masked.
+func printHTTPCheck(w io.Writer, h *task.HTTPCheck) {
+	method := h.Method
+	if method == "" {
+		method = "GET"
+	}
+	fmt.Fprintf(w, "http:      %s %s\n", method, h.URL)
+	for k, v := range h.Headers {
+		fmt.Fprintf(w, "header:    %s: %s\n", k, registry.Mask(v))
+	}
+	status := h.ExpectStatus
+	if status == "" {
+		status = "200-299"
+	}
+	fmt.Fprintf(w, "expect:    status %s", status)
+	if h.ExpectBody != "" {
+		fmt.Fprintf(w, ", body contains %q", h.ExpectBody)
+	}
+	if h.ExpectRegex != "" {
+		fmt.Fprintf(w, ", body matches /%s/", h.ExpectRegex)
+	}
+	fmt.Fprintln(w)
 }
 
 func orDefault(v, def string) string {
