@@ -599,27 +599,7 @@ func (c *cmd) taskHistory(ctx context.Context, pos []string, o historyOptions) e
 		return err
 	}
 	if o.asJSON {
-		type row struct {
-			ID         int64     `json:"id"`
-			Task       string    `json:"task"`
-			Trigger    string    `json:"trigger"`
-			Status     string    `json:"status"`
-			Started    time.Time `json:"started"`
-			Finished   time.Time `json:"finished"`
-			DurationMS int64     `json:"duration_ms"`
-			ExitCode   *int      `json:"exit_code,omitempty"`
-			HTTPStatus int       `json:"http_status,omitempty"`
-			Output     string    `json:"output"`
-			Error      string    `json:"error,omitempty"`
-		}
-		rows := []row{}
-		for _, r := range runs {
-			rows = append(rows, row{r.ID, r.TaskName, string(r.Trigger), string(r.Status), r.Started, r.Finished,
-				r.Duration().Milliseconds(), r.ExitCode, r.HTTPStatus, r.Output, r.Error})
-		}
-		enc := json.NewEncoder(c.std.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return c.runsJSON(runs)
 	}
 	tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTARTED\tTRIGGER\tSTATUS\tDURATION\tRESULT")
@@ -635,4 +615,29 @@ func (c *cmd) taskHistory(ctx context.Context, pos []string, o historyOptions) e
 			r.Duration().Round(time.Millisecond), res)
 	}
 	return tw.Flush()
+}
+
+// runsJSON prints runs for tools.
+func (c *cmd) runsJSON(runs []task.Run) error {
+	type row struct {
+		ID         int64     `json:"id"`
+		Task       string    `json:"task"`
+		Trigger    string    `json:"trigger"`
+		Status     string    `json:"status"`
+		Started    time.Time `json:"started"`
+		Finished   time.Time `json:"finished"`
+		DurationMS int64     `json:"duration_ms"`
+		ExitCode   *int      `json:"exit_code,omitempty"`
+		HTTPStatus int       `json:"http_status,omitempty"`
+		Output     string    `json:"output"`
+		Error      string    `json:"error,omitempty"`
+	}
+	rows := []row{}
+	for _, r := range runs {
+		rows = append(rows, row{r.ID, r.TaskName, string(r.Trigger), string(r.Status), r.Started, r.Finished,
+			r.Duration().Milliseconds(), r.ExitCode, r.HTTPStatus, r.Output, r.Error})
+	}
+	enc := json.NewEncoder(c.std.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rows)
 }
