@@ -25,7 +25,7 @@ DEB_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
 # needs a CJK font installed (Windows and macOS ship one).
 DEB_RUN   := fonts-wqy-microhei
 # The real components tests use: Secret Service, session bus, X server.
-DEB_TEST  := $(DEB_BUILD) $(DEB_RUN) dbus dbus-x11 gnome-keyring xvfb xauth x11-apps desktop-file-utils
+DEB_TEST  := $(DEB_BUILD) $(DEB_RUN) dbus dbus-x11 gnome-keyring xvfb xauth x11-apps desktop-file-utils bash-completion
 
 # Packages: names carry FyneApp.toml's Details.Version (a release tag is v<it>).
 PKG_VERSION  ?= $(shell sed -n 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' FyneApp.toml)
@@ -37,8 +37,9 @@ STATICCHECK_VERSION := v0.8.2
 MINGW_CC     := x86_64-w64-mingw32-gcc
 DEB_PKG_LINUX   := $(DEB_BUILD) binutils xz-utils desktop-file-utils
 DEB_PKG_WINDOWS := gcc-mingw-w64-x86-64 nsis
-# dpkg -i/-r, desktop-file-validate, 7z (lists what the NSIS installer holds).
-DEB_PKG_TEST    := desktop-file-utils p7zip-full
+# dpkg -i/-r, desktop-file-validate, 7z (lists what the NSIS installer holds),
+# bash-completion (loads the installed bash completion as a shell would).
+DEB_PKG_TEST    := desktop-file-utils p7zip-full bash-completion
 AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 PKG_ENV = GO="$(GO)" FYNE="$(TOOLS)/fyne" NFPM="$(TOOLS)/nfpm" HERALD_PKG_VERSION="$(PKG_VERSION)" \
           HERALD_VERSION="$(VERSION)" HERALD_COMMIT="$(COMMIT)" HERALD_DATE="$(DATE)"

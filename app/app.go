@@ -4,12 +4,12 @@ package app
 
 import (
 	"context"
-	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/spf13/cobra"
 
 	"github.com/heraldpush/herald/app/cli"
 	"github.com/heraldpush/herald/engine/host"
@@ -24,30 +24,36 @@ var (
 
 // Main runs Herald with args (without the program name) and returns the exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("herald", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", "", "data folder (default: $"+host.EnvDataDir+" or the OS config folder)")
-	showVersion := fs.Bool("version", false, "print the version and exit")
-	minimized := fs.Bool("minimized", false, "start in the tray without opening the window")
-	cycleTabs := fs.String("cycle-tabs", "", "show each tab in turn, signalling through files in `DIR`, then quit (smoke tests)")
-	if err := fs.Parse(args); err != nil {
-		return cli.ExitBadArgs
+	// Cobra would refuse to start when launched from Explorer; here that
+	// is how the window opens.
+	cobra.MousetrapHelpText = ""
+	var dataDir string
+	var window windowOptions
+	dir := func() (string, error) { return host.DataDir(dataDir) }
+	open := func(ctx context.Context) (*host.Env, error) {
+		d, err := dir()
+		if err != nil {
+			return nil, err
+		}
+		return host.Open(ctx, d, host.Options{})
 	}
-	if *showVersion {
-		fmt.Fprintf(stdout, "herald %s (commit %s, built %s)\n", Version, Commit, Date)
-		return cli.ExitOK
+	x := cli.New(cli.Params{IO: cli.IO{In: stdin, Out: stdout, Err: stderr}, Open: open, DataDir: dir})
+	root := x.Root
+	root.Version = Version + " (commit " + Commit + ", built " + Date + ")"
+	root.SetVersionTemplate("herald {{.Version}}\n")
+	root.PersistentFlags().StringVar(&dataDir, "data-dir", "", "data folder `DIR` (default: $"+host.EnvDataDir+" or the OS config folder)")
+	root.Flags().BoolVar(&window.minimized, "minimized", false, "start in the tray without opening the window")
+	root.Flags().StringVar(&window.cycleTabs, "cycle-tabs", "", "show each tab in turn, signalling through files in `DIR`, then quit (smoke tests)")
+	root.MarkPersistentFlagDirname("data-dir")
+	root.RunE = func(cc *cobra.Command, _ []string) error {
+		d, err := dir()
+		if err != nil {
+			return err
+		}
+		return cli.Exit(runWindow(cc.Context(), d, window, stdout, stderr))
 	}
-	dir, err := host.DataDir(*dataDir)
-	if err != nil {
-		fmt.Fprintln(stderr, "herald:", err)
-		return cli.ExitFailed
-	}
+
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	if fs.NArg() == 0 {
-		return runWindow(ctx, dir, windowOptions{minimized: *minimized, cycleTabs: *cycleTabs}, stdout, stderr)
-	}
-	open := func(ctx context.Context) (*host.Env, error) { return host.Open(ctx, dir, host.Options{}) }
-	return cli.Run(ctx, fs.Args(), cli.IO{In: stdin, Out: stdout, Err: stderr}, open)
+	return x.Run(ctx, args)
 }

@@ -49,6 +49,14 @@ var (
 	wantRecommends = []string{"gnome-keyring", "fonts-wqy-microhei"}
 )
 
+// The shell completion scripts the .deb installs, where each shell looks
+// for a package's.
+var completionFiles = map[string]string{
+	"bash": "/usr/share/bash-completion/completions/herald",
+	"zsh":  "/usr/share/zsh/vendor-completions/_herald",
+	"fish": "/usr/share/fish/vendor_completions.d/herald.fish",
+}
+
 // missing fails under CI and skips elsewhere.
 func missing(t *testing.T, what, how string) {
 	t.Helper()
@@ -318,6 +326,9 @@ func TestDebInstallRunRemove(t *testing.T) {
 	for _, n := range iconSizes {
 		wantFiles[fmt.Sprintf("/usr/share/icons/hicolor/%dx%d/apps/%s.png", n, n, appID)] = "-rw-r--r--"
 	}
+	for _, p := range completionFiles {
+		wantFiles[p] = "-rw-r--r--"
+	}
 	for p, mode := range wantFiles {
 		if modes[p] != mode {
 			t.Errorf("%s: %s has mode %q, want %q", deb, p, modes[p], mode)
@@ -390,6 +401,7 @@ func TestDebInstallRunRemove(t *testing.T) {
 	for _, n := range iconSizes {
 		checkPNG(t, fmt.Sprintf("/usr/share/icons/hicolor/%dx%d/apps/%s.png", n, n, appID), n)
 	}
+	checkCompletions(t)
 
 	// Remove it: every file it installed goes.
 	var files []string
@@ -410,6 +422,45 @@ func TestDebInstallRunRemove(t *testing.T) {
 			t.Errorf("%s is still there after dpkg -r (%v)", p, err)
 		}
 	}
+}
+
+// bashCompletes loads the installed bash script the way bash-completion
+// does on the first tab after "herald", then completes "herald chan".
+const bashCompletes = `source /usr/share/bash-completion/bash_completion
+if declare -F _comp_load >/dev/null; then _comp_load herald; else __load_completion herald; fi
+fn=$(complete -p herald | sed -n 's/.* -F \([^ ]*\) .*/\1/p')
+COMP_WORDS=(herald chan) COMP_CWORD=1 COMP_LINE="herald chan" COMP_POINT=11
+"$fn" herald chan herald
+printf '%s\n' "${COMPREPLY[@]}"`
+
+// checkCompletions: each installed script is what the installed binary
+// prints for its shell, and bash's completes a verb through it.
+func checkCompletions(t *testing.T) {
+	t.Helper()
+	for shell, path := range completionFiles {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Errorf("%s completion: %v", shell, err)
+			continue
+		}
+		if want := run(t, "/usr/bin/herald", "completion", shell); string(data) != want {
+			t.Errorf("%s is not what `herald completion %s` prints", path, shell)
+		}
+	}
+	if data, _ := os.ReadFile(completionFiles["zsh"]); !bytes.HasPrefix(data, []byte("#compdef herald\n")) {
+		t.Errorf("%s does not start with #compdef herald: zsh would not autoload it", completionFiles["zsh"])
+	}
+	t.Run("bash", func(t *testing.T) { // a skip here leaves the removal checks to run
+		if _, err := os.Stat("/usr/share/bash-completion/bash_completion"); err != nil {
+			missing(t, "bash-completion", "install the Debian package bash-completion")
+		}
+		cmd := exec.Command("bash", "--norc", "--noprofile", "-c", bashCompletes)
+		cmd.Env = append(os.Environ(), "PATH=/usr/bin:/bin", "HOME="+t.TempDir())
+		out, err := cmd.Output() // stderr: bash warns about compopt outside a real completion
+		if err != nil || strings.TrimSpace(string(out)) != "channel" {
+			t.Errorf("bash completion of `herald chan` from %s: %v, %q", completionFiles["bash"], err, out)
+		}
+	})
 }
 
 // resource is one leaf of a PE resource tree.

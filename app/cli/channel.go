@@ -4,115 +4,138 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/kinds"
-	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
 )
 
-func (c *cmd) channel(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return badArgs("channel: missing subcommand (kinds, add, import, list, show, edit, rm, test)")
-	}
-	sub, args := args[0], args[1:]
-	switch sub {
-	case "kinds":
-		return c.channelKinds(args)
-	case "add":
-		return c.channelAdd(ctx, args)
-	case "import":
-		return c.channelImport(ctx, args)
-	case "list", "ls":
-		return c.channelList(ctx, args)
-	case "show":
-		return c.channelShow(ctx, args)
-	case "edit":
-		return c.channelEdit(ctx, args)
-	case "rm", "remove", "delete":
-		return c.channelRemove(ctx, args)
-	case "test":
-		return c.channelTest(ctx, args)
-	}
-	return badArgs("channel: unknown subcommand %q (kinds, add, import, list, show, edit, rm, test)", sub)
+func (c *cmd) channelCommand() *cobra.Command {
+	var asJSON bool
+	kindsCmd := verb("kinds", "List the channel kinds and their fields (QD order first)",
+		"  herald channel kinds\n  herald channel kinds --json",
+		func(context.Context, []string) error { return c.channelKinds(asJSON) })
+	kindsCmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+
+	add := verb("add KIND NAME key=value…", "Register a channel (secrets go to the OS keyring)",
+		"  herald channel add dingtalk team token=https://oapi.dingtalk.com/robot/send?access_token=… secret=SEC…\n"+
+			"  herald channel add ntfy phone topic=my-alerts priority=4",
+		c.channelAdd)
+	add.ValidArgsFunction = c.completeKindThenFields(2)
+
+	imp := verb("import KIND NAME 'a;b;c' [key=value…]", "Register a channel from a QD registration string",
+		"  herald channel import telegram phone '123456:ABC…;222222222;tg.example.com'   # quote it: ';' ends a shell command",
+		c.channelImport)
+	imp.ValidArgsFunction = c.completeKindThenFields(3)
+
+	var listJSON bool
+	list := verb("list", "List channels with their last test", "  herald channel list\n  herald channel list --json",
+		func(ctx context.Context, _ []string) error { return c.channelList(ctx, listJSON) })
+	list.Aliases = []string{"ls"}
+	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
+
+	show := verb("show NAME", "Show a channel's settings, secrets masked (••••last4)", "  herald channel show team", c.channelShow)
+	show.ValidArgsFunction = c.completeFirst(channelNames)
+
+	var rename string
+	edit := verb("edit NAME key=value… [--rename NEW]", "Change a channel's settings; an empty value resets a field to its default",
+		"  herald channel edit team at_all=true\n  herald channel edit team --rename ops",
+		func(ctx context.Context, args []string) error { return c.channelEdit(ctx, args, rename) })
+	edit.Flags().StringVar(&rename, "rename", "", "`NEW` name")
+	edit.ValidArgsFunction = c.completeChannelThenFields
+
+	rm := verb("rm NAME", "Remove a channel and its secrets", "  herald channel rm team", c.channelRemove)
+	rm.Aliases = []string{"remove", "delete"}
+	rm.ValidArgsFunction = c.completeFirst(channelNames)
+
+	test := verb("test NAME", "Send a test push; exit 0 when the service accepted it", "  herald channel test team", c.channelTest)
+	test.ValidArgsFunction = c.completeFirst(channelNames)
+
+	return group("channel", "Register, inspect and test push channels", kindsCmd, add, imp, list, show, edit, rm, test)
 }
 
-func (c *cmd) channelKinds(args []string) error {
-	fs := newFlags("channel kinds", c.std.Err)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return err
-	}
-	if *asJSON {
-		type field struct {
-			Key      string   `json:"key"`
-			Aliases  []string `json:"aliases,omitempty"`
-			Label    string   `json:"label"`
-			Type     string   `json:"type"`
-			Required bool     `json:"required,omitempty"`
-			Secret   bool     `json:"secret,omitempty"`
-			Default  string   `json:"default,omitempty"`
-			Choices  []string `json:"choices,omitempty"`
-			QD       int      `json:"qd_position,omitempty"`
-			Help     string   `json:"help,omitempty"`
-		}
-		type kind struct {
-			ID     string  `json:"id"`
-			Name   string  `json:"name"`
-			DocURL string  `json:"doc_url,omitempty"`
-			Fields []field `json:"fields"`
-		}
-		var out []kind
-		for _, k := range kinds.All() {
-			kd := kind{ID: k.ID, Name: k.Name, DocURL: k.DocURL}
-			for i, f := range k.Fields {
-				fd := field{Key: f.Key, Aliases: f.Aliases, Label: f.Label, Type: string(f.Type), Required: f.Required,
-					Secret: f.Secret, Default: f.Default, Choices: f.Choices, Help: f.Help}
-				if i < k.QDFields {
-					fd.QD = i + 1
-				}
-				kd.Fields = append(kd.Fields, fd)
-			}
-			out = append(out, kd)
-		}
-		enc := json.NewEncoder(c.std.Out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+func (c *cmd) channelKinds(asJSON bool) error {
+	if asJSON {
+		return c.kindsJSON()
 	}
 	for _, k := range kinds.All() {
-		fmt.Fprintf(c.std.Out, "%s — %s\n", k.ID, k.Name)
-		if k.QDFields > 0 {
-			keys := make([]string, k.QDFields)
-			for i, f := range k.Fields[:k.QDFields] {
-				keys[i] = f.Key
-			}
-			fmt.Fprintf(c.std.Out, "  QD string: %s\n", strings.Join(keys, ";"))
-		}
-		tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
-		for _, f := range k.Fields {
-			var flags []string
-			if f.Required {
-				flags = append(flags, "required")
-			}
-			if f.Secret {
-				flags = append(flags, "secret")
-			}
-			if f.Default != "" {
-				flags = append(flags, "default "+f.Default)
-			}
-			if len(f.Choices) > 0 {
-				flags = append(flags, strings.Join(f.Choices, "|"))
-			}
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Key, f.Label, strings.Join(flags, ", "))
-		}
-		tw.Flush()
-		fmt.Fprintln(c.std.Out)
+		c.printKind(k)
 	}
 	return nil
+}
+
+// kindsJSON prints every kind for tools, QD positions counted from 1.
+func (c *cmd) kindsJSON() error {
+	type field struct {
+		Key      string   `json:"key"`
+		Aliases  []string `json:"aliases,omitempty"`
+		Label    string   `json:"label"`
+		Type     string   `json:"type"`
+		Required bool     `json:"required,omitempty"`
+		Secret   bool     `json:"secret,omitempty"`
+		Default  string   `json:"default,omitempty"`
+		Choices  []string `json:"choices,omitempty"`
+		QD       int      `json:"qd_position,omitempty"`
+		Help     string   `json:"help,omitempty"`
+	}
+	type kind struct {
+		ID     string  `json:"id"`
+		Name   string  `json:"name"`
+		DocURL string  `json:"doc_url,omitempty"`
+		Fields []field `json:"fields"`
+	}
+	var out []kind
+	for _, k := range kinds.All() {
+		kd := kind{ID: k.ID, Name: k.Name, DocURL: k.DocURL}
+		for i, f := range k.Fields {
+			fd := field{Key: f.Key, Aliases: f.Aliases, Label: f.Label, Type: string(f.Type), Required: f.Required,
+				Secret: f.Secret, Default: f.Default, Choices: f.Choices, Help: f.Help}
+			if i < k.QDFields {
+				fd.QD = i + 1
+			}
+			kd.Fields = append(kd.Fields, fd)
+		}
+		out = append(out, kd)
+	}
+	enc := json.NewEncoder(c.std.Out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func (c *cmd) printKind(k *channel.Kind) {
+	fmt.Fprintf(c.std.Out, "%s — %s\n", k.ID, k.Name)
+	if k.QDFields > 0 {
+		keys := make([]string, k.QDFields)
+		for i, f := range k.Fields[:k.QDFields] {
+			keys[i] = f.Key
+		}
+		fmt.Fprintf(c.std.Out, "  QD string: %s\n", strings.Join(keys, ";"))
+	}
+	tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
+	for _, f := range k.Fields {
+		var flags []string
+		if f.Required {
+			flags = append(flags, "required")
+		}
+		if f.Secret {
+			flags = append(flags, "secret")
+		}
+		if f.Default != "" {
+			flags = append(flags, "default "+f.Default)
+		}
+		if len(f.Choices) > 0 {
+			flags = append(flags, strings.Join(f.Choices, "|"))
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Key, f.Label, strings.Join(flags, ", "))
+	}
+	tw.Flush()
+	fmt.Fprintln(c.std.Out)
 }
 
 func (c *cmd) channelAdd(ctx context.Context, args []string) error {
@@ -161,12 +184,7 @@ func (c *cmd) channelImport(ctx context.Context, args []string) error {
 	return nil
 }
 
-func (c *cmd) channelList(ctx context.Context, args []string) error {
-	fs := newFlags("channel list", c.std.Err)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parseInterspersed(fs, args); err != nil {
-		return err
-	}
+func (c *cmd) channelList(ctx context.Context, asJSON bool) error {
 	reg, err := c.registry(ctx)
 	if err != nil {
 		return err
@@ -175,7 +193,7 @@ func (c *cmd) channelList(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		type row struct {
 			ID       string     `json:"id"`
 			Name     string     `json:"name"`
@@ -244,14 +262,8 @@ func (c *cmd) channelShow(ctx context.Context, args []string) error {
 	return tw.Flush()
 }
 
-func (c *cmd) channelEdit(ctx context.Context, args []string) error {
-	fs := newFlags("channel edit", c.std.Err)
-	rename := fs.String("rename", "", "new name")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) < 1 || (len(pos) == 1 && *rename == "") {
+func (c *cmd) channelEdit(ctx context.Context, pos []string, rename string) error {
+	if len(pos) < 1 || (len(pos) == 1 && rename == "") {
 		return badArgs("usage: herald channel edit NAME key=value… [--rename NEW] (an empty value resets a field to its default)")
 	}
 	kv, err := keyValues(pos[1:])
@@ -268,8 +280,8 @@ func (c *cmd) channelEdit(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	if *rename != "" {
-		if err := reg.Rename(ctx, name, *rename); err != nil {
+	if rename != "" {
+		if err := reg.Rename(ctx, name, rename); err != nil {
 			return err
 		}
 	}
@@ -316,90 +328,3 @@ func (c *cmd) channelTest(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.std.Out, "%s: ok\n", ch.Name)
 	return nil
 }
-
-func (c *cmd) send(ctx context.Context, args []string) error {
-	fs := newFlags("send", c.std.Err)
-	var names multiFlag
-	fs.Var(&names, "channel", "channel name (repeatable)")
-	all := fs.Bool("all", false, "send to every channel")
-	title := fs.String("title", "", "title")
-	markdown := fs.Bool("markdown", false, "BODY is Markdown")
-	queue := fs.Bool("queue", false, "only queue in the outbox; the running app or daemon delivers")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return badArgs("usage: herald send [--channel NAME]… [--all] [--title T] [--markdown] BODY (BODY '-' reads stdin)")
-	}
-	if len(names) == 0 && !*all {
-		return badArgs("send: name a --channel or give --all")
-	}
-	body := pos[0]
-	if body == "-" {
-		data, err := io.ReadAll(io.LimitReader(c.std.In, 16<<20))
-		if err != nil {
-			return fmt.Errorf("read stdin: %w", err)
-		}
-		body = string(data)
-	}
-	if strings.TrimSpace(body) == "" && *title == "" {
-		return badArgs("send: the message is empty")
-	}
-	reg, err := c.registry(ctx)
-	if err != nil {
-		return err
-	}
-	var targets []registry.Channel
-	if *all {
-		if targets, err = reg.List(ctx); err != nil {
-			return err
-		}
-		if len(targets) == 0 {
-			return badArgs("send: no channels registered (see `herald channel add`)")
-		}
-	} else {
-		for _, n := range names {
-			ch, err := reg.Get(ctx, n)
-			if err != nil {
-				return err
-			}
-			targets = append(targets, ch)
-		}
-	}
-	var k *courier
-	if !*queue {
-		if k, err = c.courier(ctx); err != nil {
-			return err
-		}
-	}
-	m := message.Message{Title: *title, Body: body, Markdown: *markdown, Level: message.LevelInfo}
-	failed := 0
-	for _, ch := range targets {
-		item, err := c.env.Dispatcher.Push(ctx, ch, "send", m)
-		if err != nil {
-			return err
-		}
-		if *queue {
-			fmt.Fprintf(c.std.Out, "%s: queued (outbox %d)\n", ch.Name, item.ID)
-			continue
-		}
-		// Deliver now and wait; a transient failure stays queued and the
-		// running app or daemon retries it.
-		text, ok := c.outcome(k.deliver(ctx, item.ID, 0))
-		if !ok {
-			failed++
-			text += fmt.Sprintf(" (outbox %d)", item.ID)
-		}
-		fmt.Fprintf(c.std.Out, "%s: %s\n", ch.Name, text)
-	}
-	if failed > 0 {
-		return errFailed
-	}
-	return nil
-}
-
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

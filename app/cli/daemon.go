@@ -6,12 +6,24 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/heraldpush/herald/app/owner"
 )
 
 // shutdownGrace is how long running tasks and pushes may finish after
 // SIGINT/SIGTERM before they are cancelled.
 const shutdownGrace = 20 * time.Second
+
+func (c *cmd) daemonCommand() *cobra.Command {
+	d := verb("daemon", "Run the scheduler and deliver pushes without a window, until SIGINT/SIGTERM",
+		"  herald daemon\n  herald --data-dir /srv/herald daemon", c.daemon)
+	d.Long = `Run the scheduler and deliver pushes without a window, until SIGINT/SIGTERM.
+
+The daemon becomes the data folder's one delivery owner: it does not start while a
+window or another daemon owns the folder. CLI verbs run beside it hand it their pushes.`
+	return d
+}
 
 func (c *cmd) daemon(ctx context.Context, args []string) error {
 	if len(args) != 0 {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/registry"
@@ -43,44 +44,53 @@ func (c *cmd) channelNames(ctx context.Context, ids []string) string {
 	return strings.Join(names, ",")
 }
 
-func (c *cmd) settings(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return badArgs("settings: missing subcommand (show, set)")
+func (c *cmd) settingsCommand() *cobra.Command {
+	show := verb("show", "Show the push settings (推送设置)", "  herald settings show",
+		func(ctx context.Context, _ []string) error { return c.settingsShow(ctx) })
+	set := verb("set key=value…", "Change push settings; `herald settings show` lists the keys",
+		"  herald settings set auto_success=true failures_before_notify=3 channels=team,phone\n"+
+			"  herald settings set batch.enabled=true batch.first=12:00:00 batch.interval=86400   # 批量推送 digest\n"+
+			"  herald settings set rate_limits.webhook=60/min language=zh",
+		c.settingsSet)
+	return group("settings", "Show and change what gets pushed, where and how fast", show, set)
+}
+
+func (c *cmd) settingsShow(ctx context.Context) error {
+	if _, err := c.registry(ctx); err != nil {
+		return err
+	}
+	s, err := dispatch.LoadSettings(ctx, c.env.Store)
+	if err != nil {
+		return err
+	}
+	return c.printSettings(ctx, s)
+}
+
+func (c *cmd) settingsSet(ctx context.Context, args []string) error {
+	kv, err := keyValues(args)
+	if err != nil {
+		return err
+	}
+	if len(kv) == 0 {
+		return badArgs("usage: herald settings set key=value… (see `herald settings show` for the keys)")
 	}
 	if _, err := c.registry(ctx); err != nil {
 		return err
 	}
 	st := c.env.Store
-	switch args[0] {
-	case "show":
-		s, err := dispatch.LoadSettings(ctx, st)
-		if err != nil {
-			return err
-		}
-		return c.printSettings(ctx, s)
-	case "set":
-		kv, err := keyValues(args[1:])
-		if err != nil {
-			return err
-		}
-		if len(kv) == 0 {
-			return badArgs("usage: herald settings set key=value… (see `herald settings show` for the keys)")
-		}
-		s, err := dispatch.LoadSettings(ctx, st)
-		if err != nil {
-			return err
-		}
-		for _, k := range sortedKeys(kv) {
-			if err := s.Set(k, kv[k], c.resolveChannels(ctx)); err != nil {
-				return badArgs("%v", err)
-			}
-		}
-		if err := dispatch.SaveSettings(ctx, st, s); err != nil {
+	s, err := dispatch.LoadSettings(ctx, st)
+	if err != nil {
+		return err
+	}
+	for _, k := range sortedKeys(kv) {
+		if err := s.Set(k, kv[k], c.resolveChannels(ctx)); err != nil {
 			return badArgs("%v", err)
 		}
-		return nil
 	}
-	return badArgs("settings: unknown subcommand %q (show, set)", args[0])
+	if err := dispatch.SaveSettings(ctx, st, s); err != nil {
+		return badArgs("%v", err)
+	}
+	return nil
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
@@ -121,9 +131,20 @@ func (c *cmd) printSettings(ctx context.Context, s dispatch.Settings) error {
 	return tw.Flush()
 }
 
+const taskPushUsage = "usage: herald task push NAME [key=value…] (keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery; value 'default' resets)"
+
+func (c *cmd) taskPushCommand() *cobra.Command {
+	v := verb("push NAME [key=value…]", "Show or override a task's push settings ('default' resets a key)",
+		"  herald task push backup\n  herald task push backup channels=phone auto_failure=true recovery=default",
+		c.taskPush)
+	v.Long = taskPushUsage[len("usage: "):]
+	v.ValidArgsFunction = c.completeFirst(taskNames)
+	return v
+}
+
 func (c *cmd) taskPush(ctx context.Context, args []string) error {
 	if len(args) < 1 {
-		return badArgs("usage: herald task push NAME [key=value…] (keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery; value 'default' resets)")
+		return badArgs(taskPushUsage)
 	}
 	svc, err := c.tasks(ctx)
 	if err != nil {
@@ -152,6 +173,12 @@ func (c *cmd) taskPush(ctx context.Context, args []string) error {
 			return badArgs("%v", err)
 		}
 	}
+	c.printOverrides(ctx, o)
+	return nil
+}
+
+// printOverrides prints a task's push overrides, "(global)" where unset.
+func (c *cmd) printOverrides(ctx context.Context, o dispatch.TaskOverrides) {
 	show := func(name string, b *bool) {
 		v := "(global)"
 		if b != nil {
@@ -175,95 +202,6 @@ func (c *cmd) taskPush(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.std.Out, "%-23s %s\n", "failures_before_notify", n)
 	show("recovery", o.Recovery)
-	return nil
-}
-
-func (c *cmd) outbox(ctx context.Context, args []string) error {
-	if len(args) == 0 {
-		return badArgs("outbox: missing subcommand (list, show, retry, drop)")
-	}
-	if _, err := c.registry(ctx); err != nil {
-		return err
-	}
-	st := c.env.Store
-	switch args[0] {
-	case "list", "ls":
-		fs := newFlags("outbox list", c.std.Err)
-		state := fs.String("state", "", "pending, inflight, sent, failed or dropped")
-		limit := fs.Int("limit", 50, "how many rows")
-		asJSON := fs.Bool("json", false, "print JSON")
-		if _, err := parseInterspersed(fs, args[1:]); err != nil {
-			return err
-		}
-		f := store.OutboxFilter{Limit: *limit}
-		if *state != "" {
-			switch s := store.OutboxState(*state); s {
-			case "pending", "inflight", "sent", "failed", "dropped":
-				f.States = []store.OutboxState{s}
-			default:
-				return badArgs("--state %q: pending, inflight, sent, failed or dropped", *state)
-			}
-		}
-		items, err := st.OutboxItems(ctx, f)
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			enc := json.NewEncoder(c.std.Out)
-			enc.SetIndent("", "  ")
-			return enc.Encode(items)
-		}
-		tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSTATE\tCHANNEL\tSOURCE\tATTEMPTS\tNEXT / UPDATED\tTITLE\tLAST ERROR")
-		for _, it := range items {
-			when := it.UpdatedAt
-			if it.State == store.OutboxState("pending") {
-				when = it.NextAt
-			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", it.ID, it.State, c.channelNames(ctx, []string{it.ChannelID}), it.Source,
-				it.Attempts, when.Local().Format("2006-01-02 15:04:05"), oneLine(it.Title, 40), oneLine(it.LastError, 60))
-		}
-		return tw.Flush()
-	case "show":
-		id, err := outboxID(args)
-		if err != nil {
-			return err
-		}
-		it, err := st.OutboxItemByID(ctx, id)
-		if err != nil {
-			return notFound(err, id)
-		}
-		fmt.Fprintf(c.std.Out, "id:       %d\nstate:    %s\nchannel:  %s\nsource:   %s\nattempts: %d\ntitle:    %s\n",
-			it.ID, it.State, c.channelNames(ctx, []string{it.ChannelID}), it.Source, it.Attempts, it.Title)
-		dels, err := st.Deliveries(ctx, id)
-		if err != nil {
-			return err
-		}
-		for _, d := range dels {
-			res := "ok"
-			if !d.OK {
-				res = "failed"
-				if d.Transient {
-					res = "failed (transient)"
-				}
-			}
-			fmt.Fprintf(c.std.Out, "attempt  %s  %v  %s: %s\n", d.At.Local().Format("2006-01-02 15:04:05"), d.Duration.Round(time.Millisecond), res, d.Answer)
-		}
-		return nil
-	case "retry":
-		id, err := outboxID(args)
-		if err != nil {
-			return err
-		}
-		return c.outboxRetry(ctx, id)
-	case "drop":
-		id, err := outboxID(args)
-		if err != nil {
-			return err
-		}
-		return notFound(st.DropOutbox(ctx, id), id)
-	}
-	return badArgs("outbox: unknown subcommand %q (list, show, retry, drop)", args[0])
 }
 
 // outboxRetry makes a failed or dropped row pending and delivers it now.
@@ -288,17 +226,6 @@ func (c *cmd) outboxRetry(ctx context.Context, id int64) error {
 		return errFailed
 	}
 	return nil
-}
-
-func outboxID(args []string) (int64, error) {
-	if len(args) != 2 {
-		return 0, badArgs("usage: herald outbox %s ID", args[0])
-	}
-	id, err := strconv.ParseInt(args[1], 10, 64)
-	if err != nil || id <= 0 {
-		return 0, badArgs("%q is not an outbox id (see `herald outbox list`)", args[1])
-	}
-	return id, nil
 }
 
 func notFound(err error, id int64) error {

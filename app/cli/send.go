@@ -1,0 +1,141 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/heraldpush/herald/engine/message"
+	"github.com/heraldpush/herald/engine/registry"
+)
+
+type sendOptions struct {
+	channels        []string
+	all             bool
+	title           string
+	markdown, queue bool
+}
+
+func (c *cmd) sendCommand() *cobra.Command {
+	var o sendOptions
+	send := verb("send [--channel NAME]… [--all] [--title T] [--markdown] [--queue] BODY",
+		"Push a message through registered channels (BODY '-' reads stdin)",
+		"  herald send --channel team --title 'Backup' --markdown '**done**'\n"+
+			"  echo 'log text' | herald send --all -\n"+
+			"  herald send --channel team --queue 'delivered by the running app or daemon'",
+		func(ctx context.Context, args []string) error { return c.send(ctx, args, o) })
+	f := send.Flags()
+	f.StringArrayVar(&o.channels, "channel", nil, "channel `NAME` (repeatable; a channel named twice is sent to once)")
+	f.BoolVar(&o.all, "all", false, "send to every channel")
+	f.StringVar(&o.title, "title", "", "title")
+	f.BoolVar(&o.markdown, "markdown", false, "BODY is Markdown")
+	f.BoolVar(&o.queue, "queue", false, "only queue in the outbox; the running app or daemon delivers")
+	send.RegisterFlagCompletionFunc("channel", c.completeNames(channelNames))
+	return send
+}
+
+func (c *cmd) send(ctx context.Context, args []string, o sendOptions) error {
+	if len(args) != 1 {
+		return badArgs("usage: herald send [--channel NAME]… [--all] [--title T] [--markdown] BODY (BODY '-' reads stdin)")
+	}
+	if len(o.channels) == 0 && !o.all {
+		return badArgs("send: name a --channel or give --all")
+	}
+	body, err := c.sendBody(args[0])
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(body) == "" && o.title == "" {
+		return badArgs("send: the message is empty")
+	}
+	targets, err := c.sendTargets(ctx, o)
+	if err != nil {
+		return err
+	}
+	var k *courier
+	if !o.queue {
+		if k, err = c.courier(ctx); err != nil {
+			return err
+		}
+	}
+	m := message.Message{Title: o.title, Body: body, Markdown: o.markdown, Level: message.LevelInfo}
+	failed := 0
+	for _, ch := range targets {
+		ok, err := c.sendOne(ctx, k, ch, m)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return errFailed
+	}
+	return nil
+}
+
+// sendBody is the BODY argument, or stdin for "-".
+func (c *cmd) sendBody(arg string) (string, error) {
+	if arg != "-" {
+		return arg, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(c.std.In, 16<<20))
+	if err != nil {
+		return "", fmt.Errorf("read stdin: %w", err)
+	}
+	return string(data), nil
+}
+
+// sendTargets resolves --channel names (a channel named twice, by name or
+// id, is sent to once) or every channel for --all.
+func (c *cmd) sendTargets(ctx context.Context, o sendOptions) ([]registry.Channel, error) {
+	reg, err := c.registry(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if o.all {
+		targets, err := reg.List(ctx)
+		if err == nil && len(targets) == 0 {
+			err = badArgs("send: no channels registered (see `herald channel add`)")
+		}
+		return targets, err
+	}
+	var targets []registry.Channel
+	seen := map[string]bool{}
+	for _, n := range o.channels {
+		ch, err := reg.Get(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		if !seen[ch.ID] {
+			seen[ch.ID] = true
+			targets = append(targets, ch)
+		}
+	}
+	return targets, nil
+}
+
+// sendOne queues m for ch and, unless k is nil (--queue), delivers it now
+// and prints the outcome; ok is false when it was not delivered.
+func (c *cmd) sendOne(ctx context.Context, k *courier, ch registry.Channel, m message.Message) (ok bool, err error) {
+	item, err := c.env.Dispatcher.Push(ctx, ch, "send", m)
+	if err != nil {
+		return false, err
+	}
+	if k == nil {
+		fmt.Fprintf(c.std.Out, "%s: queued (outbox %d)\n", ch.Name, item.ID)
+		return true, nil
+	}
+	// A transient failure stays queued and the running app or daemon
+	// retries it.
+	text, ok := c.outcome(k.deliver(ctx, item.ID, 0))
+	if !ok {
+		text += fmt.Sprintf(" (outbox %d)", item.ID)
+	}
+	fmt.Fprintf(c.std.Out, "%s: %s\n", ch.Name, text)
+	return ok, nil
+}
