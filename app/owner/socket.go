@@ -277,14 +277,19 @@ func call(ctx context.Context, dataDir string, req request, wait time.Duration) 
 		return answer{}, fmt.Errorf("%w (%v)", ErrNoOwner, err)
 	}
 	defer conn.Close()
+	// The deadlines are set before the hang-up is armed: setting one later
+	// would undo a cancellation that came in between.
+	conn.SetWriteDeadline(time.Now().Add(requestTimeout))
+	conn.SetReadDeadline(time.Now().Add(wait))
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
 	defer stop()
-	conn.SetWriteDeadline(time.Now().Add(requestTimeout))
 	data, _ := json.Marshal(req)
 	if _, err := conn.Write(append(data, '\n')); err != nil {
+		if ctx.Err() != nil {
+			err = ctx.Err()
+		}
 		return answer{}, fmt.Errorf("send %s request to the owner: %w", req.Op, err)
 	}
-	conn.SetReadDeadline(time.Now().Add(wait))
 	line, err := bufio.NewReader(io.LimitReader(conn, 1<<20)).ReadBytes('\n')
 	if err != nil {
 		if ctx.Err() != nil {

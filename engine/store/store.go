@@ -139,11 +139,19 @@ func loadMigrations() ([]migration, error) {
 
 // migrate applies, each in its own transaction, the migrations newer than
 // the database's user_version.
+//
+// It holds the write lock throughout: the first use of the writer sets
+// the WAL journal mode, and processes opening a new file at once would
+// otherwise meet as "database is locked".
 func (s *Store) migrate(ctx context.Context) error {
 	ms, err := loadMigrations()
 	if err != nil {
 		return err
 	}
+	if err := s.wl.lock(ctx); err != nil {
+		return err
+	}
+	defer s.wl.unlock()
 	var current int
 	if err := s.w.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&current); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
@@ -152,7 +160,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("database %s has schema version %d but this Herald knows only %d: it was written by a newer Herald", s.path, current, len(ms))
 	}
 	for _, m := range ms[current:] {
-		if err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockedTx(ctx, func(tx *sql.Tx) error {
 			// Another process opening the same file may have applied it
 			// while this one waited for the write lock.
 			var now int
@@ -178,6 +186,11 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	defer s.wl.unlock()
+	return s.lockedTx(ctx, fn)
+}
+
+// lockedTx is tx for a caller that holds the write lock.
+func (s *Store) lockedTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
