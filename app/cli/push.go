@@ -206,14 +206,10 @@ func (c *cmd) printOverrides(ctx context.Context, o dispatch.TaskOverrides) {
 
 // outboxRetry makes a failed or dropped row pending and delivers it now.
 func (c *cmd) outboxRetry(ctx context.Context, id int64) error {
-	st := c.env.Store
 	// Its attempts before it is pending again: any attempt after that,
 	// made by the owner's claim loop, is the outcome to report.
-	it, err := st.OutboxItemByID(ctx, id)
+	it, err := c.env.Retry(ctx, id)
 	if err != nil {
-		return notFound(err, id)
-	}
-	if err := st.RetryOutbox(ctx, id, time.Now()); err != nil {
 		return notFound(err, id)
 	}
 	k, err := c.courier(ctx)

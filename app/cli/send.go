@@ -62,15 +62,21 @@ func (c *cmd) send(ctx context.Context, args []string, o sendOptions) error {
 		}
 	}
 	m := message.Message{Title: o.title, Body: body, Markdown: o.markdown, Level: message.LevelInfo}
-	failed := 0
+	// The rows queued before a failure to queue are still delivered and
+	// reported; then the failure is.
+	items, queueErr := c.env.Send(ctx, targets, m)
+	names := map[string]string{}
 	for _, ch := range targets {
-		ok, err := c.sendOne(ctx, k, ch, m)
-		if err != nil {
-			return err
-		}
-		if !ok {
+		names[ch.ID] = ch.Name
+	}
+	failed := 0
+	for _, it := range items {
+		if !c.sendOne(ctx, k, names[it.ChannelID], it.ID) {
 			failed++
 		}
+	}
+	if queueErr != nil {
+		return queueErr
 	}
 	if failed > 0 {
 		return errFailed
@@ -119,23 +125,19 @@ func (c *cmd) sendTargets(ctx context.Context, o sendOptions) ([]registry.Channe
 	return targets, nil
 }
 
-// sendOne queues m for ch and, unless k is nil (--queue), delivers it now
-// and prints the outcome; ok is false when it was not delivered.
-func (c *cmd) sendOne(ctx context.Context, k *courier, ch registry.Channel, m message.Message) (ok bool, err error) {
-	item, err := c.env.Dispatcher.Push(ctx, ch, "send", m)
-	if err != nil {
-		return false, err
-	}
+// sendOne delivers queued row id to channel name now, unless k is nil
+// (--queue), and prints the outcome; false when it was not delivered.
+func (c *cmd) sendOne(ctx context.Context, k *courier, name string, id int64) bool {
 	if k == nil {
-		fmt.Fprintf(c.std.Out, "%s: queued (outbox %d)\n", ch.Name, item.ID)
-		return true, nil
+		fmt.Fprintf(c.std.Out, "%s: queued (outbox %d)\n", name, id)
+		return true
 	}
 	// A transient failure stays queued and the running app or daemon
 	// retries it.
-	text, ok := c.outcome(k.deliver(ctx, item.ID, 0))
+	text, ok := c.outcome(k.deliver(ctx, id, 0))
 	if !ok {
-		text += fmt.Sprintf(" (outbox %d)", item.ID)
+		text += fmt.Sprintf(" (outbox %d)", id)
 	}
-	fmt.Fprintf(c.std.Out, "%s: %s\n", ch.Name, text)
-	return ok, nil
+	fmt.Fprintf(c.std.Out, "%s: %s\n", name, text)
+	return ok
 }

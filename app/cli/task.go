@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/heraldpush/herald/engine/api"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
@@ -617,25 +618,12 @@ func (c *cmd) taskHistory(ctx context.Context, pos []string, o historyOptions) e
 	return tw.Flush()
 }
 
-// runsJSON prints runs for tools.
+// runsJSON prints runs for tools, in the API's Run shape. The output is
+// the local user's own, as recorded: not redacted.
 func (c *cmd) runsJSON(runs []task.Run) error {
-	type row struct {
-		ID         int64     `json:"id"`
-		Task       string    `json:"task"`
-		Trigger    string    `json:"trigger"`
-		Status     string    `json:"status"`
-		Started    time.Time `json:"started"`
-		Finished   time.Time `json:"finished"`
-		DurationMS int64     `json:"duration_ms"`
-		ExitCode   *int      `json:"exit_code,omitempty"`
-		HTTPStatus int       `json:"http_status,omitempty"`
-		Output     string    `json:"output"`
-		Error      string    `json:"error,omitempty"`
-	}
-	rows := []row{}
+	rows := []api.RunJSON{}
 	for _, r := range runs {
-		rows = append(rows, row{r.ID, r.TaskName, string(r.Trigger), string(r.Status), r.Started, r.Finished,
-			r.Duration().Milliseconds(), r.ExitCode, r.HTTPStatus, r.Output, r.Error})
+		rows = append(rows, api.NewRunJSON(r, nil))
 	}
 	enc := json.NewEncoder(c.std.Out)
 	enc.SetIndent("", "  ")

@@ -196,7 +196,9 @@ func (s *Server) channelName(ctx context.Context, id string) (string, error) {
 
 // --- tasks and runs --------------------------------------------------------
 
-type runJSON struct {
+// RunJSON is a recorded run as tools read it: the API's runs endpoint (the
+// Run schema of openapi.json) and `herald task history --json` alike.
+type RunJSON struct {
 	ID         int64     `json:"id"`
 	Task       string    `json:"task"`
 	Trigger    string    `json:"trigger"`
@@ -210,10 +212,15 @@ type runJSON struct {
 	Error      string    `json:"error"`
 }
 
-func (s *Server) runJSON(r task.Run) runJSON {
-	return runJSON{ID: r.ID, Task: r.TaskName, Trigger: string(r.Trigger), Status: string(r.Status),
+// NewRunJSON is r as tools read it; redact masks secrets in its output and
+// error (nil leaves them as recorded).
+func NewRunJSON(r task.Run, redact func(string) string) RunJSON {
+	if redact == nil {
+		redact = func(s string) string { return s }
+	}
+	return RunJSON{ID: r.ID, Task: r.TaskName, Trigger: string(r.Trigger), Status: string(r.Status),
 		Started: r.Started, Finished: r.Finished, DurationMS: r.Duration().Milliseconds(), ExitCode: r.ExitCode,
-		HTTPStatus: r.HTTPStatus, Output: s.p.Redactor.String(r.Output), Error: s.p.Redactor.String(r.Error)}
+		HTTPStatus: r.HTTPStatus, Output: redact(r.Output), Error: redact(r.Error)}
 }
 
 type lastRunJSON struct {
@@ -360,9 +367,9 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := make([]runJSON, 0, len(runs))
+	out := make([]RunJSON, 0, len(runs))
 	for _, run := range runs {
-		out = append(out, s.runJSON(run))
+		out = append(out, NewRunJSON(run, s.p.Redactor.String))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"runs": out})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
+	"github.com/heraldpush/herald/ui/loader"
 )
 
 // pollInterval is how often the tab looks for channels changed outside it
@@ -80,13 +81,38 @@ type View struct {
 	form   *formPane
 	tests  map[string]*testState // channel id → its test push in progress or last outcome
 
-	// bg counts work running off the UI goroutine (sends, keyring calls)
-	// until its results are on screen; tests wait for it.
-	bg sync.WaitGroup
+	// The loader does the tab's engine work off the UI goroutine (reading
+	// the list, sends, keyring calls) and shows the results in order.
+	loader *loader.Loader
+	mu     sync.Mutex
+	want   request // what the next load does; guarded by mu
+	// fresh is the list the load being applied read after its jobs; a
+	// job's result shows it instead of asking for another read. On the UI
+	// goroutine.
+	fresh *listData
 
 	sigMu    sync.Mutex
 	sig      string         // the list as last loaded, to notice outside changes
 	watching sync.WaitGroup // the watch goroutine, until ctx ends
+}
+
+// request is what the next load is asked to do; requests merge.
+type request struct {
+	reload bool  // read the channels
+	jobs   []job // the person's actions, in order
+}
+
+// job is an action: work runs off the UI goroutine and returns what shows
+// its result (nil: nothing); reload reads the list after work.
+type job struct {
+	work   func(context.Context) func()
+	reload bool
+}
+
+// listData is the channels as one load read them.
+type listData struct {
+	items []registry.Channel
+	err   error
 }
 
 // testState is a test push of one channel: running, or how it went.
@@ -125,6 +151,7 @@ func New(ctx context.Context, reg Registry, eng Engine, win fyne.Window) *View {
 	split.SetOffset(0.36)
 	v.root = split
 	v.showPlaceholder()
+	v.loader = loader.New(ctx, v.load)
 	v.reload()
 	if pollInterval > 0 {
 		v.watching.Add(1)
@@ -137,17 +164,68 @@ func New(ctx context.Context, reg Registry, eng Engine, win fyne.Window) *View {
 func (v *View) Object() fyne.CanvasObject { return v.root }
 
 // Refresh reloads the channels from the store (the window calls it when the
-// tab is shown or something else changed channels).
-func (v *View) Refresh() { v.reload() }
+// tab is shown or something else changed channels). Any goroutine may call
+// it.
+func (v *View) Refresh() { v.ask(func(q *request) { q.reload = true }) }
 
-// background runs fn off the UI goroutine; fn shows its results through
-// fyne.Do.
-func (v *View) background(fn func()) {
-	v.bg.Add(1)
-	go func() {
-		defer v.bg.Done()
-		fn()
-	}()
+// Wait returns once what was asked before it is done and shown (tests).
+func (v *View) Wait() { v.loader.Wait() }
+
+// ask changes the next load's request and asks for the load.
+func (v *View) ask(change func(*request)) {
+	v.mu.Lock()
+	change(&v.want)
+	v.mu.Unlock()
+	v.loader.Request()
+}
+
+// background runs work off the UI goroutine (a send, a keyring call) and
+// then what it returns on the UI goroutine.
+func (v *View) background(work func(context.Context) func()) {
+	v.ask(func(q *request) { q.jobs = append(q.jobs, job{work: work}) })
+}
+
+// change is background for work that changes channels: the list is read
+// again after it, and a reload in what work returns shows that list.
+func (v *View) change(work func(context.Context) func()) {
+	v.ask(func(q *request) { q.jobs = append(q.jobs, job{work: work, reload: true}) })
+}
+
+// load does what was asked, off the UI goroutine; the function it returns
+// shows the results.
+func (v *View) load(ctx context.Context) func() {
+	v.mu.Lock()
+	q := v.want
+	v.want = request{}
+	v.mu.Unlock()
+	var applies []func()
+	for _, j := range q.jobs {
+		if apply := j.work(ctx); apply != nil {
+			applies = append(applies, apply)
+		}
+		q.reload = q.reload || j.reload
+	}
+	var data *listData
+	if q.reload {
+		items, err := v.reg.List(ctx)
+		data = &listData{items: items, err: err}
+		if err == nil {
+			v.setSignature(signature(items))
+		}
+	}
+	if len(applies) == 0 && data == nil {
+		return nil
+	}
+	return func() {
+		v.fresh = data
+		defer func() { v.fresh = nil }()
+		for _, apply := range applies {
+			apply()
+		}
+		if data != nil {
+			v.showList(*data)
+		}
+	}
 }
 
 // newRow is a list row: the kind badge, the name, and the kind with the
@@ -200,15 +278,24 @@ func (v *View) lastTestText(c registry.Channel) string {
 	}
 }
 
-// reload reads the channels and redraws the list and the detail pane.
+// reload redraws the list and the detail pane: from the list the load
+// being applied read, or else after reading the channels again.
 func (v *View) reload() {
-	items, err := v.reg.List(v.ctx)
-	if err != nil {
-		v.empty.SetText(lang.L("channels.load_failed", map[string]any{"Error": err.Error()}))
+	if v.fresh != nil {
+		v.showList(*v.fresh)
+		return
+	}
+	v.Refresh()
+}
+
+// showList redraws the list and the detail pane as d has them.
+func (v *View) showList(d listData) {
+	if d.err != nil {
+		v.empty.SetText(lang.L("channels.load_failed", map[string]any{"Error": d.err.Error()}))
 		v.empty.Show()
 		return
 	}
-	v.setSignature(signature(items))
+	items := d.items
 	v.items = items
 	if len(items) == 0 {
 		v.empty.SetText(lang.L("channels.empty"))
@@ -305,8 +392,9 @@ func (v *View) watch(every time.Duration, polled chan<- struct{}) {
 		if !changed {
 			continue
 		}
-		fyne.Do(v.reload)
+		v.Refresh()
 		if polled != nil {
+			v.Wait()
 			select {
 			case polled <- struct{}{}:
 			default:

@@ -255,6 +255,7 @@ func TestTestShowsTheServicesError(t *testing.T) {
 	// Shown again later (after a restart) from what the store recorded.
 	delete(fx.v.tests, fx.v.items[0].ID)
 	fx.v.Refresh()
+	fx.wait()
 	if d.status.Importance != widget.DangerImportance || !strings.Contains(d.status.Text, "310000 sign not match") {
 		t.Errorf("stored last test shown as %q", d.status.Text)
 	}
@@ -402,11 +403,13 @@ func TestEditAndRename(t *testing.T) {
 	entry := fx.overlayEntry()
 	entry.SetText("  ")
 	test.Tap(fx.overlayButton("Rename"))
+	fx.wait()
 	if texts := fx.overlayTexts(); !containsText(texts, "required") {
 		t.Errorf("empty name: dialog shows %q", texts)
 	}
 	entry.SetText("Ops robot")
 	test.Tap(fx.overlayButton("Rename"))
+	fx.wait()
 	if fx.win.Canvas().Overlays().Top() != nil {
 		t.Error("the rename dialog stayed open")
 	}

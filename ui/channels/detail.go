@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -247,9 +248,9 @@ func (d *detailPane) revealButton(key string) *widget.Button {
 		d.reading[key] = true
 		b.Disable()
 		// A keyring read may wait on an unlock prompt: off the UI goroutine.
-		d.v.background(func() {
-			v, err := d.v.reg.Reveal(d.v.ctx, c, key, true)
-			fyne.Do(func() {
+		d.v.background(func(ctx context.Context) func() {
+			v, err := d.v.reg.Reveal(ctx, c, key, true)
+			return func() {
 				if d.c.ID != c.ID || !d.prevOpen {
 					return
 				}
@@ -267,7 +268,7 @@ func (d *detailPane) revealButton(key string) *widget.Button {
 					d.revealed[key] = v
 				}
 				d.showPrev()
-			})
+			}
 		})
 	}
 	return b
@@ -286,9 +287,9 @@ func (v *View) test(c registry.Channel) {
 	if v.selected == c.ID && v.form == nil {
 		v.detail.show(c)
 	}
-	v.background(func() {
-		del, err := v.eng.Test(v.ctx, c)
-		fyne.Do(func() {
+	v.change(func(ctx context.Context) func() {
+		del, err := v.eng.Test(ctx, c)
+		return func() {
 			st.running = false
 			st.at = time.Now()
 			st.ok = err == nil && del.OK
@@ -301,7 +302,7 @@ func (v *View) test(c registry.Channel) {
 				st.answer = msg
 			}
 			v.reload()
-		})
+		}
 	})
 }
 
@@ -314,18 +315,22 @@ func (v *View) confirmRename(c registry.Channel) {
 	content := container.NewVBox(widget.NewForm(widget.NewFormItem(lang.L("channels.rename.new_name"), entry)), errText)
 	dlg := dialog.NewCustomWithoutButtons(lang.L("channels.rename.title"), content, v.win)
 	rename := func() {
-		err := v.reg.Rename(v.ctx, c.Name, entry.Text)
-		if err != nil {
-			msg := userText(err)
-			if rest, ok := strings.CutPrefix(msg, "name: "); ok {
-				msg = translateMsg(rest)
+		name := entry.Text
+		v.change(func(ctx context.Context) func() {
+			err := v.reg.Rename(ctx, c.Name, name)
+			return func() {
+				if err != nil {
+					msg := userText(err)
+					if rest, ok := strings.CutPrefix(msg, "name: "); ok {
+						msg = translateMsg(rest)
+					}
+					errText.SetText(msg)
+					errText.Show()
+					return
+				}
+				dlg.Hide()
 			}
-			errText.SetText(msg)
-			errText.Show()
-			return
-		}
-		dlg.Hide()
-		v.reload()
+		})
 	}
 	entry.OnSubmitted = func(string) { rename() }
 	ok := widget.NewButtonWithIcon(lang.L("channels.rename"), theme.ConfirmIcon(), rename)
@@ -345,9 +350,9 @@ func (v *View) confirmDelete(c registry.Channel) {
 				return
 			}
 			// Removing deletes the channel's secrets from the keyring.
-			v.background(func() {
-				err := v.reg.Remove(v.ctx, c.Name)
-				fyne.Do(func() {
+			v.change(func(ctx context.Context) func() {
+				err := v.reg.Remove(ctx, c.Name)
+				return func() {
 					if err != nil {
 						dialog.ShowError(err, v.win)
 						v.reload()
@@ -358,7 +363,7 @@ func (v *View) confirmDelete(c registry.Channel) {
 						v.selected = ""
 					}
 					v.reload()
-				})
+				}
 			})
 		}, v.win)
 	dlg.SetConfirmText(lang.L("channels.delete"))

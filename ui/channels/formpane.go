@@ -1,6 +1,7 @@
 package channels
 
 import (
+	"context"
 	"errors"
 
 	"fyne.io/fyne/v2"
@@ -82,9 +83,9 @@ func (v *View) showEdit(c registry.Channel) {
 	p.editing = &c
 	v.openForm(p)
 	p.setBusy(true)
-	v.background(func() {
-		settings, err := v.reg.Settings(v.ctx, c)
-		fyne.Do(func() {
+	v.background(func(ctx context.Context) func() {
+		settings, err := v.reg.Settings(ctx, c)
+		return func() {
 			p.setBusy(false)
 			f := newChannelForm(c.Kind, false)
 			p.setForm(f)
@@ -94,7 +95,7 @@ func (v *View) showEdit(c registry.Channel) {
 				return
 			}
 			f.fill(settings)
-		})
+		}
 	})
 }
 
@@ -165,13 +166,13 @@ func (p *formPane) submit() {
 		name = f.name.Text
 	}
 	p.setBusy(true)
-	v.background(func() {
+	v.change(func(ctx context.Context) func() {
 		var c registry.Channel
 		var err error
 		if p.editing == nil {
-			c, err = v.reg.Add(v.ctx, f.kind.ID, name, raw)
+			c, err = v.reg.Add(ctx, f.kind.ID, name, raw)
 		} else {
-			c, err = v.reg.Edit(v.ctx, p.editing.Name, raw)
+			c, err = v.reg.Edit(ctx, p.editing.Name, raw)
 		}
 		var fieldErr error
 		var fes channel.FieldErrors
@@ -179,7 +180,7 @@ func (p *formPane) submit() {
 			// Add checks the name before the fields: show both at once.
 			_, fieldErr = f.kind.Parse(raw)
 		}
-		fyne.Do(func() {
+		return func() {
 			p.setBusy(false)
 			if err != nil {
 				f.showErrors(err, fieldErr)
@@ -192,6 +193,6 @@ func (p *formPane) submit() {
 			v.detail.reset()
 			v.reload()
 			v.showChannel(c.ID)
-		})
+		}
 	})
 }

@@ -67,9 +67,10 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{t: t, ctx: ctx, env: env}
 	f.win = test.NewWindow(nil)
 	f.v = New(ctx, env.Registry, env, f.win)
+	f.v.Wait() // the first load, before the test touches the window
 	t.Cleanup(func() {
 		cancel()
-		f.v.bg.Wait()
+		f.v.Wait()
 		f.v.watching.Wait()
 		f.win.Close()
 	})
@@ -79,7 +80,7 @@ func newFixture(t *testing.T) *fixture {
 }
 
 // wait lets the tab's background work finish and reach the screen.
-func (f *fixture) wait() { f.v.bg.Wait() }
+func (f *fixture) wait() { f.v.Wait() }
 
 // add registers a channel straight through the registry and shows it.
 func (f *fixture) add(kind, name string, raw map[string]string) registry.Channel {
@@ -89,6 +90,7 @@ func (f *fixture) add(kind, name string, raw map[string]string) registry.Channel
 		f.t.Fatal(err)
 	}
 	f.v.Refresh()
+	f.wait()
 	return c
 }
 

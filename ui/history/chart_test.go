@@ -84,6 +84,7 @@ func TestChartBarsAreProportionalAndZeroDaysDrawNothing(t *testing.T) {
 	v, _ := newView(t, ctx, env)
 	v.now = func() time.Time { return now }
 	v.Refresh()
+	v.Wait()
 	if len(v.chart.days) != chartDays {
 		t.Fatalf("%d days charted, want %d", len(v.chart.days), chartDays)
 	}
@@ -147,6 +148,7 @@ func TestChartBarsAreProportionalAndZeroDaysDrawNothing(t *testing.T) {
 
 	// One task's chart leaves the other task's day empty.
 	v.taskSel.SetSelected("backup")
+	v.Wait()
 	bars, _ = barsByDay(t, v.chart)
 	if _, drawn := bars[24]; drawn || len(bars) != 3 {
 		t.Errorf("backup's chart draws days %v, want 19, 27 and 29", keys(bars))

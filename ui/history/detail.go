@@ -1,6 +1,7 @@
 package history
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"time"
@@ -23,6 +24,7 @@ const outputHeight = 200
 type detail struct {
 	v      *View
 	run    task.Run // zero: nothing on show
+	drawn  int64    // the run drawn last: another one scrolls to the top
 	box    *fyne.Container
 	scroll *container.Scroll
 
@@ -56,6 +58,7 @@ func (d *detail) object() fyne.CanvasObject { return d.scroll }
 // clear shows the hint to pick a run.
 func (d *detail) clear() {
 	d.run = task.Run{}
+	d.v.setSelected(0)
 	d.output, d.errText, d.pushes, d.problem = nil, nil, nil, nil
 	hint := widget.NewLabel(lang.L("history.detail.none"))
 	hint.Wrapping = fyne.TextWrapWord
@@ -63,23 +66,21 @@ func (d *detail) clear() {
 	d.box.Refresh()
 }
 
-// show puts run r on show.
+// show puts run r on show once its pushes are read.
 func (d *detail) show(r task.Run) {
-	other := r.ID != d.run.ID
 	d.run = r
-	d.reload()
-	if other {
-		d.scroll.ScrollToTop()
-	}
+	d.v.ask(func(q *request) { q.selected, q.pushes = r.ID, true })
 }
 
-// reload redraws the run on show with its pushes as they are now.
-func (d *detail) reload() {
+// reload redraws the run on show with its pushes as p has them.
+func (d *detail) reload(p pushData) {
 	r := d.run
 	if r.ID == 0 {
 		d.clear()
 		return
 	}
+	other := d.drawn != r.ID
+	d.drawn = r.ID
 	objs := []fyne.CanvasObject{d.header(r)}
 
 	d.errText = nil
@@ -103,10 +104,13 @@ func (d *detail) reload() {
 	}
 
 	objs = append(objs, widget.NewSeparator(), heading(lang.L("history.detail.pushes")))
-	objs = append(objs, d.loadPushes()...)
+	objs = append(objs, d.pushObjects(p)...)
 
 	d.box.Objects = objs
 	d.box.Refresh()
+	if other {
+		d.scroll.ScrollToTop()
+	}
 }
 
 func (d *detail) header(r task.Run) fyne.CanvasObject {
@@ -132,40 +136,66 @@ func (d *detail) header(r task.Run) fyne.CanvasObject {
 	return grid
 }
 
-// loadPushes reads the run's outbox rows (oldest first) and their attempts.
-func (d *detail) loadPushes() []fyne.CanvasObject {
-	d.pushes, d.problem = nil, nil
-	ctx := d.v.ctx
-	items, err := d.v.eng.RunPushes(ctx, d.run.ID)
+// pushData is a run's outbox rows (oldest first) and their attempts, as
+// one load read them.
+type pushData struct {
+	runID    int64
+	items    []store.OutboxItem
+	names    map[string]string // channel id → name
+	attempts [][]store.Delivery
+	err      error // why the rows (or, with some rows, the next attempts) could not be read
+}
+
+// loadPushes reads run runID's pushes; off the UI goroutine.
+func loadPushes(ctx context.Context, eng Engine, runID int64) pushData {
+	p := pushData{runID: runID, names: map[string]string{}}
+	items, err := eng.RunPushes(ctx, runID)
 	if err != nil {
-		return []fyne.CanvasObject{d.showProblem(err)}
-	}
-	if len(items) == 0 {
-		return []fyne.CanvasObject{muted(lang.L("history.detail.no_pushes"))}
+		p.err = err
+		return p
 	}
 	slices.Reverse(items)
-	names := map[string]string{}
-	if list, err := d.v.eng.ListChannels(ctx); err == nil {
+	if list, err := eng.ListChannels(ctx); err == nil {
 		for _, c := range list {
-			names[c.ID] = c.Name
+			p.names[c.ID] = c.Name
 		}
 	}
-	var objs []fyne.CanvasObject
-	for i, it := range items {
-		attempts, err := d.v.eng.Deliveries(ctx, it.ID)
+	for _, it := range items {
+		attempts, err := eng.Deliveries(ctx, it.ID)
 		if err != nil {
-			return append(objs, d.showProblem(err))
+			p.err = err
+			break
 		}
-		name, ok := names[it.ChannelID]
+		p.items = append(p.items, it)
+		p.attempts = append(p.attempts, attempts)
+	}
+	return p
+}
+
+// pushObjects draws p's rows.
+func (d *detail) pushObjects(p pushData) []fyne.CanvasObject {
+	d.pushes, d.problem = nil, nil
+	if p.err != nil && len(p.items) == 0 {
+		return []fyne.CanvasObject{d.showProblem(p.err)}
+	}
+	if len(p.items) == 0 {
+		return []fyne.CanvasObject{muted(lang.L("history.detail.no_pushes"))}
+	}
+	var objs []fyne.CanvasObject
+	for i, it := range p.items {
+		name, ok := p.names[it.ChannelID]
 		if !ok {
 			name = lang.L("history.push.removed_channel", map[string]any{"ID": it.ChannelID})
 		}
-		row := &pushRow{item: it, channel: name, attempts: attempts}
+		row := &pushRow{item: it, channel: name, attempts: p.attempts[i]}
 		d.pushes = append(d.pushes, row)
 		if i > 0 {
 			objs = append(objs, widget.NewSeparator())
 		}
 		objs = append(objs, d.pushRowObject(row))
+	}
+	if p.err != nil {
+		objs = append(objs, d.showProblem(p.err))
 	}
 	return objs
 }
@@ -242,12 +272,18 @@ func attemptLabel(a store.Delivery) *widget.Label {
 // retryPush puts a failed row back in the outbox, due now, and wakes the
 // dispatcher; its events redraw the row as it is sent.
 func (d *detail) retryPush(row *pushRow) {
-	if _, err := d.v.eng.Retry(d.v.ctx, row.item.ID); err != nil {
-		row.problem.SetText(lang.L("history.push.retry_failed", map[string]any{"Error": err.Error()}))
-		row.problem.Show()
-		return
+	id := row.item.ID
+	d.v.ask(func(q *request) { q.retries = append(q.retries, id) })
+}
+
+// retryFailed says on outbox row id why Retry did not work.
+func (d *detail) retryFailed(id int64, err error) {
+	for _, row := range d.pushes {
+		if row.item.ID == id {
+			row.problem.SetText(lang.L("history.push.retry_failed", map[string]any{"Error": err.Error()}))
+			row.problem.Show()
+		}
 	}
-	d.reload()
 }
 
 func stateText(s store.OutboxState) string {

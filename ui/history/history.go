@@ -7,7 +7,7 @@ package history
 import (
 	"context"
 	"slices"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -21,6 +21,7 @@ import (
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/tasks"
+	"github.com/heraldpush/herald/ui/loader"
 )
 
 // pageSize is how many runs the list loads at a time ("Load more" adds
@@ -61,6 +62,7 @@ type View struct {
 	win fyne.Window
 	now func() time.Time // the chart's "today"; tests fix it
 
+	// On the UI goroutine:
 	taskList   []task.Task // live tasks; taskSel's options after "All tasks"
 	taskSel    *widget.Select
 	statusSel  *widget.Select
@@ -71,13 +73,15 @@ type View struct {
 	clear      *widget.Button
 	settingUp  bool // filter widgets are being set by code: don't reload per change
 
-	runs     []task.Run
-	more     bool // the last page was full: there may be older runs
+	// Written only by the loader's apply functions, so the next load reads
+	// them as the last apply left them.
+	runs []task.Run
+	more bool // the last page was full: there may be older runs
+
 	list     *widget.List
 	empty    *widget.Label
 	loadMore *widget.Button
 	problem  *widget.Label // why the last load failed, hidden when it did not
-	selected int64         // id of the run in the detail; 0: none
 	choosing bool          // the list selection is being set by code
 
 	detail     *detail
@@ -86,10 +90,27 @@ type View struct {
 
 	root fyne.CanvasObject
 
-	// Events come in bursts (a run, then its pushes); one queued refresh
-	// serves all that arrive before the UI goroutine gets to it.
-	refreshQueued atomic.Bool
-	detailQueued  atomic.Bool
+	// Events come in bursts (a run, then its pushes); the loader serves a
+	// burst with one more load.
+	loader *loader.Loader
+	mu     sync.Mutex
+	want   request // what the next load reads; guarded by mu
+}
+
+// request is what the next load is asked to read. Requests merge: flags
+// add up, the filter and the run on show are the latest.
+type request struct {
+	tasks   bool // the task choices
+	fresh   bool // the first page of runs (the filter changed)
+	reload  bool // the runs down to the oldest shown, new ones on top
+	next    bool // the page older than the oldest shown
+	chart   bool
+	pushes  bool    // the pushes of the run on show
+	retries []int64 // outbox rows to make pending again
+
+	filter   store.RunFilter // as the filter widgets describe it; no limit
+	chosen   task.Task       // the filter's task; zero for all
+	selected int64           // the run on show; 0: none
 }
 
 // New builds the tab, loads it and subscribes to the engine's run and push
@@ -97,32 +118,21 @@ type View struct {
 func New(ctx context.Context, eng Engine, win fyne.Window) *View {
 	v := &View{ctx: ctx, eng: eng, win: win, now: time.Now}
 	v.build()
+	v.loader = loader.New(ctx, v.load)
 	v.Refresh()
 	eng.OnRun(func(e tasks.Event) {
 		if e.Type == tasks.RunStarted || ctx.Err() != nil {
 			return
 		}
-		if v.refreshQueued.CompareAndSwap(false, true) {
-			fyne.Do(func() {
-				v.refreshQueued.Store(false)
-				v.Refresh()
-			})
-		}
+		v.Refresh()
 	})
 	eng.OnDelivery(func(e dispatch.Event) {
 		if e.Item.RunID == 0 || ctx.Err() != nil {
 			return
 		}
-		if v.detailQueued.CompareAndSwap(false, true) {
-			fyne.Do(func() {
-				v.detailQueued.Store(false)
-				// Only the run on show lists pushes; the rest of the tab
-				// does not depend on them.
-				if v.detail.run.ID != 0 {
-					v.detail.reload()
-				}
-			})
-		}
+		// Only the run on show lists pushes; the rest of the tab does not
+		// depend on them.
+		v.ask(func(r *request) { r.pushes = true })
 	})
 	return v
 }
@@ -131,11 +141,20 @@ func New(ctx context.Context, eng Engine, win fyne.Window) *View {
 func (v *View) Object() fyne.CanvasObject { return v.root }
 
 // Refresh reloads the task choices, the runs (as many as are loaded), the
-// chart and the run on show.
+// chart and the run on show. Any goroutine may call it.
 func (v *View) Refresh() {
-	v.loadTasks()
-	v.reloadRuns()
-	v.loadChart()
+	v.ask(func(r *request) { r.tasks, r.reload, r.chart = true, true, true })
+}
+
+// Wait returns once what was asked before it is loaded and shown (tests).
+func (v *View) Wait() { v.loader.Wait() }
+
+// ask changes the next load's request and asks for the load.
+func (v *View) ask(change func(*request)) {
+	v.mu.Lock()
+	change(&v.want)
+	v.mu.Unlock()
+	v.loader.Request()
 }
 
 func (v *View) build() {
@@ -190,13 +209,14 @@ func (v *View) build() {
 		if v.choosing || i >= len(v.runs) {
 			return
 		}
-		v.selected = v.runs[i].ID
 		v.detail.show(v.runs[i])
 	}
 	v.empty = widget.NewLabel(lang.L("history.empty"))
 	v.empty.Wrapping = fyne.TextWrapWord
 	v.empty.Hide()
-	v.loadMore = widget.NewButtonWithIcon(lang.L("history.load_more"), theme.MoreVerticalIcon(), v.loadNextPage)
+	v.loadMore = widget.NewButtonWithIcon(lang.L("history.load_more"), theme.MoreVerticalIcon(), func() {
+		v.ask(func(r *request) { r.next = true })
+	})
 	v.loadMore.Hide()
 	v.problem = widget.NewLabel("")
 	v.problem.Importance = widget.DangerImportance
@@ -242,12 +262,17 @@ func (v *View) clearFilters() {
 	v.filterChanged()
 }
 
+// filterChanged loads the first page the filter selects, and its chart.
+// Call on the UI goroutine: it reads the filter widgets.
 func (v *View) filterChanged() {
 	if v.settingUp {
 		return
 	}
-	v.loadRuns(pageSize)
-	v.loadChart()
+	f, chosen := v.filter(), v.selectedTask()
+	v.ask(func(r *request) {
+		r.filter, r.chosen = f, chosen
+		r.fresh, r.chart = true, true
+	})
 }
 
 // selectedTask is the task chosen in the filter; zero for all tasks.
@@ -260,7 +285,7 @@ func (v *View) selectedTask() task.Task {
 
 // filter is the store query the filter widgets describe.
 func (v *View) filter() store.RunFilter {
-	f := store.RunFilter{TaskID: v.selectedTask().ID, Limit: pageSize}
+	f := store.RunFilter{TaskID: v.selectedTask().ID}
 	if i := v.statusSel.SelectedIndex(); i > 0 {
 		f.Statuses = []task.Status{statusValues[i]}
 	}
@@ -276,15 +301,169 @@ func (v *View) filter() store.RunFilter {
 	return f
 }
 
-// loadTasks refreshes the task choices, keeping the chosen task while it
-// exists.
-func (v *View) loadTasks() {
-	list, err := v.eng.ListTasks(v.ctx)
-	if err != nil {
-		v.showProblem(err)
+// loaded is what one load read, for its apply to show.
+type loaded struct {
+	req request
+
+	taskList []task.Task // nil unless req.tasks and read
+	tasksErr error
+
+	runsRead bool
+	runs     []task.Run
+	more     bool
+	runsErr  error
+
+	pushes     *pushData       // the selected run's pushes; nil: not read
+	retryErrs  map[int64]error // why a Retry did not work, by outbox id
+	days       []store.DayCount
+	chartTitle string
+	chartErr   error
+}
+
+// load reads what was asked, off the UI goroutine; the function it
+// returns shows it.
+func (v *View) load(ctx context.Context) func() {
+	v.mu.Lock()
+	q := v.want
+	v.want = request{filter: q.filter, chosen: q.chosen, selected: q.selected}
+	v.mu.Unlock()
+	if !q.tasks && !q.fresh && !q.reload && !q.next && !q.chart && !q.pushes && len(q.retries) == 0 {
+		return nil
+	}
+	res := &loaded{req: q}
+
+	if q.tasks {
+		res.taskList, res.tasksErr = v.eng.ListTasks(ctx)
+		if res.tasksErr == nil && q.chosen.ID != 0 && !slices.ContainsFunc(res.taskList, func(t task.Task) bool { return t.ID == q.chosen.ID }) {
+			// The chosen task is gone: the filter falls back to all tasks.
+			q.chosen, q.filter.TaskID = task.Task{}, 0
+			res.req = q
+			v.mu.Lock()
+			v.want.chosen, v.want.filter.TaskID = q.chosen, 0
+			v.mu.Unlock()
+		}
+	}
+	v.loadRuns(ctx, q, res)
+
+	anyRetried := false
+	for _, id := range q.retries {
+		if _, err := v.eng.Retry(ctx, id); err != nil {
+			if res.retryErrs == nil {
+				res.retryErrs = map[int64]error{}
+			}
+			res.retryErrs[id] = err
+		} else {
+			anyRetried = true
+		}
+	}
+	if q.selected != 0 && (q.pushes || anyRetried || res.runsRead) {
+		p := loadPushes(ctx, v.eng, q.selected)
+		res.pushes = &p
+	}
+
+	if q.chart {
+		now := v.now()
+		res.days, res.chartErr = v.eng.DailyCounts(ctx, q.chosen.ID, now.AddDate(0, 0, -(chartDays-1)), now, time.Local)
+		name := q.chosen.Name
+		if q.chosen.ID == 0 {
+			name = lang.L("history.filter.all_tasks")
+		}
+		var ok, failed int
+		for _, d := range res.days {
+			ok += d.Success
+			failed += d.Failure
+		}
+		res.chartTitle = lang.L("history.chart.title", map[string]any{"Days": chartDays, "Task": name, "Success": ok, "Failure": failed})
+	}
+	return func() { v.apply(res) }
+}
+
+// loadRuns reads the runs q asks for into res. It reads v.runs and v.more
+// as the last apply left them.
+func (v *View) loadRuns(ctx context.Context, q request, res *loaded) {
+	runs, more := v.runs, v.more
+	f := q.filter
+	switch {
+	case q.fresh || (q.reload && len(runs) == 0) || (q.next && len(runs) == 0):
+		f.Limit = pageSize
+		got, err := v.eng.Runs(ctx, f)
+		if err != nil {
+			res.runsErr = err
+			return
+		}
+		runs, more = got, len(got) == pageSize
+		q.next = false // the first page is the next one
+	case q.reload:
+		// Down to the oldest run already shown, new runs added on top, so
+		// a refresh neither drops loaded pages nor loads new ones.
+		oldest, hadMore := runs[len(runs)-1].ID, more
+		f.Limit = len(runs) + pageSize
+		got, err := v.eng.Runs(ctx, f)
+		if err != nil {
+			res.runsErr = err
+			return
+		}
+		more = len(got) == f.Limit
+		if hadMore {
+			// Older runs were not loaded before; they stay behind Load more.
+			if cut := slices.IndexFunc(got, func(r task.Run) bool { return r.ID < oldest }); cut >= 0 {
+				got, more = got[:cut], true
+			}
+		}
+		runs = got
+	case !q.next:
 		return
 	}
-	chosen := v.selectedTask().ID
+	if q.next && len(runs) > 0 {
+		f = q.filter
+		f.Limit = pageSize
+		f.BeforeID = runs[len(runs)-1].ID
+		got, err := v.eng.Runs(ctx, f)
+		if err != nil {
+			res.runsErr = err
+			return
+		}
+		runs = append(slices.Clip(runs), got...)
+		more = len(got) == f.Limit
+	}
+	res.runsRead, res.runs, res.more = true, runs, more
+}
+
+// apply shows what a load read. On the UI goroutine.
+func (v *View) apply(res *loaded) {
+	if res.req.tasks {
+		if res.tasksErr != nil {
+			v.showProblem(res.tasksErr)
+		} else {
+			v.setTaskChoices(res.taskList, res.req.chosen.ID)
+		}
+	}
+	if res.runsErr != nil {
+		v.showProblem(res.runsErr)
+	} else if res.runsRead {
+		v.problem.Hide()
+		v.runs, v.more = res.runs, res.more
+		v.runsChanged(res.pushes)
+	}
+	if res.pushes != nil && !res.runsRead && v.detail.run.ID == res.pushes.runID {
+		v.detail.reload(*res.pushes)
+	}
+	for id, err := range res.retryErrs {
+		v.detail.retryFailed(id, err)
+	}
+	if res.req.chart {
+		if res.chartErr != nil {
+			v.showProblem(res.chartErr)
+		} else {
+			v.chartTitle.SetText(res.chartTitle)
+			v.chart.SetDays(res.days)
+		}
+	}
+}
+
+// setTaskChoices lists the tasks in the filter, keeping the chosen task
+// while it exists.
+func (v *View) setTaskChoices(list []task.Task, chosen int64) {
 	v.taskList = list
 	opts := make([]string, 0, len(list)+1)
 	opts = append(opts, lang.L("history.filter.all_tasks"))
@@ -301,70 +480,23 @@ func (v *View) loadTasks() {
 	v.settingUp = false
 }
 
-// loadRuns loads the newest limit runs the filter selects.
-func (v *View) loadRuns(limit int) {
-	f := v.filter()
-	f.Limit = limit
-	runs, err := v.eng.Runs(v.ctx, f)
-	if err != nil {
-		v.showProblem(err)
-		return
-	}
-	v.problem.Hide()
-	v.runs = runs
-	v.more = len(runs) == limit
-	v.runsChanged()
+// selected is the run on show; 0: none.
+func (v *View) selected() int64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.want.selected
 }
 
-// reloadRuns reloads the list down to the oldest run already shown, new
-// runs added on top, so a refresh neither drops loaded pages nor loads
-// new ones.
-func (v *View) reloadRuns() {
-	if len(v.runs) == 0 {
-		v.loadRuns(pageSize)
-		return
-	}
-	oldest, hadMore := v.runs[len(v.runs)-1].ID, v.more
-	f := v.filter()
-	f.Limit = len(v.runs) + pageSize
-	runs, err := v.eng.Runs(v.ctx, f)
-	if err != nil {
-		v.showProblem(err)
-		return
-	}
-	v.problem.Hide()
-	v.more = len(runs) == f.Limit
-	if hadMore {
-		// Older runs were not loaded before; they stay behind Load more.
-		if cut := slices.IndexFunc(runs, func(r task.Run) bool { return r.ID < oldest }); cut >= 0 {
-			runs, v.more = runs[:cut], true
-		}
-	}
-	v.runs = runs
-	v.runsChanged()
-}
-
-// loadNextPage appends the page of runs older than the last one shown.
-func (v *View) loadNextPage() {
-	if len(v.runs) == 0 {
-		return
-	}
-	f := v.filter()
-	f.BeforeID = v.runs[len(v.runs)-1].ID
-	runs, err := v.eng.Runs(v.ctx, f)
-	if err != nil {
-		v.showProblem(err)
-		return
-	}
-	v.problem.Hide()
-	v.runs = append(v.runs, runs...)
-	v.more = len(runs) == f.Limit
-	v.runsChanged()
+func (v *View) setSelected(id int64) {
+	v.mu.Lock()
+	v.want.selected = id
+	v.mu.Unlock()
 }
 
 // runsChanged redraws the list and keeps the run on show selected, or
-// clears the detail when the run is no longer listed.
-func (v *View) runsChanged() {
+// clears the detail when the run is no longer listed. pushes are the run
+// on show's pushes as the same load read them.
+func (v *View) runsChanged(pushes *pushData) {
 	if len(v.runs) == 0 {
 		v.empty.Show()
 	} else {
@@ -376,43 +508,27 @@ func (v *View) runsChanged() {
 		v.loadMore.Hide()
 	}
 	v.list.Refresh()
-	if v.selected == 0 {
+	selected := v.selected()
+	if selected == 0 {
 		return
 	}
 	for i, r := range v.runs {
-		if r.ID == v.selected {
+		if r.ID == selected {
 			v.choosing = true
 			v.list.Select(i)
 			v.choosing = false
-			v.detail.show(r)
+			if pushes != nil && pushes.runID == r.ID {
+				v.detail.run = r
+				v.detail.reload(*pushes)
+			} else {
+				// Selected after this load began: its own load follows.
+				v.detail.show(r)
+			}
 			return
 		}
 	}
-	v.selected = 0
 	v.list.UnselectAll()
 	v.detail.clear()
-}
-
-// loadChart counts the last chartDays days of the chosen task (or all).
-func (v *View) loadChart() {
-	t := v.selectedTask()
-	now := v.now()
-	days, err := v.eng.DailyCounts(v.ctx, t.ID, now.AddDate(0, 0, -(chartDays-1)), now, time.Local)
-	if err != nil {
-		v.showProblem(err)
-		return
-	}
-	name := t.Name
-	if t.ID == 0 {
-		name = lang.L("history.filter.all_tasks")
-	}
-	var ok, failed int
-	for _, d := range days {
-		ok += d.Success
-		failed += d.Failure
-	}
-	v.chartTitle.SetText(lang.L("history.chart.title", map[string]any{"Days": chartDays, "Task": name, "Success": ok, "Failure": failed}))
-	v.chart.SetDays(days)
 }
 
 func (v *View) showProblem(err error) {

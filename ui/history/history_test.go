@@ -59,8 +59,10 @@ func newView(t *testing.T, ctx context.Context, env *host.Env) (*View, fyne.Wind
 	test.NewTempApp(t)
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	v := New(ctx, env, w)
+	v.Wait() // the first load, before the test touches the window
 	w.SetContent(v.Object())
 	w.Resize(fyne.NewSize(1400, 1000))
+	v.Wait()
 	return v, w
 }
 
@@ -158,6 +160,7 @@ func TestRunsAppearAndFiltersNarrowTheList(t *testing.T) {
 	} {
 		runs = append(runs, runTask(t, ctx, env, r.name, r.trigger))
 	}
+	v.Wait()
 	if got, w := listed(v), want(runs, func(task.Run) bool { return true }); !slices.Equal(got, w) {
 		t.Fatalf("listed %v, want every run newest first %v", got, w)
 	}
@@ -193,6 +196,7 @@ func TestRunsAppearAndFiltersNarrowTheList(t *testing.T) {
 		v.taskSel.SetSelected(s.task)
 		v.statusSel.SetSelected(s.status)
 		v.triggerSel.SetSelected(s.reason)
+		v.Wait()
 		got, wantIDs := listed(v), want(runs, s.keep)
 		if !slices.Equal(got, wantIDs) {
 			t.Errorf("%s: listed %v, want %v", s.name, got, wantIDs)
@@ -206,6 +210,7 @@ func TestRunsAppearAndFiltersNarrowTheList(t *testing.T) {
 		t.Errorf("chart title %q for task greet", v.chartTitle.Text)
 	}
 	test.Tap(v.clear)
+	v.Wait()
 	if got, wantIDs := listed(v), want(runs, func(task.Run) bool { return true }); !slices.Equal(got, wantIDs) {
 		t.Errorf("after Clear filters: listed %v, want %v", got, wantIDs)
 	}
@@ -232,20 +237,24 @@ func TestDateFilterSelectsWholeDays(t *testing.T) {
 	}
 	v.from.SetDate(day(-10))
 	v.to.SetDate(day(-10))
+	v.Wait()
 	if got := listed(v); !slices.Equal(got, []int64{old.ID}) {
 		t.Errorf("from = to = 10 days ago (a run at 23:30 that day): listed %v, want %v", got, []int64{old.ID})
 	}
 	v.to.SetDate(day(-11))
+	v.Wait()
 	if got := listed(v); len(got) != 0 {
 		t.Errorf("to before from: listed %v, want none", got)
 	}
 	v.to.SetDate(nil)
 	v.from.SetDate(day(-9))
+	v.Wait()
 	if got := listed(v); !slices.Equal(got, []int64{today.ID}) {
 		t.Errorf("from 9 days ago: listed %v, want %v", got, []int64{today.ID})
 	}
 	v.from.SetDate(nil)
 	v.to.SetDate(day(0))
+	v.Wait()
 	if got := listed(v); !slices.Equal(got, []int64{old.ID, today.ID}) {
 		t.Errorf("to today: listed %v, want both", got)
 	}
@@ -273,6 +282,7 @@ func TestLoadMorePagesByRunID(t *testing.T) {
 		}
 		if n < total {
 			test.Tap(v.loadMore)
+			v.Wait()
 		}
 	}
 	ids := listed(v)
@@ -283,6 +293,7 @@ func TestLoadMorePagesByRunID(t *testing.T) {
 	}
 	// A new run arrives: the list keeps what was loaded and adds it on top.
 	r := runTask(t, ctx, env, "greet", task.TriggerManual)
+	v.Wait()
 	if len(v.runs) != total+1 || v.runs[0].ID != r.ID || v.loadMore.Visible() {
 		t.Errorf("after a new run: %d runs, first %d, Load more %v; want %d, first %d, no Load more",
 			len(v.runs), v.runs[0].ID, v.loadMore.Visible(), total+1, r.ID)
@@ -291,16 +302,19 @@ func TestLoadMorePagesByRunID(t *testing.T) {
 	// With only the first page loaded, a new run joins it and the older
 	// runs stay behind Load more.
 	v.statusSel.SetSelected("Success")
+	v.Wait()
 	if len(v.runs) != pageSize || !v.loadMore.Visible() {
 		t.Fatalf("new filter: %d runs, Load more %v; want the first page", len(v.runs), v.loadMore.Visible())
 	}
 	oldest := v.runs[pageSize-1].ID
 	r = runTask(t, ctx, env, "greet", task.TriggerManual)
+	v.Wait()
 	if len(v.runs) != pageSize+1 || v.runs[0].ID != r.ID || v.runs[pageSize].ID != oldest || !v.loadMore.Visible() {
 		t.Errorf("after a new run: %d runs from %d to %d, Load more %v; want %d from %d to %d with Load more",
 			len(v.runs), v.runs[0].ID, v.runs[len(v.runs)-1].ID, v.loadMore.Visible(), pageSize+1, r.ID, oldest)
 	}
 	test.Tap(v.loadMore)
+	v.Wait()
 	if len(v.runs) != 2*pageSize+1 || v.runs[pageSize+1].ID != oldest-1 {
 		t.Errorf("Load more after the refresh: %d runs, the page starting at %d; want %d starting at %d",
 			len(v.runs), v.runs[pageSize+1].ID, 2*pageSize+1, oldest-1)
@@ -322,6 +336,7 @@ func TestDetailShowsOutputErrorAndFailedPushWithRetry(t *testing.T) {
 	// Default push settings push manual failures, not successes.
 	ok := runTask(t, ctx, env, "greet", task.TriggerManual)
 	failed := runTask(t, ctx, env, "broken", task.TriggerManual)
+	v.Wait()
 	if failed.Status != task.StatusFailure {
 		t.Fatalf("broken run: %s, want failure", failed.Status)
 	}
@@ -330,6 +345,7 @@ func TestDetailShowsOutputErrorAndFailedPushWithRetry(t *testing.T) {
 		t.Errorf("no hint before a run is selected")
 	}
 	v.list.Select(slices.Index(listed(v), ok.ID))
+	v.Wait()
 	if v.detail.run.ID != ok.ID || v.detail.errText != nil || len(v.detail.pushes) != 0 {
 		t.Fatalf("detail of the successful run: id %d, error label %v, %d pushes", v.detail.run.ID, v.detail.errText != nil, len(v.detail.pushes))
 	}
@@ -338,6 +354,7 @@ func TestDetailShowsOutputErrorAndFailedPushWithRetry(t *testing.T) {
 	}
 
 	v.list.Select(slices.Index(listed(v), failed.ID))
+	v.Wait()
 	d := v.detail
 	if d.run.ID != failed.ID {
 		t.Fatalf("detail shows run %d, want %d", d.run.ID, failed.ID)
@@ -373,6 +390,7 @@ func TestDetailShowsOutputErrorAndFailedPushWithRetry(t *testing.T) {
 	if len(robot.Accepted()) != 0 {
 		t.Fatalf("the robot accepted a message signed with the wrong secret")
 	}
+	v.Wait() // the Failed event redraws the detail
 	row := d.pushes[0]
 	if row.item.State != store.OutboxFailed || len(row.attempts) != 1 || row.retry == nil {
 		t.Fatalf("after the attempt: state %s, %d attempts, Retry %v", row.item.State, len(row.attempts), row.retry != nil)
@@ -387,6 +405,7 @@ func TestDetailShowsOutputErrorAndFailedPushWithRetry(t *testing.T) {
 	}
 
 	test.Tap(row.retry)
+	v.Wait()
 	it, err := env.Store.OutboxItemByID(ctx, id)
 	if err != nil {
 		t.Fatal(err)
@@ -403,12 +422,14 @@ func TestDetailShowsOutputErrorAndFailedPushWithRetry(t *testing.T) {
 	}
 	// Retrying a row that is not failed is refused and said so.
 	d.retryPush(row)
+	v.Wait()
 	if !row.problem.Visible() || !strings.Contains(row.problem.Text, "pending") {
 		t.Errorf("retrying a pending row: problem %q (visible %v)", row.problem.Text, row.problem.Visible())
 	}
 
 	// A filter that excludes the run clears the detail.
 	v.statusSel.SetSelected("Success")
+	v.Wait()
 	if v.detail.run.ID != 0 || !showsText(d.object(), "Select a run") {
 		t.Errorf("detail still shows run %d after the filter dropped it", v.detail.run.ID)
 	}

@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldpush/herald/engine/api"
+	"github.com/heraldpush/herald/ui/loader"
 )
 
 // Options are what the tab needs from the window around it.
@@ -73,8 +74,11 @@ type View struct {
 	filling bool
 	// openURL opens the data folder; tests replace it.
 	openURL func(*url.URL) error
-	// pending counts token loads and regenerations under way (tests wait).
-	pending sync.WaitGroup
+	// loader reads the stored values and the token (the keyring may be
+	// slow or ask to be unlocked) off the UI goroutine.
+	loader *loader.Loader
+	mu     sync.Mutex
+	want   request // what the next load does; guarded by mu
 
 	root            fyne.CanvasObject
 	prefsErr        *widget.Label
@@ -104,8 +108,74 @@ func New(ctx context.Context, eng Engine, win fyne.Window, opts Options) *View {
 	v := &View{ctx: ctx, eng: eng, win: win, opts: opts, prefs: DefaultPrefs(), api: api.DefaultSettings()}
 	v.openURL = func(u *url.URL) error { return fyne.CurrentApp().OpenURL(u) }
 	v.build()
+	v.loader = loader.New(ctx, v.load)
 	v.Refresh()
 	return v
+}
+
+// request is what the next load is asked to do; requests merge.
+type request struct {
+	refresh bool // read the stored values, then the token
+	regen   bool // make a new token
+	port    int  // the API port to ask for the token when the settings can't be read
+}
+
+// Wait returns once what was asked before it is read and shown (tests).
+func (v *View) Wait() { v.loader.Wait() }
+
+func (v *View) ask(change func(*request)) {
+	v.mu.Lock()
+	change(&v.want)
+	v.mu.Unlock()
+	v.loader.Request()
+}
+
+// load reads what was asked, off the UI goroutine; the function it returns
+// shows it.
+func (v *View) load(ctx context.Context) func() {
+	v.mu.Lock()
+	q := v.want
+	v.want = request{}
+	v.mu.Unlock()
+	if !q.refresh && !q.regen {
+		return nil
+	}
+	var (
+		p          Prefs
+		s          api.Settings
+		perr, aerr error
+	)
+	port := q.port
+	if q.refresh {
+		p, perr = Load(ctx, v.eng)
+		s, aerr = v.eng.LoadAPISettings(ctx)
+		if aerr == nil {
+			port = s.Port
+		}
+	}
+	srv, err := v.eng.API(ctx, port)
+	tok := ""
+	if err == nil {
+		if q.regen {
+			tok, err = srv.RegenerateToken(ctx)
+		} else {
+			tok, err = srv.Token(ctx)
+		}
+	}
+	return func() {
+		if q.refresh {
+			if perr == nil {
+				v.prefs = p
+			}
+			if aerr == nil {
+				v.api = s
+			}
+			v.fill()
+			v.showLoadErr(v.prefsErr, perr)
+			v.showLoadErr(v.portErr, aerr)
+		}
+		v.tokenDone(tok, err)
+	}
 }
 
 // Object is the tab's content.
@@ -201,20 +271,11 @@ func (v *View) build() {
 }
 
 // Refresh shows the stored values again (another process, the CLI, may have
-// changed them) and re-reads the API token.
+// changed them) and re-reads the API token. Call on the UI goroutine.
 func (v *View) Refresh() {
-	p, perr := Load(v.ctx, v.eng)
-	if perr == nil {
-		v.prefs = p
-	}
-	s, aerr := v.eng.LoadAPISettings(v.ctx)
-	if aerr == nil {
-		v.api = s
-	}
-	v.fill()
-	v.showLoadErr(v.prefsErr, perr)
-	v.showLoadErr(v.portErr, aerr)
-	v.loadToken()
+	v.tokenStarted()
+	port := v.api.Port
+	v.ask(func(q *request) { q.refresh, q.port = true, port })
 }
 
 // fill sets every control from v.prefs and v.api without writing back.
@@ -336,23 +397,6 @@ func (v *View) portChanged(text string) {
 	v.apiChanged(func(s *api.Settings) { s.Port = n })
 }
 
-// loadToken reads the token off the UI goroutine: the keyring may be slow or
-// ask the user to unlock it.
-func (v *View) loadToken() {
-	v.tokenStarted()
-	port := v.api.Port
-	v.pending.Add(1)
-	go func() {
-		defer v.pending.Done()
-		srv, err := v.eng.API(v.ctx, port)
-		tok := ""
-		if err == nil {
-			tok, err = srv.Token(v.ctx)
-		}
-		fyne.Do(func() { v.tokenDone(tok, err) })
-	}()
-}
-
 func (v *View) tokenStarted() {
 	v.tokenBusy.Show()
 	v.tokenBusy.Start()
@@ -404,16 +448,7 @@ func (v *View) regenerateTapped() {
 func (v *View) regenerate() {
 	v.tokenStarted()
 	port := v.api.Port
-	v.pending.Add(1)
-	go func() {
-		defer v.pending.Done()
-		srv, err := v.eng.API(v.ctx, port)
-		tok := ""
-		if err == nil {
-			tok, err = srv.RegenerateToken(v.ctx)
-		}
-		fyne.Do(func() { v.tokenDone(tok, err) })
-	}()
+	v.ask(func(q *request) { q.regen, q.port = true, port })
 }
 
 func (v *View) openDataDirTapped() {

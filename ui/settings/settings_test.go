@@ -57,9 +57,9 @@ func open(t *testing.T, env *host.Env, opts Options) *harness {
 	}
 	h.win = test.NewTempWindow(t, widget.NewLabel(""))
 	h.v = New(h.ctx, env, h.win, opts)
-	// Under the test driver fyne.Do runs on the calling goroutine, so the
-	// token load touches widgets from its own: let it finish first.
-	h.v.pending.Wait()
+	// Under the test driver fyne.Do runs on the loader's goroutine, so the
+	// first load touches widgets from there: let it finish first.
+	h.v.Wait()
 	h.win.SetContent(h.v.Object())
 	h.win.Resize(fyne.NewSize(720, 1000))
 	// The token lives in the keyring under this data folder's instance id
@@ -202,7 +202,7 @@ func TestReopenShowsStoredValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.Refresh()
-	v.pending.Wait()
+	v.Wait()
 	if !v.apiEnabled.Checked || v.port.Text != "9100" {
 		t.Errorf("after Refresh: api enabled %v port %q, want true and 9100", v.apiEnabled.Checked, v.port.Text)
 	}
@@ -258,7 +258,7 @@ func TestTokenMaskedCopiedAndRegenerated(t *testing.T) {
 	// Cancelling the confirmation keeps the token.
 	test.Tap(v.regenToken)
 	test.Tap(button(t, h.win.Canvas().Overlays().Top(), "Cancel"))
-	v.pending.Wait()
+	v.Wait()
 	fresh := func() string {
 		t.Helper()
 		s, err := h.env.API(h.ctx, api.DefaultPort)
@@ -277,7 +277,7 @@ func TestTokenMaskedCopiedAndRegenerated(t *testing.T) {
 
 	test.Tap(v.regenToken)
 	test.Tap(button(t, h.win.Canvas().Overlays().Top(), "Regenerate"))
-	v.pending.Wait()
+	v.Wait()
 	newTok := fresh()
 	if newTok == tok {
 		t.Fatal("token unchanged after Regenerate")

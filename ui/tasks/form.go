@@ -2,6 +2,7 @@ package tasks
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"maps"
 	"slices"
@@ -743,17 +744,17 @@ func (e *editor) submit() {
 	v := e.v
 	adding := e.orig == nil
 	var saved task.Task
-	v.background(func() error {
+	v.background(func(ctx context.Context) error {
 		var err error
 		if adding {
-			saved, err = v.eng.AddTask(v.ctx, t)
+			saved, err = v.eng.AddTask(ctx, t)
 		} else {
-			saved, err = v.eng.UpdateTask(v.ctx, t)
+			saved, err = v.eng.UpdateTask(ctx, t)
 		}
 		if err != nil {
 			return err
 		}
-		return v.eng.SaveTaskOverrides(v.ctx, saved.ID, o)
+		return v.eng.SaveTaskOverrides(ctx, saved.ID, o)
 	}, func(err error) {
 		e.setBusy(false)
 		if saved.ID != 0 {
@@ -765,7 +766,7 @@ func (e *editor) submit() {
 			return
 		}
 		if v.editor == e {
-			v.closeEditor()
+			v.showList() // this job's load reads the list after the save
 		}
 	})
 }

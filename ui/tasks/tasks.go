@@ -25,6 +25,7 @@ import (
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
 	enginetasks "github.com/heraldpush/herald/engine/tasks"
+	"github.com/heraldpush/herald/ui/loader"
 )
 
 // dotState is what a task's status dot says.
@@ -87,20 +88,32 @@ type View struct {
 	list    []task.Task
 	last    map[int64]task.Run // newest recorded run per task
 	running map[int64]bool     // from RunStarted/RunFinished (and Run now)
-	seeded  bool               // running was read from the engine once
 	rows    map[int64]*row
 
 	editor *editor // the open add/edit form; nil while the list shows
 
-	// uiMu serialises this view's updates from engine goroutines. The real
-	// driver runs fyne.Do on the UI goroutine anyway; the test driver runs
-	// it on the caller's goroutine, where two events could otherwise
-	// overlap. A ui body must never call into something that publishes a
-	// task event synchronously (it would deadlock): such work goes through
-	// background.
-	uiMu sync.Mutex
-	// pending counts background work under way; tests wait on it.
-	pending sync.WaitGroup
+	// The loader does all engine work off the UI goroutine (reading the
+	// list, saving, starting runs, keyring reads) and shows its results in
+	// order; a burst of events costs one more load.
+	loader *loader.Loader
+	mu     sync.Mutex
+	want   request // what the next load does; guarded by mu
+	seeded bool    // running was read from the engine once; the loader goroutine only
+}
+
+// request is what the next load is asked to do; requests merge.
+type request struct {
+	reload bool                // read the tasks and their last runs
+	events []enginetasks.Event // task events, in order, for the running marks
+	jobs   []job               // the user's actions, in order
+}
+
+// job is an action: work runs off the UI goroutine, then done on it with
+// work's error; reload reads the list after work.
+type job struct {
+	work   func(context.Context) error
+	done   func(error)
+	reload bool
 }
 
 // row is one task in the list.
@@ -146,11 +159,12 @@ func New(ctx context.Context, eng Engine, win fyne.Window) *View {
 	)
 	v.root = container.NewStack(v.listPage)
 
+	v.loader = loader.New(ctx, v.load)
 	eng.OnRun(func(e enginetasks.Event) {
 		if ctx.Err() != nil {
 			return
 		}
-		v.ui(func() { v.handle(e) })
+		v.ask(func(q *request) { q.events = append(q.events, e) })
 	})
 	v.reload()
 	return v
@@ -159,31 +173,120 @@ func New(ctx context.Context, eng Engine, win fyne.Window) *View {
 // Object is the tab's content.
 func (v *View) Object() fyne.CanvasObject { return v.root }
 
-// Refresh reads the tasks and their last runs again. Call it on the UI
-// goroutine (the window does when the tab is shown).
+// Refresh reads the tasks and their last runs again. Any goroutine may
+// call it.
 func (v *View) Refresh() { v.reload() }
 
-// ui runs fn on the UI goroutine, one update at a time.
-func (v *View) ui(fn func()) {
-	fyne.Do(func() {
-		v.uiMu.Lock()
-		defer v.uiMu.Unlock()
-		fn()
-	})
+// Wait returns once what was asked before it is done and shown (tests).
+func (v *View) Wait() { v.loader.Wait() }
+
+// ask changes the next load's request and asks for the load.
+func (v *View) ask(change func(*request)) {
+	v.mu.Lock()
+	change(&v.want)
+	v.mu.Unlock()
+	v.loader.Request()
 }
+
+// reload asks to read the tasks and their last runs and redraw the list.
+func (v *View) reload() { v.ask(func(q *request) { q.reload = true }) }
 
 // background runs work off the UI goroutine, then done on it with work's
-// error: keyring access, saving and starting runs never freeze the window.
-func (v *View) background(work func() error, done func(error)) {
-	v.pending.Add(1)
-	go func() {
-		defer v.pending.Done()
-		err := work()
-		v.ui(func() { done(err) })
-	}()
+// error, and then redraws the list: keyring access, saving and starting
+// runs never freeze the window.
+func (v *View) background(work func(context.Context) error, done func(error)) {
+	v.ask(func(q *request) { q.jobs = append(q.jobs, job{work: work, done: done, reload: true}) })
 }
 
-// handle applies a task event.
+// fetch is background without the redraw, for reads.
+func (v *View) fetch(work func(context.Context) error, done func(error)) {
+	v.ask(func(q *request) { q.jobs = append(q.jobs, job{work: work, done: done}) })
+}
+
+// listData is the tasks and their last runs as one load read them.
+type listData struct {
+	list    []task.Task
+	last    map[int64]task.Run
+	running []int64 // the tasks running when first read; nil after
+	err     error   // why the list, or a last run, could not be read
+}
+
+// load does what was asked, off the UI goroutine; the function it returns
+// shows the results.
+func (v *View) load(ctx context.Context) func() {
+	v.mu.Lock()
+	jobs := v.want.jobs
+	v.want.jobs = nil
+	v.mu.Unlock()
+	var dones []func()
+	reload := false
+	for _, j := range jobs {
+		err := j.work(ctx)
+		done := j.done
+		dones = append(dones, func() { done(err) })
+		reload = reload || j.reload
+	}
+	// The rest is taken after the jobs, so the events they caused (a
+	// changed task) are shown with them.
+	v.mu.Lock()
+	q := v.want
+	v.want = request{jobs: q.jobs}
+	v.mu.Unlock()
+	q.reload = q.reload || reload
+	for _, e := range q.events {
+		if e.Type == enginetasks.RunFinished || e.Type == enginetasks.TaskChanged {
+			// The last result, and the next run after an automatic one.
+			q.reload = true
+		}
+	}
+	var data *listData
+	if q.reload {
+		data = v.readList(ctx)
+	}
+	if len(dones) == 0 && len(q.events) == 0 && data == nil {
+		return nil
+	}
+	return func() {
+		for _, e := range q.events {
+			v.handle(e)
+		}
+		for _, done := range dones {
+			done()
+		}
+		if data != nil {
+			v.showTasks(*data)
+		}
+	}
+}
+
+// readList reads the tasks and their last runs (small, indexed reads).
+func (v *View) readList(ctx context.Context) *listData {
+	list, err := v.eng.ListTasks(ctx)
+	if err != nil {
+		return &listData{err: err, list: nil, last: nil}
+	}
+	d := &listData{list: list, last: map[int64]task.Run{}}
+	if !v.seeded {
+		d.running = v.eng.RunningTasks()
+		if d.running == nil {
+			d.running = []int64{}
+		}
+		v.seeded = true
+	}
+	for _, t := range list {
+		r, err := v.eng.LastRun(ctx, t.ID)
+		switch {
+		case err == nil:
+			d.last[t.ID] = r
+		case !isNotFound(err):
+			d.err = err
+		}
+	}
+	return d
+}
+
+// handle applies a task event's running mark; the load that carries it
+// reads the list again after a finished run or a changed task.
 func (v *View) handle(e enginetasks.Event) {
 	switch e.Type {
 	case enginetasks.RunStarted:
@@ -196,9 +299,6 @@ func (v *View) handle(e enginetasks.Event) {
 		if e.Run.Status != task.StatusSkipped {
 			delete(v.running, e.Run.TaskID)
 		}
-		v.reload() // the last result, and the next run after an automatic one
-	case enginetasks.TaskChanged:
-		v.reload()
 	}
 }
 
@@ -213,32 +313,18 @@ func (v *View) showMessage(err error) {
 	v.message.Show()
 }
 
-// reload reads the tasks and their last runs from the store (small,
-// indexed reads) and redraws the list.
-func (v *View) reload() {
-	list, err := v.eng.ListTasks(v.ctx)
-	if err != nil {
-		v.showMessage(err)
+// showTasks redraws the list as d has it.
+func (v *View) showTasks(d listData) {
+	if d.err != nil {
+		v.showMessage(d.err)
+	}
+	if d.list == nil && d.err != nil {
 		return
 	}
-	if !v.seeded {
-		for _, id := range v.eng.RunningTasks() {
-			v.running[id] = true
-		}
-		v.seeded = true
+	for _, id := range d.running {
+		v.running[id] = true
 	}
-	v.list = list
-	last := map[int64]task.Run{}
-	for _, t := range list {
-		r, err := v.eng.LastRun(v.ctx, t.ID)
-		switch {
-		case err == nil:
-			last[t.ID] = r
-		case !isNotFound(err):
-			v.showMessage(err)
-		}
-	}
-	v.last = last
+	v.list, v.last = d.list, d.last
 	v.rebuild()
 }
 
@@ -356,15 +442,14 @@ func (v *View) runNow(r *row) {
 	id, name := r.task.ID, r.task.Name
 	v.running[id] = true
 	v.fillRow(r)
-	v.background(func() error {
-		return v.eng.RunTask(v.ctx, name)
+	v.background(func(ctx context.Context) error {
+		return v.eng.RunTask(ctx, name)
 	}, func(err error) {
 		if err == nil {
 			return
 		}
 		delete(v.running, id)
 		v.showMessage(err)
-		v.reload()
 	})
 }
 
@@ -383,14 +468,13 @@ func (v *View) setEnabled(r *row, on bool) {
 	v.showMessage(nil)
 	name := r.task.Name
 	r.enabled.Disable()
-	v.background(func() error {
-		_, err := v.eng.SetTaskEnabled(v.ctx, name, on)
+	v.background(func(ctx context.Context) error {
+		_, err := v.eng.SetTaskEnabled(ctx, name, on)
 		return err
 	}, func(err error) {
 		if err != nil {
 			v.showMessage(err)
 		}
-		v.reload()
 	})
 }
 
@@ -410,25 +494,30 @@ func (v *View) confirmDelete(t task.Task) {
 
 func (v *View) remove(t task.Task) {
 	v.showMessage(nil)
-	v.background(func() error {
-		return v.eng.RemoveTask(v.ctx, t.Name)
+	v.background(func(ctx context.Context) error {
+		return v.eng.RemoveTask(ctx, t.Name)
 	}, func(err error) {
 		if err != nil {
 			v.showMessage(err)
 		}
-		v.reload()
 	})
 }
 
 // openAdd shows the form for a new task.
 func (v *View) openAdd() {
 	v.showMessage(nil)
-	chans, err := v.eng.ListChannels(v.ctx)
-	if err != nil {
-		v.showMessage(err)
-		return
-	}
-	v.showEditor(newEditor(v, nil, dispatch.TaskOverrides{}, chans))
+	var chans []registry.Channel
+	v.fetch(func(ctx context.Context) error {
+		var err error
+		chans, err = v.eng.ListChannels(ctx)
+		return err
+	}, func(err error) {
+		if err != nil {
+			v.showMessage(err)
+			return
+		}
+		v.showEditor(newEditor(v, nil, dispatch.TaskOverrides{}, chans))
+	})
 }
 
 // openEdit loads the task with its secrets (keyring) and its push
@@ -440,15 +529,15 @@ func (v *View) openEdit(t task.Task) {
 		over  dispatch.TaskOverrides
 		chans []registry.Channel
 	)
-	v.background(func() error {
+	v.fetch(func(ctx context.Context) error {
 		var err error
-		if full, err = v.eng.GetTask(v.ctx, t.Name); err != nil {
+		if full, err = v.eng.GetTask(ctx, t.Name); err != nil {
 			return err
 		}
-		if over, err = v.eng.TaskOverrides(v.ctx, full.ID); err != nil {
+		if over, err = v.eng.TaskOverrides(ctx, full.ID); err != nil {
 			return err
 		}
-		chans, err = v.eng.ListChannels(v.ctx)
+		chans, err = v.eng.ListChannels(ctx)
 		return err
 	}, func(err error) {
 		if err != nil {
@@ -468,12 +557,17 @@ func (v *View) showEditor(e *editor) {
 	}
 }
 
-// closeEditor goes back to the list.
+// closeEditor goes back to the list, read again.
 func (v *View) closeEditor() {
+	v.showList()
+	v.reload()
+}
+
+// showList goes back to the list as last read (a save reads it anyway).
+func (v *View) showList() {
 	v.editor = nil
 	v.root.Objects = []fyne.CanvasObject{v.listPage}
 	v.root.Refresh()
-	v.reload()
 }
 
 func isNotFound(err error) bool { return err != nil && errors.Is(err, store.ErrNotFound) }

@@ -81,7 +81,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f := &fixture{t: t, ctx: ctx, env: env}
 	t.Cleanup(func() {
-		f.v.pending.Wait()
+		f.v.Wait()
 		// Removing the tasks removes their keyring entries too.
 		list, _ := env.Tasks.List(context.Background())
 		for _, tk := range list {
@@ -96,30 +96,28 @@ func newFixture(t *testing.T) *fixture {
 	f.w = test.NewWindow(nil)
 	t.Cleanup(f.w.Close)
 	f.v = New(ctx, env, f.w)
+	f.v.Wait() // the first load, before the test touches the window
 	f.w.SetContent(f.v.Object())
 	f.w.Resize(fyne.NewSize(1000, 700))
 	return f
 }
 
-// tap taps o as the user would. A tap is an event on the UI goroutine: the
-// real driver queues the view's fyne.Do updates until it returns, while the
-// test driver would run them at once on the background goroutine that asks,
-// racing the tap's own redraw. Holding the view's update lock during the
-// tap restores the real order.
+// tap taps o as the user would, once what was asked before is shown (the
+// test driver runs the view's updates on the loader's goroutine).
 func (f *fixture) tap(o fyne.Tappable) {
-	f.v.uiMu.Lock()
-	defer f.v.uiMu.Unlock()
+	f.v.Wait()
 	test.Tap(o)
 }
 
-// wait lets the view's background work (saving, starting runs, keyring
-// reads) finish, with its UI updates.
-func (f *fixture) wait() { f.v.pending.Wait() }
+// wait lets the view's work (reading the list, saving, starting runs,
+// keyring reads) finish, with its UI updates.
+func (f *fixture) wait() { f.v.Wait() }
 
 // openAdd taps Add task and returns the form.
 func (f *fixture) openAdd() *editor {
 	f.t.Helper()
 	f.tap(f.v.add)
+	f.wait()
 	if f.v.editor == nil {
 		f.t.Fatal("Add task did not open the form")
 	}
@@ -133,8 +131,8 @@ func (f *fixture) addTask(tk task.Task) task.Task {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	f.wait()
 	f.v.Refresh()
+	f.wait()
 	return tk
 }
 

@@ -1,0 +1,77 @@
+package ui
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/heraldpush/herald/engine/host"
+	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/engine/store"
+	"github.com/heraldpush/herald/engine/task"
+)
+
+func TestTrayStateOf(t *testing.T) {
+	ch := func(id, name string) registry.Channel {
+		var c registry.Channel
+		c.ID, c.Name = id, name
+		return c
+	}
+	long := strings.Repeat("é", 60) // runes, not bytes, are cut
+	tests := []struct {
+		name   string
+		o      host.Overview
+		paused bool
+		want   trayState
+	}{
+		{name: "empty", want: trayState{}},
+		{name: "empty and paused", paused: true, want: trayState{Paused: true}},
+		{
+			name: "tasks sorted by name; a failed or timed-out last run marks failing",
+			o: host.Overview{Tasks: []store.TaskHealth{
+				{ID: 3, Name: "sync", LastStatus: task.StatusSuccess},
+				{ID: 1, Name: "backup", LastStatus: task.StatusTimeout},
+				{ID: 2, Name: "clean"},
+			}},
+			want: trayState{
+				Tasks:   []trayItem{{"1", "backup"}, {"2", "clean"}, {"3", "sync"}},
+				Failing: true,
+			},
+		},
+		{
+			name: "skipped and never-run tasks are not failing",
+			o: host.Overview{Tasks: []store.TaskHealth{
+				{ID: 1, Name: "a", LastStatus: task.StatusSkipped},
+				{ID: 2, Name: "b"},
+			}},
+			want: trayState{Tasks: []trayItem{{"1", "a"}, {"2", "b"}}},
+		},
+		{
+			name: "channels keep their order; failures show the task and the first error line",
+			o: host.Overview{
+				Channels: []registry.Channel{ch("c2", "team robot"), ch("c1", "alerts")},
+				Failures: []task.Run{
+					{ID: 9, TaskName: "backup", Error: "disk full\nmore detail"},
+					{ID: 7, TaskName: "sync", Error: long},
+				},
+			},
+			paused: true,
+			want: trayState{
+				Channels: []trayItem{{"c2", "team robot"}, {"c1", "alerts"}},
+				Failures: []trayItem{{"9", "backup — disk full"}, {"7", "sync — " + strings.Repeat("é", 49) + "…"}},
+				Paused:   true,
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := trayStateOf(tt.o, tt.paused)
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("trayStateOf =\n%+v\nwant\n%+v", got, tt.want)
+			}
+			if got.key() != tt.want.key() {
+				t.Errorf("key %q, want %q", got.key(), tt.want.key())
+			}
+		})
+	}
+}
