@@ -115,3 +115,10 @@ func (f *Fake[T, A]) NextFor(match func(A) bool) (A, bool) {
 func (f *Fake[T, A]) Fixture(config map[string]string) Fixture {
 	return Fixture{Config: config, Fake: f, Addr: f.Listener.Addr().String()}
 }
+
+// AcceptedCount counts the messages accepted so far.
+func (f *Fake[T, A]) AcceptedCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.accepted)
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -51,16 +50,6 @@ func openChannel(t *testing.T, raw map[string]string, extra map[string]string) c
 		t.Fatalf("New: %v", err)
 	}
 	return ch
-}
-
-// noSecrets fails when text carries any credential.
-func noSecrets(t *testing.T, text string, secrets ...string) {
-	t.Helper()
-	for _, s := range append(secrets, dingtalktest.Token, dingtalktest.Secret) {
-		if s != "" && strings.Contains(text, s) {
-			t.Errorf("error text %q contains the secret %q", text, s)
-		}
-	}
 }
 
 func TestFields(t *testing.T) {
@@ -340,63 +329,28 @@ func TestWebhookURLAsToken(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	tests := []struct {
-		name       string
-		answer     *dingtalktest.Answer
-		setup      func(s *dingtalktest.Server)
-		extra      map[string]string
-		transient  bool
-		status     int
-		code       string
-		msg        string // substring of the error's Msg
-		retryAfter time.Duration
-	}{
-		{name: "rate limited", answer: &dingtalktest.TooFast, transient: true, code: "130101", msg: "send too fast, exceed 20 times per minute", retryAfter: 10 * time.Minute},
-		{name: "410100 throttled", answer: &dingtalktest.Answer{Body: `{"errcode":410100,"errmsg":"发送速度太快而限流"}`}, transient: true, code: "410100", msg: "发送速度太快而限流", retryAfter: 10 * time.Minute},
-		{name: "system busy", answer: &dingtalktest.Busy, transient: true, code: "-1", msg: "系统繁忙"},
-		{name: "wrong token", extra: map[string]string{"token": "0000wrong"}, code: "300001", msg: "token is not exist (the access token is wrong"},
-		{name: "wrong secret", extra: map[string]string{"secret": "SECwrong"}, code: "310000", msg: "sign not match, more: ["},
-		{name: "no secret for a signing robot", extra: map[string]string{"secret": ""}, code: "310000", msg: "sign not match"},
-		{name: "clock two hours off", setup: func(s *dingtalktest.Server) { s.SetClock(func() time.Time { return fixedNow.Add(2 * time.Hour) }) }, code: "310000", msg: "invalid timestamp"},
-		{name: "keyword missing", setup: func(s *dingtalktest.Server) { s.SetKeywords("QD", "推送") }, code: "310000", msg: "keywords not in content"},
-		{name: "message too long", answer: &dingtalktest.Answer{Body: `{"errcode":460101,"errmsg":"message too long, exceed 20000 bytes"}`}, code: "460101", msg: "message too long"},
-		{name: "robot disabled", answer: &dingtalktest.Answer{Body: `{"errcode":400102,"errmsg":"机器人已停用"}`}, code: "400102", msg: "机器人已停用"},
-		{name: "bad gateway page", answer: &dingtalktest.BadGateway, transient: true, status: 502, msg: "502 Bad Gateway"},
-		{name: "503 with Retry-After", answer: &dingtalktest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, transient: true, status: 503, msg: "down", retryAfter: 7 * time.Second},
-		{name: "5xx even with JSON", answer: &dingtalktest.Answer{Status: 500, Body: `{"errcode":0}`}, transient: true, status: 500},
-		{name: "4xx page", answer: &dingtalktest.Answer{Status: 403, Body: "forbidden"}, status: 403, msg: "forbidden"},
-		{name: "200 not JSON", answer: &dingtalktest.Answer{Body: "<html>portal login</html>"}, status: 200, msg: "unexpected answer (not JSON)"},
-		{name: "200 JSON without errcode", answer: &dingtalktest.Answer{Body: `{"ok":true}`}, status: 200, msg: "no errcode"},
+	suite := channeltest.ErrorSuite[*dingtalktest.Server, dingtalktest.Answer]{
+		Kind: Kind, New: newFake, Secrets: []string{dingtalktest.Token, dingtalktest.Secret},
+		Open: func(t *testing.T, raw map[string]string) channel.Channel { return openChannel(t, raw, nil) },
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := newFake(t)
-			if tt.answer != nil {
-				s.FailNext(*tt.answer)
-			}
-			if tt.setup != nil {
-				tt.setup(s)
-			}
-			ch := openChannel(t, s.Config(), tt.extra)
-			err := ch.Send(context.Background(), message.Message{Title: "Backup", Body: "failed"})
-			var e *channel.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v (%T), want *channel.Error", err, err)
-			}
-			if e.Kind != ID || e.Transient != tt.transient || channel.IsTransient(err) != tt.transient || e.Status != tt.status || e.Code != tt.code || !strings.Contains(e.Msg, tt.msg) {
-				t.Errorf("got kind=%s transient=%t status=%d code=%q msg=%q; want transient=%t status=%d code=%q msg~%q",
-					e.Kind, e.Transient, e.Status, e.Code, e.Msg, tt.transient, tt.status, tt.code, tt.msg)
-			}
-			if got := channel.RetryAfter(err); got != tt.retryAfter {
-				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
-			}
-			if len(s.Accepted()) != 0 {
-				t.Errorf("the fake accepted a message")
-			}
-			noSecrets(t, err.Error())
-			channeltest.NoViolations(t, s)
-		})
-	}
+	suite.Run(t, []channeltest.ErrorCase[*dingtalktest.Server, dingtalktest.Answer]{
+		{Name: "rate limited", Answer: &dingtalktest.TooFast, Transient: true, Code: "130101", Msg: "send too fast, exceed 20 times per minute", RetryAfter: 10 * time.Minute},
+		{Name: "410100 throttled", Answer: &dingtalktest.Answer{Body: `{"errcode":410100,"errmsg":"发送速度太快而限流"}`}, Transient: true, Code: "410100", Msg: "发送速度太快而限流", RetryAfter: 10 * time.Minute},
+		{Name: "system busy", Answer: &dingtalktest.Busy, Transient: true, Code: "-1", Msg: "系统繁忙"},
+		{Name: "wrong token", Extra: []string{"token", "0000wrong"}, Code: "300001", Msg: "token is not exist (the access token is wrong"},
+		{Name: "wrong secret", Extra: []string{"secret", "SECwrong"}, Code: "310000", Msg: "sign not match, more: ["},
+		{Name: "no secret for a signing robot", Extra: []string{"secret", ""}, Code: "310000", Msg: "sign not match"},
+		{Name: "clock two hours off", Setup: func(s *dingtalktest.Server) { s.SetClock(func() time.Time { return fixedNow.Add(2 * time.Hour) }) }, Code: "310000", Msg: "invalid timestamp"},
+		{Name: "keyword missing", Setup: func(s *dingtalktest.Server) { s.SetKeywords("QD", "推送") }, Code: "310000", Msg: "keywords not in content"},
+		{Name: "message too long", Answer: &dingtalktest.Answer{Body: `{"errcode":460101,"errmsg":"message too long, exceed 20000 bytes"}`}, Code: "460101", Msg: "message too long"},
+		{Name: "robot disabled", Answer: &dingtalktest.Answer{Body: `{"errcode":400102,"errmsg":"机器人已停用"}`}, Code: "400102", Msg: "机器人已停用"},
+		{Name: "bad gateway page", Answer: &dingtalktest.BadGateway, Transient: true, Status: 502, Msg: "502 Bad Gateway"},
+		{Name: "503 with Retry-After", Answer: &dingtalktest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, Transient: true, Status: 503, Msg: "down", RetryAfter: 7 * time.Second},
+		{Name: "5xx even with JSON", Answer: &dingtalktest.Answer{Status: 500, Body: `{"errcode":0}`}, Transient: true, Status: 500},
+		{Name: "4xx page", Answer: &dingtalktest.Answer{Status: 403, Body: "forbidden"}, Status: 403, Msg: "forbidden"},
+		{Name: "200 not JSON", Answer: &dingtalktest.Answer{Body: "<html>portal login</html>"}, Status: 200, Msg: "unexpected answer (not JSON)"},
+		{Name: "200 JSON without errcode", Answer: &dingtalktest.Answer{Body: `{"ok":true}`}, Status: 200, Msg: "no errcode"},
+	})
 }
 
 func TestTruncation(t *testing.T) {
@@ -465,61 +419,22 @@ func TestFakeCatches(t *testing.T) {
 	unencoded, _ := url.QueryUnescape(goodSign)
 	ts := strconv.FormatInt(fixedNow.UnixMilli(), 10)
 	signed := "access_token=" + dingtalktest.Token + "&timestamp=" + ts + "&sign="
-	tests := []struct {
-		name        string
-		method      string
-		query       string
-		ctype       string
-		body        string
-		answer      string // substring of the reply
-		violation   string // substring of the recorded violation
-		noViolation bool
-	}{
-		{name: "GET", method: "GET", query: signed + goodSign, answer: "want POST", violation: "method GET"},
-		{name: "unencoded sign", query: signed + unencoded, body: `{"msgtype":"text","text":{"content":"x"}}`, answer: `"errcode":310000`, violation: "not URL-encoded"},
-		{name: "sign without timestamp", query: "access_token=" + dingtalktest.Token + "&sign=" + goodSign, body: `{}`, answer: "sign not match", violation: "must come together"},
-		{name: "form body", query: signed + goodSign, ctype: "application/x-www-form-urlencoded", body: "a=b", answer: `"errcode":43004`, violation: "Content-Type"},
-		{name: "isAtAll as string", query: signed + goodSign, body: `{"msgtype":"text","text":{"content":"x"},"at":{"isAtAll":"false"}}`, answer: "want a boolean", violation: "at.isAtAll is string"},
-		{name: "atMobiles not a list", query: signed + goodSign, body: `{"msgtype":"text","text":{"content":"x"},"at":{"atMobiles":"138"}}`, answer: "want an array", violation: "at.atMobiles"},
-		{name: "markdown without title", query: signed + goodSign, body: `{"msgtype":"markdown","markdown":{"text":"x"}}`, answer: "markdown.title", violation: "markdown.title"},
-		{name: "unknown msgtype", query: signed + goodSign, body: `{"msgtype":"image"}`, answer: "want \"text\" or \"markdown\"", violation: "msgtype"},
-		{name: "mention not in text", query: signed + goodSign, body: `{"msgtype":"markdown","markdown":{"title":"t","text":"x"},"at":{"atMobiles":["13800138000"]}}`, answer: `"errcode":0`, violation: "will not highlight"},
-		{name: "too long", query: signed + goodSign, body: `{"msgtype":"text","text":{"content":"` + strings.Repeat("a", 20001) + `"}}`, answer: "exceed 20000 bytes", violation: "over 20000"},
-		{name: "extra query parameter", query: signed + goodSign + "&debug=1", body: `{"msgtype":"text","text":{"content":"x"}}`, answer: `"errcode":0`, violation: `"debug"`},
-		{name: "wrong token is a setup error, not a violation", query: "access_token=nope", body: `{}`, answer: `{"errcode":300001,"errmsg":"token is not exist"}`, noViolation: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := newFake(t)
-			method := tt.method
-			if method == "" {
-				method = "POST"
-			}
-			req, _ := http.NewRequest(method, s.URL+"/robot/send?"+tt.query, strings.NewReader(tt.body))
-			ctype := tt.ctype
-			if ctype == "" {
-				ctype = "application/json"
-			}
-			req.Header.Set("Content-Type", ctype)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if !strings.Contains(string(body), tt.answer) {
-				t.Errorf("answer %q, want it to contain %q", body, tt.answer)
-			}
-			v := s.Violations()
-			if tt.noViolation {
-				if len(v) != 0 {
-					t.Errorf("violations %v, want none", v)
-				}
-				return
-			}
-			if len(v) == 0 || !strings.Contains(strings.Join(v, "\n"), tt.violation) {
-				t.Errorf("violations %v, want one about %q", v, tt.violation)
-			}
-		})
-	}
+	suite := channeltest.CatchSuite{Path: "/robot/send", New: func(t *testing.T) (string, channeltest.Violator) {
+		s := newFake(t)
+		return s.URL, s
+	}}
+	suite.Run(t, []channeltest.CatchCase{
+		{Name: "GET", Method: "GET", Query: signed + goodSign, Answer: "want POST", Violation: "method GET"},
+		{Name: "unencoded sign", Query: signed + unencoded, Body: `{"msgtype":"text","text":{"content":"x"}}`, Answer: `"errcode":310000`, Violation: "not URL-encoded"},
+		{Name: "sign without timestamp", Query: "access_token=" + dingtalktest.Token + "&sign=" + goodSign, Body: `{}`, Answer: "sign not match", Violation: "must come together"},
+		{Name: "form body", Query: signed + goodSign, CType: "application/x-www-form-urlencoded", Body: "a=b", Answer: `"errcode":43004`, Violation: "Content-Type"},
+		{Name: "isAtAll as string", Query: signed + goodSign, Body: `{"msgtype":"text","text":{"content":"x"},"at":{"isAtAll":"false"}}`, Answer: "want a boolean", Violation: "at.isAtAll is string"},
+		{Name: "atMobiles not a list", Query: signed + goodSign, Body: `{"msgtype":"text","text":{"content":"x"},"at":{"atMobiles":"138"}}`, Answer: "want an array", Violation: "at.atMobiles"},
+		{Name: "markdown without title", Query: signed + goodSign, Body: `{"msgtype":"markdown","markdown":{"text":"x"}}`, Answer: "markdown.title", Violation: "markdown.title"},
+		{Name: "unknown msgtype", Query: signed + goodSign, Body: `{"msgtype":"image"}`, Answer: "want \"text\" or \"markdown\"", Violation: "msgtype"},
+		{Name: "mention not in text", Query: signed + goodSign, Body: `{"msgtype":"markdown","markdown":{"title":"t","text":"x"},"at":{"atMobiles":["13800138000"]}}`, Answer: `"errcode":0`, Violation: "will not highlight"},
+		{Name: "too long", Query: signed + goodSign, Body: `{"msgtype":"text","text":{"content":"` + strings.Repeat("a", 20001) + `"}}`, Answer: "exceed 20000 bytes", Violation: "over 20000"},
+		{Name: "extra query parameter", Query: signed + goodSign + "&debug=1", Body: `{"msgtype":"text","text":{"content":"x"}}`, Answer: `"errcode":0`, Violation: `"debug"`},
+		{Name: "wrong token is a setup error, not a violation", Query: "access_token=nope", Body: `{}`, Answer: `{"errcode":300001,"errmsg":"token is not exist"}`, NoViolation: true},
+	})
 }

@@ -1,0 +1,167 @@
+package channeltest
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/message"
+)
+
+// ErrorCase is one row of a kind's error table: how the fake is made to
+// fail (F is the fake, A its scripted answer) and the *channel.Error the
+// send must come back with.
+type ErrorCase[F, A any] struct {
+	Name string
+	// Answer, when set, is scripted with FailNext before the send.
+	Answer *A
+	// Setup, when set, arranges the fake some other way (a clock, keywords).
+	Setup func(F)
+	// Extra is key/value pairs set on top of the fake's settings.
+	Extra     []string
+	Transient bool
+	Status    int
+	Code      string
+	// Msg is a substring of the error's Msg.
+	Msg        string
+	RetryAfter time.Duration
+}
+
+// ErrorFake is what RunErrorCases needs of a kind's fake.
+type ErrorFake[A any] interface {
+	Violator
+	FailNext(answers ...A)
+	AcceptedCount() int
+	// Config is valid settings aimed at the fake.
+	Config() map[string]string
+}
+
+// ErrorSuite is how a kind's error table meets its fake.
+type ErrorSuite[F ErrorFake[A], A any] struct {
+	Kind *channel.Kind
+	// New starts a fresh fake for each case.
+	New func(t *testing.T) F
+	// Open builds the channel from raw settings.
+	Open func(t *testing.T, raw map[string]string) channel.Channel
+	// Secrets must never show in an error's text, besides the values the
+	// cases' Extra gives secret fields.
+	Secrets []string
+}
+
+// errorMessage is what every error case sends.
+var errorMessage = message.Message{Title: "Backup", Body: "failed"}
+
+// Run runs each case as a subtest: the send fails with a *channel.Error of
+// the suite's kind carrying exactly the case's transience, status, code and
+// Retry-After and a Msg containing the case's Msg; the fake accepts nothing,
+// sees no contract break, and the error's text holds no secret.
+func (s ErrorSuite[F, A]) Run(t *testing.T, cases []ErrorCase[F, A]) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			f := s.New(t)
+			if tt.Answer != nil {
+				f.FailNext(*tt.Answer)
+			}
+			if tt.Setup != nil {
+				tt.Setup(f)
+			}
+			err := s.Open(t, With(f.Config(), tt.Extra...)).Send(context.Background(), errorMessage)
+			var e *channel.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v (%T), want *channel.Error", err, err)
+			}
+			if e.Kind != s.Kind.ID || e.Transient != tt.Transient || channel.IsTransient(err) != tt.Transient || e.Status != tt.Status || e.Code != tt.Code || !strings.Contains(e.Msg, tt.Msg) {
+				t.Errorf("got kind=%s transient=%t status=%d code=%q msg=%q; want transient=%t status=%d code=%q msg~%q",
+					e.Kind, e.Transient, e.Status, e.Code, e.Msg, tt.Transient, tt.Status, tt.Code, tt.Msg)
+			}
+			if got := channel.RetryAfter(err); got != tt.RetryAfter {
+				t.Errorf("RetryAfter = %v, want %v", got, tt.RetryAfter)
+			}
+			if f.AcceptedCount() != 0 {
+				t.Errorf("the fake accepted a message")
+			}
+			secrets := slices.Clone(s.Secrets)
+			for i := 0; i+1 < len(tt.Extra); i += 2 {
+				if fd, ok := s.Kind.Field(tt.Extra[i]); ok && fd.Secret {
+					secrets = append(secrets, tt.Extra[i+1])
+				}
+			}
+			AssertNoSecrets(t, err, secrets...)
+			NoViolations(t, f)
+		})
+	}
+}
+
+// CatchCase is one row of a fake's self-test: a request a broken client
+// might send, and what the fake must answer and record.
+type CatchCase struct {
+	Name string
+	// Method is "" for POST.
+	Method string
+	// Path is "" for the suite's path.
+	Path string
+	// Query, when set, goes after a '?'.
+	Query string
+	// CType is "" for application/json.
+	CType string
+	Body  string
+	// Answer is a substring of the reply.
+	Answer string
+	// Violation is a substring of the recorded contract break.
+	Violation string
+	// NoViolation: the request is a setup error or valid, not a break.
+	NoViolation bool
+}
+
+// CatchSuite is how a fake's self-test reaches it.
+type CatchSuite struct {
+	// New starts a fresh fake for each case and returns its base URL.
+	New func(t *testing.T) (baseURL string, fake Violator)
+	// Path is the endpoint the cases post to unless they name another.
+	Path string
+}
+
+// Run sends each case's request straight to a fresh fake: the reply must
+// contain the case's Answer, and the fake must record a violation
+// containing Violation (none when NoViolation).
+func (s CatchSuite) Run(t *testing.T, cases []CatchCase) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.Name, func(t *testing.T) {
+			base, fake := s.New(t)
+			method, path, ctype := cmp.Or(tt.Method, "POST"), cmp.Or(tt.Path, s.Path), cmp.Or(tt.CType, "application/json")
+			if tt.Query != "" {
+				path += "?" + tt.Query
+			}
+			req, _ := http.NewRequest(method, base+path, strings.NewReader(tt.Body))
+			req.Header.Set("Content-Type", ctype)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if !strings.Contains(string(body), tt.Answer) {
+				t.Errorf("answer %q, want it to contain %q", body, tt.Answer)
+			}
+			v := fake.Violations()
+			if tt.NoViolation {
+				if len(v) != 0 {
+					t.Errorf("violations %v, want none", v)
+				}
+				return
+			}
+			if len(v) == 0 || !strings.Contains(strings.Join(v, "\n"), tt.Violation) {
+				t.Errorf("violations %v, want one about %q", v, tt.Violation)
+			}
+		})
+	}
+}
