@@ -47,7 +47,7 @@ type ErrorFake[A any] interface {
 type ErrorSuite[F ErrorFake[A], A any] struct {
 	Kind *channel.Kind
 	// New starts a fresh fake for each case.
-	New func(t *testing.T) F
+	New func(t testing.TB) F
 	// Open builds the channel from raw settings.
 	Open func(t *testing.T, raw map[string]string) channel.Channel
 	// Secrets must never show in an error's text, besides the values the

@@ -28,7 +28,7 @@ var fixedNow = time.UnixMilli(1700000000003)
 func clock() time.Time { return fixedNow }
 
 // newFake starts the fake robot on the same fixed clock as the channel.
-func newFake(t *testing.T) *dingtalktest.Server {
+func newFake(t testing.TB) *dingtalktest.Server {
 	t.Helper()
 	s := dingtalktest.NewServer(t)
 	s.SetClock(clock)

@@ -3,7 +3,6 @@ package feishu
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -25,7 +24,7 @@ var fixedNow = time.Unix(1599360473, 0)
 func clock() time.Time { return fixedNow }
 
 // newFake starts the fake bot on the same fixed clock as the channel.
-func newFake(t *testing.T) *feishutest.Server {
+func newFake(t testing.TB) *feishutest.Server {
 	t.Helper()
 	s := feishutest.NewServer(t)
 	s.SetClock(clock)
@@ -40,16 +39,6 @@ func openChannel(t *testing.T, raw map[string]string) channel.Channel {
 		t.Fatalf("New: %v", err)
 	}
 	return ch
-}
-
-// noSecrets fails when text carries any credential.
-func noSecrets(t *testing.T, text string, secrets ...string) {
-	t.Helper()
-	for _, s := range append(secrets, feishutest.Token, feishutest.Secret) {
-		if s != "" && strings.Contains(text, s) {
-			t.Errorf("error text %q contains the secret %q", text, s)
-		}
-	}
 }
 
 func TestFields(t *testing.T) {
@@ -391,69 +380,34 @@ func TestWebhookURLAsToken(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	tests := []struct {
-		name       string
-		answer     *feishutest.Answer
-		setup      func(s *feishutest.Server)
-		extra      []string
-		transient  bool
-		status     int
-		code       string
-		msg        string // substring of the error's Msg
-		retryAfter time.Duration
-	}{
-		{name: "frequency limited", answer: &feishutest.FrequencyLimited, transient: true, code: "11232", msg: "frequency limited"},
-		{name: "frequency limited with reset header", answer: &feishutest.Answer{Body: feishutest.FrequencyLimited.Body, Header: http.Header{"X-Ogw-Ratelimit-Reset": {"12"}}}, transient: true, code: "11232", msg: "frequency limited", retryAfter: 12 * time.Second},
-		{name: "9499 too many request", answer: &feishutest.TooManyRequests, transient: true, code: "9499", msg: "too many request"},
-		{name: "9499 bad request", answer: &feishutest.Answer{Body: `{"code":9499,"msg":"Bad Request","data":{}}`}, code: "9499", msg: "Bad Request"},
-		{name: "open platform rate limit under 429", answer: &feishutest.Answer{Status: 429, Body: `{"code":99991400,"msg":"request trigger frequency limit"}`, Header: http.Header{"Retry-After": {"3"}}}, transient: true, status: 429, code: "99991400", msg: "frequency limit", retryAfter: 3 * time.Second},
-		{name: "internal error", answer: &feishutest.Answer{Body: `{"code":2200,"msg":"internal error"}`}, transient: true, code: "2200", msg: "internal error"},
-		{name: "business code under 500 is retried", answer: &feishutest.Answer{Status: 500, Body: `{"code":19001,"msg":"param invalid"}`}, transient: true, status: 500, code: "19001", msg: "param invalid"},
-		{name: "wrong token", extra: []string{"token", "0000-wrong"}, code: "19001", msg: "param invalid: incoming webhook access token invalid (the hook token is wrong"},
-		{name: "wrong secret", extra: []string{"secret", "not-the-secret"}, code: "19021", msg: "sign match fail or timestamp is not within one hour from current time (check the signing secret"},
-		{name: "no secret for a signing bot", extra: []string{"secret", ""}, code: "19021", msg: "sign match fail"},
-		{name: "clock two hours off", setup: func(s *feishutest.Server) { s.SetClock(func() time.Time { return fixedNow.Add(2 * time.Hour) }) }, code: "19021", msg: "sign match fail"},
-		{name: "keyword missing", setup: func(s *feishutest.Server) { s.SetKeywords("应用报警", "项目更新") }, code: "19024", msg: "Key Words Not Found (the message lacks every custom keyword"},
-		{name: "IP not allowed", answer: &feishutest.IPNotAllowed, code: "19022", msg: "Ip Not Allowed (this computer's IP"},
-		{name: "bot not enabled", answer: &feishutest.BotNotEnabled, code: "19007", msg: "Bot Not Enabled"},
-		{name: "legacy StatusCode error", answer: &feishutest.Answer{Body: `{"StatusCode":19021,"StatusMessage":"sign error"}`}, code: "19021", msg: "sign error"},
-		{name: "bad gateway page", answer: &feishutest.BadGateway, transient: true, status: 502, msg: "502 Bad Gateway"},
-		{name: "503 with Retry-After", answer: &feishutest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, transient: true, status: 503, msg: "down", retryAfter: 7 * time.Second},
-		{name: "5xx even with code 0", answer: &feishutest.Answer{Status: 500, Body: `{"code":0}`}, transient: true, status: 500},
-		{name: "a page quoting the hook path is redacted", answer: &feishutest.Answer{Status: 404, Body: "no route for " + feishutest.HookPath}, status: 404, msg: "no route for /open-apis/bot/v2/hook/…"},
-		{name: "4xx page", answer: &feishutest.Answer{Status: 403, Body: "forbidden"}, status: 403, msg: "forbidden"},
-		{name: "200 not JSON", answer: &feishutest.Answer{Body: "<html>portal login</html>"}, status: 200, msg: "unexpected answer (not JSON)"},
-		{name: "200 JSON without code", answer: &feishutest.Answer{Body: `{"ok":true}`}, status: 200, msg: "no code"},
+	suite := channeltest.ErrorSuite[*feishutest.Server, feishutest.Answer]{
+		Kind: Kind, New: newFake, Secrets: []string{feishutest.Token, feishutest.Secret},
+		Open: openChannel,
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := newFake(t)
-			if tt.answer != nil {
-				s.FailNext(*tt.answer)
-			}
-			if tt.setup != nil {
-				tt.setup(s)
-			}
-			ch := openChannel(t, channeltest.With(s.Config(), tt.extra...))
-			err := ch.Send(context.Background(), message.Message{Title: "Backup", Body: "failed"})
-			var e *channel.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v (%T), want *channel.Error", err, err)
-			}
-			if e.Kind != ID || e.Transient != tt.transient || channel.IsTransient(err) != tt.transient || e.Status != tt.status || e.Code != tt.code || !strings.Contains(e.Msg, tt.msg) {
-				t.Errorf("got kind=%s transient=%t status=%d code=%q msg=%q; want transient=%t status=%d code=%q msg~%q",
-					e.Kind, e.Transient, e.Status, e.Code, e.Msg, tt.transient, tt.status, tt.code, tt.msg)
-			}
-			if got := channel.RetryAfter(err); got != tt.retryAfter {
-				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
-			}
-			if len(s.Accepted()) != 0 {
-				t.Errorf("the fake accepted a message")
-			}
-			noSecrets(t, err.Error())
-			channeltest.NoViolations(t, s)
-		})
-	}
+	suite.Run(t, []channeltest.ErrorCase[*feishutest.Server, feishutest.Answer]{
+		{Name: "frequency limited", Answer: &feishutest.FrequencyLimited, Transient: true, Code: "11232", Msg: "frequency limited"},
+		{Name: "frequency limited with reset header", Answer: &feishutest.Answer{Body: feishutest.FrequencyLimited.Body, Header: http.Header{"X-Ogw-Ratelimit-Reset": {"12"}}}, Transient: true, Code: "11232", Msg: "frequency limited", RetryAfter: 12 * time.Second},
+		{Name: "9499 too many request", Answer: &feishutest.TooManyRequests, Transient: true, Code: "9499", Msg: "too many request"},
+		{Name: "9499 bad request", Answer: &feishutest.Answer{Body: `{"code":9499,"msg":"Bad Request","data":{}}`}, Code: "9499", Msg: "Bad Request"},
+		{Name: "open platform rate limit under 429", Answer: &feishutest.Answer{Status: 429, Body: `{"code":99991400,"msg":"request trigger frequency limit"}`, Header: http.Header{"Retry-After": {"3"}}}, Transient: true, Status: 429, Code: "99991400", Msg: "frequency limit", RetryAfter: 3 * time.Second},
+		{Name: "internal error", Answer: &feishutest.Answer{Body: `{"code":2200,"msg":"internal error"}`}, Transient: true, Code: "2200", Msg: "internal error"},
+		{Name: "business code under 500 is retried", Answer: &feishutest.Answer{Status: 500, Body: `{"code":19001,"msg":"param invalid"}`}, Transient: true, Status: 500, Code: "19001", Msg: "param invalid"},
+		{Name: "wrong token", Extra: []string{"token", "0000-wrong"}, Code: "19001", Msg: "param invalid: incoming webhook access token invalid (the hook token is wrong"},
+		{Name: "wrong secret", Extra: []string{"secret", "not-the-secret"}, Code: "19021", Msg: "sign match fail or timestamp is not within one hour from current time (check the signing secret"},
+		{Name: "no secret for a signing bot", Extra: []string{"secret", ""}, Code: "19021", Msg: "sign match fail"},
+		{Name: "clock two hours off", Setup: func(s *feishutest.Server) { s.SetClock(func() time.Time { return fixedNow.Add(2 * time.Hour) }) }, Code: "19021", Msg: "sign match fail"},
+		{Name: "keyword missing", Setup: func(s *feishutest.Server) { s.SetKeywords("应用报警", "项目更新") }, Code: "19024", Msg: "Key Words Not Found (the message lacks every custom keyword"},
+		{Name: "IP not allowed", Answer: &feishutest.IPNotAllowed, Code: "19022", Msg: "Ip Not Allowed (this computer's IP"},
+		{Name: "bot not enabled", Answer: &feishutest.BotNotEnabled, Code: "19007", Msg: "Bot Not Enabled"},
+		{Name: "legacy StatusCode error", Answer: &feishutest.Answer{Body: `{"StatusCode":19021,"StatusMessage":"sign error"}`}, Code: "19021", Msg: "sign error"},
+		{Name: "bad gateway page", Answer: &feishutest.BadGateway, Transient: true, Status: 502, Msg: "502 Bad Gateway"},
+		{Name: "503 with Retry-After", Answer: &feishutest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, Transient: true, Status: 503, Msg: "down", RetryAfter: 7 * time.Second},
+		{Name: "5xx even with code 0", Answer: &feishutest.Answer{Status: 500, Body: `{"code":0}`}, Transient: true, Status: 500},
+		{Name: "a page quoting the hook path is redacted", Answer: &feishutest.Answer{Status: 404, Body: "no route for " + feishutest.HookPath}, Status: 404, Msg: "no route for /open-apis/bot/v2/hook/…"},
+		{Name: "4xx page", Answer: &feishutest.Answer{Status: 403, Body: "forbidden"}, Status: 403, Msg: "forbidden"},
+		{Name: "200 not JSON", Answer: &feishutest.Answer{Body: "<html>portal login</html>"}, Status: 200, Msg: "unexpected answer (not JSON)"},
+		{Name: "200 JSON without code", Answer: &feishutest.Answer{Body: `{"ok":true}`}, Status: 200, Msg: "no code"},
+	})
 }
 
 // Both documented success shapes are success.
@@ -572,67 +526,26 @@ func TestFakeCatches(t *testing.T) {
 	ts := "1599360473"
 	good := sign(ts, feishutest.Secret)
 	signed := `"timestamp":"` + ts + `","sign":"` + good + `",`
-	tests := []struct {
-		name        string
-		method      string
-		path        string
-		ctype       string
-		body        string
-		answer      string // substring of the reply
-		violation   string // substring of the recorded violation
-		noViolation bool
-	}{
-		{name: "GET", method: "GET", answer: "404", violation: "method GET"},
-		{name: "wrong path", path: "/open-apis/bot/hook/" + feishutest.Token, body: `{}`, answer: "404", violation: "want /open-apis/bot/v2/hook/{token}"},
-		{name: "form body", ctype: "application/x-www-form-urlencoded", body: "a=b", answer: `"code":9499`, violation: "Content-Type"},
-		{name: "too big", body: `{` + signed + `"msg_type":"text","content":{"text":"` + strings.Repeat("a", 20000) + `"}}`, answer: `"msg":"Bad Request"`, violation: "over 20000"},
-		{name: "timestamp as a number", body: `{"timestamp":1599360473,"sign":"` + good + `","msg_type":"text","content":{"text":"x"}}`, answer: `"code":19021`, violation: "timestamp is float64"},
-		{name: "timestamp in milliseconds", body: `{"timestamp":"1599360473000","sign":"x","msg_type":"text","content":{"text":"x"}}`, answer: `"code":19021`, violation: "milliseconds"},
-		{name: "sign without timestamp", body: `{"sign":"` + good + `","msg_type":"text","content":{"text":"x"}}`, answer: `"code":19021`, violation: "must come together"},
-		{name: "unknown msg_type", body: `{` + signed + `"msg_type":"markdown","content":{"text":"x"}}`, answer: `"code":9499`, violation: "msg_type"},
-		{name: "empty text", body: `{` + signed + `"msg_type":"text","content":{"text":" "}}`, answer: `"code":9499`, violation: "content.text is empty"},
-		{name: "card inside content", body: `{` + signed + `"msg_type":"interactive","content":{"card":{}}}`, answer: `"code":9499`, violation: "top level"},
-		{name: "card without schema 2.0", body: `{` + signed + `"msg_type":"interactive","card":{"elements":[{"tag":"markdown","content":"x"}]}}`, answer: `"code":9499`, violation: "card.schema"},
-		{name: "card colour", body: `{` + signed + `"msg_type":"interactive","card":{"schema":"2.0","header":{"title":{"tag":"plain_text","content":"t"},"template":"pink"},"body":{"elements":[{"tag":"markdown","content":"x"}]}}}`, answer: `"code":9499`, violation: "not a Feishu colour"},
-		{name: "post link not http", body: `{` + signed + `"msg_type":"post","content":{"post":{"zh_cn":{"content":[[{"tag":"a","text":"x","href":"javascript:alert(1)"}]]}}}}`, answer: `"code":9499`, violation: "not an http(s) link"},
-		{name: "post without paragraphs", body: `{` + signed + `"msg_type":"post","content":{"post":{"zh_cn":{"title":"t","content":[]}}}}`, answer: `"code":9499`, violation: "non-empty array of paragraphs"},
-		{name: "unknown top-level field", body: `{` + signed + `"msg_type":"text","content":{"text":"x"},"at":{}}`, answer: `"code":9499`, violation: "unknown field body.at"},
-		{name: "wrong token is a setup error, not a violation", path: "/open-apis/bot/v2/hook/nope", body: `{` + signed + `"msg_type":"text","content":{"text":"x"}}`, answer: `incoming webhook access token invalid`, noViolation: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := newFake(t)
-			method, path, ctype := tt.method, tt.path, tt.ctype
-			if method == "" {
-				method = "POST"
-			}
-			if path == "" {
-				path = feishutest.HookPath
-			}
-			if ctype == "" {
-				ctype = "application/json"
-			}
-			req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(tt.body))
-			req.Header.Set("Content-Type", ctype)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if !strings.Contains(string(body), tt.answer) {
-				t.Errorf("answer %q, want it to contain %q", body, tt.answer)
-			}
-			v := s.Violations()
-			if tt.noViolation {
-				if len(v) != 0 {
-					t.Errorf("violations %v, want none", v)
-				}
-				return
-			}
-			if len(v) == 0 || !strings.Contains(strings.Join(v, "\n"), tt.violation) {
-				t.Errorf("violations %v, want one about %q", v, tt.violation)
-			}
-		})
-	}
+	suite := channeltest.CatchSuite{Path: feishutest.HookPath, New: func(t *testing.T) (string, channeltest.Violator) {
+		s := newFake(t)
+		return s.URL, s
+	}}
+	suite.Run(t, []channeltest.CatchCase{
+		{Name: "GET", Method: "GET", Answer: "404", Violation: "method GET"},
+		{Name: "wrong path", Path: "/open-apis/bot/hook/" + feishutest.Token, Body: `{}`, Answer: "404", Violation: "want /open-apis/bot/v2/hook/{token}"},
+		{Name: "form body", CType: "application/x-www-form-urlencoded", Body: "a=b", Answer: `"code":9499`, Violation: "Content-Type"},
+		{Name: "too big", Body: `{` + signed + `"msg_type":"text","content":{"text":"` + strings.Repeat("a", 20000) + `"}}`, Answer: `"msg":"Bad Request"`, Violation: "over 20000"},
+		{Name: "timestamp as a number", Body: `{"timestamp":1599360473,"sign":"` + good + `","msg_type":"text","content":{"text":"x"}}`, Answer: `"code":19021`, Violation: "timestamp is float64"},
+		{Name: "timestamp in milliseconds", Body: `{"timestamp":"1599360473000","sign":"x","msg_type":"text","content":{"text":"x"}}`, Answer: `"code":19021`, Violation: "milliseconds"},
+		{Name: "sign without timestamp", Body: `{"sign":"` + good + `","msg_type":"text","content":{"text":"x"}}`, Answer: `"code":19021`, Violation: "must come together"},
+		{Name: "unknown msg_type", Body: `{` + signed + `"msg_type":"markdown","content":{"text":"x"}}`, Answer: `"code":9499`, Violation: "msg_type"},
+		{Name: "empty text", Body: `{` + signed + `"msg_type":"text","content":{"text":" "}}`, Answer: `"code":9499`, Violation: "content.text is empty"},
+		{Name: "card inside content", Body: `{` + signed + `"msg_type":"interactive","content":{"card":{}}}`, Answer: `"code":9499`, Violation: "top level"},
+		{Name: "card without schema 2.0", Body: `{` + signed + `"msg_type":"interactive","card":{"elements":[{"tag":"markdown","content":"x"}]}}`, Answer: `"code":9499`, Violation: "card.schema"},
+		{Name: "card colour", Body: `{` + signed + `"msg_type":"interactive","card":{"schema":"2.0","header":{"title":{"tag":"plain_text","content":"t"},"template":"pink"},"body":{"elements":[{"tag":"markdown","content":"x"}]}}}`, Answer: `"code":9499`, Violation: "not a Feishu colour"},
+		{Name: "post link not http", Body: `{` + signed + `"msg_type":"post","content":{"post":{"zh_cn":{"content":[[{"tag":"a","text":"x","href":"javascript:alert(1)"}]]}}}}`, Answer: `"code":9499`, Violation: "not an http(s) link"},
+		{Name: "post without paragraphs", Body: `{` + signed + `"msg_type":"post","content":{"post":{"zh_cn":{"title":"t","content":[]}}}}`, Answer: `"code":9499`, Violation: "non-empty array of paragraphs"},
+		{Name: "unknown top-level field", Body: `{` + signed + `"msg_type":"text","content":{"text":"x"},"at":{}}`, Answer: `"code":9499`, Violation: "unknown field body.at"},
+		{Name: "wrong token is a setup error, not a violation", Path: "/open-apis/bot/v2/hook/nope", Body: `{` + signed + `"msg_type":"text","content":{"text":"x"}}`, Answer: `incoming webhook access token invalid`, NoViolation: true},
+	})
 }

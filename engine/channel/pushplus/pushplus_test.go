@@ -3,8 +3,6 @@ package pushplus
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -31,16 +29,6 @@ func openChannel(t *testing.T, raw map[string]string) channel.Channel {
 		t.Fatalf("New: %v", err)
 	}
 	return ch
-}
-
-// noSecrets fails when text carries the token (or another secret).
-func noSecrets(t *testing.T, text string, secrets ...string) {
-	t.Helper()
-	for _, s := range append(secrets, pushplustest.Token) {
-		if s != "" && strings.Contains(text, s) {
-			t.Errorf("error text %q contains the secret %q", text, s)
-		}
-	}
 }
 
 func TestFields(t *testing.T) {
@@ -179,60 +167,29 @@ func TestSend(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	tests := []struct {
-		name       string
-		answer     *pushplustest.Answer
-		extra      []string
-		transient  bool
-		status     int
-		code       string
-		msg        string // substring of the error's Msg
-		retryAfter time.Duration
-	}{
+	suite := channeltest.ErrorSuite[*pushplustest.Server, pushplustest.Answer]{
+		Kind: Kind, New: pushplustest.NewServer, Secrets: []string{pushplustest.Token, "ffffffffffffffffffffffffffffffff"},
+		Open: openChannel,
+	}
+	suite.Run(t, []channeltest.ErrorCase[*pushplustest.Server, pushplustest.Answer]{
 		// 15:30 in Shanghai: PushPlus lets the account through at midnight.
-		{name: "account restricted", answer: &pushplustest.Restricted, transient: true, code: "900", msg: "请求次数过多,减少请求后2天恢复正常 (PushPlus stopped", retryAfter: 8*time.Hour + 30*time.Minute},
-		{name: "wrong token", extra: []string{"token", "ffffffffffffffffffffffffffffffff"}, code: "903", msg: "无效的用户令牌 (the token is wrong"},
-		{name: "not real-name verified", answer: &pushplustest.NotVerified, code: "905", msg: "账户未进行实名认证 (PushPlus sends only"},
-		{name: "system error", answer: &pushplustest.SystemError, transient: true, code: "500", msg: "系统异常"},
-		{name: "same content too often", answer: &pushplustest.Duplicate, transient: true, code: "999", msg: "请勿频繁推送相同内容", retryAfter: time.Hour},
-		{name: "requests too often", answer: &pushplustest.Answer{Body: `{"code":999,"msg":"请求过于频繁","data":null}`}, transient: true, code: "999", msg: "请求过于频繁", retryAfter: time.Minute},
-		{name: "validation error", answer: &pushplustest.Answer{Body: `{"code":999,"msg":"发送内容不能为空","data":null}`}, code: "999", msg: "发送内容不能为空"},
-		{name: "no points", answer: &pushplustest.Answer{Body: `{"code":888,"msg":"积分不足，需要充值","data":null}`}, code: "888", msg: "积分不足"},
-		{name: "data error", answer: &pushplustest.Answer{Body: `{"code":600,"msg":"数据异常，操作失败","data":null}`}, code: "600", msg: "数据异常"},
-		{name: "token echoed back is redacted", answer: &pushplustest.Answer{Body: `{"code":903,"msg":"token ` + pushplustest.Token + ` 无效","data":null}`}, code: "903", msg: "token … 无效"},
-		{name: "bad gateway page", answer: &pushplustest.BadGateway, transient: true, status: 502, msg: "502 Bad Gateway"},
-		{name: "503 with Retry-After", answer: &pushplustest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, transient: true, status: 503, msg: "down", retryAfter: 7 * time.Second},
-		{name: "5xx even with code 200", answer: &pushplustest.Answer{Status: 500, Body: `{"code":200}`}, transient: true, status: 500},
-		{name: "4xx page", answer: &pushplustest.Answer{Status: 403, Body: "forbidden"}, status: 403, msg: "forbidden"},
-		{name: "200 not JSON", answer: &pushplustest.Answer{Body: "<html>portal login</html>"}, status: 200, msg: "unexpected answer (not JSON)"},
-		{name: "200 JSON without code", answer: &pushplustest.Answer{Body: `{"ok":true}`}, status: 200, msg: "no code"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := pushplustest.NewServer(t)
-			if tt.answer != nil {
-				s.FailNext(*tt.answer)
-			}
-			ch := openChannel(t, channeltest.With(s.Config(), tt.extra...))
-			err := ch.Send(context.Background(), message.Message{Title: "Backup", Body: "failed"})
-			var e *channel.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v (%T), want *channel.Error", err, err)
-			}
-			if e.Kind != ID || e.Transient != tt.transient || channel.IsTransient(err) != tt.transient || e.Status != tt.status || e.Code != tt.code || !strings.Contains(e.Msg, tt.msg) {
-				t.Errorf("got kind=%s transient=%t status=%d code=%q msg=%q; want transient=%t status=%d code=%q msg~%q",
-					e.Kind, e.Transient, e.Status, e.Code, e.Msg, tt.transient, tt.status, tt.code, tt.msg)
-			}
-			if got := channel.RetryAfter(err); got != tt.retryAfter {
-				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
-			}
-			if len(s.Accepted()) != 0 {
-				t.Errorf("the fake accepted a message")
-			}
-			noSecrets(t, err.Error(), "ffffffffffffffffffffffffffffffff")
-			channeltest.NoViolations(t, s)
-		})
-	}
+		{Name: "account restricted", Answer: &pushplustest.Restricted, Transient: true, Code: "900", Msg: "请求次数过多,减少请求后2天恢复正常 (PushPlus stopped", RetryAfter: 8*time.Hour + 30*time.Minute},
+		{Name: "wrong token", Extra: []string{"token", "ffffffffffffffffffffffffffffffff"}, Code: "903", Msg: "无效的用户令牌 (the token is wrong"},
+		{Name: "not real-name verified", Answer: &pushplustest.NotVerified, Code: "905", Msg: "账户未进行实名认证 (PushPlus sends only"},
+		{Name: "system error", Answer: &pushplustest.SystemError, Transient: true, Code: "500", Msg: "系统异常"},
+		{Name: "same content too often", Answer: &pushplustest.Duplicate, Transient: true, Code: "999", Msg: "请勿频繁推送相同内容", RetryAfter: time.Hour},
+		{Name: "requests too often", Answer: &pushplustest.Answer{Body: `{"code":999,"msg":"请求过于频繁","data":null}`}, Transient: true, Code: "999", Msg: "请求过于频繁", RetryAfter: time.Minute},
+		{Name: "validation error", Answer: &pushplustest.Answer{Body: `{"code":999,"msg":"发送内容不能为空","data":null}`}, Code: "999", Msg: "发送内容不能为空"},
+		{Name: "no points", Answer: &pushplustest.Answer{Body: `{"code":888,"msg":"积分不足，需要充值","data":null}`}, Code: "888", Msg: "积分不足"},
+		{Name: "data error", Answer: &pushplustest.Answer{Body: `{"code":600,"msg":"数据异常，操作失败","data":null}`}, Code: "600", Msg: "数据异常"},
+		{Name: "token echoed back is redacted", Answer: &pushplustest.Answer{Body: `{"code":903,"msg":"token ` + pushplustest.Token + ` 无效","data":null}`}, Code: "903", Msg: "token … 无效"},
+		{Name: "bad gateway page", Answer: &pushplustest.BadGateway, Transient: true, Status: 502, Msg: "502 Bad Gateway"},
+		{Name: "503 with Retry-After", Answer: &pushplustest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, Transient: true, Status: 503, Msg: "down", RetryAfter: 7 * time.Second},
+		{Name: "5xx even with code 200", Answer: &pushplustest.Answer{Status: 500, Body: `{"code":200}`}, Transient: true, Status: 500},
+		{Name: "4xx page", Answer: &pushplustest.Answer{Status: 403, Body: "forbidden"}, Status: 403, Msg: "forbidden"},
+		{Name: "200 not JSON", Answer: &pushplustest.Answer{Body: "<html>portal login</html>"}, Status: 200, Msg: "unexpected answer (not JSON)"},
+		{Name: "200 JSON without code", Answer: &pushplustest.Answer{Body: `{"ok":true}`}, Status: 200, Msg: "no code"},
+	})
 }
 
 func TestUntilMidnight(t *testing.T) {
@@ -339,66 +296,25 @@ func TestEmptyMessage(t *testing.T) {
 // TestFakeCatches proves the fake flags what a broken client would send.
 func TestFakeCatches(t *testing.T) {
 	tok := `"token":"` + pushplustest.Token + `",`
-	tests := []struct {
-		name        string
-		method      string
-		path        string
-		ctype       string
-		body        string
-		answer      string // substring of the reply
-		violation   string // substring of the recorded violation
-		noViolation bool
-	}{
-		{name: "GET", method: "GET", path: "/send?token=" + pushplustest.Token + "&content=x", answer: "method not allowed", violation: "method GET"},
-		{name: "token in the path", path: "/send/" + pushplustest.Token, body: `{"content":"x","template":"txt"}`, answer: "404", violation: "want /send"},
-		{name: "form body", ctype: "application/x-www-form-urlencoded", body: "token=x&content=y", answer: `"code":903`, violation: "Content-Type"},
-		{name: "template missing", body: `{` + tok + `"content":"x"}`, answer: "bad request", violation: "template is missing"},
-		{name: "unknown template", body: `{` + tok + `"content":"x","template":"text"}`, answer: "bad request", violation: `template "text"`},
-		{name: "unknown channel", body: `{` + tok + `"content":"x","template":"txt","channel":"qq"}`, answer: "bad request", violation: `channel "qq"`},
-		{name: "topic as a number", body: `{` + tok + `"content":"x","template":"txt","topic":123}`, answer: "bad request", violation: "topic is float64"},
-		{name: "unknown field", body: `{` + tok + `"content":"x","template":"txt","summary":"s"}`, answer: "bad request", violation: `unknown field "summary"`},
-		{name: "empty content", body: `{` + tok + `"content":" ","template":"txt"}`, answer: "发送内容不能为空", violation: "content is empty"},
-		{name: "title too long", body: `{` + tok + `"title":"` + strings.Repeat("标", 101) + `","content":"x","template":"txt"}`, answer: `"code":999`, violation: "title has 101 characters"},
-		{name: "content too long", body: `{` + tok + `"content":"` + strings.Repeat("志", 20001) + `","template":"txt"}`, answer: `"code":999`, violation: "content has 20001 characters"},
-		{name: "webhook channel without code", body: `{` + tok + `"content":"x","template":"txt","channel":"webhook"}`, answer: `"code":999`, violation: "without a webhook code"},
-		{name: "json template with text", body: `{` + tok + `"content":"not json","template":"json"}`, answer: `"code":200`, violation: "not JSON"},
-		{name: "wrong token is a setup error, not a violation", body: `{"token":"nope","content":"x","template":"txt"}`, answer: `{"code":903,"data":null,"msg":"无效的用户令牌"}`, noViolation: true},
-		{name: "a valid request", body: `{` + tok + `"title":"t","content":"x","template":"html","channel":"mail","timestamp":1632993318000}`, answer: `"code":200,"data":"`, noViolation: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := pushplustest.NewServer(t)
-			method, path, ctype := tt.method, tt.path, tt.ctype
-			if method == "" {
-				method = "POST"
-			}
-			if path == "" {
-				path = "/send"
-			}
-			if ctype == "" {
-				ctype = "application/json"
-			}
-			req, _ := http.NewRequest(method, s.URL+path, strings.NewReader(tt.body))
-			req.Header.Set("Content-Type", ctype)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if !strings.Contains(string(body), tt.answer) {
-				t.Errorf("answer %q, want it to contain %q", body, tt.answer)
-			}
-			v := s.Violations()
-			if tt.noViolation {
-				if len(v) != 0 {
-					t.Errorf("violations %v, want none", v)
-				}
-				return
-			}
-			if len(v) == 0 || !strings.Contains(strings.Join(v, "\n"), tt.violation) {
-				t.Errorf("violations %v, want one about %q", v, tt.violation)
-			}
-		})
-	}
+	suite := channeltest.CatchSuite{Path: "/send", New: func(t *testing.T) (string, channeltest.Violator) {
+		s := pushplustest.NewServer(t)
+		return s.URL, s
+	}}
+	suite.Run(t, []channeltest.CatchCase{
+		{Name: "GET", Method: "GET", Path: "/send?token=" + pushplustest.Token + "&content=x", Answer: "method not allowed", Violation: "method GET"},
+		{Name: "token in the path", Path: "/send/" + pushplustest.Token, Body: `{"content":"x","template":"txt"}`, Answer: "404", Violation: "want /send"},
+		{Name: "form body", CType: "application/x-www-form-urlencoded", Body: "token=x&content=y", Answer: `"code":903`, Violation: "Content-Type"},
+		{Name: "template missing", Body: `{` + tok + `"content":"x"}`, Answer: "bad request", Violation: "template is missing"},
+		{Name: "unknown template", Body: `{` + tok + `"content":"x","template":"text"}`, Answer: "bad request", Violation: `template "text"`},
+		{Name: "unknown channel", Body: `{` + tok + `"content":"x","template":"txt","channel":"qq"}`, Answer: "bad request", Violation: `channel "qq"`},
+		{Name: "topic as a number", Body: `{` + tok + `"content":"x","template":"txt","topic":123}`, Answer: "bad request", Violation: "topic is float64"},
+		{Name: "unknown field", Body: `{` + tok + `"content":"x","template":"txt","summary":"s"}`, Answer: "bad request", Violation: `unknown field "summary"`},
+		{Name: "empty content", Body: `{` + tok + `"content":" ","template":"txt"}`, Answer: "发送内容不能为空", Violation: "content is empty"},
+		{Name: "title too long", Body: `{` + tok + `"title":"` + strings.Repeat("标", 101) + `","content":"x","template":"txt"}`, Answer: `"code":999`, Violation: "title has 101 characters"},
+		{Name: "content too long", Body: `{` + tok + `"content":"` + strings.Repeat("志", 20001) + `","template":"txt"}`, Answer: `"code":999`, Violation: "content has 20001 characters"},
+		{Name: "webhook channel without code", Body: `{` + tok + `"content":"x","template":"txt","channel":"webhook"}`, Answer: `"code":999`, Violation: "without a webhook code"},
+		{Name: "json template with text", Body: `{` + tok + `"content":"not json","template":"json"}`, Answer: `"code":200`, Violation: "not JSON"},
+		{Name: "wrong token is a setup error, not a violation", Body: `{"token":"nope","content":"x","template":"txt"}`, Answer: `{"code":903,"data":null,"msg":"无效的用户令牌"}`, NoViolation: true},
+		{Name: "a valid request", Body: `{` + tok + `"title":"t","content":"x","template":"html","channel":"mail","timestamp":1632993318000}`, Answer: `"code":200,"data":"`, NoViolation: true},
+	})
 }

@@ -2,7 +2,6 @@ package wecomwebhook
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -33,16 +32,6 @@ func openChannel(t *testing.T, raw map[string]string, extra map[string]string) c
 		t.Fatalf("New: %v", err)
 	}
 	return ch
-}
-
-// noSecrets fails when text carries the key (or another given secret).
-func noSecrets(t *testing.T, text string, secrets ...string) {
-	t.Helper()
-	for _, s := range append(secrets, wecomwebhooktest.Key) {
-		if s != "" && strings.Contains(text, s) {
-			t.Errorf("error text %q contains the secret %q", text, s)
-		}
-	}
 }
 
 func TestFields(t *testing.T) {
@@ -269,60 +258,29 @@ func TestWebhookURLAsKey(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	tests := []struct {
-		name       string
-		answer     *wecomwebhooktest.Answer
-		extra      map[string]string
-		transient  bool
-		status     int
-		code       string
-		msg        string
-		retryAfter time.Duration
-	}{
-		{name: "rate limited", answer: &wecomwebhooktest.FreqOutOfLimit, transient: true, code: "45009", msg: "api freq out of limit"},
-		{name: "system busy", answer: &wecomwebhooktest.Busy, transient: true, code: "-1", msg: "system busy"},
-		{name: "wrong key", extra: map[string]string{"key": "00000000-0000-0000-0000-000000000000"}, code: "93000", msg: "the webhook key is wrong or the robot was removed from the group: copy the webhook URL again from the robot's settings (invalid webhook url, hint:"},
-		{name: "content too long", answer: &wecomwebhooktest.Answer{Body: `{"errcode":40058,"errmsg":"text.content exceed max length 2048. invalid Request Parameter"}`}, code: "40058", msg: "exceed max length"},
-		{name: "bad gateway", answer: &wecomwebhooktest.BadGateway, transient: true, status: 502, msg: "502 Bad Gateway"},
+	suite := channeltest.ErrorSuite[*wecomwebhooktest.Server, wecomwebhooktest.Answer]{
+		Kind: Kind, New: wecomwebhooktest.NewServer, Secrets: []string{wecomwebhooktest.Key},
+		Open: func(t *testing.T, raw map[string]string) channel.Channel { return openChannel(t, raw, nil) },
+	}
+	suite.Run(t, []channeltest.ErrorCase[*wecomwebhooktest.Server, wecomwebhooktest.Answer]{
+		{Name: "rate limited", Answer: &wecomwebhooktest.FreqOutOfLimit, Transient: true, Code: "45009", Msg: "api freq out of limit"},
+		{Name: "system busy", Answer: &wecomwebhooktest.Busy, Transient: true, Code: "-1", Msg: "system busy"},
+		{Name: "wrong key", Extra: []string{"key", "00000000-0000-0000-0000-000000000000"}, Code: "93000", Msg: "the webhook key is wrong or the robot was removed from the group: copy the webhook URL again from the robot's settings (invalid webhook url, hint:"},
+		{Name: "content too long", Answer: &wecomwebhooktest.Answer{Body: `{"errcode":40058,"errmsg":"text.content exceed max length 2048. invalid Request Parameter"}`}, Code: "40058", Msg: "exceed max length"},
+		{Name: "bad gateway", Answer: &wecomwebhooktest.BadGateway, Transient: true, Status: 502, Msg: "502 Bad Gateway"},
 		{
-			name:       "429 with Retry-After",
-			answer:     &wecomwebhooktest.Answer{Status: 429, Body: "slow down", Header: http.Header{"Retry-After": {"30"}}},
-			transient:  true,
-			status:     429,
-			msg:        "slow down",
-			retryAfter: 30 * time.Second,
+			Name:       "429 with Retry-After",
+			Answer:     &wecomwebhooktest.Answer{Status: 429, Body: "slow down", Header: http.Header{"Retry-After": {"30"}}},
+			Transient:  true,
+			Status:     429,
+			Msg:        "slow down",
+			RetryAfter: 30 * time.Second,
 		},
-		{name: "500 with JSON", answer: &wecomwebhooktest.Answer{Status: 500, Body: `{"errcode":0}`}, transient: true, status: 500},
-		{name: "404 page", answer: &wecomwebhooktest.Answer{Status: 404, Body: "not found"}, status: 404, msg: "not found"},
-		{name: "200 not JSON", answer: &wecomwebhooktest.Answer{Body: "<html>captive portal</html>"}, status: 200, msg: "unexpected answer (not JSON)"},
-		{name: "200 without errcode", answer: &wecomwebhooktest.Answer{Body: `{}`}, status: 200, msg: "no errcode"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := wecomwebhooktest.NewServer(t)
-			if tt.answer != nil {
-				s.FailNext(*tt.answer)
-			}
-			ch := openChannel(t, s.Config(), tt.extra)
-			err := ch.Send(context.Background(), message.Message{Title: "Backup", Body: "failed"})
-			var e *channel.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v (%T), want *channel.Error", err, err)
-			}
-			if e.Kind != ID || e.Transient != tt.transient || channel.IsTransient(err) != tt.transient || e.Status != tt.status || e.Code != tt.code || !strings.Contains(e.Msg, tt.msg) {
-				t.Errorf("got kind=%s transient=%t status=%d code=%q msg=%q; want transient=%t status=%d code=%q msg~%q",
-					e.Kind, e.Transient, e.Status, e.Code, e.Msg, tt.transient, tt.status, tt.code, tt.msg)
-			}
-			if got := channel.RetryAfter(err); got != tt.retryAfter {
-				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
-			}
-			if len(s.Accepted()) != 0 {
-				t.Errorf("the fake accepted a message")
-			}
-			noSecrets(t, err.Error(), tt.extra["key"])
-			channeltest.NoViolations(t, s)
-		})
-	}
+		{Name: "500 with JSON", Answer: &wecomwebhooktest.Answer{Status: 500, Body: `{"errcode":0}`}, Transient: true, Status: 500},
+		{Name: "404 page", Answer: &wecomwebhooktest.Answer{Status: 404, Body: "not found"}, Status: 404, Msg: "not found"},
+		{Name: "200 not JSON", Answer: &wecomwebhooktest.Answer{Body: "<html>captive portal</html>"}, Status: 200, Msg: "unexpected answer (not JSON)"},
+		{Name: "200 without errcode", Answer: &wecomwebhooktest.Answer{Body: `{}`}, Status: 200, Msg: "no errcode"},
+	})
 }
 
 func TestTruncation(t *testing.T) {
@@ -371,60 +329,21 @@ func TestTruncation(t *testing.T) {
 // TestFakeCatches proves the fake flags what a broken client would send.
 func TestFakeCatches(t *testing.T) {
 	good := "key=" + wecomwebhooktest.Key
-	tests := []struct {
-		name        string
-		method      string
-		query       string
-		ctype       string
-		body        string
-		answer      string
-		violation   string
-		noViolation bool
-	}{
-		{name: "GET", method: "GET", query: good, answer: "want POST", violation: "method GET"},
-		{name: "form body", query: good, ctype: "application/x-www-form-urlencoded", body: "a=b", answer: "want application/json", violation: "Content-Type"},
-		{name: "unknown msgtype", query: good, body: `{"msgtype":"news","news":{}}`, answer: `"errcode":40008`, violation: "msgtype"},
-		{name: "content not a string", query: good, body: `{"msgtype":"text","text":{"content":5}}`, answer: "want a string", violation: "text.content is float64"},
-		{name: "mention list as a string", query: good, body: `{"msgtype":"text","text":{"content":"x","mentioned_list":"alice"}}`, answer: "want an array", violation: "text.mentioned_list"},
-		{name: "mention list in markdown", query: good, body: `{"msgtype":"markdown","markdown":{"content":"x","mentioned_list":["alice"]}}`, answer: "unexpected field", violation: "markdown.mentioned_list"},
-		{name: "empty content", query: good, body: `{"msgtype":"text","text":{"content":" "}}`, answer: `"errcode":44004`, violation: "empty"},
-		{name: "text over 2048 bytes", query: good, body: `{"msgtype":"text","text":{"content":"` + strings.Repeat("a", 2049) + `"}}`, answer: "text.content exceed max length 2048", violation: "over 2048"},
-		{name: "markdown over 4096 bytes", query: good, body: `{"msgtype":"markdown","markdown":{"content":"` + strings.Repeat("a", 4097) + `"}}`, answer: "markdown.content exceed max length 4096", violation: "over 4096"},
-		{name: "no key", query: "", body: `{"msgtype":"text","text":{"content":"x"}}`, answer: `"errcode":93000`, violation: "no key"},
-		{name: "wrong key is a setup error, not a violation", query: "key=nope", body: `{}`, answer: `"errmsg":"invalid webhook url, hint: [`, noViolation: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := wecomwebhooktest.NewServer(t)
-			method := tt.method
-			if method == "" {
-				method = "POST"
-			}
-			req, _ := http.NewRequest(method, s.URL+"/cgi-bin/webhook/send?"+tt.query, strings.NewReader(tt.body))
-			ctype := tt.ctype
-			if ctype == "" {
-				ctype = "application/json"
-			}
-			req.Header.Set("Content-Type", ctype)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if !strings.Contains(string(body), tt.answer) {
-				t.Errorf("answer %q, want it to contain %q", body, tt.answer)
-			}
-			v := s.Violations()
-			if tt.noViolation {
-				if len(v) != 0 {
-					t.Errorf("violations %v, want none", v)
-				}
-				return
-			}
-			if len(v) == 0 || !strings.Contains(strings.Join(v, "\n"), tt.violation) {
-				t.Errorf("violations %v, want one about %q", v, tt.violation)
-			}
-		})
-	}
+	suite := channeltest.CatchSuite{Path: "/cgi-bin/webhook/send", New: func(t *testing.T) (string, channeltest.Violator) {
+		s := wecomwebhooktest.NewServer(t)
+		return s.URL, s
+	}}
+	suite.Run(t, []channeltest.CatchCase{
+		{Name: "GET", Method: "GET", Query: good, Answer: "want POST", Violation: "method GET"},
+		{Name: "form body", Query: good, CType: "application/x-www-form-urlencoded", Body: "a=b", Answer: "want application/json", Violation: "Content-Type"},
+		{Name: "unknown msgtype", Query: good, Body: `{"msgtype":"news","news":{}}`, Answer: `"errcode":40008`, Violation: "msgtype"},
+		{Name: "content not a string", Query: good, Body: `{"msgtype":"text","text":{"content":5}}`, Answer: "want a string", Violation: "text.content is float64"},
+		{Name: "mention list as a string", Query: good, Body: `{"msgtype":"text","text":{"content":"x","mentioned_list":"alice"}}`, Answer: "want an array", Violation: "text.mentioned_list"},
+		{Name: "mention list in markdown", Query: good, Body: `{"msgtype":"markdown","markdown":{"content":"x","mentioned_list":["alice"]}}`, Answer: "unexpected field", Violation: "markdown.mentioned_list"},
+		{Name: "empty content", Query: good, Body: `{"msgtype":"text","text":{"content":" "}}`, Answer: `"errcode":44004`, Violation: "empty"},
+		{Name: "text over 2048 bytes", Query: good, Body: `{"msgtype":"text","text":{"content":"` + strings.Repeat("a", 2049) + `"}}`, Answer: "text.content exceed max length 2048", Violation: "over 2048"},
+		{Name: "markdown over 4096 bytes", Query: good, Body: `{"msgtype":"markdown","markdown":{"content":"` + strings.Repeat("a", 4097) + `"}}`, Answer: "markdown.content exceed max length 4096", Violation: "over 4096"},
+		{Name: "no key", Query: "", Body: `{"msgtype":"text","text":{"content":"x"}}`, Answer: `"errcode":93000`, Violation: "no key"},
+		{Name: "wrong key is a setup error, not a violation", Query: "key=nope", Body: `{}`, Answer: `"errmsg":"invalid webhook url, hint: [`, NoViolation: true},
+	})
 }
