@@ -37,11 +37,7 @@ const HookPath = "/open-apis/bot/v2/hook/" + Token
 const MaxBodyBytes = 20000
 
 // Answer is one scripted reply.
-type Answer struct {
-	Status int    // HTTP status; 0 means 200
-	Body   string // the raw body
-	Header http.Header
-}
+type Answer = channeltest.Answer
 
 // Documented answers for FailNext.
 var (
@@ -196,16 +192,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if a, ok := s.Next(); ok {
-		for k, vs := range a.Header {
-			w.Header()[k] = vs
-		}
-		if a.Header.Get("Content-Type") == "" {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		}
-		if a.Status != 0 {
-			w.WriteHeader(a.Status)
-		}
-		io.WriteString(w, a.Body)
+		a.Write(w, "application/json; charset=utf-8")
 		return
 	}
 	acc.Raw = raw

@@ -6,7 +6,6 @@ package mailguntest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"net/mail"
@@ -31,11 +30,7 @@ const (
 const MaxMessage = 25 << 20
 
 // Answer is a scripted reply.
-type Answer struct {
-	Status int
-	Header http.Header
-	Body   string
-}
+type Answer = channeltest.Answer
 
 // Forbidden is Mailgun's answer to a wrong API key.
 func Forbidden() Answer {
@@ -125,30 +120,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	user, pass, ok := r.BasicAuth()
 	if !ok {
 		s.Violate("no HTTP Basic auth")
-		s.write(w, Forbidden())
+		Forbidden().Write(w, "")
 		return
 	}
 	if user != "api" {
 		s.Violate("Basic auth user %q, want \"api\"", user)
 	}
 	if user != "api" || pass != APIKey {
-		s.write(w, Forbidden())
+		Forbidden().Write(w, "")
 		return
 	}
 	if m[1] != Domain {
-		s.write(w, DomainNotFound(m[1]))
+		DomainNotFound(m[1]).Write(w, "")
 		return
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" {
 		s.Violate("Content-Type %q, want multipart/form-data", r.Header.Get("Content-Type"))
-		s.write(w, BadRequest("fake mailgun: want multipart/form-data"))
+		BadRequest("fake mailgun: want multipart/form-data").Write(w, "")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxMessage)
 	if err := r.ParseMultipartForm(MaxMessage); err != nil {
 		s.Violate("multipart form unreadable: %v", err)
-		s.write(w, BadRequest("fake mailgun: "+err.Error()))
+		BadRequest("fake mailgun: "+err.Error()).Write(w, "")
 		return
 	}
 	form := r.MultipartForm
@@ -156,12 +151,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.Violate("unexpected file parts")
 	}
 	if msg := s.checkFields(form.Value); msg != "" {
-		s.write(w, BadRequest(msg))
+		BadRequest(msg).Write(w, "")
 		return
 	}
 
 	if a, ok := s.Next(); ok {
-		s.write(w, a)
+		a.Write(w, "")
 		return
 	}
 	v := form.Value
@@ -169,7 +164,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	id := fmt.Sprintf("<20250102150405.%d.FAKE@%s>", s.Accept(acc), Domain)
 
 	b, _ := json.Marshal(map[string]string{"id": id, "message": "Queued. Thank you."})
-	s.write(w, Answer{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: string(b)})
+	Answer{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json"}}, Body: string(b)}.Write(w, "")
 }
 
 // checkFields records every breach of the documented parameters and
@@ -228,18 +223,6 @@ func first(v []string) string {
 		return ""
 	}
 	return v[0]
-}
-
-func (s *Server) write(w http.ResponseWriter, a Answer) {
-	for k, vs := range a.Header {
-		w.Header()[k] = vs
-	}
-	status := a.Status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	w.WriteHeader(status)
-	io.WriteString(w, a.Body)
 }
 
 // Fixture starts the fake for the contract suite every kind runs.

@@ -30,11 +30,7 @@ const (
 )
 
 // Answer is one scripted reply.
-type Answer struct {
-	Status int    // HTTP status; 0 means 200
-	Body   string // the raw body
-	Header http.Header
-}
+type Answer = channeltest.Answer
 
 // Documented answers for FailNext.
 var (
@@ -169,16 +165,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.Violate("template json with content that is not JSON: %.60q", acc.Text)
 	}
 	if a, ok := s.Next(); ok {
-		for k, vs := range a.Header {
-			w.Header()[k] = vs
-		}
-		if a.Header.Get("Content-Type") == "" {
-			w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-		}
-		if a.Status != 0 {
-			w.WriteHeader(a.Status)
-		}
-		io.WriteString(w, a.Body)
+		a.Write(w, "application/json;charset=UTF-8")
 		return
 	}
 	id := make([]byte, 16)

@@ -35,11 +35,7 @@ const (
 )
 
 // Answer is a scripted reply.
-type Answer struct {
-	Status int
-	Header http.Header
-	Body   string
-}
+type Answer = channeltest.Answer
 
 // QuotaExceeded is ServerChan's answer once the daily send limit is reached.
 func QuotaExceeded() Answer {
@@ -151,20 +147,20 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case sc3 && key == TurboKey:
 		s.Violate("Turbo key sent in the Server酱³ URL form /send/{key}.send")
-		s.write(w, BadKey())
+		BadKey().Write(w, "")
 		return
 	case !sc3 && key == SC3Key:
 		s.Violate("Server酱³ key sent in the Turbo URL form /{key}.send")
-		s.write(w, BadKey())
+		BadKey().Write(w, "")
 		return
 	}
 
 	if a, ok := s.Next(); ok {
-		s.write(w, a)
+		a.Write(w, "")
 		return
 	}
 	if (sc3 && key != SC3Key) || (!sc3 && key != TurboKey) {
-		s.write(w, BadKey())
+		BadKey().Write(w, "")
 		return
 	}
 	acc := Accepted{Key: key, SC3: sc3, Raw: raw}
@@ -180,7 +176,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		body, _ = json.Marshal(map[string]any{"code": 0, "message": "", "data": map[string]any{
 			"pushid": strconv.Itoa(id), "readkey": "fakeReadKey", "error": "SUCCESS", "errno": 0}})
 	}
-	s.write(w, jsonAnswer(http.StatusOK, string(body)))
+	jsonAnswer(http.StatusOK, string(body)).Write(w, "")
 }
 
 // checkBody checks the JSON body field by field against the API page.
@@ -251,18 +247,6 @@ func (s *Server) reject(w http.ResponseWriter, status int, format string, args .
 	msg := fmt.Sprintf(format, args...)
 	s.Violate("%s", msg)
 	http.Error(w, "fake serverchan: "+msg, status)
-}
-
-func (s *Server) write(w http.ResponseWriter, a Answer) {
-	for k, vs := range a.Header {
-		w.Header()[k] = vs
-	}
-	status := a.Status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	w.WriteHeader(status)
-	io.WriteString(w, a.Body)
 }
 
 // Fixture starts the fake for the contract suite every kind runs.

@@ -24,11 +24,7 @@ import (
 const Token = "fake-webhook-token-0123456789"
 
 // Answer is a scripted reply.
-type Answer struct {
-	Status int
-	Header http.Header
-	Body   string
-}
+type Answer = channeltest.Answer
 
 // Status is a reply with the given status and a short text body.
 func Status(code int, body string) Answer {
@@ -189,14 +185,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if a.Status/100 == 2 || a.Status == 0 {
 		s.Accept(Accepted{Title: title, Text: text, Request: req, Raw: raw})
 	}
-	for k, vs := range a.Header {
-		w.Header()[k] = vs
-	}
-	if a.Status == 0 {
-		a.Status = http.StatusOK
-	}
-	w.WriteHeader(a.Status)
-	io.WriteString(w, a.Body)
+	a.Write(w, "")
 }
 
 func str(v any) string {
