@@ -20,8 +20,9 @@ import (
 // send must come back with.
 type ErrorCase[F, A any] struct {
 	Name string
-	// Answer, when set, is scripted with FailNext before the send.
-	Answer *A
+	// Answer is scripted with FailNext before the send; the zero answer
+	// lets the fake's contract answer.
+	Answer A
 	// Setup, when set, arranges the fake some other way (a clock, keywords).
 	Setup func(F)
 	// Extra is key/value pairs set on top of the fake's settings.
@@ -29,18 +30,16 @@ type ErrorCase[F, A any] struct {
 	Transient bool
 	Status    int
 	Code      string
-	// Msg is a substring of the error's Msg.
+	// Msg is a substring of the error's Msg (all of it with ExactMsg).
 	Msg        string
 	RetryAfter time.Duration
 }
 
-// ErrorFake is what RunErrorCases needs of a kind's fake.
+// ErrorFake is what ErrorSuite needs of a kind's fake.
 type ErrorFake[A any] interface {
 	Violator
 	FailNext(answers ...A)
 	AcceptedCount() int
-	// Config is valid settings aimed at the fake.
-	Config() map[string]string
 }
 
 // ErrorSuite is how a kind's error table meets its fake.
@@ -48,42 +47,51 @@ type ErrorSuite[F ErrorFake[A], A any] struct {
 	Kind *channel.Kind
 	// New starts a fresh fake for each case.
 	New func(t testing.TB) F
-	// Open builds the channel from raw settings.
-	Open func(t *testing.T, raw map[string]string) channel.Channel
+	// Open builds the channel aimed at the fake with the key/value pairs
+	// kv on top of its settings.
+	Open func(t *testing.T, f F, kv ...string) channel.Channel
 	// Secrets must never show in an error's text, besides the values the
 	// cases' Extra gives secret fields.
 	Secrets []string
+	// Message is what each case sends; the zero message sends a title and
+	// a body.
+	Message message.Message
+	// ExactMsg: each case's Msg is the error's whole Msg.
+	ExactMsg bool
 }
-
-// errorMessage is what every error case sends.
-var errorMessage = message.Message{Title: "Backup", Body: "failed"}
 
 // Run runs each case as a subtest: the send fails with a *channel.Error of
 // the suite's kind carrying exactly the case's transience, status, code and
-// Retry-After and a Msg containing the case's Msg; the fake accepts nothing,
-// sees no contract break, and the error's text holds no secret.
+// Retry-After and the case's Msg; the fake accepts nothing, sees no
+// contract break, and the error's text holds no secret.
 func (s ErrorSuite[F, A]) Run(t *testing.T, cases []ErrorCase[F, A]) {
 	t.Helper()
+	m := s.Message
+	if m == (message.Message{}) {
+		m = message.Message{Title: "Backup", Body: "failed"}
+	}
 	for _, tt := range cases {
 		t.Run(tt.Name, func(t *testing.T) {
 			f := s.New(t)
-			if tt.Answer != nil {
-				f.FailNext(*tt.Answer)
-			}
+			f.FailNext(tt.Answer)
 			if tt.Setup != nil {
 				tt.Setup(f)
 			}
-			err := s.Open(t, With(f.Config(), tt.Extra...)).Send(context.Background(), errorMessage)
+			err := s.Open(t, f, tt.Extra...).Send(context.Background(), m)
 			var e *channel.Error
 			if !errors.As(err, &e) {
 				t.Fatalf("err = %v (%T), want *channel.Error", err, err)
 			}
-			if e.Kind != s.Kind.ID || e.Transient != tt.Transient || channel.IsTransient(err) != tt.Transient || e.Status != tt.Status || e.Code != tt.Code || !strings.Contains(e.Msg, tt.Msg) {
+			msgOK := strings.Contains(e.Msg, tt.Msg)
+			if s.ExactMsg {
+				msgOK = e.Msg == tt.Msg
+			}
+			if e.Kind != s.Kind.ID || e.Transient != tt.Transient || channel.IsTransient(err) != tt.Transient || e.Status != tt.Status || e.Code != tt.Code || !msgOK {
 				t.Errorf("got kind=%s transient=%t status=%d code=%q msg=%q; want transient=%t status=%d code=%q msg~%q",
 					e.Kind, e.Transient, e.Status, e.Code, e.Msg, tt.Transient, tt.Status, tt.Code, tt.Msg)
 			}
-			if got := channel.RetryAfter(err); got != tt.RetryAfter {
-				t.Errorf("RetryAfter = %v, want %v", got, tt.RetryAfter)
+			if got := channel.RetryAfter(err); got != tt.RetryAfter || e.RetryAfter != tt.RetryAfter {
+				t.Errorf("RetryAfter = %v (field %v), want %v", got, e.RetryAfter, tt.RetryAfter)
 			}
 			if f.AcceptedCount() != 0 {
 				t.Errorf("the fake accepted a message")
@@ -98,6 +106,39 @@ func (s ErrorSuite[F, A]) Run(t *testing.T, cases []ErrorCase[F, A]) {
 			NoViolations(t, f)
 		})
 	}
+}
+
+// AssertError fails the test unless err is a *channel.Error with this
+// transience (by channel.IsTransient too), code and status, and a Msg that
+// contains msg.
+func AssertError(t testing.TB, err error, transient bool, code string, status int, msg string) {
+	t.Helper()
+	if e := assertError(t, err, transient, code, status); !strings.Contains(e.Msg, msg) {
+		t.Errorf("msg = %q, want it to contain %q", e.Msg, msg)
+	}
+}
+
+// AssertErrorExact is AssertError with msg the whole Msg.
+func AssertErrorExact(t testing.TB, err error, transient bool, code string, status int, msg string) {
+	t.Helper()
+	if e := assertError(t, err, transient, code, status); e.Msg != msg {
+		t.Errorf("msg = %q\nwant  %q", e.Msg, msg)
+	}
+}
+
+func assertError(t testing.TB, err error, transient bool, code string, status int) *channel.Error {
+	t.Helper()
+	var e *channel.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v (%T), want *channel.Error", err, err)
+	}
+	if e.Transient != transient || channel.IsTransient(err) != transient {
+		t.Errorf("transient = %v, want %v (%v)", e.Transient, transient, err)
+	}
+	if e.Code != code || e.Status != status {
+		t.Errorf("code, status = %q, %d; want %q, %d (%v)", e.Code, e.Status, code, status, err)
+	}
+	return e
 }
 
 // CatchCase is one row of a fake's self-test: a request a broken client

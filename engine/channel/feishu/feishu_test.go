@@ -382,31 +382,33 @@ func TestWebhookURLAsToken(t *testing.T) {
 func TestErrors(t *testing.T) {
 	suite := channeltest.ErrorSuite[*feishutest.Server, feishutest.Answer]{
 		Kind: Kind, New: newFake, Secrets: []string{feishutest.Token, feishutest.Secret},
-		Open: openChannel,
+		Open: func(t *testing.T, s *feishutest.Server, kv ...string) channel.Channel {
+			return openChannel(t, channeltest.With(s.Config(), kv...))
+		},
 	}
 	suite.Run(t, []channeltest.ErrorCase[*feishutest.Server, feishutest.Answer]{
-		{Name: "frequency limited", Answer: &feishutest.FrequencyLimited, Transient: true, Code: "11232", Msg: "frequency limited"},
-		{Name: "frequency limited with reset header", Answer: &feishutest.Answer{Body: feishutest.FrequencyLimited.Body, Header: http.Header{"X-Ogw-Ratelimit-Reset": {"12"}}}, Transient: true, Code: "11232", Msg: "frequency limited", RetryAfter: 12 * time.Second},
-		{Name: "9499 too many request", Answer: &feishutest.TooManyRequests, Transient: true, Code: "9499", Msg: "too many request"},
-		{Name: "9499 bad request", Answer: &feishutest.Answer{Body: `{"code":9499,"msg":"Bad Request","data":{}}`}, Code: "9499", Msg: "Bad Request"},
-		{Name: "open platform rate limit under 429", Answer: &feishutest.Answer{Status: 429, Body: `{"code":99991400,"msg":"request trigger frequency limit"}`, Header: http.Header{"Retry-After": {"3"}}}, Transient: true, Status: 429, Code: "99991400", Msg: "frequency limit", RetryAfter: 3 * time.Second},
-		{Name: "internal error", Answer: &feishutest.Answer{Body: `{"code":2200,"msg":"internal error"}`}, Transient: true, Code: "2200", Msg: "internal error"},
-		{Name: "business code under 500 is retried", Answer: &feishutest.Answer{Status: 500, Body: `{"code":19001,"msg":"param invalid"}`}, Transient: true, Status: 500, Code: "19001", Msg: "param invalid"},
+		{Name: "frequency limited", Answer: feishutest.FrequencyLimited, Transient: true, Code: "11232", Msg: "frequency limited"},
+		{Name: "frequency limited with reset header", Answer: feishutest.Answer{Body: feishutest.FrequencyLimited.Body, Header: http.Header{"X-Ogw-Ratelimit-Reset": {"12"}}}, Transient: true, Code: "11232", Msg: "frequency limited", RetryAfter: 12 * time.Second},
+		{Name: "9499 too many request", Answer: feishutest.TooManyRequests, Transient: true, Code: "9499", Msg: "too many request"},
+		{Name: "9499 bad request", Answer: feishutest.Answer{Body: `{"code":9499,"msg":"Bad Request","data":{}}`}, Code: "9499", Msg: "Bad Request"},
+		{Name: "open platform rate limit under 429", Answer: feishutest.Answer{Status: 429, Body: `{"code":99991400,"msg":"request trigger frequency limit"}`, Header: http.Header{"Retry-After": {"3"}}}, Transient: true, Status: 429, Code: "99991400", Msg: "frequency limit", RetryAfter: 3 * time.Second},
+		{Name: "internal error", Answer: feishutest.Answer{Body: `{"code":2200,"msg":"internal error"}`}, Transient: true, Code: "2200", Msg: "internal error"},
+		{Name: "business code under 500 is retried", Answer: feishutest.Answer{Status: 500, Body: `{"code":19001,"msg":"param invalid"}`}, Transient: true, Status: 500, Code: "19001", Msg: "param invalid"},
 		{Name: "wrong token", Extra: []string{"token", "0000-wrong"}, Code: "19001", Msg: "param invalid: incoming webhook access token invalid (the hook token is wrong"},
 		{Name: "wrong secret", Extra: []string{"secret", "not-the-secret"}, Code: "19021", Msg: "sign match fail or timestamp is not within one hour from current time (check the signing secret"},
 		{Name: "no secret for a signing bot", Extra: []string{"secret", ""}, Code: "19021", Msg: "sign match fail"},
 		{Name: "clock two hours off", Setup: func(s *feishutest.Server) { s.SetClock(func() time.Time { return fixedNow.Add(2 * time.Hour) }) }, Code: "19021", Msg: "sign match fail"},
 		{Name: "keyword missing", Setup: func(s *feishutest.Server) { s.SetKeywords("应用报警", "项目更新") }, Code: "19024", Msg: "Key Words Not Found (the message lacks every custom keyword"},
-		{Name: "IP not allowed", Answer: &feishutest.IPNotAllowed, Code: "19022", Msg: "Ip Not Allowed (this computer's IP"},
-		{Name: "bot not enabled", Answer: &feishutest.BotNotEnabled, Code: "19007", Msg: "Bot Not Enabled"},
-		{Name: "legacy StatusCode error", Answer: &feishutest.Answer{Body: `{"StatusCode":19021,"StatusMessage":"sign error"}`}, Code: "19021", Msg: "sign error"},
-		{Name: "bad gateway page", Answer: &feishutest.BadGateway, Transient: true, Status: 502, Msg: "502 Bad Gateway"},
-		{Name: "503 with Retry-After", Answer: &feishutest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, Transient: true, Status: 503, Msg: "down", RetryAfter: 7 * time.Second},
-		{Name: "5xx even with code 0", Answer: &feishutest.Answer{Status: 500, Body: `{"code":0}`}, Transient: true, Status: 500},
-		{Name: "a page quoting the hook path is redacted", Answer: &feishutest.Answer{Status: 404, Body: "no route for " + feishutest.HookPath}, Status: 404, Msg: "no route for /open-apis/bot/v2/hook/…"},
-		{Name: "4xx page", Answer: &feishutest.Answer{Status: 403, Body: "forbidden"}, Status: 403, Msg: "forbidden"},
-		{Name: "200 not JSON", Answer: &feishutest.Answer{Body: "<html>portal login</html>"}, Status: 200, Msg: "unexpected answer (not JSON)"},
-		{Name: "200 JSON without code", Answer: &feishutest.Answer{Body: `{"ok":true}`}, Status: 200, Msg: "no code"},
+		{Name: "IP not allowed", Answer: feishutest.IPNotAllowed, Code: "19022", Msg: "Ip Not Allowed (this computer's IP"},
+		{Name: "bot not enabled", Answer: feishutest.BotNotEnabled, Code: "19007", Msg: "Bot Not Enabled"},
+		{Name: "legacy StatusCode error", Answer: feishutest.Answer{Body: `{"StatusCode":19021,"StatusMessage":"sign error"}`}, Code: "19021", Msg: "sign error"},
+		{Name: "bad gateway page", Answer: feishutest.BadGateway, Transient: true, Status: 502, Msg: "502 Bad Gateway"},
+		{Name: "503 with Retry-After", Answer: feishutest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, Transient: true, Status: 503, Msg: "down", RetryAfter: 7 * time.Second},
+		{Name: "5xx even with code 0", Answer: feishutest.Answer{Status: 500, Body: `{"code":0}`}, Transient: true, Status: 500},
+		{Name: "a page quoting the hook path is redacted", Answer: feishutest.Answer{Status: 404, Body: "no route for " + feishutest.HookPath}, Status: 404, Msg: "no route for /open-apis/bot/v2/hook/…"},
+		{Name: "4xx page", Answer: feishutest.Answer{Status: 403, Body: "forbidden"}, Status: 403, Msg: "forbidden"},
+		{Name: "200 not JSON", Answer: feishutest.Answer{Body: "<html>portal login</html>"}, Status: 200, Msg: "unexpected answer (not JSON)"},
+		{Name: "200 JSON without code", Answer: feishutest.Answer{Body: `{"ok":true}`}, Status: 200, Msg: "no code"},
 	})
 }
 

@@ -260,26 +260,28 @@ func TestWebhookURLAsKey(t *testing.T) {
 func TestErrors(t *testing.T) {
 	suite := channeltest.ErrorSuite[*wecomwebhooktest.Server, wecomwebhooktest.Answer]{
 		Kind: Kind, New: wecomwebhooktest.NewServer, Secrets: []string{wecomwebhooktest.Key},
-		Open: func(t *testing.T, raw map[string]string) channel.Channel { return openChannel(t, raw, nil) },
+		Open: func(t *testing.T, s *wecomwebhooktest.Server, kv ...string) channel.Channel {
+			return openChannel(t, channeltest.With(s.Config(), kv...), nil)
+		},
 	}
 	suite.Run(t, []channeltest.ErrorCase[*wecomwebhooktest.Server, wecomwebhooktest.Answer]{
-		{Name: "rate limited", Answer: &wecomwebhooktest.FreqOutOfLimit, Transient: true, Code: "45009", Msg: "api freq out of limit"},
-		{Name: "system busy", Answer: &wecomwebhooktest.Busy, Transient: true, Code: "-1", Msg: "system busy"},
+		{Name: "rate limited", Answer: wecomwebhooktest.FreqOutOfLimit, Transient: true, Code: "45009", Msg: "api freq out of limit"},
+		{Name: "system busy", Answer: wecomwebhooktest.Busy, Transient: true, Code: "-1", Msg: "system busy"},
 		{Name: "wrong key", Extra: []string{"key", "00000000-0000-0000-0000-000000000000"}, Code: "93000", Msg: "the webhook key is wrong or the robot was removed from the group: copy the webhook URL again from the robot's settings (invalid webhook url, hint:"},
-		{Name: "content too long", Answer: &wecomwebhooktest.Answer{Body: `{"errcode":40058,"errmsg":"text.content exceed max length 2048. invalid Request Parameter"}`}, Code: "40058", Msg: "exceed max length"},
-		{Name: "bad gateway", Answer: &wecomwebhooktest.BadGateway, Transient: true, Status: 502, Msg: "502 Bad Gateway"},
+		{Name: "content too long", Answer: wecomwebhooktest.Answer{Body: `{"errcode":40058,"errmsg":"text.content exceed max length 2048. invalid Request Parameter"}`}, Code: "40058", Msg: "exceed max length"},
+		{Name: "bad gateway", Answer: wecomwebhooktest.BadGateway, Transient: true, Status: 502, Msg: "502 Bad Gateway"},
 		{
 			Name:       "429 with Retry-After",
-			Answer:     &wecomwebhooktest.Answer{Status: 429, Body: "slow down", Header: http.Header{"Retry-After": {"30"}}},
+			Answer:     wecomwebhooktest.Answer{Status: 429, Body: "slow down", Header: http.Header{"Retry-After": {"30"}}},
 			Transient:  true,
 			Status:     429,
 			Msg:        "slow down",
 			RetryAfter: 30 * time.Second,
 		},
-		{Name: "500 with JSON", Answer: &wecomwebhooktest.Answer{Status: 500, Body: `{"errcode":0}`}, Transient: true, Status: 500},
-		{Name: "404 page", Answer: &wecomwebhooktest.Answer{Status: 404, Body: "not found"}, Status: 404, Msg: "not found"},
-		{Name: "200 not JSON", Answer: &wecomwebhooktest.Answer{Body: "<html>captive portal</html>"}, Status: 200, Msg: "unexpected answer (not JSON)"},
-		{Name: "200 without errcode", Answer: &wecomwebhooktest.Answer{Body: `{}`}, Status: 200, Msg: "no errcode"},
+		{Name: "500 with JSON", Answer: wecomwebhooktest.Answer{Status: 500, Body: `{"errcode":0}`}, Transient: true, Status: 500},
+		{Name: "404 page", Answer: wecomwebhooktest.Answer{Status: 404, Body: "not found"}, Status: 404, Msg: "not found"},
+		{Name: "200 not JSON", Answer: wecomwebhooktest.Answer{Body: "<html>captive portal</html>"}, Status: 200, Msg: "unexpected answer (not JSON)"},
+		{Name: "200 without errcode", Answer: wecomwebhooktest.Answer{Body: `{}`}, Status: 200, Msg: "no errcode"},
 	})
 }
 
