@@ -215,63 +215,27 @@ func TestPayloadLimit(t *testing.T) {
 	channeltest.NoViolations(t, srv)
 }
 
-func assertError(t *testing.T, err error, transient bool, code string, status int, msg string) {
-	t.Helper()
-	var e *channel.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %v (%T), want *channel.Error", err, err)
-	}
-	if e.Transient != transient || channel.IsTransient(err) != transient {
-		t.Errorf("transient = %v, want %v (%v)", e.Transient, transient, err)
-	}
-	if e.Code != code || e.Status != status {
-		t.Errorf("code, status = %q, %d; want %q, %d (%v)", e.Code, e.Status, code, status, err)
-	}
-	if !strings.Contains(e.Msg, msg) {
-		t.Errorf("msg = %q, want it to contain %q", e.Msg, msg)
-	}
-}
-
 func TestErrors(t *testing.T) {
 	const otherKey = "SomeOtherDeviceKey12345"
-	tests := []struct {
-		name      string
-		answer    barktest.Answer
-		extra     map[string]string
-		transient bool
-		code      string
-		status    int
-		msg       string
-	}{
-		{
-			name: "unknown device key", extra: map[string]string{"url": "https://api.day.app/" + otherKey},
-			code: "400", status: 400,
-			msg: "failed to get device token: failed to get [<device key>] device token from database — this server does not know the device key",
+	suite := channeltest.ErrorSuite[*barktest.Server, barktest.Answer]{
+		Kind: bark.Kind, New: barktest.NewServer, Open: func(t *testing.T, s *barktest.Server, kv ...string) channel.Channel {
+			return open(t, s, channeltest.With(nil, kv...))
 		},
-		{name: "APNs unreachable", answer: barktest.PushFailed("Post \"https://api.push.apple.com/3/device/x\": i/o timeout"), transient: true, code: "500", status: 500, msg: "push failed: Post"},
-		{name: "device gone", answer: barktest.PushFailed("BadDeviceToken"), code: "500", status: 500, msg: "push failed: BadDeviceToken — the Bark app was removed or reinstalled"},
-		{name: "payload refused", answer: barktest.PushFailed("PayloadTooLarge"), code: "500", status: 500, msg: "push failed: PayloadTooLarge"},
-		{name: "device key empty", answer: barktest.Answer{Status: 400, Message: "device key is empty"}, code: "400", status: 400, msg: "device key is empty"},
-		{name: "busy proxy page", answer: barktest.Answer{Status: 503, Raw: "<html>Service Unavailable</html>"}, transient: true, status: 503, msg: "Service Unavailable"},
-		{name: "not JSON", answer: barktest.Answer{Status: 200, Raw: "OK"}, status: 200, msg: "unexpected answer (not JSON): OK"},
+		Secrets: []string{key, otherKey}, Message: message.Message{Title: "T", Body: "b"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := barktest.NewServer(t)
-			srv.FailNext(tt.answer)
-			err := open(t, srv, tt.extra).Send(context.Background(), message.Message{Title: "T", Body: "b"})
-			assertError(t, err, tt.transient, tt.code, tt.status, tt.msg)
-			for _, secret := range []string{key, otherKey} {
-				if strings.Contains(err.Error(), secret) {
-					t.Errorf("error text %q contains the device key", err)
-				}
-			}
-			if len(srv.Accepted()) != 0 {
-				t.Errorf("refused push recorded as accepted")
-			}
-			channeltest.NoViolations(t, srv)
-		})
-	}
+	suite.Run(t, []channeltest.ErrorCase[*barktest.Server, barktest.Answer]{
+		{
+			Name: "unknown device key", Extra: []string{"url", "https://api.day.app/" + otherKey},
+			Code: "400", Status: 400,
+			Msg: "failed to get device token: failed to get [<device key>] device token from database — this server does not know the device key",
+		},
+		{Name: "APNs unreachable", Answer: barktest.PushFailed("Post \"https://api.push.apple.com/3/device/x\": i/o timeout"), Transient: true, Code: "500", Status: 500, Msg: "push failed: Post"},
+		{Name: "device gone", Answer: barktest.PushFailed("BadDeviceToken"), Code: "500", Status: 500, Msg: "push failed: BadDeviceToken — the Bark app was removed or reinstalled"},
+		{Name: "payload refused", Answer: barktest.PushFailed("PayloadTooLarge"), Code: "500", Status: 500, Msg: "push failed: PayloadTooLarge"},
+		{Name: "device key empty", Answer: barktest.Answer{Status: 400, Message: "device key is empty"}, Code: "400", Status: 400, Msg: "device key is empty"},
+		{Name: "busy proxy page", Answer: barktest.Answer{Status: 503, Raw: "<html>Service Unavailable</html>"}, Transient: true, Status: 503, Msg: "Service Unavailable"},
+		{Name: "not JSON", Answer: barktest.Answer{Status: 200, Raw: "OK"}, Status: 200, Msg: "unexpected answer (not JSON): OK"},
+	})
 }
 
 func TestBasicAuth(t *testing.T) {
@@ -289,7 +253,7 @@ func TestBasicAuth(t *testing.T) {
 
 	bad := open(t, srv, map[string]string{"url": "http://herald:wrong-pw@" + host + "/" + key, "api": ""})
 	err := bad.Send(context.Background(), message.Message{Body: "x"})
-	assertError(t, err, false, "", 418, "I'm a teapot — the server requires HTTP basic auth")
+	channeltest.AssertError(t, err, false, "", 418, "I'm a teapot — the server requires HTTP basic auth")
 	if strings.Contains(err.Error(), "wrong-pw") || strings.Contains(err.Error(), key) {
 		t.Errorf("error text %q leaks a secret", err)
 	}

@@ -230,82 +230,40 @@ func TestMessageLimit(t *testing.T) {
 	}
 }
 
-func assertError(t *testing.T, err error, transient bool, code string, status int, msg string) {
-	t.Helper()
-	var e *channel.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %v (%T), want *channel.Error", err, err)
-	}
-	if e.Transient != transient || channel.IsTransient(err) != transient {
-		t.Errorf("transient = %v, want %v (%v)", e.Transient, transient, err)
-	}
-	if e.Code != code || e.Status != status {
-		t.Errorf("code, status = %q, %d; want %q, %d (%v)", e.Code, e.Status, code, status, err)
-	}
-	if e.Msg != msg {
-		t.Errorf("msg = %q\nwant  %q", e.Msg, msg)
-	}
-}
-
 func TestErrors(t *testing.T) {
 	const wrong = "AWrongToken0001"
-	tests := []struct {
-		name       string
-		token      string
-		answer     gotifytest.Answer
-		transient  bool
-		code       string
-		status     int
-		msg        string
-		retryAfter time.Duration
-	}{
-		{
-			name: "wrong token", token: wrong, code: "401", status: 401,
-			msg: "you need to provide a valid access token or user credentials to access this api — check the app token: copy it from the Apps tab of the Gotify web UI",
-		},
-		{
-			name: "client token", token: gotifytest.ClientToken, code: "400", status: 400,
-			msg: "appid is required when not authenticating with an application token — this is a client token: use an application's token from the Apps tab of the Gotify web UI",
-		},
-		{
-			name: "forbidden", answer: gotifytest.Answer{Status: 403, Description: "you are not allowed to access this api"}, code: "403", status: 403,
-			msg: "you are not allowed to access this api — Gotify accepts only an application's token here: copy it from the Apps tab of the web UI",
-		},
-		{name: "bad request", answer: gotifytest.Answer{Status: 400, Description: "Field 'message' is required"}, code: "400", status: 400, msg: "Field 'message' is required"},
-		{name: "not found", answer: gotifytest.Answer{Status: 404, Description: "page not found"}, code: "404", status: 404, msg: "page not found — check the server URL"},
-		{name: "database failure", answer: gotifytest.InternalError("database is locked"), transient: true, code: "500", status: 500, msg: "database is locked"},
-		{
-			name: "busy proxy", answer: gotifytest.Answer{Status: 503, Raw: "<html>Service Unavailable</html>", Header: http.Header{"Retry-After": {"30"}}},
-			transient: true, status: 503, msg: "<html>Service Unavailable</html>", retryAfter: 30 * time.Second,
-		},
-		{name: "proxy body limit", answer: gotifytest.Answer{Status: 413, Raw: "<html>413 Request Entity Too Large</html>"}, status: 413, msg: "<html>413 Request Entity Too Large</html>"},
-		{
-			name: "proxy page echoing the token", answer: gotifytest.Answer{Status: 502, Raw: "upstream failed for X-Gotify-Key " + gotifytest.Token},
-			transient: true, status: 502, msg: "upstream failed for X-Gotify-Key <token>",
-		},
-		{name: "not JSON", answer: gotifytest.Answer{Status: 200, Raw: "OK"}, status: 200, msg: "unexpected answer (not JSON): OK — is the server URL a Gotify server?"},
-		{name: "no message id", answer: gotifytest.Answer{Status: 200, Raw: `{"appid":7}`}, status: 200, msg: `unexpected answer without a message id: {"appid":7} — is the server URL a Gotify server?`},
+	suite := channeltest.ErrorSuite[*gotifytest.Server, gotifytest.Answer]{
+		Kind: gotify.Kind, New: gotifytest.NewServer, Open: open,
+		Secrets: []string{gotifytest.Token, gotifytest.ClientToken, wrong}, Message: message.Message{Title: "T", Body: "b"}, ExactMsg: true,
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := gotifytest.NewServer(t)
-			srv.FailNext(tt.answer)
-			kv := []string{}
-			if tt.token != "" {
-				kv = []string{"token", tt.token}
-			}
-			err := open(t, srv, kv...).Send(context.Background(), message.Message{Title: "T", Body: "b"})
-			assertError(t, err, tt.transient, tt.code, tt.status, tt.msg)
-			if got := channel.RetryAfter(err); got != tt.retryAfter {
-				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
-			}
-			channeltest.AssertNoSecrets(t, err, gotifytest.Token, gotifytest.ClientToken, wrong)
-			if len(srv.Accepted()) != 0 {
-				t.Errorf("refused message recorded as accepted")
-			}
-			channeltest.NoViolations(t, srv)
-		})
-	}
+	suite.Run(t, []channeltest.ErrorCase[*gotifytest.Server, gotifytest.Answer]{
+		{
+			Name: "wrong token", Extra: []string{"token", wrong}, Code: "401", Status: 401,
+			Msg: "you need to provide a valid access token or user credentials to access this api — check the app token: copy it from the Apps tab of the Gotify web UI",
+		},
+		{
+			Name: "client token", Extra: []string{"token", gotifytest.ClientToken}, Code: "400", Status: 400,
+			Msg: "appid is required when not authenticating with an application token — this is a client token: use an application's token from the Apps tab of the Gotify web UI",
+		},
+		{
+			Name: "forbidden", Answer: gotifytest.Answer{Status: 403, Description: "you are not allowed to access this api"}, Code: "403", Status: 403,
+			Msg: "you are not allowed to access this api — Gotify accepts only an application's token here: copy it from the Apps tab of the web UI",
+		},
+		{Name: "bad request", Answer: gotifytest.Answer{Status: 400, Description: "Field 'message' is required"}, Code: "400", Status: 400, Msg: "Field 'message' is required"},
+		{Name: "not found", Answer: gotifytest.Answer{Status: 404, Description: "page not found"}, Code: "404", Status: 404, Msg: "page not found — check the server URL"},
+		{Name: "database failure", Answer: gotifytest.InternalError("database is locked"), Transient: true, Code: "500", Status: 500, Msg: "database is locked"},
+		{
+			Name: "busy proxy", Answer: gotifytest.Answer{Status: 503, Raw: "<html>Service Unavailable</html>", Header: http.Header{"Retry-After": {"30"}}},
+			Transient: true, Status: 503, Msg: "<html>Service Unavailable</html>", RetryAfter: 30 * time.Second,
+		},
+		{Name: "proxy body limit", Answer: gotifytest.Answer{Status: 413, Raw: "<html>413 Request Entity Too Large</html>"}, Status: 413, Msg: "<html>413 Request Entity Too Large</html>"},
+		{
+			Name: "proxy page echoing the token", Answer: gotifytest.Answer{Status: 502, Raw: "upstream failed for X-Gotify-Key " + gotifytest.Token},
+			Transient: true, Status: 502, Msg: "upstream failed for X-Gotify-Key <token>",
+		},
+		{Name: "not JSON", Answer: gotifytest.Answer{Status: 200, Raw: "OK"}, Status: 200, Msg: "unexpected answer (not JSON): OK — is the server URL a Gotify server?"},
+		{Name: "no message id", Answer: gotifytest.Answer{Status: 200, Raw: `{"appid":7}`}, Status: 200, Msg: `unexpected answer without a message id: {"appid":7} — is the server URL a Gotify server?`},
+	})
 }
 
 func TestTimeoutIsTransient(t *testing.T) {

@@ -2,7 +2,6 @@ package mailgun_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -259,55 +258,29 @@ func TestLimits(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	tests := []struct {
-		name       string
-		answer     mailguntest.Answer
-		region     string
-		transient  bool
-		status     int
-		msg        string
-		retryAfter time.Duration
-	}{
-		{name: "forbidden", answer: mailguntest.Forbidden(), status: 401,
-			msg: "Forbidden (check api_key: it must be a private API key, or a sending key of this domain)"},
-		{name: "bad request", answer: mailguntest.BadRequest("'to' parameter is not a valid address. please check documentation"), status: 400,
-			msg: "'to' parameter is not a valid address. please check documentation"},
-		{name: "domain not found, us", answer: mailguntest.DomainNotFound("mg.example.test"), status: 404,
-			msg: "Domain not found: mg.example.test (check domain; a domain created in the EU region needs region eu)"},
-		{name: "domain not found, eu", answer: mailguntest.DomainNotFound("mg.example.test"), region: "eu", status: 404,
-			msg: "Domain not found: mg.example.test (check domain; a domain created in the US region needs region us)"},
-		{name: "rate limited", answer: mailguntest.TooManyRequests("7"), transient: true, status: 429, msg: "Too many requests", retryAfter: 7 * time.Second},
-		{name: "internal error", answer: mailguntest.InternalError(), transient: true, status: 500, msg: "Internal Server Error"},
-		{name: "gateway HTML", answer: mailguntest.Answer{Status: 503, Body: "<html>down</html>"}, transient: true, status: 503, msg: "<html>down</html>"},
-		{name: "payment required", answer: mailguntest.Answer{Status: 402, Body: `{"message":"Account disabled"}`}, status: 402, msg: "Account disabled"},
-		{name: "200 without id", answer: mailguntest.Answer{Status: 200, Body: `{"message":"Queued. Thank you."}`}, status: 200,
-			msg: `unexpected answer (no message id): {"message":"Queued. Thank you."}`},
-		{name: "200 not JSON", answer: mailguntest.Answer{Status: 200, Body: "OK"}, status: 200, msg: "unexpected answer (not JSON): OK"},
+	suite := channeltest.ErrorSuite[*mailguntest.Server, mailguntest.Answer]{
+		Kind: mailgun.Kind, New: mailguntest.NewServer, Open: func(t *testing.T, s *mailguntest.Server, kv ...string) channel.Channel {
+			return newChannel(t, channeltest.With(s.Config(), kv...))
+		},
+		Secrets: []string{mailguntest.APIKey}, Message: message.Message{Title: "t", Body: "b"}, ExactMsg: true,
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := mailguntest.NewServer(t)
-			raw := s.Config()
-			if tt.region != "" {
-				raw["region"] = tt.region
-			}
-			ch := newChannel(t, raw)
-			s.FailNext(tt.answer)
-			err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"})
-			channeltest.NoViolations(t, s)
-			var e *channel.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v, want *channel.Error", err)
-			}
-			if e.Transient != tt.transient || e.Status != tt.status || e.Msg != tt.msg || e.RetryAfter != tt.retryAfter {
-				t.Errorf("got transient=%v status=%d msg=%q retry=%v\nwant transient=%v status=%d msg=%q retry=%v",
-					e.Transient, e.Status, e.Msg, e.RetryAfter, tt.transient, tt.status, tt.msg, tt.retryAfter)
-			}
-			if strings.Contains(err.Error(), mailguntest.APIKey) {
-				t.Errorf("error shows the key: %v", err)
-			}
-		})
-	}
+	suite.Run(t, []channeltest.ErrorCase[*mailguntest.Server, mailguntest.Answer]{
+		{Name: "forbidden", Answer: mailguntest.Forbidden(), Status: 401,
+			Msg: "Forbidden (check api_key: it must be a private API key, or a sending key of this domain)"},
+		{Name: "bad request", Answer: mailguntest.BadRequest("'to' parameter is not a valid address. please check documentation"), Status: 400,
+			Msg: "'to' parameter is not a valid address. please check documentation"},
+		{Name: "domain not found, us", Answer: mailguntest.DomainNotFound("mg.example.test"), Status: 404,
+			Msg: "Domain not found: mg.example.test (check domain; a domain created in the EU region needs region eu)"},
+		{Name: "domain not found, eu", Answer: mailguntest.DomainNotFound("mg.example.test"), Extra: []string{"region", "eu"}, Status: 404,
+			Msg: "Domain not found: mg.example.test (check domain; a domain created in the US region needs region us)"},
+		{Name: "rate limited", Answer: mailguntest.TooManyRequests("7"), Transient: true, Status: 429, Msg: "Too many requests", RetryAfter: 7 * time.Second},
+		{Name: "internal error", Answer: mailguntest.InternalError(), Transient: true, Status: 500, Msg: "Internal Server Error"},
+		{Name: "gateway HTML", Answer: mailguntest.Answer{Status: 503, Body: "<html>down</html>"}, Transient: true, Status: 503, Msg: "<html>down</html>"},
+		{Name: "payment required", Answer: mailguntest.Answer{Status: 402, Body: `{"message":"Account disabled"}`}, Status: 402, Msg: "Account disabled"},
+		{Name: "200 without id", Answer: mailguntest.Answer{Status: 200, Body: `{"message":"Queued. Thank you."}`}, Status: 200,
+			Msg: `unexpected answer (no message id): {"message":"Queued. Thank you."}`},
+		{Name: "200 not JSON", Answer: mailguntest.Answer{Status: 200, Body: "OK"}, Status: 200, Msg: "unexpected answer (not JSON): OK"},
+	})
 }
 
 func TestRealRefusals(t *testing.T) {

@@ -262,26 +262,9 @@ func TestRequestTooLargeWithoutMessage(t *testing.T) {
 	srv := ntfytest.NewServer(t)
 	tags := strings.Repeat("tag,", 2500)
 	err := open(t, srv, "tags", tags).Send(context.Background(), message.Message{Body: "x"})
-	assertError(t, err, false, "", 0, "the request exceeds ntfy's 8192-byte limit even without its message: use fewer tags or shorter links")
+	channeltest.AssertErrorExact(t, err, false, "", 0, "the request exceeds ntfy's 8192-byte limit even without its message: use fewer tags or shorter links")
 	if srv.Requests() != 0 {
 		t.Errorf("a request the server must refuse was sent")
-	}
-}
-
-func assertError(t *testing.T, err error, transient bool, code string, status int, msg string) {
-	t.Helper()
-	var e *channel.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %v (%T), want *channel.Error", err, err)
-	}
-	if e.Transient != transient || channel.IsTransient(err) != transient {
-		t.Errorf("transient = %v, want %v (%v)", e.Transient, transient, err)
-	}
-	if e.Code != code || e.Status != status {
-		t.Errorf("code, status = %q, %d; want %q, %d (%v)", e.Code, e.Status, code, status, err)
-	}
-	if e.Msg != msg {
-		t.Errorf("msg = %q\nwant  %q", e.Msg, msg)
 	}
 }
 
@@ -331,7 +314,7 @@ func TestAuth(t *testing.T) {
 				}
 				return
 			}
-			assertError(t, err, false, tt.code, tt.status, tt.msg)
+			channeltest.AssertErrorExact(t, err, false, tt.code, tt.status, tt.msg)
 			channeltest.AssertNoSecrets(t, err, append(tt.secrets, ntfytest.Token, ntfytest.Password)...)
 			if len(srv.Accepted()) != 0 {
 				t.Errorf("refused message recorded as accepted")
@@ -341,47 +324,27 @@ func TestAuth(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	tests := []struct {
-		name       string
-		answer     ntfytest.Answer
-		transient  bool
-		code       string
-		status     int
-		msg        string
-		retryAfter time.Duration
-	}{
-		{name: "rate limit with Retry-After", answer: ntfytest.TooManyRequests("7"), transient: true, code: "42901", status: 429, msg: "limit reached: too many requests", retryAfter: 7 * time.Second},
-		{name: "rate limit", answer: ntfytest.TooManyRequests(""), transient: true, code: "42901", status: 429, msg: "limit reached: too many requests"},
-		{name: "daily quota", answer: ntfytest.DailyQuota(), transient: true, code: "42908", status: 429, msg: "limit reached: daily message quota reached"},
-		{name: "internal error", answer: ntfytest.InternalError(), transient: true, code: "50001", status: 500, msg: "internal server error"},
-		{name: "insufficient storage", answer: ntfytest.InsufficientStorage(), transient: true, code: "50701", status: 507, msg: "cannot publish to UnifiedPush topic without previously active subscriber"},
-		{name: "too large", answer: ntfytest.TooLarge(), code: "41301", status: 413, msg: "attachment too large, or bandwidth limit reached — the server's limits are lower than ntfy's defaults"},
-		{name: "bad request", answer: ntfytest.Answer{Status: 400, Code: 40007, Error: "invalid priority parameter"}, code: "40007", status: 400, msg: "invalid priority parameter"},
-		{name: "not found", answer: ntfytest.Answer{Status: 404, Code: 40401, Error: "page not found"}, code: "40401", status: 404, msg: "page not found — check the server URL"},
-		{name: "proxy error page", answer: ntfytest.Answer{Status: 502, Raw: "<html>Bad Gateway</html>"}, transient: true, status: 502, msg: "<html>Bad Gateway</html>"},
+	suite := channeltest.ErrorSuite[*ntfytest.Server, ntfytest.Answer]{
+		Kind: ntfy.Kind, New: ntfytest.NewServer, Open: open,
+		Secrets: []string{ntfytest.Token}, Message: message.Message{Title: "T", Body: "b"}, ExactMsg: true,
+	}
+	suite.Run(t, []channeltest.ErrorCase[*ntfytest.Server, ntfytest.Answer]{
+		{Name: "rate limit with Retry-After", Answer: ntfytest.TooManyRequests("7"), Transient: true, Code: "42901", Status: 429, Msg: "limit reached: too many requests", RetryAfter: 7 * time.Second},
+		{Name: "rate limit", Answer: ntfytest.TooManyRequests(""), Transient: true, Code: "42901", Status: 429, Msg: "limit reached: too many requests"},
+		{Name: "daily quota", Answer: ntfytest.DailyQuota(), Transient: true, Code: "42908", Status: 429, Msg: "limit reached: daily message quota reached"},
+		{Name: "internal error", Answer: ntfytest.InternalError(), Transient: true, Code: "50001", Status: 500, Msg: "internal server error"},
+		{Name: "insufficient storage", Answer: ntfytest.InsufficientStorage(), Transient: true, Code: "50701", Status: 507, Msg: "cannot publish to UnifiedPush topic without previously active subscriber"},
+		{Name: "too large", Answer: ntfytest.TooLarge(), Code: "41301", Status: 413, Msg: "attachment too large, or bandwidth limit reached — the server's limits are lower than ntfy's defaults"},
+		{Name: "bad request", Answer: ntfytest.Answer{Status: 400, Code: 40007, Error: "invalid priority parameter"}, Code: "40007", Status: 400, Msg: "invalid priority parameter"},
+		{Name: "not found", Answer: ntfytest.Answer{Status: 404, Code: 40401, Error: "page not found"}, Code: "40401", Status: 404, Msg: "page not found — check the server URL"},
+		{Name: "proxy error page", Answer: ntfytest.Answer{Status: 502, Raw: "<html>Bad Gateway</html>"}, Transient: true, Status: 502, Msg: "<html>Bad Gateway</html>"},
 		{
-			name: "proxy rate limit", answer: ntfytest.Answer{Status: 429, Raw: "slow down", Header: http.Header{"Retry-After": {"3"}}},
-			transient: true, status: 429, msg: "slow down", retryAfter: 3 * time.Second,
+			Name: "proxy rate limit", Answer: ntfytest.Answer{Status: 429, Raw: "slow down", Header: http.Header{"Retry-After": {"3"}}},
+			Transient: true, Status: 429, Msg: "slow down", RetryAfter: 3 * time.Second,
 		},
-		{name: "not JSON", answer: ntfytest.Answer{Status: 200, Raw: "OK"}, status: 200, msg: "unexpected answer (not JSON): OK — is the server URL an ntfy server?"},
-		{name: "no message id", answer: ntfytest.Answer{Status: 200, Raw: `{"event":"message"}`}, status: 200, msg: `unexpected answer without a message id: {"event":"message"} — is the server URL an ntfy server?`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := ntfytest.NewServer(t)
-			srv.FailNext(tt.answer)
-			err := open(t, srv).Send(context.Background(), message.Message{Title: "T", Body: "b"})
-			assertError(t, err, tt.transient, tt.code, tt.status, tt.msg)
-			if got := channel.RetryAfter(err); got != tt.retryAfter {
-				t.Errorf("RetryAfter = %v, want %v", got, tt.retryAfter)
-			}
-			channeltest.AssertNoSecrets(t, err, ntfytest.Token)
-			if len(srv.Accepted()) != 0 {
-				t.Errorf("refused message recorded as accepted")
-			}
-			channeltest.NoViolations(t, srv)
-		})
-	}
+		{Name: "not JSON", Answer: ntfytest.Answer{Status: 200, Raw: "OK"}, Status: 200, Msg: "unexpected answer (not JSON): OK — is the server URL an ntfy server?"},
+		{Name: "no message id", Answer: ntfytest.Answer{Status: 200, Raw: `{"event":"message"}`}, Status: 200, Msg: `unexpected answer without a message id: {"event":"message"} — is the server URL an ntfy server?`},
+	})
 }
 
 func TestTimeoutIsTransient(t *testing.T) {
