@@ -1,6 +1,7 @@
 package channeltest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"maps"
@@ -47,6 +48,8 @@ type ParseCase struct {
 	// WantErr, when not empty, is the exact error text Parse must return;
 	// the error must also hold a *channel.FieldError (errors.As).
 	WantErr string
+	// WantSome, when not nil, replaces Want: only its keys are compared.
+	WantSome map[string]string
 }
 
 // RunParseCases runs each case as a subtest named after it: Parse(Raw) must
@@ -72,7 +75,13 @@ func RunParseCases(t *testing.T, kind *channel.Kind, cases []ParseCase, secrets 
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
-			if !reflect.DeepEqual(map[string]string(got), tc.Want) {
+			if tc.WantSome != nil {
+				for k, v := range tc.WantSome {
+					if got[k] != v {
+						t.Errorf("%s = %q, want %q", k, got[k], v)
+					}
+				}
+			} else if !reflect.DeepEqual(map[string]string(got), tc.Want) {
 				t.Errorf("config = %v, want %v", got, tc.Want)
 			}
 		})
@@ -81,6 +90,8 @@ func RunParseCases(t *testing.T, kind *channel.Kind, cases []ParseCase, secrets 
 
 // QDCase is one row of a Kind.ParseQD table.
 type QDCase struct {
+	// Name names the subtest; "" names it after In.
+	Name string
 	// In is QD's ';'-separated string.
 	In string
 	// Want is the raw settings ParseQD must return, compared with
@@ -91,12 +102,12 @@ type QDCase struct {
 	WantErr string
 }
 
-// RunQDCases runs each case as a subtest named after its input: ParseQD(In)
+// RunQDCases runs each case as a subtest named after it or its input: ParseQD(In)
 // must fail with exactly WantErr, or succeed with exactly Want.
 func RunQDCases(t *testing.T, kind *channel.Kind, cases []QDCase) {
 	t.Helper()
 	for _, tc := range cases {
-		t.Run(tc.In, func(t *testing.T) {
+		t.Run(cmp.Or(tc.Name, tc.In), func(t *testing.T) {
 			t.Helper()
 			got, err := kind.ParseQD(tc.In)
 			if tc.WantErr != "" {
@@ -109,6 +120,30 @@ func RunQDCases(t *testing.T, kind *channel.Kind, cases []QDCase) {
 				t.Fatalf("ParseQD(%q) = %v, %v; want %v", tc.In, got, err, tc.Want)
 			}
 		})
+	}
+}
+
+// CheckQDImports parses what each successful case imports, with extra
+// (what QD keeps elsewhere) on top: it must parse, and every key of
+// defaults the import leaves out must keep its default value.
+func CheckQDImports(t *testing.T, kind *channel.Kind, cases []QDCase, extra, defaults map[string]string) {
+	t.Helper()
+	for _, tc := range cases {
+		if tc.WantErr != "" {
+			continue
+		}
+		raw := maps.Clone(tc.Want)
+		maps.Copy(raw, extra)
+		c, err := kind.Parse(raw)
+		if err != nil {
+			t.Errorf("Parse of the QD import %q: %v", tc.In, err)
+			continue
+		}
+		for k, v := range defaults {
+			if _, set := tc.Want[k]; !set && c[k] != v {
+				t.Errorf("QD import %q: %s = %q, want the default %q", tc.In, k, c[k], v)
+			}
+		}
 	}
 }
 

@@ -128,20 +128,7 @@ func TestParseQD(t *testing.T) {
 		{In: "tok123;https://img.example.com/p.png;SECx", WantErr: "dingtalk: qd: has 3 values but QD's dingtalk string has at most 2 (token;pic_url)"},
 	}
 	channeltest.RunQDCases(t, Kind, cases)
-	// Each import parses, keeping the defaults.
-	for _, tc := range cases {
-		if tc.WantErr != "" {
-			continue
-		}
-		c, err := Kind.Parse(tc.Want)
-		if err != nil {
-			t.Errorf("Parse of the QD import %q: %v", tc.In, err)
-			continue
-		}
-		if c.String("api") != DefaultAPI || c.String("at_all") != "false" {
-			t.Errorf("defaults not kept: %v", c)
-		}
-	}
+	channeltest.CheckQDImports(t, Kind, cases, nil, map[string]string{"api": DefaultAPI, "at_all": "false"})
 }
 
 // TestSignKnownAnswer pins the signature to a value computed outside Go

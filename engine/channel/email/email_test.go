@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 	"github.com/heraldpush/herald/engine/channel/email/emailtest"
 	"github.com/heraldpush/herald/engine/message"
 )
@@ -212,57 +213,32 @@ func TestValidationErrors(t *testing.T) {
 }
 
 func TestParseQD(t *testing.T) {
-	tests := []struct {
-		name    string
-		qd      string
-		want    map[string]string
-		wantErr string
-	}{
+	cases := []channeltest.QDCase{
 		{
-			name: "full",
-			qd:   "smtp.qq.com;587;False;True;me@qq.com;auth-code;Herald <me@qq.com>",
-			want: map[string]string{"host": "smtp.qq.com", "port": "587", "ssl": "False", "starttls": "True",
+			Name: "full",
+			In:   "smtp.qq.com;587;False;True;me@qq.com;auth-code;Herald <me@qq.com>",
+			Want: map[string]string{"host": "smtp.qq.com", "port": "587", "ssl": "False", "starttls": "True",
 				"username": "me@qq.com", "password": "auth-code", "from": "Herald <me@qq.com>"},
 		},
 		{
-			name: "empty positions keep defaults",
-			qd:   "smtp.163.com;;;;me@163.com;auth-code;;",
-			want: map[string]string{"host": "smtp.163.com", "username": "me@163.com", "password": "auth-code"},
+			Name: "empty positions keep defaults",
+			In:   "smtp.163.com;;;;me@163.com;auth-code;;",
+			Want: map[string]string{"host": "smtp.163.com", "username": "me@163.com", "password": "auth-code"},
 		},
 		{
-			name:    "too few",
-			qd:      "smtp.qq.com;465",
-			wantErr: "email: username: missing from the QD string (expected host;port;ssl;starttls;username;password;from)",
+			Name:    "too few",
+			In:      "smtp.qq.com;465",
+			WantErr: "email: username: missing from the QD string (expected host;port;ssl;starttls;username;password;from)",
 		},
 		{
-			name:    "too many",
-			qd:      "smtp.qq.com;465;True;False;me@qq.com;pw;me@qq.com;ops@example.net",
-			wantErr: "email: qd: has 8 values but QD's email string has at most 7 (host;port;ssl;starttls;username;password;from)",
+			Name:    "too many",
+			In:      "smtp.qq.com;465;True;False;me@qq.com;pw;me@qq.com;ops@example.net",
+			WantErr: "email: qd: has 8 values but QD's email string has at most 7 (host;port;ssl;starttls;username;password;from)",
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := Kind.ParseQD(tt.qd)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("ParseQD error\n got %v\nwant %s", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("ParseQD: %v", err)
-			}
-			if !maps.Equal(got, tt.want) {
-				t.Fatalf("ParseQD = %v, want %v", got, tt.want)
-			}
-			// QD keeps recipients elsewhere; with one added the config is complete.
-			got["to"] = "ops@example.net"
-			if _, err := Kind.Parse(got); err != nil {
-				t.Errorf("Parse after QD import: %v", err)
-			}
-		})
-	}
-
+	channeltest.RunQDCases(t, Kind, cases)
+	// QD keeps recipients elsewhere; with one added the config is complete.
+	channeltest.CheckQDImports(t, Kind, cases, map[string]string{"to": "ops@example.net"}, nil)
 	cfg, err := Kind.Parse(map[string]string{"host": "smtp.163.com", "username": "me@163.com", "password": "x", "to": "a@example.com"})
 	if err != nil || cfg.Int("port") != 465 || !cfg.Bool("ssl") || cfg.Bool("starttls") {
 		t.Errorf("QD defaults: %v %v", cfg, err)

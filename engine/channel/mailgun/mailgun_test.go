@@ -30,53 +30,29 @@ func valid() map[string]string {
 }
 
 func TestParse(t *testing.T) {
-	tests := []struct {
-		name    string
-		raw     map[string]string
-		want    map[string]string
-		wantErr string
-	}{
-		{name: "defaults", raw: valid(), want: map[string]string{"region": "us", "api": ""}},
-		{name: "QD env names as aliases, any case", raw: map[string]string{"mailgun_key": mailguntest.APIKey, "MAILGUN_DOMAIN": "mg.example.com",
+	channeltest.RunParseCases(t, mailgun.Kind, []channeltest.ParseCase{
+		{Name: "defaults", Raw: valid(), WantSome: map[string]string{"region": "us", "api": ""}},
+		{Name: "QD env names as aliases, any case", Raw: map[string]string{"mailgun_key": mailguntest.APIKey, "MAILGUN_DOMAIN": "mg.example.com",
 			"From": "Herald <a@mg.example.com>", "TO": "b@example.com | c@example.com\nd@example.com"},
-			want: map[string]string{"api_key": mailguntest.APIKey, "domain": "mg.example.com", "from": "Herald <a@mg.example.com>"}},
-		{name: "region eu, case-insensitive", raw: channeltest.With(valid(), "region", "EU"), want: map[string]string{"region": "eu"}},
-		{name: "new-style key", raw: channeltest.With(valid(), "api_key", "0123456789abcdef0123456789abcdef-0123abcd-4567ef01"), want: map[string]string{}},
-		{name: "everything missing", raw: map[string]string{},
-			wantErr: "mailgun: api_key: required; mailgun: domain: required; mailgun: from: required; mailgun: to: required"},
-		{name: "key with space", raw: channeltest.With(valid(), "api_key", "key 123"),
-			wantErr: "mailgun: api_key: must be the API key as Mailgun shows it, without spaces"},
-		{name: "domain as URL", raw: channeltest.With(valid(), "domain", "https://mg.example.com"),
-			wantErr: "mailgun: domain: must be a domain name like mg.example.com, without https:// or a path"},
-		{name: "domain without dot", raw: channeltest.With(valid(), "domain", "localhost"),
-			wantErr: "mailgun: domain: must be a domain name like mg.example.com, without https:// or a path"},
-		{name: "bad from", raw: channeltest.With(valid(), "from", "Herald"),
-			wantErr: `mailgun: from: must be an email address like alerts@mg.example.com or "Herald <alerts@mg.example.com>"`},
-		{name: "bad recipient", raw: channeltest.With(valid(), "to", "b@example.com, nobody"),
-			wantErr: `mailgun: to: "nobody" is not an email address`},
-		{name: "only separators", raw: channeltest.With(valid(), "to", " , | "), wantErr: "mailgun: to: needs at least one email address"},
-		{name: "bad region", raw: channeltest.With(valid(), "region", "asia"), wantErr: `mailgun: region: must be one of us, eu, got "asia"`},
-		{name: "bad api", raw: channeltest.With(valid(), "api", "api.mailgun.net"), wantErr: "mailgun: api: must start with http:// or https://"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := mailgun.Kind.Parse(tt.raw)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for k, v := range tt.want {
-				if c.String(k) != v {
-					t.Errorf("%s = %q, want %q", k, c.String(k), v)
-				}
-			}
-		})
-	}
+			WantSome: map[string]string{"api_key": mailguntest.APIKey, "domain": "mg.example.com", "from": "Herald <a@mg.example.com>"}},
+		{Name: "region eu, case-insensitive", Raw: channeltest.With(valid(), "region", "EU"), WantSome: map[string]string{"region": "eu"}},
+		{Name: "new-style key", Raw: channeltest.With(valid(), "api_key", "0123456789abcdef0123456789abcdef-0123abcd-4567ef01"), WantSome: map[string]string{}},
+		{Name: "everything missing", Raw: map[string]string{},
+			WantErr: "mailgun: api_key: required; mailgun: domain: required; mailgun: from: required; mailgun: to: required"},
+		{Name: "key with space", Raw: channeltest.With(valid(), "api_key", "key 123"),
+			WantErr: "mailgun: api_key: must be the API key as Mailgun shows it, without spaces"},
+		{Name: "domain as URL", Raw: channeltest.With(valid(), "domain", "https://mg.example.com"),
+			WantErr: "mailgun: domain: must be a domain name like mg.example.com, without https:// or a path"},
+		{Name: "domain without dot", Raw: channeltest.With(valid(), "domain", "localhost"),
+			WantErr: "mailgun: domain: must be a domain name like mg.example.com, without https:// or a path"},
+		{Name: "bad from", Raw: channeltest.With(valid(), "from", "Herald"),
+			WantErr: `mailgun: from: must be an email address like alerts@mg.example.com or "Herald <alerts@mg.example.com>"`},
+		{Name: "bad recipient", Raw: channeltest.With(valid(), "to", "b@example.com, nobody"),
+			WantErr: `mailgun: to: "nobody" is not an email address`},
+		{Name: "only separators", Raw: channeltest.With(valid(), "to", " , | "), WantErr: "mailgun: to: needs at least one email address"},
+		{Name: "bad region", Raw: channeltest.With(valid(), "region", "asia"), WantErr: `mailgun: region: must be one of us, eu, got "asia"`},
+		{Name: "bad api", Raw: channeltest.With(valid(), "api", "api.mailgun.net"), WantErr: "mailgun: api: must start with http:// or https://"},
+	})
 	c, err := mailgun.Kind.Parse(map[string]string{"api_key": "k", "domain": "mg.example.com", "from": "a@mg.example.com",
 		"to": "b@example.com | c@example.com\nd@example.com, E <e@example.com>"})
 	if err != nil {

@@ -27,67 +27,43 @@ func newChannel(t *testing.T, raw map[string]string, deps channel.Deps) channel.
 
 func TestParse(t *testing.T) {
 	turbo, sc3 := serverchantest.TurboKey, serverchantest.SC3Key
-	tests := []struct {
-		name    string
-		raw     map[string]string
-		want    map[string]string // checked keys
-		wantErr string
-	}{
-		{name: "canonical key, defaults", raw: map[string]string{"sendkey": turbo},
-			want: map[string]string{"sendkey": turbo, "noip": "false", "channel": "", "api": ""}},
-		{name: "alias skey", raw: map[string]string{"skey": turbo}, want: map[string]string{"sendkey": turbo}},
-		{name: "alias SCKEY any case", raw: map[string]string{"sckey": turbo}, want: map[string]string{"sendkey": turbo}},
-		{name: "key name case-insensitive", raw: map[string]string{"SendKey": sc3}, want: map[string]string{"sendkey": sc3}},
-		{name: "value trimmed", raw: map[string]string{"sendkey": "  " + turbo + " \n"}, want: map[string]string{"sendkey": turbo}},
-		{name: "all fields", raw: map[string]string{"sendkey": turbo, "channel": "9|66", "noip": "yes", "api": "https://sc.example.com/"},
-			want: map[string]string{"channel": "9|66", "noip": "true", "api": "https://sc.example.com/"}},
-		{name: "missing key", raw: map[string]string{}, wantErr: "serverchan: sendkey: required"},
-		{name: "unknown prefix", raw: map[string]string{"sendkey": "abc123"},
-			wantErr: "serverchan: sendkey: must start with SCT (Server酱 Turbo) or sctp (Server酱³)"},
-		{name: "classic SCU key", raw: map[string]string{"sendkey": "SCU54202Tbe18f7a69"},
-			wantErr: "serverchan: sendkey: SCU keys belong to the retired Server酱 classic; get a Turbo SendKey (SCT…) at https://sct.ftqq.com/sendkey"},
-		{name: "sc3 key without uid", raw: map[string]string{"sendkey": "sctpXt123"},
-			wantErr: "serverchan: sendkey: a Server酱³ SendKey looks like sctp<digits>t…; copy it again from https://sc3.ft07.com/sendkey"},
-		{name: "key with a space", raw: map[string]string{"sendkey": "SCT12 34"},
-			wantErr: "serverchan: sendkey: must contain only letters and digits; copy the SendKey again without spaces"},
-		{name: "key with a slash", raw: map[string]string{"sendkey": "SCT12/../x"},
-			wantErr: "serverchan: sendkey: must contain only letters and digits; copy the SendKey again without spaces"},
-		{name: "channel with comma", raw: map[string]string{"sendkey": turbo, "channel": "9,66"},
-			wantErr: `serverchan: channel: must be one or two channel numbers separated by "|", e.g. 9|66`},
-		{name: "three channels", raw: map[string]string{"sendkey": turbo, "channel": "9|66|1"},
-			wantErr: `serverchan: channel: must be one or two channel numbers separated by "|", e.g. 9|66`},
-		{name: "bad bool", raw: map[string]string{"sendkey": turbo, "noip": "maybe"},
-			wantErr: `serverchan: noip: must be true or false, got "maybe"`},
-		{name: "bad api", raw: map[string]string{"sendkey": turbo, "api": "ftp://x"},
-			wantErr: "serverchan: api: must start with http:// or https://"},
-		{name: "bad proxy", raw: map[string]string{"sendkey": turbo, "proxy": "ftp://p:1"},
-			wantErr: `serverchan: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
-		{name: "channel with sc3 key", raw: map[string]string{"sendkey": sc3, "channel": "9"},
-			wantErr: "serverchan: channel: only Server酱 Turbo keys (SCT…) take a message channel; clear it for a Server酱³ key"},
-		{name: "noip with sc3 key", raw: map[string]string{"sendkey": sc3, "noip": "true"},
-			wantErr: "serverchan: noip: only Server酱 Turbo keys (SCT…) can hide the sender IP; set it to false for a Server酱³ key"},
-		{name: "unknown field", raw: map[string]string{"sendkey": turbo, "token": "x"},
-			wantErr: "serverchan: token: unknown field (known: sendkey, channel, noip, api, proxy)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := serverchan.Kind.Parse(tt.raw)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for k, v := range tt.want {
-				if c.String(k) != v {
-					t.Errorf("%s = %q, want %q", k, c.String(k), v)
-				}
-			}
-		})
-	}
+	channeltest.RunParseCases(t, serverchan.Kind, []channeltest.ParseCase{
+		{Name: "canonical key, defaults", Raw: map[string]string{"sendkey": turbo},
+			WantSome: map[string]string{"sendkey": turbo, "noip": "false", "channel": "", "api": ""}},
+		{Name: "alias skey", Raw: map[string]string{"skey": turbo}, WantSome: map[string]string{"sendkey": turbo}},
+		{Name: "alias SCKEY any case", Raw: map[string]string{"sckey": turbo}, WantSome: map[string]string{"sendkey": turbo}},
+		{Name: "key name case-insensitive", Raw: map[string]string{"SendKey": sc3}, WantSome: map[string]string{"sendkey": sc3}},
+		{Name: "value trimmed", Raw: map[string]string{"sendkey": "  " + turbo + " \n"}, WantSome: map[string]string{"sendkey": turbo}},
+		{Name: "all fields", Raw: map[string]string{"sendkey": turbo, "channel": "9|66", "noip": "yes", "api": "https://sc.example.com/"},
+			WantSome: map[string]string{"channel": "9|66", "noip": "true", "api": "https://sc.example.com/"}},
+		{Name: "missing key", Raw: map[string]string{}, WantErr: "serverchan: sendkey: required"},
+		{Name: "unknown prefix", Raw: map[string]string{"sendkey": "abc123"},
+			WantErr: "serverchan: sendkey: must start with SCT (Server酱 Turbo) or sctp (Server酱³)"},
+		{Name: "classic SCU key", Raw: map[string]string{"sendkey": "SCU54202Tbe18f7a69"},
+			WantErr: "serverchan: sendkey: SCU keys belong to the retired Server酱 classic; get a Turbo SendKey (SCT…) at https://sct.ftqq.com/sendkey"},
+		{Name: "sc3 key without uid", Raw: map[string]string{"sendkey": "sctpXt123"},
+			WantErr: "serverchan: sendkey: a Server酱³ SendKey looks like sctp<digits>t…; copy it again from https://sc3.ft07.com/sendkey"},
+		{Name: "key with a space", Raw: map[string]string{"sendkey": "SCT12 34"},
+			WantErr: "serverchan: sendkey: must contain only letters and digits; copy the SendKey again without spaces"},
+		{Name: "key with a slash", Raw: map[string]string{"sendkey": "SCT12/../x"},
+			WantErr: "serverchan: sendkey: must contain only letters and digits; copy the SendKey again without spaces"},
+		{Name: "channel with comma", Raw: map[string]string{"sendkey": turbo, "channel": "9,66"},
+			WantErr: `serverchan: channel: must be one or two channel numbers separated by "|", e.g. 9|66`},
+		{Name: "three channels", Raw: map[string]string{"sendkey": turbo, "channel": "9|66|1"},
+			WantErr: `serverchan: channel: must be one or two channel numbers separated by "|", e.g. 9|66`},
+		{Name: "bad bool", Raw: map[string]string{"sendkey": turbo, "noip": "maybe"},
+			WantErr: `serverchan: noip: must be true or false, got "maybe"`},
+		{Name: "bad api", Raw: map[string]string{"sendkey": turbo, "api": "ftp://x"},
+			WantErr: "serverchan: api: must start with http:// or https://"},
+		{Name: "bad proxy", Raw: map[string]string{"sendkey": turbo, "proxy": "ftp://p:1"},
+			WantErr: `serverchan: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
+		{Name: "channel with sc3 key", Raw: map[string]string{"sendkey": sc3, "channel": "9"},
+			WantErr: "serverchan: channel: only Server酱 Turbo keys (SCT…) take a message channel; clear it for a Server酱³ key"},
+		{Name: "noip with sc3 key", Raw: map[string]string{"sendkey": sc3, "noip": "true"},
+			WantErr: "serverchan: noip: only Server酱 Turbo keys (SCT…) can hide the sender IP; set it to false for a Server酱³ key"},
+		{Name: "unknown field", Raw: map[string]string{"sendkey": turbo, "token": "x"},
+			WantErr: "serverchan: token: unknown field (known: sendkey, channel, noip, api, proxy)"},
+	})
 }
 
 func TestFieldsSchema(t *testing.T) {

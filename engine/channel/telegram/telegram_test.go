@@ -122,33 +122,17 @@ func TestParse(t *testing.T) {
 
 func TestParseQD(t *testing.T) {
 	const tok = telegramtest.Token
-	tests := []struct {
-		qd      string
-		want    map[string]string
-		wantErr string
-	}{
+	channeltest.RunQDCases(t, telegram.Kind, []channeltest.QDCase{
 		{
-			qd: tok + ";222222222;tg.example.com;http://user:pw@proxy:3128;https://example.com/p.png",
-			want: map[string]string{"token": tok, "chat_id": "222222222", "host": "tg.example.com",
+			In: tok + ";222222222;tg.example.com;http://user:pw@proxy:3128;https://example.com/p.png",
+			Want: map[string]string{"token": tok, "chat_id": "222222222", "host": "tg.example.com",
 				"proxy": "http://user:pw@proxy:3128", "pic_url": "https://example.com/p.png"},
 		},
-		{qd: tok + ";222222222;;;", want: map[string]string{"token": tok, "chat_id": "222222222"}},
-		{qd: tok + ";-100123;;;https://example.com/p.png", want: map[string]string{"token": tok, "chat_id": "-100123", "pic_url": "https://example.com/p.png"}},
-		{qd: tok, wantErr: "telegram: chat_id: missing from the QD string (expected token;chat_id;host;proxy;pic_url)"},
-		{qd: tok + ";1;h;;p;7", wantErr: "telegram: qd: has 6 values but QD's telegram string has at most 5 (token;chat_id;host;proxy;pic_url)"},
-	}
-	for _, tt := range tests {
-		got, err := telegram.Kind.ParseQD(tt.qd)
-		if tt.wantErr != "" {
-			if err == nil || err.Error() != tt.wantErr {
-				t.Errorf("ParseQD(%q) err = %v, want %q", tt.qd, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("ParseQD(%q) = %v, %v; want %v", tt.qd, got, err, tt.want)
-		}
-	}
+		{In: tok + ";222222222;;;", Want: map[string]string{"token": tok, "chat_id": "222222222"}},
+		{In: tok + ";-100123;;;https://example.com/p.png", Want: map[string]string{"token": tok, "chat_id": "-100123", "pic_url": "https://example.com/p.png"}},
+		{In: tok, WantErr: "telegram: chat_id: missing from the QD string (expected token;chat_id;host;proxy;pic_url)"},
+		{In: tok + ";1;h;;p;7", WantErr: "telegram: qd: has 6 values but QD's telegram string has at most 5 (token;chat_id;host;proxy;pic_url)"},
+	})
 	// Empty positions keep the defaults once parsed.
 	raw, _ := telegram.Kind.ParseQD(tok + ";222222222;;;")
 	c, err := telegram.Kind.Parse(raw)

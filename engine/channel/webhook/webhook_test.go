@@ -48,61 +48,37 @@ func one(t *testing.T, s *webhooktest.Server) webhooktest.Accepted {
 
 func TestParse(t *testing.T) {
 	u := "https://example.com/push?log={log}&t={t}"
-	tests := []struct {
-		name    string
-		raw     map[string]string
-		want    map[string]string
-		wantErr string
-	}{
-		{name: "defaults", raw: map[string]string{"url": u}, want: map[string]string{"url": u, "method": "", "content_type": "json", "body": "", "headers": ""}},
-		{name: "QD names, any case", raw: map[string]string{"URL": u, "get_header": `{"X-A": "1"}`, "Post_Data": `{"k": "{log}"}`},
-			want: map[string]string{"url": u, "headers": `{"X-A": "1"}`, "body": `{"k": "{log}"}`}},
-		{name: "POST_Header alias", raw: map[string]string{"url": u, "POST_Header": `{"X-A": "1"}`}, want: map[string]string{"headers": `{"X-A": "1"}`}},
-		{name: "choices normalised", raw: map[string]string{"url": u, "method": "post", "content_type": "FORM", "body": `{"a": "b"}`},
-			want: map[string]string{"method": "POST", "content_type": "form"}},
-		{name: "missing url", raw: map[string]string{}, wantErr: "webhook: url: required"},
-		{name: "url without scheme", raw: map[string]string{"url": "example.com/push"}, wantErr: "webhook: url: must start with http:// or https://"},
-		{name: "headers not JSON", raw: map[string]string{"url": u, "headers": `{Authorization: x}`},
-			wantErr: `webhook: headers: must be a JSON object like {"key": "value"} with double quotes: invalid character 'A' looking for beginning of object key string`},
-		{name: "header value not a string", raw: map[string]string{"url": u, "headers": `{"X-Retry": 3}`},
-			wantErr: `webhook: headers: header "X-Retry" must have a string value in double quotes, e.g. {"X-Retry": "value"}`},
-		{name: "bad header name", raw: map[string]string{"url": u, "headers": `{"X Token": "a"}`},
-			wantErr: `webhook: headers: "X Token" is not a valid header name (letters, digits and - only)`},
-		{name: "header value with line break", raw: map[string]string{"url": u, "headers": `{"X-A": "a\r\nX-B: b"}`},
-			wantErr: `webhook: headers: header "X-A" has a line break in its value`},
-		{name: "body not JSON", raw: map[string]string{"url": u, "body": `{"text": {log}}`},
-			wantErr: `webhook: body: must be a JSON object like {"key": "value"} with double quotes: invalid character 'l' looking for beginning of object key string`},
-		{name: "body not an object", raw: map[string]string{"url": u, "body": `["{log}"]`},
-			wantErr: `webhook: body: must be a JSON object like {"key": "value"} with double quotes: json: cannot unmarshal array into Go value of type map[string]interface {}`},
-		{name: "GET with body", raw: map[string]string{"url": u, "method": "GET", "body": `{"a": "b"}`},
-			wantErr: "webhook: body: a GET request carries no body; clear body or set method to POST"},
-		{name: "form with nested object", raw: map[string]string{"url": u, "content_type": "form", "body": `{"a": {"b": "c"}}`},
-			wantErr: `webhook: body: with content_type form, each value must be a string, number, true/false or a list of them; "a" is not`},
-		{name: "form with nested list", raw: map[string]string{"url": u, "content_type": "form", "body": `{"a": [["x"]]}`},
-			wantErr: `webhook: body: with content_type form, each value must be a string, number, true/false or a list of them; "a" is not`},
-		{name: "bad method", raw: map[string]string{"url": u, "method": "PUT"}, wantErr: `webhook: method: must be one of GET, POST, got "PUT"`},
-		{name: "headers twice under different names", raw: map[string]string{"url": u, "GET_Header": `{"A": "1"}`, "POST_Header": `{"A": "2"}`},
-			wantErr: "webhook: headers: given twice under different names"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := webhook.Kind.Parse(tt.raw)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("err = %v\nwant  %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			for k, v := range tt.want {
-				if c.String(k) != v {
-					t.Errorf("%s = %q, want %q", k, c.String(k), v)
-				}
-			}
-		})
-	}
+	channeltest.RunParseCases(t, webhook.Kind, []channeltest.ParseCase{
+		{Name: "defaults", Raw: map[string]string{"url": u}, WantSome: map[string]string{"url": u, "method": "", "content_type": "json", "body": "", "headers": ""}},
+		{Name: "QD names, any case", Raw: map[string]string{"URL": u, "get_header": `{"X-A": "1"}`, "Post_Data": `{"k": "{log}"}`},
+			WantSome: map[string]string{"url": u, "headers": `{"X-A": "1"}`, "body": `{"k": "{log}"}`}},
+		{Name: "POST_Header alias", Raw: map[string]string{"url": u, "POST_Header": `{"X-A": "1"}`}, WantSome: map[string]string{"headers": `{"X-A": "1"}`}},
+		{Name: "choices normalised", Raw: map[string]string{"url": u, "method": "post", "content_type": "FORM", "body": `{"a": "b"}`},
+			WantSome: map[string]string{"method": "POST", "content_type": "form"}},
+		{Name: "missing url", Raw: map[string]string{}, WantErr: "webhook: url: required"},
+		{Name: "url without scheme", Raw: map[string]string{"url": "example.com/push"}, WantErr: "webhook: url: must start with http:// or https://"},
+		{Name: "headers not JSON", Raw: map[string]string{"url": u, "headers": `{Authorization: x}`},
+			WantErr: `webhook: headers: must be a JSON object like {"key": "value"} with double quotes: invalid character 'A' looking for beginning of object key string`},
+		{Name: "header value not a string", Raw: map[string]string{"url": u, "headers": `{"X-Retry": 3}`},
+			WantErr: `webhook: headers: header "X-Retry" must have a string value in double quotes, e.g. {"X-Retry": "value"}`},
+		{Name: "bad header name", Raw: map[string]string{"url": u, "headers": `{"X Token": "a"}`},
+			WantErr: `webhook: headers: "X Token" is not a valid header name (letters, digits and - only)`},
+		{Name: "header value with line break", Raw: map[string]string{"url": u, "headers": `{"X-A": "a\r\nX-B: b"}`},
+			WantErr: `webhook: headers: header "X-A" has a line break in its value`},
+		{Name: "body not JSON", Raw: map[string]string{"url": u, "body": `{"text": {log}}`},
+			WantErr: `webhook: body: must be a JSON object like {"key": "value"} with double quotes: invalid character 'l' looking for beginning of object key string`},
+		{Name: "body not an object", Raw: map[string]string{"url": u, "body": `["{log}"]`},
+			WantErr: `webhook: body: must be a JSON object like {"key": "value"} with double quotes: json: cannot unmarshal array into Go value of type map[string]interface {}`},
+		{Name: "GET with body", Raw: map[string]string{"url": u, "method": "GET", "body": `{"a": "b"}`},
+			WantErr: "webhook: body: a GET request carries no body; clear body or set method to POST"},
+		{Name: "form with nested object", Raw: map[string]string{"url": u, "content_type": "form", "body": `{"a": {"b": "c"}}`},
+			WantErr: `webhook: body: with content_type form, each value must be a string, number, true/false or a list of them; "a" is not`},
+		{Name: "form with nested list", Raw: map[string]string{"url": u, "content_type": "form", "body": `{"a": [["x"]]}`},
+			WantErr: `webhook: body: with content_type form, each value must be a string, number, true/false or a list of them; "a" is not`},
+		{Name: "bad method", Raw: map[string]string{"url": u, "method": "PUT"}, WantErr: `webhook: method: must be one of GET, POST, got "PUT"`},
+		{Name: "headers twice under different names", Raw: map[string]string{"url": u, "GET_Header": `{"A": "1"}`, "POST_Header": `{"A": "2"}`},
+			WantErr: "webhook: headers: given twice under different names"},
+	})
 }
 
 func TestSchema(t *testing.T) {
@@ -110,39 +86,16 @@ func TestSchema(t *testing.T) {
 }
 
 func TestParseQD(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    map[string]string
-		wantErr string
-	}{
-		{in: `https://e.com/p?log={log};{"Authorization": "Bearer x"};{"text": "{log}"}`,
-			want: map[string]string{"url": "https://e.com/p?log={log}", "headers": `{"Authorization": "Bearer x"}`, "body": `{"text": "{log}"}`}},
-		{in: `https://e.com/p?log={log};;`, want: map[string]string{"url": "https://e.com/p?log={log}"}},
-		{in: `https://e.com/p;;{"t": "{t}"}`, want: map[string]string{"url": "https://e.com/p", "body": `{"t": "{t}"}`}},
-		{in: `;{"A": "b"};`, wantErr: "webhook: url: missing from the QD string (expected url;headers;body)"},
-		{in: `https://e.com;{};{};POST`, wantErr: "webhook: qd: has 4 values but QD's webhook string has at most 3 (url;headers;body)"},
+	cases := []channeltest.QDCase{
+		{In: `https://e.com/p?log={log};{"Authorization": "Bearer x"};{"text": "{log}"}`,
+			Want: map[string]string{"url": "https://e.com/p?log={log}", "headers": `{"Authorization": "Bearer x"}`, "body": `{"text": "{log}"}`}},
+		{In: `https://e.com/p?log={log};;`, Want: map[string]string{"url": "https://e.com/p?log={log}"}},
+		{In: `https://e.com/p;;{"t": "{t}"}`, Want: map[string]string{"url": "https://e.com/p", "body": `{"t": "{t}"}`}},
+		{In: `;{"A": "b"};`, WantErr: "webhook: url: missing from the QD string (expected url;headers;body)"},
+		{In: `https://e.com;{};{};POST`, WantErr: "webhook: qd: has 4 values but QD's webhook string has at most 3 (url;headers;body)"},
 	}
-	for _, tt := range tests {
-		raw, err := webhook.Kind.ParseQD(tt.in)
-		if tt.wantErr != "" {
-			if err == nil || err.Error() != tt.wantErr {
-				t.Errorf("ParseQD(%q) err = %v, want %q", tt.in, err, tt.wantErr)
-			}
-			continue
-		}
-		if err != nil || len(raw) != len(tt.want) {
-			t.Errorf("ParseQD(%q) = %v, %v", tt.in, raw, err)
-			continue
-		}
-		for k, v := range tt.want {
-			if raw[k] != v {
-				t.Errorf("ParseQD(%q)[%s] = %q, want %q", tt.in, k, raw[k], v)
-			}
-		}
-		if _, err := webhook.Kind.Parse(raw); err != nil {
-			t.Errorf("Parse(ParseQD(%q)): %v", tt.in, err)
-		}
-	}
+	channeltest.RunQDCases(t, webhook.Kind, cases)
+	channeltest.CheckQDImports(t, webhook.Kind, cases, nil, nil)
 }
 
 // TestSendJSONByteExact is the core contract: whatever the log holds, it

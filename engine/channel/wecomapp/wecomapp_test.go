@@ -81,96 +81,40 @@ func TestParse(t *testing.T) {
 		}
 		return m
 	}
-	tests := []struct {
-		name    string
-		raw     map[string]string
-		want    map[string]string // expected values of some keys
-		wantErr string
-	}{
-		{name: "defaults", raw: base, want: map[string]string{"host": DefaultHost, "to_user": "@all", "msg_type": "text"}},
-		{name: "QD aliases any case", raw: map[string]string{
+	channeltest.RunParseCases(t, Kind, []channeltest.ParseCase{
+		{Name: "defaults", Raw: base, WantSome: map[string]string{"host": DefaultHost, "to_user": "@all", "msg_type": "text"}},
+		{Name: "QD aliases any case", Raw: map[string]string{
 			"corpid": "ww1", "AGENTID": "7", "agentSECRET": "x", "push_pic_url_or_media_id": "MEDIA_1", "qywx_proxy_host": "qywx.example.com",
-		}, want: map[string]string{"corp_id": "ww1", "agent_id": "7", "secret": "x", "pic": "MEDIA_1", "host": "qywx.example.com"}},
-		{name: "api alias", raw: with("API", "https://proxy.example.com/"), want: map[string]string{"host": "https://proxy.example.com/"}},
-		{name: "choice case folded", raw: with("msg_type", "MarkDown"), want: map[string]string{"msg_type": "markdown"}},
-		{name: "bad corp id", raw: with("corp_id", "ww-12 3"), wantErr: "wecom_app: corp_id: must be letters and digits only, like ww0123456789abcdef (My Company → Company Information)"},
-		{name: "agent id not a number", raw: with("agent_id", "abc"), wantErr: `wecom_app: agent_id: must be a whole number, got "abc"`},
-		{name: "agent id zero", raw: with("agent_id", "0"), wantErr: "wecom_app: agent_id: must be the app's positive AgentId, like 1000002"},
-		{name: "missing secret", raw: with("secret", ""), wantErr: "wecom_app: secret: required"},
-		{name: "pic neither URL nor media id", raw: with("pic", "ftp://x/y.png"), wantErr: "wecom_app: pic: must be an http(s) image URL or a media_id (letters, digits, - and _)"},
-		{name: "pic URL without host", raw: with("pic", "https://"), wantErr: "wecom_app: pic: has no host"},
-		{name: "host without host", raw: with("host", "http://"), wantErr: "wecom_app: host: has no host"},
-		{name: "@all mixed", raw: with("to_user", "@all|bob"), wantErr: "wecom_app: to_user: @all cannot be combined with member IDs"},
-		{name: "user with space", raw: with("to_user", "al ice"), wantErr: `wecom_app: to_user: "al ice" is not a member account ID (up to 64 letters, digits, -, _ or .)`},
-		{name: "bad msg type", raw: with("msg_type", "card"), wantErr: `wecom_app: msg_type: must be one of text, markdown, mpnews, got "card"`},
-		{name: "mpnews needs pic", raw: with("msg_type", "mpnews"), wantErr: "wecom_app: pic: required when msg_type is mpnews (an article needs a cover image): set an image URL or a media_id"},
-		{name: "bad proxy", raw: with("proxy", "ftp://h:1"), wantErr: `wecom_app: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
-		{name: "unknown field", raw: with("token", "x"), wantErr: "wecom_app: token: unknown field (known: corp_id, agent_id, secret, pic, host, to_user, msg_type, proxy)"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := Kind.Parse(tt.raw)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			for k, v := range tt.want {
-				if c[k] != v {
-					t.Errorf("%s = %q, want %q", k, c[k], v)
-				}
-			}
-		})
-	}
+		}, WantSome: map[string]string{"corp_id": "ww1", "agent_id": "7", "secret": "x", "pic": "MEDIA_1", "host": "qywx.example.com"}},
+		{Name: "api alias", Raw: with("API", "https://proxy.example.com/"), WantSome: map[string]string{"host": "https://proxy.example.com/"}},
+		{Name: "choice case folded", Raw: with("msg_type", "MarkDown"), WantSome: map[string]string{"msg_type": "markdown"}},
+		{Name: "bad corp id", Raw: with("corp_id", "ww-12 3"), WantErr: "wecom_app: corp_id: must be letters and digits only, like ww0123456789abcdef (My Company → Company Information)"},
+		{Name: "agent id not a number", Raw: with("agent_id", "abc"), WantErr: `wecom_app: agent_id: must be a whole number, got "abc"`},
+		{Name: "agent id zero", Raw: with("agent_id", "0"), WantErr: "wecom_app: agent_id: must be the app's positive AgentId, like 1000002"},
+		{Name: "missing secret", Raw: with("secret", ""), WantErr: "wecom_app: secret: required"},
+		{Name: "pic neither URL nor media id", Raw: with("pic", "ftp://x/y.png"), WantErr: "wecom_app: pic: must be an http(s) image URL or a media_id (letters, digits, - and _)"},
+		{Name: "pic URL without host", Raw: with("pic", "https://"), WantErr: "wecom_app: pic: has no host"},
+		{Name: "host without host", Raw: with("host", "http://"), WantErr: "wecom_app: host: has no host"},
+		{Name: "@all mixed", Raw: with("to_user", "@all|bob"), WantErr: "wecom_app: to_user: @all cannot be combined with member IDs"},
+		{Name: "user with space", Raw: with("to_user", "al ice"), WantErr: `wecom_app: to_user: "al ice" is not a member account ID (up to 64 letters, digits, -, _ or .)`},
+		{Name: "bad msg type", Raw: with("msg_type", "card"), WantErr: `wecom_app: msg_type: must be one of text, markdown, mpnews, got "card"`},
+		{Name: "mpnews needs pic", Raw: with("msg_type", "mpnews"), WantErr: "wecom_app: pic: required when msg_type is mpnews (an article needs a cover image): set an image URL or a media_id"},
+		{Name: "bad proxy", Raw: with("proxy", "ftp://h:1"), WantErr: `wecom_app: proxy: scheme must be http, https, socks5 or socks5h, got "ftp"`},
+		{Name: "unknown field", Raw: with("token", "x"), WantErr: "wecom_app: token: unknown field (known: corp_id, agent_id, secret, pic, host, to_user, msg_type, proxy)"},
+	})
 }
 
 func TestParseQD(t *testing.T) {
-	tests := []struct {
-		name    string
-		qd      string
-		want    map[string]string
-		wantErr string
-	}{
-		{name: "full", qd: "ww0123;1000002;s3cret;https://img.example.com/a.png;qywx.example.com",
-			want: map[string]string{"corp_id": "ww0123", "agent_id": "1000002", "secret": "s3cret", "pic": "https://img.example.com/a.png", "host": "qywx.example.com"}},
-		{name: "empty positions keep defaults", qd: "ww0123;1000002;s3cret;;",
-			want: map[string]string{"corp_id": "ww0123", "agent_id": "1000002", "secret": "s3cret"}},
-		{name: "too few", qd: "ww0123;1000002", wantErr: "wecom_app: secret: missing from the QD string (expected corp_id;agent_id;secret;pic;host)"},
-		{name: "too many", qd: "a;1;s;p;h;extra", wantErr: "wecom_app: qd: has 6 values but QD's wecom_app string has at most 5 (corp_id;agent_id;secret;pic;host)"},
+	cases := []channeltest.QDCase{
+		{Name: "full", In: "ww0123;1000002;s3cret;https://img.example.com/a.png;qywx.example.com",
+			Want: map[string]string{"corp_id": "ww0123", "agent_id": "1000002", "secret": "s3cret", "pic": "https://img.example.com/a.png", "host": "qywx.example.com"}},
+		{Name: "empty positions keep defaults", In: "ww0123;1000002;s3cret;;",
+			Want: map[string]string{"corp_id": "ww0123", "agent_id": "1000002", "secret": "s3cret"}},
+		{Name: "too few", In: "ww0123;1000002", WantErr: "wecom_app: secret: missing from the QD string (expected corp_id;agent_id;secret;pic;host)"},
+		{Name: "too many", In: "a;1;s;p;h;extra", WantErr: "wecom_app: qd: has 6 values but QD's wecom_app string has at most 5 (corp_id;agent_id;secret;pic;host)"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			raw, err := Kind.ParseQD(tt.qd)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(raw) != len(tt.want) {
-				t.Errorf("raw = %v, want %v", raw, tt.want)
-			}
-			for k, v := range tt.want {
-				if raw[k] != v {
-					t.Errorf("%s = %q, want %q", k, raw[k], v)
-				}
-			}
-			c, err := Kind.Parse(raw)
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if tt.want["host"] == "" && c["host"] != DefaultHost {
-				t.Errorf("host = %q, want the default", c["host"])
-			}
-		})
-	}
+	channeltest.RunQDCases(t, Kind, cases)
+	channeltest.CheckQDImports(t, Kind, cases, nil, map[string]string{"host": DefaultHost})
 }
 
 func TestHostNormalised(t *testing.T) {

@@ -96,20 +96,7 @@ func TestParseQD(t *testing.T) {
 		{In: "k-123;alice", WantErr: "wecom_webhook: qd: has 2 values but QD's wecom_webhook string has at most 1 (key)"},
 	}
 	channeltest.RunQDCases(t, Kind, cases)
-	// Each import parses, keeping the defaults.
-	for _, tc := range cases {
-		if tc.WantErr != "" {
-			continue
-		}
-		c, err := Kind.Parse(tc.Want)
-		if err != nil {
-			t.Errorf("Parse of the QD import %q: %v", tc.In, err)
-			continue
-		}
-		if c.String("msg_type") != "text" || c.String("api") != DefaultAPI {
-			t.Errorf("defaults not kept: %v", c)
-		}
-	}
+	channeltest.CheckQDImports(t, Kind, cases, nil, map[string]string{"msg_type": "text", "api": DefaultAPI})
 }
 
 func TestSend(t *testing.T) {

@@ -55,47 +55,23 @@ func TestParse(t *testing.T) {
 		}
 		return m
 	}
-	tests := []struct {
-		name    string
-		raw     map[string]string
-		want    map[string]string
-		wantErr string
-	}{
-		{name: "defaults", raw: base, want: map[string]string{"api": DefaultAPI, "content_type": "", "url": ""}},
-		{name: "QD aliases any case", raw: map[string]string{"apptoken": "AT_y", "WXPUSHER_UID": "UID_b|UID_c"}, want: map[string]string{"app_token": "AT_y", "uids": "UID_b|UID_c"}},
-		{name: "topics only", raw: with("uids", "", "topic_ids", "1, 22"), want: map[string]string{"topic_ids": "1, 22"}},
-		{name: "choice case folded", raw: with("content_type", "HTML"), want: map[string]string{"content_type": "html"}},
-		{name: "token prefix", raw: with("app_token", "xyz"), wantErr: "wxpusher: app_token: must start with AT_ (copy the appToken from the WxPusher admin console)"},
-		{name: "missing token", raw: with("app_token", ""), wantErr: "wxpusher: app_token: required"},
-		{name: "uid prefix", raw: with("uids", "UID_a,bob"), wantErr: `wxpusher: uids: "bob" is not a UID: UIDs start with UID_`},
-		{name: "topic not a number", raw: with("topic_ids", "12,abc"), wantErr: `wxpusher: topic_ids: "abc" is not a topic ID: topic IDs are whole numbers like 12345`},
-		{name: "too many topics", raw: with("topic_ids", "1,2,3,4,5,6"), wantErr: "wxpusher: topic_ids: has 6 topics but WxPusher takes at most 5 per message"},
-		{name: "bad content type", raw: with("content_type", "rich"), wantErr: `wxpusher: content_type: must be one of text, html, markdown, got "rich"`},
-		{name: "bad url", raw: with("url", "example.com"), wantErr: "wxpusher: url: must start with http:// or https://"},
-		{name: "long url", raw: with("url", "https://e.com/"+strings.Repeat("a", 990)), wantErr: "wxpusher: url: has 1004 characters but WxPusher takes at most 1000"},
-		{name: "no recipient", raw: with("uids", ""), wantErr: "wxpusher: uids: set uids or topic_ids: the message needs at least one recipient"},
-		{name: "bad api", raw: with("api", "wxpusher.example.com"), wantErr: "wxpusher: api: must start with http:// or https://"},
-		{name: "bad proxy", raw: with("proxy", "localhost"), wantErr: "wxpusher: proxy: must look like http://host:port or socks5://user:password@host:port"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c, err := Kind.Parse(tt.raw)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			for k, v := range tt.want {
-				if c[k] != v {
-					t.Errorf("%s = %q, want %q", k, c[k], v)
-				}
-			}
-		})
-	}
+	channeltest.RunParseCases(t, Kind, []channeltest.ParseCase{
+		{Name: "defaults", Raw: base, WantSome: map[string]string{"api": DefaultAPI, "content_type": "", "url": ""}},
+		{Name: "QD aliases any case", Raw: map[string]string{"apptoken": "AT_y", "WXPUSHER_UID": "UID_b|UID_c"}, WantSome: map[string]string{"app_token": "AT_y", "uids": "UID_b|UID_c"}},
+		{Name: "topics only", Raw: with("uids", "", "topic_ids", "1, 22"), WantSome: map[string]string{"topic_ids": "1, 22"}},
+		{Name: "choice case folded", Raw: with("content_type", "HTML"), WantSome: map[string]string{"content_type": "html"}},
+		{Name: "token prefix", Raw: with("app_token", "xyz"), WantErr: "wxpusher: app_token: must start with AT_ (copy the appToken from the WxPusher admin console)"},
+		{Name: "missing token", Raw: with("app_token", ""), WantErr: "wxpusher: app_token: required"},
+		{Name: "uid prefix", Raw: with("uids", "UID_a,bob"), WantErr: `wxpusher: uids: "bob" is not a UID: UIDs start with UID_`},
+		{Name: "topic not a number", Raw: with("topic_ids", "12,abc"), WantErr: `wxpusher: topic_ids: "abc" is not a topic ID: topic IDs are whole numbers like 12345`},
+		{Name: "too many topics", Raw: with("topic_ids", "1,2,3,4,5,6"), WantErr: "wxpusher: topic_ids: has 6 topics but WxPusher takes at most 5 per message"},
+		{Name: "bad content type", Raw: with("content_type", "rich"), WantErr: `wxpusher: content_type: must be one of text, html, markdown, got "rich"`},
+		{Name: "bad url", Raw: with("url", "example.com"), WantErr: "wxpusher: url: must start with http:// or https://"},
+		{Name: "long url", Raw: with("url", "https://e.com/"+strings.Repeat("a", 990)), WantErr: "wxpusher: url: has 1004 characters but WxPusher takes at most 1000"},
+		{Name: "no recipient", Raw: with("uids", ""), WantErr: "wxpusher: uids: set uids or topic_ids: the message needs at least one recipient"},
+		{Name: "bad api", Raw: with("api", "wxpusher.example.com"), WantErr: "wxpusher: api: must start with http:// or https://"},
+		{Name: "bad proxy", Raw: with("proxy", "localhost"), WantErr: "wxpusher: proxy: must look like http://host:port or socks5://user:password@host:port"},
+	})
 }
 
 func TestParseQD(t *testing.T) {
