@@ -25,11 +25,7 @@ func open(t *testing.T, srv *barktest.Server, extra map[string]string) channel.C
 	for k, v := range extra {
 		raw[k] = v
 	}
-	ch, err := bark.Kind.New(raw, channel.Deps{})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return ch
+	return channeltest.Open(t, bark.Kind, raw, channel.Deps{})
 }
 
 func TestKindSchema(t *testing.T) {

@@ -206,3 +206,50 @@ func (s CatchSuite) Run(t *testing.T, cases []CatchCase) {
 		})
 	}
 }
+
+// Acceptor is a fake that records the messages it accepts (T).
+type Acceptor[T any] interface {
+	Violator
+	Accepted() []T
+}
+
+// SendOne sends m on ch and returns the one message the fake f accepted;
+// a send error, a contract break or another count fails the test.
+func SendOne[T any](t testing.TB, ch channel.Channel, f Acceptor[T], m message.Message) T {
+	t.Helper()
+	if err := ch.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	NoViolations(t, f)
+	acc := f.Accepted()
+	if len(acc) != 1 {
+		t.Fatalf("accepted %d messages, want 1", len(acc))
+	}
+	return acc[0]
+}
+
+// Open builds kind's channel from raw; an error fails the test.
+func Open(t testing.TB, kind *channel.Kind, raw map[string]string, deps channel.Deps) channel.Channel {
+	t.Helper()
+	ch, err := kind.New(raw, deps)
+	if err != nil {
+		t.Fatalf("New(%v): %v", raw, err)
+	}
+	return ch
+}
+
+// SendLast sends m on ch and returns the last message the fake f has
+// accepted; a send error, a contract break or nothing accepted fails the
+// test.
+func SendLast[T any](t testing.TB, ch channel.Channel, f Acceptor[T], m message.Message) T {
+	t.Helper()
+	if err := ch.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	NoViolations(t, f)
+	acc := f.Accepted()
+	if len(acc) == 0 {
+		t.Fatalf("nothing accepted")
+	}
+	return acc[len(acc)-1]
+}

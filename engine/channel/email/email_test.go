@@ -34,11 +34,7 @@ func with(base map[string]string, kv ...string) map[string]string {
 
 func open(t *testing.T, raw map[string]string) *sender {
 	t.Helper()
-	ch, err := Kind.New(raw, channel.Deps{})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return ch.(*sender)
+	return channeltest.Open(t, Kind, raw, channel.Deps{}).(*sender)
 }
 
 func send(t *testing.T, ch *sender, m message.Message) error {

@@ -34,11 +34,7 @@ func newFake(t testing.TB) *feishutest.Server {
 // openChannel parses raw and opens the channel on the fixed clock.
 func openChannel(t *testing.T, raw map[string]string) channel.Channel {
 	t.Helper()
-	ch, err := Kind.New(raw, channel.Deps{Now: clock})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return ch
+	return channeltest.Open(t, Kind, raw, channel.Deps{Now: clock})
 }
 
 func TestFields(t *testing.T) {
@@ -281,15 +277,7 @@ func TestSend(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newFake(t)
 			ch := openChannel(t, channeltest.With(s.Config(), "msg_type", tt.msgType))
-			if err := ch.Send(context.Background(), tt.msg); err != nil {
-				t.Fatalf("Send: %v", err)
-			}
-			channeltest.NoViolations(t, s)
-			acc := s.Accepted()
-			if len(acc) != 1 {
-				t.Fatalf("accepted %d messages, want 1", len(acc))
-			}
-			a := acc[0]
+			a := channeltest.SendOne(t, ch, s, tt.msg)
 			if a.MsgType != tt.wantType || a.Title != tt.title || a.Text != tt.text || a.Template != tt.template {
 				t.Errorf("got %s %q %q %q, want %s %q %q %q", a.MsgType, a.Title, a.Text, a.Template, tt.wantType, tt.title, tt.text, tt.template)
 			}

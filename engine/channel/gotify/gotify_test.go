@@ -21,24 +21,7 @@ import (
 
 func open(t *testing.T, srv *gotifytest.Server, kv ...string) channel.Channel {
 	t.Helper()
-	ch, err := gotify.Kind.New(channeltest.With(srv.Config(), kv...), channel.Deps{})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return ch
-}
-
-func send(t *testing.T, ch channel.Channel, srv *gotifytest.Server, m message.Message) gotifytest.Accepted {
-	t.Helper()
-	if err := ch.Send(context.Background(), m); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	channeltest.NoViolations(t, srv)
-	acc := srv.Accepted()
-	if len(acc) == 0 {
-		t.Fatalf("nothing accepted")
-	}
-	return acc[len(acc)-1]
+	return channeltest.Open(t, gotify.Kind, channeltest.With(srv.Config(), kv...), channel.Deps{})
 }
 
 func TestKindSchema(t *testing.T) {
@@ -92,7 +75,7 @@ func TestSend(t *testing.T) {
 	srv := gotifytest.NewServer(t)
 	ch := open(t, srv, "priority", "3", "click", "https://ci.example.com/run/1")
 	m := message.Message{Title: "Backup <done>", Body: "3 files & 2 dirs\nline 2", Level: message.LevelSuccess, PictureURL: "https://example.com/chart.png"}
-	a := send(t, ch, srv, m)
+	a := channeltest.SendLast(t, ch, srv, m)
 	want := map[string]any{
 		"title": m.Title, "message": m.Body, "priority": json.Number("3"),
 		"extras": map[string]any{"client::notification": map[string]any{
@@ -109,7 +92,7 @@ func TestSend(t *testing.T) {
 
 func TestMinimalRequest(t *testing.T) {
 	srv := gotifytest.NewServer(t)
-	a := send(t, open(t, srv), srv, message.Message{Title: "T", Body: "hello\n\n"})
+	a := channeltest.SendLast(t, open(t, srv), srv, message.Message{Title: "T", Body: "hello\n\n"})
 	if want := map[string]any{"title": "T", "message": "hello", "priority": json.Number("5")}; !reflect.DeepEqual(a.Raw, want) {
 		t.Errorf("request = %v, want %v", a.Raw, want)
 	}
@@ -123,7 +106,7 @@ func TestServerUnderPath(t *testing.T) {
 	mux.Handle("/gotify/", http.StripPrefix("/gotify", srv.Server.Config.Handler))
 	front := httptest.NewServer(mux)
 	defer front.Close()
-	send(t, open(t, srv, "server", front.URL+"/gotify/"), srv, message.Message{Body: "via prefix"})
+	channeltest.SendLast(t, open(t, srv, "server", front.URL+"/gotify/"), srv, message.Message{Body: "via prefix"})
 }
 
 func TestPriority(t *testing.T) {
@@ -142,7 +125,7 @@ func TestPriority(t *testing.T) {
 	}
 	for _, tt := range tests {
 		srv := gotifytest.NewServer(t)
-		a := send(t, open(t, srv, "priority", tt.cfg), srv, message.Message{Body: "x", Level: tt.level})
+		a := channeltest.SendLast(t, open(t, srv, "priority", tt.cfg), srv, message.Message{Body: "x", Level: tt.level})
 		if a.Priority != tt.want {
 			t.Errorf("priority %q, level %q: sent %d, want %d", tt.cfg, tt.level, a.Priority, tt.want)
 		}
@@ -152,16 +135,16 @@ func TestPriority(t *testing.T) {
 func TestMarkdown(t *testing.T) {
 	srv := gotifytest.NewServer(t)
 	ch := open(t, srv)
-	md := send(t, ch, srv, message.Message{Title: "T", Body: "**bold**", Markdown: true})
+	md := channeltest.SendLast(t, ch, srv, message.Message{Title: "T", Body: "**bold**", Markdown: true})
 	wantExtras := map[string]any{"client::display": map[string]any{"contentType": "text/markdown"}}
 	if !reflect.DeepEqual(md.Raw["extras"], wantExtras) || !md.Markdown || md.Text != "**bold**" {
 		t.Errorf("markdown request %v", md.Raw)
 	}
-	plain := send(t, ch, srv, message.Message{Title: "T", Body: "**not bold**"})
+	plain := channeltest.SendLast(t, ch, srv, message.Message{Title: "T", Body: "**not bold**"})
 	if _, has := plain.Raw["extras"]; has || plain.Markdown {
 		t.Errorf("plain request %v: extras must be omitted", plain.Raw)
 	}
-	both := send(t, ch, srv, message.Message{Body: "*x*", Markdown: true, PictureURL: "http://example.com/p.png"})
+	both := channeltest.SendLast(t, ch, srv, message.Message{Body: "*x*", Markdown: true, PictureURL: "http://example.com/p.png"})
 	if !both.Markdown || both.BigImage != "http://example.com/p.png" {
 		t.Errorf("markdown with picture: %v", both.Raw)
 	}
@@ -176,7 +159,7 @@ func TestPicture(t *testing.T) {
 		{"file:///etc/passwd", ""},
 		{"https://", ""},
 	} {
-		a := send(t, ch, srv, message.Message{Body: "x", PictureURL: tt.picture})
+		a := channeltest.SendLast(t, ch, srv, message.Message{Body: "x", PictureURL: tt.picture})
 		if a.BigImage != tt.want {
 			t.Errorf("picture %q: bigImageUrl %q, want %q", tt.picture, a.BigImage, tt.want)
 		}
@@ -191,11 +174,11 @@ func TestPicture(t *testing.T) {
 func TestTitleOnlyAndEmpty(t *testing.T) {
 	srv := gotifytest.NewServer(t)
 	ch := open(t, srv)
-	a := send(t, ch, srv, message.Message{Title: "Only a title", Body: "  \n"})
+	a := channeltest.SendLast(t, ch, srv, message.Message{Title: "Only a title", Body: "  \n"})
 	if _, has := a.Raw["title"]; has || a.Text != "Only a title" {
 		t.Errorf("title-only message sent as %v; want the title as the message", a.Raw)
 	}
-	if a := send(t, ch, srv, message.Message{}); a.Text != "Herald" {
+	if a := channeltest.SendLast(t, ch, srv, message.Message{}); a.Text != "Herald" {
 		t.Errorf("empty message sent as %q", a.Text)
 	}
 }
@@ -204,7 +187,7 @@ func TestMessageLimit(t *testing.T) {
 	srv := gotifytest.NewServer(t)
 	ch := open(t, srv)
 	exact := strings.Repeat("x", gotify.MaxMessage)
-	if a := send(t, ch, srv, message.Message{Body: exact}); a.Text != exact {
+	if a := channeltest.SendLast(t, ch, srv, message.Message{Body: exact}); a.Text != exact {
 		t.Errorf("a %d-byte message was changed (%d bytes sent)", gotify.MaxMessage, len(a.Text))
 	}
 	for _, tt := range []struct {
@@ -216,7 +199,7 @@ func TestMessageLimit(t *testing.T) {
 		{"far over", "HEAD" + strings.Repeat("y", 1<<20) + "TAIL", true},
 		{"multi-byte", "HEAD" + strings.Repeat("推送", 20000) + "TAIL", false},
 	} {
-		a := send(t, ch, srv, message.Message{Body: tt.body, Markdown: true})
+		a := channeltest.SendLast(t, ch, srv, message.Message{Body: tt.body, Markdown: true})
 		if tt.exact && len(a.Text) != gotify.MaxMessage || len(a.Text) > gotify.MaxMessage || len(a.Text) < gotify.MaxMessage-3 {
 			t.Errorf("%s: sent %d bytes, want %d", tt.name, len(a.Text), gotify.MaxMessage)
 		}
@@ -224,7 +207,7 @@ func TestMessageLimit(t *testing.T) {
 			t.Errorf("%s: cut text lost head, tail, marker or UTF-8 validity", tt.name)
 		}
 	}
-	a := send(t, ch, srv, message.Message{Title: strings.Repeat("T", 5000), Body: "b"})
+	a := channeltest.SendLast(t, ch, srv, message.Message{Title: strings.Repeat("T", 5000), Body: "b"})
 	if len(a.Title) != gotify.MaxTitle {
 		t.Errorf("title of %d bytes sent, want %d", len(a.Title), gotify.MaxTitle)
 	}

@@ -18,11 +18,7 @@ import (
 
 func newChannel(t *testing.T, raw map[string]string) channel.Channel {
 	t.Helper()
-	ch, err := mailgun.Kind.New(raw, channel.Deps{})
-	if err != nil {
-		t.Fatalf("New(%v): %v", raw, err)
-	}
-	return ch
+	return channeltest.Open(t, mailgun.Kind, raw, channel.Deps{})
 }
 
 func valid() map[string]string {
@@ -93,15 +89,7 @@ func TestSend(t *testing.T) {
 	s := mailguntest.NewServer(t)
 	ch := newChannel(t, channeltest.With(s.Config(), "domain", strings.ToUpper(mailguntest.Domain)))
 	m := message.Message{Title: "Backup <failed>", Body: "exit status 2\n<no space> & \"quotes\"", Level: message.LevelError}
-	if err := ch.Send(context.Background(), m); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	channeltest.NoViolations(t, s)
-	got := s.Accepted()
-	if len(got) != 1 {
-		t.Fatalf("accepted %d, want 1", len(got))
-	}
-	a := got[0]
+	a := channeltest.SendOne(t, ch, s, m)
 	if a.From != mailguntest.From {
 		t.Errorf("from = %q", a.From)
 	}

@@ -24,24 +24,7 @@ const openTopic = "herald_open"
 
 func open(t *testing.T, srv *ntfytest.Server, kv ...string) channel.Channel {
 	t.Helper()
-	ch, err := ntfy.Kind.New(channeltest.With(srv.Config(), kv...), channel.Deps{})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return ch
-}
-
-func send(t *testing.T, ch channel.Channel, srv *ntfytest.Server, m message.Message) ntfytest.Accepted {
-	t.Helper()
-	if err := ch.Send(context.Background(), m); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	channeltest.NoViolations(t, srv)
-	acc := srv.Accepted()
-	if len(acc) == 0 {
-		t.Fatalf("nothing accepted")
-	}
-	return acc[len(acc)-1]
+	return channeltest.Open(t, ntfy.Kind, channeltest.With(srv.Config(), kv...), channel.Deps{})
 }
 
 func TestKindSchema(t *testing.T) {
@@ -119,7 +102,7 @@ func TestSend(t *testing.T) {
 	srv := ntfytest.NewServer(t)
 	ch := open(t, srv, "tags", "warning, ci", "click", "https://ci.example.com/run/1", "icon", "https://example.com/i.png")
 	m := message.Message{Title: "Backup <failed>", Body: "3 files & 2 dirs\nexit 1", Level: message.LevelError, PictureURL: "https://example.com/chart.png"}
-	a := send(t, ch, srv, m)
+	a := channeltest.SendLast(t, ch, srv, m)
 	want := map[string]any{
 		"topic": ntfytest.Topic, "title": m.Title, "message": m.Body, "tags": []any{"warning", "ci"}, "priority": json.Number("4"),
 		"click": "https://ci.example.com/run/1", "icon": "https://example.com/i.png", "attach": "https://example.com/chart.png",
@@ -134,7 +117,7 @@ func TestSend(t *testing.T) {
 
 func TestMinimalRequest(t *testing.T) {
 	srv := ntfytest.NewServer(t)
-	a := send(t, open(t, srv, "token", "", "topic", openTopic), srv, message.Message{Body: "  hello\n"})
+	a := channeltest.SendLast(t, open(t, srv, "token", "", "topic", openTopic), srv, message.Message{Body: "  hello\n"})
 	if want := map[string]any{"topic": openTopic, "message": "hello", "priority": json.Number("3")}; !reflect.DeepEqual(a.Raw, want) {
 		t.Errorf("request = %v, want %v", a.Raw, want)
 	}
@@ -161,7 +144,7 @@ func TestPriority(t *testing.T) {
 	}
 	for _, tt := range tests {
 		srv := ntfytest.NewServer(t)
-		a := send(t, open(t, srv, "priority", tt.cfg), srv, message.Message{Body: "x", Level: tt.level})
+		a := channeltest.SendLast(t, open(t, srv, "priority", tt.cfg), srv, message.Message{Body: "x", Level: tt.level})
 		if a.Priority != tt.want {
 			t.Errorf("priority %q, level %q: sent %d, want %d", tt.cfg, tt.level, a.Priority, tt.want)
 		}
@@ -171,11 +154,11 @@ func TestPriority(t *testing.T) {
 func TestMarkdown(t *testing.T) {
 	srv := ntfytest.NewServer(t)
 	ch := open(t, srv)
-	md := send(t, ch, srv, message.Message{Title: "T", Body: "**bold** and `code`", Markdown: true})
+	md := channeltest.SendLast(t, ch, srv, message.Message{Title: "T", Body: "**bold** and `code`", Markdown: true})
 	if md.Raw["markdown"] != true || !md.Markdown || md.Text != "**bold** and `code`" {
 		t.Errorf("markdown request %v", md.Raw)
 	}
-	plain := send(t, ch, srv, message.Message{Title: "T", Body: "**not bold**"})
+	plain := channeltest.SendLast(t, ch, srv, message.Message{Title: "T", Body: "**not bold**"})
 	if _, has := plain.Raw["markdown"]; has || plain.Text != "**not bold**" {
 		t.Errorf("plain request %v: markdown must be omitted", plain.Raw)
 	}
@@ -194,7 +177,7 @@ func TestPicture(t *testing.T) {
 	srv := ntfytest.NewServer(t)
 	ch := open(t, srv)
 	for _, tt := range tests {
-		a := send(t, ch, srv, message.Message{Body: "x", PictureURL: tt.picture})
+		a := channeltest.SendLast(t, ch, srv, message.Message{Body: "x", PictureURL: tt.picture})
 		if a.Attach != tt.want {
 			t.Errorf("picture %q: attach %q, want %q", tt.picture, a.Attach, tt.want)
 		}
@@ -204,11 +187,11 @@ func TestPicture(t *testing.T) {
 func TestTitleOnlyAndEmpty(t *testing.T) {
 	srv := ntfytest.NewServer(t)
 	ch := open(t, srv)
-	a := send(t, ch, srv, message.Message{Title: "Only a title"})
+	a := channeltest.SendLast(t, ch, srv, message.Message{Title: "Only a title"})
 	if _, hasTitle := a.Raw["title"]; hasTitle || a.Text != "Only a title" {
 		t.Errorf("title-only message sent as %v; want the title as the message", a.Raw)
 	}
-	if a := send(t, ch, srv, message.Message{Body: " \n "}); a.Text != "Herald" {
+	if a := channeltest.SendLast(t, ch, srv, message.Message{Body: " \n "}); a.Text != "Herald" {
 		t.Errorf("empty message sent as %q", a.Text)
 	}
 }
@@ -218,7 +201,7 @@ func TestMessageLimit(t *testing.T) {
 	ch := open(t, srv)
 
 	exact := strings.Repeat("x", ntfy.MaxMessage)
-	if a := send(t, ch, srv, message.Message{Body: exact}); a.Text != exact {
+	if a := channeltest.SendLast(t, ch, srv, message.Message{Body: exact}); a.Text != exact {
 		t.Errorf("a %d-byte message was changed (%d bytes sent)", ntfy.MaxMessage, len(a.Text))
 	}
 
@@ -238,7 +221,7 @@ func TestMessageLimit(t *testing.T) {
 		{"invalid UTF-8", message.Message{Body: "HEAD" + strings.Repeat("a\xff", 2000) + "TAIL"}, 0, false},
 	}
 	for _, tt := range tests {
-		a := send(t, ch, srv, tt.m)
+		a := channeltest.SendLast(t, ch, srv, tt.m)
 		switch {
 		case tt.textLen != 0 && len(a.Text) != tt.textLen:
 			t.Errorf("%s: sent %d bytes, want exactly %d", tt.name, len(a.Text), tt.textLen)
@@ -252,7 +235,7 @@ func TestMessageLimit(t *testing.T) {
 		}
 	}
 
-	a := send(t, ch, srv, message.Message{Title: strings.Repeat("T", 2000), Body: "b"})
+	a := channeltest.SendLast(t, ch, srv, message.Message{Title: strings.Repeat("T", 2000), Body: "b"})
 	if len(a.Title) != ntfy.MaxTitle {
 		t.Errorf("title of %d bytes sent, want %d", len(a.Title), ntfy.MaxTitle)
 	}

@@ -24,11 +24,7 @@ func clock() time.Time { return fixedNow }
 // openChannel parses raw and opens the channel on the fixed clock.
 func openChannel(t *testing.T, raw map[string]string) channel.Channel {
 	t.Helper()
-	ch, err := Kind.New(raw, channel.Deps{Now: clock})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return ch
+	return channeltest.Open(t, Kind, raw, channel.Deps{Now: clock})
 }
 
 func TestFields(t *testing.T) {
@@ -147,15 +143,7 @@ func TestSend(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := pushplustest.NewServer(t)
 			ch := openChannel(t, channeltest.With(s.Config(), "template", tt.template))
-			if err := ch.Send(context.Background(), tt.msg); err != nil {
-				t.Fatalf("Send: %v", err)
-			}
-			channeltest.NoViolations(t, s)
-			acc := s.Accepted()
-			if len(acc) != 1 {
-				t.Fatalf("accepted %d messages, want 1", len(acc))
-			}
-			a := acc[0]
+			a := channeltest.SendOne(t, ch, s, tt.msg)
 			if a.Template != tt.wantTmpl || a.Title != tt.title || a.Text != tt.text || a.Channel != "wechat" {
 				t.Errorf("got %s %q %q (%s), want %s %q %q (wechat)", a.Template, a.Title, a.Text, a.Channel, tt.wantTmpl, tt.title, tt.text)
 			}

@@ -134,15 +134,7 @@ func TestSendTurbo(t *testing.T) {
 	s := serverchantest.NewServer(t)
 	ch := newChannel(t, channeltest.With(s.Config(), "channel", "9|66", "noip", "true"), channel.Deps{})
 	m := message.Message{Title: "Backup failed", Body: "exit status 2\nno space left on device", Level: message.LevelError}
-	if err := ch.Send(context.Background(), m); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	channeltest.NoViolations(t, s)
-	got := s.Accepted()
-	if len(got) != 1 {
-		t.Fatalf("accepted %d messages, want 1", len(got))
-	}
-	a := got[0]
+	a := channeltest.SendOne(t, ch, s, m)
 	if a.SC3 || a.Key != serverchantest.TurboKey {
 		t.Errorf("sent with key %q sc3=%v, want the Turbo form", a.Key, a.SC3)
 	}

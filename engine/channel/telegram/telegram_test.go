@@ -24,11 +24,7 @@ func open(t *testing.T, srv *telegramtest.Server, extra map[string]string) chann
 	for k, v := range extra {
 		raw[k] = v
 	}
-	ch, err := telegram.Kind.New(raw, channel.Deps{})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return ch
+	return channeltest.Open(t, telegram.Kind, raw, channel.Deps{})
 }
 
 func units(s string) int { return len(utf16.Encode([]rune(s))) }

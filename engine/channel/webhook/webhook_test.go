@@ -30,11 +30,7 @@ const trickyTitle = `Build "nightly" ✓ / 50% done & {log}`
 
 func newChannel(t *testing.T, raw map[string]string) channel.Channel {
 	t.Helper()
-	ch, err := webhook.Kind.New(raw, channel.Deps{})
-	if err != nil {
-		t.Fatalf("New(%v): %v", raw, err)
-	}
-	return ch
+	return channeltest.Open(t, webhook.Kind, raw, channel.Deps{})
 }
 
 func one(t *testing.T, s *webhooktest.Server) webhooktest.Accepted {

@@ -27,11 +27,7 @@ func openChannel(t *testing.T, raw map[string]string, extra map[string]string) c
 	for k, v := range extra {
 		merged[k] = v
 	}
-	ch, err := Kind.New(merged, channel.Deps{})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return ch
+	return channeltest.Open(t, Kind, merged, channel.Deps{})
 }
 
 func TestFields(t *testing.T) {
@@ -175,15 +171,7 @@ func TestSend(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := wecomwebhooktest.NewServer(t)
 			ch := openChannel(t, s.Config(), tt.extra)
-			if err := ch.Send(context.Background(), tt.msg); err != nil {
-				t.Fatalf("Send: %v", err)
-			}
-			channeltest.NoViolations(t, s)
-			acc := s.Accepted()
-			if len(acc) != 1 {
-				t.Fatalf("accepted %d messages, want 1", len(acc))
-			}
-			a := acc[0]
+			a := channeltest.SendOne(t, ch, s, tt.msg)
 			if a.MsgType != tt.msgType || a.Text != tt.text || a.Title != "" {
 				t.Errorf("got %s %q %q, want %s %q", a.MsgType, a.Title, a.Text, tt.msgType, tt.text)
 			}

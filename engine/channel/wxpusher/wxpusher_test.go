@@ -26,11 +26,7 @@ func newChannel(t *testing.T, s *wxpushertest.Server, extra map[string]string) c
 			raw[k] = v
 		}
 	}
-	ch, err := Kind.New(raw, channel.Deps{})
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return ch
+	return channeltest.Open(t, Kind, raw, channel.Deps{})
 }
 
 func jsonEqual(a, b any) bool {
