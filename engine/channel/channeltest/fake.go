@@ -122,3 +122,13 @@ func (f *Fake[T, A]) AcceptedCount() int {
 	defer f.mu.Unlock()
 	return len(f.accepted)
 }
+
+// Start serves fake s's HTTP contract with its handler method h (like
+// (*Server).handle) and returns s; the server closes when the test ends.
+func Start[S interface {
+	Serve(testing.TB, http.HandlerFunc)
+}](t testing.TB, s S, h func(S, http.ResponseWriter, *http.Request)) S {
+	t.Helper()
+	s.Serve(t, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
+	return s
+}

@@ -60,9 +60,7 @@ type Server struct {
 
 // NewServer starts the fake; it is closed when the test ends.
 func NewServer(t testing.TB) *Server {
-	s := &Server{}
-	s.Serve(t, s.handle)
-	return s
+	return channeltest.Start(t, &Server{}, (*Server).handle)
 }
 
 // Config returns settings pointing a bark channel at the fake.

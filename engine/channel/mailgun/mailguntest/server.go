@@ -82,9 +82,7 @@ type Server struct {
 
 // NewServer starts the fake and closes it when t ends.
 func NewServer(t testing.TB) *Server {
-	s := &Server{}
-	s.Serve(t, s.serve)
-	return s
+	return channeltest.Start(t, &Server{}, (*Server).serve)
 }
 
 // Config points a mailgun channel at the fake.

@@ -76,9 +76,7 @@ type Server struct {
 // NewServer starts a fake PushPlus that takes Token; it is closed when the
 // test ends.
 func NewServer(t testing.TB) *Server {
-	s := &Server{}
-	s.Serve(t, s.handle)
-	return s
+	return channeltest.Start(t, &Server{}, (*Server).handle)
 }
 
 // Config returns raw settings pointing a pushplus channel at s.

@@ -88,9 +88,7 @@ type Server struct {
 
 // NewServer starts the fake and closes it when t ends.
 func NewServer(t testing.TB) *Server {
-	s := &Server{}
-	s.Serve(t, s.serve)
-	return s
+	return channeltest.Start(t, &Server{}, (*Server).serve)
 }
 
 // Config points a serverchan channel at the fake with the Turbo key.

@@ -75,9 +75,7 @@ type Server struct {
 
 // NewServer starts the receiver and closes it when t ends.
 func NewServer(t testing.TB) *Server {
-	s := &Server{}
-	s.Serve(t, s.serve)
-	return s
+	return channeltest.Start(t, &Server{}, (*Server).serve)
 }
 
 // Config is a POST JSON webhook with {log} and {t} in both the URL query

@@ -57,9 +57,7 @@ type Server struct {
 
 // NewServer starts a fake robot with key Key; it is closed when the test ends.
 func NewServer(t testing.TB) *Server {
-	s := &Server{}
-	s.Serve(t, s.handle)
-	return s
+	return channeltest.Start(t, &Server{}, (*Server).handle)
 }
 
 // Config returns raw settings pointing a wecom_webhook channel at s.
