@@ -72,17 +72,12 @@ var Kind = &channel.Kind{
 			Type:   channel.TypeString,
 		},
 		{
-			Key:    "sound",
-			Label:  "Sound",
-			Help:   "Optional ringtone from the sound list in the Bark app, e.g. minuet or alarm.",
-			DocURL: "https://github.com/Finb/Bark/tree/master/Sounds",
-			Type:   channel.TypeString,
-			Validate: func(v string) error {
-				if !soundRe.MatchString(v) {
-					return fmt.Errorf("must be a sound name from the Bark app like minuet or alarm")
-				}
-				return nil
-			},
+			Key:      "sound",
+			Label:    "Sound",
+			Help:     "Optional ringtone from the sound list in the Bark app, e.g. minuet or alarm.",
+			DocURL:   "https://github.com/Finb/Bark/tree/master/Sounds",
+			Type:     channel.TypeString,
+			Validate: channel.Matching(soundRe, "must be a sound name from the Bark app like minuet or alarm"),
 		},
 		{
 			Key:     "level",
@@ -100,17 +95,12 @@ var Kind = &channel.Kind{
 			Type:   channel.TypeURL,
 		},
 		{
-			Key:    "click_url",
-			Label:  "Link on tap",
-			Help:   "Optional URL opened when the notification is tapped: a web page or an app's URL scheme.",
-			DocURL: "https://bark.day.app/#/en-us/tutorial",
-			Type:   channel.TypeString,
-			Validate: func(v string) error {
-				if u, err := url.Parse(v); err != nil || u.Scheme == "" || strings.ContainsAny(v, " \t\n") {
-					return fmt.Errorf("must be a URL with a scheme, like https://example.com/status or shortcuts://")
-				}
-				return nil
-			},
+			Key:      "click_url",
+			Label:    "Link on tap",
+			Help:     "Optional URL opened when the notification is tapped: a web page or an app's URL scheme.",
+			DocURL:   "https://bark.day.app/#/en-us/tutorial",
+			Type:     channel.TypeString,
+			Validate: channel.CheckLink("https://example.com/status or shortcuts://"),
 		},
 		{
 			Key:   "api",

@@ -73,12 +73,7 @@ var Kind = &channel.Kind{
 			Type:     channel.TypeString,
 			Required: true,
 			Secret:   true,
-			Validate: func(v string) error {
-				if !tokenRe.MatchString(v) {
-					return fmt.Errorf("must be the app token from the Apps tab of the Gotify web UI: letters, digits, . - and _ only")
-				}
-				return nil
-			},
+			Validate: channel.Matching(tokenRe, "must be the app token from the Apps tab of the Gotify web UI: letters, digits, . - and _ only"),
 		},
 		{
 			Key:     "priority",
@@ -95,17 +90,12 @@ var Kind = &channel.Kind{
 			},
 		},
 		{
-			Key:    "click",
-			Label:  "Link on tap",
-			Help:   "Optional URL opened when the notification is tapped in the Android app, instead of opening Gotify.",
-			DocURL: "https://gotify.net/docs/msgextras#clientnotification",
-			Type:   channel.TypeString,
-			Validate: func(v string) error {
-				if u, err := url.Parse(v); err != nil || u.Scheme == "" || strings.ContainsAny(v, " \t\n") {
-					return fmt.Errorf("must be a URL with a scheme, like https://example.com/status")
-				}
-				return nil
-			},
+			Key:      "click",
+			Label:    "Link on tap",
+			Help:     "Optional URL opened when the notification is tapped in the Android app, instead of opening Gotify.",
+			DocURL:   "https://gotify.net/docs/msgextras#clientnotification",
+			Type:     channel.TypeString,
+			Validate: channel.CheckLink("https://example.com/status"),
 		},
 		channel.ProxyField(),
 	},

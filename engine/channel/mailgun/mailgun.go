@@ -58,12 +58,7 @@ var Kind = &channel.Kind{
 			Type:     channel.TypeString,
 			Required: true,
 			Secret:   true,
-			Validate: func(v string) error {
-				if !keyRe.MatchString(v) {
-					return fmt.Errorf("must be the API key as Mailgun shows it, without spaces")
-				}
-				return nil
-			},
+			Validate: channel.Matching(keyRe, "must be the API key as Mailgun shows it, without spaces"),
 		},
 		{
 			Key:      "domain",
@@ -73,12 +68,7 @@ var Kind = &channel.Kind{
 			DocURL:   "https://app.mailgun.com/mg/sending/domains",
 			Type:     channel.TypeString,
 			Required: true,
-			Validate: func(v string) error {
-				if !domainRe.MatchString(v) {
-					return fmt.Errorf("must be a domain name like mg.example.com, without https:// or a path")
-				}
-				return nil
-			},
+			Validate: channel.Matching(domainRe, "must be a domain name like mg.example.com, without https:// or a path"),
 		},
 		{
 			Key:      "from",

@@ -90,31 +90,21 @@ var Kind = &channel.Kind{
 			Validate: validateTopic,
 		},
 		{
-			Key:    "token",
-			Label:  "Access token",
-			Help:   "Optional, for a protected topic: an access token (tk_…) from Account → Access tokens in the ntfy web app, or from `ntfy token add`. Use either this or a username and password.",
-			DocURL: "https://docs.ntfy.sh/publish/#access-tokens",
-			Type:   channel.TypeString,
-			Secret: true,
-			Validate: func(v string) error {
-				if !tokenRe.MatchString(v) {
-					return fmt.Errorf("must be an ntfy access token starting with tk_, like tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2")
-				}
-				return nil
-			},
+			Key:      "token",
+			Label:    "Access token",
+			Help:     "Optional, for a protected topic: an access token (tk_…) from Account → Access tokens in the ntfy web app, or from `ntfy token add`. Use either this or a username and password.",
+			DocURL:   "https://docs.ntfy.sh/publish/#access-tokens",
+			Type:     channel.TypeString,
+			Secret:   true,
+			Validate: channel.Matching(tokenRe, "must be an ntfy access token starting with tk_, like tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2"),
 		},
 		{
-			Key:    "username",
-			Label:  "Username",
-			Help:   "Optional, for a protected topic: your ntfy user name (with the password below) instead of an access token.",
-			DocURL: "https://docs.ntfy.sh/publish/#username-password",
-			Type:   channel.TypeString,
-			Validate: func(v string) error {
-				if !usernameRe.MatchString(v) {
-					return fmt.Errorf("may only hold letters, digits and - _ . + @, as ntfy user names do")
-				}
-				return nil
-			},
+			Key:      "username",
+			Label:    "Username",
+			Help:     "Optional, for a protected topic: your ntfy user name (with the password below) instead of an access token.",
+			DocURL:   "https://docs.ntfy.sh/publish/#username-password",
+			Type:     channel.TypeString,
+			Validate: channel.Matching(usernameRe, "may only hold letters, digits and - _ . + @, as ntfy user names do"),
 		},
 		{
 			Key:    "password",
@@ -140,17 +130,12 @@ var Kind = &channel.Kind{
 			Type:   channel.TypeList,
 		},
 		{
-			Key:    "click",
-			Label:  "Link on tap",
-			Help:   "Optional URL opened when the notification is tapped: a web page, mailto:, geo: or an app's link.",
-			DocURL: "https://docs.ntfy.sh/publish/#click-action",
-			Type:   channel.TypeString,
-			Validate: func(v string) error {
-				if u, err := url.Parse(v); err != nil || u.Scheme == "" || strings.ContainsAny(v, " \t\n") {
-					return fmt.Errorf("must be a URL with a scheme, like https://example.com/status or mailto:me@example.com")
-				}
-				return nil
-			},
+			Key:      "click",
+			Label:    "Link on tap",
+			Help:     "Optional URL opened when the notification is tapped: a web page, mailto:, geo: or an app's link.",
+			DocURL:   "https://docs.ntfy.sh/publish/#click-action",
+			Type:     channel.TypeString,
+			Validate: channel.CheckLink("https://example.com/status or mailto:me@example.com"),
 		},
 		{
 			Key:    "icon",

@@ -79,12 +79,7 @@ var Kind = &channel.Kind{
 			DocURL:   "https://developer.work.weixin.qq.com/document/path/90665#corpid",
 			Type:     channel.TypeString,
 			Required: true,
-			Validate: func(v string) error {
-				if !corpIDPattern.MatchString(v) {
-					return fmt.Errorf("must be letters and digits only, like ww0123456789abcdef (My Company → Company Information)")
-				}
-				return nil
-			},
+			Validate: channel.Matching(corpIDPattern, "must be letters and digits only, like ww0123456789abcdef (My Company → Company Information)"),
 		},
 		{
 			Key:      "agent_id",
