@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 // sample is a kind shaped like the real ones: QD fields first, then Herald's own.
@@ -194,10 +195,7 @@ func TestDoStripsSecretURLFromNetworkErrors(t *testing.T) {
 }
 
 func TestDoHonoursContext(t *testing.T) {
-	hung := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hung }))
-	defer srv.Close()
-	defer close(hung)
+	srv := channeltest.HungServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()

@@ -273,10 +273,7 @@ func TestSelfHostedPrefix(t *testing.T) {
 }
 
 func TestTimeoutIsTransient(t *testing.T) {
-	release := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
-	defer slow.Close()
-	defer close(release)
+	slow := channeltest.HungServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	ch, _ := bark.Kind.New(map[string]string{"url": slow.URL + "/" + key}, channel.Deps{})

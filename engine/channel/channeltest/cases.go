@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -184,12 +183,7 @@ func (s CatchSuite) Run(t *testing.T, cases []CatchCase) {
 			}
 			req, _ := http.NewRequest(method, base+path, strings.NewReader(tt.Body))
 			req.Header.Set("Content-Type", ctype)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			_, body := Do(t, req)
 			if !strings.Contains(string(body), tt.Answer) {
 				t.Errorf("answer %q, want it to contain %q", body, tt.Answer)
 			}

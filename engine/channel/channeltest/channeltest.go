@@ -158,3 +158,29 @@ func With(base map[string]string, kv ...string) map[string]string {
 	}
 	return out
 }
+
+// HungServer starts a server that never answers: each request waits until
+// the test ends, when the server closes.
+func HungServer(t testing.TB) *httptest.Server {
+	t.Helper()
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	t.Cleanup(func() {
+		close(release)
+		srv.Close()
+	})
+	return srv
+}
+
+// Do sends req with the default client and returns the response, its body
+// read and closed; a transport error fails the test.
+func Do(t testing.TB, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
+}

@@ -250,10 +250,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestTimeoutIsTransient(t *testing.T) {
-	release := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
-	defer slow.Close()
-	defer close(release)
+	slow := channeltest.HungServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	ch, err := gotify.Kind.New(map[string]string{"server": slow.URL, "token": gotifytest.Token}, channel.Deps{})

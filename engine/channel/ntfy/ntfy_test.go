@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -331,10 +330,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestTimeoutIsTransient(t *testing.T) {
-	release := make(chan struct{})
-	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
-	defer slow.Close()
-	defer close(release)
+	slow := channeltest.HungServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	ch, err := ntfy.Kind.New(map[string]string{"server": slow.URL, "topic": "t", "token": ntfytest.Token}, channel.Deps{})

@@ -2,10 +2,11 @@ package barktest
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 func do(t *testing.T, method, u, contentType, body string) (int, map[string]any, string) {
@@ -14,12 +15,7 @@ func do(t *testing.T, method, u, contentType, body string) (int, map[string]any,
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	resp, data := channeltest.Do(t, req)
 	var out map[string]any
 	_ = json.Unmarshal(data, &out)
 	return resp.StatusCode, out, string(data)

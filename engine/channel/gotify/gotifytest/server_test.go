@@ -2,10 +2,11 @@ package gotifytest
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 func do(t *testing.T, method, u string, header map[string]string, body string) (int, map[string]any) {
@@ -14,12 +15,7 @@ func do(t *testing.T, method, u string, header map[string]string, body string) (
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	resp, data := channeltest.Do(t, req)
 	var out map[string]any
 	if err := json.Unmarshal(data, &out); err != nil {
 		t.Fatalf("answer %q is not JSON", data)

@@ -3,10 +3,11 @@ package ntfytest
 import (
 	"encoding/base64"
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 )
 
 func do(t *testing.T, method, u, auth, body string) (int, map[string]any, http.Header) {
@@ -16,12 +17,7 @@ func do(t *testing.T, method, u, auth, body string) (int, map[string]any, http.H
 		req.Header.Set("Authorization", auth)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	resp, data := channeltest.Do(t, req)
 	var out map[string]any
 	if err := json.Unmarshal(data, &out); err != nil {
 		t.Fatalf("answer %q is not JSON", data)
