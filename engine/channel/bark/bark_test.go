@@ -282,3 +282,8 @@ func TestTimeoutIsTransient(t *testing.T) {
 		t.Errorf("err = %v, want a transient deadline error", err)
 	}
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, bark.Kind, barktest.Fixture)
+}

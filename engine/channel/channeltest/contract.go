@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +48,7 @@ var contractChecks = []struct {
 	{"dead server", allNets, checkDeadServer},
 	{"context cancel", allNets, checkCanceled},
 	{"hostile text", allNets, checkHostile},
+	{"bad field text", allNets, checkBadText},
 }
 
 var (
@@ -208,6 +210,29 @@ func checkHostile(t *testing.T, k *channel.Kind, f Fixture) {
 		AssertNoSecrets(t, err, secretsOf(k, f)...)
 	}
 	NoViolations(t, f.Fake)
+}
+
+// checkBadText: every field refuses text that is not UTF-8 and control
+// characters (line breaks only in multi-line fields), and every host or URL
+// field refuses a path; the error names the field.
+func checkBadText(t *testing.T, k *channel.Kind, f Fixture) {
+	hostFields := map[string]bool{"host": true, "server": true, "api": true, "url": true, "proxy": true}
+	for _, fd := range k.Fields {
+		bad := []string{"ok\xffvalue", "a\x00b", "a\x1bb"}
+		if fd.Type != channel.TypeJSON && fd.Type != channel.TypeList {
+			bad = append(bad, "line one\nline two", "a\tb")
+		}
+		if hostFields[fd.Key] {
+			bad = append(bad, "../../../../etc/passwd", "/etc/passwd")
+		}
+		for _, v := range bad {
+			_, err := k.Parse(With(f.Config, fd.Key, v))
+			var fes channel.FieldErrors
+			if !errors.As(err, &fes) || !slices.ContainsFunc(fes, func(fe *channel.FieldError) bool { return fe.Field == fd.Key }) {
+				t.Errorf("%s.%s = %q: got %v, want an error naming %s", k.ID, fd.Key, v, err, fd.Key)
+			}
+		}
+	}
 }
 
 func assertTransient(t *testing.T, err error) {

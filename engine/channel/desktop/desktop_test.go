@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/channeltest"
+	"github.com/heraldpush/herald/engine/channel/desktop/desktoptest"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -64,4 +66,9 @@ func TestWithoutAnAppTheRowWaits(t *testing.T) {
 	if err := failing.Send(ctx, message.Message{Title: "t"}); channel.IsTransient(err) {
 		t.Fatalf("cancelled send classified transient: %v", err)
 	}
+}
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, Kind, desktoptest.Fixture)
 }

@@ -415,3 +415,8 @@ func TestFakeCatches(t *testing.T) {
 		{Name: "wrong token is a setup error, not a violation", Query: "access_token=nope", Body: `{}`, Answer: `{"errcode":300001,"errmsg":"token is not exist"}`, NoViolation: true},
 	})
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, Kind, dingtalktest.Fixture)
+}

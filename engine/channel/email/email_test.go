@@ -777,3 +777,8 @@ func TestDefaultRecipientIsTheSender(t *testing.T) {
 		t.Fatalf("accepted %+v, want one message to %s", got, emailtest.Username)
 	}
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, Kind, emailtest.Fixture)
+}

@@ -539,3 +539,8 @@ func TestFakeCatches(t *testing.T) {
 		{Name: "wrong token is a setup error, not a violation", Path: "/open-apis/bot/v2/hook/nope", Body: `{` + signed + `"msg_type":"text","content":{"text":"x"}}`, Answer: `incoming webhook access token invalid`, NoViolation: true},
 	})
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, Kind, feishutest.Fixture)
+}

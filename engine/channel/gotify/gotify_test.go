@@ -263,3 +263,8 @@ func TestTimeoutIsTransient(t *testing.T) {
 	}
 	channeltest.AssertNoSecrets(t, err, gotifytest.Token)
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, gotify.Kind, gotifytest.Fixture)
+}

@@ -317,3 +317,8 @@ func TestFakeFlagsViolations(t *testing.T) {
 		t.Errorf("urlencoded not flagged: %q", v)
 	}
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, mailgun.Kind, mailguntest.Fixture)
+}

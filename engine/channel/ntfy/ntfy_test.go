@@ -343,3 +343,8 @@ func TestTimeoutIsTransient(t *testing.T) {
 	}
 	channeltest.AssertNoSecrets(t, err, ntfytest.Token)
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, ntfy.Kind, ntfytest.Fixture)
+}

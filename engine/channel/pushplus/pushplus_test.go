@@ -308,3 +308,8 @@ func TestFakeCatches(t *testing.T) {
 		{Name: "a valid request", Body: `{` + tok + `"title":"t","content":"x","template":"html","channel":"mail","timestamp":1632993318000}`, Answer: `"code":200,"data":"`, NoViolation: true},
 	})
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, Kind, pushplustest.Fixture)
+}

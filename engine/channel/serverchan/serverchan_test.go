@@ -373,3 +373,8 @@ func TestFakeFlagsViolations(t *testing.T) {
 		t.Errorf("fake accepted a bad request")
 	}
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, serverchan.Kind, serverchantest.Fixture)
+}

@@ -483,3 +483,8 @@ func TestEmptyMessage(t *testing.T) {
 		t.Errorf("err = %v, requests %d; want a permanent error and no request", err, srv.Requests())
 	}
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, telegram.Kind, telegramtest.Fixture)
+}

@@ -431,3 +431,8 @@ func TestFakeFlagsViolations(t *testing.T) {
 		t.Errorf("receiver accepted a broken request")
 	}
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, webhook.Kind, webhooktest.Fixture)
+}

@@ -324,3 +324,8 @@ func TestFakeCatches(t *testing.T) {
 		{Name: "wrong key is a setup error, not a violation", Query: "key=nope", Body: `{}`, Answer: `"errmsg":"invalid webhook url, hint: [`, NoViolation: true},
 	})
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, Kind, wecomwebhooktest.Fixture)
+}

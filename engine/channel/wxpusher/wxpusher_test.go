@@ -331,3 +331,8 @@ func TestFakeChecksContract(t *testing.T) {
 		}
 	}
 }
+
+// TestContract runs the contract every kind shares against the fake.
+func TestContract(t *testing.T) {
+	channeltest.RunContract(t, Kind, wxpushertest.Fixture)
+}
