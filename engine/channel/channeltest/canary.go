@@ -100,20 +100,7 @@ func EchoHandler(status int) http.HandlerFunc {
 // 535 that quotes every line the client sent.
 func SMTPEcho(t testing.TB, mech string) (host, port string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveSMTPEcho(conn, mech)
-		}
-	}()
+	ln := listen(t, func(conn net.Conn) { serveSMTPEcho(conn, mech) })
 	host, port, _ = net.SplitHostPort(ln.Addr().String())
 	return host, port
 }

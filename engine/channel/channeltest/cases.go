@@ -77,10 +77,7 @@ func (s ErrorSuite[F, A]) Run(t *testing.T, cases []ErrorCase[F, A]) {
 				tt.Setup(f)
 			}
 			err := s.Open(t, f, tt.Extra...).Send(context.Background(), m)
-			var e *channel.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("err = %v (%T), want *channel.Error", err, err)
-			}
+			e := AsError(t, err)
 			msgOK := strings.Contains(e.Msg, tt.Msg)
 			if s.ExactMsg {
 				msgOK = e.Msg == tt.Msg
@@ -107,6 +104,17 @@ func (s ErrorSuite[F, A]) Run(t *testing.T, cases []ErrorCase[F, A]) {
 	}
 }
 
+// AsError returns err as a *channel.Error; any other error (or none) fails
+// the test.
+func AsError(t testing.TB, err error) *channel.Error {
+	t.Helper()
+	var e *channel.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("err = %v (%T), want *channel.Error", err, err)
+	}
+	return e
+}
+
 // AssertError fails the test unless err is a *channel.Error with this
 // transience (by channel.IsTransient too), code and status, and a Msg that
 // contains msg.
@@ -127,10 +135,7 @@ func AssertErrorExact(t testing.TB, err error, transient bool, code string, stat
 
 func assertError(t testing.TB, err error, transient bool, code string, status int) *channel.Error {
 	t.Helper()
-	var e *channel.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %v (%T), want *channel.Error", err, err)
-	}
+	e := AsError(t, err)
 	if e.Transient != transient || channel.IsTransient(err) != transient {
 		t.Errorf("transient = %v, want %v (%v)", e.Transient, transient, err)
 	}
@@ -211,11 +216,7 @@ type Acceptor[T any] interface {
 // a send error, a contract break or another count fails the test.
 func SendOne[T any](t testing.TB, ch channel.Channel, f Acceptor[T], m message.Message) T {
 	t.Helper()
-	if err := ch.Send(context.Background(), m); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	NoViolations(t, f)
-	acc := f.Accepted()
+	acc := send(t, ch, f, m)
 	if len(acc) != 1 {
 		t.Fatalf("accepted %d messages, want 1", len(acc))
 	}
@@ -237,13 +238,20 @@ func Open(t testing.TB, kind *channel.Kind, raw map[string]string, deps channel.
 // test.
 func SendLast[T any](t testing.TB, ch channel.Channel, f Acceptor[T], m message.Message) T {
 	t.Helper()
-	if err := ch.Send(context.Background(), m); err != nil {
-		t.Fatalf("Send: %v", err)
-	}
-	NoViolations(t, f)
-	acc := f.Accepted()
+	acc := send(t, ch, f, m)
 	if len(acc) == 0 {
 		t.Fatalf("nothing accepted")
 	}
 	return acc[len(acc)-1]
+}
+
+// send sends m on ch and returns all the fake has accepted; a send error
+// or a contract break fails the test.
+func send[T any](t testing.TB, ch channel.Channel, f Acceptor[T], m message.Message) []T {
+	t.Helper()
+	if err := ch.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	NoViolations(t, f)
+	return f.Accepted()
 }

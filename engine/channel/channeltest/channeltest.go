@@ -184,3 +184,24 @@ func Do(t testing.TB, req *http.Request) (*http.Response, []byte) {
 	body, _ := io.ReadAll(resp.Body)
 	return resp, body
 }
+
+// listen starts a TCP listener on a free local port that hands each
+// connection to serve on its own goroutine; it closes when the test ends.
+func listen(t testing.TB, serve func(net.Conn)) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(conn)
+		}
+	}()
+	return ln
+}

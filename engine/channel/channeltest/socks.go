@@ -26,21 +26,8 @@ type SOCKS5 struct {
 // the test ends.
 func NewSOCKS5(t testing.TB, user, pw string) *SOCKS5 {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &SOCKS5{ln: ln, user: user, pw: pw}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go s.serve(c)
-		}
-	}()
+	s := &SOCKS5{user: user, pw: pw}
+	s.ln = listen(t, s.serve)
 	return s
 }
 

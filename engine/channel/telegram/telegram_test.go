@@ -387,10 +387,7 @@ func TestPhoto(t *testing.T) {
 // assertError checks an error's class and content.
 func assertError(t *testing.T, err error, transient bool, code, msg string, retry time.Duration) {
 	t.Helper()
-	var e *channel.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("err = %v (%T), want *channel.Error", err, err)
-	}
+	e := channeltest.AsError(t, err)
 	if e.Transient != transient || channel.IsTransient(err) != transient {
 		t.Errorf("transient = %v, want %v (%v)", e.Transient, transient, err)
 	}

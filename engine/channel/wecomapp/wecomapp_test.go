@@ -3,7 +3,6 @@ package wecomapp
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -54,15 +53,6 @@ func newChannel(t *testing.T, s *wecomapptest.Server, clock *fakeClock, extra ma
 		t.Fatalf("New: %v", err)
 	}
 	return ch
-}
-
-func asError(t *testing.T, err error) *channel.Error {
-	t.Helper()
-	var e *channel.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not a *channel.Error", err, err)
-	}
-	return e
 }
 
 func TestParse(t *testing.T) {
@@ -237,7 +227,7 @@ func TestTokenRefreshOnlyOnce(t *testing.T) {
 	ch := newChannel(t, s, newClock(), nil)
 	s.FailNext(wecomapptest.Answer{ErrCode: 42001, ErrMsg: "access_token expired"}, wecomapptest.Answer{ErrCode: 42001, ErrMsg: "access_token expired"})
 	err := ch.Send(context.Background(), message.Message{Body: "x"})
-	e := asError(t, err)
+	e := channeltest.AsError(t, err)
 	if e.Transient || e.Code != "42001" || !strings.Contains(e.Msg, "still rejected after fetching a new one") {
 		t.Errorf("error = %#v", e)
 	}
@@ -271,7 +261,7 @@ func TestGettokenErrors(t *testing.T) {
 				s.FailNext(*tt.answer)
 			}
 			err := ch.Send(context.Background(), message.Message{Body: "x"})
-			e := asError(t, err)
+			e := channeltest.AsError(t, err)
 			if e.Code != tt.code || e.Transient != tt.transient || !strings.Contains(e.Msg, tt.msg) {
 				t.Errorf("error = %v (transient %v), want code %s transient %v containing %q", err, e.Transient, tt.code, tt.transient, tt.msg)
 			}
@@ -318,7 +308,7 @@ func TestSendErrors(t *testing.T) {
 				s.FailNext(*tt.answer)
 			}
 			err := ch.Send(context.Background(), message.Message{Body: "x"})
-			e := asError(t, err)
+			e := channeltest.AsError(t, err)
 			if e.Code != tt.code || e.Status != tt.status || e.Transient != tt.transient || e.RetryAfter != tt.retryAfter || !strings.Contains(e.Msg, tt.msg) {
 				t.Errorf("error = %#v, want code %q status %d transient %v retry %v msg containing %q", e, tt.code, tt.status, tt.transient, tt.retryAfter, tt.msg)
 			}
@@ -344,7 +334,7 @@ func TestInvalidUsers(t *testing.T) {
 		ch := newChannel(t, s, nil, map[string]string{"to_user": "Alice|bob"})
 		s.FailNext(wecomapptest.Answer{InvalidUser: "alice|bob"})
 		err := ch.Send(context.Background(), message.Message{Body: "x"})
-		e := asError(t, err)
+		e := channeltest.AsError(t, err)
 		if e.Transient || e.Msg != "invalid user: alice|bob (check to_user: the members must exist and be in the app's visible range)" {
 			t.Errorf("error = %#v", e)
 		}
@@ -483,7 +473,7 @@ func TestPictureErrors(t *testing.T) {
 				s.FailNext(*tt.answer)
 			}
 			err := ch.Send(context.Background(), message.Message{Body: "x"})
-			e := asError(t, err)
+			e := channeltest.AsError(t, err)
 			if e.Code != tt.code || e.Transient != tt.transient || !strings.Contains(e.Msg, tt.msg) {
 				t.Errorf("error = %#v, want code %q transient %v containing %q", e, tt.code, tt.transient, tt.msg)
 			}
