@@ -310,7 +310,7 @@ func TestErrors(t *testing.T) {
 			return openChannel(t, channeltest.With(s.Config(), kv...), nil)
 		},
 	}
-	suite.Run(t, []channeltest.ErrorCase[*dingtalktest.Server, dingtalktest.Answer]{
+	suite.Run(t, append([]channeltest.ErrorCase[*dingtalktest.Server, dingtalktest.Answer]{
 		{Name: "rate limited", Answer: dingtalktest.TooFast, Transient: true, Code: "130101", Msg: "send too fast, exceed 20 times per minute", RetryAfter: 10 * time.Minute},
 		{Name: "410100 throttled", Answer: dingtalktest.Answer{Body: `{"errcode":410100,"errmsg":"发送速度太快而限流"}`}, Transient: true, Code: "410100", Msg: "发送速度太快而限流", RetryAfter: 10 * time.Minute},
 		{Name: "system busy", Answer: dingtalktest.Busy, Transient: true, Code: "-1", Msg: "系统繁忙"},
@@ -321,13 +321,7 @@ func TestErrors(t *testing.T) {
 		{Name: "keyword missing", Setup: func(s *dingtalktest.Server) { s.SetKeywords("QD", "推送") }, Code: "310000", Msg: "keywords not in content"},
 		{Name: "message too long", Answer: dingtalktest.Answer{Body: `{"errcode":460101,"errmsg":"message too long, exceed 20000 bytes"}`}, Code: "460101", Msg: "message too long"},
 		{Name: "robot disabled", Answer: dingtalktest.Answer{Body: `{"errcode":400102,"errmsg":"机器人已停用"}`}, Code: "400102", Msg: "机器人已停用"},
-		{Name: "bad gateway page", Answer: dingtalktest.BadGateway, Transient: true, Status: 502, Msg: "502 Bad Gateway"},
-		{Name: "503 with Retry-After", Answer: dingtalktest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, Transient: true, Status: 503, Msg: "down", RetryAfter: 7 * time.Second},
-		{Name: "5xx even with JSON", Answer: dingtalktest.Answer{Status: 500, Body: `{"errcode":0}`}, Transient: true, Status: 500},
-		{Name: "4xx page", Answer: dingtalktest.Answer{Status: 403, Body: "forbidden"}, Status: 403, Msg: "forbidden"},
-		{Name: "200 not JSON", Answer: dingtalktest.Answer{Body: "<html>portal login</html>"}, Status: 200, Msg: "unexpected answer (not JSON)"},
-		{Name: "200 JSON without errcode", Answer: dingtalktest.Answer{Body: `{"ok":true}`}, Status: 200, Msg: "no errcode"},
-	})
+	}, channeltest.GatewayErrorCases[*dingtalktest.Server](`{"errcode":0}`, "errcode")...))
 }
 
 func TestTruncation(t *testing.T) {

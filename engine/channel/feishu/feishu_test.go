@@ -374,7 +374,7 @@ func TestErrors(t *testing.T) {
 			return openChannel(t, channeltest.With(s.Config(), kv...))
 		},
 	}
-	suite.Run(t, []channeltest.ErrorCase[*feishutest.Server, feishutest.Answer]{
+	suite.Run(t, append([]channeltest.ErrorCase[*feishutest.Server, feishutest.Answer]{
 		{Name: "frequency limited", Answer: feishutest.FrequencyLimited, Transient: true, Code: "11232", Msg: "frequency limited"},
 		{Name: "frequency limited with reset header", Answer: feishutest.Answer{Body: feishutest.FrequencyLimited.Body, Header: http.Header{"X-Ogw-Ratelimit-Reset": {"12"}}}, Transient: true, Code: "11232", Msg: "frequency limited", RetryAfter: 12 * time.Second},
 		{Name: "9499 too many request", Answer: feishutest.TooManyRequests, Transient: true, Code: "9499", Msg: "too many request"},
@@ -390,14 +390,8 @@ func TestErrors(t *testing.T) {
 		{Name: "IP not allowed", Answer: feishutest.IPNotAllowed, Code: "19022", Msg: "Ip Not Allowed (this computer's IP"},
 		{Name: "bot not enabled", Answer: feishutest.BotNotEnabled, Code: "19007", Msg: "Bot Not Enabled"},
 		{Name: "legacy StatusCode error", Answer: feishutest.Answer{Body: `{"StatusCode":19021,"StatusMessage":"sign error"}`}, Code: "19021", Msg: "sign error"},
-		{Name: "bad gateway page", Answer: feishutest.BadGateway, Transient: true, Status: 502, Msg: "502 Bad Gateway"},
-		{Name: "503 with Retry-After", Answer: feishutest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, Transient: true, Status: 503, Msg: "down", RetryAfter: 7 * time.Second},
-		{Name: "5xx even with code 0", Answer: feishutest.Answer{Status: 500, Body: `{"code":0}`}, Transient: true, Status: 500},
 		{Name: "a page quoting the hook path is redacted", Answer: feishutest.Answer{Status: 404, Body: "no route for " + feishutest.HookPath}, Status: 404, Msg: "no route for /open-apis/bot/v2/hook/…"},
-		{Name: "4xx page", Answer: feishutest.Answer{Status: 403, Body: "forbidden"}, Status: 403, Msg: "forbidden"},
-		{Name: "200 not JSON", Answer: feishutest.Answer{Body: "<html>portal login</html>"}, Status: 200, Msg: "unexpected answer (not JSON)"},
-		{Name: "200 JSON without code", Answer: feishutest.Answer{Body: `{"ok":true}`}, Status: 200, Msg: "no code"},
-	})
+	}, channeltest.GatewayErrorCases[*feishutest.Server](`{"code":0}`, "code")...))
 }
 
 // Both documented success shapes are success.

@@ -3,7 +3,6 @@ package pushplus
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"reflect"
 	"strings"
 	"testing"
@@ -161,7 +160,7 @@ func TestErrors(t *testing.T) {
 			return openChannel(t, channeltest.With(s.Config(), kv...))
 		},
 	}
-	suite.Run(t, []channeltest.ErrorCase[*pushplustest.Server, pushplustest.Answer]{
+	suite.Run(t, append([]channeltest.ErrorCase[*pushplustest.Server, pushplustest.Answer]{
 		// 15:30 in Shanghai: PushPlus lets the account through at midnight.
 		{Name: "account restricted", Answer: pushplustest.Restricted, Transient: true, Code: "900", Msg: "请求次数过多,减少请求后2天恢复正常 (PushPlus stopped", RetryAfter: 8*time.Hour + 30*time.Minute},
 		{Name: "wrong token", Extra: []string{"token", "ffffffffffffffffffffffffffffffff"}, Code: "903", Msg: "无效的用户令牌 (the token is wrong"},
@@ -173,13 +172,7 @@ func TestErrors(t *testing.T) {
 		{Name: "no points", Answer: pushplustest.Answer{Body: `{"code":888,"msg":"积分不足，需要充值","data":null}`}, Code: "888", Msg: "积分不足"},
 		{Name: "data error", Answer: pushplustest.Answer{Body: `{"code":600,"msg":"数据异常，操作失败","data":null}`}, Code: "600", Msg: "数据异常"},
 		{Name: "token echoed back is redacted", Answer: pushplustest.Answer{Body: `{"code":903,"msg":"token ` + pushplustest.Token + ` 无效","data":null}`}, Code: "903", Msg: "token … 无效"},
-		{Name: "bad gateway page", Answer: pushplustest.BadGateway, Transient: true, Status: 502, Msg: "502 Bad Gateway"},
-		{Name: "503 with Retry-After", Answer: pushplustest.Answer{Status: 503, Body: "down", Header: http.Header{"Retry-After": {"7"}}}, Transient: true, Status: 503, Msg: "down", RetryAfter: 7 * time.Second},
-		{Name: "5xx even with code 200", Answer: pushplustest.Answer{Status: 500, Body: `{"code":200}`}, Transient: true, Status: 500},
-		{Name: "4xx page", Answer: pushplustest.Answer{Status: 403, Body: "forbidden"}, Status: 403, Msg: "forbidden"},
-		{Name: "200 not JSON", Answer: pushplustest.Answer{Body: "<html>portal login</html>"}, Status: 200, Msg: "unexpected answer (not JSON)"},
-		{Name: "200 JSON without code", Answer: pushplustest.Answer{Body: `{"ok":true}`}, Status: 200, Msg: "no code"},
-	})
+	}, channeltest.GatewayErrorCases[*pushplustest.Server](`{"code":200}`, "code")...))
 }
 
 func TestUntilMidnight(t *testing.T) {

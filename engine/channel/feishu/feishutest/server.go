@@ -51,7 +51,7 @@ var (
 	// IPNotAllowed is the IP allowlist security setting refusing the caller.
 	IPNotAllowed = Answer{Body: `{"code":19022,"msg":"Ip Not Allowed"}`}
 	// BadGateway is what a gateway in front of Feishu answers when it is down.
-	BadGateway = Answer{Status: http.StatusBadGateway, Body: "<html><body><h1>502 Bad Gateway</h1></body></html>", Header: http.Header{"Content-Type": {"text/html"}}}
+	BadGateway = channeltest.BadGateway
 )
 
 const (

@@ -46,7 +46,7 @@ var (
 	Duplicate = Answer{Body: `{"code":999,"msg":"请勿频繁推送相同内容","data":null}`}
 	// BadGateway is what a gateway in front of PushPlus answers when it is
 	// down.
-	BadGateway = Answer{Status: http.StatusBadGateway, Body: "<html><body><h1>502 Bad Gateway</h1></body></html>", Header: http.Header{"Content-Type": {"text/html"}}}
+	BadGateway = channeltest.BadGateway
 )
 
 // The values PushPlus's API documents.

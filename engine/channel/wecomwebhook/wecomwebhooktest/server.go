@@ -37,7 +37,7 @@ var (
 	// Busy is WeCom's "system busy".
 	Busy = Answer{Body: `{"errcode":-1,"errmsg":"system busy"}`}
 	// BadGateway is what a gateway in front of WeCom answers when it is down.
-	BadGateway = Answer{Status: http.StatusBadGateway, Body: "<html><body><h1>502 Bad Gateway</h1></body></html>", Header: http.Header{"Content-Type": {"text/html"}}}
+	BadGateway = channeltest.BadGateway
 )
 
 // Accepted is one message the fake robot took.
