@@ -2,10 +2,12 @@ package channeltest
 
 import (
 	"fmt"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -131,4 +133,11 @@ func Start[S interface {
 	t.Helper()
 	s.Serve(t, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
 	return s
+}
+
+// IsJSON reports whether r declares a JSON body: Content-Type
+// application/json, with no charset or UTF-8.
+func IsJSON(r *http.Request) bool {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/json" && (params["charset"] == "" || strings.EqualFold(params["charset"], "utf-8"))
 }

@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -139,8 +138,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" ||
-		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+	if !channeltest.IsJSON(r) {
 		s.Violate("Content-Type %q, want application/json (UTF-8)", r.Header.Get("Content-Type"))
 		writeCode(w, 43004, "无效的HTTP HEADER Content-Type")
 		return

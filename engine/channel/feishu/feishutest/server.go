@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -151,8 +150,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if r.URL.RawQuery != "" {
 		s.Violate("unexpected query %q: the webhook takes everything in the body", r.URL.RawQuery)
 	}
-	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" ||
-		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+	if !channeltest.IsJSON(r) {
 		s.badRequest(w, "Content-Type %q, want application/json (UTF-8)", r.Header.Get("Content-Type"))
 		return
 	}

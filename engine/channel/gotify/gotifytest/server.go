@@ -283,13 +283,12 @@ func (s *Server) checkExtras(x any, acc *Accepted) {
 
 // reply writes Gotify's model.Error, or a.Raw.
 func reply(w http.ResponseWriter, a Answer) {
+	if a.Raw != "" {
+		channeltest.Answer{Status: a.Status, Body: a.Raw, Header: a.Header}.Write(w, "")
+		return
+	}
 	for k, vs := range a.Header {
 		w.Header()[k] = vs
-	}
-	if a.Raw != "" {
-		w.WriteHeader(a.Status)
-		_, _ = io.WriteString(w, a.Raw)
-		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(a.Status)

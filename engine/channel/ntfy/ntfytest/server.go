@@ -373,13 +373,12 @@ func (s *Server) checkTypes(req map[string]any) bool {
 
 // replyError writes ntfy's errHTTP JSON, or a.Raw.
 func replyError(w http.ResponseWriter, a Answer) {
+	if a.Raw != "" {
+		channeltest.Answer{Status: a.Status, Body: a.Raw, Header: a.Header}.Write(w, "")
+		return
+	}
 	for k, vs := range a.Header {
 		w.Header()[k] = vs
-	}
-	if a.Raw != "" {
-		w.WriteHeader(a.Status)
-		_, _ = io.WriteString(w, a.Raw)
-		return
 	}
 	e := map[string]any{"code": a.Code, "http": a.Status, "error": a.Error}
 	if a.Link != "" {

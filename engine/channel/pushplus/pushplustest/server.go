@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -111,8 +110,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if r.URL.RawQuery != "" {
 		s.Violate("unexpected query %q: the body carries every parameter", r.URL.RawQuery)
 	}
-	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" ||
-		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+	if !channeltest.IsJSON(r) {
 		// PushPlus reads a body as JSON only under this type; otherwise it
 		// sees no token.
 		s.Violate("Content-Type %q, want application/json (UTF-8)", r.Header.Get("Content-Type"))

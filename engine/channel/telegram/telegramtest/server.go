@@ -7,7 +7,6 @@ package telegramtest
 import (
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -130,8 +129,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if r.URL.RawQuery != "" {
 		s.Violate("%s: query string %q; parameters belong in the JSON body", method, r.URL.RawQuery)
 	}
-	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" ||
-		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+	if !channeltest.IsJSON(r) {
 		s.Violate("%s: Content-Type %q, want application/json", method, r.Header.Get("Content-Type"))
 		writeError(w, Answer{Status: 400, Description: "Bad Request: message text is empty"})
 		return

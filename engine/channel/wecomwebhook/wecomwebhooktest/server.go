@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"slices"
@@ -105,8 +104,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeCode(w, r, 93000, "invalid webhook url")
 		return
 	}
-	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" ||
-		(params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+	if !channeltest.IsJSON(r) {
 		s.reject(w, http.StatusBadRequest, "Content-Type %q, want application/json (UTF-8)", r.Header.Get("Content-Type"))
 		return
 	}
