@@ -146,6 +146,18 @@ func NoViolations(t testing.TB, s Violator) {
 	}
 }
 
+// Edit returns a copy of base with the key/value pairs kv set on top, where
+// an empty value deletes its key; base is left unchanged.
+func Edit(base map[string]string, kv ...string) map[string]string {
+	out := With(base, kv...)
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			delete(out, kv[i])
+		}
+	}
+	return out
+}
+
 // With returns a copy of base with the key/value pairs kv set on top; an odd
 // trailing key is ignored and base is left unchanged.
 func With(base map[string]string, kv ...string) map[string]string {

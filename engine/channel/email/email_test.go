@@ -19,19 +19,6 @@ import (
 	"github.com/heraldpush/herald/engine/message"
 )
 
-// with returns a copy of base with key/value pairs set ("" deletes).
-func with(base map[string]string, kv ...string) map[string]string {
-	out := maps.Clone(base)
-	for i := 0; i < len(kv); i += 2 {
-		if kv[i+1] == "" {
-			delete(out, kv[i])
-		} else {
-			out[kv[i]] = kv[i+1]
-		}
-	}
-	return out
-}
-
 func open(t *testing.T, raw map[string]string) *sender {
 	t.Helper()
 	return channeltest.Open(t, Kind, raw, channel.Deps{}).(*sender)
@@ -168,26 +155,26 @@ func TestValidationErrors(t *testing.T) {
 	}{
 		{"missing required", map[string]string{"port": "587"},
 			"email: host: required; email: username: required; email: password: required"},
-		{"port zero", with(base, "port", "0"), "email: port: must be between 1 and 65535 (usually 465 or 587), got 0"},
-		{"port too big", with(base, "port", "70000"), "email: port: must be between 1 and 65535 (usually 465 or 587), got 70000"},
-		{"port not a number", with(base, "port", "smtps"), `email: port: must be a whole number, got "smtps"`},
-		{"host with scheme", with(base, "host", "smtps://smtp.qq.com"), "email: host: must be a bare server name like smtp.example.com, without smtp:// or https://"},
-		{"host with port", with(base, "host", "smtp.qq.com:465"), "email: host: must not include the port: put smtp.qq.com here and 465 in port"},
-		{"host with space", with(base, "host", "smtp qq com"), "email: host: must be a host name like smtp.example.com or an IP address (IPv6 without brackets)"},
-		{"host is a path", with(base, "host", "../../../../etc/passwd"), "email: host: must be a host name like smtp.example.com or an IP address (IPv6 without brackets)"},
-		{"host with a line break", with(base, "host", "smtp.qq.com\r\nRCPT TO:<x@example.com>"), "email: host: must be a host name like smtp.example.com or an IP address (IPv6 without brackets)"},
-		{"subject with a line break", with(base, "subject", "Hi\nBcc: x@example.com"), "email: subject: must be one line without control characters such as line breaks or tabs (found U+000A)"},
-		{"password not UTF-8", with(base, "password", "pw\xff\xfe"), "email: password: must be text (it holds bytes that are not UTF-8); type or paste it again"},
-		{"ssl not a bool", with(base, "ssl", "maybe"), `email: ssl: must be true or false, got "maybe"`},
-		{"bad recipient", with(base, "to", "ops@example.net, not-an-address"), `email: to: "not-an-address" is not an email address; separate addresses with commas`},
-		{"empty recipient list", with(base, "to", " , "), "email: to: must name at least one address"},
-		{"bad from", with(base, "from", "Herald"), `email: from: must be an address like me@example.com or Herald <me@example.com>, got "Herald"`},
-		{"ca_file missing", with(base, "ca_file", missing), "email: ca_file: cannot read the file: open " + missing + ": no such file or directory"},
-		{"ca_file not PEM", with(base, "ca_file", notPEM), "email: ca_file: " + notPEM + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)"},
-		{"ssl and starttls", with(base, "starttls", "true"), "email: starttls: ssl and starttls cannot both be on: " +
+		{"port zero", channeltest.Edit(base, "port", "0"), "email: port: must be between 1 and 65535 (usually 465 or 587), got 0"},
+		{"port too big", channeltest.Edit(base, "port", "70000"), "email: port: must be between 1 and 65535 (usually 465 or 587), got 70000"},
+		{"port not a number", channeltest.Edit(base, "port", "smtps"), `email: port: must be a whole number, got "smtps"`},
+		{"host with scheme", channeltest.Edit(base, "host", "smtps://smtp.qq.com"), "email: host: must be a bare server name like smtp.example.com, without smtp:// or https://"},
+		{"host with port", channeltest.Edit(base, "host", "smtp.qq.com:465"), "email: host: must not include the port: put smtp.qq.com here and 465 in port"},
+		{"host with space", channeltest.Edit(base, "host", "smtp qq com"), "email: host: must be a host name like smtp.example.com or an IP address (IPv6 without brackets)"},
+		{"host is a path", channeltest.Edit(base, "host", "../../../../etc/passwd"), "email: host: must be a host name like smtp.example.com or an IP address (IPv6 without brackets)"},
+		{"host with a line break", channeltest.Edit(base, "host", "smtp.qq.com\r\nRCPT TO:<x@example.com>"), "email: host: must be a host name like smtp.example.com or an IP address (IPv6 without brackets)"},
+		{"subject with a line break", channeltest.Edit(base, "subject", "Hi\nBcc: x@example.com"), "email: subject: must be one line without control characters such as line breaks or tabs (found U+000A)"},
+		{"password not UTF-8", channeltest.Edit(base, "password", "pw\xff\xfe"), "email: password: must be text (it holds bytes that are not UTF-8); type or paste it again"},
+		{"ssl not a bool", channeltest.Edit(base, "ssl", "maybe"), `email: ssl: must be true or false, got "maybe"`},
+		{"bad recipient", channeltest.Edit(base, "to", "ops@example.net, not-an-address"), `email: to: "not-an-address" is not an email address; separate addresses with commas`},
+		{"empty recipient list", channeltest.Edit(base, "to", " , "), "email: to: must name at least one address"},
+		{"bad from", channeltest.Edit(base, "from", "Herald"), `email: from: must be an address like me@example.com or Herald <me@example.com>, got "Herald"`},
+		{"ca_file missing", channeltest.Edit(base, "ca_file", missing), "email: ca_file: cannot read the file: open " + missing + ": no such file or directory"},
+		{"ca_file not PEM", channeltest.Edit(base, "ca_file", notPEM), "email: ca_file: " + notPEM + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)"},
+		{"ssl and starttls", channeltest.Edit(base, "starttls", "true"), "email: starttls: ssl and starttls cannot both be on: " +
 			"use ssl=true for implicit TLS (port 465), or ssl=false with starttls=true for STARTTLS (port 587)"},
-		{"user name is no address", with(base, "username", "admin"), "email: from: required because the user name is not an email address"},
-		{"unknown field", with(base, "proxy", "http://p:8080"), "email: proxy: unknown field (known: host, port, ssl, starttls, username, password, from, to, subject, ca_file)"},
+		{"user name is no address", channeltest.Edit(base, "username", "admin"), "email: from: required because the user name is not an email address"},
+		{"unknown field", channeltest.Edit(base, "proxy", "http://p:8080"), "email: proxy: unknown field (known: host, port, ssl, starttls, username, password, from, to, subject, ca_file)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -199,11 +186,11 @@ func TestValidationErrors(t *testing.T) {
 	}
 
 	// Port 465 in the clear is allowed to parse; the refusal comes at login.
-	if _, err := Kind.Parse(with(base, "ssl", "false", "starttls", "false")); err != nil {
+	if _, err := Kind.Parse(channeltest.Edit(base, "ssl", "false", "starttls", "false")); err != nil {
 		t.Errorf("ssl=false starttls=false: %v", err)
 	}
 	// A user name without @ is fine once from is given.
-	if _, err := Kind.Parse(with(base, "username", "admin", "from", "Herald <admin@example.com>")); err != nil {
+	if _, err := Kind.Parse(channeltest.Edit(base, "username", "admin", "from", "Herald <admin@example.com>")); err != nil {
 		t.Errorf("plain user name with from: %v", err)
 	}
 }
@@ -254,7 +241,7 @@ func TestDeliver(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := emailtest.NewServer(t)
-			raw := with(tc.config(srv), "to", emailtest.Recipient+", second@example.org")
+			raw := channeltest.Edit(tc.config(srv), "to", emailtest.Recipient+", second@example.org")
 			ch := open(t, raw)
 			before := time.Now()
 			m := message.Message{Title: "Disk 告警 on nas", Body: "sda1 is 97% full\n<script>alert(1)</script> & more", Level: message.LevelWarning}
@@ -343,7 +330,7 @@ func TestLoopbackWithoutTLS(t *testing.T) {
 // arrive RFC 2047-encoded while the envelope carries the bare address.
 func TestFromWithName(t *testing.T) {
 	srv := emailtest.NewServer(t)
-	ch := open(t, with(srv.Config(), "from", "Herald 告警 <"+emailtest.Username+">"))
+	ch := open(t, channeltest.Edit(srv.Config(), "from", "Herald 告警 <"+emailtest.Username+">"))
 	if err := send(t, ch, message.Message{Title: "t", Body: "b"}); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
@@ -369,7 +356,7 @@ func redirect(ch *sender, addr string) {
 func TestPlaintextAuthRefused(t *testing.T) {
 	srv := emailtest.NewServer(t)
 	// Port 465 with neither TLS mode parses, but no password goes out.
-	ch := open(t, with(srv.PlainConfig(), "host", "smtp.example.com", "port", "465"))
+	ch := open(t, channeltest.Edit(srv.PlainConfig(), "host", "smtp.example.com", "port", "465"))
 	redirect(ch, srv.PlainAddr)
 	err := send(t, ch, message.Message{Title: "t", Body: "b"})
 	e := chErr(t, err, false)
@@ -412,7 +399,7 @@ func TestAuthMechanisms(t *testing.T) {
 		srv := emailtest.NewServer(t)
 		// The submission port hides AUTH until STARTTLS; to 127.0.0.1 Herald
 		// would log in without TLS, so the server's silence must be explained.
-		err := send(t, open(t, with(srv.StartTLSConfig(), "starttls", "false")), message.Message{Title: "t", Body: "b"})
+		err := send(t, open(t, channeltest.Edit(srv.StartTLSConfig(), "starttls", "false")), message.Message{Title: "t", Body: "b"})
 		chErr(t, err, false)
 		if want := "email: the server offers no login (SMTP AUTH) on this connection; it may want STARTTLS first: set starttls=true"; err.Error() != want {
 			t.Errorf("error\n got %s\nwant %s", err, want)
@@ -424,7 +411,7 @@ func TestWrongPassword(t *testing.T) {
 	srv := emailtest.NewServer(t)
 	const wrong = "wrong-Secret-9931"
 	for _, cfg := range []map[string]string{srv.Config(), srv.StartTLSConfig()} {
-		err := send(t, open(t, with(cfg, "password", wrong)), message.Message{Title: "t", Body: "b"})
+		err := send(t, open(t, channeltest.Edit(cfg, "password", wrong)), message.Message{Title: "t", Body: "b"})
 		e := chErr(t, err, false)
 		if e.Code != "535" {
 			t.Errorf("Code %q, want 535", e.Code)
@@ -451,19 +438,19 @@ func TestCertificates(t *testing.T) {
 	for _, cfg := range []map[string]string{srv.Config(), srv.StartTLSConfig()} {
 		// Without ca_file only the system roots count: the self-signed
 		// certificate must be refused, never skipped.
-		err := send(t, open(t, with(cfg, "ca_file", "")), message.Message{Title: "t", Body: "b"})
+		err := send(t, open(t, channeltest.Edit(cfg, "ca_file", "")), message.Message{Title: "t", Body: "b"})
 		chErr(t, err, false)
 		mustContain(t, "error", err.Error(), "email: the server's TLS certificate is not trusted",
 			"set ca_file", "certificate signed by unknown authority")
 	}
 	// A certificate for another name is refused even from a trusted CA.
-	ch := open(t, with(srv.Config(), "host", "smtp.example.com"))
+	ch := open(t, channeltest.Edit(srv.Config(), "host", "smtp.example.com"))
 	redirect(ch, srv.TLSAddr)
 	err := send(t, ch, message.Message{Title: "t", Body: "b"})
 	chErr(t, err, false)
 	mustContain(t, "error", err.Error(), "certificate is not valid for smtp.example.com", "x509: certificate is valid for localhost")
 	// The same server reached as localhost matches the certificate.
-	if err := send(t, open(t, with(srv.Config(), "host", "localhost")), message.Message{Title: "t", Body: "b"}); err != nil {
+	if err := send(t, open(t, channeltest.Edit(srv.Config(), "host", "localhost")), message.Message{Title: "t", Body: "b"}); err != nil {
 		t.Errorf("as localhost: %v", err)
 	}
 	if len(srv.AuthAttempts()) != 1 || len(srv.Accepted()) != 1 {
@@ -479,18 +466,18 @@ func TestWrongTLSMode(t *testing.T) {
 		// Both sides wait for the other; the ctx deadline ends it.
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
-		err := open(t, with(srv.StartTLSConfig(), "port", portOf(srv.TLSAddr))).Send(ctx, m)
+		err := open(t, channeltest.Edit(srv.StartTLSConfig(), "port", portOf(srv.TLSAddr))).Send(ctx, m)
 		chErr(t, err, false)
 		mustContain(t, "error", err.Error(), "but the server sent no SMTP greeting; if this port speaks implicit TLS (usually 465), set ssl=true and starttls=false")
 	})
 	t.Run("implicit TLS against the STARTTLS port", func(t *testing.T) {
-		err := send(t, open(t, with(srv.Config(), "port", portOf(srv.StartTLSAddr))), m)
+		err := send(t, open(t, channeltest.Edit(srv.Config(), "port", portOf(srv.StartTLSAddr))), m)
 		chErr(t, err, false)
 		mustContain(t, "error", err.Error(), "the server answered in plain text, so this port does not speak implicit TLS; "+
 			"for port 587 or 25 set ssl=false and starttls=true")
 	})
 	t.Run("STARTTLS where the server has none", func(t *testing.T) {
-		err := send(t, open(t, with(srv.StartTLSConfig(), "port", portOf(srv.PlainAddr))), m)
+		err := send(t, open(t, channeltest.Edit(srv.StartTLSConfig(), "port", portOf(srv.PlainAddr))), m)
 		chErr(t, err, false)
 		want := "email: the server does not offer STARTTLS on port " + portOf(srv.PlainAddr) +
 			"; use ssl=true with port 465, or the port your provider lists for STARTTLS"
@@ -531,7 +518,7 @@ func TestSMTPReplies(t *testing.T) {
 			if tt.answer.Stage != "" {
 				srv.FailNext(tt.answer)
 			}
-			ch := open(t, with(srv.Config(), "from", tt.from))
+			ch := open(t, channeltest.Edit(srv.Config(), "from", tt.from))
 			err := send(t, ch, message.Message{Title: "t", Body: "b"})
 			e := chErr(t, err, tt.transient)
 			if err.Error() != tt.want {
@@ -708,7 +695,7 @@ func TestRendering(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(srv.Accepted())
-			if err := send(t, open(t, with(srv.Config(), mapPairs(tt.cfg)...)), tt.m); err != nil {
+			if err := send(t, open(t, channeltest.Edit(srv.Config(), mapPairs(tt.cfg)...)), tt.m); err != nil {
 				t.Fatalf("Send: %v", err)
 			}
 			if v := srv.Violations(); len(v) > 0 {

@@ -57,20 +57,7 @@ func newChannel(t *testing.T, s *wecomapptest.Server, clock *fakeClock, extra ma
 
 func TestParse(t *testing.T) {
 	base := map[string]string{"corp_id": "ww0123456789abcdef", "agent_id": "1000002", "secret": "s3cret"}
-	with := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for k, v := range base {
-			m[k] = v
-		}
-		for i := 0; i < len(kv); i += 2 {
-			if kv[i+1] == "" {
-				delete(m, kv[i])
-			} else {
-				m[kv[i]] = kv[i+1]
-			}
-		}
-		return m
-	}
+	with := func(kv ...string) map[string]string { return channeltest.Edit(base, kv...) }
 	channeltest.RunParseCases(t, Kind, []channeltest.ParseCase{
 		{Name: "defaults", Raw: base, WantSome: map[string]string{"host": DefaultHost, "to_user": "@all", "msg_type": "text"}},
 		{Name: "QD aliases any case", Raw: map[string]string{

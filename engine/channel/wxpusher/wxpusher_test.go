@@ -37,20 +37,7 @@ func jsonEqual(a, b any) bool {
 
 func TestParse(t *testing.T) {
 	base := map[string]string{"app_token": "AT_x", "uids": "UID_a"}
-	with := func(kv ...string) map[string]string {
-		m := map[string]string{}
-		for k, v := range base {
-			m[k] = v
-		}
-		for i := 0; i < len(kv); i += 2 {
-			if kv[i+1] == "" {
-				delete(m, kv[i])
-			} else {
-				m[kv[i]] = kv[i+1]
-			}
-		}
-		return m
-	}
+	with := func(kv ...string) map[string]string { return channeltest.Edit(base, kv...) }
 	channeltest.RunParseCases(t, Kind, []channeltest.ParseCase{
 		{Name: "defaults", Raw: base, WantSome: map[string]string{"api": DefaultAPI, "content_type": "", "url": ""}},
 		{Name: "QD aliases any case", Raw: map[string]string{"apptoken": "AT_y", "WXPUSHER_UID": "UID_b|UID_c"}, WantSome: map[string]string{"app_token": "AT_y", "uids": "UID_b|UID_c"}},

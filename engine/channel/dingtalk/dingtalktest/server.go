@@ -10,7 +10,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -143,9 +142,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeCode(w, 43004, "无效的HTTP HEADER Content-Type")
 		return
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	body, ok := channeltest.ReadBody(w, r)
+	if !ok {
 		return
 	}
 	var raw map[string]any

@@ -154,9 +154,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.badRequest(w, "Content-Type %q, want application/json (UTF-8)", r.Header.Get("Content-Type"))
 		return
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	body, ok := channeltest.ReadBody(w, r)
+	if !ok {
 		return
 	}
 	if len(body) > MaxBodyBytes {

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -117,9 +116,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		writeCode(w, 903, "无效的用户令牌", nil)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	body, ok := channeltest.ReadBody(w, r)
+	if !ok {
 		return
 	}
 	var raw map[string]any

@@ -6,7 +6,6 @@ package wecomwebhooktest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -108,9 +107,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.reject(w, http.StatusBadRequest, "Content-Type %q, want application/json (UTF-8)", r.Header.Get("Content-Type"))
 		return
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+	body, ok := channeltest.ReadBody(w, r)
+	if !ok {
 		return
 	}
 	if !utf8.Valid(body) {
