@@ -158,6 +158,16 @@ func Edit(base map[string]string, kv ...string) map[string]string {
 	return out
 }
 
+// NewViolation fails the test (without stopping it) unless s has recorded
+// exactly n violations, the last containing want: for a table of bad
+// requests sent one after another, each adding one.
+func NewViolation(t testing.TB, s Violator, n int, want string) {
+	t.Helper()
+	if v := s.Violations(); len(v) != n || !strings.Contains(v[n-1], want) {
+		t.Errorf("request %d: violations = %q, want a new one containing %q", n-1, v, want)
+	}
+}
+
 // With returns a copy of base with the key/value pairs kv set on top; an odd
 // trailing key is ignored and base is left unchanged.
 func With(base map[string]string, kv ...string) map[string]string {

@@ -422,10 +422,7 @@ func TestFakeFlagsViolations(t *testing.T) {
 	}
 	for i, c := range cases {
 		send(c.method, c.path, c.ctype, c.body)
-		v := s.Violations()
-		if len(v) != i+1 || !strings.Contains(v[i], c.want) {
-			t.Errorf("case %d: violations = %q, want a new one containing %q", i, v, c.want)
-		}
+		channeltest.NewViolation(t, s, i+1, c.want)
 	}
 	if len(s.Accepted()) != 0 {
 		t.Errorf("receiver accepted a broken request")
