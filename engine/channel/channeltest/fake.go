@@ -152,3 +152,10 @@ func ReadBody(w http.ResponseWriter, r *http.Request) (body []byte, ok bool) {
 	}
 	return body, true
 }
+
+// Refuse records a contract break (format, args) and answers it with
+// status and the service's own text.
+func (f *Fake[T, A]) Refuse(w http.ResponseWriter, status int, answer, format string, args ...any) {
+	f.Violate(format, args...)
+	http.Error(w, answer, status)
+}

@@ -137,14 +137,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r.Method != http.MethodPost {
-		s.Violate("method %s, want POST", r.Method)
-		http.Error(w, "404 page not found", http.StatusNotFound)
+		s.Refuse(w, http.StatusNotFound, "404 page not found", "method %s, want POST", r.Method)
 		return
 	}
 	token, ok := strings.CutPrefix(r.URL.Path, "/open-apis/bot/v2/hook/")
 	if !ok || token == "" || strings.Contains(token, "/") {
-		s.Violate("path %q, want /open-apis/bot/v2/hook/{token}", r.URL.Path)
-		http.Error(w, "404 page not found", http.StatusNotFound)
+		s.Refuse(w, http.StatusNotFound, "404 page not found", "path %q, want /open-apis/bot/v2/hook/{token}", r.URL.Path)
 		return
 	}
 	if r.URL.RawQuery != "" {

@@ -97,13 +97,11 @@ func (s *Server) refuse(w http.ResponseWriter, msg, format string, args ...any) 
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
-		s.Violate("method %s, want POST (GET puts the token and content in the URL)", r.Method)
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		s.Refuse(w, http.StatusMethodNotAllowed, "method not allowed", "method %s, want POST (GET puts the token and content in the URL)", r.Method)
 		return
 	}
 	if r.URL.Path != "/send" {
-		s.Violate("path %q, want /send", r.URL.Path)
-		http.Error(w, "404 not found", http.StatusNotFound)
+		s.Refuse(w, http.StatusNotFound, "404 not found", "path %q, want /send", r.URL.Path)
 		return
 	}
 	if r.URL.RawQuery != "" {
@@ -122,14 +120,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	}
 	var raw map[string]any
 	if err := json.Unmarshal(body, &raw); err != nil {
-		s.Violate("body is not a JSON object: %v", err)
-		http.Error(w, "bad request: body is not a JSON object", http.StatusBadRequest)
+		s.Refuse(w, http.StatusBadRequest, "bad request: body is not a JSON object", "body is not a JSON object: %v", err)
 		return
 	}
 	acc, problems := parse(raw)
 	if len(problems) > 0 {
-		s.Violate("request body: %s", strings.Join(problems, "; "))
-		http.Error(w, "bad request: "+strings.Join(problems, "; "), http.StatusBadRequest)
+		s.Refuse(w, http.StatusBadRequest, "bad request: "+strings.Join(problems, "; "), "request body: %s", strings.Join(problems, "; "))
 		return
 	}
 	if acc.token != Token {

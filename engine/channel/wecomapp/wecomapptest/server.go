@@ -201,8 +201,7 @@ func writeErr(w http.ResponseWriter, code int, msg string) {
 
 func (s *Server) checkMethod(w http.ResponseWriter, r *http.Request, want string) bool {
 	if r.Method != want {
-		s.Violate("%s %s: method must be %s", r.Method, r.URL.Path, want)
-		http.Error(w, "method must be "+want, http.StatusBadRequest)
+		s.Refuse(w, http.StatusBadRequest, "method must be "+want, "%s %s: method must be %s", r.Method, r.URL.Path, want)
 		return false
 	}
 	return true

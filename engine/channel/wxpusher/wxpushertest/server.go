@@ -96,8 +96,7 @@ var fields = []string{"appToken", "content", "summary", "contentType", "uids", "
 
 func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
-		s.Violate("%s /api/send/message: this channel must POST", r.Method)
-		http.Error(w, "POST only", http.StatusMethodNotAllowed)
+		s.Refuse(w, http.StatusMethodNotAllowed, "POST only", "%s /api/send/message: this channel must POST", r.Method)
 		return
 	}
 	if len(r.URL.RawQuery) > 0 {
@@ -111,8 +110,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	dec.UseNumber()
 	var req map[string]any
 	if err := dec.Decode(&req); err != nil {
-		s.Violate("body is not a JSON object: %v", err)
-		http.Error(w, "body must be a JSON object", http.StatusBadRequest)
+		s.Refuse(w, http.StatusBadRequest, "body must be a JSON object", "body is not a JSON object: %v", err)
 		return
 	}
 	code, msg, uids, topics := s.check(req)
