@@ -210,6 +210,8 @@ func TestBackoffScheduleAndGiveUp(t *testing.T) {
 	if !strings.Contains(ds[0].Answer, "HTTP 500") || !strings.Contains(ds[0].Answer, "database on fire") {
 		t.Errorf("first answer %q: want the service's status and words", ds[0].Answer)
 	}
+	// Events are published after the attempt is recorded: wait for the last.
+	awaitCond(t, 20*time.Second, "the last event", func() bool { return len(events.types(id)) >= len(want) })
 	types := events.types(id)
 	if len(types) != len(want) || types[len(types)-1] != dispatch.Failed || types[0] != dispatch.Retrying {
 		t.Errorf("events %v: want %d, Retrying… then Failed", types, len(want))
@@ -283,6 +285,7 @@ func TestPermanentFailureStopsAtOnce(t *testing.T) {
 	if strings.Contains(it.LastError, "not-the-right-token") {
 		t.Errorf("last error %q holds the secret", it.LastError)
 	}
+	awaitCond(t, 20*time.Second, "the failed event", func() bool { return len(events.types(id)) >= 2 })
 	if got := events.types(id); len(got) != 2 || got[0] != dispatch.Queued || got[1] != dispatch.Failed {
 		t.Errorf("events %v: want [queued failed]", got)
 	}
