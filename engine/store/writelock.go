@@ -24,13 +24,13 @@ import (
 type writeLock struct {
 	sem         chan struct{} // full while this process holds the write lock
 	handoff     chan struct{} // unbuffered: the lock passed to a waiting writer
-	streak      int           // transactions in a row under one file lock; the holder's
+	streak      int           // transactions in a row under one file lock (the holder's)
 	turn, write *os.File
 }
 
 // maxStreak bounds the transactions one process makes in a row while
 // another waits.
-const maxStreak = 16
+const maxStreak = 32
 
 func openWriteLock(dbPath string) (*writeLock, error) {
 	open := func(suffix string) (*os.File, error) {
