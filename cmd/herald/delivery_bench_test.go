@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -269,7 +270,15 @@ func BenchmarkDeadSenderWithinLease(b *testing.B) {
 	for range b.N {
 		rec, url := newArrivals(b, 0)
 		dir, ids := newDataDir(b, 1, url)
-		d := spawnDaemon(b, dir)
+		// Started and past its start-up requeue before the other sender
+		// claims, so only the lease can bring the row back.
+		d := exec.Command(heraldBin, "--data-dir", dir, "daemon")
+		var log syncBuffer
+		d.Stdout, d.Stderr = &log, &log
+		if err := d.Start(); err != nil {
+			b.Fatal(err)
+		}
+		await(b, time.Minute, "the daemon to start", func() bool { return strings.Contains(log.String(), "tasks scheduled") })
 		child := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 		child.Env = append(os.Environ(), envClaimChild+"="+filepath.Join(dir, "herald.db")+" "+ids[0])
 		var out bytes.Buffer

@@ -386,6 +386,10 @@ func (d *Dispatcher) loop() {
 		if next, ok, err := d.p.Store.NextDue(ctx); err == nil && ok && next.After(now) {
 			wakeAt = earliest(wakeAt, next)
 		}
+		// A dead sender's rows come back the moment their lease runs out.
+		if end, ok, err := d.p.Store.NextLeaseEnd(ctx); err == nil && ok && end.After(now) {
+			wakeAt = earliest(wakeAt, end.Add(time.Millisecond))
+		}
 
 		fire, stop := timerAt(d.p.Clock, wakeAt)
 		select {

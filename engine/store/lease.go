@@ -124,3 +124,18 @@ func (s *Store) RecentSends(ctx context.Context, since time.Time) (map[string][]
 	}
 	return out, nil
 }
+
+// NextLeaseEnd returns when the first lease of another handle's inflight
+// row runs out (one seek on outbox_lease); false when there is none.
+func (s *Store) NextLeaseEnd(ctx context.Context) (time.Time, bool, error) {
+	var at sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT min(lease_until) FROM outbox INDEXED BY outbox_lease
+		WHERE state = 'inflight' AND lease_owner <> ?`, s.owner).Scan(&at)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("find the next lease to run out: %w", err)
+	}
+	if !at.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(at.Int64), true, nil
+}
