@@ -365,9 +365,13 @@ func (d *Dispatcher) loop() {
 	ctx := d.base
 	for {
 		now := d.p.Clock.Now()
-		d.reclaim(ctx, now)
+		leaseEnd, leased := d.reclaim(ctx, now)
 		d.releaseOrphans(ctx, now)
 		free, skip, served, wakeAt := d.claimPlan(now)
+		if leased {
+			// A dead sender's rows come back the moment their lease runs out.
+			wakeAt = earliest(wakeAt, leaseEnd.Add(time.Millisecond))
+		}
 		if free > 0 {
 			rows, err := d.p.Store.ClaimDue(ctx, now, free, skip, served)
 			if err != nil && ctx.Err() == nil {
@@ -385,10 +389,6 @@ func (d *Dispatcher) loop() {
 		// their jitter).
 		if next, ok, err := d.p.Store.NextDue(ctx); err == nil && ok && next.After(now) {
 			wakeAt = earliest(wakeAt, next)
-		}
-		// A dead sender's rows come back the moment their lease runs out.
-		if end, ok, err := d.p.Store.NextLeaseEnd(ctx); err == nil && ok && end.After(now) {
-			wakeAt = earliest(wakeAt, end.Add(time.Millisecond))
 		}
 
 		fire, stop := timerAt(d.p.Clock, wakeAt)

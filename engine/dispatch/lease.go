@@ -104,19 +104,27 @@ func (d *Dispatcher) renewLeases() {
 }
 
 // reclaim takes back the rows of senders that died (their lease ran out)
-// and counts them as sent for their channel's rate.
-func (d *Dispatcher) reclaim(ctx context.Context, now time.Time) {
+// and counts them as sent for their channel's rate. It returns when the
+// next lease of another sender runs out, if one is running: one read per
+// loop turn finds both.
+func (d *Dispatcher) reclaim(ctx context.Context, now time.Time) (time.Time, bool) {
+	end, ok, err := d.p.Store.NextLeaseEnd(ctx)
+	if err != nil || !ok || end.After(now) {
+		return end, ok && err == nil
+	}
 	items, err := d.p.Store.ReclaimExpired(ctx, now)
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Error("take back pushes whose sender died", "error", err)
 		}
-		return
+		return time.Time{}, false
 	}
 	if len(items) > 0 {
 		d.countSent(items, now)
 		d.log.Info("pushes of a sender that stopped queued again", "rows", len(items))
 	}
+	// Rows of other senders still leased: look again on the next turn.
+	return time.Time{}, false
 }
 
 // loadHistory fills the rate limiters with the send times the store
