@@ -22,7 +22,7 @@ var (
 	TrayPaused []byte
 )
 
-// Translations holds translations/en.json and translations/zh_Hans.json.
+// Translations holds translations/[area.]LANG.json: en and zh_Hans.
 //
-//go:embed translations/en.json translations/zh_Hans.json
+//go:embed translations/*.json
 var Translations embed.FS

@@ -1,0 +1,48 @@
+// Package localize renders the engine's texts and errors in the language
+// the window shows, through Fyne's translations (the same files the engine
+// reads its keys from).
+package localize
+
+import (
+	"errors"
+
+	"fyne.io/fyne/v2/lang"
+
+	"github.com/heraldpush/herald/engine/i18n"
+)
+
+// Text renders t in the window's language.
+func Text(t i18n.Text) string {
+	if len(t.Args) == 0 {
+		return lang.L(t.Key)
+	}
+	args := make(map[string]any, len(t.Args))
+	for k, v := range t.Args {
+		args[k] = arg(v)
+	}
+	return lang.L(t.Key, args)
+}
+
+// Error renders err in the window's language: the text of the first
+// i18n.Error in its chain (a program's context around it dropped), or the
+// error's own words when it carries none.
+func Error(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *i18n.Error
+	if errors.As(err, &e) {
+		return Text(e.Text)
+	}
+	return err.Error()
+}
+
+func arg(v any) any {
+	switch a := v.(type) {
+	case i18n.Text:
+		return Text(a)
+	case error:
+		return Error(a)
+	}
+	return v
+}
