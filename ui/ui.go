@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,9 +17,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"image/color"
 
 	"github.com/heraldpush/herald/assets"
 	"github.com/heraldpush/herald/engine/host"
@@ -28,6 +27,7 @@ import (
 	"github.com/heraldpush/herald/ui/channels"
 	_ "github.com/heraldpush/herald/ui/cleanlocale" // must initialise before Fyne
 	"github.com/heraldpush/herald/ui/history"
+	"github.com/heraldpush/herald/ui/look"
 	"github.com/heraldpush/herald/ui/pushsettings"
 	"github.com/heraldpush/herald/ui/settings"
 	tasksview "github.com/heraldpush/herald/ui/tasks"
@@ -72,25 +72,22 @@ func loadTranslations(language string) error {
 	return err
 }
 
-func applyTheme(a fyne.App, name string) {
-	switch name {
-	case "light":
-		a.Settings().SetTheme(forcedVariant{theme.DefaultTheme(), theme.VariantLight})
-	case "dark":
-		a.Settings().SetTheme(forcedVariant{theme.DefaultTheme(), theme.VariantDark})
-	default:
-		a.Settings().SetTheme(theme.DefaultTheme())
+// applyTheme paints the app with Herald's theme in the chosen variant
+// ("light", "dark", else the system's); chinese drops bold (see ui/look).
+func applyTheme(a fyne.App, name string, chinese bool) {
+	a.Settings().SetTheme(look.New(look.ModeNamed(name), chinese))
+}
+
+// uiChinese reports whether the window speaks Chinese: chosen, or the
+// system's language when none is chosen (the only other one is English).
+func uiChinese(language string) bool {
+	switch language {
+	case settings.LanguageChinese:
+		return true
+	case settings.LanguageEnglish:
+		return false
 	}
-}
-
-// forcedVariant is the default theme in one variant regardless of the OS.
-type forcedVariant struct {
-	fyne.Theme
-	v fyne.ThemeVariant
-}
-
-func (f forcedVariant) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
-	return f.Theme.Color(n, f.v)
+	return strings.HasPrefix(string(lang.SystemLocale()), "zh")
 }
 
 // window is the running desktop app: the Fyne app, its window and tabs,
@@ -109,6 +106,8 @@ type window struct {
 
 	mu    sync.Mutex
 	prefs settings.Prefs
+
+	chinese bool // the UI language at start is Chinese (no bold, see ui/look)
 }
 
 func (w *window) prefsNow() settings.Prefs {
@@ -163,13 +162,13 @@ func Run(ctx context.Context, p Params) error {
 // newWindow makes the Fyne app and its (empty) window, themed.
 func newWindow(ctx context.Context, env *host.Env, prefs settings.Prefs) *window {
 	a := fyneapp.NewWithID(AppID)
-	applyTheme(a, prefs.Theme)
+	applyTheme(a, prefs.Theme, uiChinese(prefs.Language))
 	icon := fyne.NewStaticResource("icon.png", assets.Icon)
 	a.SetIcon(icon)
 	win := a.NewWindow(lang.L("app.name"))
 	win.SetIcon(icon)
 	win.Resize(fyne.NewSize(960, 640))
-	return &window{ctx: ctx, env: env, app: a, win: win, prefs: prefs}
+	return &window{ctx: ctx, env: env, app: a, win: win, prefs: prefs, chinese: uiChinese(prefs.Language)}
 }
 
 // notify shows a desktop notification; any goroutine may call it.
@@ -210,7 +209,8 @@ func (w *window) prefsChanged(np settings.Prefs) {
 	w.prefs = np
 	w.mu.Unlock()
 	if np.Theme != old.Theme {
-		applyTheme(w.app, np.Theme)
+		// The language in force is the one at start (a change needs a restart).
+		applyTheme(w.app, np.Theme, w.chinese)
 	}
 	if np.Language != old.Language {
 		dialog.ShowInformation(lang.L("app.name"), lang.L("settings.language_restart"), w.win)
