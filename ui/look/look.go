@@ -5,6 +5,7 @@ package look
 
 import (
 	"image/color"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -49,12 +50,20 @@ type Theme struct {
 	// size (headings) and layout instead.
 	noBold bool
 	base   fyne.Theme
+
+	mu    sync.Mutex
+	icons map[iconKey]fyne.Resource
+}
+
+type iconKey struct {
+	name    fyne.ThemeIconName
+	variant fyne.ThemeVariant
 }
 
 // New returns the theme in the given mode; chinese when the UI language is
 // Chinese (decided at start, a language change needs a restart).
 func New(mode Mode, chinese bool) *Theme {
-	return &Theme{mode: mode, noBold: chinese, base: theme.DefaultTheme()}
+	return &Theme{mode: mode, noBold: chinese, base: theme.DefaultTheme(), icons: map[iconKey]fyne.Resource{}}
 }
 
 // Color returns the named colour of the forced variant, or of v when the
@@ -85,10 +94,35 @@ func (t *Theme) Font(s fyne.TextStyle) fyne.Resource {
 	return t.base.Font(s)
 }
 
-// Icon returns Fyne's default icons; they are themed resources, coloured
-// from this theme's palette when drawn.
+// Icon returns Fyne's default icons, coloured from this theme's palette
+// when drawn. Fyne's widget.Icon skips redrawing when its resource is the
+// same value, so after a theme or variant change an icon such as the
+// Select's ▼ kept the old variant's colour (white on white). Each theme
+// and variant therefore hands out its own resource values.
 func (t *Theme) Icon(n fyne.ThemeIconName) fyne.Resource {
-	return t.base.Icon(n)
+	src := t.base.Icon(n)
+	themed, ok := src.(*theme.ThemedResource)
+	if !ok {
+		return src
+	}
+	key := iconKey{n, t.variant(systemVariant())}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if r, ok := t.icons[key]; ok {
+		return r
+	}
+	r := theme.NewThemedResource(themed)
+	r.ColorName = themed.ColorName
+	t.icons[key] = r
+	return r
+}
+
+// systemVariant is the desktop's light or dark preference.
+func systemVariant() fyne.ThemeVariant {
+	if a := fyne.CurrentApp(); a != nil {
+		return a.Settings().ThemeVariant()
+	}
+	return theme.VariantDark
 }
 
 // Size returns Fyne's default sizes with a larger caption.
