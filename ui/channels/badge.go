@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/ui/look"
 )
 
 // badgeSize is the side of a kind badge in the list.
@@ -46,7 +47,7 @@ func newBadge(kindID string) fyne.CanvasObject {
 	disc := canvas.NewRectangle(m.bg)
 	disc.CornerRadius = badgeSize / 2
 	disc.SetMinSize(fyne.NewSquareSize(badgeSize))
-	text := canvas.NewText(m.text, color.White)
+	text := canvas.NewText(m.text, look.TextOn(m.bg)) // brand colours vary: white or black, whichever reads
 	text.TextStyle = fyne.TextStyle{Bold: true}
 	text.Alignment = fyne.TextAlignCenter
 	text.TextSize = 13
@@ -63,8 +64,8 @@ func setBadge(badge fyne.CanvasObject, kindID string) {
 		disc.FillColor = m.bg
 		disc.Refresh()
 	}
-	if text.Text != m.text {
-		text.Text = m.text
+	if fg := look.TextOn(m.bg); text.Text != m.text || text.Color != fg {
+		text.Text, text.Color = m.text, fg
 		text.Refresh()
 	}
 }

@@ -66,7 +66,7 @@ func TestContrast(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				bg := onBackground(th, p.bg)
 				fg := over(th.Color(p.fg, theme.VariantDark), bg)
-				if r := contrast(fg, bg); r < p.min {
+				if r := Contrast(fg, bg); r < p.min {
 					t.Errorf("contrast %.2f:1, want ≥ %.1f:1 (%v on %v)", r, p.min, fg, bg)
 				}
 			})
@@ -164,8 +164,8 @@ func TestContrastFormula(t *testing.T) {
 		{rgb(0x777777), color.White, 4.48},
 		{rgb(0x767676), color.White, 4.54},
 	} {
-		if got := contrast(tc.a, tc.b); math.Abs(got-tc.want) > 0.01 {
-			t.Errorf("contrast(%v, %v) = %.3f, want %.2f", tc.a, tc.b, got, tc.want)
+		if got := Contrast(tc.a, tc.b); math.Abs(got-tc.want) > 0.01 {
+			t.Errorf("Contrast(%v, %v) = %.3f, want %.2f", tc.a, tc.b, got, tc.want)
 		}
 	}
 }
@@ -187,23 +187,10 @@ func over(c color.Color, bg color.NRGBA) color.NRGBA {
 	return color.NRGBA{R: mix(n.R, bg.R), G: mix(n.G, bg.G), B: mix(n.B, bg.B), A: 0xff}
 }
 
-// contrast is WCAG 2's contrast ratio of two opaque colours.
-func contrast(a, b color.Color) float64 {
-	la, lb := luminance(a), luminance(b)
-	if la < lb {
-		la, lb = lb, la
-	}
-	return (la + 0.05) / (lb + 0.05)
-}
-
-func luminance(c color.Color) float64 {
-	n := color.NRGBAModel.Convert(c).(color.NRGBA)
-	lin := func(v uint8) float64 {
-		s := float64(v) / 255
-		if s <= 0.04045 {
-			return s / 12.92
+func TestTextOn(t *testing.T) {
+	for _, bg := range []color.Color{rgb(0x07c160), rgb(0xef6c00), rgb(0x229ed9), rgb(0x6a1b9a), rgb(0x2e7d32), color.White, color.Black} {
+		if r := Contrast(TextOn(bg), bg); r < textContrast {
+			t.Errorf("text on %v: contrast %.2f:1, want ≥ %.1f:1", bg, r, textContrast)
 		}
-		return math.Pow((s+0.055)/1.055, 2.4)
 	}
-	return 0.2126*lin(n.R) + 0.7152*lin(n.G) + 0.0722*lin(n.B)
 }
