@@ -33,38 +33,47 @@ func TestContrast(t *testing.T) {
 	type pair struct {
 		fg, bg fyne.ThemeColorName
 		min    float64
+		state  fyne.ThemeColorName // hover or pressed blended over bg, if any
 	}
 	var pairs []pair
 	for _, fg := range texts {
 		for _, bg := range textSurfaces {
-			pairs = append(pairs, pair{fg, bg, textContrast})
+			pairs = append(pairs, pair{fg, bg, textContrast, ""})
 		}
 	}
 	pairs = append(pairs,
 		// button labels on coloured buttons
-		pair{theme.ColorNameForegroundOnPrimary, theme.ColorNamePrimary, textContrast},
-		pair{theme.ColorNameForegroundOnSuccess, theme.ColorNameSuccess, textContrast},
-		pair{theme.ColorNameForegroundOnWarning, theme.ColorNameWarning, textContrast},
-		pair{theme.ColorNameForegroundOnError, theme.ColorNameError, textContrast},
+		pair{theme.ColorNameForegroundOnPrimary, theme.ColorNamePrimary, textContrast, ""},
+		pair{theme.ColorNameForegroundOnSuccess, theme.ColorNameSuccess, textContrast, ""},
+		pair{theme.ColorNameForegroundOnWarning, theme.ColorNameWarning, textContrast, ""},
+		pair{theme.ColorNameForegroundOnError, theme.ColorNameError, textContrast, ""},
+		// hovered buttons
+		pair{theme.ColorNameForeground, theme.ColorNameButton, textContrast, theme.ColorNameHover},
+		pair{theme.ColorNameForegroundOnPrimary, theme.ColorNamePrimary, textContrast, theme.ColorNameHover},
+		pair{theme.ColorNameForegroundOnError, theme.ColorNameError, textContrast, theme.ColorNameHover},
+		pair{theme.ColorNameForegroundOnWarning, theme.ColorNameWarning, textContrast, theme.ColorNameHover},
 		// unticked checkbox and radio outlines, entry borders
-		pair{theme.ColorNameInputBorder, theme.ColorNameBackground, controlContrast},
-		pair{theme.ColorNameInputBorder, theme.ColorNameInputBackground, controlContrast},
-		pair{theme.ColorNameInputBorder, theme.ColorNameOverlayBackground, controlContrast},
+		pair{theme.ColorNameInputBorder, theme.ColorNameBackground, controlContrast, ""},
+		pair{theme.ColorNameInputBorder, theme.ColorNameInputBackground, controlContrast, ""},
+		pair{theme.ColorNameInputBorder, theme.ColorNameOverlayBackground, controlContrast, ""},
 		// ticked boxes, the selected tab's underline
-		pair{theme.ColorNamePrimary, theme.ColorNameBackground, controlContrast},
-		pair{theme.ColorNamePrimary, theme.ColorNameInputBackground, controlContrast},
+		pair{theme.ColorNamePrimary, theme.ColorNameBackground, controlContrast, ""},
+		pair{theme.ColorNamePrimary, theme.ColorNameInputBackground, controlContrast, ""},
 		// the chart's bars
-		pair{theme.ColorNameSuccess, theme.ColorNameBackground, controlContrast},
-		pair{theme.ColorNameError, theme.ColorNameBackground, controlContrast},
+		pair{theme.ColorNameSuccess, theme.ColorNameBackground, controlContrast, ""},
+		pair{theme.ColorNameError, theme.ColorNameBackground, controlContrast, ""},
 		// scroll bars over content
-		pair{theme.ColorNameScrollBar, theme.ColorNameBackground, controlContrast},
+		pair{theme.ColorNameScrollBar, theme.ColorNameBackground, controlContrast, ""},
 	)
 	for _, mode := range []Mode{Light, Dark} {
 		th := New(mode, false)
 		for _, p := range pairs {
-			name := fmt.Sprintf("%v/%s on %s", mode, p.fg, p.bg)
+			name := fmt.Sprintf("%v/%s on %s%s", mode, p.fg, p.bg, p.state)
 			t.Run(name, func(t *testing.T) {
 				bg := onBackground(th, p.bg)
+				if p.state != "" {
+					bg = over(th.Color(p.state, theme.VariantDark), bg)
+				}
 				fg := over(th.Color(p.fg, theme.VariantDark), bg)
 				if r := Contrast(fg, bg); r < p.min {
 					t.Errorf("contrast %.2f:1, want ≥ %.1f:1 (%v on %v)", r, p.min, fg, bg)
