@@ -167,7 +167,7 @@ func newWindow(ctx context.Context, env *host.Env, prefs settings.Prefs) *window
 	a.SetIcon(icon)
 	win := a.NewWindow(lang.L("app.name"))
 	win.SetIcon(icon)
-	win.Resize(fyne.NewSize(960, 640))
+	win.Resize(windowSize(fyne.NewSize(960, 640), win.Canvas().Scale()))
 	return &window{ctx: ctx, env: env, app: a, win: win, prefs: prefs, chinese: uiChinese(prefs.Language)}
 }
 
