@@ -277,9 +277,8 @@ func showWelcome(ctx context.Context, env settings.SettingStore, w fyne.Window, 
 			if start {
 				toChannels()
 			}
-			if p, err := settings.Load(ctx, env); err == nil {
-				p.Welcomed = true
-				_ = settings.Save(ctx, env, p)
+			if _, err := settings.Update(ctx, env, func(p *settings.Prefs) { p.Welcomed = true }); err != nil {
+				dialog.ShowError(err, w)
 			}
 		}, w)
 	d.Resize(fyne.NewSize(520, 300))
