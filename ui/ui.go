@@ -237,8 +237,14 @@ func (w *window) greet(prefs settings.Prefs, cycling bool) {
 		dialog.ShowInformation(lang.L("app.keyring_missing.title"),
 			lang.L("app.keyring_missing", map[string]any{"Hint": secret.Hint()}), w.win)
 	} else if !prefs.Welcomed && !cycling {
-		showWelcome(w.ctx, w.env, w.win, func() { w.tabs.SelectIndex(0) })
+		showWelcome(w.ctx, w.env, w.win, w.registerChannel)
 	}
+}
+
+// registerChannel shows the Channels tab with its add form open.
+func (w *window) registerChannel() {
+	w.tabs.SelectIndex(0)
+	w.channels.ShowAdd()
 }
 
 // cycleTabs shows each tab in turn for an outside observer (the smoke test
