@@ -186,6 +186,11 @@ func (w *window) startTray() {
 	if !ok || !sessionBusAvailable() {
 		return
 	}
+	w.trayOn(desk)
+}
+
+// trayOn puts Herald in desk's tray.
+func (w *window) trayOn(desk desktop.App) {
 	t := &tray{app: desk}
 	t.actions = trayActions{
 		Open:        w.show,

@@ -103,6 +103,9 @@ type window struct {
 	tabs *container.AppTabs
 
 	channels   *channels.View
+	pushView   *pushsettings.View
+	taskView   *tasksview.View
+	histView   *history.View
 	historyTab *container.TabItem
 
 	tray *tray // nil without a system tray
@@ -184,19 +187,19 @@ func (w *window) show() { w.win.Show(); w.win.RequestFocus() }
 func (w *window) buildTabs(p Params) {
 	ctx, env, win := w.ctx, w.env, w.win
 	w.channels = channels.New(ctx, env.Registry, env, win)
-	pushView := pushsettings.New(ctx, env, win)
-	taskView := tasksview.New(ctx, env, win)
-	histView := history.New(ctx, env, win)
+	w.pushView = pushsettings.New(ctx, env, win)
+	w.taskView = tasksview.New(ctx, env, win)
+	w.histView = history.New(ctx, env, win)
 	setView := settings.New(ctx, env, win, settings.Options{
 		Version:         p.Version,
 		SetStartAtLogin: p.SetStartAtLogin,
 		OnPrefsChanged:  w.prefsChanged,
 	})
-	w.historyTab = container.NewTabItem(lang.L("tab.history"), histView.Object())
+	w.historyTab = container.NewTabItem(lang.L("tab.history"), w.histView.Object())
 	w.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.L("tab.channels"), w.channels.Object()),
-		container.NewTabItem(lang.L("tab.push"), pushView.Object()),
-		container.NewTabItem(lang.L("tab.tasks"), taskView.Object()),
+		container.NewTabItem(lang.L("tab.push"), w.pushView.Object()),
+		container.NewTabItem(lang.L("tab.tasks"), w.taskView.Object()),
 		w.historyTab,
 		container.NewTabItem(lang.L("tab.settings"), setView.Object()),
 	)
@@ -229,6 +232,21 @@ func (w *window) followEngine() {
 			w.tray.refresh.Request()
 		}
 	})
+	// Channels and tasks changed here or in another process (the CLI):
+	// every view showing them reads them again, without a restart.
+	w.env.OnConfigChange(w.configChanged)
+}
+
+// configChanged has the views and the tray read the channels and tasks
+// again; any goroutine may call it.
+func (w *window) configChanged() {
+	w.channels.Refresh()
+	w.taskView.Refresh()
+	w.histView.Refresh()
+	fyne.Do(w.pushView.ChannelsChanged)
+	if w.tray != nil {
+		w.tray.refresh.Request()
+	}
 }
 
 // greet tells about a missing keyring, or welcomes a first start.

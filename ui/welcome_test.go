@@ -30,9 +30,6 @@ func openTestEnv(t *testing.T, dir string) *host.Env {
 func testWindow(t *testing.T, env *host.Env) *window {
 	t.Helper()
 	a := test.NewTempApp(t)
-	if err := loadTranslations("en"); err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	prefs, err := settings.Load(ctx, env)

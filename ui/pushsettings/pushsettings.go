@@ -378,6 +378,15 @@ func (v *View) update(key string, change func(*dispatch.Settings) error) bool {
 	return show(nil)
 }
 
+// ChannelsChanged lists the registered channels again (one was added,
+// renamed or removed elsewhere) and keeps the settings' choice; nothing is
+// stored. Call on the UI goroutine.
+func (v *View) ChannelsChanged() {
+	v.filling = true
+	defer func() { v.filling = false }()
+	v.loadChannels(v.settings)
+}
+
 // loadChannels lists the registered channels as check boxes, ticked when
 // the settings choose them.
 func (v *View) loadChannels(s dispatch.Settings) {
