@@ -195,6 +195,7 @@ func (w *window) buildTabs(p Params) {
 		SetStartAtLogin: p.SetStartAtLogin,
 		OnPrefsChanged:  w.prefsChanged,
 	})
+	w.histView.SetChartShown(!w.prefs.HideHistoryChart, w.rememberChart)
 	w.historyTab = container.NewTabItem(lang.L("tab.history"), w.histView.Object())
 	w.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.L("tab.channels"), w.channels.Object()),
@@ -204,6 +205,20 @@ func (w *window) buildTabs(p Params) {
 		container.NewTabItem(lang.L("tab.settings"), setView.Object()),
 	)
 	win.SetContent(w.tabs)
+}
+
+// rememberChart stores whether History's chart is shown, that field only.
+func (w *window) rememberChart(shown bool) {
+	go func() {
+		p, err := settings.Update(w.ctx, w.env, func(p *settings.Prefs) { p.HideHistoryChart = !shown })
+		if err != nil {
+			w.env.Log.Warn("save window preferences", "error", err)
+			return
+		}
+		w.mu.Lock()
+		w.prefs.HideHistoryChart = p.HideHistoryChart
+		w.mu.Unlock()
+	}()
 }
 
 // prefsChanged applies changed preferences (on the UI goroutine).

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldpush/herald/engine/host"
@@ -111,4 +112,24 @@ func TestWelcomeRegistersAChannelOnce(t *testing.T) {
 	if button(again.win, lang.L("welcome.start")) != nil {
 		t.Fatal("the welcome came back after a restart")
 	}
+}
+
+// Collapsing History's chart is remembered, and only that field is
+// written: the welcome's dismissal stays.
+func TestChartChoiceRemembered(t *testing.T) {
+	env := openTestEnv(t, t.TempDir())
+	w := testWindow(t, env)
+	test.Tap(button(w.win, lang.L("welcome.later")))
+	w.tabs.SelectIndex(3)
+	toggle := find(w.win, func(b *widget.Button) bool {
+		return b.Text == "" && b.Icon != nil && b.Icon.Name() == theme.MenuDropDownIcon().Name()
+	})
+	if toggle == nil {
+		t.Fatal("no chart toggle on History")
+	}
+	test.Tap(toggle)
+	eventually(t, "the collapsed chart is stored", func() bool {
+		p, err := settings.Load(w.ctx, env)
+		return err == nil && p.HideHistoryChart && p.Welcomed
+	})
 }

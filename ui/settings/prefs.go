@@ -33,6 +33,8 @@ type Prefs struct {
 	StartAtLogin    bool   `json:"start_at_login"`
 	// Welcomed is set once the first-run welcome was dismissed.
 	Welcomed bool `json:"welcomed"`
+	// HideHistoryChart is set while History's chart is collapsed.
+	HideHistoryChart bool `json:"hide_history_chart"`
 }
 
 // DefaultPrefs are what a fresh data folder starts with.
