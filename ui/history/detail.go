@@ -34,7 +34,7 @@ type detail struct {
 	output  *widget.Label
 	allOut  bool           // the whole output shows, not its last lines
 	outMore *widget.Button // Show all / Show less; nil when the output is short
-	errText *widget.Label // nil when the run has no error
+	errText *widget.Label  // nil when the run has no error
 	pushes  []*pushRow
 	problem *widget.Label // why the pushes could not be read
 }
