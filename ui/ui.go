@@ -196,13 +196,13 @@ func (w *window) buildTabs(p Params) {
 		OnPrefsChanged:  w.prefsChanged,
 	})
 	w.histView.SetChartShown(!w.prefs.HideHistoryChart, w.rememberChart)
-	w.historyTab = container.NewTabItem(lang.L("tab.history"), w.histView.Object())
+	w.historyTab = container.NewTabItemWithIcon(lang.L("tab.history"), theme.HistoryIcon(), w.histView.Object())
 	w.tabs = container.NewAppTabs(
-		container.NewTabItem(lang.L("tab.channels"), w.channels.Object()),
-		container.NewTabItem(lang.L("tab.push"), w.pushView.Object()),
-		container.NewTabItem(lang.L("tab.tasks"), w.taskView.Object()),
+		container.NewTabItemWithIcon(lang.L("tab.channels"), theme.MailSendIcon(), w.channels.Object()),
+		container.NewTabItemWithIcon(lang.L("tab.push"), theme.VolumeUpIcon(), w.pushView.Object()),
+		container.NewTabItemWithIcon(lang.L("tab.tasks"), theme.ListIcon(), w.taskView.Object()),
 		w.historyTab,
-		container.NewTabItem(lang.L("tab.settings"), setView.Object()),
+		container.NewTabItemWithIcon(lang.L("tab.settings"), theme.SettingsIcon(), setView.Object()),
 	)
 	win.SetContent(w.tabs)
 }
