@@ -262,6 +262,7 @@ func TestBadValuesRejected(t *testing.T) {
 
 func failuresEntry(v *View) *widget.Entry { return v.failures }
 func firstEntry(v *View) *widget.Entry    { return v.batchFirst }
+
 // intervalEntry is the interval's number, counting seconds.
 func intervalEntry(v *View) *widget.Entry {
 	v.batchInterval.showIn(0, v.settings.Batch.Interval)
