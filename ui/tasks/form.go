@@ -119,6 +119,7 @@ type editor struct {
 	// enabledNote says why Automatic runs is off while the schedule is
 	// Manual only.
 	enabledNote *widget.Label
+	enabledHelp *widget.Label
 
 	cmdLine *widget.Entry
 	cmdDir  *widget.Entry
@@ -277,6 +278,15 @@ func (g *grid) fixLabelWidth() {
 	g.objs[0] = container.NewStack(strut, g.objs[0])
 }
 
+// caption is a help line under an input.
+func caption(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Importance = widget.LowImportance
+	l.SizeName = theme.SizeNameCaptionText
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
 // example is a placeholder that reads as a hint: "e.g. 5m".
 func example(s string) string {
 	return lang.L("views.example", map[string]any{"Example": s})
@@ -294,11 +304,12 @@ func (e *editor) build(chans []registry.Channel) {
 	general := &grid{e: e}
 	general.add(lang.L("tasks.form.name"), "name", e.name, "")
 	general.add(lang.L("tasks.form.kind"), "kind", e.kind, "")
-	e.enabledNote = widget.NewLabel(lang.L("views.tasks.enabled.manual"))
-	e.enabledNote.Importance = widget.LowImportance
-	e.enabledNote.SizeName = theme.SizeNameCaptionText
+	// While the schedule is Manual only, the note says why the box is off
+	// in place of the help about disabling.
+	e.enabledNote = caption(lang.L("views.tasks.enabled.manual"))
 	e.enabledNote.Hide()
-	general.add(lang.L("tasks.form.enabled"), "", container.NewVBox(e.enabled, e.enabledNote), lang.L("tasks.form.enabled.help"))
+	e.enabledHelp = caption(lang.L("tasks.form.enabled.help"))
+	general.add(lang.L("tasks.form.enabled"), "", container.NewVBox(e.enabled, e.enabledNote, e.enabledHelp), "")
 
 	// A command.
 	e.cmdLine = entry(lang.L("tasks.form.command.placeholder"))
@@ -531,10 +542,12 @@ func (e *editor) followSchedule(kind task.ScheduleKind) {
 		e.enabled.SetChecked(false)
 		e.enabled.Disable()
 		e.enabledNote.Show()
+		e.enabledHelp.Hide()
 	case e.enabled.Disabled():
 		e.enabled.Enable()
 		e.enabled.SetChecked(true)
 		e.enabledNote.Hide()
+		e.enabledHelp.Show()
 	}
 }
 
