@@ -49,9 +49,11 @@ func TestViewsFollowChannelChanges(t *testing.T) {
 	env := openTestEnv(t, t.TempDir())
 	w := testWindow(t, env)
 	fd := &fakeDesktop{App: w.app}
-	w.trayOn(fd)
-	w.followEngine()
-	w.tabs.SelectIndex(1)
+	onUI(func() {
+		w.trayOn(fd)
+		w.followEngine()
+		w.tabs.SelectIndex(1)
+	})
 	testMenu := func() []string {
 		it := fd.menu.Items[3]
 		if it.ChildMenu == nil {
@@ -59,7 +61,9 @@ func TestViewsFollowChannelChanges(t *testing.T) {
 		}
 		return labels(it.ChildMenu)
 	}
-	if hasPrefix(pushChannelNames(w), "phone") {
+	var early bool
+	onUI(func() { early = hasPrefix(pushChannelNames(w), "phone") })
+	if early {
 		t.Fatal("a channel shows before one was added")
 	}
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -26,22 +27,50 @@ func openTestEnv(t *testing.T, dir string) *host.Env {
 	return env
 }
 
+// uiMu stands for the one UI goroutine of a real driver: Fyne's test
+// driver runs fyne.Do at once on the caller's goroutine, and the window's
+// views apply their loads from their own goroutines.
+var uiMu sync.Mutex
+
+// serialApp is Fyne's test app whose fyne.Do calls take turns.
+type serialApp struct{ fyne.App }
+
+func (a serialApp) Driver() fyne.Driver { return serialDriver{a.App.Driver()} }
+
+type serialDriver struct{ fyne.Driver }
+
+func (d serialDriver) DoFromGoroutine(fn func(), _ bool) {
+	uiMu.Lock()
+	defer uiMu.Unlock()
+	fn()
+}
+
+// onUI runs fn in the UI's turn, as the person's actions run.
+func onUI(fn func()) { fyne.DoAndWait(fn) }
+
 // testWindow is the window with its five tabs on Fyne's test driver,
-// greeted as at start.
+// greeted as at start, once every view showed its first load.
 func testWindow(t *testing.T, env *host.Env) *window {
 	t.Helper()
-	a := test.NewTempApp(t)
+	a := serialApp{test.NewTempApp(t)}
+	fyne.SetCurrentApp(a)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	prefs, err := settings.Load(ctx, env)
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &window{ctx: ctx, env: env, app: a, win: a.NewWindow("herald"), prefs: prefs}
-	w.buildTabs(Params{})
-	w.win.Resize(fyne.NewSize(1280, 800))
-	w.win.Show()
-	w.greet(prefs, false)
+	w := &window{ctx: ctx, env: env, app: a, prefs: prefs}
+	onUI(func() {
+		w.win = a.NewWindow("herald")
+		w.buildTabs(Params{})
+		w.win.Resize(fyne.NewSize(1280, 800))
+		w.win.Show()
+	})
+	w.channels.Wait()
+	w.taskView.Wait()
+	w.histView.Wait()
+	onUI(func() { w.greet(prefs, false) })
 	return w
 }
 
@@ -89,16 +118,24 @@ func TestWelcomeRegistersAChannelOnce(t *testing.T) {
 	dir := t.TempDir()
 	env := openTestEnv(t, dir)
 	w := testWindow(t, env)
-	w.tabs.SelectIndex(4)
-	start := button(w.win, lang.L("welcome.start"))
+	var start *widget.Button
+	onUI(func() {
+		w.tabs.SelectIndex(4)
+		start = button(w.win, lang.L("welcome.start"))
+	})
 	if start == nil {
 		t.Fatal("no welcome on a first start")
 	}
-	test.Tap(start)
-	if w.tabs.SelectedIndex() != 0 {
-		t.Fatalf("tab %d selected, want Channels", w.tabs.SelectedIndex())
+	var tab int
+	var kind *widget.Select
+	onUI(func() {
+		test.Tap(start)
+		tab = w.tabs.SelectedIndex()
+		kind = find(w.win, func(s *widget.Select) bool { return s.PlaceHolder == lang.L("channels.add.kind_placeholder") })
+	})
+	if tab != 0 {
+		t.Fatalf("tab %d selected, want Channels", tab)
 	}
-	kind := find(w.win, func(s *widget.Select) bool { return s.PlaceHolder == lang.L("channels.add.kind_placeholder") })
 	if kind == nil {
 		t.Fatal("the add form is not open")
 	}
@@ -109,7 +146,9 @@ func TestWelcomeRegistersAChannelOnce(t *testing.T) {
 	env.Close()
 
 	again := testWindow(t, openTestEnv(t, dir))
-	if button(again.win, lang.L("welcome.start")) != nil {
+	var shown bool
+	onUI(func() { shown = button(again.win, lang.L("welcome.start")) != nil })
+	if shown {
 		t.Fatal("the welcome came back after a restart")
 	}
 }
@@ -119,15 +158,20 @@ func TestWelcomeRegistersAChannelOnce(t *testing.T) {
 func TestChartChoiceRemembered(t *testing.T) {
 	env := openTestEnv(t, t.TempDir())
 	w := testWindow(t, env)
-	test.Tap(button(w.win, lang.L("welcome.later")))
-	w.tabs.SelectIndex(3)
-	toggle := find(w.win, func(b *widget.Button) bool {
-		return b.Text == "" && b.Icon != nil && b.Icon.Name() == theme.MenuDropDownIcon().Name()
+	var toggle *widget.Button
+	onUI(func() {
+		test.Tap(button(w.win, lang.L("welcome.later")))
+		w.tabs.SelectIndex(3)
+		toggle = find(w.win, func(b *widget.Button) bool {
+			return b.Text == "" && b.Icon != nil && b.Icon.Name() == theme.MenuDropDownIcon().Name()
+		})
+		if toggle != nil {
+			test.Tap(toggle)
+		}
 	})
 	if toggle == nil {
 		t.Fatal("no chart toggle on History")
 	}
-	test.Tap(toggle)
 	eventually(t, "the collapsed chart is stored", func() bool {
 		p, err := settings.Load(w.ctx, env)
 		return err == nil && p.HideHistoryChart && p.Welcomed

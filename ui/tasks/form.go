@@ -344,7 +344,7 @@ func (e *editor) build(chans []registry.Channel) {
 	e.schedKind = radio(e.schedKinds)
 	// Placeholders read as hints ("e.g. 5m"): a bare "5m" looks like a value.
 	e.cron = entry(example("0 8 * * 1-5"))
-	e.every = entry(example("5m, 1h30m"))
+	e.every = entry(lang.L("views.tasks.every.placeholder"))
 	e.daily = entry(example("08:00, 20:30"))
 	e.at = entry(example("2026-12-01 09:00"))
 	e.delay = entry(example("30s"))
