@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldpush/herald/engine/task"
 )
@@ -87,5 +90,24 @@ func TestChartCollapses(t *testing.T) {
 	}
 	if fmt.Sprint(remembered) != "[true false]" {
 		t.Fatalf("remembered %v, want [true false] (the stored choice is not a new one)", remembered)
+	}
+}
+
+// A run's second line has the row's width: the start time sits on the
+// first line, so "exit status 3" is not cut to "exit s…".
+func TestRunRowSubtitleHasTheWidth(t *testing.T) {
+	loadEnglish(t)
+	test.NewTempApp(t)
+	row := newRunRow()
+	w := test.NewTempWindow(t, row)
+	w.Resize(fyne.NewSize(380, 100))
+	code := 3
+	updateRunRow(row, task.Run{TaskName: "backup", Status: task.StatusFailure, Trigger: task.TriggerManual,
+		Error: "exit status 3", ExitCode: &code, Started: time.Now(), Finished: time.Now().Add(time.Second)})
+	w.Content().Refresh()
+	sub := row.(*fyne.Container).Objects[0].(*fyne.Container).Objects[1].(*widget.Label)
+	need := fyne.MeasureText(sub.Text, theme.TextSize(), fyne.TextStyle{}).Width
+	if sub.Size().Width < need {
+		t.Errorf("subtitle %q is %v wide, needs %v", sub.Text, sub.Size().Width, need)
 	}
 }
