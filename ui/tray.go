@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -140,16 +141,41 @@ func (t *tray) update(s trayState) {
 	t.app.SetSystemTrayIcon(trayIcon(s))
 }
 
-// failureText renders a failed run for the tray: "task — first error line".
+// failureText renders a failed run for the tray: "task — what went
+// wrong", preferring the output's last meaningful line ("disk 97% full")
+// over the bare outcome ("exit status 3").
 func failureText(r task.Run) string {
-	line := r.Error
-	if i := strings.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
+	line := lastMeaningfulLine(r.Output)
+	if line == "" {
+		line, _, _ = strings.Cut(r.Error, "\n")
 	}
-	if len([]rune(line)) > 50 {
-		line = string([]rune(line)[:49]) + "…"
+	if len([]rune(line)) > failureRunes {
+		line = string([]rune(line)[:failureRunes-1]) + "…"
 	}
 	return r.TaskName + " — " + line
+}
+
+// failureRunes is how long a failure's line may be in the tray menu.
+const failureRunes = 60
+
+var (
+	ansiEscape = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]`)
+	// noiseLine is what says nothing about the failure: the outcome the
+	// run records anyway, or a line of punctuation.
+	noiseLine = regexp.MustCompile(`^(?i:exit (status|code) -?\d+|[-=*#_.~\s]+)$`)
+)
+
+// lastMeaningfulLine is output's last line that says something, without
+// terminal colours and surrounding space; "" when none does.
+func lastMeaningfulLine(output string) string {
+	lines := strings.Split(ansiEscape.ReplaceAllString(output, ""), "\n")
+	for i := len(lines) - 1; i >= 0; i-- {
+		line := strings.TrimSpace(strings.TrimSuffix(lines[i], "\r"))
+		if line != "" && !noiseLine.MatchString(line) {
+			return line
+		}
+	}
+	return ""
 }
 
 // failuresShown is how many recent failures the tray lists, and from how
@@ -186,6 +212,11 @@ func (w *window) startTray() {
 	if !ok || !sessionBusAvailable() {
 		return
 	}
+	w.trayOn(desk)
+}
+
+// trayOn puts Herald in desk's tray.
+func (w *window) trayOn(desk desktop.App) {
 	t := &tray{app: desk}
 	t.actions = trayActions{
 		Open:        w.show,

@@ -17,7 +17,7 @@ func TestTrayStateOf(t *testing.T) {
 		c.ID, c.Name = id, name
 		return c
 	}
-	long := strings.Repeat("é", 60) // runes, not bytes, are cut
+	long := strings.Repeat("é", 70) // runes, not bytes, are cut
 	tests := []struct {
 		name   string
 		o      host.Overview
@@ -53,12 +53,13 @@ func TestTrayStateOf(t *testing.T) {
 				Failures: []task.Run{
 					{ID: 9, TaskName: "backup", Error: "disk full\nmore detail"},
 					{ID: 7, TaskName: "sync", Error: long},
+					{ID: 5, TaskName: "check", Error: "exit status 3", Output: "checking /\n\x1b[31mdisk 97% full\x1b[0m\n\n"},
 				},
 			},
 			paused: true,
 			want: trayState{
 				Channels: []trayItem{{"c2", "team robot"}, {"c1", "alerts"}},
-				Failures: []trayItem{{"9", "backup — disk full"}, {"7", "sync — " + strings.Repeat("é", 49) + "…"}},
+				Failures: []trayItem{{"9", "backup — disk full"}, {"7", "sync — " + strings.Repeat("é", 59) + "…"}, {"5", "check — disk 97% full"}},
 				Paused:   true,
 			},
 		},
@@ -71,6 +72,24 @@ func TestTrayStateOf(t *testing.T) {
 			}
 			if got.key() != tt.want.key() {
 				t.Errorf("key %q, want %q", got.key(), tt.want.key())
+			}
+		})
+	}
+}
+
+func TestLastMeaningfulLine(t *testing.T) {
+	tests := []struct{ name, output, want string }{
+		{"empty", "", ""},
+		{"last line", "start\ndisk 97% full\n", "disk 97% full"},
+		{"colours and space stripped", "\x1b[1;31m  ERROR: quota exceeded \x1b[0m\r\n", "ERROR: quota exceeded"},
+		{"outcome lines skipped", "backup failed: no space\nexit status 1\n", "backup failed: no space"},
+		{"rules skipped", "rsync error: 23\n-----\n", "rsync error: 23"},
+		{"nothing meaningful", "\n  \n====\nExit code 2\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := lastMeaningfulLine(tt.output); got != tt.want {
+				t.Errorf("lastMeaningfulLine(%q) = %q, want %q", tt.output, got, tt.want)
 			}
 		})
 	}

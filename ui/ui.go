@@ -100,6 +100,9 @@ type window struct {
 	tabs *container.AppTabs
 
 	channels   *channels.View
+	pushView   *pushsettings.View
+	taskView   *tasksview.View
+	histView   *history.View
 	historyTab *container.TabItem
 
 	tray *tray // nil without a system tray
@@ -183,23 +186,38 @@ func (w *window) show() { w.win.Show(); w.win.RequestFocus() }
 func (w *window) buildTabs(p Params) {
 	ctx, env, win := w.ctx, w.env, w.win
 	w.channels = channels.New(ctx, env.Registry, env, win)
-	pushView := pushsettings.New(ctx, env, win)
-	taskView := tasksview.New(ctx, env, win)
-	histView := history.New(ctx, env, win)
+	w.pushView = pushsettings.New(ctx, env, win)
+	w.taskView = tasksview.New(ctx, env, win)
+	w.histView = history.New(ctx, env, win)
 	setView := settings.New(ctx, env, win, settings.Options{
 		Version:         p.Version,
 		SetStartAtLogin: p.SetStartAtLogin,
 		OnPrefsChanged:  w.prefsChanged,
 	})
-	w.historyTab = container.NewTabItem(lang.L("tab.history"), histView.Object())
+	w.histView.SetChartShown(!w.prefs.HideHistoryChart, w.rememberChart)
+	w.historyTab = container.NewTabItemWithIcon(lang.L("tab.history"), theme.HistoryIcon(), w.histView.Object())
 	w.tabs = container.NewAppTabs(
-		container.NewTabItem(lang.L("tab.channels"), w.channels.Object()),
-		container.NewTabItem(lang.L("tab.push"), pushView.Object()),
-		container.NewTabItem(lang.L("tab.tasks"), taskView.Object()),
+		container.NewTabItemWithIcon(lang.L("tab.channels"), theme.MailSendIcon(), w.channels.Object()),
+		container.NewTabItemWithIcon(lang.L("tab.push"), theme.VolumeUpIcon(), w.pushView.Object()),
+		container.NewTabItemWithIcon(lang.L("tab.tasks"), theme.ListIcon(), w.taskView.Object()),
 		w.historyTab,
-		container.NewTabItem(lang.L("tab.settings"), setView.Object()),
+		container.NewTabItemWithIcon(lang.L("tab.settings"), theme.SettingsIcon(), setView.Object()),
 	)
 	win.SetContent(w.tabs)
+}
+
+// rememberChart stores whether History's chart is shown, that field only.
+func (w *window) rememberChart(shown bool) {
+	go func() {
+		p, err := settings.Update(w.ctx, w.env, func(p *settings.Prefs) { p.HideHistoryChart = !shown })
+		if err != nil {
+			w.env.Log.Warn("save window preferences", "error", err)
+			return
+		}
+		w.mu.Lock()
+		w.prefs.HideHistoryChart = p.HideHistoryChart
+		w.mu.Unlock()
+	}()
 }
 
 // prefsChanged applies changed preferences (on the UI goroutine).
@@ -229,6 +247,21 @@ func (w *window) followEngine() {
 			w.tray.refresh.Request()
 		}
 	})
+	// Channels and tasks changed here or in another process (the CLI):
+	// every view showing them reads them again, without a restart.
+	w.env.OnConfigChange(w.configChanged)
+}
+
+// configChanged has the views and the tray read the channels and tasks
+// again; any goroutine may call it.
+func (w *window) configChanged() {
+	w.channels.Refresh()
+	w.taskView.Refresh()
+	w.histView.Refresh()
+	fyne.Do(w.pushView.ChannelsChanged)
+	if w.tray != nil {
+		w.tray.refresh.Request()
+	}
 }
 
 // greet tells about a missing keyring, or welcomes a first start.
@@ -237,8 +270,14 @@ func (w *window) greet(prefs settings.Prefs, cycling bool) {
 		dialog.ShowInformation(lang.L("app.keyring_missing.title"),
 			lang.L("app.keyring_missing", map[string]any{"Hint": secret.Hint()}), w.win)
 	} else if !prefs.Welcomed && !cycling {
-		showWelcome(w.ctx, w.env, w.win, func() { w.tabs.SelectIndex(0) })
+		showWelcome(w.ctx, w.env, w.win, w.registerChannel)
 	}
+}
+
+// registerChannel shows the Channels tab with its add form open.
+func (w *window) registerChannel() {
+	w.tabs.SelectIndex(0)
+	w.channels.ShowAdd()
 }
 
 // cycleTabs shows each tab in turn for an outside observer (the smoke test
@@ -277,9 +316,8 @@ func showWelcome(ctx context.Context, env settings.SettingStore, w fyne.Window, 
 			if start {
 				toChannels()
 			}
-			if p, err := settings.Load(ctx, env); err == nil {
-				p.Welcomed = true
-				_ = settings.Save(ctx, env, p)
+			if _, err := settings.Update(ctx, env, func(p *settings.Prefs) { p.Welcomed = true }); err != nil {
+				dialog.ShowError(err, w)
 			}
 		}, w)
 	d.Resize(fyne.NewSize(520, 300))

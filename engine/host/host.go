@@ -69,6 +69,7 @@ type Env struct {
 	desktop      atomic.Pointer[func(title, body string) error]
 	// APIAddr is where the local API listens while the engine runs ("" when off).
 	APIAddr string
+	config  configWatch
 }
 
 // Options tune Open.
@@ -158,6 +159,7 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		env.Dispatcher.SetRateLimits(dispatch.RatesFrom(s))
 	}
 	planner := &dispatch.Planner{Registry: env.Registry, Location: time.Local}
+	env.followConfig()
 	env.Tasks.OnRecord(tasks.RunHook{
 		Prepare: planner.PlanRun,
 		After:   func(task.Run) { env.Dispatcher.Notify() },
@@ -190,6 +192,7 @@ func (e *Env) SetDesktopNotifier(fn func(title, body string) error) {
 
 // Close closes the store and the log.
 func (e *Env) Close() error {
+	e.stopConfigWatch()
 	err := e.Store.Close()
 	if cerr := e.logFile.Close(); err == nil {
 		err = cerr

@@ -127,6 +127,12 @@ func (e *Env) SetSetting(ctx context.Context, key string, v any) error {
 	return e.Store.SetSetting(ctx, key, v)
 }
 
+// UpdateSetting reads the JSON setting key into v, calls change and stores
+// v, in one transaction (see store.Store.UpdateSetting).
+func (e *Env) UpdateSetting(ctx context.Context, key string, v any, change func() error) error {
+	return e.Store.UpdateSetting(ctx, key, v, change)
+}
+
 // APIListening is where the local API listens while the engine runs, ""
 // when it does not.
 func (e *Env) APIListening() string { return e.APIAddr }

@@ -42,6 +42,9 @@ type Registry struct {
 	Deps     channel.Deps
 	Now      func() time.Time
 	Log      *slog.Logger // nil: no logging
+	// OnChange, when set, is called after a channel was added, edited,
+	// renamed or removed (the host's configuration watch); it must not block.
+	OnChange func()
 
 	// open keeps built channels between sends: kinds such as WeCom app
 	// cache access tokens and uploaded media inside the channel, and the
@@ -120,7 +123,14 @@ func (r *Registry) Add(ctx context.Context, kindID, name string, raw map[string]
 		}
 		return Channel{}, err
 	}
+	r.changed()
 	return Channel{Channel: c, Kind: k}, nil
+}
+
+func (r *Registry) changed() {
+	if r.OnChange != nil {
+		r.OnChange()
+	}
 }
 
 // Import adds a channel from a QD registration string ("a;b;c"); extra
@@ -314,6 +324,7 @@ func (r *Registry) Edit(ctx context.Context, name string, changes map[string]str
 			_ = r.Secrets.Delete(c.ID, f)
 		}
 	}
+	r.changed()
 	return Channel{Channel: updated, Kind: c.Kind}, nil
 }
 
@@ -333,6 +344,7 @@ func (r *Registry) Rename(ctx context.Context, name, newName string) error {
 		}
 		return err
 	}
+	r.changed()
 	return nil
 }
 
@@ -347,6 +359,7 @@ func (r *Registry) Remove(ctx context.Context, name string) error {
 	}
 	r.forget(c.ID)
 	r.deleteSecrets(c.ID, c.Secrets)
+	r.changed()
 	return nil
 }
 

@@ -61,3 +61,28 @@ func readSetting(ctx context.Context, q queryRower, key string, into any) (bool,
 	}
 	return true, nil
 }
+
+// UpdateSetting reads the setting key into into (left as given when key was
+// never set), calls change and stores into, all in one write transaction:
+// a change to one field never writes back another field read earlier, even
+// when another process changes the same setting at the same time.
+func (s *Store) UpdateSetting(ctx context.Context, key string, into any, change func() error) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := readSetting(ctx, tx, key, into); err != nil {
+			return err
+		}
+		if err := change(); err != nil {
+			return err
+		}
+		data, err := json.Marshal(into)
+		if err != nil {
+			return fmt.Errorf("save setting %q: %w", key, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+			key, string(data), time.Now().UnixMilli()); err != nil {
+			return fmt.Errorf("save setting %q: %w", key, err)
+		}
+		return nil
+	})
+}

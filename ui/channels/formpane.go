@@ -50,6 +50,10 @@ func (v *View) newFormPane(title string, top fyne.CanvasObject) *formPane {
 	return p
 }
 
+// ShowAdd opens the add pane (the welcome's "Register a channel"). Call on
+// the UI goroutine.
+func (v *View) ShowAdd() { v.showAdd() }
+
 // showAdd opens the add pane: choose a kind, then fill in its form.
 func (v *View) showAdd() {
 	all, names := kindOptions()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -17,8 +18,9 @@ import (
 	"github.com/heraldpush/herald/engine/task"
 )
 
-// outputHeight is the output box's height: long output scrolls inside it.
-const outputHeight = 200
+// outputLines is how many lines of output show before "Show all": the
+// last ones, where a failing command says why.
+const outputLines = 12
 
 // detail shows one run: what it recorded and every push it caused.
 type detail struct {
@@ -30,7 +32,9 @@ type detail struct {
 
 	// The parts of the run on show.
 	output  *widget.Label
-	errText *widget.Label // nil when the run has no error
+	allOut  bool           // the whole output shows, not its last lines
+	outMore *widget.Button // Show all / Show less; nil when the output is short
+	errText *widget.Label  // nil when the run has no error
 	pushes  []*pushRow
 	problem *widget.Label // why the pushes could not be read
 }
@@ -81,6 +85,12 @@ func (d *detail) reload(p pushData) {
 	}
 	other := d.drawn != r.ID
 	d.drawn = r.ID
+	if other {
+		d.allOut = false
+	}
+	// Most important first, so that at 800×600 the error and the pushes
+	// show without scrolling: a compact header, the error, the pushes, then
+	// the output (long output shows its last lines).
 	objs := []fyne.CanvasObject{d.header(r)}
 
 	d.errText = nil
@@ -89,22 +99,14 @@ func (d *detail) reload(p pushData) {
 		d.errText.Importance = widget.DangerImportance
 		d.errText.Wrapping = fyne.TextWrapWord
 		d.errText.Selectable = true
-		objs = append(objs, heading(lang.L("history.detail.error")), d.errText)
-	}
-
-	objs = append(objs, heading(lang.L("history.detail.output")))
-	d.output = widget.NewLabelWithStyle(r.Output, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
-	d.output.Selectable = true
-	if r.Output == "" {
-		objs = append(objs, muted(lang.L("history.detail.no_output")))
-	} else {
-		out := container.NewScroll(d.output)
-		out.SetMinSize(fyne.NewSize(0, outputHeight))
-		objs = append(objs, out)
+		objs = append(objs, container.NewBorder(nil, nil, heading(lang.L("history.detail.error")), nil, d.errText))
 	}
 
 	objs = append(objs, widget.NewSeparator(), heading(lang.L("history.detail.pushes")))
 	objs = append(objs, d.pushObjects(p)...)
+
+	objs = append(objs, widget.NewSeparator(), heading(lang.L("history.detail.output")))
+	objs = append(objs, d.outputObjects(r.Output)...)
 
 	d.box.Objects = objs
 	d.box.Refresh()
@@ -113,27 +115,63 @@ func (d *detail) reload(p pushData) {
 	}
 }
 
-func (d *detail) header(r task.Run) fyne.CanvasObject {
-	grid := container.New(layout.NewFormLayout())
-	add := func(key, value string) {
-		grid.Add(widget.NewLabelWithStyle(key, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
-		v := widget.NewLabel(value)
-		v.Wrapping = fyne.TextWrapWord
-		grid.Add(v)
+// outputObjects shows the output sized to its text: up to outputLines
+// lines whole, longer output by its last lines with "Show all".
+func (d *detail) outputObjects(out string) []fyne.CanvasObject {
+	d.outMore = nil
+	d.output = widget.NewLabelWithStyle(out, fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	d.output.Selectable = true
+	if out == "" {
+		return []fyne.CanvasObject{muted(lang.L("history.detail.no_output"))}
 	}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) <= outputLines {
+		return []fyne.CanvasObject{d.output}
+	}
+	if !d.allOut {
+		d.output.SetText(strings.Join(lines[len(lines)-outputLines:], "\n"))
+	}
+	label := lang.L("views.history.show_all", map[string]any{"Lines": len(lines)})
+	if d.allOut {
+		label = lang.L("views.history.show_less")
+	}
+	d.outMore = widget.NewButton(label, func() {
+		d.allOut = !d.allOut
+		d.v.ask(func(q *request) { q.pushes = true }) // redraws the run on show
+	})
+	d.outMore.Importance = widget.LowImportance
+	objs := []fyne.CanvasObject{}
+	if !d.allOut {
+		objs = append(objs, muted(lang.L("views.history.earlier_lines", map[string]any{"Lines": len(lines) - outputLines})))
+	}
+	return append(objs, d.output, container.NewHBox(d.outMore))
+}
+
+// header is the run's facts in two columns: what ran and how it went, and
+// when.
+func (d *detail) header(r task.Run) fyne.CanvasObject {
+	form := func() (*fyne.Container, func(key, value string)) {
+		grid := container.New(layout.NewFormLayout())
+		return grid, func(key, value string) {
+			grid.Add(widget.NewLabelWithStyle(key, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true}))
+			grid.Add(widget.NewLabel(value)) // unwrapped: a date cut in two reads badly
+		}
+	}
+	what, add := form()
 	add(lang.L("history.detail.task"), r.TaskName)
 	add(lang.L("history.detail.status"), statusText(r.Status))
 	add(lang.L("history.detail.trigger"), triggerText(r.Trigger))
-	add(lang.L("history.detail.started"), r.Started.Local().Format(timeLayout))
-	add(lang.L("history.detail.finished"), r.Finished.Local().Format(timeLayout))
-	add(lang.L("history.detail.duration"), r.Duration().Round(time.Millisecond).String())
 	if r.ExitCode != nil {
 		add(lang.L("history.detail.exit_code"), strconv.Itoa(*r.ExitCode))
 	}
 	if r.HTTPStatus != 0 {
 		add(lang.L("history.detail.http_status"), strconv.Itoa(r.HTTPStatus))
 	}
-	return grid
+	when, add := form()
+	add(lang.L("history.detail.started"), r.Started.Local().Format(timeLayout))
+	add(lang.L("history.detail.finished"), r.Finished.Local().Format(timeLayout))
+	add(lang.L("history.detail.duration"), r.Duration().Round(time.Millisecond).String())
+	return container.NewGridWithColumns(2, what, when)
 }
 
 // pushData is a run's outbox rows (oldest first) and their attempts, as

@@ -87,6 +87,14 @@ type View struct {
 	detail     *detail
 	chart      *chart
 	chartTitle *widget.Label
+	// The chart collapses to its title line (chartToggle); body holds the
+	// chart over the runs, or the runs alone.
+	chartToggle   *widget.Button
+	chartShown    bool
+	rememberChart func(shown bool)
+	chartSplit    *container.Split
+	runsSplit     *container.Split
+	body          *fyne.Container
 
 	root fyne.CanvasObject
 
@@ -191,14 +199,11 @@ func (v *View) build() {
 	}
 	v.clear = widget.NewButtonWithIcon(lang.L("history.filter.clear"), theme.ContentClearIcon(), v.clearFilters)
 
-	filters := container.NewGridWithColumns(3,
-		labelled(lang.L("history.filter.task"), v.taskSel),
-		labelled(lang.L("history.filter.status"), v.statusSel),
-		labelled(lang.L("history.filter.trigger"), v.triggerSel),
-		labelled(lang.L("history.filter.from"), v.from),
-		labelled(lang.L("history.filter.to"), v.to),
-		container.NewBorder(nil, nil, nil, v.clear),
-	)
+	// One row: the selects say what they filter by ("All tasks", "Any
+	// status"), the date entries by their placeholders.
+	v.clear.SetText("")
+	filters := container.NewBorder(nil, nil, nil, v.clear,
+		container.NewGridWithColumns(5, v.taskSel, v.statusSel, v.triggerSel, v.from, v.to))
 
 	v.list = widget.NewList(
 		func() int { return len(v.runs) },
@@ -228,16 +233,43 @@ func (v *View) build() {
 	v.chartTitle = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 
 	listSide := container.NewBorder(nil, v.loadMore, nil, nil, container.NewStack(v.list, container.NewVBox(v.empty)))
-	runs := container.NewHSplit(listSide, v.detail.object())
-	runs.SetOffset(0.42)
-	chartBox := container.NewBorder(v.chartTitle, nil, nil, nil, v.chart)
-	body := container.NewVSplit(chartBox, runs)
-	body.SetOffset(0.3)
-	v.root = container.NewBorder(container.NewVBox(filters, v.problem), nil, nil, nil, body)
+	v.runsSplit = container.NewHSplit(listSide, v.detail.object())
+	v.runsSplit.SetOffset(0.42)
+	v.chartSplit = container.NewVSplit(v.chart, v.runsSplit)
+	v.chartSplit.SetOffset(0.25)
+	v.chartToggle = widget.NewButtonWithIcon("", theme.MenuDropDownIcon(), func() { v.setChartShown(!v.chartShown, true) })
+	v.chartToggle.Importance = widget.LowImportance
+	chartHead := container.NewBorder(nil, nil, v.chartToggle, nil, v.chartTitle)
+	v.body = container.NewStack()
+	v.setChartShown(true, false)
+	v.root = container.NewBorder(container.NewVBox(filters, v.problem, chartHead), nil, nil, nil, v.body)
 }
 
-func labelled(text string, o fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewBorder(nil, nil, widget.NewLabel(text), nil, o)
+// SetChartShown shows or collapses the chart (the stored choice) and has
+// remember called with each later choice the person makes (nil: none).
+// Call on the UI goroutine.
+func (v *View) SetChartShown(shown bool, remember func(shown bool)) {
+	v.rememberChart = remember
+	v.setChartShown(shown, false)
+}
+
+// setChartShown collapses the chart to its title line, giving the runs
+// and the run on show the height, or shows it again.
+func (v *View) setChartShown(shown, byPerson bool) {
+	v.chartShown = shown
+	if shown {
+		v.chartToggle.SetIcon(theme.MenuDropDownIcon())
+		v.chartSplit.Trailing = v.runsSplit
+		v.body.Objects = []fyne.CanvasObject{v.chartSplit}
+	} else {
+		v.chartToggle.SetIcon(theme.MenuExpandIcon())
+		v.body.Objects = []fyne.CanvasObject{v.runsSplit}
+	}
+	v.chartSplit.Refresh()
+	v.body.Refresh()
+	if byPerson && v.rememberChart != nil {
+		v.rememberChart(shown)
+	}
 }
 
 // localDay turns a picked date (the date entry parses it as UTC midnight)
@@ -541,26 +573,31 @@ func (v *View) showProblem(err error) {
 
 // --- list rows ---------------------------------------------------------------
 
+// newRunRow is a run in the list: the task and when on the first line, how
+// it went on the second, which has the row's whole width (it was cut after
+// a few words next to the start time).
 func newRunRow() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Truncation = fyne.TextTruncateEllipsis
 	sub := widget.NewLabel("")
 	sub.Truncation = fyne.TextTruncateEllipsis
 	started := widget.NewLabel("")
-	return container.NewBorder(nil, nil, widget.NewIcon(nil), started, container.NewVBox(title, sub))
+	top := container.NewBorder(nil, nil, nil, started, title)
+	return container.NewBorder(nil, nil, widget.NewIcon(nil), nil, container.NewVBox(top, sub))
 }
 
 func updateRunRow(o fyne.CanvasObject, r task.Run) {
 	row := o.(*fyne.Container)
 	texts := row.Objects[0].(*fyne.Container)
-	texts.Objects[0].(*widget.Label).SetText(r.TaskName)
+	top := texts.Objects[0].(*fyne.Container)
+	top.Objects[0].(*widget.Label).SetText(r.TaskName)
+	top.Objects[1].(*widget.Label).SetText(r.Started.Local().Format(timeLayout))
 	sub := statusText(r.Status) + " · " + triggerText(r.Trigger) + " · " + r.Duration().Round(time.Millisecond).String()
 	if r.Error != "" {
 		sub += " · " + firstLine(r.Error)
 	}
 	texts.Objects[1].(*widget.Label).SetText(sub)
 	row.Objects[1].(*widget.Icon).SetResource(statusIcon(r.Status))
-	row.Objects[2].(*widget.Label).SetText(r.Started.Local().Format(timeLayout))
 }
 
 func statusIcon(s task.Status) fyne.Resource {

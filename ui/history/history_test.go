@@ -30,12 +30,14 @@ var english sync.Once
 func loadEnglish(t *testing.T) {
 	t.Helper()
 	english.Do(func() {
-		data, err := os.ReadFile("../../assets/translations/en.json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := lang.AddTranslationsForLocale(data, fyne.Locale("en")); err != nil {
-			t.Fatal(err)
+		for _, name := range []string{"en.json", "views.en.json"} {
+			data, err := os.ReadFile("../../assets/translations/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := lang.AddTranslationsForLocale(data, fyne.Locale("en")); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }

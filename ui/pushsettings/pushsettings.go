@@ -88,7 +88,7 @@ type View struct {
 	recovery       *widget.Check
 	batchEnabled   *widget.Check
 	batchFirst     *widget.Entry
-	batchInterval  *widget.Entry
+	batchInterval  *durationPicker
 	batchSkipEmpty *widget.Check
 	nextDue        *widget.Label
 	language       *widget.Select
@@ -156,7 +156,7 @@ func (v *View) Refresh() {
 	v.recovery.SetChecked(s.Recovery)
 	v.batchEnabled.SetChecked(s.Batch.Enabled)
 	v.batchFirst.SetText(s.Batch.First)
-	v.batchInterval.SetText(strconv.Itoa(s.Batch.Interval))
+	v.batchInterval.set(s.Batch.Interval)
 	v.batchSkipEmpty.SetChecked(s.Batch.SkipEmpty)
 	v.language.SetSelectedIndex(max(slices.Index(languages, s.Language), 0))
 	v.title.SetText(s.TitleTemplate)
@@ -221,7 +221,17 @@ func (v *View) build() {
 	// Batch push.
 	v.batchEnabled = v.check("pushsettings.batch.enabled", keyBatchEnabled, func(s *dispatch.Settings, on bool) { s.Batch.Enabled = on })
 	v.batchFirst = v.textEntry(keyBatchFirst, "12:00:00")
-	v.batchInterval = v.textEntry(keyBatchInterval, "86400")
+	v.batchInterval = newDurationPicker(func(n int, err error) {
+		if v.filling {
+			return
+		}
+		v.update(keyBatchInterval, func(s *dispatch.Settings) error {
+			if err != nil {
+				return &dispatch.FieldError{Field: keyBatchInterval, Msg: lang.L("views.duration.not_whole")}
+			}
+			return s.Set(keyBatchInterval, strconv.Itoa(n), nil)
+		})
+	})
 	v.batchSkipEmpty = v.check("pushsettings.batch.skip_empty", keyBatchSkip, func(s *dispatch.Settings, on bool) { s.Batch.SkipEmpty = on })
 	v.nextDue = widget.NewLabel("")
 	v.nextDue.TextStyle = fyne.TextStyle{Bold: true}
@@ -233,7 +243,7 @@ func (v *View) build() {
 			widget.NewLabel(lang.L("pushsettings.batch.first")),
 			container.NewVBox(narrow(v.batchFirst, 140), helpLabel(lang.L("pushsettings.batch.first.help")), v.errLabel(keyBatchFirst)),
 			widget.NewLabel(lang.L("pushsettings.batch.interval")),
-			container.NewVBox(narrow(v.batchInterval, 140), helpLabel(lang.L("pushsettings.batch.interval.help")), v.errLabel(keyBatchInterval)),
+			container.NewVBox(narrow(v.batchInterval.obj, 240), helpLabel(lang.L("pushsettings.batch.interval.help")), v.errLabel(keyBatchInterval)),
 		),
 		v.batchSkipEmpty,
 		v.errLabel(keyBatchSkip),
@@ -376,6 +386,15 @@ func (v *View) update(key string, change func(*dispatch.Settings) error) bool {
 	v.settings = s
 	v.showNextDue()
 	return show(nil)
+}
+
+// ChannelsChanged lists the registered channels again (one was added,
+// renamed or removed elsewhere) and keeps the settings' choice; nothing is
+// stored. Call on the UI goroutine.
+func (v *View) ChannelsChanged() {
+	v.filling = true
+	defer func() { v.filling = false }()
+	v.loadChannels(v.settings)
 }
 
 // loadChannels lists the registered channels as check boxes, ticked when

@@ -39,12 +39,14 @@ func newEnv(t *testing.T) *host.Env {
 	t.Helper()
 	testenv.NeedKeyring(t)
 	loadTranslations.Do(func() {
-		data, err := os.ReadFile("../../assets/translations/en.json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := lang.AddTranslationsForLocale(data, fyne.Locale("en")); err != nil {
-			t.Fatal(err)
+		for _, name := range []string{"en.json", "views.en.json"} {
+			data, err := os.ReadFile("../../assets/translations/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := lang.AddTranslationsForLocale(data, fyne.Locale("en")); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 	test.NewTempApp(t)
@@ -93,9 +95,9 @@ func shown(t *testing.T, v *View) dispatch.Settings {
 	if err != nil {
 		t.Fatalf("failures entry shows %q", v.failures.Text)
 	}
-	interval, err := strconv.Atoi(v.batchInterval.Text)
+	interval, err := v.batchInterval.seconds()
 	if err != nil {
-		t.Fatalf("interval entry shows %q", v.batchInterval.Text)
+		t.Fatalf("interval picker shows %q %q", v.batchInterval.amount.Text, v.batchInterval.unit.Selected)
 	}
 	var ids []string
 	for _, cc := range v.channelChecks {
@@ -166,8 +168,11 @@ func TestEveryControlPersists(t *testing.T) {
 			func(s *dispatch.Settings, _ string) { s.Batch.Enabled = true }},
 		{"batch first time", func(t *testing.T, v *View, _ string) { v.batchFirst.SetText("08:30:15") },
 			func(s *dispatch.Settings, _ string) { s.Batch.First = "08:30:15" }},
-		{"batch interval", func(t *testing.T, v *View, _ string) { v.batchInterval.SetText("3600") },
-			func(s *dispatch.Settings, _ string) { s.Batch.Interval = 3600 }},
+		{"batch interval", func(t *testing.T, v *View, _ string) {
+			v.batchInterval.amount.SetText("2")
+			v.batchInterval.unit.SetSelected("hours")
+		},
+			func(s *dispatch.Settings, _ string) { s.Batch.Interval = 7200 }},
 		{"batch skip empty", func(t *testing.T, v *View, _ string) { test.Tap(v.batchSkipEmpty) },
 			func(s *dispatch.Settings, _ string) { s.Batch.SkipEmpty = false }},
 		{"language", func(t *testing.T, v *View, _ string) { v.language.SetSelected("简体中文") },
@@ -257,7 +262,12 @@ func TestBadValuesRejected(t *testing.T) {
 
 func failuresEntry(v *View) *widget.Entry { return v.failures }
 func firstEntry(v *View) *widget.Entry    { return v.batchFirst }
-func intervalEntry(v *View) *widget.Entry { return v.batchInterval }
+
+// intervalEntry is the interval's number, counting seconds.
+func intervalEntry(v *View) *widget.Entry {
+	v.batchInterval.showIn(0, v.settings.Batch.Interval)
+	return v.batchInterval.amount
+}
 
 // The preview renders the sample run through dispatch.Render as the title
 // template is typed, and follows the success/failure toggle.
@@ -366,7 +376,9 @@ func TestNextDueTime(t *testing.T) {
 
 			test.Tap(v.batchEnabled)
 			v.batchFirst.SetText(tc.first)
-			v.batchInterval.SetText(tc.interval)
+			n, _ := strconv.Atoi(tc.interval)
+			v.batchInterval.set(n)
+			v.batchInterval.changed()
 			b := stored(t, env).Batch
 			if b.First != tc.first || strconv.Itoa(b.Interval) != tc.interval || !b.Enabled {
 				t.Fatalf("stored batch settings %+v", b)
@@ -392,4 +404,37 @@ func TestMarkup(t *testing.T) {
 	test.Tap(v.batchEnabled)
 	w.Resize(fyne.NewSize(900, 700))
 	test.AssertRendersToMarkup(t, "pushsettings.xml", w.Canvas())
+}
+
+// The interval is a number and a unit: a stored value shows in the
+// largest unit that counts it whole, and a picked one is stored in seconds.
+func TestIntervalPicker(t *testing.T) {
+	env := newEnv(t)
+	v, _ := open(t, env)
+	p := v.batchInterval
+	if p.amount.Text != "1" || p.unit.Selected != "days" {
+		t.Fatalf("the default interval shows as %q %q, want 1 days", p.amount.Text, p.unit.Selected)
+	}
+	for _, tc := range []struct {
+		seconds      int
+		amount, unit string
+	}{{90, "90", "seconds"}, {300, "5", "minutes"}, {7200, "2", "hours"}, {172800, "2", "days"}} {
+		p.set(tc.seconds)
+		if p.amount.Text != tc.amount || p.unit.Selected != tc.unit {
+			t.Errorf("%d seconds show as %q %q, want %q %q", tc.seconds, p.amount.Text, p.unit.Selected, tc.amount, tc.unit)
+		}
+	}
+	p.set(86400)
+	p.unit.SetSelected("minutes") // the person types 30, then picks minutes
+	p.amount.SetText("30")
+	if got := stored(t, env).Batch.Interval; got != 1800 {
+		t.Fatalf("stored interval %d, want 1800", got)
+	}
+	p.amount.SetText("half")
+	if l := v.errs[keyBatchInterval]; !l.Visible() || !strings.Contains(l.Text, "whole number") {
+		t.Errorf("a word as the interval: error %q (visible %v)", l.Text, l.Visible())
+	}
+	if got := stored(t, env).Batch.Interval; got != 1800 {
+		t.Fatalf("a bad amount changed the stored interval to %d", got)
+	}
 }

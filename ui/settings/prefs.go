@@ -33,6 +33,8 @@ type Prefs struct {
 	StartAtLogin    bool   `json:"start_at_login"`
 	// Welcomed is set once the first-run welcome was dismissed.
 	Welcomed bool `json:"welcomed"`
+	// HideHistoryChart is set while History's chart is collapsed.
+	HideHistoryChart bool `json:"hide_history_chart"`
 }
 
 // DefaultPrefs are what a fresh data folder starts with.
@@ -66,6 +68,9 @@ func (p Prefs) normalize() Prefs {
 type SettingStore interface {
 	Setting(ctx context.Context, key string, into any) (bool, error)
 	SetSetting(ctx context.Context, key string, v any) error
+	// UpdateSetting reads key into v, calls change and stores v in one
+	// transaction.
+	UpdateSetting(ctx context.Context, key string, v any, change func() error) error
 }
 
 // Load reads the preferences; fields never stored keep their defaults.
@@ -77,10 +82,20 @@ func Load(ctx context.Context, st SettingStore) (Prefs, error) {
 	return p.normalize(), nil
 }
 
-// Save stores the preferences (unknown choices saved as the system default).
-func Save(ctx context.Context, st SettingStore, p Prefs) error {
-	if err := st.SetSetting(ctx, prefsKey, p.normalize()); err != nil {
-		return fmt.Errorf("save window preferences: %w", err)
+// Update applies change to the preferences as stored now and stores them,
+// atomically, returning what was stored. Callers change only the field
+// they mean to: a copy read earlier never overwrites a later change of
+// another field (the welcome's dismissal, another window's theme).
+func Update(ctx context.Context, st SettingStore, change func(*Prefs)) (Prefs, error) {
+	p := DefaultPrefs()
+	err := st.UpdateSetting(ctx, prefsKey, &p, func() error {
+		p = p.normalize()
+		change(&p)
+		p = p.normalize()
+		return nil
+	})
+	if err != nil {
+		return Prefs{}, fmt.Errorf("save window preferences: %w", err)
 	}
-	return nil
+	return p, nil
 }

@@ -32,7 +32,7 @@ func TestPrefsLoadSave(t *testing.T) {
 	}
 
 	want := Prefs{Language: LanguageChinese, Theme: ThemeDark, CloseToTray: false, NotifyOnFailure: false, StartAtLogin: true}
-	if err := Save(ctx, env, want); err != nil {
+	if _, err := Update(ctx, env, func(p *Prefs) { *p = want }); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := Load(ctx, env); err != nil || got != want {

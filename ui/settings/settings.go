@@ -336,9 +336,11 @@ func (v *View) prefChanged(change func(*Prefs)) {
 	if v.filling {
 		return
 	}
-	p := v.prefs
-	change(&p)
-	if err := Save(v.ctx, v.eng, p); err != nil {
+	// Only the changed field is written, onto what is stored now: v.prefs
+	// may be stale (the welcome was dismissed since, or the CLI changed
+	// something).
+	p, err := Update(v.ctx, v.eng, change)
+	if err != nil {
 		v.prefsErr.SetText(lang.L("settings.not_saved", map[string]any{"Error": err.Error()}))
 		v.prefsErr.Show()
 		v.fill()

@@ -172,7 +172,7 @@ func TestReopenShowsStoredValues(t *testing.T) {
 	ctx := context.Background()
 	env := openEnv(t)
 	stored := Prefs{Language: LanguageChinese, Theme: ThemeDark, CloseToTray: false, NotifyOnFailure: false, StartAtLogin: true}
-	if err := Save(ctx, env, stored); err != nil {
+	if _, err := Update(ctx, env, func(p *Prefs) { *p = stored }); err != nil {
 		t.Fatal(err)
 	}
 	if err := env.SaveAPISettings(ctx, api.Settings{Enabled: false, Port: 9000}); err != nil {
@@ -350,4 +350,27 @@ func TestLayout(t *testing.T) {
 	env.DataDir = "/home/me/.config/herald" // a temp dir would change every run
 	h := open(t, env, Options{Version: "1.2.3", SetStartAtLogin: func(bool) error { return nil }})
 	test.AssertRendersToMarkup(t, "settings.xml", h.win.Canvas())
+}
+
+// The tab holds the preferences it read when it opened; the welcome is
+// dismissed afterwards through another path. Changing the theme must not
+// write the tab's stale welcomed:false back over the dismissal.
+func TestChangeKeepsFieldsChangedElsewhere(t *testing.T) {
+	english(t)
+	env := openEnv(t)
+	h := open(t, env, Options{})
+	if h.v.prefs.Welcomed {
+		t.Fatal("a fresh store reads as welcomed")
+	}
+	if _, err := Update(h.ctx, env, func(p *Prefs) { p.Welcomed = true }); err != nil {
+		t.Fatal(err)
+	}
+	h.v.theme.SetSelected("Dark")
+	got := h.prefs(t)
+	if !got.Welcomed || got.Theme != ThemeDark {
+		t.Fatalf("stored after the theme change = %+v; want welcomed and dark", got)
+	}
+	if len(h.changed) != 1 || !h.changed[0].Welcomed {
+		t.Fatalf("the window was told %+v; want the stored prefs, welcomed", h.changed)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"image/color"
 	"maps"
 	"slices"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"unicode"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
@@ -114,6 +116,10 @@ type editor struct {
 	name    *widget.Entry
 	kind    *widget.RadioGroup
 	enabled *widget.Check
+	// enabledNote says why Automatic runs is off while the schedule is
+	// Manual only.
+	enabledNote *widget.Label
+	enabledHelp *widget.Label
 
 	cmdLine *widget.Entry
 	cmdDir  *widget.Entry
@@ -259,6 +265,33 @@ func (g *grid) add(label, key string, input fyne.CanvasObject, help string) []fy
 	return []fyne.CanvasObject{l, cell}
 }
 
+// fixLabelWidth makes the label column as wide as the widest label, shown
+// or hidden: the form layout sizes it by the rows shown, so switching the
+// schedule kind moved every input (the kind's radio row too) sideways.
+func (g *grid) fixLabelWidth() {
+	var w float32
+	for i := 0; i < len(g.objs); i += 2 {
+		w = max(w, g.objs[i].MinSize().Width)
+	}
+	strut := canvas.NewRectangle(color.Transparent)
+	strut.SetMinSize(fyne.NewSize(w, 0))
+	g.objs[0] = container.NewStack(strut, g.objs[0])
+}
+
+// caption is a help line under an input.
+func caption(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Importance = widget.LowImportance
+	l.SizeName = theme.SizeNameCaptionText
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// example is a placeholder that reads as a hint: "e.g. 5m".
+func example(s string) string {
+	return lang.L("views.example", map[string]any{"Example": s})
+}
+
 func (g *grid) object() *fyne.Container {
 	return container.New(layout.NewFormLayout(), g.objs...)
 }
@@ -271,7 +304,12 @@ func (e *editor) build(chans []registry.Channel) {
 	general := &grid{e: e}
 	general.add(lang.L("tasks.form.name"), "name", e.name, "")
 	general.add(lang.L("tasks.form.kind"), "kind", e.kind, "")
-	general.add(lang.L("tasks.form.enabled"), "", e.enabled, lang.L("tasks.form.enabled.help"))
+	// While the schedule is Manual only, the note says why the box is off
+	// in place of the help about disabling.
+	e.enabledNote = caption(lang.L("views.tasks.enabled.manual"))
+	e.enabledNote.Hide()
+	e.enabledHelp = caption(lang.L("tasks.form.enabled.help"))
+	general.add(lang.L("tasks.form.enabled"), "", container.NewVBox(e.enabled, e.enabledNote, e.enabledHelp), "")
 
 	// A command.
 	e.cmdLine = entry(lang.L("tasks.form.command.placeholder"))
@@ -304,11 +342,12 @@ func (e *editor) build(chans []registry.Channel) {
 
 	// When.
 	e.schedKind = radio(e.schedKinds)
-	e.cron = entry("0 8 * * 1-5")
-	e.every = entry("5m")
-	e.daily = entry("08:00, 20:30")
-	e.at = entry("2026-12-01 09:00")
-	e.delay = entry("0s")
+	// Placeholders read as hints ("e.g. 5m"): a bare "5m" looks like a value.
+	e.cron = entry(example("0 8 * * 1-5"))
+	e.every = entry(lang.L("views.tasks.every.placeholder"))
+	e.daily = entry(example("08:00, 20:30"))
+	e.at = entry(example("2026-12-01 09:00"))
+	e.delay = entry(example("30s"))
 	e.preview = widget.NewLabel("")
 	e.preview.Wrapping = fyne.TextWrapWord
 	sched := &grid{e: e}
@@ -322,6 +361,7 @@ func (e *editor) build(chans []registry.Channel) {
 		e.schedRows[k] = append(e.schedRows[k], delayRow...)
 	}
 	sched.add(lang.L("tasks.form.preview"), "", e.preview, "")
+	sched.fixLabelWidth()
 	schedCard := widget.NewCard(lang.L("tasks.form.section.schedule"), "", sched.object())
 
 	// How runs go.
@@ -490,7 +530,25 @@ func (e *editor) showSchedule() {
 	for _, o := range e.schedRows[kind] {
 		o.Show()
 	}
+	e.followSchedule(kind)
 	e.updatePreview()
+}
+
+// followSchedule keeps "Automatic runs" meaningful: off and fixed while the
+// schedule is Manual only, ticked when a schedule is chosen after it.
+func (e *editor) followSchedule(kind task.ScheduleKind) {
+	switch {
+	case kind == task.ScheduleNone:
+		e.enabled.SetChecked(false)
+		e.enabled.Disable()
+		e.enabledNote.Show()
+		e.enabledHelp.Hide()
+	case e.enabled.Disabled():
+		e.enabled.Enable()
+		e.enabled.SetChecked(true)
+		e.enabledNote.Hide()
+		e.enabledHelp.Show()
+	}
 }
 
 // problem is input the form itself cannot read (a duration, a date-time, a
@@ -594,7 +652,9 @@ func (e *editor) collect() (task.Task, dispatch.TaskOverrides, []problem) {
 	}
 	t.Name = strings.TrimSpace(e.name.Text)
 	t.Kind = task.Kind(e.kinds.value(e.kind.Selected))
-	t.Enabled = e.enabled.Checked
+	// A manual task is not paused: it stays enabled, so a schedule set
+	// later (the CLI) runs without another switch.
+	t.Enabled = e.enabled.Checked || e.schedKinds.value(e.schedKind.Selected) == string(task.ScheduleNone)
 	t.Command, t.HTTP = nil, nil
 	switch t.Kind {
 	case task.KindCommand:

@@ -385,15 +385,22 @@ func (v *View) fillRow(r *row) {
 	r.dot.FillColor = r.state.color()
 	r.dot.Refresh()
 
+	// A manual task has no automatic runs to switch on or off.
+	manual := t.Schedule.Kind == task.ScheduleNone
 	title := t.Name
-	if !t.Enabled {
+	if !t.Enabled && !manual {
 		title += "  " + lang.L("tasks.disabled_mark")
 	}
 	r.title.SetText(title)
+	if manual {
+		r.enabled.Hide()
+	} else {
+		r.enabled.Show()
+	}
 
 	next := lang.L("tasks.next.none")
 	switch at, ok := v.eng.NextRun(t.ID); {
-	case !t.Enabled:
+	case !t.Enabled && !manual:
 		next = lang.L("tasks.next.disabled")
 	case ok:
 		next = lang.L("tasks.next.at", map[string]any{"At": formatTime(at)})

@@ -49,9 +49,14 @@ func english(t *testing.T) {
 	t.Helper()
 	var err error
 	loadEnglish.Do(func() {
-		var data []byte
-		if data, err = os.ReadFile(filepath.Join(partsDir, "en.json")); err == nil {
-			err = lang.AddTranslationsForLocale(data, fyne.Locale("en"))
+		for _, name := range []string{"en.json", "views.en.json"} {
+			var data []byte
+			if data, err = os.ReadFile(filepath.Join(partsDir, name)); err != nil {
+				return
+			}
+			if err = lang.AddTranslationsForLocale(data, fyne.Locale("en")); err != nil {
+				return
+			}
 		}
 	})
 	if err != nil {

@@ -1,0 +1,93 @@
+package ui
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/heraldpush/herald/engine/host"
+)
+
+// eventually polls cond on the UI goroutine until it holds or a deadline
+// passes.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var ok bool
+		fyne.DoAndWait(func() { ok = cond() })
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within the deadline", what)
+		}
+	}
+}
+
+// pushChannelNames are the channel check boxes Push settings shows.
+func pushChannelNames(w *window) []string {
+	var out []string
+	walk(w.pushView.Object(), func(o fyne.CanvasObject) {
+		if c, ok := o.(*widget.Check); ok {
+			out = append(out, c.Text)
+		}
+	})
+	return out
+}
+
+func hasPrefix(list []string, prefix string) bool {
+	return slices.ContainsFunc(list, func(s string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix })
+}
+
+// A channel added while the window is open, here or by another process
+// (the CLI), shows in Push settings and the tray's Test channel submenu
+// without a restart; a removed one goes.
+func TestViewsFollowChannelChanges(t *testing.T) {
+	env := openTestEnv(t, t.TempDir())
+	w := testWindow(t, env)
+	fd := &fakeDesktop{App: w.app}
+	onUI(func() {
+		w.trayOn(fd)
+		w.followEngine()
+		w.tabs.SelectIndex(1)
+	})
+	testMenu := func() []string {
+		it := fd.menu.Items[3]
+		if it.ChildMenu == nil {
+			return nil
+		}
+		return labels(it.ChildMenu)
+	}
+	var early bool
+	onUI(func() { early = hasPrefix(pushChannelNames(w), "phone") })
+	if early {
+		t.Fatal("a channel shows before one was added")
+	}
+
+	if _, err := env.Registry.Add(w.ctx, "webhook", "phone", map[string]string{"url": "http://127.0.0.1:1/"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Push settings lists the added channel", func() bool { return hasPrefix(pushChannelNames(w), "phone (") })
+	eventually(t, "the tray's Test channel lists it", func() bool { return slices.Contains(testMenu(), "phone") })
+
+	other, err := host.Open(w.ctx, env.DataDir, host.Options{Secrets: env.Secrets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Registry.Add(w.ctx, "webhook", "desk", map[string]string{"url": "http://127.0.0.1:1/"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Push settings lists another process's channel", func() bool { return hasPrefix(pushChannelNames(w), "desk (") })
+	eventually(t, "the tray lists it", func() bool { return slices.Contains(testMenu(), "desk") })
+
+	if err := other.Registry.Remove(w.ctx, "phone"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the removed channel goes", func() bool {
+		return !hasPrefix(pushChannelNames(w), "phone (") && !slices.Contains(testMenu(), "phone")
+	})
+}

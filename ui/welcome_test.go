@@ -1,0 +1,179 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/heraldpush/herald/engine/host"
+	"github.com/heraldpush/herald/engine/secret"
+	"github.com/heraldpush/herald/ui/settings"
+)
+
+// openTestEnv opens a data folder with an in-memory keyring.
+func openTestEnv(t *testing.T, dir string) *host.Env {
+	t.Helper()
+	env, err := host.Open(context.Background(), dir, host.Options{Secrets: &secret.Memory{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Close() })
+	return env
+}
+
+// uiMu stands for the one UI goroutine of a real driver: Fyne's test
+// driver runs fyne.Do at once on the caller's goroutine, and the window's
+// views apply their loads from their own goroutines.
+var uiMu sync.Mutex
+
+// serialApp is Fyne's test app whose fyne.Do calls take turns.
+type serialApp struct{ fyne.App }
+
+func (a serialApp) Driver() fyne.Driver { return serialDriver{a.App.Driver()} }
+
+type serialDriver struct{ fyne.Driver }
+
+func (d serialDriver) DoFromGoroutine(fn func(), _ bool) {
+	uiMu.Lock()
+	defer uiMu.Unlock()
+	fn()
+}
+
+// onUI runs fn in the UI's turn, as the person's actions run.
+func onUI(fn func()) { fyne.DoAndWait(fn) }
+
+// testWindow is the window with its five tabs on Fyne's test driver,
+// greeted as at start, once every view showed its first load.
+func testWindow(t *testing.T, env *host.Env) *window {
+	t.Helper()
+	a := serialApp{test.NewTempApp(t)}
+	fyne.SetCurrentApp(a)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	prefs, err := settings.Load(ctx, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &window{ctx: ctx, env: env, app: a, prefs: prefs}
+	onUI(func() {
+		w.win = a.NewWindow("herald")
+		w.buildTabs(Params{})
+		w.win.Resize(fyne.NewSize(1280, 800))
+		w.win.Show()
+	})
+	w.channels.Wait()
+	w.taskView.Wait()
+	w.histView.Wait()
+	onUI(func() { w.greet(prefs, false) })
+	return w
+}
+
+// find is the first object in the window (dialogs included) that match
+// accepts, nil when none.
+func find[T fyne.CanvasObject](w fyne.Window, match func(T) bool) T {
+	var found T
+	var zero T
+	visit := func(o fyne.CanvasObject) {
+		if x, ok := o.(T); ok && match(x) && any(found) == any(zero) {
+			found = x
+		}
+	}
+	walk(w.Canvas().Content(), visit)
+	for _, o := range w.Canvas().Overlays().List() {
+		walk(o, visit)
+	}
+	return found
+}
+
+func walk(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	if o == nil || !o.Visible() {
+		return
+	}
+	fn(o)
+	switch x := o.(type) {
+	case *fyne.Container:
+		for _, c := range x.Objects {
+			walk(c, fn)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(x).Objects() {
+			walk(c, fn)
+		}
+	}
+}
+
+func button(w fyne.Window, text string) *widget.Button {
+	return find(w, func(b *widget.Button) bool { return b.Text == text })
+}
+
+// "Register a channel" opens the Channels tab's add form and dismisses the
+// welcome for good: a restart on the same data folder does not show it.
+func TestWelcomeRegistersAChannelOnce(t *testing.T) {
+	dir := t.TempDir()
+	env := openTestEnv(t, dir)
+	w := testWindow(t, env)
+	var start *widget.Button
+	onUI(func() {
+		w.tabs.SelectIndex(4)
+		start = button(w.win, lang.L("welcome.start"))
+	})
+	if start == nil {
+		t.Fatal("no welcome on a first start")
+	}
+	var tab int
+	var kind *widget.Select
+	onUI(func() {
+		test.Tap(start)
+		tab = w.tabs.SelectedIndex()
+		kind = find(w.win, func(s *widget.Select) bool { return s.PlaceHolder == lang.L("channels.add.kind_placeholder") })
+	})
+	if tab != 0 {
+		t.Fatalf("tab %d selected, want Channels", tab)
+	}
+	if kind == nil {
+		t.Fatal("the add form is not open")
+	}
+	p, err := settings.Load(w.ctx, env)
+	if err != nil || !p.Welcomed {
+		t.Fatalf("stored prefs %+v, %v; want welcomed", p, err)
+	}
+	env.Close()
+
+	again := testWindow(t, openTestEnv(t, dir))
+	var shown bool
+	onUI(func() { shown = button(again.win, lang.L("welcome.start")) != nil })
+	if shown {
+		t.Fatal("the welcome came back after a restart")
+	}
+}
+
+// Collapsing History's chart is remembered, and only that field is
+// written: the welcome's dismissal stays.
+func TestChartChoiceRemembered(t *testing.T) {
+	env := openTestEnv(t, t.TempDir())
+	w := testWindow(t, env)
+	var toggle *widget.Button
+	onUI(func() {
+		test.Tap(button(w.win, lang.L("welcome.later")))
+		w.tabs.SelectIndex(3)
+		toggle = find(w.win, func(b *widget.Button) bool {
+			return b.Text == "" && b.Icon != nil && b.Icon.Name() == theme.MenuDropDownIcon().Name()
+		})
+		if toggle != nil {
+			test.Tap(toggle)
+		}
+	})
+	if toggle == nil {
+		t.Fatal("no chart toggle on History")
+	}
+	eventually(t, "the collapsed chart is stored", func() bool {
+		p, err := settings.Load(w.ctx, env)
+		return err == nil && p.HideHistoryChart && p.Welcomed
+	})
+}
