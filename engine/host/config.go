@@ -64,6 +64,12 @@ func (e *Env) followConfig() {
 func (e *Env) watchConfig(ctx context.Context) {
 	defer close(e.config.done)
 	last, _ := e.Store.ConfigStamp(ctx)
+	probe, err := e.Store.NewVersionProbe(ctx)
+	if err != nil {
+		e.Log.Warn("watch the configuration", "error", err)
+	} else {
+		defer probe.Close()
+	}
 	tick := time.NewTicker(configPoll)
 	defer tick.Stop()
 	for {
@@ -74,6 +80,13 @@ func (e *Env) watchConfig(ctx context.Context) {
 		case <-e.config.poke:
 			forced = true
 		case <-tick.C:
+			// Idle folders commit nothing: the tables are read only
+			// after a commit somewhere.
+			if probe != nil {
+				if moved, err := probe.Changed(ctx); err == nil && !moved {
+					continue
+				}
+			}
 		}
 		stamp, err := e.Store.ConfigStamp(ctx)
 		if err != nil {
