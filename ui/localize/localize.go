@@ -4,7 +4,7 @@
 package localize
 
 import (
-	"errors"
+	"strings"
 
 	"fyne.io/fyne/v2/lang"
 
@@ -24,15 +24,14 @@ func Text(t i18n.Text) string {
 }
 
 // Error renders err in the window's language: the text of the first
-// i18n.Error in its chain (a program's context around it dropped), or the
+// i18n.Texter (such as an i18n.Error) in its chain (a program's context around it dropped), or the
 // error's own words when it carries none.
 func Error(err error) string {
 	if err == nil {
 		return ""
 	}
-	var e *i18n.Error
-	if errors.As(err, &e) {
-		return Text(e.Text)
+	if t, ok := i18n.TextOf(err); ok {
+		return Text(t)
 	}
 	return err.Error()
 }
@@ -41,6 +40,12 @@ func arg(v any) any {
 	switch a := v.(type) {
 	case i18n.Text:
 		return Text(a)
+	case []i18n.Text:
+		parts := make([]string, len(a))
+		for i, t := range a {
+			parts[i] = Text(t)
+		}
+		return strings.Join(parts, lang.L("i18n.list.separator"))
 	case error:
 		return Error(a)
 	}
