@@ -536,3 +536,9 @@ func JSONError(err error) error {
 	}
 	return i18n.Wrap(err, "field.json", "Detail", detail)
 }
+
+// In sets the kind the problem is reported under.
+func (e *FieldError) In(kind string) *FieldError {
+	e.Kind = kind
+	return e
+}

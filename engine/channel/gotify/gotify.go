@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"image/color"
 	"net/http"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -73,7 +73,7 @@ var Kind = &channel.Kind{
 			Type:     channel.TypeString,
 			Required: true,
 			Secret:   true,
-			Validate: channel.Matching(tokenRe, "must be the app token from the Apps tab of the Gotify web UI: letters, digits, . - and _ only"),
+			Validate: channel.Matching(tokenRe, "field.gotify.token"),
 		},
 		{
 			Key:     "priority",
@@ -84,7 +84,7 @@ var Kind = &channel.Kind{
 			Default: strconv.Itoa(DefaultPriority),
 			Validate: func(v string) error {
 				if n, _ := strconv.Atoi(v); n < 0 || n > MaxPriority {
-					return fmt.Errorf("must be 0 to 10, got %s", v)
+					return i18n.New("field.gotify.priority", "Value", v)
 				}
 				return nil
 			},
@@ -106,20 +106,20 @@ var Kind = &channel.Kind{
 func validateServer(v string) error {
 	u, err := url.Parse(v)
 	if err != nil {
-		return fmt.Errorf("not a valid URL")
+		return i18n.New("field.url.invalid_plain")
 	}
 	if u.User != nil {
-		return fmt.Errorf("must not hold a user name or password: Gotify takes the app token in the token field")
+		return i18n.New("field.gotify.user")
 	}
 	if u.Query().Has("token") {
 		// The value is not repeated: it is the secret token.
-		return fmt.Errorf("must not hold ?token=…: put the app token in the token field")
+		return i18n.New("field.gotify.query_token")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("must be only the server like https://gotify.example.com, without ?… or #…")
+		return i18n.New("field.gotify.query")
 	}
 	if strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/message") {
-		return fmt.Errorf("must be the server's address without /message, like https://gotify.example.com")
+		return i18n.New("field.gotify.message_path")
 	}
 	return nil
 }
