@@ -480,10 +480,12 @@ func (e *FieldError) Problem() i18n.Text {
 // Label is the field's translated label, or its key for a field the kind
 // does not have.
 func (e *FieldError) Label() i18n.Text {
+	key := "field.label." + e.Field // settings of every channel: its name
 	if e.Kind != "" {
-		if key := (&Kind{ID: e.Kind}).LabelKey(Field{Key: e.Field}); i18n.Has(i18n.English, key) {
-			return i18n.T(key)
-		}
+		key = (&Kind{ID: e.Kind}).LabelKey(Field{Key: e.Field})
+	}
+	if i18n.Has(i18n.English, key) {
+		return i18n.T(key)
 	}
 	return i18n.Plain(e.Field)
 }

@@ -188,7 +188,10 @@ func (e *FieldError) UserText() i18n.Text {
 // bad is a problem with field, read as the i18n text key with kv.
 func bad(field, key string, kv ...any) error { return badErr(field, i18n.New(key, kv...)) }
 
-func badErr(field string, err error) error {
+func badErr(field string, err error) error { return NewFieldError(field, err) }
+
+// NewFieldError is problem err with the task's field.
+func NewFieldError(field string, err error) *FieldError {
 	return &FieldError{Field: field, Msg: err.Error(), Err: err}
 }
 
