@@ -17,6 +17,7 @@ import (
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/ui/loader"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // trayState is everything the tray shows; the menu is rebuilt only when it
@@ -140,9 +141,10 @@ func (t *tray) update(s trayState) {
 	t.app.SetSystemTrayIcon(trayIcon(s))
 }
 
-// failureText renders a failed run for the tray: "task — first error line".
+// failureText renders a failed run for the tray: "task — first line of
+// its outcome" in the window's language.
 func failureText(r task.Run) string {
-	line := r.Error
+	line := localize.Text(task.Outcome(r))
 	if i := strings.IndexByte(line, '\n'); i >= 0 {
 		line = line[:i]
 	}

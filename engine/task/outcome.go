@@ -42,19 +42,29 @@ func Outcome(r Run) i18n.Text {
 		}
 		return i18n.Join(texts...)
 	}
-	return problemText(first)
+	if t, ok := shapeText(first); ok {
+		return t
+	}
+	return i18n.Plain(r.Error)
 }
 
-// problemText reads one problem Execute wrote.
+// problemText reads one problem Execute wrote, or shows it as it is.
 func problemText(p string) i18n.Text {
+	if t, ok := shapeText(p); ok {
+		return t
+	}
+	return i18n.Plain(p)
+}
+
+func shapeText(p string) (i18n.Text, bool) {
 	for _, s := range outcomeShapes {
 		if m := s.re.FindStringSubmatch(p); m != nil {
 			if t, ok := s.text(m); ok {
-				return t
+				return t, true
 			}
 		}
 	}
-	return i18n.Plain(p)
+	return i18n.Text{}, false
 }
 
 // outcomeShape is one of the English sentences Execute stores in

@@ -25,7 +25,7 @@ func TestOutcomeOfStoredRuns(t *testing.T) {
 		{"refused", Run{Status: StatusFailure, Error: "GET http://127.0.0.1:9/x: dial tcp 127.0.0.1:9: connect: connection refused"},
 			"GET http://127.0.0.1:9/x: connection refused", "GET http://127.0.0.1:9/x：连接被拒绝"},
 		{"missing program", Run{Status: StatusFailure, Error: `program "nope" not found in PATH`}, `program "nope" not found`, `找不到程序 "nope"`},
-		{"unknown words stay", Run{Status: StatusFailure, Error: "something odd\nmore"}, "something odd", "something odd"},
+		{"unknown words stay", Run{Status: StatusFailure, Error: "something odd\nmore"}, "something odd\nmore", "something odd\nmore"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

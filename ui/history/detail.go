@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strconv"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -13,8 +12,10 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // outputHeight is the output box's height: long output scrolls inside it.
@@ -85,7 +86,7 @@ func (d *detail) reload(p pushData) {
 
 	d.errText = nil
 	if r.Error != "" {
-		d.errText = widget.NewLabel(r.Error)
+		d.errText = widget.NewLabel(localize.Text(task.Outcome(r)))
 		d.errText.Importance = widget.DangerImportance
 		d.errText.Wrapping = fyne.TextWrapWord
 		d.errText.Selectable = true
@@ -126,7 +127,7 @@ func (d *detail) header(r task.Run) fyne.CanvasObject {
 	add(lang.L("history.detail.trigger"), triggerText(r.Trigger))
 	add(lang.L("history.detail.started"), r.Started.Local().Format(timeLayout))
 	add(lang.L("history.detail.finished"), r.Finished.Local().Format(timeLayout))
-	add(lang.L("history.detail.duration"), r.Duration().Round(time.Millisecond).String())
+	add(lang.L("history.detail.duration"), localize.Text(i18n.Duration(r.Duration())))
 	if r.ExitCode != nil {
 		add(lang.L("history.detail.exit_code"), strconv.Itoa(*r.ExitCode))
 	}
@@ -248,7 +249,7 @@ func (d *detail) pushRowObject(row *pushRow) fyne.CanvasObject {
 func attemptLabel(a store.Delivery) *widget.Label {
 	data := map[string]any{
 		"At":       a.At.Local().Format(timeLayout),
-		"Duration": a.Duration.Round(time.Millisecond).String(),
+		"Duration": localize.Text(i18n.Duration(a.Duration)),
 		"Answer":   a.Answer,
 	}
 	var text string

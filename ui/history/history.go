@@ -17,11 +17,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/tasks"
 	"github.com/heraldpush/herald/ui/loader"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // pageSize is how many runs the list loads at a time ("Load more" adds
@@ -554,9 +556,9 @@ func updateRunRow(o fyne.CanvasObject, r task.Run) {
 	row := o.(*fyne.Container)
 	texts := row.Objects[0].(*fyne.Container)
 	texts.Objects[0].(*widget.Label).SetText(r.TaskName)
-	sub := statusText(r.Status) + " · " + triggerText(r.Trigger) + " · " + r.Duration().Round(time.Millisecond).String()
+	sub := statusText(r.Status) + " · " + triggerText(r.Trigger) + " · " + localize.Text(i18n.Duration(r.Duration()))
 	if r.Error != "" {
-		sub += " · " + firstLine(r.Error)
+		sub += " · " + firstLine(localize.Text(task.Outcome(r)))
 	}
 	texts.Objects[1].(*widget.Label).SetText(sub)
 	row.Objects[1].(*widget.Icon).SetResource(statusIcon(r.Status))
