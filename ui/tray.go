@@ -238,7 +238,7 @@ func (w *window) testChannel(id string) {
 		if err != nil || !d.OK {
 			answer := d.Answer
 			if err != nil {
-				answer = err.Error()
+				answer = localize.Error(err)
 			}
 			msg = lang.L("tray.test_failed", map[string]any{"Channel": c.Name, "Answer": answer})
 		}

@@ -295,7 +295,7 @@ func (v *View) test(c registry.Channel) {
 			st.ok = err == nil && del.OK
 			st.answer = del.Answer
 			if err != nil {
-				msg := err.Error()
+				msg := userText(err)
 				if st.answer != "" && !strings.Contains(msg, st.answer) {
 					msg = st.answer + " (" + msg + ")"
 				}
@@ -321,8 +321,8 @@ func (v *View) confirmRename(c registry.Channel) {
 			return func() {
 				if err != nil {
 					msg := userText(err)
-					if rest, ok := strings.CutPrefix(msg, "name: "); ok {
-						msg = translateMsg(rest)
+					if p, ok := nameProblem(err); ok {
+						msg = p
 					}
 					errText.SetText(msg)
 					errText.Show()

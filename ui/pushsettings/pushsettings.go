@@ -22,6 +22,7 @@ import (
 	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/task"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // Keys of the settings as dispatch names them; each control's error label
@@ -594,9 +595,9 @@ func errorText(err error, key string) string {
 	}
 	var fe *dispatch.FieldError
 	if errors.As(err, &fe) && fe.Field == key {
-		return fe.Msg
+		return localize.Text(fe.Problem())
 	}
-	return err.Error()
+	return localize.Error(err)
 }
 
 func helpLabel(text string) *widget.Label {

@@ -23,6 +23,7 @@ import (
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/task"
 	enginetasks "github.com/heraldpush/herald/engine/tasks"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // choice is one option of a radio group: the value the engine keeps and
@@ -558,10 +559,10 @@ func (e *editor) updatePreview() {
 		e.preview.SetText(lang.L("tasks.preview.invalid", map[string]any{"Error": probs[0].msg}))
 		return
 	case err != nil:
-		msg := err.Error()
+		msg := localize.Error(err)
 		var fe *task.FieldError
 		if errors.As(err, &fe) {
-			msg = fe.Msg
+			msg = localize.Text(fe.Problem())
 		}
 		e.preview.SetText(lang.L("tasks.preview.invalid", map[string]any{"Error": msg}))
 		return
@@ -703,9 +704,9 @@ func (e *editor) showError(err error) {
 	var de *dispatch.FieldError
 	switch {
 	case errors.As(err, &te):
-		e.fieldError(te.Field, te.Msg)
+		e.fieldError(te.Field, localize.Text(te.Problem()))
 	case errors.As(err, &de):
-		e.fieldError(de.Field, de.Msg)
+		e.fieldError(de.Field, localize.Text(de.Problem()))
 	case errors.Is(err, enginetasks.ErrBadInput):
 		// "bad input: name: a task called … already exists"
 		msg := strings.TrimPrefix(err.Error(), enginetasks.ErrBadInput.Error()+": ")
@@ -716,7 +717,7 @@ func (e *editor) showError(err error) {
 		e.general.SetText(msg)
 		e.general.Show()
 	default:
-		e.general.SetText(err.Error())
+		e.general.SetText(localize.Error(err))
 		e.general.Show()
 	}
 }
