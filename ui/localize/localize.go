@@ -11,16 +11,26 @@ import (
 	"github.com/heraldpush/herald/engine/i18n"
 )
 
-// Text renders t in the window's language.
+// missing is what lang.X returns for a key Fyne has no text for.
+const missing = "\x00missing"
+
+// Text renders t in the window's language; a key Fyne was not given (a
+// test that loads only some files) reads as the engine's English.
 func Text(t i18n.Text) string {
+	var s string
 	if len(t.Args) == 0 {
-		return lang.L(t.Key)
+		s = lang.X(t.Key, missing)
+	} else {
+		args := make(map[string]any, len(t.Args))
+		for k, v := range t.Args {
+			args[k] = arg(v)
+		}
+		s = lang.X(t.Key, missing, args)
 	}
-	args := make(map[string]any, len(t.Args))
-	for k, v := range t.Args {
-		args[k] = arg(v)
+	if s == missing {
+		return t.In(i18n.English)
 	}
-	return lang.L(t.Key, args)
+	return s
 }
 
 // Error renders err in the window's language: the text of the first
