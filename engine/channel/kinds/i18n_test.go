@@ -50,6 +50,9 @@ func TestEveryFieldProblemReadsInChinese(t *testing.T) {
 		}
 		for _, fe := range fes {
 			zh := i18ntest.Check(t, fe)
+			if p := fe.Problem().In(i18n.Chinese); i18ntest.NotChinese(p) != "" {
+				t.Errorf("%s %q: problem %q: %s", k.ID, raw, p, i18ntest.NotChinese(p))
+			}
 			if fe.Kind == k.ID {
 				if _, known := k.Field(fe.Field); known && !strings.HasPrefix(zh, i18n.T(k.LabelKey(fieldOf(k, fe.Field))).In(i18n.Chinese)+"：") {
 					t.Errorf("%s %q: %q does not start with the field's Chinese label", k.ID, raw, zh)

@@ -13,7 +13,7 @@ import (
 
 // englishRun is three words of Latin letters in a row: a sentence left in
 // English. Values (names, URLs, lists of keys) have no spaces between words.
-var englishRun = regexp.MustCompile(`[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}`)
+var englishRun = regexp.MustCompile(`[A-Za-z]+(?: [A-Za-z]+){2,}`)
 
 // NotChinese says why s, a text rendered for a Chinese reader, is not
 // Chinese; "" when it is.
