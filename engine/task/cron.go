@@ -79,9 +79,6 @@ func (f cronField) checkItem(item string) *i18n.Text {
 		t := i18n.T(key, kv...)
 		return &t
 	}
-	if item == "" {
-		return problem("cron.empty_item")
-	}
 	rng, step, hasStep := strings.Cut(item, "/")
 	if hasStep {
 		if n, err := strconv.Atoi(step); err != nil || n <= 0 {
