@@ -275,7 +275,7 @@ func (s *Service) secretID(id int64) (string, error) {
 
 // nameTaken is bad input: another task has the name.
 func nameTaken(name string) error {
-	return fmt.Errorf("%w: %w", ErrBadInput, task.NewFieldError("name", i18n.New("tasks.name.taken", "Name", strconv.Quote(name))))
+	return fmt.Errorf("%w: %w", ErrBadInput, task.NewFieldError("name", i18n.New("service.task.name_taken", "Name", strconv.Quote(name))))
 }
 
 // Add validates and saves a new task and schedules it.
@@ -358,7 +358,7 @@ func (s *Service) Get(ctx context.Context, name string) (task.Task, error) {
 	t, err := s.p.Store.TaskByName(ctx, strings.TrimSpace(name))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return task.Task{}, fmt.Errorf("%w: %w", ErrBadInput, i18n.New("tasks.no_task_cli", "Name", strconv.Quote(name)))
+			return task.Task{}, fmt.Errorf("%w: %w", ErrBadInput, i18n.New("service.task.missing_cli", "Name", strconv.Quote(name)))
 		}
 		return task.Task{}, err
 	}
@@ -432,7 +432,7 @@ func (s *Service) loadSecrets(t *task.Task) error {
 		}
 		v, err := s.p.Secrets.Get(id, field)
 		if errors.Is(err, secret.ErrNotFound) {
-			return i18n.New("tasks.secret_missing", "Task", strconv.Quote(t.Name), "Field", field)
+			return i18n.New("service.task.secret_missing", "Task", strconv.Quote(t.Name), "Field", field)
 		}
 		if err != nil {
 			return fmt.Errorf("task %q: %w", t.Name, err)
@@ -578,7 +578,7 @@ func (s *Service) History(ctx context.Context, name string, beforeID int64, limi
 	t, err := s.p.Store.TaskByName(ctx, strings.TrimSpace(name))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("%w: %w", ErrBadInput, i18n.New("tasks.no_task", "Name", strconv.Quote(name)))
+			return nil, fmt.Errorf("%w: %w", ErrBadInput, i18n.New("service.task.missing", "Name", strconv.Quote(name)))
 		}
 		return nil, err
 	}
