@@ -12,8 +12,12 @@ import (
 )
 
 // englishRun is three words of Latin letters in a row: a sentence left in
-// English. Values (names, URLs, lists of keys) have no spaces between words.
-var englishRun = regexp.MustCompile(`[A-Za-z]+(?: [A-Za-z]+){2,}`)
+// English. Values (names, URLs, lists of keys) have no spaces between words,
+// or are quoted (quoted, below).
+var (
+	englishRun = regexp.MustCompile(`[A-Za-z]+(?: [A-Za-z]+){2,}`)
+	quoted     = regexp.MustCompile("`[^`]*`|\"[^\"]*\"")
+)
 
 // NotChinese says why s, a text rendered for a Chinese reader, is not
 // Chinese; "" when it is.
@@ -24,7 +28,7 @@ func NotChinese(s string) string {
 	case strings.Contains(s, "<no value>"), strings.Contains(s, "{{"):
 		return "an argument is missing"
 	}
-	if m := englishRun.FindString(s); m != "" {
+	if m := englishRun.FindString(quoted.ReplaceAllString(s, "…")); m != "" {
 		return "English words: " + m
 	}
 	return ""
