@@ -18,15 +18,21 @@ var badTasks = []func(*Task){
 	func(t *Task) { t.HTTP = &HTTPCheck{URL: "https://x"} },
 	func(t *Task) { t.Command.Env = []string{"NOEQUALS"} },
 	func(t *Task) { *t = Task{Name: "x", Kind: KindHTTP} },
-	func(t *Task) { *t = Task{Name: "x", Kind: KindHTTP, HTTP: &HTTPCheck{URL: "http://x"}, Command: &Command{Line: "x"}} },
+	func(t *Task) {
+		*t = Task{Name: "x", Kind: KindHTTP, HTTP: &HTTPCheck{URL: "http://x"}, Command: &Command{Line: "x"}}
+	},
 	func(t *Task) { t.Kind = "mail" },
 	func(t *Task) { t.Timeout = -time.Second },
 	func(t *Task) { t.Overlap = "merge" },
 	func(t *Task) { t.Missed = "later" },
 	func(t *Task) { *t = Task{Name: "x", Kind: KindHTTP, HTTP: &HTTPCheck{URL: "example.com"}} },
 	func(t *Task) { *t = Task{Name: "x", Kind: KindHTTP, HTTP: &HTTPCheck{URL: "http://x", Method: "get"}} },
-	func(t *Task) { *t = Task{Name: "x", Kind: KindHTTP, HTTP: &HTTPCheck{URL: "http://x", ExpectStatus: "200-99"}} },
-	func(t *Task) { *t = Task{Name: "x", Kind: KindHTTP, HTTP: &HTTPCheck{URL: "http://x", ExpectRegex: "(("}} },
+	func(t *Task) {
+		*t = Task{Name: "x", Kind: KindHTTP, HTTP: &HTTPCheck{URL: "http://x", ExpectStatus: "200-99"}}
+	},
+	func(t *Task) {
+		*t = Task{Name: "x", Kind: KindHTTP, HTTP: &HTTPCheck{URL: "http://x", ExpectRegex: "(("}}
+	},
 	func(t *Task) {
 		*t = Task{Name: "x", Kind: KindHTTP, HTTP: &HTTPCheck{URL: "http://x", Headers: map[string]string{"A B": "1"}}}
 	},
