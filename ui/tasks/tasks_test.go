@@ -410,7 +410,7 @@ func TestSaveCommandTaskKeepsEnvInKeyring(t *testing.T) {
 	}
 
 	r := f.row(got.ID)
-	if !strings.Contains(r.detail.Text, "Every 1h") || strings.Contains(r.detail.Text, canary) {
+	if !strings.Contains(r.detail.Text, "Every 1 h") || strings.Contains(r.detail.Text, canary) {
 		t.Errorf("row detail = %q", r.detail.Text)
 	}
 
@@ -556,7 +556,7 @@ func TestEnableDisable(t *testing.T) {
 		t.Fatal("no next run for an enabled hourly task")
 	}
 	r := f.row(tk.ID)
-	if !r.enabled.Checked || !strings.Contains(r.detail.Text, "Every 1h · next run "+formatTime(next)) {
+	if !r.enabled.Checked || !strings.Contains(r.detail.Text, "Every 1 h · next run "+formatTime(next)) {
 		t.Errorf("enabled row: checked %v, detail %q", r.enabled.Checked, r.detail.Text)
 	}
 
