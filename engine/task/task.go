@@ -343,13 +343,8 @@ func (s Schedule) Validate() error {
 	case ScheduleNone:
 		return nil
 	case ScheduleCron:
-		cs, err := ParseCron(s.Cron)
-		if err != nil {
+		if _, err := ParseCron(s.Cron); err != nil {
 			return badErr("cron", err)
-		}
-		// The scheduler cannot run a schedule without a next time (Feb 30).
-		if cs.Next(time.Now()).IsZero() {
-			return bad("cron", "cron.never", "Expr", strconv.Quote(s.Cron))
 		}
 	case ScheduleEvery:
 		if s.Every < time.Second {
