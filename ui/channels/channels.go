@@ -22,6 +22,7 @@ import (
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/ui/loader"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // pollInterval is how often the tab looks for channels changed outside it
@@ -291,7 +292,7 @@ func (v *View) reload() {
 // showList redraws the list and the detail pane as d has them.
 func (v *View) showList(d listData) {
 	if d.err != nil {
-		v.empty.SetText(lang.L("channels.load_failed", map[string]any{"Error": d.err.Error()}))
+		v.empty.SetText(lang.L("channels.load_failed", map[string]any{"Error": localize.Error(d.err)}))
 		v.empty.Show()
 		return
 	}

@@ -202,7 +202,7 @@ func (d *detail) pushObjects(p pushData) []fyne.CanvasObject {
 }
 
 func (d *detail) showProblem(err error) fyne.CanvasObject {
-	d.problem = widget.NewLabel(lang.L("history.load_failed", map[string]any{"Error": err.Error()}))
+	d.problem = widget.NewLabel(lang.L("history.load_failed", map[string]any{"Error": localize.Error(err)}))
 	d.problem.Importance = widget.DangerImportance
 	d.problem.Wrapping = fyne.TextWrapWord
 	return d.problem
@@ -281,7 +281,7 @@ func (d *detail) retryPush(row *pushRow) {
 func (d *detail) retryFailed(id int64, err error) {
 	for _, row := range d.pushes {
 		if row.item.ID == id {
-			row.problem.SetText(lang.L("history.push.retry_failed", map[string]any{"Error": err.Error()}))
+			row.problem.SetText(lang.L("history.push.retry_failed", map[string]any{"Error": localize.Error(err)}))
 			row.problem.Show()
 		}
 	}

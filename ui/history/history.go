@@ -537,7 +537,7 @@ func (v *View) showProblem(err error) {
 	if v.ctx.Err() != nil {
 		return
 	}
-	v.problem.SetText(lang.L("history.load_failed", map[string]any{"Error": err.Error()}))
+	v.problem.SetText(lang.L("history.load_failed", map[string]any{"Error": localize.Error(err)}))
 	v.problem.Show()
 }
 

@@ -134,7 +134,7 @@ func (v *View) Object() fyne.CanvasObject { return v.obj }
 func (v *View) Refresh() {
 	s, err := v.eng.PushSettings(v.ctx)
 	if err != nil {
-		setError(v.loadErr, err.Error())
+		setError(v.loadErr, localize.Error(err))
 		s = dispatch.DefaultSettings()
 	} else {
 		setError(v.loadErr, "")
@@ -386,7 +386,7 @@ func (v *View) loadChannels(s dispatch.Settings) {
 	v.channelChecks = nil
 	list, err := v.eng.ListChannels(v.ctx)
 	if err != nil {
-		setError(v.errs[keyChannels], err.Error())
+		setError(v.errs[keyChannels], localize.Error(err))
 	}
 	for _, c := range list {
 		kind := c.Channel.Kind
@@ -495,7 +495,7 @@ func (v *View) updatePreview() {
 	msg, err := dispatch.Render(s, run, reason, v.loc)
 	if err != nil {
 		v.previewTitle.SetText("")
-		v.previewBody.SetText(err.Error())
+		v.previewBody.SetText(localize.Error(err))
 		return
 	}
 	v.previewTitle.SetText(msg.Title)

@@ -707,17 +707,9 @@ func (e *editor) showError(err error) {
 		e.fieldError(te.Field, localize.Text(te.Problem()))
 	case errors.As(err, &de):
 		e.fieldError(de.Field, localize.Text(de.Problem()))
-	case errors.Is(err, enginetasks.ErrBadInput):
-		// "bad input: name: a task called … already exists"
-		msg := strings.TrimPrefix(err.Error(), enginetasks.ErrBadInput.Error()+": ")
-		if field, rest, ok := strings.Cut(msg, ": "); ok && e.errs[field] != nil {
-			e.fieldError(field, rest)
-			return
-		}
-		e.general.SetText(msg)
-		e.general.Show()
 	default:
-		e.general.SetText(localize.Error(err))
+		// Without the CLI's "bad input" class when the error has no text.
+		e.general.SetText(strings.TrimPrefix(localize.Error(err), enginetasks.ErrBadInput.Error()+": "))
 		e.general.Show()
 	}
 }

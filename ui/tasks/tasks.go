@@ -310,7 +310,7 @@ func (v *View) showMessage(err error) {
 		v.message.Hide()
 		return
 	}
-	v.message.SetText(err.Error())
+	v.message.SetText(localize.Error(err))
 	v.message.Show()
 }
 
