@@ -318,11 +318,18 @@ type answer struct {
 // refused.
 var permanentAPNs = []string{"BadDeviceToken", "Unregistered", "DeviceTokenNotForTopic", "PayloadTooLarge", "BadTopic", "TopicDisallowed"}
 
+// Hints Herald adds to the answers it explains.
+var (
+	hintBasicAuth   = channel.NewHint("hint.bark.basic_auth")
+	hintUnknownKey  = channel.NewHint("hint.bark.unknown_key")
+	hintReinstalled = channel.NewHint("hint.bark.reinstalled")
+)
+
 func (b *bark) readAnswer(resp *http.Response, body []byte) error {
 	if resp.StatusCode == http.StatusTeapot {
 		// bark-server with basic auth answers unauthenticated requests so.
 		return &channel.Error{Kind: kindID, Status: resp.StatusCode, Msg: b.mask(channel.Excerpt(body)) +
-			" — the server requires HTTP basic auth: write the url field as https://user:password@bark.example.com/DEVICEKEY"}
+			hintBasicAuth.Suffix()}
 	}
 	var a answer
 	if err := channel.DecodeJSON(kindID, resp, body, &a); err != nil {
@@ -353,9 +360,9 @@ func (b *bark) readAnswer(resp *http.Response, body []byte) error {
 	e.Status = resp.StatusCode
 	switch {
 	case strings.Contains(msg, "failed to get device token"):
-		e.Msg += " — this server does not know the device key: copy the URL again from the Bark app"
+		e.Msg += hintUnknownKey.Suffix()
 	case strings.Contains(msg, "BadDeviceToken"), strings.Contains(msg, "Unregistered"):
-		e.Msg += " — the Bark app was removed or reinstalled: copy the new URL from the app"
+		e.Msg += hintReinstalled.Suffix()
 	}
 	if transient {
 		e.RetryAfter = channel.WaitHint(resp, b.now)

@@ -103,6 +103,15 @@ var Kind = &channel.Kind{
 	Open:     open,
 }
 
+// Hints Herald adds to the answers it explains.
+var (
+	hintNotGotify    = channel.NewHint("hint.gotify.not_gotify")
+	hintAppToken     = channel.NewHint("hint.gotify.app_token")
+	hintOnlyAppToken = channel.NewHint("hint.gotify.only_app_token")
+	hintClientToken  = channel.NewHint("hint.gotify.client_token")
+	hintServerURL    = channel.NewHint("hint.server_url")
+)
+
 func validateServer(v string) error {
 	u, err := url.Parse(v)
 	if err != nil {
@@ -259,13 +268,13 @@ func (g *gotify) readAnswer(resp *http.Response, body []byte) error {
 		if err := channel.DecodeJSON(kindID, resp, body, &c); err != nil {
 			var e *channel.Error
 			if errors.As(err, &e) {
-				e.Msg = g.mask(e.Msg) + " — is the server URL a Gotify server?"
+				e.Msg = g.mask(e.Msg) + hintNotGotify.Suffix()
 			}
 			return err
 		}
 		if c.ID == 0 {
 			return &channel.Error{Kind: kindID, Status: resp.StatusCode,
-				Msg: "unexpected answer without a message id: " + g.mask(channel.Excerpt(body)) + " — is the server URL a Gotify server?"}
+				Msg: "unexpected answer without a message id: " + g.mask(channel.Excerpt(body)) + hintNotGotify.Suffix()}
 		}
 		return nil
 	}
@@ -288,14 +297,14 @@ func (g *gotify) readAnswer(resp *http.Response, body []byte) error {
 	e.Status = resp.StatusCode
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
-		e.Msg += " — check the app token: copy it from the Apps tab of the Gotify web UI"
+		e.Msg += hintAppToken.Suffix()
 	case resp.StatusCode == http.StatusForbidden:
-		e.Msg += " — Gotify accepts only an application's token here: copy it from the Apps tab of the web UI"
+		e.Msg += hintOnlyAppToken.Suffix()
 	case strings.Contains(msg, "appid is required"):
 		// Newer servers take client tokens too, but then want an app id.
-		e.Msg += " — this is a client token: use an application's token from the Apps tab of the Gotify web UI"
+		e.Msg += hintClientToken.Suffix()
 	case resp.StatusCode == http.StatusNotFound:
-		e.Msg += " — check the server URL"
+		e.Msg += hintServerURL.Suffix()
 	}
 	if transient {
 		e.RetryAfter = channel.WaitHint(resp, g.now)

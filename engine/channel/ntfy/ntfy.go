@@ -152,6 +152,16 @@ var Kind = &channel.Kind{
 	Open:     open,
 }
 
+// Hints Herald adds to the answers it explains.
+var (
+	hintNotNtfy     = channel.NewHint("hint.ntfy.not_ntfy")
+	hintCredentials = channel.NewHint("hint.ntfy.credentials")
+	hintProtected   = channel.NewHint("hint.ntfy.protected")
+	hintNoWrite     = channel.NewHint("hint.ntfy.no_write")
+	hintServerURL   = channel.NewHint("hint.server_url")
+	hintLimits      = channel.NewHint("hint.ntfy.limits")
+)
+
 func validateServer(v string) error {
 	u, err := url.Parse(v)
 	if err != nil {
@@ -365,13 +375,13 @@ func (n *ntfy) readAnswer(resp *http.Response, body []byte) error {
 		if err := channel.DecodeJSON(kindID, resp, body, &p); err != nil {
 			var e *channel.Error
 			if errors.As(err, &e) {
-				e.Msg += " — is the server URL an ntfy server?"
+				e.Msg += hintNotNtfy.Suffix()
 			}
 			return err
 		}
 		if p.ID == "" {
 			return &channel.Error{Kind: kindID, Status: resp.StatusCode,
-				Msg: "unexpected answer without a message id: " + channel.Excerpt(body) + " — is the server URL an ntfy server?"}
+				Msg: "unexpected answer without a message id: " + channel.Excerpt(body) + hintNotNtfy.Suffix()}
 		}
 		return nil
 	}
@@ -388,17 +398,17 @@ func (n *ntfy) readAnswer(resp *http.Response, body []byte) error {
 	e.Status = resp.StatusCode
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
-		e.Msg += " — the server refused the credentials: check the access token, or the username and password"
+		e.Msg += hintCredentials.Suffix()
 	case http.StatusForbidden:
 		if n.auth == "" {
-			e.Msg += " — the topic is protected: set an access token or a username and password that may publish to it"
+			e.Msg += hintProtected.Suffix()
 		} else {
-			e.Msg += " — this user or token may not publish to the topic: grant write access (ntfy access) or use another topic"
+			e.Msg += hintNoWrite.Suffix()
 		}
 	case http.StatusNotFound:
-		e.Msg += " — check the server URL"
+		e.Msg += hintServerURL.Suffix()
 	case http.StatusRequestEntityTooLarge:
-		e.Msg += " — the server's limits are lower than ntfy's defaults"
+		e.Msg += hintLimits.Suffix()
 	}
 	if transient {
 		e.RetryAfter = channel.WaitHint(resp, n.now)

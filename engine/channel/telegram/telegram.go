@@ -140,6 +140,13 @@ func validateChatID(v string) error {
 	return i18n.New("field.telegram.chat_id")
 }
 
+// Hints Herald adds to the answers it explains.
+var (
+	hintToken     = channel.NewHint("hint.telegram.token")
+	hintTokenHost = channel.NewHint("hint.telegram.token_host")
+	hintChatID    = channel.NewHint("hint.telegram.chat_id")
+)
+
 // baseURL turns a bare host or URL ("tg.example.com", "http://1.2.3.4:8081/")
 // into the Bot API base URL.
 func baseURL(host string) (string, error) {
@@ -348,12 +355,12 @@ func readAnswer(resp *http.Response, body []byte, now func() time.Time) error {
 	}
 	switch code {
 	case http.StatusUnauthorized:
-		e.Msg += " — check the bot token from @BotFather"
+		e.Msg += hintToken.Suffix()
 	case http.StatusNotFound:
-		e.Msg += " — check the bot token and the API host"
+		e.Msg += hintTokenHost.Suffix()
 	}
 	if strings.Contains(desc, "chat not found") {
-		e.Msg += " — check chat_id; a user must send the bot a message first, a group or channel must have the bot as a member"
+		e.Msg += hintChatID.Suffix()
 	}
 	return e
 }
