@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/heraldpush/herald/assets"
+	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/ui/loader"
@@ -236,7 +237,7 @@ func (w *window) testChannel(id string) {
 		d, err := w.env.Test(w.ctx, c)
 		msg := lang.L("tray.test_ok", map[string]any{"Channel": c.Name})
 		if err != nil || !d.OK {
-			answer := d.Answer
+			answer := localize.Text(dispatch.AnswerText(d.Answer))
 			if err != nil {
 				answer = localize.Error(err)
 			}

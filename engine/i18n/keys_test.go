@@ -15,7 +15,7 @@ import (
 var keyUses = []*regexp.Regexp{
 	regexp.MustCompile(`i18n\.(?:T|New)\("([^"]+)"`),
 	regexp.MustCompile(`i18n\.Wrap\([^,()]+(?:\([^()]*\))?, "([^"]+)"`),
-	regexp.MustCompile(`"((?:field|cron|task|push|registry|run|service|i18n)\.[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])"`),
+	regexp.MustCompile(`"((?:field|cron|task|push|registry|run|service|answer|hint|i18n)\.[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])"`),
 }
 
 // Every key the code names has a text in both languages.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/ui/loader"
@@ -275,7 +276,7 @@ func (v *View) lastTestText(c registry.Channel) string {
 	case t.OK:
 		return lang.L("channels.last_ok", map[string]any{"At": t.At.Local().Format(timeFormat)})
 	default:
-		return lang.L("channels.last_failed", map[string]any{"At": t.At.Local().Format(timeFormat), "Answer": t.Answer})
+		return lang.L("channels.last_failed", map[string]any{"At": t.At.Local().Format(timeFormat), "Answer": localize.Text(dispatch.AnswerText(t.Answer))})
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
@@ -250,7 +251,7 @@ func attemptLabel(a store.Delivery) *widget.Label {
 	data := map[string]any{
 		"At":       a.At.Local().Format(timeLayout),
 		"Duration": localize.Text(i18n.Duration(a.Duration)),
-		"Answer":   a.Answer,
+		"Answer":   localize.Text(dispatch.AnswerText(a.Answer)),
 	}
 	var text string
 	switch {
