@@ -15,9 +15,11 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/heraldpush/herald/assets"
+	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/ui/loader"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // trayState is everything the tray shows; the menu is rebuilt only when it
@@ -143,11 +145,11 @@ func (t *tray) update(s trayState) {
 
 // failureText renders a failed run for the tray: "task — what went
 // wrong", preferring the output's last meaningful line ("disk 97% full")
-// over the bare outcome ("exit status 3").
+// over the outcome in the window's language ("exit code 3").
 func failureText(r task.Run) string {
 	line := lastMeaningfulLine(r.Output)
 	if line == "" {
-		line, _, _ = strings.Cut(r.Error, "\n")
+		line, _, _ = strings.Cut(localize.Text(task.Outcome(r)), "\n")
 	}
 	if len([]rune(line)) > failureRunes {
 		line = string([]rune(line)[:failureRunes-1]) + "…"
@@ -265,9 +267,9 @@ func (w *window) testChannel(id string) {
 		d, err := w.env.Test(w.ctx, c)
 		msg := lang.L("tray.test_ok", map[string]any{"Channel": c.Name})
 		if err != nil || !d.OK {
-			answer := d.Answer
+			answer := localize.Text(dispatch.AnswerText(d.Answer))
 			if err != nil {
-				answer = err.Error()
+				answer = localize.Error(err)
 			}
 			msg = lang.L("tray.test_failed", map[string]any{"Channel": c.Name, "Answer": answer})
 		}

@@ -9,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/heraldpush/herald/engine/host"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/tasks"
 )
@@ -219,6 +221,10 @@ func (c *cmd) report(err error) int {
 		return int(code)
 	}
 	msg := err.Error()
+	if l := i18n.FromEnv(os.Getenv); l != i18n.English {
+		// English keeps the program's context ("bad input: …") scripts may match.
+		msg = i18n.Localize(l, err)
+	}
 	if c.env != nil {
 		msg = c.env.Redactor.String(msg)
 	}

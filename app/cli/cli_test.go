@@ -336,3 +336,26 @@ func testDesktopKind(t *testing.T) {
 		t.Fatalf("the test was not tried once:\n%s", list)
 	}
 }
+
+func TestErrorsFollowTheTerminalLanguage(t *testing.T) {
+	h := newHerald(t)
+	args := []string{"channel", "add", "dingtalk", "x", "token=abc", "secret=nope"}
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"LANG": "zh_CN.UTF-8"}, "herald: 签名密钥：必须以 SEC 开头"},
+		{map[string]string{"LANG": "en_US.UTF-8", "LANGUAGE": "zh_CN"}, "herald: 签名密钥：必须以 SEC 开头"},
+		{map[string]string{"LANG": "C", "LANGUAGE": "zh_CN"}, "herald: bad input: dingtalk: secret: must start with SEC"},
+		{map[string]string{}, "herald: bad input: dingtalk: secret: must start with SEC"},
+	}
+	for _, tt := range tests {
+		for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"} {
+			t.Setenv(k, tt.env[k])
+		}
+		code, _, errs := h.run("", args...)
+		if code != cli.ExitBadArgs || !strings.HasPrefix(errs, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and %q", tt.env, code, errs, tt.want)
+		}
+	}
+}

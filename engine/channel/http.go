@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/redact"
 )
 
@@ -37,13 +37,13 @@ func ProxyField() Field {
 		Validate: func(v string) error {
 			u, err := url.Parse(v)
 			if err != nil || u.Host == "" {
-				return fmt.Errorf("must look like http://host:port or socks5://user:password@host:port")
+				return i18n.New("field.proxy.form")
 			}
 			switch u.Scheme {
 			case "http", "https", "socks5", "socks5h":
 				return nil
 			}
-			return fmt.Errorf("scheme must be http, https, socks5 or socks5h, got %q", u.Scheme)
+			return i18n.New("field.proxy.scheme", "Scheme", strconv.Quote(u.Scheme))
 		},
 	}
 }
@@ -87,7 +87,7 @@ func proxied(base *http.Client, proxy string) (*http.Client, error) {
 	}
 	pu, err := url.Parse(proxy)
 	if err != nil {
-		return nil, &FieldError{Field: "proxy", Msg: "not a valid URL"}
+		return nil, NewFieldError("proxy", i18n.New("field.url.invalid_plain"))
 	}
 	var tr *http.Transport
 	switch t := base.Transport.(type) {

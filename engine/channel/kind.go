@@ -19,6 +19,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/redact"
 )
@@ -215,11 +216,11 @@ func (k *Kind) Parse(raw map[string]string) (Config, error) {
 	for name, v := range raw {
 		f, ok := k.Field(name)
 		if !ok {
-			errs = append(errs, &FieldError{Kind: k.ID, Field: name, Msg: "unknown field (known: " + strings.Join(k.keys(), ", ") + ")"})
+			errs = append(errs, newFieldError(k.ID, name, i18n.New("field.unknown", "Known", strings.Join(k.keys(), ", "))))
 			continue
 		}
 		if _, dup := c[f.Key]; dup && strings.TrimSpace(v) != "" && c[f.Key] != strings.TrimSpace(v) {
-			errs = append(errs, &FieldError{Kind: k.ID, Field: f.Key, Msg: "given twice under different names"})
+			errs = append(errs, newFieldError(k.ID, f.Key, i18n.New("field.given_twice")))
 			continue
 		}
 		if t := strings.TrimSpace(v); t != "" || c[f.Key] == "" {
@@ -234,13 +235,13 @@ func (k *Kind) Parse(raw map[string]string) (Config, error) {
 		if v == "" {
 			delete(c, f.Key)
 			if f.Required {
-				errs = append(errs, &FieldError{Kind: k.ID, Field: f.Key, Msg: "required"})
+				errs = append(errs, newFieldError(k.ID, f.Key, i18n.New("field.required")))
 			}
 			continue
 		}
 		norm, err := f.check(v)
 		if err != nil {
-			errs = append(errs, &FieldError{Kind: k.ID, Field: f.Key, Msg: err.Error()})
+			errs = append(errs, newFieldError(k.ID, f.Key, err))
 			continue
 		}
 		c[f.Key] = norm
@@ -302,7 +303,7 @@ func (f Field) check(v string) (string, error) {
 		v = strconv.FormatBool(b)
 	case TypeInt:
 		if _, err := strconv.Atoi(v); err != nil {
-			return "", fmt.Errorf("must be a whole number, got %q", v)
+			return "", i18n.New("field.int", "Value", strconv.Quote(v))
 		}
 	case TypeURL:
 		if err := CheckURL(v); err != nil {
@@ -311,12 +312,12 @@ func (f Field) check(v string) (string, error) {
 	case TypeJSON:
 		var obj map[string]any
 		if err := json.Unmarshal([]byte(v), &obj); err != nil {
-			return "", fmt.Errorf("must be a JSON object like {\"key\": \"value\"} with double quotes: %v", err)
+			return "", JSONError(err)
 		}
 	case TypeChoice:
 		i := slices.IndexFunc(f.Choices, func(c string) bool { return strings.EqualFold(c, v) })
 		if i < 0 {
-			return "", fmt.Errorf("must be one of %s, got %q", strings.Join(f.Choices, ", "), v)
+			return "", i18n.New("field.choice", "Choices", strings.Join(f.Choices, ", "), "Value", strconv.Quote(v))
 		}
 		v = f.Choices[i]
 	}
@@ -337,7 +338,7 @@ func (f Field) check(v string) (string, error) {
 // would otherwise smuggle a second command into an SMTP dialogue or header.
 func checkText(v string, multiline bool) error {
 	if !utf8.ValidString(v) {
-		return errors.New("must be text (it holds bytes that are not UTF-8); type or paste it again")
+		return i18n.New("field.not_utf8")
 	}
 	for _, r := range v {
 		if !unicode.IsControl(r) {
@@ -347,9 +348,9 @@ func checkText(v string, multiline bool) error {
 			continue
 		}
 		if multiline {
-			return fmt.Errorf("must not hold control characters (found %U)", r)
+			return i18n.New("field.control", "Char", fmt.Sprintf("%U", r))
 		}
-		return fmt.Errorf("must be one line without control characters such as line breaks or tabs (found %U)", r)
+		return i18n.New("field.control_one_line", "Char", fmt.Sprintf("%U", r))
 	}
 	return nil
 }
@@ -361,23 +362,23 @@ func parseBool(v string) (bool, error) {
 	case "0", "false", "no", "off", "n", "f":
 		return false, nil
 	}
-	return false, fmt.Errorf("must be true or false, got %q", v)
+	return false, i18n.New("field.bool", "Value", strconv.Quote(v))
 }
 
 // CheckURL accepts an absolute http or https URL with a host.
 func CheckURL(v string) error {
 	u, err := url.Parse(v)
 	if err != nil {
-		return fmt.Errorf("not a valid URL: %v", err)
+		return i18n.Wrap(err, "field.url.invalid")
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("must start with http:// or https://")
+		return i18n.New("field.url.scheme")
 	}
 	if u.Host == "" {
-		return fmt.Errorf("has no host")
+		return i18n.New("field.url.no_host")
 	}
 	if err := CheckHostName(u.Hostname()); err != nil {
-		return fmt.Errorf("host %q: %v", u.Hostname(), err)
+		return i18n.Wrap(err, "field.url.host", "Host", strconv.Quote(u.Hostname()))
 	}
 	return nil
 }
@@ -385,21 +386,21 @@ func CheckURL(v string) error {
 // CheckHostName accepts a host name (letters, digits, - and _ in dot-separated
 // labels; international names too) or an IP address, never a path.
 func CheckHostName(h string) error {
-	const msg = "must be a host name like example.com or an IP address"
+	bad := i18n.New("field.host_name")
 	if net.ParseIP(strings.Trim(h, "[]")) != nil {
 		return nil
 	}
 	labels := strings.Split(strings.TrimSuffix(h, "."), ".")
 	if h == "" || len(h) > 253 {
-		return errors.New(msg)
+		return bad
 	}
 	for _, l := range labels {
 		if l == "" || len(l) > 63 || strings.HasPrefix(l, "-") || strings.HasSuffix(l, "-") {
-			return errors.New(msg)
+			return bad
 		}
 		for _, r := range l {
 			if !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') {
-				return errors.New(msg)
+				return bad
 			}
 		}
 	}
@@ -415,12 +416,12 @@ func CheckHostOrURL(v string) error {
 	}
 	hp := strings.TrimSuffix(v, "/")
 	if strings.ContainsAny(hp, "/?#@") {
-		return errors.New("must be a host name like example.com, optionally with :port; write a full https:// URL for a path")
+		return i18n.New("field.host_or_url")
 	}
 	host := hp
 	if h, port, err := net.SplitHostPort(hp); err == nil {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("port %q must be a number from 1 to 65535", port)
+			return i18n.New("field.host_port", "Port", strconv.Quote(port))
 		}
 		host = h
 	}
@@ -445,7 +446,16 @@ func BaseURL(v, def string) string {
 type FieldError struct {
 	Kind  string
 	Field string
-	Msg   string
+	Msg   string // the problem in English, without the field
+	Err   error  // the problem as an i18n error (Msg's text); nil: Msg alone
+}
+
+// NewFieldError is a problem err with field of the kind the error is
+// reported under (Kind.Parse fills it in for a kind's Check).
+func NewFieldError(field string, err error) *FieldError { return newFieldError("", field, err) }
+
+func newFieldError(kind, field string, err error) *FieldError {
+	return &FieldError{Kind: kind, Field: field, Msg: err.Error(), Err: err}
 }
 
 func (e *FieldError) Error() string {
@@ -453,6 +463,36 @@ func (e *FieldError) Error() string {
 		return e.Field + ": " + e.Msg
 	}
 	return e.Kind + ": " + e.Field + ": " + e.Msg
+}
+
+// Unwrap returns the problem's i18n error.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Problem is what is wrong, without the field: the text shown under the
+// field's input.
+func (e *FieldError) Problem() i18n.Text {
+	if t, ok := i18n.TextOf(e.Err); ok {
+		return t
+	}
+	return i18n.Plain(e.Msg)
+}
+
+// Label is the field's translated label, or its key for a field the kind
+// does not have.
+func (e *FieldError) Label() i18n.Text {
+	key := "field.label." + e.Field // settings of every channel: its name
+	if e.Kind != "" {
+		key = (&Kind{ID: e.Kind}).LabelKey(Field{Key: e.Field})
+	}
+	if i18n.Has(i18n.English, key) {
+		return i18n.T(key)
+	}
+	return i18n.Plain(e.Field)
+}
+
+// UserText reads "label: problem" ("加签密钥：必须以 SEC 开头").
+func (e *FieldError) UserText() i18n.Text {
+	return i18n.T("field.problem", "Label", e.Label(), "Problem", e.Problem())
 }
 
 // FieldErrors are all the problems found in one config.
@@ -466,6 +506,15 @@ func (es FieldErrors) Error() string {
 	return strings.Join(parts, "; ")
 }
 
+// UserText lists every problem with its field's label.
+func (es FieldErrors) UserText() i18n.Text {
+	texts := make([]i18n.Text, len(es))
+	for i, e := range es {
+		texts[i] = e.UserText()
+	}
+	return i18n.Join(texts...)
+}
+
 // Unwrap lets errors.As find each FieldError.
 func (es FieldErrors) Unwrap() []error {
 	out := make([]error, len(es))
@@ -473,4 +522,25 @@ func (es FieldErrors) Unwrap() []error {
 		out[i] = e
 	}
 	return out
+}
+
+// JSONError is a value that is not a JSON object: English quotes the
+// decoder's own words, other languages say where the syntax breaks.
+func JSONError(err error) error {
+	detail := i18n.Plain(err.Error())
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		detail = i18n.T("field.json.syntax", "Offset", syn.Offset)
+	case errors.As(err, &typ):
+		detail = i18n.T("field.json.type", "Got", typ.Value)
+	}
+	return i18n.Wrap(err, "field.json", "Detail", detail)
+}
+
+// In sets the kind the problem is reported under.
+func (e *FieldError) In(kind string) *FieldError {
+	e.Kind = kind
+	return e
 }

@@ -1,8 +1,9 @@
 package channel
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/heraldpush/herald/engine/i18n"
 )
 
 // ParseQD maps a QD registration string ("a;b;c") onto the kind's fields in
@@ -17,8 +18,7 @@ func (k *Kind) ParseQD(s string) (map[string]string, error) {
 		parts = parts[:len(parts)-1]
 	}
 	if len(parts) > k.QDFields {
-		return nil, &FieldError{Kind: k.ID, Field: "qd", Msg: fmt.Sprintf("has %d values but QD's %s string has at most %d (%s)",
-			len(parts), k.ID, k.QDFields, strings.Join(k.qdKeys(), ";"))}
+		return nil, newFieldError(k.ID, "qd", i18n.New("field.qd.many", "N", len(parts), "Kind", k.ID, "Max", k.QDFields, "Keys", strings.Join(k.qdKeys(), ";")))
 	}
 	raw := map[string]string{}
 	for i, p := range parts {
@@ -28,7 +28,7 @@ func (k *Kind) ParseQD(s string) (map[string]string, error) {
 	}
 	for _, f := range k.Fields[:k.QDFields] {
 		if f.Required && raw[f.Key] == "" && f.Default == "" {
-			return nil, &FieldError{Kind: k.ID, Field: f.Key, Msg: fmt.Sprintf("missing from the QD string (expected %s)", strings.Join(k.qdKeys(), ";"))}
+			return nil, newFieldError(k.ID, f.Key, i18n.New("field.qd.missing", "Keys", strings.Join(k.qdKeys(), ";")))
 		}
 	}
 	return raw, nil

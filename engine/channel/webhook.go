@@ -1,11 +1,11 @@
 package channel
 
 import (
-	"errors"
-	"fmt"
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/heraldpush/herald/engine/i18n"
 )
 
 // Webhook says where a robot service's webhook URL carries its credential,
@@ -18,9 +18,10 @@ type Webhook struct {
 	Query string
 	// Example is the URL as the service shows it; Place is where users copy
 	// it from ("robot settings"). Both go into error texts.
-	Example, Place string
+	Example string
+	Place   i18n.Text
 	// BareHelp is the error for a bare value that is no credential.
-	BareHelp string
+	BareHelp error
 	// Valid accepts a bare credential; nil accepts any without spaces or
 	// URL separators.
 	Valid func(string) bool
@@ -38,7 +39,7 @@ func (w Webhook) Split(v string) (cred, base string, err error) {
 	}
 	u, perr := url.Parse(v)
 	if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", "", errors.New("is not a valid webhook URL; paste it as " + w.Example)
+		return "", "", i18n.New("field.webhook.invalid", "Example", w.Example)
 	}
 	prefix, cred, err := w.cut(u)
 	if err != nil {
@@ -51,19 +52,19 @@ func (w Webhook) cut(u *url.URL) (prefix, cred string, err error) {
 	if w.Query == "" {
 		prefix, tok, ok := strings.Cut(u.Path, w.Path)
 		if !ok {
-			return "", "", fmt.Errorf("webhook URL must contain %s; copy it again from the %s", w.Path, w.Place)
+			return "", "", i18n.New("field.webhook.path", "Path", w.Path, "Place", w.Place)
 		}
 		if tok = strings.TrimRight(tok, "/"); !w.valid(tok) {
-			return "", "", fmt.Errorf("webhook URL has no token after /%s/; copy the whole URL from the %s", path.Base(w.Path), w.Place)
+			return "", "", i18n.New("field.webhook.no_token", "Path", path.Base(w.Path), "Place", w.Place)
 		}
 		return prefix, tok, nil
 	}
 	prefix, ok := strings.CutSuffix(strings.TrimRight(u.Path, "/"), w.Path)
 	if !ok {
-		return "", "", fmt.Errorf("webhook URL must end in %s?%s=…; copy it again from the %s", w.Path, w.Query, w.Place)
+		return "", "", i18n.New("field.webhook.end", "Path", w.Path, "Query", w.Query, "Place", w.Place)
 	}
 	if cred = strings.TrimSpace(u.Query().Get(w.Query)); cred == "" {
-		return "", "", fmt.Errorf("webhook URL has no %s=…; copy the whole URL from the %s", w.Query, w.Place)
+		return "", "", i18n.New("field.webhook.no_query", "Query", w.Query, "Place", w.Place)
 	}
 	return prefix, cred, nil
 }
@@ -73,7 +74,7 @@ func (w Webhook) bare(v string) (string, error) {
 		v = strings.TrimPrefix(v, w.Query+"=")
 	}
 	if !w.valid(v) {
-		return "", errors.New(w.BareHelp)
+		return "", w.BareHelp
 	}
 	return v, nil
 }

@@ -153,7 +153,7 @@ func Digest(s Settings, runs []task.Run, from, to time.Time, loc *time.Location)
 				b.WriteString("\n" + fmt.Sprintf(w.more, len(failures)-i))
 				break
 			}
-			line := message.FirstLine(r.Error)
+			line := message.FirstLine(runError(r, lang))
 			if line == "" {
 				line = st[r.Status]
 			}

@@ -54,7 +54,7 @@ Web: skipped (2026-03-01 16:00:00)`},
 
 失败：
 2026-03-01 14:00:00 backup：rsync: write failed: disk full
-2026-03-02 03:00:00 Sync：timed out after 10m0s
+2026-03-02 03:00:00 Sync：超时（10 分钟）
 2026-03-02 12:00:00 Old：执行失败
 
 各任务最新状态：

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/task"
 )
 
@@ -74,14 +75,33 @@ func DefaultSettings() Settings {
 type FieldError struct {
 	Field string
 	Msg   string
-	Err   error // the cause, when there is one (e.g. an unknown channel name)
+	Err   error // the problem as an i18n error, or its cause (e.g. an unknown channel name)
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 func (e *FieldError) Unwrap() error { return e.Err }
 
-func fieldErr(field, format string, a ...any) *FieldError {
-	return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
+// Problem is what is wrong, without the setting, in the user's language.
+func (e *FieldError) Problem() i18n.Text {
+	if t, ok := i18n.TextOf(e.Err); ok {
+		return t
+	}
+	return i18n.Plain(e.Msg)
+}
+
+// UserText reads "setting: problem".
+func (e *FieldError) UserText() i18n.Text {
+	label := i18n.Plain(e.Field)
+	if key := "push.field." + e.Field; i18n.Has(i18n.English, key) {
+		label = i18n.T(key)
+	}
+	return i18n.T("field.problem", "Label", label, "Problem", e.Problem())
+}
+
+// fieldErr is a problem with field, read as the i18n text key with kv.
+func fieldErr(field, key string, kv ...any) *FieldError {
+	err := i18n.New(key, kv...)
+	return &FieldError{Field: field, Msg: err.Error(), Err: err}
 }
 
 // Validate checks every setting and reports the first bad one.
@@ -114,7 +134,7 @@ func (s Settings) Validate() error {
 
 func checkFailuresBeforeNotify(n int) error {
 	if n < 0 || n > MaxFailuresBeforeNotify {
-		return fieldErr("failures_before_notify", "must be between 0 (every automatic failure) and %d, got %d", MaxFailuresBeforeNotify, n)
+		return fieldErr("failures_before_notify", "push.failures.range", "Max", MaxFailuresBeforeNotify, "Value", n)
 	}
 	return nil
 }
@@ -122,7 +142,7 @@ func checkFailuresBeforeNotify(n int) error {
 func checkChannelIDs(ids []string) error {
 	for _, id := range ids {
 		if strings.TrimSpace(id) == "" {
-			return fieldErr("channels", "contains an empty channel id; list registered channel names")
+			return fieldErr("channels", "push.channels.empty_id")
 		}
 	}
 	return nil
@@ -130,7 +150,8 @@ func checkChannelIDs(ids []string) error {
 
 func checkBatchFirst(v string) error {
 	if _, _, _, err := task.ParseClock(v); err != nil {
-		return fieldErr("batch.first", "give the first digest's time of day as HH:MM:SS, e.g. 12:00:00 (%v)", err)
+		err := i18n.Wrap(err, "push.batch.first")
+		return &FieldError{Field: "batch.first", Msg: err.Error(), Err: err}
 	}
 	return nil
 }
@@ -138,13 +159,13 @@ func checkBatchFirst(v string) error {
 func checkBatchInterval(n int) error {
 	switch {
 	case n < MinBatchInterval:
-		return fieldErr("batch.interval", "must be at least %d seconds, got %d", MinBatchInterval, n)
+		return fieldErr("batch.interval", "push.interval.min", "Min", MinBatchInterval, "Value", n)
 	case n > MaxBatchInterval:
-		return fieldErr("batch.interval", "must be at most %d seconds (366 days), got %d", MaxBatchInterval, n)
+		return fieldErr("batch.interval", "push.interval.max", "Max", MaxBatchInterval, "Value", n)
 	case n > 86400 && n%86400 != 0:
 		// A longer interval that is not whole days has no phase that can
 		// be recomputed from the time of day alone (see NextDigest).
-		return fieldErr("batch.interval", "longer than a day must be whole days (a multiple of 86400 seconds), got %d", n)
+		return fieldErr("batch.interval", "push.interval.days", "Value", n)
 	}
 	return nil
 }
@@ -154,13 +175,13 @@ func checkLanguage(v string) error {
 	case "", "en", "zh":
 		return nil
 	}
-	return fieldErr("language", `must be en, zh or empty (the system's language), got %q`, v)
+	return fieldErr("language", "push.language", "Value", strconv.Quote(v))
 }
 
 func checkRateLimit(kind, v string) error {
 	key := "rate_limits." + kind
 	if _, ok := kinds.Get(kind); !ok {
-		return fieldErr(key, "unknown channel kind %q (known: %s)", kind, strings.Join(kinds.IDs(), ", "))
+		return fieldErr(key, "push.rate.kind", "Value", strconv.Quote(kind), "Known", strings.Join(kinds.IDs(), ", "))
 	}
 	if _, err := ParseLimit(v); err != nil {
 		return &FieldError{Field: key, Msg: err.Error(), Err: err}
@@ -191,10 +212,10 @@ func ParseRate(v string) (n int, per time.Duration, err error) {
 		n, err = strconv.Atoi(strings.TrimSpace(num))
 	}
 	if !ok || err != nil {
-		return 0, 0, fmt.Errorf("%q is not a rate: write messages per period, e.g. 20/min, 1/sec or 100/hour", v)
+		return 0, 0, i18n.New("push.rate.form", "Value", strconv.Quote(v))
 	}
 	if n < 1 {
-		return 0, 0, fmt.Errorf("%q: the number of messages must be at least 1", v)
+		return 0, 0, i18n.New("push.rate.n", "Value", strconv.Quote(v))
 	}
 	switch strings.ToLower(strings.TrimSpace(unit)) {
 	case "s", "sec", "second":
@@ -204,7 +225,7 @@ func ParseRate(v string) (n int, per time.Duration, err error) {
 	case "h", "hour":
 		per = time.Hour
 	default:
-		return 0, 0, fmt.Errorf("%q: the period must be sec, min or hour", v)
+		return 0, 0, i18n.New("push.rate.unit", "Value", strconv.Quote(v))
 	}
 	return n, per, nil
 }
@@ -344,7 +365,7 @@ func templateValue(value string, reset bool) string {
 func parseBatchInterval(v string) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, fieldErr("batch.interval", "must be a number of seconds (at least %d), got %q", MinBatchInterval, v)
+		return 0, fieldErr("batch.interval", "push.interval.number", "Min", MinBatchInterval, "Value", strconv.Quote(v))
 	}
 	return n, checkBatchInterval(n)
 }
@@ -367,7 +388,7 @@ func (s *Settings) setChannels(v string, reset bool, resolve func(names []string
 }
 
 func unknownKey(key string, valid []string) error {
-	return fieldErr(key, "unknown setting (valid keys: %s)", strings.Join(valid, ", "))
+	return fieldErr(key, "push.unknown", "Known", strings.Join(valid, ", "))
 }
 
 func parseBool(key, v string) (bool, error) {
@@ -377,7 +398,7 @@ func parseBool(key, v string) (bool, error) {
 	case "false", "off", "no", "0":
 		return false, nil
 	}
-	return false, fieldErr(key, "must be true or false (on/off), got %q", v)
+	return false, fieldErr(key, "push.bool", "Value", strconv.Quote(v))
 }
 
 func setBool(key, v string, reset, def bool, into *bool) error {
@@ -396,7 +417,7 @@ func setBool(key, v string, reset, def bool, into *bool) error {
 func parseFailures(v string) (int, error) {
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, fieldErr("failures_before_notify", "must be a number between 0 (every automatic failure) and %d, got %q", MaxFailuresBeforeNotify, v)
+		return 0, fieldErr("failures_before_notify", "push.failures.number", "Max", MaxFailuresBeforeNotify, "Value", strconv.Quote(v))
 	}
 	return n, checkFailuresBeforeNotify(n)
 }
@@ -420,7 +441,7 @@ func resolveChannels(v string, resolve func(names []string) ([]string, error)) (
 		}
 	}
 	if len(names) == 0 {
-		return nil, fieldErr("channels", `list channel names separated by commas, or "all"`)
+		return nil, fieldErr("channels", "push.channels.list")
 	}
 	ids := names
 	if resolve != nil {
@@ -504,7 +525,7 @@ func (o *TaskOverrides) Set(key, value string, resolve func(names []string) ([]s
 		case strings.EqualFold(v, "all"), strings.EqualFold(v, "none"):
 			// An empty list cannot be stored apart from "unset", and "all"
 			// would freeze today's channels: both have clearer spellings.
-			err = fieldErr(key, `list channel names, "default" for the global channels, or set push=off to stop this task's pushes`)
+			err = fieldErr(key, "push.channels.task")
 		default:
 			next.Channels, err = resolveChannels(v, resolve)
 		}

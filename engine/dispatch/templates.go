@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/task"
 )
@@ -31,10 +32,10 @@ import (
 //	              "manual run" / "自动执行", "手动执行"
 //	.Start        when it started, local time, "2006-01-02 15:04:05"
 //	.End          when it ended, same format
-//	.Duration     how long it took, e.g. "450ms", "1m23s", "2h5m"
+//	.Duration     how long it took, e.g. "450ms", "1m23s", "2h5m" ("1 分钟 23 秒" in Chinese)
 //	.Output       the end of what it printed (at most 2000 characters; an
 //	              earlier part is replaced by a "…[N chars cut]…" line)
-//	.Error        why it failed; empty for a success
+//	.Error        why it failed ("exit status 3", in Chinese "退出码 3"); empty for a success
 //	.ExitCode     a command's exit code; empty when the command never ran
 //	              or was killed (test it with {{with .ExitCode}})
 //	.HTTPStatus   an HTTP check's answer status, 0 when there was no answer
@@ -196,7 +197,7 @@ func newRunView(r task.Run, reason Reason, lang string, loc *time.Location) RunV
 		Start:       formatTime(r.Started, loc),
 		End:         formatTime(r.Finished, loc),
 		Output:      outputTail(strings.TrimRight(r.Output, " \t\r\n"), MaxOutputChars),
-		Error:       strings.TrimSpace(r.Error),
+		Error:       strings.TrimSpace(runError(r, lang)),
 		ExitCode:    r.ExitCode,
 		HTTPStatus:  r.HTTPStatus,
 		Reason:      string(reason),
@@ -209,8 +210,21 @@ func newRunView(r task.Run, reason Reason, lang string, loc *time.Location) RunV
 	}
 	if !r.Started.IsZero() && !r.Finished.IsZero() {
 		v.Duration = humanDuration(r.Duration())
+		if lang == "zh" {
+			v.Duration = i18n.Duration(r.Duration()).In(i18n.Chinese)
+		}
 	}
 	return v
+}
+
+// runError is why r failed, for a message in lang: English messages keep
+// the run's own words (templates and scripts may match them), Chinese ones
+// read its outcome ("退出码 3").
+func runError(r task.Run, lang string) string {
+	if lang != "zh" || r.Error == "" {
+		return r.Error
+	}
+	return task.Outcome(r).In(i18n.Chinese)
 }
 
 func formatTime(t time.Time, loc *time.Location) string {

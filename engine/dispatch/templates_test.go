@@ -87,7 +87,7 @@ HTTP 200 OK`, message.LevelSuccess},
 执行方式：手动执行
 开始时间：2026-03-01 12:00:00
 结束时间：2026-03-01 12:00:00
-执行时长：450ms
+执行时长：450 毫秒
 退出码：0
 
 执行输出：
@@ -97,9 +97,9 @@ done`, message.LevelSuccess},
 执行方式：自动执行
 开始时间：2026-03-01 12:00:00
 结束时间：2026-03-01 12:01:23
-执行时长：1m23s
+执行时长：1 分钟 23 秒
 退出码：1
-错误信息：exit status 1
+错误信息：退出码 1
 
 执行输出：
 copying
@@ -109,14 +109,14 @@ disk full`, message.LevelError},
 执行方式：自动执行
 开始时间：2026-03-01 12:00:00
 结束时间：2026-03-01 12:10:00
-执行时长：10m
-错误信息：timed out after 10m0s`, message.LevelError},
+执行时长：10 分钟
+错误信息：超时（10 分钟）`, message.LevelError},
 		{"zh", "recovered", ReasonRecovered, "🔁 Site 已恢复", `任务：Site
 执行状态：执行成功
 执行方式：自动执行
 开始时间：2026-03-01 12:00:00
 结束时间：2026-03-01 14:00:05
-执行时长：2h5s
+执行时长：2 小时
 HTTP 状态码：200
 
 执行输出：
@@ -183,7 +183,7 @@ func TestRenderCustomTemplates(t *testing.T) {
 	s.Language = "zh"
 	s.BodyTemplate = "{{.Task}}：{{.Error}}"
 	m, err = Render(s, renderRuns()["timeout"], ReasonFailure, renderLoc)
-	if err != nil || m.Title != "⌛ Site 超时" || m.Body != "Site：timed out after 10m0s" {
+	if err != nil || m.Title != "⌛ Site 超时" || m.Body != "Site：超时（10 分钟）" {
 		t.Errorf("got %q %q (%v)", m.Title, m.Body, err)
 	}
 }

@@ -3,7 +3,6 @@ package i18n
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -90,12 +89,17 @@ func (c *catalog) arg(lang string, v any) any {
 	switch a := v.(type) {
 	case Text:
 		return c.render(lang, a)
+	case []Text:
+		parts := make([]string, len(a))
+		for i, t := range a {
+			parts[i] = c.render(lang, t)
+		}
+		return strings.Join(parts, c.render(lang, T("i18n.list.separator")))
 	case *Error:
 		return c.render(lang, a.Text)
 	case error:
-		var e *Error
-		if errors.As(a, &e) {
-			return c.render(lang, e.Text)
+		if t, ok := TextOf(a); ok {
+			return c.render(lang, t)
 		}
 		return a.Error()
 	}

@@ -74,6 +74,17 @@ func Wrap(err error, key string, kv ...any) error {
 // Error is the English text.
 func (e *Error) Error() string { return e.Text.String() }
 
+// UserText is the error's text (see Texter).
+func (e *Error) UserText() Text { return e.Text }
+
+// Texter is an error that carries a user-visible text of its own: an
+// *Error, or an error that builds its text from its parts (a form's field
+// problem names the field's translated label).
+type Texter interface {
+	error
+	UserText() Text
+}
+
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
@@ -87,21 +98,28 @@ func Localize(lang string, err error) string {
 	if l, ok := err.(interface{ Localize(lang string) string }); ok {
 		return l.Localize(lang)
 	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Text.In(lang)
+	if t, ok := TextOf(err); ok {
+		return t.In(lang)
 	}
 	return err.Error()
 }
 
-// TextOf is the Text of the first *Error in err's chain.
+// TextOf is the text of the first Texter (such as an *Error) in err's chain.
 func TextOf(err error) (Text, bool) {
-	var e *Error
-	if errors.As(err, &e) {
-		return e.Text, true
+	var t Texter
+	if errors.As(err, &t) {
+		return t.UserText(), true
 	}
 	return Text{}, false
 }
+
+// Plain is a Text that reads as s in every language: a value shown as it
+// is (a name, a service's own words) where a Text is expected.
+func Plain(s string) Text { return T("i18n.plain", "Text", s) }
+
+// Join is a Text listing texts one after another, separated as the
+// language separates list items ("a; b" / "a；b").
+func Join(texts ...Text) Text { return T("i18n.list", "Items", texts) }
 
 // Keys lists every key of lang's texts, sorted (for tests that check both
 // languages hold the same keys).

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/redact"
 	"github.com/heraldpush/herald/engine/store"
@@ -75,7 +77,7 @@ func (r *Registry) now() time.Time {
 func Kind(id string) (*channel.Kind, error) {
 	k, ok := kinds.Get(id)
 	if !ok {
-		return nil, fmt.Errorf("%w: unknown channel kind %q (known: %s)", ErrBadInput, id, strings.Join(kinds.IDs(), ", "))
+		return nil, fmt.Errorf("%w: %w", ErrBadInput, i18n.New("registry.kind", "Value", strconv.Quote(id), "Known", strings.Join(kinds.IDs(), ", ")))
 	}
 	return k, nil
 }
@@ -84,13 +86,18 @@ func checkName(name string) error {
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
-		return fmt.Errorf("%w: name: required", ErrBadInput)
+		return badName(i18n.New("field.required"))
 	case utf8.RuneCountInString(name) > 64:
-		return fmt.Errorf("%w: name: at most 64 characters", ErrBadInput)
+		return badName(i18n.New("task.name.long", "Max", 64))
 	case strings.ContainsAny(name, "\n\r\t"):
-		return fmt.Errorf("%w: name: must be one line", ErrBadInput)
+		return badName(i18n.New("task.name.lines"))
 	}
 	return nil
+}
+
+// badName is a problem with a channel's name, as bad input.
+func badName(err error) error {
+	return fmt.Errorf("%w: %w", ErrBadInput, channel.NewFieldError("name", err))
 }
 
 // Add validates raw settings for kind, stores the secrets in the keyring and
@@ -106,7 +113,7 @@ func (r *Registry) Add(ctx context.Context, kindID, name string, raw map[string]
 	}
 	name = strings.TrimSpace(name)
 	if _, err := r.Store.ChannelByName(ctx, name); err == nil {
-		return Channel{}, fmt.Errorf("%w: name: a channel called %q already exists", ErrBadInput, name)
+		return Channel{}, badName(i18n.New("registry.name.taken", "Name", strconv.Quote(name)))
 	}
 	cfg, err := k.Parse(raw)
 	if err != nil {
@@ -119,7 +126,7 @@ func (r *Registry) Add(ctx context.Context, kindID, name string, raw map[string]
 	if err := r.Store.CreateChannel(ctx, c); err != nil {
 		r.deleteSecrets(c.ID, c.Secrets)
 		if errors.Is(err, store.ErrNameTaken) {
-			return Channel{}, fmt.Errorf("%w: name: %w", ErrBadInput, err)
+			return Channel{}, badName(i18n.Wrap(err, "registry.name.taken_store"))
 		}
 		return Channel{}, err
 	}
@@ -147,7 +154,7 @@ func (r *Registry) Import(ctx context.Context, kindID, name, qd string, extra ma
 	}
 	for key, v := range extra {
 		if f, ok := k.Field(key); ok && raw[f.Key] != "" {
-			return Channel{}, fmt.Errorf("%w: %s: %s: given both in the QD string and as %s=", ErrBadInput, k.ID, f.Key, key)
+			return Channel{}, fmt.Errorf("%w: %w", ErrBadInput, channel.NewFieldError(f.Key, i18n.New("registry.qd_twice", "Key", key)).In(k.ID))
 		}
 		raw[key] = v
 	}
@@ -195,7 +202,7 @@ func (r *Registry) Get(ctx context.Context, name string) (Channel, error) {
 	c, err := r.Store.ChannelByName(ctx, strings.TrimSpace(name))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return Channel{}, fmt.Errorf("%w: no channel called %q (see `herald channel list`)", ErrBadInput, name)
+			return Channel{}, fmt.Errorf("%w: %w", ErrBadInput, i18n.New("registry.no_channel", "Name", strconv.Quote(name)))
 		}
 		return Channel{}, err
 	}
@@ -340,7 +347,7 @@ func (r *Registry) Rename(ctx context.Context, name, newName string) error {
 	c.Name = strings.TrimSpace(newName)
 	if err := r.Store.UpdateChannel(ctx, c.Channel); err != nil {
 		if errors.Is(err, store.ErrNameTaken) {
-			return fmt.Errorf("%w: name: %w", ErrBadInput, err)
+			return badName(i18n.Wrap(err, "registry.name.taken_store"))
 		}
 		return err
 	}

@@ -2,6 +2,7 @@ package task
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	// Schedules are computed in named zones (the tasks' own and the
@@ -10,6 +11,8 @@ import (
 	_ "time/tzdata"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/heraldpush/herald/engine/i18n"
 )
 
 var (
@@ -25,10 +28,10 @@ func CronHasSeconds(expr string) bool { return len(strings.Fields(expr)) == 6 }
 func ParseCron(expr string) (cron.Schedule, error) {
 	expr = strings.TrimSpace(expr)
 	if expr == "" {
-		return nil, fmt.Errorf("empty cron expression")
+		return nil, i18n.New("cron.empty")
 	}
 	if strings.HasPrefix(expr, "TZ=") || strings.HasPrefix(expr, "CRON_TZ=") {
-		return nil, fmt.Errorf("time zones in cron expressions are not supported: Herald uses the machine's local time")
+		return nil, i18n.New("cron.zone")
 	}
 	p := cron5
 	switch n := len(strings.Fields(expr)); {
@@ -36,11 +39,14 @@ func ParseCron(expr string) (cron.Schedule, error) {
 	case n == 6:
 		p = cron6
 	case n != 5:
-		return nil, fmt.Errorf("%q has %d fields; use 5 (minute hour day month weekday) or 6 (second first)", expr, n)
+		return nil, i18n.New("cron.count", "Expr", strconv.Quote(expr), "N", n)
 	}
 	s, err := p.Parse(expr)
 	if err != nil {
-		return nil, fmt.Errorf("%q: %v", expr, err)
+		if p := cronProblem(expr); p != nil {
+			return nil, p
+		}
+		return nil, i18n.Wrap(err, "cron.invalid", "Expr", strconv.Quote(expr))
 	}
 	return s, nil
 }

@@ -3,12 +3,13 @@
 package task
 
 import (
-	"fmt"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/heraldpush/herald/engine/i18n"
 )
 
 // Kind is what a task does.
@@ -154,13 +155,44 @@ func (r Run) Duration() time.Duration { return r.Finished.Sub(r.Started) }
 // FieldError is bad task input, naming the setting and the fix.
 type FieldError struct {
 	Field string
-	Msg   string
+	Msg   string // the problem in English, without the field
+	Err   error  // the problem as an i18n error (Msg's text)
 }
 
 func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 
-func bad(field, format string, a ...any) error {
-	return &FieldError{Field: field, Msg: fmt.Sprintf(format, a...)}
+// Unwrap returns the problem's i18n error.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// Problem is what is wrong, without the field.
+func (e *FieldError) Problem() i18n.Text {
+	if t, ok := i18n.TextOf(e.Err); ok {
+		return t
+	}
+	return i18n.Plain(e.Msg)
+}
+
+// Label is the setting's name in the user's language.
+func (e *FieldError) Label() i18n.Text {
+	if key := "task.field." + e.Field; i18n.Has(i18n.English, key) {
+		return i18n.T(key)
+	}
+	return i18n.Plain(e.Field)
+}
+
+// UserText reads "setting: problem".
+func (e *FieldError) UserText() i18n.Text {
+	return i18n.T("field.problem", "Label", e.Label(), "Problem", e.Problem())
+}
+
+// bad is a problem with field, read as the i18n text key with kv.
+func bad(field, key string, kv ...any) error { return badErr(field, i18n.New(key, kv...)) }
+
+func badErr(field string, err error) error { return NewFieldError(field, err) }
+
+// NewFieldError is problem err with the task's field.
+func NewFieldError(field string, err error) *FieldError {
+	return &FieldError{Field: field, Msg: err.Error(), Err: err}
 }
 
 // EffectiveTimeout returns the task's timeout or the default.
@@ -176,50 +208,50 @@ func (t Task) Validate() error {
 	name := strings.TrimSpace(t.Name)
 	switch {
 	case name == "":
-		return bad("name", "required")
+		return bad("name", "field.required")
 	case len([]rune(name)) > 80:
-		return bad("name", "at most 80 characters")
+		return bad("name", "task.name.long", "Max", 80)
 	case strings.ContainsAny(name, "\n\r\t"):
-		return bad("name", "must be one line")
+		return bad("name", "task.name.lines")
 	}
 	switch t.Kind {
 	case KindCommand:
 		if t.Command == nil || (strings.TrimSpace(t.Command.Line) == "" && len(t.Command.Args) == 0) {
-			return bad("command", "required: a shell line or a program with arguments")
+			return bad("command", "task.command.required")
 		}
 		if t.HTTP != nil {
-			return bad("http", "a task is either a command or an HTTP check, not both")
+			return bad("http", "task.both")
 		}
 		for _, kv := range t.Command.Env {
 			if k, _, ok := strings.Cut(kv, "="); !ok || k == "" || strings.ContainsAny(k, " \t\n") {
-				return bad("env", "%q must look like KEY=value", redactEnv(kv))
+				return bad("env", "task.env", "Value", strconv.Quote(redactEnv(kv)))
 			}
 		}
 	case KindHTTP:
 		if t.HTTP == nil {
-			return bad("http", "required: the URL to check")
+			return bad("http", "task.http.required")
 		}
 		if t.Command != nil {
-			return bad("command", "a task is either a command or an HTTP check, not both")
+			return bad("command", "task.both")
 		}
 		if err := t.HTTP.validate(); err != nil {
 			return err
 		}
 	default:
-		return bad("kind", "must be command or http, got %q", t.Kind)
+		return bad("kind", "task.kind", "Value", strconv.Quote(string(t.Kind)))
 	}
 	if t.Timeout < 0 {
-		return bad("timeout", "must not be negative")
+		return bad("timeout", "task.negative")
 	}
 	switch t.Overlap {
 	case "", OverlapSkip, OverlapQueue:
 	default:
-		return bad("overlap", "must be skip or queue, got %q", t.Overlap)
+		return bad("overlap", "task.overlap", "Value", strconv.Quote(string(t.Overlap)))
 	}
 	switch t.Missed {
 	case "", MissedSkip, MissedRun:
 	default:
-		return bad("missed", "must be skip or run, got %q", t.Missed)
+		return bad("missed", "task.missed", "Value", strconv.Quote(string(t.Missed)))
 	}
 	return t.Schedule.Validate()
 }
@@ -235,22 +267,22 @@ func redactEnv(kv string) string {
 func (h *HTTPCheck) validate() error {
 	u, err := url.Parse(h.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return bad("url", "must be an absolute http:// or https:// URL")
+		return bad("url", "task.url")
 	}
 	if h.Method != "" && !regexp.MustCompile(`^[A-Z]+$`).MatchString(h.Method) {
-		return bad("method", "must be an HTTP method such as GET or POST, got %q", h.Method)
+		return bad("method", "task.method", "Value", strconv.Quote(h.Method))
 	}
 	if _, err := ParseStatusSet(h.ExpectStatus); err != nil {
-		return bad("expect-status", "%v", err)
+		return badErr("expect-status", err)
 	}
 	if h.ExpectRegex != "" {
 		if _, err := regexp.Compile(h.ExpectRegex); err != nil {
-			return bad("expect-regex", "not a valid regular expression: %v", err)
+			return badErr("expect-regex", i18n.Wrap(err, "task.regex"))
 		}
 	}
 	for k := range h.Headers {
 		if k == "" || strings.ContainsAny(k, " :\r\n") {
-			return bad("header", "%q is not a valid header name", k)
+			return bad("header", "task.header", "Value", strconv.Quote(k))
 		}
 	}
 	return nil
@@ -295,7 +327,7 @@ func ParseStatusSet(v string) (StatusSet, error) {
 			hi = lo
 		}
 		if err != nil || lo < 100 || hi > 599 || lo > hi {
-			return nil, fmt.Errorf("%q is not a status, range (200-299) or class (2xx) between 100 and 599", part)
+			return nil, i18n.New("task.status", "Value", strconv.Quote(part))
 		}
 		set = append(set, [2]int{lo, hi})
 	}
@@ -305,34 +337,34 @@ func ParseStatusSet(v string) (StatusSet, error) {
 // Validate checks the schedule's own settings.
 func (s Schedule) Validate() error {
 	if s.RandomDelay < 0 {
-		return bad("random-delay", "must not be negative")
+		return bad("random-delay", "task.negative")
 	}
 	switch s.Kind {
 	case ScheduleNone:
 		return nil
 	case ScheduleCron:
 		if _, err := ParseCron(s.Cron); err != nil {
-			return bad("cron", "%v", err)
+			return badErr("cron", err)
 		}
 	case ScheduleEvery:
 		if s.Every < time.Second {
-			return bad("every", "must be at least 1s, got %v", s.Every)
+			return bad("every", "task.every", "Value", i18n.Duration(s.Every))
 		}
 	case ScheduleDaily:
 		if len(s.Daily) == 0 {
-			return bad("daily", "give at least one time like 08:00 or 20:30:15")
+			return bad("daily", "task.daily.empty")
 		}
 		for _, d := range s.Daily {
 			if _, _, _, err := ParseClock(d); err != nil {
-				return bad("daily", "%v", err)
+				return badErr("daily", err)
 			}
 		}
 	case ScheduleAt:
 		if s.At.IsZero() {
-			return bad("at", "give a date-time like 2026-12-01T09:00")
+			return bad("at", "task.at")
 		}
 	default:
-		return bad("schedule", "unknown kind %q", s.Kind)
+		return bad("schedule", "task.schedule", "Value", strconv.Quote(string(s.Kind)))
 	}
 	return nil
 }
@@ -341,18 +373,18 @@ func (s Schedule) Validate() error {
 func ParseClock(v string) (h, m, s int, err error) {
 	parts := strings.Split(strings.TrimSpace(v), ":")
 	if len(parts) < 2 || len(parts) > 3 {
-		return 0, 0, 0, fmt.Errorf("%q is not a time of day like 08:00 or 20:30:15", v)
+		return 0, 0, 0, i18n.New("task.clock", "Value", strconv.Quote(v))
 	}
 	nums := make([]int, 3)
 	for i, p := range parts {
 		n, err := strconv.Atoi(p)
 		if err != nil || len(p) > 2 {
-			return 0, 0, 0, fmt.Errorf("%q is not a time of day like 08:00 or 20:30:15", v)
+			return 0, 0, 0, i18n.New("task.clock", "Value", strconv.Quote(v))
 		}
 		nums[i] = n
 	}
 	if nums[0] > 23 || nums[1] > 59 || nums[2] > 59 {
-		return 0, 0, 0, fmt.Errorf("%q is out of range (00:00:00–23:59:59)", v)
+		return 0, 0, 0, i18n.New("task.clock.range", "Value", strconv.Quote(v))
 	}
 	return nums[0], nums[1], nums[2], nil
 }

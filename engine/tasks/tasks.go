@@ -19,6 +19,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/redact"
 	"github.com/heraldpush/herald/engine/schedule"
 	"github.com/heraldpush/herald/engine/secret"
@@ -272,6 +273,11 @@ func (s *Service) secretID(id int64) (string, error) {
 	return "task-" + inst + "-" + strconv.FormatInt(id, 10), nil
 }
 
+// nameTaken is bad input: another task has the name.
+func nameTaken(name string) error {
+	return fmt.Errorf("%w: %w", ErrBadInput, task.NewFieldError("name", i18n.New("service.task.name_taken", "Name", strconv.Quote(name))))
+}
+
 // Add validates and saves a new task and schedules it.
 func (s *Service) Add(ctx context.Context, t task.Task) (task.Task, error) {
 	t.Name = strings.TrimSpace(t.Name)
@@ -280,7 +286,7 @@ func (s *Service) Add(ctx context.Context, t task.Task) (task.Task, error) {
 	}
 	if err := s.p.Store.CreateTask(ctx, &t); err != nil {
 		if errors.Is(err, store.ErrNameTaken) {
-			return task.Task{}, fmt.Errorf("%w: name: a task called %q already exists", ErrBadInput, t.Name)
+			return task.Task{}, nameTaken(t.Name)
 		}
 		return task.Task{}, err
 	}
@@ -305,7 +311,7 @@ func (s *Service) Update(ctx context.Context, t task.Task) (task.Task, error) {
 	}
 	if err := s.p.Store.UpdateTask(ctx, &t); err != nil {
 		if errors.Is(err, store.ErrNameTaken) {
-			return task.Task{}, fmt.Errorf("%w: name: a task called %q already exists", ErrBadInput, t.Name)
+			return task.Task{}, nameTaken(t.Name)
 		}
 		return task.Task{}, err
 	}
@@ -352,7 +358,7 @@ func (s *Service) Get(ctx context.Context, name string) (task.Task, error) {
 	t, err := s.p.Store.TaskByName(ctx, strings.TrimSpace(name))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return task.Task{}, fmt.Errorf("%w: no task called %q (see `herald task list`)", ErrBadInput, name)
+			return task.Task{}, fmt.Errorf("%w: %w", ErrBadInput, i18n.New("service.task.missing_cli", "Name", strconv.Quote(name)))
 		}
 		return task.Task{}, err
 	}
@@ -426,7 +432,7 @@ func (s *Service) loadSecrets(t *task.Task) error {
 		}
 		v, err := s.p.Secrets.Get(id, field)
 		if errors.Is(err, secret.ErrNotFound) {
-			return fmt.Errorf("task %q: its %s is missing from the OS keyring; edit the task to enter it again", t.Name, field)
+			return i18n.New("service.task.secret_missing", "Task", strconv.Quote(t.Name), "Field", field)
 		}
 		if err != nil {
 			return fmt.Errorf("task %q: %w", t.Name, err)
@@ -572,7 +578,7 @@ func (s *Service) History(ctx context.Context, name string, beforeID int64, limi
 	t, err := s.p.Store.TaskByName(ctx, strings.TrimSpace(name))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, fmt.Errorf("%w: no task called %q", ErrBadInput, name)
+			return nil, fmt.Errorf("%w: %w", ErrBadInput, i18n.New("service.task.missing", "Name", strconv.Quote(name)))
 		}
 		return nil, err
 	}

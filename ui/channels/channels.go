@@ -19,9 +19,11 @@ import (
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/channel/kinds"
+	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/ui/loader"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // pollInterval is how often the tab looks for channels changed outside it
@@ -274,7 +276,7 @@ func (v *View) lastTestText(c registry.Channel) string {
 	case t.OK:
 		return lang.L("channels.last_ok", map[string]any{"At": t.At.Local().Format(timeFormat)})
 	default:
-		return lang.L("channels.last_failed", map[string]any{"At": t.At.Local().Format(timeFormat), "Answer": t.Answer})
+		return lang.L("channels.last_failed", map[string]any{"At": t.At.Local().Format(timeFormat), "Answer": localize.Text(dispatch.AnswerText(t.Answer))})
 	}
 }
 
@@ -291,7 +293,7 @@ func (v *View) reload() {
 // showList redraws the list and the detail pane as d has them.
 func (v *View) showList(d listData) {
 	if d.err != nil {
-		v.empty.SetText(lang.L("channels.load_failed", map[string]any{"Error": d.err.Error()}))
+		v.empty.SetText(lang.L("channels.load_failed", map[string]any{"Error": localize.Error(d.err)}))
 		v.empty.Show()
 		return
 	}

@@ -13,7 +13,9 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // detailPane is the right pane for the selected channel: what it is, its
@@ -153,7 +155,7 @@ func (d *detailPane) showStatus() {
 		d.status.SetText(lang.L("channels.never_tested_hint"))
 		return
 	}
-	data := map[string]any{"At": at.Local().Format(timeFormat), "Answer": answer}
+	data := map[string]any{"At": at.Local().Format(timeFormat), "Answer": localize.Text(dispatch.AnswerText(answer))}
 	if ok {
 		d.status.Importance = widget.SuccessImportance
 		d.status.SetText(lang.L("channels.test_ok", data))
@@ -295,7 +297,7 @@ func (v *View) test(c registry.Channel) {
 			st.ok = err == nil && del.OK
 			st.answer = del.Answer
 			if err != nil {
-				msg := err.Error()
+				msg := userText(err)
 				if st.answer != "" && !strings.Contains(msg, st.answer) {
 					msg = st.answer + " (" + msg + ")"
 				}
@@ -321,8 +323,8 @@ func (v *View) confirmRename(c registry.Channel) {
 			return func() {
 				if err != nil {
 					msg := userText(err)
-					if rest, ok := strings.CutPrefix(msg, "name: "); ok {
-						msg = translateMsg(rest)
+					if p, ok := nameProblem(err); ok {
+						msg = p
 					}
 					errText.SetText(msg)
 					errText.Show()

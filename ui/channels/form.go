@@ -14,7 +14,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // fieldInput is the widget of one schema field, with its help, docs link and
@@ -314,13 +316,7 @@ func (f *channelForm) showErrors(err error, more ...error) {
 		case errors.As(e, &fe):
 			general = f.showFieldError(fe, seen, general)
 		default:
-			msg := userText(e)
-			if rest, ok := strings.CutPrefix(msg, "name: "); ok && f.nameErr != nil {
-				f.nameErr.SetText(translateMsg(rest))
-				f.nameErr.Show()
-				continue
-			}
-			general = append(general, msg)
+			general = append(general, userText(e))
 		}
 	}
 	if len(general) > 0 {
@@ -335,34 +331,37 @@ func (f *channelForm) showFieldError(fe *channel.FieldError, seen map[string]boo
 		return general
 	}
 	seen[fe.Field] = true
-	if in, ok := f.byKey[fe.Field]; ok {
-		in.setError(translateMsg(fe.Msg))
+	if p, ok := nameProblem(fe); ok && f.nameErr != nil {
+		f.nameErr.SetText(p)
+		f.nameErr.Show()
 		return general
 	}
-	return append(general, fe.Field+": "+translateMsg(fe.Msg))
+	if in, ok := f.byKey[fe.Field]; ok {
+		in.setError(localize.Text(fe.Problem()))
+		return general
+	}
+	return append(general, localize.Error(fe))
 }
 
-// userText is an engine error as a person reads it: without the CLI's
-// "bad input" class.
+// userText is an engine error as a person reads it, in the window's
+// language: without the CLI's "bad input" class.
 func userText(err error) string {
+	if _, ok := i18n.TextOf(err); ok {
+		return localize.Error(err)
+	}
 	return strings.TrimPrefix(err.Error(), registry.ErrBadInput.Error()+": ")
 }
 
-// fieldMessage is a field error's text with the field's name, for places
+// fieldMessage is a field error's text with the field's label, for places
 // away from the field (the QD box).
-func fieldMessage(err error) string {
-	var fe *channel.FieldError
-	if errors.As(err, &fe) {
-		return fe.Field + ": " + translateMsg(fe.Msg)
-	}
-	return userText(err)
-}
+func fieldMessage(err error) string { return userText(err) }
 
-// translateMsg translates the one engine message common to every kind;
-// the rest are specific fixes shown in the engine's words.
-func translateMsg(msg string) string {
-	if msg == "required" {
-		return lang.L("channels.form.required")
+// nameProblem is what is wrong with a channel's name (the registry's
+// complaint, not a kind's field), without the word "name".
+func nameProblem(err error) (string, bool) {
+	var fe *channel.FieldError
+	if errors.As(err, &fe) && fe.Kind == "" && fe.Field == "name" {
+		return localize.Text(fe.Problem()), true
 	}
-	return msg
+	return "", false
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -14,8 +13,11 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // outputLines is how many lines of output show before "Show all": the
@@ -95,7 +97,7 @@ func (d *detail) reload(p pushData) {
 
 	d.errText = nil
 	if r.Error != "" {
-		d.errText = widget.NewLabel(r.Error)
+		d.errText = widget.NewLabel(localize.Text(task.Outcome(r)))
 		d.errText.Importance = widget.DangerImportance
 		d.errText.Wrapping = fyne.TextWrapWord
 		d.errText.Selectable = true
@@ -170,7 +172,7 @@ func (d *detail) header(r task.Run) fyne.CanvasObject {
 	when, add := form()
 	add(lang.L("history.detail.started"), r.Started.Local().Format(timeLayout))
 	add(lang.L("history.detail.finished"), r.Finished.Local().Format(timeLayout))
-	add(lang.L("history.detail.duration"), r.Duration().Round(time.Millisecond).String())
+	add(lang.L("history.detail.duration"), localize.Text(i18n.Duration(r.Duration())))
 	return container.NewGridWithColumns(2, what, when)
 }
 
@@ -239,7 +241,7 @@ func (d *detail) pushObjects(p pushData) []fyne.CanvasObject {
 }
 
 func (d *detail) showProblem(err error) fyne.CanvasObject {
-	d.problem = widget.NewLabel(lang.L("history.load_failed", map[string]any{"Error": err.Error()}))
+	d.problem = widget.NewLabel(lang.L("history.load_failed", map[string]any{"Error": localize.Error(err)}))
 	d.problem.Importance = widget.DangerImportance
 	d.problem.Wrapping = fyne.TextWrapWord
 	return d.problem
@@ -286,8 +288,8 @@ func (d *detail) pushRowObject(row *pushRow) fyne.CanvasObject {
 func attemptLabel(a store.Delivery) *widget.Label {
 	data := map[string]any{
 		"At":       a.At.Local().Format(timeLayout),
-		"Duration": a.Duration.Round(time.Millisecond).String(),
-		"Answer":   a.Answer,
+		"Duration": localize.Text(i18n.Duration(a.Duration)),
+		"Answer":   localize.Text(dispatch.AnswerText(a.Answer)),
 	}
 	var text string
 	switch {
@@ -318,7 +320,7 @@ func (d *detail) retryPush(row *pushRow) {
 func (d *detail) retryFailed(id int64, err error) {
 	for _, row := range d.pushes {
 		if row.item.ID == id {
-			row.problem.SetText(lang.L("history.push.retry_failed", map[string]any{"Error": err.Error()}))
+			row.problem.SetText(lang.L("history.push.retry_failed", map[string]any{"Error": localize.Error(err)}))
 			row.problem.Show()
 		}
 	}

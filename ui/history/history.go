@@ -17,11 +17,13 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/engine/tasks"
 	"github.com/heraldpush/herald/ui/loader"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // pageSize is how many runs the list loads at a time ("Load more" adds
@@ -567,7 +569,7 @@ func (v *View) showProblem(err error) {
 	if v.ctx.Err() != nil {
 		return
 	}
-	v.problem.SetText(lang.L("history.load_failed", map[string]any{"Error": err.Error()}))
+	v.problem.SetText(lang.L("history.load_failed", map[string]any{"Error": localize.Error(err)}))
 	v.problem.Show()
 }
 
@@ -592,9 +594,9 @@ func updateRunRow(o fyne.CanvasObject, r task.Run) {
 	top := texts.Objects[0].(*fyne.Container)
 	top.Objects[0].(*widget.Label).SetText(r.TaskName)
 	top.Objects[1].(*widget.Label).SetText(r.Started.Local().Format(timeLayout))
-	sub := statusText(r.Status) + " · " + triggerText(r.Trigger) + " · " + r.Duration().Round(time.Millisecond).String()
+	sub := statusText(r.Status) + " · " + triggerText(r.Trigger) + " · " + localize.Text(i18n.Duration(r.Duration()))
 	if r.Error != "" {
-		sub += " · " + firstLine(r.Error)
+		sub += " · " + firstLine(localize.Text(task.Outcome(r)))
 	}
 	texts.Objects[1].(*widget.Label).SetText(sub)
 	row.Objects[1].(*widget.Icon).SetResource(statusIcon(r.Status))

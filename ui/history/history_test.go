@@ -169,7 +169,7 @@ func TestRunsAppearAndFiltersNarrowTheList(t *testing.T) {
 	if v.empty.Visible() || v.loadMore.Visible() {
 		t.Errorf("empty note visible %v, load more visible %v with 6 runs", v.empty.Visible(), v.loadMore.Visible())
 	}
-	for _, s := range []string{"greet", "broken", "Failure · Scheduled", "Success · Manual", "exit status 1"} {
+	for _, s := range []string{"greet", "broken", "Failure · Scheduled", "Success · Manual", "exit code 1"} {
 		if !showsText(w.Content(), s) {
 			t.Errorf("window does not show %q; it shows %q", s, texts(w.Content()))
 		}
@@ -367,8 +367,8 @@ func TestDetailShowsOutputErrorAndFailedPushWithRetry(t *testing.T) {
 	if !d.output.TextStyle.Monospace {
 		t.Errorf("output is not monospace")
 	}
-	if d.errText == nil || d.errText.Text != "exit status 1" {
-		t.Fatalf("error label %v, want exit status 1", d.errText)
+	if d.errText == nil || d.errText.Text != "exit code 1" {
+		t.Fatalf("error label %v, want exit code 1", d.errText)
 	}
 	for _, s := range []string{"Exit code", "Duration", "Manual", "team robot · Waiting to send · attempts: 0"} {
 		if !showsText(w.Content(), s) {

@@ -4,35 +4,44 @@
 package localize
 
 import (
-	"errors"
+	"strings"
 
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/heraldpush/herald/engine/i18n"
 )
 
-// Text renders t in the window's language.
+// missing is what lang.X returns for a key Fyne has no text for.
+const missing = "\x00missing"
+
+// Text renders t in the window's language; a key Fyne was not given (a
+// test that loads only some files) reads as the engine's English.
 func Text(t i18n.Text) string {
+	var s string
 	if len(t.Args) == 0 {
-		return lang.L(t.Key)
+		s = lang.X(t.Key, missing)
+	} else {
+		args := make(map[string]any, len(t.Args))
+		for k, v := range t.Args {
+			args[k] = arg(v)
+		}
+		s = lang.X(t.Key, missing, args)
 	}
-	args := make(map[string]any, len(t.Args))
-	for k, v := range t.Args {
-		args[k] = arg(v)
+	if s == missing {
+		return t.In(i18n.English)
 	}
-	return lang.L(t.Key, args)
+	return s
 }
 
 // Error renders err in the window's language: the text of the first
-// i18n.Error in its chain (a program's context around it dropped), or the
+// i18n.Texter (such as an i18n.Error) in its chain (a program's context around it dropped), or the
 // error's own words when it carries none.
 func Error(err error) string {
 	if err == nil {
 		return ""
 	}
-	var e *i18n.Error
-	if errors.As(err, &e) {
-		return Text(e.Text)
+	if t, ok := i18n.TextOf(err); ok {
+		return Text(t)
 	}
 	return err.Error()
 }
@@ -41,6 +50,12 @@ func arg(v any) any {
 	switch a := v.(type) {
 	case i18n.Text:
 		return Text(a)
+	case []i18n.Text:
+		parts := make([]string, len(a))
+		for i, t := range a {
+			parts[i] = Text(t)
+		}
+		return strings.Join(parts, lang.L("i18n.list.separator"))
 	case error:
 		return Error(a)
 	}

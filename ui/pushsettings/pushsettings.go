@@ -22,6 +22,7 @@ import (
 	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/task"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // Keys of the settings as dispatch names them; each control's error label
@@ -133,7 +134,7 @@ func (v *View) Object() fyne.CanvasObject { return v.obj }
 func (v *View) Refresh() {
 	s, err := v.eng.PushSettings(v.ctx)
 	if err != nil {
-		setError(v.loadErr, err.Error())
+		setError(v.loadErr, localize.Error(err))
 		s = dispatch.DefaultSettings()
 	} else {
 		setError(v.loadErr, "")
@@ -404,7 +405,7 @@ func (v *View) loadChannels(s dispatch.Settings) {
 	v.channelChecks = nil
 	list, err := v.eng.ListChannels(v.ctx)
 	if err != nil {
-		setError(v.errs[keyChannels], err.Error())
+		setError(v.errs[keyChannels], localize.Error(err))
 	}
 	for _, c := range list {
 		kind := c.Channel.Kind
@@ -513,7 +514,7 @@ func (v *View) updatePreview() {
 	msg, err := dispatch.Render(s, run, reason, v.loc)
 	if err != nil {
 		v.previewTitle.SetText("")
-		v.previewBody.SetText(err.Error())
+		v.previewBody.SetText(localize.Error(err))
 		return
 	}
 	v.previewTitle.SetText(msg.Title)
@@ -613,9 +614,9 @@ func errorText(err error, key string) string {
 	}
 	var fe *dispatch.FieldError
 	if errors.As(err, &fe) && fe.Field == key {
-		return fe.Msg
+		return localize.Text(fe.Problem())
 	}
-	return err.Error()
+	return localize.Error(err)
 }
 
 func helpLabel(text string) *widget.Label {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/heraldpush/herald/engine/api"
 	"github.com/heraldpush/herald/ui/loader"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // Options are what the tab needs from the window around it.
@@ -326,7 +327,7 @@ func (v *View) showLoadErr(l *widget.Label, err error) {
 		l.Hide()
 		return
 	}
-	l.SetText(lang.L("settings.load_failed", map[string]any{"Error": err.Error()}))
+	l.SetText(lang.L("settings.load_failed", map[string]any{"Error": localize.Error(err)}))
 	l.Show()
 }
 
@@ -341,7 +342,7 @@ func (v *View) prefChanged(change func(*Prefs)) {
 	// something).
 	p, err := Update(v.ctx, v.eng, change)
 	if err != nil {
-		v.prefsErr.SetText(lang.L("settings.not_saved", map[string]any{"Error": err.Error()}))
+		v.prefsErr.SetText(lang.L("settings.not_saved", map[string]any{"Error": localize.Error(err)}))
 		v.prefsErr.Show()
 		v.fill()
 		return
@@ -361,7 +362,7 @@ func (v *View) startAtLoginChanged(on bool) {
 		return
 	}
 	if err := v.opts.SetStartAtLogin(on); err != nil {
-		v.prefsErr.SetText(lang.L("settings.start_at_login.failed", map[string]any{"Error": err.Error()}))
+		v.prefsErr.SetText(lang.L("settings.start_at_login.failed", map[string]any{"Error": localize.Error(err)}))
 		v.prefsErr.Show()
 		v.fill()
 		return
@@ -378,7 +379,7 @@ func (v *View) apiChanged(change func(*api.Settings)) {
 	s := v.api
 	change(&s)
 	if err := v.eng.SaveAPISettings(v.ctx, s); err != nil {
-		v.portErr.SetText(lang.L("settings.not_saved", map[string]any{"Error": err.Error()}))
+		v.portErr.SetText(lang.L("settings.not_saved", map[string]any{"Error": localize.Error(err)}))
 		v.portErr.Show()
 		return
 	}
@@ -416,7 +417,7 @@ func (v *View) tokenDone(tok string, err error) {
 		v.tokenErr.Hide()
 	} else {
 		// A failed regeneration leaves the old token in force: keep it.
-		v.tokenErr.SetText(lang.L("settings.api.token_failed", map[string]any{"Error": err.Error()}))
+		v.tokenErr.SetText(lang.L("settings.api.token_failed", map[string]any{"Error": localize.Error(err)}))
 		v.tokenErr.Show()
 	}
 	if v.token == "" {
@@ -459,7 +460,7 @@ func (v *View) openDataDirTapped() {
 		err = v.openURL(u)
 	}
 	if err != nil {
-		v.openErr.SetText(lang.L("settings.data_dir.open_failed", map[string]any{"Error": err.Error()}))
+		v.openErr.SetText(lang.L("settings.data_dir.open_failed", map[string]any{"Error": localize.Error(err)}))
 		v.openErr.Show()
 		return
 	}

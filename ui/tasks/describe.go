@@ -6,7 +6,9 @@ import (
 
 	"fyne.io/fyne/v2/lang"
 
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/task"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // describeSchedule is task.Schedule.Describe in the user's language: the
@@ -19,7 +21,7 @@ func describeSchedule(s task.Schedule) string {
 	case task.ScheduleCron:
 		d = lang.L("tasks.schedule.describe.cron", map[string]any{"Expr": s.Cron})
 	case task.ScheduleEvery:
-		d = lang.L("tasks.schedule.describe.every", map[string]any{"Every": shortDuration(s.Every)})
+		d = lang.L("tasks.schedule.describe.every", map[string]any{"Every": localize.Text(i18n.Duration(s.Every))})
 	case task.ScheduleDaily:
 		d = lang.L("tasks.schedule.describe.daily", map[string]any{"Times": strings.Join(s.Daily, ", ")})
 	case task.ScheduleAt:
@@ -29,7 +31,7 @@ func describeSchedule(s task.Schedule) string {
 		return s.Describe()
 	}
 	if s.RandomDelay > 0 {
-		d += lang.L("tasks.schedule.describe.delay", map[string]any{"Delay": shortDuration(s.RandomDelay)})
+		d += lang.L("tasks.schedule.describe.delay", map[string]any{"Delay": localize.Text(i18n.Duration(s.RandomDelay))})
 	}
 	return d
 }

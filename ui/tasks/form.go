@@ -25,6 +25,7 @@ import (
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/task"
 	enginetasks "github.com/heraldpush/herald/engine/tasks"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // choice is one option of a radio group: the value the engine keeps and
@@ -616,10 +617,10 @@ func (e *editor) updatePreview() {
 		e.preview.SetText(lang.L("tasks.preview.invalid", map[string]any{"Error": probs[0].msg}))
 		return
 	case err != nil:
-		msg := err.Error()
+		msg := localize.Error(err)
 		var fe *task.FieldError
 		if errors.As(err, &fe) {
-			msg = fe.Msg
+			msg = localize.Text(fe.Problem())
 		}
 		e.preview.SetText(lang.L("tasks.preview.invalid", map[string]any{"Error": msg}))
 		return
@@ -763,20 +764,12 @@ func (e *editor) showError(err error) {
 	var de *dispatch.FieldError
 	switch {
 	case errors.As(err, &te):
-		e.fieldError(te.Field, te.Msg)
+		e.fieldError(te.Field, localize.Text(te.Problem()))
 	case errors.As(err, &de):
-		e.fieldError(de.Field, de.Msg)
-	case errors.Is(err, enginetasks.ErrBadInput):
-		// "bad input: name: a task called … already exists"
-		msg := strings.TrimPrefix(err.Error(), enginetasks.ErrBadInput.Error()+": ")
-		if field, rest, ok := strings.Cut(msg, ": "); ok && e.errs[field] != nil {
-			e.fieldError(field, rest)
-			return
-		}
-		e.general.SetText(msg)
-		e.general.Show()
+		e.fieldError(de.Field, localize.Text(de.Problem()))
 	default:
-		e.general.SetText(err.Error())
+		// Without the CLI's "bad input" class when the error has no text.
+		e.general.SetText(strings.TrimPrefix(localize.Error(err), enginetasks.ErrBadInput.Error()+": "))
 		e.general.Show()
 	}
 }

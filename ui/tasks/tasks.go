@@ -26,6 +26,7 @@ import (
 	"github.com/heraldpush/herald/engine/task"
 	enginetasks "github.com/heraldpush/herald/engine/tasks"
 	"github.com/heraldpush/herald/ui/loader"
+	"github.com/heraldpush/herald/ui/localize"
 )
 
 // dotState is what a task's status dot says.
@@ -309,7 +310,7 @@ func (v *View) showMessage(err error) {
 		v.message.Hide()
 		return
 	}
-	v.message.SetText(err.Error())
+	v.message.SetText(localize.Error(err))
 	v.message.Show()
 }
 
@@ -420,7 +421,7 @@ func (v *View) fillRow(r *row) {
 			"Trigger": triggerWord(last.Trigger),
 		})
 		if last.Status != task.StatusSuccess {
-			if line := firstLine(last.Error, 100); line != "" {
+			if line := firstLine(outcomeText(last), 100); line != "" {
 				lastText += " · " + line
 			}
 		}
@@ -578,3 +579,12 @@ func (v *View) showList() {
 }
 
 func isNotFound(err error) bool { return err != nil && errors.Is(err, store.ErrNotFound) }
+
+// outcomeText is how a run that did not succeed ended, in the window's
+// language ("退出码 3"); "" when it recorded no problem.
+func outcomeText(r task.Run) string {
+	if r.Error == "" {
+		return ""
+	}
+	return localize.Text(task.Outcome(r))
+}

@@ -415,7 +415,7 @@ func TestSaveCommandTaskKeepsEnvInKeyring(t *testing.T) {
 	}
 
 	r := f.row(got.ID)
-	if !strings.Contains(r.detail.Text, "Every 1h") || strings.Contains(r.detail.Text, canary) {
+	if !strings.Contains(r.detail.Text, "Every 1 h") || strings.Contains(r.detail.Text, canary) {
 		t.Errorf("row detail = %q", r.detail.Text)
 	}
 
@@ -561,7 +561,7 @@ func TestEnableDisable(t *testing.T) {
 		t.Fatal("no next run for an enabled hourly task")
 	}
 	r := f.row(tk.ID)
-	if !r.enabled.Checked || !strings.Contains(r.detail.Text, "Every 1h · next run "+formatTime(next)) {
+	if !r.enabled.Checked || !strings.Contains(r.detail.Text, "Every 1 h · next run "+formatTime(next)) {
 		t.Errorf("enabled row: checked %v, detail %q", r.enabled.Checked, r.detail.Text)
 	}
 
@@ -695,8 +695,8 @@ func TestDescribeSchedule(t *testing.T) {
 	}{
 		{task.Schedule{}, "Manual only"},
 		{task.Schedule{Kind: task.ScheduleCron, Cron: "0 8 * * 1-5"}, "Cron 0 8 * * 1-5"},
-		{task.Schedule{Kind: task.ScheduleEvery, Every: 90 * time.Minute}, "Every 1h30m"},
-		{task.Schedule{Kind: task.ScheduleEvery, Every: 5 * time.Minute, RandomDelay: 30 * time.Second}, "Every 5m (+ up to 30s random delay)"},
+		{task.Schedule{Kind: task.ScheduleEvery, Every: 90 * time.Minute}, "Every 1 h 30 min"},
+		{task.Schedule{Kind: task.ScheduleEvery, Every: 5 * time.Minute, RandomDelay: 30 * time.Second}, "Every 5 min (+ up to 30 s random delay)"},
 		{task.Schedule{Kind: task.ScheduleDaily, Daily: []string{"08:00", "20:30:15"}}, "Daily at 08:00, 20:30:15"},
 		{task.Schedule{Kind: task.ScheduleAt, At: at}, "Once at 2026-12-01 09:00"},
 	} {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"image/color"
 	"net/http"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -77,7 +77,7 @@ var Kind = &channel.Kind{
 			Help:     "Optional ringtone from the sound list in the Bark app, e.g. minuet or alarm.",
 			DocURL:   "https://github.com/Finb/Bark/tree/master/Sounds",
 			Type:     channel.TypeString,
-			Validate: channel.Matching(soundRe, "must be a sound name from the Bark app like minuet or alarm"),
+			Validate: channel.Matching(soundRe, "field.bark.sound"),
 		},
 		{
 			Key:     "level",
@@ -100,7 +100,7 @@ var Kind = &channel.Kind{
 			Help:     "Optional URL opened when the notification is tapped: a web page or an app's URL scheme.",
 			DocURL:   "https://bark.day.app/#/en-us/tutorial",
 			Type:     channel.TypeString,
-			Validate: channel.CheckLink("https://example.com/status or shortcuts://"),
+			Validate: channel.CheckLink("https://example.com/status", "shortcuts://"),
 		},
 		{
 			Key:   "api",
@@ -121,7 +121,7 @@ func ParseURL(v string) (server, key string, err error) {
 	v = strings.TrimSpace(v)
 	if !strings.ContainsAny(v, "/:") {
 		if !deviceKeyRe.MatchString(v) {
-			return "", "", fmt.Errorf("a bare device key may only hold letters, digits, - and _; copy it from the Bark app")
+			return "", "", i18n.New("field.bark.bare_key")
 		}
 		return DefaultServer, v, nil
 	}
@@ -130,20 +130,20 @@ func ParseURL(v string) (server, key string, err error) {
 	}
 	u, perr := url.Parse(v)
 	if perr != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || channel.CheckHostName(u.Hostname()) != nil {
-		return "", "", fmt.Errorf("must look like https://api.day.app/DEVICEKEY or http://bark.example.com/DEVICEKEY")
+		return "", "", i18n.New("field.bark.url_form")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", "", fmt.Errorf("must end with the device key, without ?… parameters: use the group, sound and level fields instead")
+		return "", "", i18n.New("field.bark.url_query")
 	}
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
 	key = segs[len(segs)-1]
 	switch {
 	case key == "" || key == "push":
-		return "", "", fmt.Errorf("has no device key: add it after the server, like https://api.day.app/DEVICEKEY")
+		return "", "", i18n.New("field.bark.no_key")
 	case strings.EqualFold(u.Hostname(), "api.day.app") && len(segs) > 1:
-		return "", "", fmt.Errorf("must be https://api.day.app/DEVICEKEY with nothing after the key; copy it from the Bark app without the sample text")
+		return "", "", i18n.New("field.bark.after_key")
 	case !deviceKeyRe.MatchString(key):
-		return "", "", fmt.Errorf("must end with the device key (letters, digits, - and _), like https://api.day.app/DEVICEKEY; remove any message text after it")
+		return "", "", i18n.New("field.bark.key_chars")
 	}
 	u.Path = "/" + strings.Join(segs[:len(segs)-1], "/")
 	u.RawPath = ""
@@ -170,7 +170,7 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 	}
 	server, key, err := ParseURL(c.String("url"))
 	if err != nil {
-		return nil, &channel.FieldError{Kind: kindID, Field: "url", Msg: err.Error()}
+		return nil, channel.NewFieldError("url", err).In(kindID)
 	}
 	if api := c.String("api"); api != "" {
 		server = strings.TrimRight(api, "/")
@@ -318,11 +318,18 @@ type answer struct {
 // refused.
 var permanentAPNs = []string{"BadDeviceToken", "Unregistered", "DeviceTokenNotForTopic", "PayloadTooLarge", "BadTopic", "TopicDisallowed"}
 
+// Hints Herald adds to the answers it explains.
+var (
+	hintBasicAuth   = channel.NewHint("hint.bark.basic_auth")
+	hintUnknownKey  = channel.NewHint("hint.bark.unknown_key")
+	hintReinstalled = channel.NewHint("hint.bark.reinstalled")
+)
+
 func (b *bark) readAnswer(resp *http.Response, body []byte) error {
 	if resp.StatusCode == http.StatusTeapot {
 		// bark-server with basic auth answers unauthenticated requests so.
 		return &channel.Error{Kind: kindID, Status: resp.StatusCode, Msg: b.mask(channel.Excerpt(body)) +
-			" — the server requires HTTP basic auth: write the url field as https://user:password@bark.example.com/DEVICEKEY"}
+			hintBasicAuth.Suffix()}
 	}
 	var a answer
 	if err := channel.DecodeJSON(kindID, resp, body, &a); err != nil {
@@ -353,9 +360,9 @@ func (b *bark) readAnswer(resp *http.Response, body []byte) error {
 	e.Status = resp.StatusCode
 	switch {
 	case strings.Contains(msg, "failed to get device token"):
-		e.Msg += " — this server does not know the device key: copy the URL again from the Bark app"
+		e.Msg += hintUnknownKey.Suffix()
 	case strings.Contains(msg, "BadDeviceToken"), strings.Contains(msg, "Unregistered"):
-		e.Msg += " — the Bark app was removed or reinstalled: copy the new URL from the app"
+		e.Msg += hintReinstalled.Suffix()
 	}
 	if transient {
 		e.RetryAfter = channel.WaitHint(resp, b.now)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n/i18ntest"
 )
 
 // CheckSchema checks a kind's field schema: its field keys are exactly
@@ -70,6 +71,7 @@ func RunParseCases(t *testing.T, kind *channel.Kind, cases []ParseCase, secrets 
 					t.Errorf("err %T is not a FieldError", err)
 				}
 				AssertNoSecrets(t, err, secrets...)
+				i18ntest.Check(t, err)
 				return
 			}
 			if err != nil {
@@ -114,6 +116,7 @@ func RunQDCases(t *testing.T, kind *channel.Kind, cases []QDCase) {
 				if err == nil || err.Error() != tc.WantErr {
 					t.Fatalf("ParseQD(%q) err = %v, want %q", tc.In, err, tc.WantErr)
 				}
+				i18ntest.Check(t, err)
 				return
 			}
 			if err != nil || !maps.Equal(got, tc.Want) {

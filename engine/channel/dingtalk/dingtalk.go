@@ -7,8 +7,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
-	"fmt"
 	"image/color"
 	"net/http"
 	"net/url"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -104,10 +103,10 @@ var Kind = &channel.Kind{
 
 func validateSecret(v string) error {
 	if !strings.HasPrefix(v, "SEC") {
-		return errors.New("must start with SEC: copy the whole secret shown under \"Additional signature\" (加签) in the robot's security settings")
+		return i18n.New("field.dingtalk.secret_prefix")
 	}
 	if strings.ContainsAny(v, " \t\r\n") {
-		return errors.New("must not contain spaces or line breaks")
+		return i18n.New("field.no_spaces")
 	}
 	return nil
 }
@@ -115,7 +114,7 @@ func validateSecret(v string) error {
 func validateMobiles(v string) error {
 	for _, m := range channel.SplitList(v) {
 		if !isMobile(m) {
-			return fmt.Errorf("%q is not a mobile number: use digits only, e.g. 13800138000", m)
+			return i18n.New("field.dingtalk.mobile", "Value", strconv.Quote(m))
 		}
 	}
 	return nil
@@ -139,15 +138,15 @@ func isMobile(s string) bool {
 
 // webhookURL reads the token field: an access_token or the pasted URL.
 var webhookURL = channel.Webhook{
-	Path: "/robot/send", Query: "access_token", Place: "robot settings",
+	Path: "/robot/send", Query: "access_token", Place: i18n.T("field.place.robot_settings"),
 	Example:  "https://oapi.dingtalk.com/robot/send?access_token=…",
-	BareHelp: "must be the access_token value or the whole webhook URL https://oapi.dingtalk.com/robot/send?access_token=…",
+	BareHelp: i18n.New("field.dingtalk.bare"),
 }
 
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 	token, base, err := webhookURL.Split(c.String("token"))
 	if err != nil {
-		return nil, &channel.FieldError{Kind: ID, Field: "token", Msg: err.Error()}
+		return nil, channel.NewFieldError("token", err).In(ID)
 	}
 	api := channel.WebhookBase(c.String("api"), DefaultAPI, base)
 	client, err := channel.Client(deps, c.String("proxy"))

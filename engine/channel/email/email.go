@@ -16,6 +16,7 @@ import (
 	"html/template"
 	"image/color"
 	"io"
+	"io/fs"
 	"net"
 	netmail "net/mail"
 	"net/textproto"
@@ -27,6 +28,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/redact"
 	"github.com/wneessen/go-mail"
@@ -146,27 +148,27 @@ var Kind = &channel.Kind{
 
 func validateHost(v string) error {
 	if strings.Contains(v, "://") {
-		return errors.New("must be a bare server name like smtp.example.com, without smtp:// or https://")
+		return i18n.New("field.email.host_scheme")
 	}
 	if h, p, err := net.SplitHostPort(v); err == nil && channel.CheckHostName(h) == nil {
-		return fmt.Errorf("must not include the port: put %s here and %s in port", h, p)
+		return i18n.New("field.email.host_port", "Host", h, "Port", p)
 	}
 	if channel.CheckHostName(v) != nil {
-		return errors.New("must be a host name like smtp.example.com or an IP address (IPv6 without brackets)")
+		return i18n.New("field.email.host")
 	}
 	return nil
 }
 
 func validatePort(v string) error {
 	if n, _ := strconv.Atoi(v); n < 1 || n > 65535 {
-		return fmt.Errorf("must be between 1 and 65535 (usually 465 or 587), got %s", v)
+		return i18n.New("field.email.port", "Value", v)
 	}
 	return nil
 }
 
 func validateFrom(v string) error {
 	if _, err := netmail.ParseAddress(v); err != nil {
-		return fmt.Errorf("must be an address like me@example.com or Herald <me@example.com>, got %q", v)
+		return i18n.New("field.email.from", "Value", strconv.Quote(v))
 	}
 	return nil
 }
@@ -174,11 +176,11 @@ func validateFrom(v string) error {
 func validateTo(v string) error {
 	list := channel.SplitList(v)
 	if len(list) == 0 {
-		return errors.New("must name at least one address")
+		return i18n.New("field.email.to_empty")
 	}
 	for _, a := range list {
 		if _, err := netmail.ParseAddress(a); err != nil {
-			return fmt.Errorf("%q is not an email address; separate addresses with commas", a)
+			return i18n.New("field.email.to", "Value", strconv.Quote(a))
 		}
 	}
 	return nil
@@ -186,29 +188,39 @@ func validateTo(v string) error {
 
 func check(c channel.Config) error {
 	if c.Bool("ssl") && c.Bool("starttls") {
-		return &channel.FieldError{Field: "starttls", Msg: "ssl and starttls cannot both be on: use ssl=true for implicit TLS (port 465), " +
-			"or ssl=false with starttls=true for STARTTLS (port 587)"}
+		return channel.NewFieldError("starttls", i18n.New("field.email.ssl_starttls"))
 	}
 	if c.String("from") == "" {
 		if _, err := netmail.ParseAddress(c.String("username")); err != nil {
-			return &channel.FieldError{Field: "from", Msg: "required because the user name is not an email address"}
+			return channel.NewFieldError("from", i18n.New("field.email.from_required"))
 		}
 	}
 	return nil
+}
+
+// fileProblem says why a file could not be read, in words of each language.
+func fileProblem(err error) i18n.Text {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return i18n.T("field.file.missing")
+	case errors.Is(err, fs.ErrPermission):
+		return i18n.T("field.file.denied")
+	}
+	return i18n.T("field.file.unreadable")
 }
 
 // loadCAs returns the system roots plus the PEM certificates in path.
 func loadCAs(path string) (*x509.CertPool, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the file: %v", err)
+		return nil, i18n.Wrap(err, "field.email.ca_read", "Detail", fileProblem(err))
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil {
 		pool = x509.NewCertPool()
 	}
 	if !pool.AppendCertsFromPEM(data) {
-		return nil, fmt.Errorf("%s holds no PEM certificate (-----BEGIN CERTIFICATE-----)", path)
+		return nil, i18n.New("field.email.ca_pem", "Path", path)
 	}
 	return pool, nil
 }
@@ -246,7 +258,7 @@ func Open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 	if f := c.String("ca_file"); f != "" {
 		pool, err := loadCAs(f)
 		if err != nil {
-			return nil, &channel.FieldError{Kind: kindID, Field: "ca_file", Msg: err.Error()}
+			return nil, channel.NewFieldError("ca_file", err).In(kindID)
 		}
 		s.tls.RootCAs = pool
 	}

@@ -13,7 +13,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"image/color"
 	"net/http"
 	"strconv"
@@ -22,6 +21,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -114,7 +114,7 @@ func validToken(s string) bool {
 
 func validateSecret(v string) error {
 	if strings.ContainsAny(v, " \t\r\n") {
-		return errors.New("must not contain spaces or line breaks: copy the key shown under \"Set signature verification\" (签名校验) again")
+		return i18n.New("field.feishu.secret")
 	}
 	return nil
 }
@@ -122,15 +122,15 @@ func validateSecret(v string) error {
 // webhookURL reads the token field: a hook token or the pasted URL (Lark's
 // host and a reverse proxy's path prefix survive).
 var webhookURL = channel.Webhook{
-	Path: hookPath, Place: "bot settings", Valid: validToken,
+	Path: hookPath, Place: i18n.T("field.place.bot_settings"), Valid: validToken,
 	Example:  "https://open.feishu.cn/open-apis/bot/v2/hook/…",
-	BareHelp: "must be the token after /hook/ or the whole webhook URL https://open.feishu.cn/open-apis/bot/v2/hook/…",
+	BareHelp: i18n.New("field.feishu.bare"),
 }
 
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 	token, base, err := webhookURL.Split(c.String("token"))
 	if err != nil {
-		return nil, &channel.FieldError{Kind: ID, Field: "token", Msg: err.Error()}
+		return nil, channel.NewFieldError("token", err).In(ID)
 	}
 	api := channel.WebhookBase(c.String("api"), DefaultAPI, base)
 	client, err := channel.Client(deps, c.String("proxy"))

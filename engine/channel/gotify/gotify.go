@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"image/color"
 	"net/http"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -73,7 +73,7 @@ var Kind = &channel.Kind{
 			Type:     channel.TypeString,
 			Required: true,
 			Secret:   true,
-			Validate: channel.Matching(tokenRe, "must be the app token from the Apps tab of the Gotify web UI: letters, digits, . - and _ only"),
+			Validate: channel.Matching(tokenRe, "field.gotify.token"),
 		},
 		{
 			Key:     "priority",
@@ -84,7 +84,7 @@ var Kind = &channel.Kind{
 			Default: strconv.Itoa(DefaultPriority),
 			Validate: func(v string) error {
 				if n, _ := strconv.Atoi(v); n < 0 || n > MaxPriority {
-					return fmt.Errorf("must be 0 to 10, got %s", v)
+					return i18n.New("field.gotify.priority", "Value", v)
 				}
 				return nil
 			},
@@ -103,23 +103,32 @@ var Kind = &channel.Kind{
 	Open:     open,
 }
 
+// Hints Herald adds to the answers it explains.
+var (
+	hintNotGotify    = channel.NewHint("hint.gotify.not_gotify")
+	hintAppToken     = channel.NewHint("hint.gotify.app_token")
+	hintOnlyAppToken = channel.NewHint("hint.gotify.only_app_token")
+	hintClientToken  = channel.NewHint("hint.gotify.client_token")
+	hintServerURL    = channel.NewHint("hint.server_url")
+)
+
 func validateServer(v string) error {
 	u, err := url.Parse(v)
 	if err != nil {
-		return fmt.Errorf("not a valid URL")
+		return i18n.New("field.url.invalid_plain")
 	}
 	if u.User != nil {
-		return fmt.Errorf("must not hold a user name or password: Gotify takes the app token in the token field")
+		return i18n.New("field.gotify.user")
 	}
 	if u.Query().Has("token") {
 		// The value is not repeated: it is the secret token.
-		return fmt.Errorf("must not hold ?token=…: put the app token in the token field")
+		return i18n.New("field.gotify.query_token")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("must be only the server like https://gotify.example.com, without ?… or #…")
+		return i18n.New("field.gotify.query")
 	}
 	if strings.HasSuffix(strings.TrimRight(u.Path, "/"), "/message") {
-		return fmt.Errorf("must be the server's address without /message, like https://gotify.example.com")
+		return i18n.New("field.gotify.message_path")
 	}
 	return nil
 }
@@ -259,13 +268,13 @@ func (g *gotify) readAnswer(resp *http.Response, body []byte) error {
 		if err := channel.DecodeJSON(kindID, resp, body, &c); err != nil {
 			var e *channel.Error
 			if errors.As(err, &e) {
-				e.Msg = g.mask(e.Msg) + " — is the server URL a Gotify server?"
+				e.Msg = g.mask(e.Msg) + hintNotGotify.Suffix()
 			}
 			return err
 		}
 		if c.ID == 0 {
 			return &channel.Error{Kind: kindID, Status: resp.StatusCode,
-				Msg: "unexpected answer without a message id: " + g.mask(channel.Excerpt(body)) + " — is the server URL a Gotify server?"}
+				Msg: "unexpected answer without a message id: " + g.mask(channel.Excerpt(body)) + hintNotGotify.Suffix()}
 		}
 		return nil
 	}
@@ -288,14 +297,14 @@ func (g *gotify) readAnswer(resp *http.Response, body []byte) error {
 	e.Status = resp.StatusCode
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
-		e.Msg += " — check the app token: copy it from the Apps tab of the Gotify web UI"
+		e.Msg += hintAppToken.Suffix()
 	case resp.StatusCode == http.StatusForbidden:
-		e.Msg += " — Gotify accepts only an application's token here: copy it from the Apps tab of the web UI"
+		e.Msg += hintOnlyAppToken.Suffix()
 	case strings.Contains(msg, "appid is required"):
 		// Newer servers take client tokens too, but then want an app id.
-		e.Msg += " — this is a client token: use an application's token from the Apps tab of the Gotify web UI"
+		e.Msg += hintClientToken.Suffix()
 	case resp.StatusCode == http.StatusNotFound:
-		e.Msg += " — check the server URL"
+		e.Msg += hintServerURL.Suffix()
 	}
 	if transient {
 		e.RetryAfter = channel.WaitHint(resp, g.now)

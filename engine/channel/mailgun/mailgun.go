@@ -6,16 +6,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"image/color"
 	"mime/multipart"
 	"net/http"
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -58,7 +59,7 @@ var Kind = &channel.Kind{
 			Type:     channel.TypeString,
 			Required: true,
 			Secret:   true,
-			Validate: channel.Matching(keyRe, "must be the API key as Mailgun shows it, without spaces"),
+			Validate: channel.Matching(keyRe, "field.mailgun.key"),
 		},
 		{
 			Key:      "domain",
@@ -68,7 +69,7 @@ var Kind = &channel.Kind{
 			DocURL:   "https://app.mailgun.com/mg/sending/domains",
 			Type:     channel.TypeString,
 			Required: true,
-			Validate: channel.Matching(domainRe, "must be a domain name like mg.example.com, without https:// or a path"),
+			Validate: channel.Matching(domainRe, "field.mailgun.domain"),
 		},
 		{
 			Key:      "from",
@@ -78,7 +79,7 @@ var Kind = &channel.Kind{
 			Required: true,
 			Validate: func(v string) error {
 				if _, err := mail.ParseAddress(v); err != nil {
-					return fmt.Errorf(`must be an email address like alerts@mg.example.com or "Herald <alerts@mg.example.com>"`)
+					return i18n.New("field.mailgun.from")
 				}
 				return nil
 			},
@@ -92,14 +93,14 @@ var Kind = &channel.Kind{
 			Validate: func(v string) error {
 				items := channel.SplitList(v)
 				if len(items) == 0 {
-					return fmt.Errorf("needs at least one email address")
+					return i18n.New("field.mailgun.to_empty")
 				}
 				if len(items) > MaxRecipients {
-					return fmt.Errorf("has %d addresses; Mailgun takes at most %d", len(items), MaxRecipients)
+					return i18n.New("field.mailgun.to_many", "N", len(items), "Max", MaxRecipients)
 				}
 				for _, it := range items {
 					if _, err := mail.ParseAddress(it); err != nil {
-						return fmt.Errorf("%q is not an email address", it)
+						return i18n.New("field.mailgun.to", "Value", strconv.Quote(it))
 					}
 				}
 				return nil

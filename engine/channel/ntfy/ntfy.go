@@ -8,16 +8,17 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"image/color"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -96,7 +97,7 @@ var Kind = &channel.Kind{
 			DocURL:   "https://docs.ntfy.sh/publish/#access-tokens",
 			Type:     channel.TypeString,
 			Secret:   true,
-			Validate: channel.Matching(tokenRe, "must be an ntfy access token starting with tk_, like tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2"),
+			Validate: channel.Matching(tokenRe, "field.ntfy.token"),
 		},
 		{
 			Key:      "username",
@@ -104,7 +105,7 @@ var Kind = &channel.Kind{
 			Help:     "Optional, for a protected topic: your ntfy user name (with the password below) instead of an access token.",
 			DocURL:   "https://docs.ntfy.sh/publish/#username-password",
 			Type:     channel.TypeString,
-			Validate: channel.Matching(usernameRe, "may only hold letters, digits and - _ . + @, as ntfy user names do"),
+			Validate: channel.Matching(usernameRe, "field.ntfy.username"),
 		},
 		{
 			Key:    "password",
@@ -135,7 +136,7 @@ var Kind = &channel.Kind{
 			Help:     "Optional URL opened when the notification is tapped: a web page, mailto:, geo: or an app's link.",
 			DocURL:   "https://docs.ntfy.sh/publish/#click-action",
 			Type:     channel.TypeString,
-			Validate: channel.CheckLink("https://example.com/status or mailto:me@example.com"),
+			Validate: channel.CheckLink("https://example.com/status", "mailto:me@example.com"),
 		},
 		{
 			Key:    "icon",
@@ -151,30 +152,40 @@ var Kind = &channel.Kind{
 	Open:     open,
 }
 
+// Hints Herald adds to the answers it explains.
+var (
+	hintNotNtfy     = channel.NewHint("hint.ntfy.not_ntfy")
+	hintCredentials = channel.NewHint("hint.ntfy.credentials")
+	hintProtected   = channel.NewHint("hint.ntfy.protected")
+	hintNoWrite     = channel.NewHint("hint.ntfy.no_write")
+	hintServerURL   = channel.NewHint("hint.server_url")
+	hintLimits      = channel.NewHint("hint.ntfy.limits")
+)
+
 func validateServer(v string) error {
 	u, err := url.Parse(v)
 	if err != nil {
-		return fmt.Errorf("not a valid URL")
+		return i18n.New("field.url.invalid_plain")
 	}
 	if u.User != nil {
 		// The field is not secret: credentials belong in their own fields.
-		return fmt.Errorf("must not hold a user name or password: use the username and password fields")
+		return i18n.New("field.ntfy.user")
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return fmt.Errorf("must be only the server like https://ntfy.example.com, without ?… or #…")
+		return i18n.New("field.ntfy.query")
 	}
 	if strings.EqualFold(u.Hostname(), "ntfy.sh") && strings.Trim(u.Path, "/") != "" {
-		return fmt.Errorf("must be just https://ntfy.sh: put the topic in the topic field")
+		return i18n.New("field.ntfy.topic_in_url")
 	}
 	return nil
 }
 
 func validateTopic(v string) error {
 	if !topicRe.MatchString(v) {
-		return fmt.Errorf("must be 1 to 64 letters, digits, - and _ (no spaces, slashes or dots), like herald_alerts")
+		return i18n.New("field.ntfy.topic")
 	}
 	if slices.Contains(ReservedTopics, v) {
-		return fmt.Errorf("%q is reserved by ntfy (%s): choose another name", v, strings.Join(ReservedTopics, ", "))
+		return i18n.New("field.ntfy.reserved", "Value", strconv.Quote(v), "Reserved", strings.Join(ReservedTopics, ", "))
 	}
 	return nil
 }
@@ -183,11 +194,11 @@ func check(c channel.Config) error {
 	user, pass := c.String("username"), c.String("password")
 	switch {
 	case c.String("token") != "" && (user != "" || pass != ""):
-		return &channel.FieldError{Field: "token", Msg: "cannot be combined with username and password: use either an access token or a username and password"}
+		return channel.NewFieldError("token", i18n.New("field.ntfy.token_and_user"))
 	case user != "" && pass == "":
-		return &channel.FieldError{Field: "password", Msg: "required when a username is set"}
+		return channel.NewFieldError("password", i18n.New("field.ntfy.password_required"))
 	case pass != "" && user == "":
-		return &channel.FieldError{Field: "username", Msg: "required when a password is set (an access token goes in the token field)"}
+		return channel.NewFieldError("username", i18n.New("field.ntfy.username_required"))
 	}
 	return nil
 }
@@ -364,13 +375,13 @@ func (n *ntfy) readAnswer(resp *http.Response, body []byte) error {
 		if err := channel.DecodeJSON(kindID, resp, body, &p); err != nil {
 			var e *channel.Error
 			if errors.As(err, &e) {
-				e.Msg += " — is the server URL an ntfy server?"
+				e.Msg += hintNotNtfy.Suffix()
 			}
 			return err
 		}
 		if p.ID == "" {
 			return &channel.Error{Kind: kindID, Status: resp.StatusCode,
-				Msg: "unexpected answer without a message id: " + channel.Excerpt(body) + " — is the server URL an ntfy server?"}
+				Msg: "unexpected answer without a message id: " + channel.Excerpt(body) + hintNotNtfy.Suffix()}
 		}
 		return nil
 	}
@@ -387,17 +398,17 @@ func (n *ntfy) readAnswer(resp *http.Response, body []byte) error {
 	e.Status = resp.StatusCode
 	switch resp.StatusCode {
 	case http.StatusUnauthorized:
-		e.Msg += " — the server refused the credentials: check the access token, or the username and password"
+		e.Msg += hintCredentials.Suffix()
 	case http.StatusForbidden:
 		if n.auth == "" {
-			e.Msg += " — the topic is protected: set an access token or a username and password that may publish to it"
+			e.Msg += hintProtected.Suffix()
 		} else {
-			e.Msg += " — this user or token may not publish to the topic: grant write access (ntfy access) or use another topic"
+			e.Msg += hintNoWrite.Suffix()
 		}
 	case http.StatusNotFound:
-		e.Msg += " — check the server URL"
+		e.Msg += hintServerURL.Suffix()
 	case http.StatusRequestEntityTooLarge:
-		e.Msg += " — the server's limits are lower than ntfy's defaults"
+		e.Msg += hintLimits.Suffix()
 	}
 	if transient {
 		e.RetryAfter = channel.WaitHint(resp, n.now)

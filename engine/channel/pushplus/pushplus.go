@@ -10,16 +10,16 @@ package pushplus
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"html"
 	"image/color"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -123,7 +123,7 @@ var Kind = &channel.Kind{
 	},
 	Check: func(c channel.Config) error {
 		if ch := c.String("channel"); (ch == ChannelWebhook || ch == ChannelCP) && c.String("webhook") == "" {
-			return &channel.FieldError{Field: "webhook", Msg: "required for the " + ch + " channel: set the code of the channel configured on PushPlus (个人中心 → 渠道配置)"}
+			return channel.NewFieldError("webhook", i18n.New("field.pushplus.webhook_required", "Channel", ch))
 		}
 		return nil
 	},
@@ -135,7 +135,7 @@ var Kind = &channel.Kind{
 func validateToken(v string) error {
 	for _, r := range v {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-			return errors.New("must be the token alone (letters and digits, as shown on pushplus.plus), not a URL or a sentence")
+			return i18n.New("field.pushplus.token")
 		}
 	}
 	return nil
@@ -146,7 +146,7 @@ func validateToken(v string) error {
 func validateCode(v string) error {
 	for _, r := range v {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return fmt.Errorf("%q is not a code: use the code shown on pushplus.plus (letters, digits, - and _)", v)
+			return i18n.New("field.pushplus.code", "Value", strconv.Quote(v))
 		}
 	}
 	return nil

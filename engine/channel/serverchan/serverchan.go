@@ -6,7 +6,6 @@ package serverchan
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"image/color"
 	"net/http"
 	"regexp"
@@ -15,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -62,7 +62,7 @@ var Kind = &channel.Kind{
 			Type:   channel.TypeString,
 			Validate: func(v string) error {
 				if !channelRe.MatchString(strings.ReplaceAll(v, " ", "")) {
-					return fmt.Errorf(`must be one or two channel numbers separated by "|", e.g. 9|66`)
+					return i18n.New("field.serverchan.channel")
 				}
 				return nil
 			},
@@ -89,10 +89,10 @@ var Kind = &channel.Kind{
 			return nil
 		}
 		if c.String("channel") != "" {
-			return &channel.FieldError{Field: "channel", Msg: "only Server酱 Turbo keys (SCT…) take a message channel; clear it for a Server酱³ key"}
+			return channel.NewFieldError("channel", i18n.New("field.serverchan.channel_turbo"))
 		}
 		if c.Bool("noip") {
-			return &channel.FieldError{Field: "noip", Msg: "only Server酱 Turbo keys (SCT…) can hide the sender IP; set it to false for a Server酱³ key"}
+			return channel.NewFieldError("noip", i18n.New("field.serverchan.noip_turbo"))
 		}
 		return nil
 	},
@@ -103,15 +103,15 @@ func validateKey(v string) error {
 	switch {
 	case strings.HasPrefix(v, "sctp"):
 		if !sc3KeyRe.MatchString(v) {
-			return fmt.Errorf("a Server酱³ SendKey looks like sctp<digits>t…; copy it again from https://sc3.ft07.com/sendkey")
+			return i18n.New("field.serverchan.sc3_key")
 		}
 	case strings.HasPrefix(v, "SCU"):
-		return fmt.Errorf("SCU keys belong to the retired Server酱 classic; get a Turbo SendKey (SCT…) at https://sct.ftqq.com/sendkey")
+		return i18n.New("field.serverchan.scu")
 	case !strings.HasPrefix(v, "SCT"):
-		return fmt.Errorf("must start with SCT (Server酱 Turbo) or sctp (Server酱³)")
+		return i18n.New("field.serverchan.prefix")
 	}
 	if !keyCharsRe.MatchString(v) {
-		return fmt.Errorf("must contain only letters and digits; copy the SendKey again without spaces")
+		return i18n.New("field.serverchan.chars")
 	}
 	return nil
 }

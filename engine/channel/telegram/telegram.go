@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -107,7 +108,7 @@ var Kind = &channel.Kind{
 			Type:    channel.TypeInt,
 			Validate: func(v string) error {
 				if n, _ := strconv.Atoi(v); n <= 0 {
-					return fmt.Errorf("must be a positive topic id like 42")
+					return i18n.New("field.telegram.topic")
 				}
 				return nil
 			},
@@ -119,10 +120,10 @@ var Kind = &channel.Kind{
 
 func validateToken(v string) error {
 	if strings.HasPrefix(strings.ToLower(v), "bot") {
-		return fmt.Errorf(`must not start with "bot": give only the token, like "123456:ABC…"`)
+		return i18n.New("field.telegram.token_bot")
 	}
 	if !tokenRe.MatchString(v) {
-		return fmt.Errorf(`must look like "123456:ABC…": the bot id (digits), a colon and the key (letters, digits, - and _) from @BotFather`)
+		return i18n.New("field.telegram.token")
 	}
 	return nil
 }
@@ -136,24 +137,31 @@ func validateChatID(v string) error {
 	if usernameRe.MatchString(v) {
 		return nil
 	}
-	return fmt.Errorf("must be a numeric chat id like 222222222 (groups and channels: -100…) or a public channel's @username")
+	return i18n.New("field.telegram.chat_id")
 }
+
+// Hints Herald adds to the answers it explains.
+var (
+	hintToken     = channel.NewHint("hint.telegram.token")
+	hintTokenHost = channel.NewHint("hint.telegram.token_host")
+	hintChatID    = channel.NewHint("hint.telegram.chat_id")
+)
 
 // baseURL turns a bare host or URL ("tg.example.com", "http://1.2.3.4:8081/")
 // into the Bot API base URL.
 func baseURL(host string) (string, error) {
 	b := channel.BaseURL(host, DefaultHost)
 	if err := channel.CheckURL(b); err != nil {
-		return "", fmt.Errorf("must be a host like tg.example.com or a URL like https://tg.example.com: %v", err)
+		return "", i18n.Wrap(err, "field.telegram.host")
 	}
 	u, _ := url.Parse(b)
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("must be a host like tg.example.com, without ?… or #…")
+		return "", i18n.New("field.telegram.host_query")
 	}
 	// A pasted "…/bot<token>/sendMessage" would put the token in this
 	// non-secret field.
 	if strings.Contains(u.Path, "/bot") {
-		return "", fmt.Errorf("must be only the host like tg.example.com, not a full /bot… URL (the token goes in the token field)")
+		return "", i18n.New("field.telegram.host_path")
 	}
 	if err := channel.CheckHostOrURL(strings.TrimSpace(host)); host != "" && err != nil {
 		return "", err
@@ -178,7 +186,7 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 	}
 	base, err := baseURL(c.String("host"))
 	if err != nil {
-		return nil, &channel.FieldError{Kind: kindID, Field: "host", Msg: err.Error()}
+		return nil, channel.NewFieldError("host", err).In(kindID)
 	}
 	var chat any = c.String("chat_id")
 	if n, err := strconv.ParseInt(c.String("chat_id"), 10, 64); err == nil {
@@ -347,12 +355,12 @@ func readAnswer(resp *http.Response, body []byte, now func() time.Time) error {
 	}
 	switch code {
 	case http.StatusUnauthorized:
-		e.Msg += " — check the bot token from @BotFather"
+		e.Msg += hintToken.Suffix()
 	case http.StatusNotFound:
-		e.Msg += " — check the bot token and the API host"
+		e.Msg += hintTokenHost.Suffix()
 	}
 	if strings.Contains(desc, "chat not found") {
-		e.Msg += " — check chat_id; a user must send the bot a message first, a group or channel must have the bot as a member"
+		e.Msg += hintChatID.Suffix()
 	}
 	return e
 }

@@ -14,9 +14,11 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -101,11 +103,11 @@ var Kind = &channel.Kind{
 			return nil
 		}
 		if c.String("method") == http.MethodGet {
-			return &channel.FieldError{Field: "body", Msg: "a GET request carries no body; clear body or set method to POST"}
+			return channel.NewFieldError("body", i18n.New("field.webhook.get_body"))
 		}
 		if c.String("content_type") == "form" {
 			if _, err := renderForm(body, strings.NewReplacer()); err != nil {
-				return &channel.FieldError{Field: "body", Msg: err.Error()}
+				return channel.NewFieldError("body", err)
 			}
 		}
 		return nil
@@ -145,7 +147,7 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 	}
 	headers, err := parseHeaders(c.String("headers"))
 	if err != nil {
-		return nil, &channel.FieldError{Kind: kindID, Field: "headers", Msg: err.Error()}
+		return nil, channel.NewFieldError("headers", err).In(kindID)
 	}
 	method := c.String("method")
 	if method == "" {
@@ -172,19 +174,19 @@ func parseHeaders(v string) (map[string]string, error) {
 	}
 	var raw map[string]any
 	if err := json.Unmarshal([]byte(v), &raw); err != nil {
-		return nil, fmt.Errorf("must be a JSON object like {\"key\": \"value\"} with double quotes: %v", err)
+		return nil, channel.JSONError(err)
 	}
 	out := make(map[string]string, len(raw))
 	for k, val := range raw {
 		s, ok := val.(string)
 		if !ok {
-			return nil, fmt.Errorf(`header %q must have a string value in double quotes, e.g. {"%s": "value"}`, k, k)
+			return nil, i18n.New("field.webhook.header_value", "Name", strconv.Quote(k), "Bare", k)
 		}
 		if !isToken(k) {
-			return nil, fmt.Errorf("%q is not a valid header name (letters, digits and - only)", k)
+			return nil, i18n.New("field.webhook.header_name", "Name", strconv.Quote(k))
 		}
 		if strings.ContainsAny(s, "\r\n\x00") {
-			return nil, fmt.Errorf("header %q has a line break in its value", k)
+			return nil, i18n.New("field.webhook.header_break", "Name", strconv.Quote(k))
 		}
 		out[k] = s
 	}
@@ -289,7 +291,7 @@ func renderForm(tmpl string, repl *strings.Replacer) ([]byte, error) {
 	dec.UseNumber()
 	var obj map[string]any
 	if err := dec.Decode(&obj); err != nil {
-		return nil, fmt.Errorf("must be a JSON object: %v", err)
+		return nil, i18n.Wrap(err, "field.webhook.form_json")
 	}
 	scalar := func(v any) (string, bool) {
 		switch x := v.(type) {
@@ -316,12 +318,12 @@ func renderForm(tmpl string, repl *strings.Replacer) ([]byte, error) {
 		}
 		list, ok := obj[k].([]any)
 		if !ok {
-			return nil, fmt.Errorf("with content_type form, each value must be a string, number, true/false or a list of them; %q is not", k)
+			return nil, i18n.New("field.webhook.form_value", "Name", strconv.Quote(k))
 		}
 		for _, item := range list {
 			s, ok := scalar(item)
 			if !ok {
-				return nil, fmt.Errorf("with content_type form, each value must be a string, number, true/false or a list of them; %q is not", k)
+				return nil, i18n.New("field.webhook.form_value", "Name", strconv.Quote(k))
 			}
 			form.Add(name, s)
 		}

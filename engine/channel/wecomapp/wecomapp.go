@@ -25,6 +25,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -79,7 +80,7 @@ var Kind = &channel.Kind{
 			DocURL:   "https://developer.work.weixin.qq.com/document/path/90665#corpid",
 			Type:     channel.TypeString,
 			Required: true,
-			Validate: channel.Matching(corpIDPattern, "must be letters and digits only, like ww0123456789abcdef (My Company → Company Information)"),
+			Validate: channel.Matching(corpIDPattern, "field.wecomapp.corp_id"),
 		},
 		{
 			Key:      "agent_id",
@@ -91,7 +92,7 @@ var Kind = &channel.Kind{
 			Required: true,
 			Validate: func(v string) error {
 				if n, _ := strconv.Atoi(v); n <= 0 {
-					return fmt.Errorf("must be the app's positive AgentId, like 1000002")
+					return i18n.New("field.wecomapp.agent_id")
 				}
 				return nil
 			},
@@ -118,7 +119,7 @@ var Kind = &channel.Kind{
 					return channel.CheckURL(v)
 				}
 				if !mediaIDPattern.MatchString(v) {
-					return fmt.Errorf("must be an http(s) image URL or a media_id (letters, digits, - and _)")
+					return i18n.New("field.wecomapp.pic")
 				}
 				return nil
 			},
@@ -147,14 +148,14 @@ var Kind = &channel.Kind{
 			Validate: func(v string) error {
 				users := channel.SplitList(v)
 				if len(users) > 1000 {
-					return fmt.Errorf("has %d members but WeCom takes at most 1000", len(users))
+					return i18n.New("field.wecomapp.users_many", "N", len(users))
 				}
 				for _, u := range users {
 					if strings.EqualFold(u, "@all") && len(users) > 1 {
-						return fmt.Errorf("@all cannot be combined with member IDs")
+						return i18n.New("field.wecomapp.all")
 					}
 					if len(u) > 64 || strings.ContainsAny(u, " \t") {
-						return fmt.Errorf("%q is not a member account ID (up to 64 letters, digits, -, _ or .)", u)
+						return i18n.New("field.wecomapp.user", "Value", strconv.Quote(u))
 					}
 				}
 				return nil
@@ -174,7 +175,7 @@ var Kind = &channel.Kind{
 	QDFields: 5,
 	Check: func(c channel.Config) error {
 		if c.String("msg_type") == TypeMPNews && c.String("pic") == "" {
-			return &channel.FieldError{Field: "pic", Msg: "required when msg_type is mpnews (an article needs a cover image): set an image URL or a media_id"}
+			return channel.NewFieldError("pic", i18n.New("field.wecomapp.pic_required"))
 		}
 		return nil
 	},

@@ -7,15 +7,16 @@ package wecomwebhook
 
 import (
 	"context"
-	"fmt"
 	"image/color"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -95,7 +96,7 @@ func validateMobiles(v string) error {
 			continue
 		}
 		if strings.Trim(m, "+0123456789-") != "" || strings.Trim(m, "+-") == "" {
-			return fmt.Errorf("%q is not a mobile number: use digits, e.g. 13800001111, or @all", m)
+			return i18n.New("field.wecomwebhook.mobile", "Value", strconv.Quote(m))
 		}
 	}
 	return nil
@@ -109,10 +110,10 @@ func check(c channel.Config) error {
 		return nil
 	}
 	if len(c.List("mentioned_mobiles")) > 0 {
-		return &channel.FieldError{Field: "mentioned_mobiles", Msg: "mentions by mobile need msg_type text: WeCom markdown messages can only mention user IDs"}
+		return channel.NewFieldError("mentioned_mobiles", i18n.New("field.wecomwebhook.mobiles_markdown"))
 	}
 	if slices.Contains(c.List("mentioned"), everyone) {
-		return &channel.FieldError{Field: "mentioned", Msg: "@all needs msg_type text: WeCom markdown messages can only mention user IDs"}
+		return channel.NewFieldError("mentioned", i18n.New("field.wecomwebhook.all_markdown"))
 	}
 	return nil
 }
@@ -120,15 +121,15 @@ func check(c channel.Config) error {
 // webhookURL reads the key field: a key or the pasted URL (QD refused
 // pasted URLs; users paste them anyway).
 var webhookURL = channel.Webhook{
-	Path: "/cgi-bin/webhook/send", Query: "key", Place: "robot's settings",
+	Path: "/cgi-bin/webhook/send", Query: "key", Place: i18n.T("field.place.robots_settings"),
 	Example:  "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
-	BareHelp: "must be the key (like 693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa) or the whole webhook URL https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…",
+	BareHelp: i18n.New("field.wecomwebhook.bare"),
 }
 
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 	key, base, err := webhookURL.Split(c.String("key"))
 	if err != nil {
-		return nil, &channel.FieldError{Kind: ID, Field: "key", Msg: err.Error()}
+		return nil, channel.NewFieldError("key", err).In(ID)
 	}
 	api := channel.WebhookBase(c.String("api"), DefaultAPI, base)
 	client, err := channel.Client(deps, c.String("proxy"))

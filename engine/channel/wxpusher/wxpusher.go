@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
 
@@ -66,7 +67,7 @@ var Kind = &channel.Kind{
 			Secret:   true,
 			Validate: func(v string) error {
 				if !strings.HasPrefix(v, "AT_") {
-					return fmt.Errorf("must start with AT_ (copy the appToken from the WxPusher admin console)")
+					return i18n.New("field.wxpusher.token")
 				}
 				return nil
 			},
@@ -81,11 +82,11 @@ var Kind = &channel.Kind{
 			Validate: func(v string) error {
 				uids := channel.SplitList(v)
 				if len(uids) > maxUIDs {
-					return fmt.Errorf("has %d UIDs but WxPusher takes at most %d per message", len(uids), maxUIDs)
+					return i18n.New("field.wxpusher.uids_many", "N", len(uids), "Max", maxUIDs)
 				}
 				for _, uid := range uids {
 					if !strings.HasPrefix(uid, "UID_") {
-						return fmt.Errorf("%q is not a UID: UIDs start with UID_", uid)
+						return i18n.New("field.wxpusher.uid", "Value", strconv.Quote(uid))
 					}
 				}
 				return nil
@@ -100,11 +101,11 @@ var Kind = &channel.Kind{
 			Validate: func(v string) error {
 				ids := channel.SplitList(v)
 				if len(ids) > maxTopics {
-					return fmt.Errorf("has %d topics but WxPusher takes at most %d per message", len(ids), maxTopics)
+					return i18n.New("field.wxpusher.topics_many", "N", len(ids), "Max", maxTopics)
 				}
 				for _, id := range ids {
 					if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
-						return fmt.Errorf("%q is not a topic ID: topic IDs are whole numbers like 12345", id)
+						return i18n.New("field.wxpusher.topic", "Value", strconv.Quote(id))
 					}
 				}
 				return nil
@@ -125,7 +126,7 @@ var Kind = &channel.Kind{
 			Type:  channel.TypeURL,
 			Validate: func(v string) error {
 				if n := utf8.RuneCountInString(v); n > maxURLChars {
-					return fmt.Errorf("has %d characters but WxPusher takes at most %d", n, maxURLChars)
+					return i18n.New("field.wxpusher.url_long", "N", n, "Max", maxURLChars)
 				}
 				return nil
 			},
@@ -136,7 +137,7 @@ var Kind = &channel.Kind{
 	QDFields: 2,
 	Check: func(c channel.Config) error {
 		if len(c.List("uids")) == 0 && len(c.List("topic_ids")) == 0 {
-			return &channel.FieldError{Field: "uids", Msg: "set uids or topic_ids: the message needs at least one recipient"}
+			return channel.NewFieldError("uids", i18n.New("field.wxpusher.no_recipient"))
 		}
 		return nil
 	},
