@@ -88,8 +88,8 @@ var Kind = &channel.Kind{
 			Type: channel.TypeJSON,
 		},
 		{
-			Key:     "method",
-			Label:   "Method",
+			Key:   "method",
+			Label: "Method",
 			Help: "GET or POST; empty means GET when {log} or {t} is in the URL or headers and no body template is set, " +
 				`else POST. A POST with neither sends {"title": "{t}", "body": "{log}"} as JSON.`,
 			Type:    channel.TypeChoice,
