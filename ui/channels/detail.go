@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/ui/wheel"
 )
 
 // detailPane is the right pane for the selected channel: what it is, its
@@ -81,7 +82,7 @@ func newDetailPane(v *View) *detailPane {
 	actions := container.NewHBox(d.testBtn, d.prevBtn, layout.NewSpacer(), d.editBtn, d.renameBtn, d.deleteBtn)
 	d.body = container.NewVBox(head, widget.NewSeparator(), actions,
 		container.NewBorder(nil, nil, container.NewCenter(d.spinner), nil, d.status), d.prevCard)
-	d.scroll = container.NewVScroll(container.NewPadded(d.body))
+	d.scroll = wheel.NewVScroll(container.NewPadded(d.body))
 	d.object = d.scroll
 	return d
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/ui/wheel"
 )
 
 // formPane is the right pane while adding or editing a channel: the kind
@@ -45,7 +46,7 @@ func (v *View) newFormPane(title string, top fyne.CanvasObject) *formPane {
 		head.Add(top)
 	}
 	buttons := container.NewHBox(p.spinner, layout.NewSpacer(), p.cancel, p.save)
-	p.scroll = container.NewVScroll(container.NewPadded(p.body))
+	p.scroll = wheel.NewVScroll(container.NewPadded(p.body))
 	p.object = container.NewBorder(container.NewPadded(head), container.NewPadded(buttons), nil, nil, p.scroll)
 	return p
 }

@@ -63,13 +63,6 @@ func innerScroller(o fyne.CanvasObject, pos fyne.Position, d fyne.Delta) *contai
 	}
 	var found *container.Scroll
 	switch x := o.(type) {
-	case *fyne.Container:
-		for _, child := range x.Objects {
-			if s := innerScroller(child, pos.Subtract(child.Position()), d); s != nil {
-				found = s // the last one drawn is on top
-			}
-		}
-		return found
 	case *container.Scroll:
 		if x.Content != nil {
 			found = innerScroller(x.Content, pos.Add(x.Offset).Subtract(x.Content.Position()), d)
@@ -82,6 +75,42 @@ func innerScroller(o fyne.CanvasObject, pos fyne.Position, d fyne.Delta) *contai
 		if s := entryScroller(x); s != nil && x.MultiLine && canMove(s, d) {
 			return s
 		}
+		return nil
+	}
+	for _, child := range children(o) {
+		if child == nil {
+			continue
+		}
+		if s := innerScroller(child, pos.Subtract(child.Position()), d); s != nil {
+			found = s // the last one drawn is on top
+		}
+	}
+	return found
+}
+
+// children are the objects drawn inside o that this package can see:
+// a container's, and those of the widgets pages are built from that
+// expose them. Inside any other widget the page scrolls.
+func children(o fyne.CanvasObject) []fyne.CanvasObject {
+	switch x := o.(type) {
+	case *fyne.Container:
+		return x.Objects
+	case *widget.Card:
+		return []fyne.CanvasObject{x.Content}
+	case *widget.Accordion:
+		var out []fyne.CanvasObject
+		for _, item := range x.Items {
+			if item.Open {
+				out = append(out, item.Detail)
+			}
+		}
+		return out
+	case *widget.Form:
+		var out []fyne.CanvasObject
+		for _, item := range x.Items {
+			out = append(out, item.Widget)
+		}
+		return out
 	}
 	return nil
 }

@@ -28,7 +28,8 @@ func newPage(t *testing.T, multiText string) *page {
 	p.multi.SetMinRowsVisible(3)
 	p.multi.SetText(multiText)
 	filler := widget.NewLabel(strings.Repeat("filler\n", 40))
-	p.scroll = NewVScroll(container.NewVBox(p.entry, p.sel, p.multi, filler))
+	// The multi-line entry sits in a card, as in the task form.
+	p.scroll = NewVScroll(container.NewVBox(p.entry, p.sel, widget.NewCard("", "", p.multi), filler))
 	p.w = test.NewWindow(p.scroll)
 	t.Cleanup(p.w.Close)
 	p.w.Resize(fyne.NewSize(300, 200))
