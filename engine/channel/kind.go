@@ -474,3 +474,27 @@ func (es FieldErrors) Unwrap() []error {
 	}
 	return out
 }
+
+// CheckField validates one field's value on its own as Parse does (an
+// empty value takes the default; the type, the field's own rule, required),
+// so a form can clear a field's error as soon as it is fixed. Relations
+// between fields (Check) need the whole config: Parse sees those.
+func (k *Kind) CheckField(key, v string) error {
+	f, ok := k.Field(key)
+	if !ok {
+		return &FieldError{Kind: k.ID, Field: key, Msg: "unknown field (known: " + strings.Join(k.keys(), ", ") + ")"}
+	}
+	if v = strings.TrimSpace(v); v == "" {
+		v = f.Default
+	}
+	if v == "" {
+		if f.Required {
+			return &FieldError{Kind: k.ID, Field: f.Key, Msg: "required"}
+		}
+		return nil
+	}
+	if _, err := f.check(v); err != nil {
+		return &FieldError{Kind: k.ID, Field: f.Key, Msg: err.Error()}
+	}
+	return nil
+}
