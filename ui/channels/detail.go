@@ -65,7 +65,8 @@ func newDetailPane(v *View) *detailPane {
 	d.editBtn = widget.NewButtonWithIcon(lang.L("channels.edit"), theme.DocumentCreateIcon(), func() { v.showEdit(d.c) })
 	d.renameBtn = widget.NewButtonWithIcon(lang.L("channels.rename"), theme.ContentRedoIcon(), func() { v.confirmRename(d.c) })
 	d.deleteBtn = widget.NewButtonWithIcon(lang.L("channels.delete"), theme.DeleteIcon(), func() { v.confirmDelete(d.c) })
-	d.deleteBtn.Importance = widget.DangerImportance
+	// Less prominent than Test: deleting is rare and asks first.
+	d.deleteBtn.Importance = widget.LowImportance
 
 	d.spinner = widget.NewActivity()
 	d.spinner.Hide()
