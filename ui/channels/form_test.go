@@ -158,7 +158,6 @@ func validValue(key string) string {
 	return "x"
 }
 
-
 // Test in the form sends the values as they are, and stores nothing.
 func TestTestBeforeSaveStoresNothing(t *testing.T) {
 	fx := newFixture(t)
