@@ -230,3 +230,19 @@ func TestDetailTestProminentDeleteNot(t *testing.T) {
 		t.Errorf("test importance %v, delete %v", d.testBtn.Importance, d.deleteBtn.Importance)
 	}
 }
+
+// The mouse wheel over an input scrolls the form, which is taller than
+// the window (the driver hands the event to the input's scroller
+// otherwise).
+func TestWheelOverAnInputScrollsTheForm(t *testing.T) {
+	fx := newFixture(t)
+	fx.win.Resize(fyne.NewSize(800, 600))
+	f := fx.openAdd("email")
+	p := fx.v.form
+	in := f.byKey["username"].entry
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(in).AddXY(in.Size().Width/2, in.Size().Height/2)
+	test.Scroll(fx.win.Canvas(), pos, 0, -40)
+	if p.scroll.Offset.Y != 40 {
+		t.Errorf("form offset = %v after wheeling down 40 over an entry, want 40", p.scroll.Offset.Y)
+	}
+}
