@@ -544,3 +544,27 @@ func (e *FieldError) In(kind string) *FieldError {
 	e.Kind = kind
 	return e
 }
+
+// CheckField validates one field's value on its own as Parse does (an
+// empty value takes the default; the type, the field's own rule, required),
+// so a form can clear a field's error as soon as it is fixed. Relations
+// between fields (Check) need the whole config: Parse sees those.
+func (k *Kind) CheckField(key, v string) error {
+	f, ok := k.Field(key)
+	if !ok {
+		return newFieldError(k.ID, key, i18n.New("field.unknown", "Known", strings.Join(k.keys(), ", ")))
+	}
+	if v = strings.TrimSpace(v); v == "" {
+		v = f.Default
+	}
+	if v == "" {
+		if f.Required {
+			return newFieldError(k.ID, f.Key, i18n.New("field.required"))
+		}
+		return nil
+	}
+	if _, err := f.check(v); err != nil {
+		return newFieldError(k.ID, f.Key, err)
+	}
+	return nil
+}

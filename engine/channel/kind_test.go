@@ -248,3 +248,32 @@ func TestClientVerifiesTLSAndUsesProxy(t *testing.T) {
 		t.Fatalf("proxy saw %q", proxied)
 	}
 }
+
+func TestCheckFieldAgreesWithParse(t *testing.T) {
+	k := &channel.Kind{ID: "k", Fields: []channel.Field{
+		{Key: "url", Type: channel.TypeURL, Required: true},
+		{Key: "port", Type: channel.TypeInt, Default: "25"},
+		{Key: "mode", Type: channel.TypeChoice, Choices: []string{"a", "b"}},
+	}}
+	tests := []struct{ key, v, want string }{
+		{"url", "", "k: url: required"},
+		{"url", "  ", "k: url: required"},
+		{"url", "example.com", "k: url: must start with http:// or https://"},
+		{"url", "https://example.com", ""},
+		{"port", "", ""},
+		{"port", "x", `k: port: must be a whole number, got "x"`},
+		{"mode", "B", ""},
+		{"mode", "c", `k: mode: must be one of a, b, got "c"`},
+		{"nope", "1", "k: nope: unknown field (known: url, port, mode)"},
+	}
+	for _, tt := range tests {
+		err := k.CheckField(tt.key, tt.v)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tt.want {
+			t.Errorf("CheckField(%q, %q) = %q, want %q", tt.key, tt.v, got, tt.want)
+		}
+	}
+}

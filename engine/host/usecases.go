@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
@@ -64,3 +65,33 @@ func (e *Env) Test(ctx context.Context, c registry.Channel) (store.Delivery, err
 
 // Redact returns err's text with every known secret masked.
 func (e *Env) Redact(err error) string { return e.Redactor.Error(err) }
+
+// TestUnsaved sends a test push straight to a channel of kind k built from
+// raw, settings that are not stored (a form's current values), and returns
+// the service's error. Nothing is written: no channel, no outbox row, no
+// keyring entry, no last test. The error's text is redacted, the unsaved
+// secrets included.
+func (e *Env) TestUnsaved(ctx context.Context, k *channel.Kind, name string, raw map[string]string) error {
+	cfg, err := k.Parse(raw)
+	if err != nil {
+		return err
+	}
+	for _, key := range k.SecretKeys() {
+		if v := cfg.String(key); v != "" {
+			e.Redactor.AddRecent(v)
+		}
+	}
+	deps := e.Registry.Deps
+	if deps.Redactor == nil {
+		deps.Redactor = e.Redactor
+	}
+	ch, err := k.Open(cfg, deps)
+	if err == nil {
+		m := registry.TestMessage(name, time.Now())
+		err = ch.Send(channel.WithMessage(ctx, m), m)
+	}
+	if err != nil {
+		return errors.New(e.Redactor.Error(err))
+	}
+	return nil
+}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/heraldpush/herald/engine/channel/webhook"
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/registry"
@@ -80,5 +82,44 @@ func TestTestRecordsTheAnswerAndRetryRequeues(t *testing.T) {
 	}
 	if _, err := env.Retry(ctx, rows[0].ID); err == nil {
 		t.Fatal("a pending row was retried again")
+	}
+}
+
+// A test of unsaved settings reaches the service and leaves nothing
+// behind: no channel, no outbox row; a failure's text masks the unsaved
+// secret (the URL's key).
+func TestTestUnsavedStoresNothing(t *testing.T) {
+	var got atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		if r.URL.Query().Get("fail") != "" {
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte("bad key " + r.URL.Query().Get("key")))
+		}
+	}))
+	defer srv.Close()
+	env := open(t)
+	ctx := t.Context()
+	const key = "unsaved-key-0123456789abcdef"
+	if err := env.TestUnsaved(ctx, webhook.Kind, "draft", map[string]string{"url": srv.URL + "/h?key=" + key}); err != nil {
+		t.Fatalf("TestUnsaved: %v", err)
+	}
+	err := env.TestUnsaved(ctx, webhook.Kind, "draft", map[string]string{"url": srv.URL + "/h?fail=1&key=" + key})
+	if err == nil || strings.Contains(err.Error(), key) {
+		t.Errorf("failed test: %v, want an error without the key", err)
+	}
+	if got.Load() != 2 {
+		t.Errorf("the service got %d requests, want 2", got.Load())
+	}
+	cs, err := env.Registry.List(ctx)
+	if err != nil || len(cs) != 0 {
+		t.Errorf("channels: %v %v, want none", cs, err)
+	}
+	rows, err := env.Store.OutboxItems(ctx, store.OutboxFilter{})
+	if err != nil || len(rows) != 0 {
+		t.Errorf("outbox: %d rows %v, want none", len(rows), err)
+	}
+	if err := env.TestUnsaved(ctx, webhook.Kind, "draft", map[string]string{}); err == nil {
+		t.Error("settings without a URL were sent")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -78,7 +79,12 @@ func TestSendCutOffByTimeoutLogsTransient(t *testing.T) {
 	r := newRegistry(t)
 	var buf bytes.Buffer
 	r.Log = slog.New(slog.NewTextHandler(&buf, nil))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { <-req.Context().Done() }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		// The server notices the client leave only once the body is read
+		// (a URL alone POSTs the message).
+		io.Copy(io.Discard, req.Body)
+		<-req.Context().Done()
+	}))
 	t.Cleanup(srv.Close)
 	c, err := r.Add(ctx, "webhook", "slow", map[string]string{"url": srv.URL})
 	if err != nil {

@@ -57,6 +57,10 @@ type Engine interface {
 	// Test sends a test push to c now and waits for the answer; the error's
 	// text is redacted.
 	Test(ctx context.Context, c registry.Channel) (store.Delivery, error)
+	// TestUnsaved sends a test push with settings of kind k that are not
+	// stored (a form's values) and stores nothing; the error's text is
+	// redacted.
+	TestUnsaved(ctx context.Context, k *channel.Kind, name string, raw map[string]string) error
 	// Redact returns err's text with secrets masked.
 	Redact(err error) string
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/ui/localize"
+	"github.com/heraldpush/herald/ui/wheel"
 )
 
 // detailPane is the right pane for the selected channel: what it is, its
@@ -66,7 +67,8 @@ func newDetailPane(v *View) *detailPane {
 	d.editBtn = widget.NewButtonWithIcon(lang.L("channels.edit"), theme.DocumentCreateIcon(), func() { v.showEdit(d.c) })
 	d.renameBtn = widget.NewButtonWithIcon(lang.L("channels.rename"), theme.ContentRedoIcon(), func() { v.confirmRename(d.c) })
 	d.deleteBtn = widget.NewButtonWithIcon(lang.L("channels.delete"), theme.DeleteIcon(), func() { v.confirmDelete(d.c) })
-	d.deleteBtn.Importance = widget.DangerImportance
+	// Less prominent than Test: deleting is rare and asks first.
+	d.deleteBtn.Importance = widget.LowImportance
 
 	d.spinner = widget.NewActivity()
 	d.spinner.Hide()
@@ -83,7 +85,7 @@ func newDetailPane(v *View) *detailPane {
 	actions := container.NewHBox(d.testBtn, d.prevBtn, layout.NewSpacer(), d.editBtn, d.renameBtn, d.deleteBtn)
 	d.body = container.NewVBox(head, widget.NewSeparator(), actions,
 		container.NewBorder(nil, nil, container.NewCenter(d.spinner), nil, d.status), d.prevCard)
-	d.scroll = container.NewVScroll(container.NewPadded(d.body))
+	d.scroll = wheel.NewVScroll(container.NewPadded(d.body))
 	d.object = d.scroll
 	return d
 }

@@ -19,27 +19,49 @@ import (
 	"github.com/heraldpush/herald/ui/localize"
 )
 
-// fieldInput is the widget of one schema field, with its help, docs link and
-// the error the engine found in it.
-type fieldInput struct {
-	f      channel.Field
-	entry  *widget.Entry  // text, number, URL, list, JSON and secret fields
-	check  *widget.Check  // bool fields
-	choice *widget.Select // choice fields
-	err    *widget.Label
-	box    fyne.CanvasObject
+// advancedKeys are settings most people leave alone: they go under the
+// form's collapsed "Advanced" part. A required field never does.
+var advancedKeys = map[string]bool{
+	"proxy": true, "api": true, "method": true, "content_type": true, "pic_url": true, "pic": true,
+	"icon": true, "ca_file": true, "thread_id": true, "host": true,
 }
 
-func newFieldInput(k *channel.Kind, f channel.Field) *fieldInput {
-	in := &fieldInput{f: f}
+// isAdvanced reports whether f goes under "Advanced" in k's form (email's
+// host is its SMTP server, not an API host to override).
+func isAdvanced(k *channel.Kind, f channel.Field) bool {
+	if f.Required || (f.Key == "host" && k.ID == "email") {
+		return false
+	}
+	return advancedKeys[f.Key]
+}
+
+// numberWidth is the width of a whole-number input (a port): wide enough
+// for its digits, not the whole column.
+const numberWidth float32 = 140
+
+// fieldInput is the widget of one schema field, with its help and the
+// error the engine found in it.
+type fieldInput struct {
+	f        channel.Field
+	entry    *widget.Entry  // text, number, URL, list, JSON and secret fields
+	check    *widget.Check  // bool fields
+	choice   *widget.Select // choice fields
+	label    *widget.Label
+	err      *widget.Label
+	box      fyne.CanvasObject // the input, its error and help
+	advanced bool
+}
+
+func newFieldInput(k *channel.Kind, f channel.Field, changed func(*fieldInput)) *fieldInput {
+	in := &fieldInput{f: f, advanced: isAdvanced(k, f), err: errorLabel()}
 	var input fyne.CanvasObject
 	switch {
 	case f.Type == channel.TypeBool:
-		in.check = widget.NewCheck("", nil)
+		in.check = widget.NewCheck("", func(bool) { changed(in) })
 		in.check.SetChecked(channel.Config{f.Key: f.Default}.Bool(f.Key))
 		input = in.check
 	case f.Type == channel.TypeChoice && !f.Secret:
-		in.choice = widget.NewSelect(choiceOptions(f), nil)
+		in.choice = widget.NewSelect(choiceOptions(f), func(string) { changed(in) })
 		in.choice.PlaceHolder = lang.L("channels.form.unset")
 		if f.Default != "" {
 			in.choice.PlaceHolder = f.Default
@@ -57,21 +79,24 @@ func newFieldInput(k *channel.Kind, f channel.Field) *fieldInput {
 			in.entry = widget.NewEntry()
 		}
 		in.entry.SetPlaceHolder(f.Default)
+		in.entry.OnChanged = func(string) { changed(in) }
 		input = in.entry
+		if f.Type == channel.TypeInt {
+			input = container.NewHBox(container.NewGridWrap(fyne.NewSize(numberWidth, in.entry.MinSize().Height), in.entry))
+		}
 	}
-	in.err = widget.NewLabel("")
-	in.err.Importance = widget.DangerImportance
-	in.err.Wrapping = fyne.TextWrapWord
-	in.err.Hide()
+	label := lang.X(k.LabelKey(f), f.Label)
+	if f.Required {
+		label += " *"
+	}
+	in.label = widget.NewLabel(label)
+	in.label.Wrapping = fyne.TextWrapWord
+	in.label.TextStyle.Bold = true
 
 	help := widget.NewLabel(lang.X(k.HelpKey(f), f.Help))
 	help.Wrapping = fyne.TextWrapWord
 	help.SizeName = theme.SizeNameCaptionText
-	parts := []fyne.CanvasObject{input, in.err, help}
-	if link := docLink(f.DocURL, k.DocURL); link != nil {
-		parts = append(parts, link)
-	}
-	in.box = container.NewVBox(parts...)
+	in.box = container.NewVBox(input, in.err, help)
 	return in
 }
 
@@ -94,11 +119,19 @@ func docLink(urls ...string) *widget.Hyperlink {
 		if err != nil {
 			continue
 		}
-		link := widget.NewHyperlink(lang.L("channels.form.docs"), u)
-		link.SizeName = theme.SizeNameCaptionText
-		return link
+		return widget.NewHyperlink(lang.L("channels.form.docs"), u)
 	}
 	return nil
+}
+
+// kindDocs is the one documentation link of k's form: the kind's page, else
+// the first field's own.
+func kindDocs(k *channel.Kind) *widget.Hyperlink {
+	urls := []string{k.DocURL}
+	for _, f := range k.Fields {
+		urls = append(urls, f.DocURL)
+	}
+	return docLink(urls...)
 }
 
 // value is the field's text as the engine takes it ("" means the default).
@@ -152,54 +185,99 @@ func (in *fieldInput) setError(msg string) {
 	in.err.Show()
 }
 
+func (in *fieldInput) hasError() bool { return in.err.Visible() }
+
 // channelForm is the form generated from a kind's field schema, for adding
 // a channel (with a name) or editing one.
 type channelForm struct {
-	kind    *channel.Kind
-	name    *widget.Entry // nil when editing: renaming is its own action
-	nameErr *widget.Label
-	qd      *widget.Entry // nil for kinds QD does not know
-	qdFill  *widget.Button
-	qdMsg   *widget.Label
-	inputs  []*fieldInput
-	byKey   map[string]*fieldInput
-	formErr *widget.Label
-	content *fyne.Container
+	kind      *channel.Kind
+	name      *widget.Entry // nil when editing: renaming is its own action
+	nameLabel *widget.Label
+	nameErr   *widget.Label
+	qd        *widget.Entry // nil for kinds QD does not know
+	qdFill    *widget.Button
+	qdMsg     *widget.Label
+	inputs    []*fieldInput
+	byKey     map[string]*fieldInput
+	// The rarely changed fields, collapsed under a toggle (nil: none).
+	advToggle *widget.Button
+	advRows   *fyne.Container
+	rows      []*rowsLayout
+	content   *fyne.Container
 	// resized is called when errors or messages appeared or went, so the
 	// pane lays the form out again (nil: nothing to tell).
 	resized func()
+	// errorsChanged is called when editing cleared or changed a field's
+	// error, so the pane's summary counts again (nil: nobody to tell).
+	errorsChanged func()
 }
 
 func newChannelForm(k *channel.Kind, withName bool) *channelForm {
 	f := &channelForm{kind: k, byKey: map[string]*fieldInput{}}
 	var parts []fyne.CanvasObject
+	if link := kindDocs(k); link != nil {
+		parts = append(parts, link)
+	}
 	if k.QDFields > 0 {
 		parts = append(parts, f.qdBox())
 	}
-	var items []*widget.FormItem
+	var main, adv []fyne.CanvasObject
 	if withName {
 		f.name = widget.NewEntry()
 		f.name.SetPlaceHolder(lang.L("channels.form.name_placeholder"))
+		f.name.OnChanged = func(string) { f.nameChanged() }
 		f.nameErr = errorLabel()
-		items = append(items, widget.NewFormItem(lang.L("channels.form.name")+" *", container.NewVBox(f.name, f.nameErr)))
+		f.nameLabel = widget.NewLabel(lang.L("channels.form.name") + " *")
+		f.nameLabel.TextStyle.Bold = true
+		main = append(main, f.nameLabel, container.NewVBox(f.name, f.nameErr))
 	}
 	for _, field := range k.Fields {
-		in := newFieldInput(k, field)
+		in := newFieldInput(k, field, f.fieldChanged)
 		f.inputs = append(f.inputs, in)
 		f.byKey[field.Key] = in
-		label := lang.X(k.LabelKey(field), field.Label)
-		if field.Required {
-			label += " *"
+		if in.advanced {
+			adv = append(adv, in.label, in.box)
+		} else {
+			main = append(main, in.label, in.box)
 		}
-		items = append(items, widget.NewFormItem(label, in.box))
 	}
-	form := widget.NewForm(items...)
+	parts = append(parts, f.newRows(main...))
+	if len(adv) > 0 {
+		f.advRows = f.newRows(adv...)
+		f.advRows.Hide()
+		f.advToggle = widget.NewButtonWithIcon(lang.L("chform.advanced", map[string]any{"Count": len(adv) / 2}),
+			theme.MenuExpandIcon(), func() { f.showAdvanced(!f.advRows.Visible()) })
+		f.advToggle.Importance = widget.LowImportance
+		f.advToggle.Alignment = widget.ButtonAlignLeading
+		f.advToggle.IconPlacement = widget.ButtonIconLeadingText
+		parts = append(parts, widget.NewSeparator(), f.advToggle, f.advRows)
+	}
 	note := widget.NewLabel(lang.L("channels.form.required_note"))
 	note.SizeName = theme.SizeNameCaptionText
-	f.formErr = errorLabel()
-	parts = append(parts, form, note, f.formErr)
+	parts = append(parts, note)
 	f.content = container.NewVBox(parts...)
 	return f
+}
+
+func (f *channelForm) newRows(objs ...fyne.CanvasObject) *fyne.Container {
+	l := &rowsLayout{switched: f.relayout}
+	f.rows = append(f.rows, l)
+	return container.New(l, objs...)
+}
+
+// showAdvanced opens or closes the rarely changed fields.
+func (f *channelForm) showAdvanced(open bool) {
+	if f.advRows == nil || open == f.advRows.Visible() {
+		return
+	}
+	if open {
+		f.advRows.Show()
+		f.advToggle.SetIcon(theme.MenuDropUpIcon())
+	} else {
+		f.advRows.Hide()
+		f.advToggle.SetIcon(theme.MenuExpandIcon())
+	}
+	f.relayout()
 }
 
 func errorLabel() *widget.Label {
@@ -210,8 +288,8 @@ func errorLabel() *widget.Label {
 	return l
 }
 
-// qdBox is the "Import QD string" box: QD's a;b;c registration string
-// fills the fields it carries.
+// qdBox is the QD import box: QD's a;b;c registration string fills the
+// fields it carries. It says what QD is, for people who never used it.
 func (f *channelForm) qdBox() fyne.CanvasObject {
 	keys := make([]string, f.kind.QDFields)
 	for i, field := range f.kind.Fields[:f.kind.QDFields] {
@@ -225,10 +303,10 @@ func (f *channelForm) qdBox() fyne.CanvasObject {
 	f.qdMsg = widget.NewLabel("")
 	f.qdMsg.Wrapping = fyne.TextWrapWord
 	f.qdMsg.Hide()
-	help := widget.NewLabel(lang.L("channels.qd.help", map[string]any{"Keys": strings.Join(keys, ";")}))
+	help := widget.NewLabel(lang.L("chform.qd.help", map[string]any{"Keys": strings.Join(keys, ";")}))
 	help.Wrapping = fyne.TextWrapWord
 	help.SizeName = theme.SizeNameCaptionText
-	return widget.NewCard("", lang.L("channels.qd.title"),
+	return widget.NewCard("", lang.L("chform.qd.title"),
 		container.NewVBox(container.NewBorder(nil, nil, nil, f.qdFill, f.qd), help, f.qdMsg))
 }
 
@@ -256,6 +334,7 @@ func (f *channelForm) importQD() {
 	f.qdMsg.SetText(lang.L("channels.qd.filled", map[string]any{"Fields": strings.Join(filled, ", ")}))
 	f.qdMsg.Show()
 	f.relayout()
+	f.notifyErrors()
 }
 
 // relayout lays the form out again after texts appeared or went: their
@@ -267,6 +346,70 @@ func (f *channelForm) relayout() {
 	}
 }
 
+func (f *channelForm) notifyErrors() {
+	if f.errorsChanged != nil {
+		f.errorsChanged()
+	}
+}
+
+// fieldChanged checks a field that shows an error again as it is edited,
+// so the error goes as soon as the value is right.
+func (f *channelForm) fieldChanged(in *fieldInput) {
+	if !in.hasError() {
+		return
+	}
+	err := f.kind.CheckField(in.f.Key, in.value())
+	if err == nil {
+		// Alone it is fine; a rule between fields may still name it.
+		_, err = f.kind.Parse(f.values())
+		if !namesField(err, in.f.Key) {
+			err = nil
+		}
+	}
+	was := in.err.Text
+	in.setError(fieldText(err))
+	if in.err.Text != was {
+		f.relayout()
+		f.notifyErrors()
+	}
+}
+
+// nameChanged drops the name's error once something is typed: the
+// registry checks the name on save.
+func (f *channelForm) nameChanged() {
+	if f.nameErr.Visible() && strings.TrimSpace(f.name.Text) != "" {
+		f.nameErr.Hide()
+		f.relayout()
+		f.notifyErrors()
+	}
+}
+
+// namesField reports whether err holds a FieldError for key.
+func namesField(err error, key string) bool {
+	var fes channel.FieldErrors
+	if errors.As(err, &fes) {
+		for _, fe := range fes {
+			if fe.Field == key {
+				return true
+			}
+		}
+	}
+	var fe *channel.FieldError
+	return errors.As(err, &fe) && fe.Field == key
+}
+
+// fieldText is the text shown under a field for its error ("" for none).
+func fieldText(err error) string {
+	if err == nil {
+		return ""
+	}
+	var fe *channel.FieldError
+	if errors.As(err, &fe) {
+		return localize.Text(fe.Problem())
+	}
+	return userText(err)
+}
+
 // values are the form's settings by canonical key.
 func (f *channelForm) values() map[string]string {
 	raw := make(map[string]string, len(f.inputs))
@@ -276,10 +419,14 @@ func (f *channelForm) values() map[string]string {
 	return raw
 }
 
-// fill shows stored settings (secrets too: the entries mask them).
+// fill shows stored settings (secrets too: the entries mask them); an
+// advanced field that is set opens the advanced part.
 func (f *channelForm) fill(settings map[string]string) {
 	for _, in := range f.inputs {
 		in.setValue(settings[in.f.Key])
+		if in.advanced && settings[in.f.Key] != "" && settings[in.f.Key] != in.f.Default {
+			f.showAdvanced(true)
+		}
 	}
 }
 
@@ -291,16 +438,14 @@ func (f *channelForm) clearErrors() {
 	if f.nameErr != nil {
 		f.nameErr.Hide()
 	}
-	f.formErr.Hide()
 }
 
 // showErrors puts the engine's complaints next to the fields they name:
-// each channel.FieldError under its field, a name problem under the name,
-// anything else under the form. more are further errors to show alongside
-// (the field errors of a submit the name stopped early).
-func (f *channelForm) showErrors(err error, more ...error) {
+// each channel.FieldError under its field, a name problem under the name.
+// more are further errors to show alongside (the field errors of a submit
+// the name stopped early). It returns the complaints that name no field.
+func (f *channelForm) showErrors(err error, more ...error) (general []string) {
 	f.clearErrors()
-	var general []string
 	seen := map[string]bool{}
 	for _, e := range append([]error{err}, more...) {
 		if e == nil {
@@ -319,11 +464,8 @@ func (f *channelForm) showErrors(err error, more ...error) {
 			general = append(general, userText(e))
 		}
 	}
-	if len(general) > 0 {
-		f.formErr.SetText(strings.Join(general, "\n"))
-		f.formErr.Show()
-	}
 	f.relayout()
+	return general
 }
 
 func (f *channelForm) showFieldError(fe *channel.FieldError, seen map[string]bool, general []string) []string {
@@ -338,9 +480,42 @@ func (f *channelForm) showFieldError(fe *channel.FieldError, seen map[string]boo
 	}
 	if in, ok := f.byKey[fe.Field]; ok {
 		in.setError(localize.Text(fe.Problem()))
+		if in.advanced {
+			f.showAdvanced(true)
+		}
 		return general
 	}
 	return append(general, localize.Error(fe))
+}
+
+// marked counts the fields (the name included) showing an error.
+func (f *channelForm) marked() int {
+	n := 0
+	if f.nameErr != nil && f.nameErr.Visible() {
+		n++
+	}
+	for _, in := range f.inputs {
+		if in.hasError() {
+			n++
+		}
+	}
+	return n
+}
+
+// firstMarked is the row (label) of the first field showing an error, in
+// the order the form shows them; nil when none does.
+func (f *channelForm) firstMarked() fyne.CanvasObject {
+	if f.nameErr != nil && f.nameErr.Visible() {
+		return f.nameLabel
+	}
+	for _, adv := range []bool{false, true} {
+		for _, in := range f.inputs {
+			if in.advanced == adv && in.hasError() {
+				return in.label
+			}
+		}
+	}
+	return nil
 }
 
 // userText is an engine error as a person reads it, in the window's

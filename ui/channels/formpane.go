@@ -3,6 +3,8 @@ package channels
 import (
 	"context"
 	"errors"
+	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/ui/wheel"
 )
 
 // formPane is the right pane while adding or editing a channel: the kind
@@ -26,8 +29,18 @@ type formPane struct {
 	scroll  *container.Scroll
 	save    *widget.Button
 	cancel  *widget.Button
+	testBtn *widget.Button
 	spinner *widget.Activity
-	object  fyne.CanvasObject
+	// status, by the buttons, says why nothing was saved (how many fields
+	// are marked, or the error) or how a test of the form went.
+	status *widget.Label
+	// counting: status shows the count of marked fields, kept up to date
+	// as they are fixed.
+	counting bool
+	// verb is "save" or "test": what the counting status says was not done.
+	verb   string
+	frame  *fyne.Container
+	object fyne.CanvasObject
 }
 
 func (v *View) newFormPane(title string, top fyne.CanvasObject) *formPane {
@@ -37,16 +50,23 @@ func (v *View) newFormPane(title string, top fyne.CanvasObject) *formPane {
 	p.save.Importance = widget.HighImportance
 	p.save.Disable()
 	p.cancel = widget.NewButtonWithIcon(lang.L("channels.cancel"), theme.CancelIcon(), p.close)
+	// Test before Save: the form's values go to the service unsaved.
+	p.testBtn = widget.NewButtonWithIcon(lang.L("channels.test"), theme.MailSendIcon(), p.testForm)
+	p.testBtn.Disable()
 	p.spinner = widget.NewActivity()
 	p.spinner.Hide()
+	p.status = widget.NewLabel("")
+	p.status.Wrapping = fyne.TextWrapWord
+	p.status.Hide()
 	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	head := container.NewVBox(heading)
 	if top != nil {
 		head.Add(top)
 	}
-	buttons := container.NewHBox(p.spinner, layout.NewSpacer(), p.cancel, p.save)
-	p.scroll = container.NewVScroll(container.NewPadded(p.body))
-	p.object = container.NewBorder(container.NewPadded(head), container.NewPadded(buttons), nil, nil, p.scroll)
+	buttons := container.NewHBox(p.spinner, p.testBtn, layout.NewSpacer(), p.cancel, p.save)
+	p.scroll = wheel.NewVScroll(container.NewPadded(p.body))
+	p.frame = container.NewBorder(container.NewPadded(head), container.NewPadded(container.NewVBox(p.status, buttons)), nil, nil, p.scroll)
+	p.object = p.frame
 	return p
 }
 
@@ -95,7 +115,8 @@ func (v *View) showEdit(c registry.Channel) {
 			p.setForm(f)
 			if err != nil {
 				p.save.Disable()
-				f.showErrors(err)
+				p.testBtn.Disable()
+				p.setStatus(userText(err), widget.DangerImportance)
 				return
 			}
 			f.fill(settings)
@@ -121,10 +142,82 @@ func (v *View) openForm(p *formPane) {
 func (p *formPane) setForm(f *channelForm) {
 	p.form = f
 	f.resized = p.scroll.Refresh
+	f.errorsChanged = p.recount
 	p.body.Objects = []fyne.CanvasObject{f.content}
+	p.setStatus("", widget.MediumImportance)
 	p.scroll.ScrollToTop()
 	p.scroll.Refresh()
 	p.save.Enable()
+	p.testBtn.Enable()
+}
+
+// setStatus shows msg by the buttons ("" hides it).
+func (p *formPane) setStatus(msg string, imp widget.Importance) {
+	p.counting = false
+	p.status.Importance = imp
+	p.status.SetText(msg)
+	p.status.Hidden = msg == ""
+	// The bar by the buttons grows or shrinks: lay the pane out again.
+	p.frame.Refresh()
+}
+
+// report shows the outcome of a save or test the form's values failed:
+// every complaint under its field, the count by the buttons, and the
+// first marked field scrolled into view. verb is "save" or "test".
+func (p *formPane) report(verb string, err error, more ...error) {
+	f := p.form
+	general := f.showErrors(err, more...)
+	p.verb = verb
+	switch {
+	case len(general) > 0:
+		p.setStatus(lang.L(statusKeys[verb].failed, map[string]any{"Error": strings.Join(general, "; ")}), widget.DangerImportance)
+	default:
+		p.counting = true
+		p.recount()
+	}
+	p.revealFirst()
+}
+
+// recount shows how many fields are marked, after they changed.
+func (p *formPane) recount() {
+	if p.form == nil || !p.counting {
+		return
+	}
+	n := p.form.marked()
+	if n == 0 {
+		p.setStatus("", widget.MediumImportance)
+		return
+	}
+	p.setStatus(markedText(p.verb, n), widget.DangerImportance)
+	p.counting = true
+}
+
+// markedText is "Nothing saved: fix the 3 fields marked in red" (or
+// "Nothing sent" for a test), in the right number.
+func markedText(verb string, n int) string {
+	key := statusKeys[verb].other
+	if n == 1 {
+		key = statusKeys[verb].one
+	}
+	return lang.L(key, map[string]any{"Count": n})
+}
+
+// statusKeys are the texts saying what a save or test did not do.
+var statusKeys = map[string]struct{ one, other, failed string }{
+	"save": {"chform.save.marked.one", "chform.save.marked.other", "chform.save.failed"},
+	"test": {"chform.test.marked.one", "chform.test.marked.other", "chform.test.failed"},
+}
+
+// revealFirst scrolls the first marked field into view.
+func (p *formPane) revealFirst() {
+	target := p.form.firstMarked()
+	if target == nil {
+		return
+	}
+	p.scroll.Refresh()
+	d := fyne.CurrentApp().Driver()
+	y := d.AbsolutePositionForObject(target).Y - d.AbsolutePositionForObject(p.scroll.Content).Y
+	p.scroll.ScrollToOffset(fyne.NewPos(0, max(0, y-theme.Padding())))
 }
 
 func (p *formPane) setBusy(busy bool) {
@@ -132,12 +225,14 @@ func (p *formPane) setBusy(busy bool) {
 		p.spinner.Show()
 		p.spinner.Start()
 		p.save.Disable()
+		p.testBtn.Disable()
 		return
 	}
 	p.spinner.Stop()
 	p.spinner.Hide()
 	if p.form != nil {
 		p.save.Enable()
+		p.testBtn.Enable()
 	}
 }
 
@@ -187,7 +282,7 @@ func (p *formPane) submit() {
 		return func() {
 			p.setBusy(false)
 			if err != nil {
-				f.showErrors(err, fieldErr)
+				p.report("save", err, fieldErr)
 				return
 			}
 			if v.form == p {
@@ -197,6 +292,52 @@ func (p *formPane) submit() {
 			v.detail.reset()
 			v.reload()
 			v.showChannel(c.ID)
+		}
+	})
+}
+
+// testTimeout bounds a test of the form's values.
+const testTimeout = 30 * time.Second
+
+// testForm sends a test push with the form's current values without
+// storing anything (Uptime Kuma's "Test" before "Save"): invalid values are
+// marked as on Save; otherwise the service's answer shows by the buttons.
+func (p *formPane) testForm() {
+	f := p.form
+	if f == nil {
+		return
+	}
+	v := p.v
+	raw := f.values()
+	name := f.kind.Name
+	switch {
+	case f.name != nil && strings.TrimSpace(f.name.Text) != "":
+		name = strings.TrimSpace(f.name.Text)
+	case p.editing != nil:
+		name = p.editing.Name
+	}
+	if _, err := f.kind.Parse(raw); err != nil {
+		p.report("test", err)
+		return
+	}
+	f.clearErrors()
+	f.relayout()
+	p.setStatus(lang.L("channels.testing"), widget.MediumImportance)
+	p.setBusy(true)
+	v.change(func(ctx context.Context) func() {
+		ctx, cancel := context.WithTimeout(ctx, testTimeout)
+		defer cancel()
+		err := v.eng.TestUnsaved(ctx, f.kind, name, raw)
+		return func() {
+			p.setBusy(false)
+			if p.form != f {
+				return
+			}
+			if err != nil {
+				p.setStatus(lang.L("chform.test.send_failed", map[string]any{"Error": err.Error()}), widget.DangerImportance)
+				return
+			}
+			p.setStatus(lang.L("chform.test.ok"), widget.SuccessImportance)
 		}
 	})
 }

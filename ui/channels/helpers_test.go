@@ -24,13 +24,15 @@ func TestMain(m *testing.M) {
 	// locale, and load this tab's strings as the app would.
 	os.Setenv("LC_ALL", "en_US.UTF-8")
 	os.Setenv("LANGUAGE", "en")
-	data, err := os.ReadFile(partsDir + "en.json")
-	if err == nil {
-		err = lang.AddTranslations(fyne.NewStaticResource("ui-channels.en.json", data))
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "load translations:", err)
-		os.Exit(1)
+	for _, name := range []string{"en.json", "chform.en.json"} {
+		data, err := os.ReadFile(partsDir + name)
+		if err == nil {
+			err = lang.AddTranslations(fyne.NewStaticResource(name, data))
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "load translations:", err)
+			os.Exit(1)
+		}
 	}
 	// The watch for outside changes would redraw from its own goroutine
 	// while a test reads widgets; the one test of it turns it on.

@@ -23,6 +23,7 @@ import (
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/ui/localize"
+	"github.com/heraldpush/herald/ui/wheel"
 )
 
 // Keys of the settings as dispatch names them; each control's error label
@@ -308,7 +309,7 @@ func (v *View) build() {
 		v.previewBody,
 	))
 
-	v.obj = container.NewVScroll(container.NewVBox(v.loadErr, pushes, when, batch, content, preview))
+	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, batch, content, preview))
 }
 
 // check builds a write-through check box for one boolean setting.

@@ -26,6 +26,7 @@ import (
 	"github.com/heraldpush/herald/engine/task"
 	enginetasks "github.com/heraldpush/herald/engine/tasks"
 	"github.com/heraldpush/herald/ui/localize"
+	"github.com/heraldpush/herald/ui/wheel"
 )
 
 // choice is one option of a radio group: the value the engine keeps and
@@ -425,7 +426,7 @@ func (e *editor) build(chans []registry.Channel) {
 	buttons := container.NewHBox(layout.NewSpacer(), e.busy, e.cancel, e.save)
 
 	body := container.NewVBox(general.object(), e.cmdCard, e.httpCard, schedCard, runsCard, pushCard)
-	e.obj = container.NewBorder(heading, container.NewVBox(e.general, buttons), nil, nil, container.NewVScroll(body))
+	e.obj = container.NewBorder(heading, container.NewVBox(e.general, buttons), nil, nil, wheel.NewVScroll(body))
 }
 
 // fill shows a task (or a new task's defaults) and its push overrides.

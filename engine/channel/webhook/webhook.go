@@ -38,6 +38,15 @@ const (
 
 const kindID = "webhook"
 
+// DefaultBody is sent when nothing the user set carries the message (no
+// body template and no placeholder in the URL or headers): a URL alone
+// would otherwise send an empty request.
+const DefaultBody = `{"title": "{t}", "body": "{log}"}`
+
+// NoMessageKey is the i18n key of the error for a GET that would carry
+// neither title nor text.
+const NoMessageKey = "chform.webhook.no_message"
+
 // Kind is the custom webhook channel kind.
 var Kind = &channel.Kind{
 	ID:     kindID,
@@ -49,8 +58,8 @@ var Kind = &channel.Kind{
 			// QD calls it URL; keys match case-insensitively, so no alias.
 			Key:   "url",
 			Label: "URL",
-			Help: "Where to send, e.g. https://example.com/push?log={log}&t={t}. {log} becomes the message text and {t} its title, " +
-				"URL-encoded.",
+			Help: "Where to send, e.g. https://example.com/push or https://example.com/push?log={log}&t={t}. {log} becomes the message " +
+				`text and {t} its title, URL-encoded. A URL alone gets a POST with {"title": "…", "body": "…"} as JSON.`,
 			Type:     channel.TypeURL,
 			Required: true,
 			// Webhook URLs often carry a key in the query or the path.
@@ -76,13 +85,14 @@ var Kind = &channel.Kind{
 			Aliases: []string{"POST_Data"},
 			Label:   "Body template",
 			Help: `Optional JSON object sent as the request body, e.g. {"text": "{log}", "title": "{t}"}. {log} and {t} are filled into ` +
-				"its strings, escaped as needed. Empty sends no body.",
+				`its strings, escaped as needed. Empty sends {"title": "{t}", "body": "{log}"} unless {log} or {t} is in the URL or headers.`,
 			Type: channel.TypeJSON,
 		},
 		{
-			Key:     "method",
-			Label:   "Method",
-			Help:    "GET or POST; empty means POST when a body template is set, else GET.",
+			Key:   "method",
+			Label: "Method",
+			Help: "GET or POST; empty means GET when {log} or {t} is in the URL or headers and no body template is set, " +
+				`else POST. A POST with neither sends {"title": "{t}", "body": "{log}"} as JSON.`,
 			Type:    channel.TypeChoice,
 			Choices: []string{http.MethodGet, http.MethodPost},
 		},
@@ -100,6 +110,9 @@ var Kind = &channel.Kind{
 	Check: func(c channel.Config) error {
 		body := c.String("body")
 		if body == "" {
+			if c.String("method") == http.MethodGet && !carriesMessage(c) {
+				return channel.NewFieldError("method", i18n.New(NoMessageKey))
+			}
 			return nil
 		}
 		if c.String("method") == http.MethodGet {
@@ -149,10 +162,14 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 	if err != nil {
 		return nil, channel.NewFieldError("headers", err).In(kindID)
 	}
+	body := c.String("body")
+	if body == "" && !carriesMessage(c) {
+		body = DefaultBody
+	}
 	method := c.String("method")
 	if method == "" {
 		method = http.MethodGet
-		if c.String("body") != "" {
+		if body != "" {
 			method = http.MethodPost
 		}
 	}
@@ -160,10 +177,22 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		client:      &cc,
 		url:         c.String("url"),
 		headers:     headers,
-		body:        c.String("body"),
+		body:        body,
 		method:      method,
 		contentType: c.String("content_type"),
 	}, nil
+}
+
+// carriesMessage reports whether a placeholder in the URL, headers or body
+// template puts the message into the request.
+func carriesMessage(c channel.Config) bool {
+	for _, key := range []string{"url", "headers", "body"} {
+		v := c.String(key)
+		if strings.Contains(v, LogPlaceholder) || strings.Contains(v, TitlePlaceholder) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseHeaders reads the headers field: a JSON object of string values

@@ -71,6 +71,10 @@ func TestParse(t *testing.T) {
 			WantErr: `webhook: body: with content_type form, each value must be a string, number, true/false or a list of them; "a" is not`},
 		{Name: "form with nested list", Raw: map[string]string{"url": u, "content_type": "form", "body": `{"a": [["x"]]}`},
 			WantErr: `webhook: body: with content_type form, each value must be a string, number, true/false or a list of them; "a" is not`},
+		{Name: "GET carrying no message", Raw: map[string]string{"url": "https://example.com/push", "method": "get"},
+			WantErr: "webhook: method: a GET request would carry no message: put {log} or {t} in the URL, or set method to POST (or leave it empty)"},
+		{Name: "GET with a placeholder in a header", Raw: map[string]string{"url": "https://example.com/push", "method": "GET", "headers": `{"X-T": "{t}"}`},
+			WantSome: map[string]string{"method": "GET"}},
 		{Name: "bad method", Raw: map[string]string{"url": u, "method": "PUT"}, WantErr: `webhook: method: must be one of GET, POST, got "PUT"`},
 		{Name: "headers twice under different names", Raw: map[string]string{"url": u, "GET_Header": `{"A": "1"}`, "POST_Header": `{"A": "2"}`},
 			WantErr: "webhook: headers: given twice under different names"},
@@ -207,6 +211,62 @@ func TestSendGET(t *testing.T) {
 	}
 }
 
+// A URL without placeholders (and no body template) would send an empty
+// request: the message goes as the default JSON body instead.
+func TestSendURLOnly(t *testing.T) {
+	tests := []struct {
+		name  string
+		extra map[string]string
+		ctype string
+		body  string
+	}{
+		{name: "method empty", ctype: "application/json; charset=utf-8",
+			body: `{"title":"Build \"nightly\" ✓ / 50% done & {log}","body":` + jsonString(t, trickyLog) + `}`},
+		{name: "method POST", extra: map[string]string{"method": "POST"}, ctype: "application/json; charset=utf-8",
+			body: `{"title":"Build \"nightly\" ✓ / 50% done & {log}","body":` + jsonString(t, trickyLog) + `}`},
+		{name: "as a form", extra: map[string]string{"content_type": "form"}, ctype: "application/x-www-form-urlencoded; charset=utf-8",
+			body: url.Values{"title": {trickyTitle}, "body": {trickyLog}}.Encode()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := webhooktest.NewServer(t)
+			raw := map[string]string{"url": s.URL + "/hook"}
+			for k, v := range tt.extra {
+				raw[k] = v
+			}
+			if err := newChannel(t, raw).Send(context.Background(), message.Message{Title: trickyTitle, Body: trickyLog}); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			channeltest.NoViolations(t, s)
+			a := one(t, s)
+			if a.Method != http.MethodPost || a.Path != "/hook" || len(a.Query) != 0 {
+				t.Errorf("%s %s?%s, want POST /hook", a.Method, a.Path, a.Query.Encode())
+			}
+			if got := a.Header.Get("Content-Type"); got != tt.ctype {
+				t.Errorf("Content-Type = %q, want %q", got, tt.ctype)
+			}
+			if string(a.Body) != tt.body {
+				t.Errorf("body =\n%s\nwant\n%s", a.Body, tt.body)
+			}
+			if a.Title != trickyTitle || a.Text != trickyLog {
+				t.Errorf("received title %q, text %q", a.Title, a.Text)
+			}
+		})
+	}
+}
+
+// jsonString is s as a JSON string with <, > and & kept as they are.
+func jsonString(t *testing.T, s string) string {
+	t.Helper()
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
 func TestSendDetails(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -247,6 +307,9 @@ func TestSendDetails(t *testing.T) {
 			},
 			m: message.Message{Title: "a\r\nInjected: 1", Body: "l1\nl2\t\x00 中"},
 			check: func(t *testing.T, a webhooktest.Accepted) {
+				if a.Method != http.MethodGet || len(a.Body) != 0 {
+					t.Errorf("%s with body %q, want a bare GET: the headers carry the message", a.Method, a.Body)
+				}
 				if a.Header.Get("X-Title") != "[a  Injected: 1]" || a.Header.Get("X-Log") != "l1 l2   中" || a.Header.Get("Injected") != "" {
 					t.Errorf("headers = %q", a.Header)
 				}

@@ -56,7 +56,7 @@ type Request struct {
 }
 
 // Accepted is a request the receiver answered with 2xx. Text is the "log"
-// field of the body (else of the query) and Title its "title" field (else
+// field of the body (else its "body" field, else the query's "log") and Title its "title" field (else
 // the query's "t"), as Config lays them out.
 type Accepted struct {
 	Title string
@@ -149,7 +149,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		raw[k] = vs[0]
 	}
 	text, title := str(raw["log"]), str(raw["title"])
-	if _, ok := raw["log"]; !ok {
+	if _, ok := raw["log"]; !ok && raw["body"] != nil {
+		// The webhook's default body: {"title": …, "body": …}.
+		text = str(raw["body"])
+	} else if !ok {
 		text = q.Get("log")
 	} else if q.Has("log") && q.Get("log") != text {
 		bad("the query's log and the body's log differ:\n%q\n%q", q.Get("log"), text)
