@@ -107,6 +107,11 @@ type window struct {
 
 	tray *tray // nil without a system tray
 
+	// settle waits until every tab has applied the loads asked of it (tests
+	// read the widgets after it: Fyne's test driver applies on the loaders'
+	// goroutines).
+	settle []func()
+
 	mu    sync.Mutex
 	prefs settings.Prefs
 }
@@ -192,6 +197,7 @@ func (w *window) buildTabs(p Params) {
 		SetStartAtLogin: p.SetStartAtLogin,
 		OnPrefsChanged:  w.prefsChanged,
 	})
+	w.settle = []func(){w.channels.Wait, taskView.Wait, histView.Wait, setView.Wait}
 	w.historyTab = container.NewTabItem(lang.L("tab.history"), histView.Object())
 	w.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.L("tab.channels"), w.channels.Object()),
