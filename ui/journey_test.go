@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -12,7 +13,10 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
@@ -91,6 +95,7 @@ type journey struct {
 	w      *window
 	recv   *receiver
 	lang   string
+	theme  string
 	prefix string // screenshot names
 	step   int
 }
@@ -99,7 +104,7 @@ func openJourney(t *testing.T, lc, th, dir string) *journey {
 	if err := loadTranslations(lc); err != nil {
 		t.Fatal(err)
 	}
-	a := test.NewTempApp(t)
+	a := serialise(t, test.NewTempApp(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	env, err := host.Open(ctx, t.TempDir(), host.Options{})
 	if err != nil {
@@ -108,21 +113,27 @@ func openJourney(t *testing.T, lc, th, dir string) *journey {
 	if err := env.StartEngine(ctx); err != nil {
 		t.Fatal(err)
 	}
-	j := &journey{t: t, ctx: ctx, env: env, recv: newReceiver(t), lang: lc, prefix: filepath.Join(dir, lc+"-"+th)}
+	j := &journey{t: t, ctx: ctx, env: env, recv: newReceiver(t), lang: lc, theme: th, prefix: filepath.Join(dir, lc+"-"+th)}
+	// The theme as if chosen before; the first start is still unwelcomed.
+	if err := settings.Save(ctx, env, settings.Prefs{Theme: th}); err != nil {
+		t.Fatal(err)
+	}
 	prefs, err := settings.Load(ctx, env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// What Run does, on the test driver's app (newWindow would open a
 	// real GLFW app).
-	applyTheme(a, th)
+	applyTheme(a, prefs.Theme)
 	win := a.NewWindow(lang.L("app.name"))
-	win.Resize(fyne.NewSize(960, 640))
+	win.Resize(fyne.NewSize(1024, 800)) // taller than the default: History's pushes in view
 	j.w = &window{ctx: ctx, env: env, app: a, win: win, prefs: prefs}
-	j.w.buildTabs(Params{Env: env, Version: "journey"})
-	j.w.followEngine()
-	win.Show()
-	j.w.greet(prefs, false)
+	j.do(func() {
+		j.w.buildTabs(Params{Env: env, Version: "0.9.0"})
+		j.w.followEngine()
+		win.Show()
+		j.w.greet(prefs, false)
+	})
 	t.Cleanup(func() {
 		j.settle()
 		// Channels and tasks keep secrets in the keyring: remove them.
@@ -140,7 +151,7 @@ func openJourney(t *testing.T, lc, th, dir string) *journey {
 		env.StopEngine(10 * time.Second)
 		cancel()
 		j.settle()
-		win.Close()
+		j.do(win.Close)
 		env.Close()
 	})
 	return j
@@ -152,23 +163,49 @@ func (j *journey) settle() {
 	}
 }
 
-// welcome: a first start greets; "Later" dismisses it for good.
+// welcome: a first start greets; "Later" dismisses it for good, even
+// when a setting is changed afterwards (the Settings tab must not store
+// the preferences it read before the dismissal); a restart, which greets
+// from the stored preferences, shows no welcome.
 func (j *journey) welcome() {
 	j.waitFor("the welcome dialog", func() bool { return j.hasText(lang.L("welcome.title")) })
 	j.shot("welcome")
 	j.tap(lang.L("welcome.later"))
-	j.waitFor("the welcome to be stored as seen", func() bool {
-		p, err := settings.Load(j.ctx, j.env)
-		return err == nil && p.Welcomed
-	})
-	if j.w.win.Canvas().Overlays().Top() != nil {
-		j.t.Error("the welcome dialog stayed open after Later")
+	j.waitFor("the welcome to be stored as seen", func() bool { return j.prefs().Welcomed })
+	if j.dialogShown() {
+		j.t.Fatal("the welcome dialog stayed open after Later")
 	}
+	j.selectTab(4)
+	j.choose(lang.L("settings.theme.system"))
+	j.choose(lang.L("settings.theme." + j.theme))
+	p := j.prefs()
+	if p.Theme != j.theme {
+		j.t.Errorf("stored theme %q after choosing %s in Settings", p.Theme, j.theme)
+	}
+	if !p.Welcomed {
+		j.t.Error("changing the theme in Settings stored the welcome as not seen: it comes back on the next start")
+	}
+	j.selectTab(0)
+	j.do(func() { j.w.greet(p, false) }) // what the next start does
+	if j.dialogShown() {
+		j.shot("restart-welcome-again")
+		j.t.Error("a restart showed the welcome again")
+		j.do(func() { j.w.win.Canvas().Overlays().Top().Hide() })
+	}
+}
+
+func (j *journey) prefs() settings.Prefs {
+	j.t.Helper()
+	p, err := settings.Load(j.ctx, j.env)
+	if err != nil {
+		j.t.Fatal(err)
+	}
+	return p
 }
 
 // channel: add a webhook with only its URL, then Test it.
 func (j *journey) channel() {
-	j.w.tabs.SelectIndex(0)
+	j.selectTab(0)
 	j.tap(lang.L("channels.add"))
 	j.choose(lang.L("kind.webhook.name"))
 	j.typeInto(lang.L("channels.form.name"), journeyChannel)
@@ -188,7 +225,7 @@ func (j *journey) channel() {
 // task: a command that fails, run now; its failure is pushed (the default
 // push settings send manual failures to every channel).
 func (j *journey) task() {
-	j.w.tabs.SelectIndex(2)
+	j.selectTab(2)
 	j.tap(lang.L("tasks.add"))
 	j.typeInto(lang.L("tasks.form.name"), journeyTask)
 	j.typeInto(lang.L("tasks.form.command"), journeyCommand)
@@ -209,13 +246,17 @@ func (j *journey) task() {
 
 // history: the run is listed; selecting it shows its output and its push.
 func (j *journey) history() {
-	j.w.tabs.SelectIndex(3)
+	j.selectTab(3)
 	var runs *widget.List
 	j.waitFor("the run in History", func() bool {
 		runs = j.list()
-		return runs != nil && runs.Length() > 0 && j.hasText(journeyTask)
+		n := 0
+		if runs != nil {
+			j.do(func() { n = runs.Length() })
+		}
+		return n > 0 && j.hasText(journeyTask)
 	})
-	runs.Select(0)
+	j.do(func() { runs.Select(0) })
 	push := lang.L("history.push.title", map[string]any{"Channel": journeyChannel, "State": "\x00"})
 	push = strings.SplitN(push, "\x00", 2)[0]
 	j.waitFor("the run's push in History", func() bool { return j.hasText(push) })
@@ -226,11 +267,21 @@ func (j *journey) history() {
 
 // visible calls fn for everything drawn: the content and the dialogs.
 func (j *journey) visible(fn func(fyne.CanvasObject)) {
-	c := j.w.win.Canvas()
-	walkVisible(c.Content(), fn)
-	for _, o := range c.Overlays().List() {
-		walkVisible(o, fn)
-	}
+	j.do(func() {
+		c := j.w.win.Canvas()
+		walkVisible(c.Content(), fn)
+		for _, o := range c.Overlays().List() {
+			walkVisible(o, fn)
+		}
+	})
+}
+
+func (j *journey) selectTab(i int) { j.do(func() { j.w.tabs.SelectIndex(i) }) }
+
+func (j *journey) dialogShown() bool {
+	shown := false
+	j.do(func() { shown = j.w.win.Canvas().Overlays().Top() != nil })
+	return shown
 }
 
 func walkVisible(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
@@ -314,7 +365,7 @@ func (j *journey) tap(text string) {
 	if b == nil {
 		j.t.Fatalf("no %q button on screen; texts: %q", text, j.texts())
 	}
-	test.Tap(b)
+	j.do(func() { test.Tap(b) })
 	j.settle()
 }
 
@@ -335,7 +386,7 @@ func (j *journey) choose(option string) {
 	if sel == nil {
 		j.t.Fatalf("no select offers %q", option)
 	}
-	sel.SetSelected(option)
+	j.do(func() { sel.SetSelected(option) })
 	j.settle()
 }
 
@@ -361,7 +412,7 @@ func (j *journey) typeInto(label, text string) {
 	if entry == nil {
 		j.t.Fatalf("no entry after the label %q; texts: %q", label, j.texts())
 	}
-	test.Type(entry, text)
+	j.do(func() { test.Type(entry, text) })
 }
 
 // waitFor polls ok with the tabs settled, up to a deadline.
@@ -385,7 +436,8 @@ func (j *journey) shot(name string) {
 	j.settle()
 	j.step++
 	path := fmt.Sprintf("%s-%d-%s.png", j.prefix, j.step, name)
-	img := j.w.win.Canvas().Capture()
+	var img image.Image
+	j.do(func() { img = j.w.win.Canvas().Capture() })
 	f, err := os.Create(path)
 	if err == nil {
 		err = png.Encode(f, img)
@@ -438,9 +490,10 @@ var userData = []*regexp.Regexp{
 	regexp.MustCompile(regexp.QuoteMeta(journeyTask)),
 	regexp.MustCompile(regexp.QuoteMeta(journeyOutput)),
 	regexp.MustCompile(`https?://\S+`),
+	regexp.MustCompile(`(^|\s)/\S+`), // the data folder
 	regexp.MustCompile(`\b\d+(\.\d+)?(ns|µs|ms|s|m|h)\b`), // durations
-	regexp.MustCompile(`^[a-z_]+(;[a-z_]+)+$`),             // a QD string's parameters (QD's names)
-	regexp.MustCompile(`^(json|form)$`),                     // a choice's value shown as its default
+	regexp.MustCompile(`^[a-z_]+(;[a-z_]+)+$`),            // a QD string's parameters (QD's names)
+	regexp.MustCompile(`^(json|form)$`),                   // a choice's value shown as its default
 }
 
 // notChinese lists the texts with Latin letters and no Chinese once proper
@@ -513,4 +566,84 @@ func (r *receiver) next(t *testing.T, what string) received {
 		t.Fatalf("the receiver got no request for %s", what)
 	}
 	return received{}
+}
+
+// --- one UI goroutine ---
+
+// uiLoop runs every fyne.Do, and every step of the test that touches
+// widgets, on one goroutine, as the real driver does. Fyne's test driver
+// would run each fyne.Do on its caller's goroutine, and when a run ends
+// the Tasks and History tabs' loaders apply their updates at once, from
+// two goroutines, into Fyne's caches, which are not safe for that.
+type uiLoop struct {
+	fyne.Driver
+	jobs    chan func()
+	id      atomic.Uint64 // the loop's goroutine
+	stopped atomic.Bool
+	stop    chan struct{}
+}
+
+// serialApp is the test app with its fyne.Do on the loop.
+type serialApp struct {
+	fyne.App
+	loop *uiLoop
+}
+
+func (a serialApp) Driver() fyne.Driver { return a.loop }
+
+// serialise makes a (the current app) run fyne.Do on one goroutine until
+// the test ends.
+func serialise(t *testing.T, a fyne.App) fyne.App {
+	l := &uiLoop{Driver: a.Driver(), jobs: make(chan func()), stop: make(chan struct{})}
+	started := make(chan struct{})
+	go func() {
+		l.id.Store(goid())
+		close(started)
+		for {
+			select {
+			case fn := <-l.jobs:
+				fn()
+			case <-l.stop:
+				return
+			}
+		}
+	}()
+	<-started
+	// Registered first, so it runs last: after the window and the tabs.
+	t.Cleanup(func() { l.stopped.Store(true); close(l.stop) })
+	sa := serialApp{App: a, loop: l}
+	fyne.SetCurrentApp(sa)
+	return sa
+}
+
+// DoFromGoroutine runs fn on the loop and returns when it ran (loader.Wait
+// counts an update as applied when fyne.Do returns).
+func (l *uiLoop) DoFromGoroutine(fn func(), _ bool) { l.run(fn) }
+
+func (l *uiLoop) run(fn func()) {
+	if l.stopped.Load() || goid() == l.id.Load() {
+		fn()
+		return
+	}
+	done := make(chan struct{})
+	select {
+	case l.jobs <- func() { defer close(done); fn() }:
+		<-done
+	case <-l.stop:
+		fn()
+	}
+}
+
+// do runs fn on the UI goroutine and waits for it.
+func (j *journey) do(fn func()) {
+	fyne.CurrentApp().Driver().(*uiLoop).run(fn)
+}
+
+// goid is the calling goroutine's id, read from its stack header.
+func goid() uint64 {
+	var buf [64]byte
+	b := buf[:runtime.Stack(buf[:], false)]
+	b = b[len("goroutine "):]
+	n, _ := strconv.ParseUint(string(b[:bytes.IndexByte(b, ' ')]), 10, 64)
+	return n
 }
