@@ -178,11 +178,15 @@ func (r *running) settled(t *testing.T, xwd string) image.Image {
 // keys focuses the window and types the keys through XTEST, as a keyboard.
 func (r *running) keys(t *testing.T, xdotool string, keys ...string) {
 	t.Helper()
-	if b, err := exec.Command(xdotool, "windowfocus", "--sync", r.id).CombinedOutput(); err != nil {
+	// --sync waits for the focus to move; the deadline keeps a display
+	// that never gives it from hanging the test.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if b, err := exec.CommandContext(ctx, xdotool, "windowfocus", "--sync", r.id).CombinedOutput(); err != nil {
 		t.Fatalf("xdotool windowfocus: %v %s", err, b)
 	}
 	args := append([]string{"key", "--delay", "100"}, keys...)
-	if b, err := exec.Command(xdotool, args...).CombinedOutput(); err != nil {
+	if b, err := exec.CommandContext(ctx, xdotool, args...).CombinedOutput(); err != nil {
 		t.Fatalf("xdotool key: %v %s", err, b)
 	}
 }
