@@ -23,6 +23,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -122,10 +123,11 @@ func openJourney(t *testing.T, lc, th, dir string) *journey {
 	}
 	j := &journey{t: t, ctx: ctx, env: env, recv: newReceiver(t), lang: lc, theme: th, prefix: filepath.Join(dir, lc+"-"+th)}
 	// The theme as if chosen before; the first start is still unwelcomed.
-	if err := settings.Save(ctx, env, settings.Prefs{Theme: th}); err != nil {
-		t.Fatal(err)
-	}
 	prefs, err := settings.Load(ctx, env)
+	if err == nil {
+		prefs.Theme = th
+		err = settings.Save(ctx, env, prefs)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,6 +269,7 @@ func (j *journey) history() {
 	push := lang.L("history.push.title", map[string]any{"Channel": journeyChannel, "State": "\x00"})
 	push = strings.SplitN(push, "\x00", 2)[0]
 	j.waitFor("the run's push in History", func() bool { return j.hasText(push) })
+	j.scrollTo(push)
 	j.shot("history")
 }
 
@@ -362,6 +365,28 @@ func (j *journey) list() *widget.List {
 		}
 	})
 	return found
+}
+
+// scrollTo scrolls the innermost scroller showing text to its end (where
+// History's detail lists the pushes), for the screenshot.
+func (j *journey) scrollTo(text string) {
+	j.do(func() {
+		var inner *container.Scroll
+		j.visible(func(o fyne.CanvasObject) {
+			s, ok := o.(*container.Scroll)
+			if !ok {
+				return
+			}
+			walkVisible(s.Content, func(o fyne.CanvasObject) {
+				if tx, ok := o.(*canvas.Text); ok && strings.Contains(tx.Text, text) {
+					inner = s
+				}
+			})
+		})
+		if inner != nil {
+			inner.ScrollToBottom()
+		}
+	})
 }
 
 // tap taps the enabled button showing text, once the tabs settled.
