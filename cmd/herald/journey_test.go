@@ -34,22 +34,29 @@ func TestWelcomeOnlyOnFirstStart(t *testing.T) {
 	testenv.NeedDisplay(t)
 	testenv.NeedKeyring(t)
 	xdotool, xwd := needTool(t, "xdotool", "xdotool"), needTool(t, "xwd", "x11-apps")
+	dir := journeyShots(t)
+	for _, lc := range []string{"en_US.UTF-8", "zh_CN.UTF-8"} {
+		t.Run(lc, func(t *testing.T) {
+			welcomeOnce(t, xdotool, xwd, lc, filepath.Join(dir, lc[:2]+"-"))
+		})
+	}
+}
+
+func welcomeOnce(t *testing.T, xdotool, xwd, locale, shots string) {
 	data := t.TempDir()
 	if out, err := herald(t, data, "api", "disable"); err != nil {
 		t.Fatalf("api disable: %v\n%s", err, out)
 	}
-	dir := journeyShots(t)
-
-	first := startWindow(t, data, xdotool)
+	first := startWindow(t, data, locale, xdotool)
 	welcome := first.settled(t, xwd)
-	writePNG(t, filepath.Join(dir, "1-first-start-welcome.png"), welcome)
+	writePNG(t, shots+"1-first-start-welcome.png", welcome)
 	if welcomed(t, data) {
 		t.Fatal("a fresh data folder is already welcomed")
 	}
 	first.keys(t, xdotool, "Tab", "space")
 	waitFor(t, 20*time.Second, "the dismissed welcome to be stored", func() bool { return welcomed(t, data) })
 	dismissed := first.settled(t, xwd)
-	writePNG(t, filepath.Join(dir, "2-welcome-dismissed.png"), dismissed)
+	writePNG(t, shots+"2-welcome-dismissed.png", dismissed)
 	if d := differing(welcome, dismissed); d < 0.01 {
 		t.Fatalf("the window did not change when the welcome was dismissed (%.2f%% of pixels)", 100*d)
 	}
@@ -58,11 +65,11 @@ func TestWelcomeOnlyOnFirstStart(t *testing.T) {
 		t.Fatal("quitting the window forgot that the welcome was dismissed")
 	}
 
-	again := startWindow(t, data, xdotool)
+	again := startWindow(t, data, locale, xdotool)
 	restarted := again.settled(t, xwd)
-	writePNG(t, filepath.Join(dir, "3-restart.png"), restarted)
+	writePNG(t, shots+"3-restart.png", restarted)
 	if d := differing(dismissed, restarted); d > 0.02 {
-		t.Errorf("after a restart %.2f%% of the window differs from the welcomed window: the welcome came back (see %s)", 100*d, dir)
+		t.Errorf("after a restart %.2f%% of the window differs from the welcomed window: the welcome came back (see %s)", 100*d, shots+"3-restart.png")
 	}
 	again.stop(t)
 	if !welcomed(t, data) {
@@ -121,11 +128,11 @@ type running struct {
 	quit bool // stop waited for it
 }
 
-func startWindow(t *testing.T, data, xdotool string) *running {
+func startWindow(t *testing.T, data, locale, xdotool string) *running {
 	t.Helper()
 	r := &running{done: make(chan error, 1), log: filepath.Join(t.TempDir(), "herald.log")}
 	r.cmd = exec.Command(heraldBin, "--data-dir", data)
-	r.cmd.Env = append(os.Environ(), "LANG=en_US.UTF-8", "LC_ALL=", "LANGUAGE=")
+	r.cmd.Env = append(os.Environ(), "LANG="+locale, "LC_ALL=", "LANGUAGE=")
 	out, err := os.Create(r.log)
 	if err != nil {
 		t.Fatal(err)
