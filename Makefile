@@ -24,8 +24,9 @@ DEB_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-
 # Fyne falls back to system fonts for glyphs its own font lacks: Chinese
 # needs a CJK font installed (Windows and macOS ship one).
 DEB_RUN   := fonts-wqy-microhei
-# The real components tests use: Secret Service, session bus, X server.
-DEB_TEST  := $(DEB_BUILD) $(DEB_RUN) dbus dbus-x11 gnome-keyring xvfb xauth x11-apps desktop-file-utils bash-completion
+# The real components tests use: Secret Service, session bus, X server;
+# xdotool types into the real window (cmd/herald/journey_test.go).
+DEB_TEST  := $(DEB_BUILD) $(DEB_RUN) dbus dbus-x11 gnome-keyring xvfb xauth x11-apps xdotool desktop-file-utils bash-completion
 
 # Packages: names carry FyneApp.toml's Details.Version (a release tag is v<it>).
 PKG_VERSION  ?= $(shell sed -n 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' FyneApp.toml)

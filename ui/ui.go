@@ -108,6 +108,11 @@ type window struct {
 
 	tray *tray // nil without a system tray
 
+	// settle waits until every tab has applied the loads asked of it (tests
+	// read the widgets after it: Fyne's test driver applies on the loaders'
+	// goroutines).
+	settle []func()
+
 	mu    sync.Mutex
 	prefs settings.Prefs
 
@@ -196,6 +201,7 @@ func (w *window) buildTabs(p Params) {
 		OnPrefsChanged:  w.prefsChanged,
 	})
 	w.histView.SetChartShown(!w.prefs.HideHistoryChart, w.rememberChart)
+	w.settle = []func(){w.channels.Wait, w.taskView.Wait, w.histView.Wait, setView.Wait}
 	w.historyTab = container.NewTabItemWithIcon(lang.L("tab.history"), theme.HistoryIcon(), w.histView.Object())
 	w.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon(lang.L("tab.channels"), theme.MailSendIcon(), w.channels.Object()),

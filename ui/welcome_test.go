@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -27,24 +26,6 @@ func openTestEnv(t *testing.T, dir string) *host.Env {
 	return env
 }
 
-// uiMu stands for the one UI goroutine of a real driver: Fyne's test
-// driver runs fyne.Do at once on the caller's goroutine, and the window's
-// views apply their loads from their own goroutines.
-var uiMu sync.Mutex
-
-// serialApp is Fyne's test app whose fyne.Do calls take turns.
-type serialApp struct{ fyne.App }
-
-func (a serialApp) Driver() fyne.Driver { return serialDriver{a.App.Driver()} }
-
-type serialDriver struct{ fyne.Driver }
-
-func (d serialDriver) DoFromGoroutine(fn func(), _ bool) {
-	uiMu.Lock()
-	defer uiMu.Unlock()
-	fn()
-}
-
 // onUI runs fn in the UI's turn, as the person's actions run.
 func onUI(fn func()) { fyne.DoAndWait(fn) }
 
@@ -52,8 +33,7 @@ func onUI(fn func()) { fyne.DoAndWait(fn) }
 // greeted as at start, once every view showed its first load.
 func testWindow(t *testing.T, env *host.Env) *window {
 	t.Helper()
-	a := serialApp{test.NewTempApp(t)}
-	fyne.SetCurrentApp(a)
+	a := serialise(t, test.NewTempApp(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	prefs, err := settings.Load(ctx, env)
