@@ -38,12 +38,24 @@ func pushChannelNames(w *window) []string {
 	return out
 }
 
+// channelListNames are the texts the Channels tab's list shows.
+func channelListNames(w *window) []string {
+	var out []string
+	walk(w.channels.Object(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && l.Visible() {
+			out = append(out, l.Text)
+		}
+	})
+	return out
+}
+
 func hasPrefix(list []string, prefix string) bool {
 	return slices.ContainsFunc(list, func(s string) bool { return len(s) >= len(prefix) && s[:len(prefix)] == prefix })
 }
 
 // A channel added while the window is open, here or by another process
-// (the CLI), shows in Push settings and the tray's Test channel submenu
+// (the CLI), shows in Push settings, the Channels tab and the tray's Test
+// channel submenu
 // without a restart; a removed one goes.
 func TestViewsFollowChannelChanges(t *testing.T) {
 	env := openTestEnv(t, t.TempDir())
@@ -83,6 +95,15 @@ func TestViewsFollowChannelChanges(t *testing.T) {
 	}
 	eventually(t, "Push settings lists another process's channel", func() bool { return hasPrefix(pushChannelNames(w), "desk (") })
 	eventually(t, "the tray lists it", func() bool { return slices.Contains(testMenu(), "desk") })
+	eventually(t, "the Channels tab lists it", func() bool {
+		var names []string
+		onUI(func() {
+			w.tabs.SelectIndex(0)
+			names = channelListNames(w)
+			w.tabs.SelectIndex(1)
+		})
+		return slices.Contains(names, "desk")
+	})
 
 	if err := other.Registry.Remove(w.ctx, "phone"); err != nil {
 		t.Fatal(err)

@@ -271,9 +271,9 @@ func (j *journey) history() {
 func (j *journey) visible(fn func(fyne.CanvasObject)) {
 	j.do(func() {
 		c := j.w.win.Canvas()
-		walkVisible(c.Content(), fn)
+		walk(c.Content(), fn)
 		for _, o := range c.Overlays().List() {
-			walkVisible(o, fn)
+			walk(o, fn)
 		}
 	})
 }
@@ -284,23 +284,6 @@ func (j *journey) dialogShown() bool {
 	shown := false
 	j.do(func() { shown = j.w.win.Canvas().Overlays().Top() != nil })
 	return shown
-}
-
-func walkVisible(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
-	if o == nil || !o.Visible() {
-		return
-	}
-	fn(o)
-	switch x := o.(type) {
-	case *fyne.Container:
-		for _, c := range x.Objects {
-			walkVisible(c, fn)
-		}
-	case fyne.Widget:
-		for _, c := range test.WidgetRenderer(x).Objects() {
-			walkVisible(c, fn)
-		}
-	}
 }
 
 // texts are the strings drawn on screen, in drawing order.
@@ -369,7 +352,7 @@ func (j *journey) scrollTo(text string) {
 			if !ok {
 				return
 			}
-			walkVisible(s.Content, func(o fyne.CanvasObject) {
+			walk(s.Content, func(o fyne.CanvasObject) {
 				if tx, ok := o.(*canvas.Text); ok && strings.Contains(tx.Text, text) {
 					inner = s
 				}

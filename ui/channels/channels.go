@@ -6,8 +6,6 @@ package channels
 
 import (
 	"context"
-	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -25,15 +23,6 @@ import (
 	"github.com/heraldpush/herald/ui/loader"
 	"github.com/heraldpush/herald/ui/localize"
 )
-
-// pollInterval is how often the tab looks for channels changed outside it
-// (the CLI in another process, a test from the tray); 0 turns it off. The
-// registry has no change events, and one small query every few seconds
-// costs nothing next to a stale list.
-var pollInterval = 3 * time.Second
-
-// polled, when set (tests), hears of every reload a poll caused.
-var polled chan<- struct{}
 
 // timeFormat is how test times are shown.
 const timeFormat = "2006-01-02 15:04:05"
@@ -96,10 +85,6 @@ type View struct {
 	// job's result shows it instead of asking for another read. On the UI
 	// goroutine.
 	fresh *listData
-
-	sigMu    sync.Mutex
-	sig      string         // the list as last loaded, to notice outside changes
-	watching sync.WaitGroup // the watch goroutine, until ctx ends
 }
 
 // request is what the next load is asked to do; requests merge.
@@ -159,10 +144,6 @@ func New(ctx context.Context, reg Registry, eng Engine, win fyne.Window) *View {
 	v.showPlaceholder()
 	v.loader = loader.New(ctx, v.load)
 	v.reload()
-	if pollInterval > 0 {
-		v.watching.Add(1)
-		go v.watch(pollInterval, polled)
-	}
 	return v
 }
 
@@ -215,9 +196,6 @@ func (v *View) load(ctx context.Context) func() {
 	if q.reload {
 		items, err := v.reg.List(ctx)
 		data = &listData{items: items, err: err}
-		if err == nil {
-			v.setSignature(signature(items))
-		}
 	}
 	if len(applies) == 0 && data == nil {
 		return nil
@@ -375,58 +353,6 @@ func (v *View) setRight(o fyne.CanvasObject) {
 	v.right.Refresh()
 }
 
-// watch reloads the list when the store's channels change behind the tab's
-// back, until ctx ends.
-func (v *View) watch(every time.Duration, polled chan<- struct{}) {
-	defer v.watching.Done()
-	tick := time.NewTicker(every)
-	defer tick.Stop()
-	for {
-		select {
-		case <-v.ctx.Done():
-			return
-		case <-tick.C:
-		}
-		items, err := v.reg.List(v.ctx)
-		if err != nil {
-			continue
-		}
-		sig := signature(items)
-		v.sigMu.Lock()
-		changed := sig != v.sig
-		v.sigMu.Unlock()
-		if !changed {
-			continue
-		}
-		v.Refresh()
-		if polled != nil {
-			v.Wait()
-			select {
-			case polled <- struct{}{}:
-			default:
-			}
-		}
-	}
-}
-
-func (v *View) setSignature(sig string) {
-	v.sigMu.Lock()
-	v.sig = sig
-	v.sigMu.Unlock()
-}
-
-// signature sums up what the list shows of the channels.
-func signature(items []registry.Channel) string {
-	var b strings.Builder
-	for _, c := range items {
-		fmt.Fprintf(&b, "%s|%s|%d", c.ID, c.Name, c.UpdatedAt.UnixNano())
-		if t := c.LastTest; t != nil {
-			fmt.Fprintf(&b, "|%d|%t", t.At.UnixNano(), t.OK)
-		}
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
 
 // kindOptions are the kinds offered when adding a channel, by translated
 // name in kinds.All's order.

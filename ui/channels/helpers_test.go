@@ -34,9 +34,6 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 	}
-	// The watch for outside changes would redraw from its own goroutine
-	// while a test reads widgets; the one test of it turns it on.
-	pollInterval = 0
 	os.Exit(m.Run())
 }
 
@@ -73,7 +70,6 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() {
 		cancel()
 		f.v.Wait()
-		f.v.watching.Wait()
 		f.win.Close()
 	})
 	f.win.SetContent(f.v.Object())
