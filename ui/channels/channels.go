@@ -353,7 +353,6 @@ func (v *View) setRight(o fyne.CanvasObject) {
 	v.right.Refresh()
 }
 
-
 // kindOptions are the kinds offered when adding a channel, by translated
 // name in kinds.All's order.
 func kindOptions() ([]*channel.Kind, []string) {
