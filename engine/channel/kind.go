@@ -470,12 +470,7 @@ func (e *FieldError) Unwrap() error { return e.Err }
 
 // Problem is what is wrong, without the field: the text shown under the
 // field's input.
-func (e *FieldError) Problem() i18n.Text {
-	if t, ok := i18n.TextOf(e.Err); ok {
-		return t
-	}
-	return i18n.Plain(e.Msg)
-}
+func (e *FieldError) Problem() i18n.Text { return i18n.Problem(e.Err, e.Msg) }
 
 // Label is the field's translated label, or its key for a field the kind
 // does not have.
@@ -484,16 +479,11 @@ func (e *FieldError) Label() i18n.Text {
 	if e.Kind != "" {
 		key = (&Kind{ID: e.Kind}).LabelKey(Field{Key: e.Field})
 	}
-	if i18n.Has(i18n.English, key) {
-		return i18n.T(key)
-	}
-	return i18n.Plain(e.Field)
+	return i18n.Label(key, e.Field)
 }
 
 // UserText reads "label: problem" ("加签密钥：必须以 SEC 开头").
-func (e *FieldError) UserText() i18n.Text {
-	return i18n.T("field.problem", "Label", e.Label(), "Problem", e.Problem())
-}
+func (e *FieldError) UserText() i18n.Text { return i18n.FieldProblem(e.Label(), e.Problem()) }
 
 // FieldErrors are all the problems found in one config.
 type FieldErrors []*FieldError

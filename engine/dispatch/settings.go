@@ -82,20 +82,11 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 func (e *FieldError) Unwrap() error { return e.Err }
 
 // Problem is what is wrong, without the setting, in the user's language.
-func (e *FieldError) Problem() i18n.Text {
-	if t, ok := i18n.TextOf(e.Err); ok {
-		return t
-	}
-	return i18n.Plain(e.Msg)
-}
+func (e *FieldError) Problem() i18n.Text { return i18n.Problem(e.Err, e.Msg) }
 
 // UserText reads "setting: problem".
 func (e *FieldError) UserText() i18n.Text {
-	label := i18n.Plain(e.Field)
-	if key := "push.field." + e.Field; i18n.Has(i18n.English, key) {
-		label = i18n.T(key)
-	}
-	return i18n.T("field.problem", "Label", label, "Problem", e.Problem())
+	return i18n.FieldProblem(i18n.Label("push.field."+e.Field, e.Field), e.Problem())
 }
 
 // fieldErr is a problem with field, read as the i18n text key with kv.

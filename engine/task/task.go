@@ -165,25 +165,13 @@ func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
 func (e *FieldError) Unwrap() error { return e.Err }
 
 // Problem is what is wrong, without the field.
-func (e *FieldError) Problem() i18n.Text {
-	if t, ok := i18n.TextOf(e.Err); ok {
-		return t
-	}
-	return i18n.Plain(e.Msg)
-}
+func (e *FieldError) Problem() i18n.Text { return i18n.Problem(e.Err, e.Msg) }
 
 // Label is the setting's name in the user's language.
-func (e *FieldError) Label() i18n.Text {
-	if key := "task.field." + e.Field; i18n.Has(i18n.English, key) {
-		return i18n.T(key)
-	}
-	return i18n.Plain(e.Field)
-}
+func (e *FieldError) Label() i18n.Text { return i18n.Label("task.field."+e.Field, e.Field) }
 
 // UserText reads "setting: problem".
-func (e *FieldError) UserText() i18n.Text {
-	return i18n.T("field.problem", "Label", e.Label(), "Problem", e.Problem())
-}
+func (e *FieldError) UserText() i18n.Text { return i18n.FieldProblem(e.Label(), e.Problem()) }
 
 // bad is a problem with field, read as the i18n text key with kv.
 func bad(field, key string, kv ...any) error { return badErr(field, i18n.New(key, kv...)) }
