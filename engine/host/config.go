@@ -67,8 +67,6 @@ func (e *Env) watchConfig(ctx context.Context) {
 	probe, err := e.Store.NewVersionProbe(ctx)
 	if err != nil {
 		e.Log.Warn("watch the configuration", "error", err)
-	} else {
-		defer probe.Close()
 	}
 	tick := time.NewTicker(configPoll)
 	defer tick.Stop()
@@ -82,10 +80,8 @@ func (e *Env) watchConfig(ctx context.Context) {
 		case <-tick.C:
 			// Idle folders commit nothing: the tables are read only
 			// after a commit somewhere.
-			if probe != nil {
-				if moved, err := probe.Changed(ctx); err == nil && !moved {
-					continue
-				}
+			if probe != nil && !probe.Changed(ctx) {
+				continue
 			}
 		}
 		stamp, err := e.Store.ConfigStamp(ctx)

@@ -16,6 +16,11 @@ const syncEvery = 2 * time.Second
 // flight), the digest timer, the task scheduler and the cross-process sync.
 // The GUI and `herald daemon` both run it; the CLI verbs don't.
 func (e *Env) StartEngine(ctx context.Context) error {
+	// Before anything reads the store, so no commit goes unseen by the sync.
+	probe, err := e.Store.NewVersionProbe(ctx)
+	if err != nil {
+		return err
+	}
 	e.applyPushSettings(ctx)
 	if err := e.Dispatcher.Start(ctx); err != nil {
 		return err
@@ -42,6 +47,10 @@ func (e *Env) StartEngine(ctx context.Context) error {
 			case <-syncCtx.Done():
 				return
 			case <-tick.C:
+				// Nothing committed anywhere: nothing to sync.
+				if !probe.Changed(syncCtx) {
+					continue
+				}
 				if err := e.Tasks.Sync(syncCtx); err != nil && syncCtx.Err() == nil {
 					e.Log.Warn("sync tasks", "error", err)
 				}

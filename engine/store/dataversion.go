@@ -2,53 +2,46 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
-// VersionProbe tells cheaply whether anything was committed to the data
-// folder since it last looked, by this process or another: SQLite's
-// data_version of one connection held for the probe changes with every
-// commit made through any other connection. Watches ask it first and read
-// tables only when it moved, so an idle app polls almost for free.
-type VersionProbe struct {
-	conn *sql.Conn
-	last int64
-}
-
-// NewVersionProbe holds one read connection until Close.
-func (s *Store) NewVersionProbe(ctx context.Context) (*VersionProbe, error) {
-	conn, err := s.r.Conn(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("open a version probe: %w", err)
-	}
-	p := &VersionProbe{conn: conn}
-	if p.last, err = p.read(ctx); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return p, nil
-}
-
-// Changed reports whether a commit happened since the last call (or the
-// probe's start).
-func (p *VersionProbe) Changed(ctx context.Context) (bool, error) {
-	v, err := p.read(ctx)
-	if err != nil {
-		return false, err
-	}
-	moved := v != p.last
-	p.last = v
-	return moved, nil
-}
-
-func (p *VersionProbe) read(ctx context.Context) (int64, error) {
+// DataVersion is a number that changes with every commit to the data
+// folder, by this process or another: SQLite's data_version of one
+// connection kept for it, which moves with each commit made through any
+// other connection. Watches compare it and read tables only when it moved,
+// so an idle app polls almost for free.
+func (s *Store) DataVersion(ctx context.Context) (int64, error) {
 	var v int64
-	if err := p.conn.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
+	if err := s.ver.QueryRowContext(ctx, "PRAGMA data_version").Scan(&v); err != nil {
 		return 0, fmt.Errorf("read the data version: %w", err)
 	}
 	return v, nil
 }
 
-// Close gives the connection back.
-func (p *VersionProbe) Close() error { return p.conn.Close() }
+// VersionProbe tells whether anything was committed since it last looked.
+type VersionProbe struct {
+	s    *Store
+	last int64
+}
+
+// NewVersionProbe starts looking from now.
+func (s *Store) NewVersionProbe(ctx context.Context) (*VersionProbe, error) {
+	v, err := s.DataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &VersionProbe{s: s, last: v}, nil
+}
+
+// Changed reports whether a commit happened since the last call (or the
+// probe's start). An error counts as a change: the caller reads the
+// tables rather than miss one.
+func (p *VersionProbe) Changed(ctx context.Context) bool {
+	v, err := p.s.DataVersion(ctx)
+	if err != nil {
+		return true
+	}
+	moved := v != p.last
+	p.last = v
+	return moved
+}

@@ -25,7 +25,6 @@ func TestVersionProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer p.Close()
 
 	steps := []struct {
 		name string
@@ -42,11 +41,7 @@ func TestVersionProbe(t *testing.T) {
 		if err := s.do(); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		got, err := p.Changed(ctx)
-		if err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		if got != s.want {
+		if got := p.Changed(ctx); got != s.want {
 			t.Errorf("%s: Changed = %v, want %v", s.name, got, s.want)
 		}
 	}

@@ -36,6 +36,7 @@ type Store struct {
 	w    *sql.DB // exactly one connection: SQLite allows one writer anyway, and this avoids SQLITE_BUSY between our own writers
 	r    *sql.DB // readers never block the writer under WAL
 	wl   *writeLock
+	ver  *sql.DB // one connection answering DataVersion
 
 	// owner names this handle in the leases of the rows it claims.
 	owner string
@@ -73,13 +74,18 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	// data_version is per connection: one that lives as long as the store.
+	ver, _ := sql.Open("sqlite3", "file:"+filepath.ToSlash(path)+"?"+q.Encode())
+	ver.SetMaxOpenConns(1)
+	ver.SetConnMaxIdleTime(0)
 	wl, err := openWriteLock(path)
 	if err != nil {
 		w.Close()
 		r.Close()
+		ver.Close()
 		return nil, err
 	}
-	s := &Store{path: path, w: w, r: r, wl: wl, owner: newOwnerID(), lease: DefaultLease}
+	s := &Store{path: path, w: w, r: r, wl: wl, ver: ver, owner: newOwnerID(), lease: DefaultLease}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -92,9 +98,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close closes both pools.
+// Close closes the pools.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.w.Close(), s.wl.close())
+	return errors.Join(s.r.Close(), s.ver.Close(), s.w.Close(), s.wl.close())
 }
 
 // SchemaVersion is the number of the last applied migration.
