@@ -18,6 +18,7 @@ import (
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/ui/localize"
+	"github.com/heraldpush/herald/ui/wheel"
 )
 
 // outputLines is how many lines of output show before "Show all": the
@@ -54,7 +55,7 @@ type pushRow struct {
 
 func newDetail(v *View) *detail {
 	d := &detail{v: v, box: container.NewVBox()}
-	d.scroll = container.NewVScroll(d.box)
+	d.scroll = wheel.NewVScroll(d.box)
 	d.clear()
 	return d
 }

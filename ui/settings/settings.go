@@ -21,6 +21,7 @@ import (
 	"github.com/heraldpush/herald/engine/api"
 	"github.com/heraldpush/herald/ui/loader"
 	"github.com/heraldpush/herald/ui/localize"
+	"github.com/heraldpush/herald/ui/wheel"
 )
 
 // Options are what the tab needs from the window around it.
@@ -244,7 +245,7 @@ func (v *View) build() {
 	api := container.NewVBox(
 		v.apiEnabled,
 		widget.NewForm(
-			widget.NewFormItem(lang.L("settings.api.port"), container.NewVBox(v.port, v.portErr)),
+			widget.NewFormItem(lang.L("settings.api.port"), container.NewVBox(narrow(v.port), v.portErr)),
 			widget.NewFormItem(lang.L("settings.api.token"), container.NewVBox(tokenRow, v.tokenErr)),
 		),
 		v.apiStatus,
@@ -262,7 +263,7 @@ func (v *View) build() {
 			container.NewBorder(nil, nil, nil, v.openDataDir, v.dataDir), v.openErr)),
 	)
 
-	v.root = container.NewVScroll(container.NewVBox(
+	v.root = wheel.NewVScroll(container.NewVBox(
 		v.prefsErr,
 		widget.NewCard(lang.L("settings.section.appearance"), "", appearance),
 		widget.NewCard(lang.L("settings.section.behaviour"), "", behaviour),
@@ -465,4 +466,12 @@ func (v *View) openDataDirTapped() {
 		return
 	}
 	v.openErr.Hide()
+}
+
+// portWidth fits a port number (five digits) with room to spare.
+const portWidth float32 = 140
+
+// narrow keeps a number entry as wide as a number needs, not the form.
+func narrow(e *widget.Entry) fyne.CanvasObject {
+	return container.NewHBox(container.NewGridWrap(fyne.NewSize(portWidth, e.MinSize().Height), e))
 }
