@@ -124,10 +124,12 @@ func runCommand(ctx context.Context, c *Command, timeout time.Duration, opt Exec
 	defer tree.release()
 
 	out := newOutputCapture(opt.OutputCap)
+	decoded, flush := outputWriter(out, c.OutputEncoding)
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
-		_, _ = io.Copy(out, pr)
+		_, _ = io.Copy(decoded, pr)
+		flush()
 	}()
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()

@@ -62,3 +62,7 @@ func isExecutable(fi fs.FileInfo) bool {
 }
 
 func envKeyEqual(a, b string) bool { return a == b }
+
+// consoleCodePage is UTF-8's code page: Unix programs write UTF-8 (or the
+// locale's encoding, which nowadays is UTF-8).
+func consoleCodePage() uint32 { return 65001 }

@@ -128,3 +128,13 @@ func programCandidates(name string, env []string) []string {
 func isExecutable(fi fs.FileInfo) bool { return !fi.IsDir() }
 
 func envKeyEqual(a, b string) bool { return strings.EqualFold(a, b) }
+
+var procGetOEMCP = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetOEMCP")
+
+// consoleCodePage is the code page console programs write in: a child of
+// Herald gets a console of its own, whose code page is the OEM one
+// (cmd's echo writes it even into a pipe).
+func consoleCodePage() uint32 {
+	cp, _, _ := procGetOEMCP.Call()
+	return uint32(cp)
+}

@@ -17,6 +17,7 @@ var badTasks = []func(*Task){
 	func(t *Task) { t.Command = &Command{} },
 	func(t *Task) { t.HTTP = &HTTPCheck{URL: "https://x"} },
 	func(t *Task) { t.Command.Env = []string{"NOEQUALS"} },
+	func(t *Task) { t.Command.OutputEncoding = "klingon" },
 	func(t *Task) { *t = Task{Name: "x", Kind: KindHTTP} },
 	func(t *Task) {
 		*t = Task{Name: "x", Kind: KindHTTP, HTTP: &HTTPCheck{URL: "http://x"}, Command: &Command{Line: "x"}}

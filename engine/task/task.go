@@ -94,6 +94,9 @@ type Command struct {
 	// Env adds KEY=VALUE entries to Herald's environment. Values may be
 	// secrets: the store keeps them in the OS keyring.
 	Env []string `json:"-"`
+	// OutputEncoding is how the output is read: EncodingAuto (""), or one
+	// of OutputEncodingNames to force an encoding.
+	OutputEncoding string `json:"output_encoding,omitempty"`
 }
 
 // HTTPCheck requests a URL and judges the answer.
@@ -213,6 +216,12 @@ func (t Task) Validate() error {
 		for _, kv := range t.Command.Env {
 			if k, _, ok := strings.Cut(kv, "="); !ok || k == "" || strings.ContainsAny(k, " \t\n") {
 				return bad("env", "task.env", "Value", strconv.Quote(redactEnv(kv)))
+			}
+		}
+		if e := t.Command.OutputEncoding; e != EncodingAuto {
+			if _, ok := lookupOutputEncoding(e); !ok {
+				return bad("output-encoding", "task.output_encoding", "Value", strconv.Quote(e),
+					"Names", strings.Join(OutputEncodingNames(), ", "))
 			}
 		}
 	case KindHTTP:
