@@ -120,7 +120,13 @@ func runCommand(ctx context.Context, c *Command, timeout time.Duration, opt Exec
 		fail(err)
 		return
 	}
-	tree := attachTree(cmd)
+	tree, err := attachTree(cmd)
+	if err != nil {
+		pr.Close()
+		_ = cmd.Wait()
+		fail(err)
+		return
+	}
 	defer tree.release()
 
 	out := newOutputCapture(opt.OutputCap)

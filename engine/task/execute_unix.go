@@ -27,7 +27,7 @@ func configureTree(cmd *exec.Cmd) {
 // process group.
 type processTree struct{ pgid int }
 
-func attachTree(cmd *exec.Cmd) *processTree { return &processTree{pgid: cmd.Process.Pid} }
+func attachTree(cmd *exec.Cmd) (*processTree, error) { return &processTree{pgid: cmd.Process.Pid}, nil }
 
 // interrupt asks the tree to stop (SIGTERM), giving it a chance to clean up.
 func (t *processTree) interrupt() { _ = syscall.Kill(-t.pgid, syscall.SIGTERM) }

@@ -1,6 +1,7 @@
 package task
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -34,46 +35,87 @@ func shellCommand(line string) *exec.Cmd {
 	return cmd
 }
 
-// configureTree keeps console programs from opening a console window (Herald
-// is a GUI program without one).
+// configureTree starts the command suspended, so that attachTree can put it
+// in a job before it can start anything, and leading a process group of its
+// own, which can be sent CTRL_BREAK. When Herald has no console (the GUI) the
+// command gets one of its own without a window.
 func configureTree(cmd *exec.Cmd) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	cmd.SysProcAttr.CreationFlags |= windows.CREATE_NO_WINDOW
+	flags := uint32(windows.CREATE_NEW_PROCESS_GROUP | windows.CREATE_SUSPENDED)
+	if !ownConsole() {
+		flags |= windows.CREATE_NO_WINDOW
+	}
+	cmd.SysProcAttr.CreationFlags |= flags
 }
 
 // processTree is a started command and the processes it spawned, held in a
-// job object. Processes the command starts join the job with it. (A child
-// started in the instant between process start and assignment escapes it;
-// Go offers no way to start a process suspended and resume it.)
+// job object: processes the command starts join the job with it.
 type processTree struct {
 	job  windows.Handle // 0 when no job could be made: fall back to taskkill
 	proc *os.Process
 }
 
-func attachTree(cmd *exec.Cmd) *processTree {
+// attachTree puts the suspended command in a new job and lets it run. It
+// fails only when the command cannot be resumed; the command is then killed.
+func attachTree(cmd *exec.Cmd) (*processTree, error) {
 	t := &processTree{proc: cmd.Process}
-	job, err := windows.CreateJobObject(nil, nil)
+	h, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE|processSuspendResume,
+		false, uint32(cmd.Process.Pid))
 	if err != nil {
-		return t
+		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("cannot start the command: open process: %w", err)
 	}
-	h, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE, false, uint32(cmd.Process.Pid))
-	if err == nil {
-		err = windows.AssignProcessToJobObject(job, h)
-		windows.CloseHandle(h)
+	defer windows.CloseHandle(h)
+	t.job = newJob(h)
+	if err := resumeProcess(h); err != nil {
+		_ = cmd.Process.Kill()
+		t.release()
+		return nil, fmt.Errorf("cannot start the command: resume: %w", err)
 	}
-	if err != nil {
-		windows.CloseHandle(job)
-		return t
-	}
-	t.job = job
-	return t
+	return t, nil
 }
 
-// interrupt stops the tree: Windows has no polite signal for console
-// programs that works across a tree.
-func (t *processTree) interrupt() { t.kill() }
+// newJob returns a job holding process h, or 0. The job is not
+// kill-on-close: processes that detached their output keep running once
+// the run is over, as on Unix (a task may open an application).
+func newJob(h windows.Handle) windows.Handle {
+	job, err := windows.CreateJobObject(nil, nil)
+	if err != nil {
+		return 0
+	}
+	if err := windows.AssignProcessToJobObject(job, h); err != nil {
+		windows.CloseHandle(job)
+		return 0
+	}
+	return job
+}
+
+// processSuspendResume is PROCESS_SUSPEND_RESUME, which x/sys/windows lacks.
+const processSuspendResume = 0x0800
+
+var procNtResumeProcess = windows.NewLazySystemDLL("ntdll.dll").NewProc("NtResumeProcess")
+
+// resumeProcess resumes a process created suspended.
+func resumeProcess(h windows.Handle) error {
+	if err := procNtResumeProcess.Find(); err != nil {
+		return err
+	}
+	if st, _, _ := procNtResumeProcess.Call(uintptr(h)); st != 0 {
+		return windows.NTStatus(st)
+	}
+	return nil
+}
+
+// interrupt asks the tree to stop: CTRL_BREAK to the command's console
+// process group, WM_CLOSE to the windows of the job's processes.
+func (t *processTree) interrupt() {
+	_ = sendCtrlBreak(uint32(t.proc.Pid))
+	if t.job != 0 {
+		closeWindows(jobProcessIDs(t.job))
+	}
+}
 
 // kill terminates every process in the tree.
 func (t *processTree) kill() {
@@ -89,8 +131,7 @@ func (t *processTree) kill() {
 	_ = t.proc.Kill()
 }
 
-// release closes the job handle. The job is not kill-on-close, so processes
-// that detached their output keep running, as on Unix.
+// release closes the job handle; the job does not kill on close.
 func (t *processTree) release() {
 	if t.job != 0 {
 		windows.CloseHandle(t.job)
@@ -128,13 +169,3 @@ func programCandidates(name string, env []string) []string {
 func isExecutable(fi fs.FileInfo) bool { return !fi.IsDir() }
 
 func envKeyEqual(a, b string) bool { return strings.EqualFold(a, b) }
-
-var procGetOEMCP = windows.NewLazySystemDLL("kernel32.dll").NewProc("GetOEMCP")
-
-// consoleCodePage is the code page console programs write in: a child of
-// Herald gets a console of its own, whose code page is the OEM one
-// (cmd's echo writes it even into a pipe).
-func consoleCodePage() uint32 {
-	cp, _, _ := procGetOEMCP.Call()
-	return uint32(cp)
-}
