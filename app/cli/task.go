@@ -124,6 +124,7 @@ type taskFlags struct {
 	cron, every, daily, at                string
 	randomDelay, timeout                  string
 	dir, overlap, missed, rename          string
+	outputEncoding                        string
 	env, headers                          []string
 	noSchedule, disabled                  bool
 }
@@ -147,6 +148,8 @@ func newTaskFlags(edit bool) *taskFlags {
 	fs.StringVar(&f.timeout, "timeout", "", "kill the run after `DURATION` (default 10m)")
 	fs.StringVar(&f.dir, "dir", "", "working directory `DIR`")
 	fs.StringArrayVar(&f.env, "env", nil, "environment addition `K=V` (repeatable; kept in the OS keyring)")
+	fs.StringVar(&f.outputEncoding, "output-encoding", "", "read the output as `ENC`: auto (default: UTF-8, else the console code page) or "+
+		strings.Join(task.OutputEncodingNames(), ", "))
 	fs.StringVar(&f.overlap, "overlap", "", "when it fires while still running: skip (default) or queue")
 	fs.StringVar(&f.missed, "missed", "", "runs missed while Herald was closed: skip (default) or run (once at start-up)")
 	fs.BoolVar(&f.disabled, "disabled", false, "save without scheduling")
@@ -164,6 +167,7 @@ func (f *taskFlags) register(cc *cobra.Command) {
 	cc.RegisterFlagCompletionFunc("method", completeValues("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 	cc.RegisterFlagCompletionFunc("overlap", completeValues("skip", "queue"))
 	cc.RegisterFlagCompletionFunc("missed", completeValues("skip", "run"))
+	cc.RegisterFlagCompletionFunc("output-encoding", completeValues(append([]string{"auto"}, task.OutputEncodingNames()...)...))
 	for _, name := range []string{"http", "body", "header", "expect-status", "expect-body", "expect-regex", "cron", "every",
 		"daily", "at", "random-delay", "timeout", "env", "rename"} {
 		if f.fs.Lookup(name) != nil {
@@ -209,7 +213,7 @@ func (f *taskFlags) applyKind(t *task.Task, set map[string]bool) error {
 		}
 		cm := &task.Command{Line: f.command}
 		if t.Command != nil {
-			cm.Env, cm.Dir = t.Command.Env, t.Command.Dir
+			cm.Env, cm.Dir, cm.OutputEncoding = t.Command.Env, t.Command.Dir, t.Command.OutputEncoding
 		}
 		t.Kind, t.HTTP, t.Command = task.KindCommand, nil, cm
 	case set["http"]:
@@ -225,7 +229,7 @@ func (f *taskFlags) applyKind(t *task.Task, set map[string]bool) error {
 			return badArgs("--%s: only for --http tasks", n)
 		}
 	}
-	for _, n := range []string{"dir", "env"} {
+	for _, n := range []string{"dir", "env", "output-encoding"} {
 		if set[n] && t.Kind != task.KindCommand {
 			return badArgs("--%s: only for --command tasks", n)
 		}
@@ -277,6 +281,12 @@ func (f *taskFlags) applyCommand(t *task.Task, set map[string]bool) error {
 		}
 		if set["env"] {
 			cm.Env = append([]string(nil), f.env...)
+		}
+		if set["output-encoding"] {
+			cm.OutputEncoding = strings.ToLower(strings.TrimSpace(f.outputEncoding))
+			if cm.OutputEncoding == "auto" {
+				cm.OutputEncoding = task.EncodingAuto
+			}
 		}
 	}
 	return nil
@@ -483,6 +493,9 @@ func printCommand(w io.Writer, cm *task.Command) {
 	}
 	if cm.Dir != "" {
 		fmt.Fprintf(w, "dir:       %s\n", cm.Dir)
+	}
+	if cm.OutputEncoding != task.EncodingAuto {
+		fmt.Fprintf(w, "encoding:  %s\n", cm.OutputEncoding)
 	}
 	for _, kv := range cm.Env {
 		k, v, _ := strings.Cut(kv, "=")

@@ -76,6 +76,14 @@ func TestTaskLifecycle(t *testing.T) {
 		t.Errorf("disabled task not shown as disabled:\n%s", list)
 	}
 	h.must("task", "enable", "hello")
+	h.must("task", "edit", "hello", "--output-encoding", "GBK")
+	if show := h.must("task", "show", "hello"); !strings.Contains(show, "encoding:  gbk") {
+		t.Errorf("show lacks the forced encoding:\n%s", show)
+	}
+	h.must("task", "edit", "hello", "--output-encoding", "auto")
+	if show := h.must("task", "show", "hello"); strings.Contains(show, "encoding:") {
+		t.Errorf("auto encoding shown:\n%s", show)
+	}
 	h.must("task", "edit", "hello", "--rename", "greeting")
 	h.must("task", "rm", "greeting")
 	if code, _, errs := h.run("", "task", "show", "greeting"); code != cli.ExitBadArgs || !strings.Contains(errs, `no task called "greeting"`) {
@@ -104,6 +112,8 @@ func TestTaskBadInputExitsTwoAndSavesNothing(t *testing.T) {
 		{[]string{"task", "add", "x", "--http", "http://x", "--expect-status", "999"}, "expect-status:"},
 		{[]string{"task", "add", "x", "--command", "true", "--expect-body", "ok"}, "--expect-body: only for --http tasks"},
 		{[]string{"task", "add", "x", "--command", "true", "--overlap", "merge"}, `overlap: must be skip or queue`},
+		{[]string{"task", "add", "x", "--command", "true", "--output-encoding", "klingon"}, `output-encoding: "klingon" is not a known encoding`},
+		{[]string{"task", "add", "x", "--http", "http://x", "--output-encoding", "gbk"}, "--output-encoding: only for --command tasks"},
 		{[]string{"task", "run", "nope"}, `no task called "nope"`},
 	}
 	for _, tt := range tests {

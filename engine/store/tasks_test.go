@@ -165,7 +165,7 @@ func TestTaskRoundTrip(t *testing.T) {
 		}},
 		{"command line, daily, random delay, defaults", task.Task{
 			Name: "line", Kind: task.KindCommand,
-			Command:  &task.Command{Line: `echo "hi" && exit 3`},
+			Command:  &task.Command{Line: `echo "hi" && exit 3`, OutputEncoding: "gbk"},
 			Schedule: task.Schedule{Kind: task.ScheduleDaily, Daily: []string{"08:00", "20:30:15"}, RandomDelay: 5 * time.Minute},
 		}},
 		{"http check, every", task.Task{

@@ -125,7 +125,9 @@ type editor struct {
 
 	cmdLine *widget.Entry
 	cmdDir  *widget.Entry
-	env     *envList
+	// encoding is the command's output encoding; its first option is auto.
+	encoding *widget.Select
+	env      *envList
 
 	method       *widget.Select
 	url          *widget.Entry
@@ -321,6 +323,9 @@ func (e *editor) build(chans []registry.Channel) {
 	cmd := &grid{e: e}
 	cmd.add(lang.L("tasks.form.command"), "command", e.cmdLine, lang.L("tasks.form.command.help"))
 	cmd.add(lang.L("tasks.form.dir"), "dir", container.NewBorder(nil, nil, nil, browse, e.cmdDir), "")
+	e.encoding = widget.NewSelect(append([]string{lang.L("tasks.form.encoding.auto")}, task.OutputEncodingNames()...), nil)
+	e.encoding.SetSelectedIndex(0)
+	cmd.add(lang.L("tasks.form.encoding"), "output-encoding", e.encoding, lang.L("tasks.form.encoding.help"))
 	cmd.add(lang.L("tasks.form.env"), "env", e.env.obj, lang.L("tasks.form.env.help"))
 	e.cmdCard = widget.NewCard(lang.L("tasks.form.section.command"), "", cmd.object())
 
@@ -448,6 +453,9 @@ func (e *editor) fill(t *task.Task, o dispatch.TaskOverrides, chans []registry.C
 		}
 		e.cmdLine.SetText(line)
 		e.cmdDir.SetText(c.Dir)
+		if c.OutputEncoding != task.EncodingAuto {
+			e.encoding.SetSelected(c.OutputEncoding)
+		}
 		for _, kv := range c.Env {
 			k, val, _ := strings.Cut(kv, "=")
 			e.env.addRow(k, val)
@@ -661,6 +669,9 @@ func (e *editor) collect() (task.Task, dispatch.TaskOverrides, []problem) {
 	switch t.Kind {
 	case task.KindCommand:
 		t.Command = &task.Command{Line: strings.TrimSpace(e.cmdLine.Text), Dir: strings.TrimSpace(e.cmdDir.Text), Env: e.env.lines()}
+		if e.encoding.SelectedIndex() > 0 {
+			t.Command.OutputEncoding = e.encoding.Selected
+		}
 		if e.argsLine != "" && t.Command.Line == e.argsLine {
 			t.Command.Line, t.Command.Args = "", e.orig.Command.Args
 		}

@@ -379,6 +379,7 @@ func TestSaveCommandTaskKeepsEnvInKeyring(t *testing.T) {
 	test.Type(e.every, "1h")
 	test.Type(e.timeout, "30s")
 	e.overlap.SetSelected(lang.L("tasks.form.overlap.queue"))
+	e.encoding.SetSelected("gbk")
 	f.tap(e.save)
 	f.wait()
 
@@ -392,7 +393,7 @@ func TestSaveCommandTaskKeepsEnvInKeyring(t *testing.T) {
 	if got.Kind != task.KindCommand || got.Command.Line != "echo hello $GREETING" ||
 		!slices.Equal(got.Command.Env, []string{"GREETING=" + canary}) ||
 		got.Schedule.Kind != task.ScheduleEvery || got.Schedule.Every != time.Hour ||
-		got.Timeout != 30*time.Second || got.Overlap != task.OverlapQueue || !got.Enabled {
+		got.Timeout != 30*time.Second || got.Overlap != task.OverlapQueue || !got.Enabled || got.Command.OutputEncoding != "gbk" {
 		t.Errorf("saved task = %+v, command %+v", got, got.Command)
 	}
 
@@ -426,8 +427,8 @@ func TestSaveCommandTaskKeepsEnvInKeyring(t *testing.T) {
 	if e == nil || len(e.env.rows) != 1 || e.env.rows[0].key.Text != "GREETING" || e.env.rows[0].value.Text != canary || !e.env.rows[0].value.Password {
 		t.Fatalf("edit form environment wrong: %+v", e)
 	}
-	if e.every.Text != "1h" || e.timeout.Text != "30s" {
-		t.Errorf("edit form shows every %q timeout %q", e.every.Text, e.timeout.Text)
+	if e.every.Text != "1h" || e.timeout.Text != "30s" || e.encoding.Selected != "gbk" {
+		t.Errorf("edit form shows every %q timeout %q encoding %q", e.every.Text, e.timeout.Text, e.encoding.Selected)
 	}
 	e.name.SetText("greeting")
 	f.tap(e.save)
@@ -709,14 +710,18 @@ func TestDescribeSchedule(t *testing.T) {
 // Every key is in both languages with the same template fields, and every
 // key the code names exists.
 func TestTranslationsComplete(t *testing.T) {
+	// read merges LANG.json and the area files AREA.LANG.json.
 	read := func(name string) map[string]string {
-		data, err := os.ReadFile(filepath.Join(partsDir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		areas, _ := filepath.Glob(filepath.Join(partsDir, "*."+name))
 		all := map[string]string{}
-		if err := json.Unmarshal(data, &all); err != nil {
-			t.Fatalf("%s: %v", name, err)
+		for _, p := range append([]string{filepath.Join(partsDir, name)}, areas...) {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(data, &all); err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
 		}
 		// Only this tab's strings: the files hold every part of the app.
 		m := map[string]string{}
