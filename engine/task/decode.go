@@ -74,6 +74,15 @@ func lookupOutputEncoding(name string) (outputEncoding, bool) {
 	return outputEncoding{}, false
 }
 
+// moreCodePages are system code pages auto mode reads that are too rare to
+// be offered by name.
+var moreCodePages = map[uint32]encoding.Encoding{
+	855: charmap.CodePage855, 858: charmap.CodePage858, 860: charmap.CodePage860,
+	862: charmap.CodePage862, 863: charmap.CodePage863, 865: charmap.CodePage865,
+	874: charmap.Windows874, 1255: charmap.Windows1255, 1257: charmap.Windows1257,
+	1258: charmap.Windows1258,
+}
+
 // codePageEncoding is the decoder of a Windows code page; nil for UTF-8 and
 // for code pages we cannot read (their output is then treated as UTF-8).
 func codePageEncoding(cp uint32) encoding.Encoding {
@@ -82,7 +91,7 @@ func codePageEncoding(cp uint32) encoding.Encoding {
 			return e.enc
 		}
 	}
-	return nil
+	return moreCodePages[cp]
 }
 
 // outputWriter returns where a command's raw output goes so that w gets

@@ -97,3 +97,33 @@ func TestOutputEncodingValidation(t *testing.T) {
 		t.Errorf("error %v does not name the field and the allowed names", err)
 	}
 }
+
+// Auto mode reads the common Windows code pages.
+func TestCodePageEncoding(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		cp   uint32
+		in   string
+		want string
+	}{
+		{936, "\xd6\xd0\xce\xc4", "中文"},
+		{950, "\xa4\xa4\xa4\xe5", "中文"},
+		{932, "\x93\xfa\x96\x7b", "日本"},
+		{437, "\x82", "é"},
+		{1252, "\xe9", "é"},
+		{866, "\xa6", "ж"},
+		{1255, "\xf9", "ש"},
+	} {
+		enc := codePageEncoding(tt.cp)
+		if enc == nil {
+			t.Errorf("code page %d: no decoder", tt.cp)
+			continue
+		}
+		if got, _ := enc.NewDecoder().String(tt.in); got != tt.want {
+			t.Errorf("code page %d: %q, want %q", tt.cp, got, tt.want)
+		}
+	}
+	if codePageEncoding(65001) != nil {
+		t.Error("UTF-8 (65001) must pass through undecoded")
+	}
+}
