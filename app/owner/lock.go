@@ -2,8 +2,8 @@
 // window or the daemon, whichever starts first, holds an OS lock on the
 // folder for its lifetime and answers other herald processes on a local
 // socket, a named pipe on Windows ("show your window", "deliver outbox row N
-// now"). A CLI verb that
-// finds no owner holds the lock itself while it delivers.
+// now"). A CLI verb that finds no owner holds the lock itself while it
+// delivers.
 package owner
 
 import (

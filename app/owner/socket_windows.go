@@ -31,7 +31,7 @@ func endpoint(dataDir string) string {
 }
 
 // pipeBuffer is each direction's buffer: more than a request (maxRequest)
-// or an answer takes.
+// or a usual answer takes.
 const pipeBuffer = 64 << 10
 
 // listen creates the pipe for this user alone: owned by the user, with a
