@@ -1,8 +1,9 @@
 // Package owner makes one process the delivery owner of a data folder: the
 // window or the daemon, whichever starts first, holds an OS lock on the
 // folder for its lifetime and answers other herald processes on a local
-// socket ("show your window", "deliver outbox row N now"). A CLI verb that
-// finds no owner holds the lock itself while it delivers.
+// socket, a named pipe on Windows ("show your window", "deliver outbox row N
+// now"). A CLI verb that finds no owner holds the lock itself while it
+// delivers.
 package owner
 
 import (
@@ -185,7 +186,7 @@ func Reach(ctx context.Context, dir string, onWait func(Holder)) (*Holder, *Lock
 		select {
 		case <-ctx.Done():
 			if !held.Holder.Role.Transient() {
-				return nil, nil, fmt.Errorf("%w but does not answer on %s", held, socketPath(dir))
+				return nil, nil, fmt.Errorf("%w but does not answer on %s", held, endpoint(dir))
 			}
 			return nil, nil, fmt.Errorf("%w (gave up waiting: %w)", held, ctx.Err())
 		case <-time.After(pollEvery):

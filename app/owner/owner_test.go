@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +20,7 @@ import (
 func TestTryLock(t *testing.T) {
 	for _, role := range []Role{RoleWindow, RoleDaemon, RoleCLI} {
 		t.Run(string(role), func(t *testing.T) {
-			dir := t.TempDir()
+			dir := testDir(t)
 			l, err := TryLock(dir, role)
 			if err != nil {
 				t.Fatal(err)
@@ -62,7 +61,7 @@ func TestAcquire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.holder), func(t *testing.T) {
-			dir := t.TempDir()
+			dir := testDir(t)
 			first, err := TryLock(dir, tt.holder)
 			if err != nil {
 				t.Fatal(err)
@@ -102,7 +101,7 @@ func TestAcquire(t *testing.T) {
 }
 
 func TestAcquireGivesUpWhenCtxEnds(t *testing.T) {
-	dir := t.TempDir()
+	dir := testDir(t)
 	first, err := TryLock(dir, RoleCLI)
 	if err != nil {
 		t.Fatal(err)
@@ -141,14 +140,14 @@ func serve(t *testing.T, dir string, fn DeliverFunc) *Server {
 // while it was starting (before OnShow).
 func TestShow(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir := testDir(t)
 	serve(t, dir, nil)
 	var remote *RemoteError
 	if err := Show(ctx, dir); !errors.As(err, &remote) || !strings.Contains(err.Error(), "the daemon") {
 		t.Fatalf("Show of a daemon: %v", err)
 	}
 
-	dir = t.TempDir()
+	dir = testDir(t)
 	s := serveAs(t, dir, RoleWindow, nil)
 	if err := Show(ctx, dir); err != nil {
 		t.Fatalf("Show of a starting window: %v", err)
@@ -164,7 +163,7 @@ func TestShow(t *testing.T) {
 }
 
 func TestProtocol(t *testing.T) {
-	dir := t.TempDir()
+	dir := testDir(t)
 	serve(t, dir, func(ctx context.Context, id int64, seen int) (store.Delivery, error) {
 		if id == 404 {
 			return store.Delivery{}, fmt.Errorf("outbox row %d does not exist", id)
@@ -183,14 +182,12 @@ func TestProtocol(t *testing.T) {
 	if _, err := Deliver(ctx, dir, 404, 0); !errors.As(err, &remote) || !strings.Contains(err.Error(), "outbox row 404 does not exist") {
 		t.Fatalf("Deliver of a missing row: %v", err)
 	}
-	if fi, err := os.Stat(socketPath(dir)); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("socket: %v %v", fi, err)
-	}
+	assertPrivate(t, dir)
 }
 
 // Raw requests a client could send, and what the owner answers.
 func TestProtocolRejectsBadRequests(t *testing.T) {
-	dir := t.TempDir()
+	dir := testDir(t)
 	serve(t, dir, func(ctx context.Context, id int64, seen int) (store.Delivery, error) {
 		return store.Delivery{OK: true}, nil
 	})
@@ -202,7 +199,7 @@ func TestProtocolRejectsBadRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			conn, err := net.Dial("unix", socketPath(dir))
+			conn, err := dial(context.Background(), endpoint(dir))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,7 +216,7 @@ func TestProtocolRejectsBadRequests(t *testing.T) {
 
 // A client that hangs up cancels the delivery made for it.
 func TestHangUpCancelsDelivery(t *testing.T) {
-	dir := t.TempDir()
+	dir := testDir(t)
 	started, cancelled := make(chan struct{}), make(chan struct{})
 	serve(t, dir, func(ctx context.Context, id int64, seen int) (store.Delivery, error) {
 		close(started)
@@ -239,28 +236,12 @@ func TestHangUpCancelsDelivery(t *testing.T) {
 	}
 }
 
-// A socket file left by a crash is replaced by the next owner, and a
-// client finds no owner behind a stale one.
-func TestStaleSocket(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(socketPath(dir), nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Ping(context.Background(), dir); !errors.Is(err, ErrNoOwner) {
-		t.Fatalf("Ping of a stale socket: %v", err)
-	}
-	serve(t, dir, nil)
-	if _, err := Ping(context.Background(), dir); err != nil {
-		t.Fatalf("Ping: %v", err)
-	}
-}
-
 // Reach finds the owner when one answers, takes the lock when none runs,
 // and waits while a command holds it.
 func TestReach(t *testing.T) {
 	ctx := context.Background()
 	t.Run("owner", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := testDir(t)
 		serve(t, dir, nil)
 		h, l, err := Reach(ctx, dir, nil)
 		if err != nil || l != nil || h == nil || h.Role != RoleDaemon {
@@ -268,7 +249,7 @@ func TestReach(t *testing.T) {
 		}
 	})
 	t.Run("none", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := testDir(t)
 		h, l, err := Reach(ctx, dir, nil)
 		if err != nil || h != nil || l == nil || l.Holder().Role != RoleCLI {
 			t.Fatalf("Reach = %v, %v, %v", h, l, err)
@@ -276,7 +257,7 @@ func TestReach(t *testing.T) {
 		l.Release()
 	})
 	t.Run("another command", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := testDir(t)
 		first, err := TryLock(dir, RoleCLI)
 		if err != nil {
 			t.Fatal(err)
@@ -289,7 +270,7 @@ func TestReach(t *testing.T) {
 		l.Release()
 	})
 	t.Run("silent owner", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := testDir(t)
 		first, err := TryLock(dir, RoleWindow)
 		if err != nil {
 			t.Fatal(err)
@@ -301,12 +282,4 @@ func TestReach(t *testing.T) {
 			t.Fatalf("Reach: %v", err)
 		}
 	})
-}
-
-func TestLongDataDirUsesTempSocket(t *testing.T) {
-	long := "/" + strings.Repeat("d", 150)
-	p := socketPath(long)
-	if len(p) > maxSocketPath || !strings.HasPrefix(p, os.TempDir()) || p != socketPath(long) {
-		t.Fatalf("socket path %q", p)
-	}
 }

@@ -3,27 +3,16 @@ package owner
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
 	"github.com/heraldpush/herald/engine/store"
 )
-
-// socketName is the owner's socket in the data folder.
-const socketName = "herald.sock"
-
-// maxSocketPath is below the smallest sun_path (104 bytes on macOS).
-const maxSocketPath = 100
 
 // Protocol limits: one JSON request line, one JSON answer line per connection.
 const (
@@ -57,24 +46,13 @@ type answer struct {
 	Delivery *store.Delivery `json:"delivery,omitempty"`
 }
 
-// socketPath is the socket for dataDir; a path too long for a Unix socket
-// moves to the temp folder under a name derived from the data folder.
-func socketPath(dataDir string) string {
-	p := filepath.Join(dataDir, socketName)
-	if len(p) <= maxSocketPath {
-		return p
-	}
-	sum := sha256.Sum256([]byte(dataDir))
-	return filepath.Join(os.TempDir(), "herald-"+hex.EncodeToString(sum[:8])+".sock")
-}
-
 // DeliverFunc delivers outbox row id now (see Handlers.Deliver).
 type DeliverFunc func(ctx context.Context, id int64, seen int) (store.Delivery, error)
 
 // Server answers the data folder's other herald processes for its owner.
 type Server struct {
 	ln      net.Listener
-	path    string
+	path    string // the endpoint
 	holder  Holder
 	deliver DeliverFunc
 	// ctx ends at Close: deliveries for clients are cancelled then.
@@ -88,23 +66,15 @@ type Server struct {
 	done      chan struct{}
 }
 
-// Listen starts answering on the data folder's socket. Holding the lock is
-// what makes a socket file found there stale, so it takes the Lock.
-// deliver serves CLI verbs; the owner must have started its dispatcher.
+// Listen starts answering on the data folder's endpoint (a Unix socket, a
+// named pipe on Windows). Holding the lock is what makes a socket file found
+// there stale, so it takes the Lock. deliver serves CLI verbs; the owner
+// must have started its dispatcher.
 func Listen(l *Lock, deliver DeliverFunc) (*Server, error) {
-	p := socketPath(l.dir)
-	_ = os.Remove(p)
-	ln, err := net.Listen("unix", p)
+	p := endpoint(l.dir)
+	ln, err := listen(p)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", p, err)
-	}
-	// On Windows the socket inherits the per-user folder's ACL; mode bits
-	// mean nothing there.
-	if runtime.GOOS != "windows" {
-		if err := os.Chmod(p, 0o600); err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("restrict %s: %w", p, err)
-		}
+		return nil, err
 	}
 	s := &Server{ln: ln, path: p, holder: l.holder, deliver: deliver, done: make(chan struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -225,11 +195,11 @@ func (s *Server) Close() error {
 	s.cancel()
 	<-s.done
 	s.conns.Wait()
-	_ = os.Remove(s.path)
+	removeEndpoint(s.path)
 	return err
 }
 
-// ErrNoOwner means no owner answers on the data folder's socket.
+// ErrNoOwner means no owner answers on the data folder's endpoint.
 var ErrNoOwner = errors.New("no herald window or daemon answers for this data folder")
 
 // Ping asks the owner of dataDir who it is; ErrNoOwner when none answers.
@@ -271,8 +241,7 @@ func (e *RemoteError) Error() string { return e.Msg }
 // call sends req on a new connection and reads the answer within wait; a
 // cancelled ctx hangs up, which cancels the owner's work for it.
 func call(ctx context.Context, dataDir string, req request, wait time.Duration) (answer, error) {
-	d := net.Dialer{Timeout: dialTimeout}
-	conn, err := d.DialContext(ctx, "unix", socketPath(dataDir))
+	conn, err := dial(ctx, endpoint(dataDir))
 	if err != nil {
 		return answer{}, fmt.Errorf("%w (%v)", ErrNoOwner, err)
 	}

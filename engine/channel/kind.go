@@ -22,6 +22,7 @@ import (
 	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/redact"
+	"github.com/heraldpush/herald/engine/secret"
 )
 
 // Channel delivers messages to one configured service endpoint.
@@ -329,6 +330,11 @@ func (f Field) check(v string) (string, error) {
 	// After the kind's own rules, whose messages say more.
 	if err := checkText(v, f.Type == TypeJSON || f.Type == TypeList); err != nil {
 		return "", err
+	}
+	if f.Secret { // on every OS: a config made here must work on Windows too
+		if err := secret.CheckSize(v); err != nil {
+			return "", err
+		}
 	}
 	return v, nil
 }

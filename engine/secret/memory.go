@@ -1,6 +1,9 @@
 package secret
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // Store is what a keyring offers; Keyring is the OS one, Memory one for
 // tests that need no Secret Service.
@@ -23,8 +26,12 @@ type Memory struct {
 	m  map[string]string
 }
 
-// Set stores value under Name(channelID, field).
+// Set stores value under Name(channelID, field); it refuses a value over
+// MaxSize as Keyring does.
 func (k *Memory) Set(channelID, field, value string) error {
+	if err := CheckSize(value); err != nil {
+		return fmt.Errorf("%s: %w", Name(channelID, field), err)
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.m == nil {

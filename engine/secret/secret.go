@@ -32,8 +32,12 @@ func Name(channelID, field string) string {
 // Keyring is the OS keyring.
 type Keyring struct{}
 
-// Set stores value under Name(channelID, field).
+// Set stores value under Name(channelID, field). A value over MaxSize is
+// refused on every OS, as Windows would refuse it.
 func (Keyring) Set(channelID, field, value string) error {
+	if err := CheckSize(value); err != nil {
+		return fmt.Errorf("%s: %w", Name(channelID, field), err)
+	}
 	if err := needSessionBus("store", channelID, field); err != nil {
 		return err
 	}
@@ -82,7 +86,7 @@ func classify(op, channelID, field string, err error) error {
 		return fmt.Errorf("%s: %w", Name(channelID, field), ErrNotFound)
 	}
 	if errors.Is(err, keyring.ErrSetDataTooBig) {
-		return fmt.Errorf("%s: value too large for the OS keyring", Name(channelID, field))
+		return fmt.Errorf("%s: %w", Name(channelID, field), ErrTooLarge)
 	}
 	// go-keyring reports a missing Secret Service or session bus as plain
 	// D-Bus errors; anything else at this point is the keyring being out of

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,9 @@ func TestKeyringRoundTrip(t *testing.T) {
 		{"SECabc123"},
 		{"中文密码 with spaces; and = signs"},
 		{strings.Repeat("x", 2000)},
+		// The most every OS keyring holds, Windows' Credential Manager included.
+		{strings.Repeat("x", secret.MaxSize)},
+		{"x" + strings.Repeat("密", (secret.MaxSize-1)/3)},
 	}
 	for _, tt := range tests {
 		if err := k.Set(id, "token", tt.value); err != nil {
@@ -48,10 +52,16 @@ func TestKeyringRoundTrip(t *testing.T) {
 
 // Without a session bus the keyring is unreachable: the error must say so and
 // tell the user what to start, and nothing may be written anywhere else.
+// Only the Secret Service needs a bus: the Windows Credential Manager and the
+// macOS Keychain are always there, and a Set would write a real secret.
 func TestKeyringUnavailableExplains(t *testing.T) {
+	if needsNoBus() {
+		t.Skipf("the %s keyring needs no session bus: it cannot be made unreachable from a test", runtime.GOOS)
+	}
 	if os.Getenv("HERALD_TEST_CHILD") == "nobus" {
 		err := secret.Keyring{}.Set("x", "token", "canary-secret-value")
 		if err == nil {
+			secret.Keyring{}.Delete("x", "token") // written after all: take it back
 			fmt.Println("UNEXPECTED-SUCCESS")
 			os.Exit(0)
 		}
@@ -72,5 +82,23 @@ func TestKeyringUnavailableExplains(t *testing.T) {
 	}
 	if strings.Contains(out, "canary-secret-value") {
 		t.Errorf("error text leaks the secret:\n%s", out)
+	}
+}
+
+func needsNoBus() bool { return runtime.GOOS == "windows" || runtime.GOOS == "darwin" }
+
+// The hint names the keyring of the OS the user has.
+func TestHintNamesThisOSKeyring(t *testing.T) {
+	want := map[string]string{
+		"linux":   "Secret Service",
+		"freebsd": "Secret Service",
+		"windows": "Credential Manager",
+		"darwin":  "Keychain",
+	}[runtime.GOOS]
+	if want == "" {
+		t.Skipf("no keyring expected on %s", runtime.GOOS)
+	}
+	if h := secret.Hint(); !strings.Contains(h, want) {
+		t.Fatalf("Hint() on %s = %q, want it to name %q", runtime.GOOS, h, want)
 	}
 }

@@ -1,3 +1,8 @@
+//go:build !windows
+
+// The session bus only matters where the Secret Service keeps secrets; these
+// tests use Unix processes and sockets.
+
 package secret
 
 import (

@@ -284,6 +284,9 @@ func (s *Service) Add(ctx context.Context, t task.Task) (task.Task, error) {
 	if err := t.Validate(); err != nil {
 		return task.Task{}, fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
+	if err := checkSecretSizes(t); err != nil {
+		return task.Task{}, err
+	}
 	if err := s.p.Store.CreateTask(ctx, &t); err != nil {
 		if errors.Is(err, store.ErrNameTaken) {
 			return task.Task{}, nameTaken(t.Name)
@@ -305,6 +308,9 @@ func (s *Service) Update(ctx context.Context, t task.Task) (task.Task, error) {
 	t.Name = strings.TrimSpace(t.Name)
 	if err := t.Validate(); err != nil {
 		return task.Task{}, fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	if err := checkSecretSizes(t); err != nil {
+		return task.Task{}, err
 	}
 	if err := s.saveSecrets(t); err != nil {
 		return task.Task{}, err
@@ -405,8 +411,7 @@ func (s *Service) saveSecrets(t task.Task) error {
 			}
 			continue
 		}
-		data, _ := json.Marshal(f.value)
-		if err := s.p.Secrets.Set(id, f.name, string(data)); err != nil {
+		if err := s.p.Secrets.Set(id, f.name, secretBlob(f.value)); err != nil {
 			return fmt.Errorf("save %s of task %q: %w", f.name, t.Name, err)
 		}
 		have = append(have, f.name)
