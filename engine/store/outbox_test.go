@@ -356,11 +356,12 @@ func openHandles(t *testing.T, n int) []*store.Store {
 // TestClaimDueExclusive claims from two Store handles on one file, as two
 // processes would, while rows are being enqueued: every row must be
 // claimed exactly once, with no "database is locked", and the two handles
-// together must finish rows at least 95 % as fast as one handle doing the
+// together must not starve: at least half as fast as one handle doing the
 // same work. (SQLite's busy wait alone is sleep-and-retry, which let one
-// process starve the other: 5.7 rows/s against 260.) The two set-ups take
-// turns, so a burst of load on the machine falls on both alike; the rates
-// compared are over all turns, and the best of three tries counts.
+// process starve the other: 5.7 rows/s against 260, about 2 %.) Half
+// leaves a wide margin for a loaded machine; the figure itself (about
+// 100 %) is BenchmarkTwoProcesses'. The two set-ups take turns, so a burst
+// of load falls on both alike, and the best of three tries counts.
 func TestClaimDueExclusive(t *testing.T) {
 	best := 0.0
 	for try := range 3 {
@@ -372,14 +373,17 @@ func TestClaimDueExclusive(t *testing.T) {
 		ratio := one / two
 		t.Logf("try %d: one handle %.0f rows/s, two handles %.0f rows/s (%.0f %%)", try+1, 5/one, 5/two, 100*ratio)
 		best = max(best, ratio)
-		if best >= 0.95 || t.Failed() {
+		if best >= minTwoHandleRatio || t.Failed() {
 			break
 		}
 	}
-	if best < 0.95 {
-		t.Errorf("two handles reached at best %.0f %% of one handle's rate, want ≥ 95 %%", 100*best)
+	if best < minTwoHandleRatio {
+		t.Errorf("two handles reached at best %.0f %% of one handle's rate, want ≥ %.0f %%", 100*best, 100*minTwoHandleRatio)
 	}
 }
+
+// minTwoHandleRatio is the starvation bound of TestClaimDueExclusive.
+const minTwoHandleRatio = 0.5
 
 func TestClaimID(t *testing.T) {
 	ctx := context.Background()
