@@ -52,27 +52,6 @@ type Params struct {
 	CycleTabs string
 }
 
-// loadTranslations registers Herald's strings in the chosen language
-// ("" = the system's). Fyne picks the language when translations are added,
-// from LANGUAGE among others; it is set only for that call so programs
-// Herald starts keep the user's environment.
-func loadTranslations(language string) error {
-	old, had := os.LookupEnv("LANGUAGE")
-	switch language {
-	case "en":
-		os.Setenv("LANGUAGE", "en")
-	case "zh":
-		os.Setenv("LANGUAGE", "zh_CN")
-	}
-	err := lang.AddTranslationsFS(assets.Translations, "translations")
-	if had {
-		os.Setenv("LANGUAGE", old)
-	} else {
-		os.Unsetenv("LANGUAGE")
-	}
-	return err
-}
-
 // applyTheme paints the app with Herald's theme in the chosen variant
 // ("light", "dark", else the system's); chinese drops bold (see ui/look).
 func applyTheme(a fyne.App, name string, chinese bool) {
