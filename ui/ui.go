@@ -32,6 +32,7 @@ import (
 	"github.com/heraldpush/herald/ui/pushsettings"
 	"github.com/heraldpush/herald/ui/settings"
 	tasksview "github.com/heraldpush/herald/ui/tasks"
+	"github.com/heraldpush/herald/ui/toast"
 )
 
 // AppID is Herald's application id (also in FyneApp.toml).
@@ -114,6 +115,9 @@ func Run(ctx context.Context, p Params) error {
 	if err := loadTranslations(prefs.Language); err != nil {
 		return fmt.Errorf("load translations: %w", err)
 	}
+	if err := toast.Register(toast.App{ID: AppID, Name: lang.L("app.name"), Icon: assets.Icon}); err != nil {
+		env.Log.Warn("register for desktop notifications", "error", err)
+	}
 	w := newWindow(ctx, env, prefs)
 	env.SetDesktopNotifier(w.notify)
 	defer env.SetDesktopNotifier(nil)
@@ -159,8 +163,13 @@ func newWindow(ctx context.Context, env *host.Env, prefs settings.Prefs) *window
 	return &window{ctx: ctx, env: env, app: a, win: win, prefs: prefs, chinese: uiChinese(prefs.Language)}
 }
 
-// notify shows a desktop notification; any goroutine may call it.
+// notify shows a desktop notification; any goroutine may call it. On
+// Windows it goes through ui/toast: Fyne v2.7.1 runs the text there as
+// PowerShell.
 func (w *window) notify(title, body string) error {
+	if toast.Available {
+		return toast.Show(title, body)
+	}
 	fyne.Do(func() { w.app.SendNotification(fyne.NewNotification(title, body)) })
 	return nil
 }
