@@ -3,18 +3,26 @@ package ui
 import (
 	"encoding/json"
 	"maps"
+	"os"
 	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2/lang"
 
 	"github.com/heraldpush/herald/assets"
+	"github.com/heraldpush/herald/engine/testenv"
 )
 
 // The chosen language wins over the system's on every OS: Fyne reads the
 // system's from the environment here, from the Windows API there, so a
 // choice must not go through the environment.
+// Fyne's translations are process-wide and cannot be unloaded, so the cases
+// run in a child process (other tests expect none loaded).
 func TestChosenLanguageWinsOverSystem(t *testing.T) {
+	if os.Getenv("HERALD_TEST_CHILD") != "language" {
+		testenv.RunSelf(t, "TestChosenLanguageWinsOverSystem", map[string]string{"HERALD_TEST_CHILD": "language"})
+		return
+	}
 	for _, tc := range []struct {
 		language, locale string
 		want             string // settings.language_restart in that language
@@ -46,7 +54,6 @@ func TestChosenLanguageWinsOverSystem(t *testing.T) {
 			}
 		})
 	}
-	t.Cleanup(func() { _ = loadTranslations("en") })
 }
 
 // textIn is key's text in the translation file FILE.json ("zh" = zh_Hans).
