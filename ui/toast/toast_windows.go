@@ -44,6 +44,7 @@ func Register(app App) error {
 	if err := key.SetStringValue("DisplayName", app.Name); err != nil {
 		return fmt.Errorf("register toast sender name: %w", err)
 	}
+	// Without the icon file Windows shows a generic one: not worth failing.
 	if icon, err := writeIcon(app); err == nil && icon != "" {
 		if err := key.SetStringValue("IconUri", icon); err != nil {
 			return fmt.Errorf("register toast sender icon: %w", err)
