@@ -117,21 +117,14 @@ func Show(title, body string) error {
 	})
 }
 
-var errNoToasts = errors.New("toast: this Windows has no Windows Runtime toasts")
+var errNoToasts = errors.New("toast: Wine has no Windows Runtime toasts")
 
-// runtimeHasToasts reports whether the Windows Runtime classes a toast
-// needs exist (Windows 8 and later; not Wine). Asked before any COM call:
-// wintoast registers a COM class object on each push, which Wine calls back
-// while the process exits, hanging it.
+// runtimeHasToasts reports whether the Windows Runtime can show toasts
+// here: on Windows 10 and later yes, under Wine no. Asked before any COM
+// call: wintoast registers a COM class object on each push, which Wine calls
+// back while the process exits, hanging it.
 func runtimeHasToasts() bool {
-	for _, class := range []string{"Windows.Data.Xml.Dom.XmlDocument", "Windows.UI.Notifications.ToastNotificationManager"} {
-		k, err := registry.OpenKey(registry.LOCAL_MACHINE, `SOFTWARE\Microsoft\WindowsRuntime\ActivatableClassId\`+class, registry.QUERY_VALUE)
-		if err != nil {
-			return false
-		}
-		k.Close()
-	}
-	return true
+	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() != nil
 }
 
 // The Windows Runtime is initialised once, on the thread that first uses
