@@ -32,6 +32,7 @@ import (
 	"github.com/heraldpush/herald/ui/pushsettings"
 	"github.com/heraldpush/herald/ui/settings"
 	tasksview "github.com/heraldpush/herald/ui/tasks"
+	"github.com/heraldpush/herald/ui/toast"
 )
 
 // AppID is Herald's application id (also in FyneApp.toml).
@@ -50,27 +51,6 @@ type Params struct {
 	// CycleTabs, when set, shows each tab in turn for an outside observer
 	// and quits (the smoke test's screenshots; see cycleTabs).
 	CycleTabs string
-}
-
-// loadTranslations registers Herald's strings in the chosen language
-// ("" = the system's). Fyne picks the language when translations are added,
-// from LANGUAGE among others; it is set only for that call so programs
-// Herald starts keep the user's environment.
-func loadTranslations(language string) error {
-	old, had := os.LookupEnv("LANGUAGE")
-	switch language {
-	case "en":
-		os.Setenv("LANGUAGE", "en")
-	case "zh":
-		os.Setenv("LANGUAGE", "zh_CN")
-	}
-	err := lang.AddTranslationsFS(assets.Translations, "translations")
-	if had {
-		os.Setenv("LANGUAGE", old)
-	} else {
-		os.Unsetenv("LANGUAGE")
-	}
-	return err
 }
 
 // applyTheme paints the app with Herald's theme in the chosen variant
@@ -135,6 +115,9 @@ func Run(ctx context.Context, p Params) error {
 	if err := loadTranslations(prefs.Language); err != nil {
 		return fmt.Errorf("load translations: %w", err)
 	}
+	if err := toast.Register(toast.App{ID: AppID, Name: lang.L("app.name"), Icon: assets.Icon}); err != nil {
+		env.Log.Warn("register for desktop notifications", "error", err)
+	}
 	w := newWindow(ctx, env, prefs)
 	env.SetDesktopNotifier(w.notify)
 	defer env.SetDesktopNotifier(nil)
@@ -180,8 +163,13 @@ func newWindow(ctx context.Context, env *host.Env, prefs settings.Prefs) *window
 	return &window{ctx: ctx, env: env, app: a, win: win, prefs: prefs, chinese: uiChinese(prefs.Language)}
 }
 
-// notify shows a desktop notification; any goroutine may call it.
+// notify shows a desktop notification; any goroutine may call it. On
+// Windows it goes through ui/toast: Fyne v2.7.1 runs the text there as
+// PowerShell.
 func (w *window) notify(title, body string) error {
+	if toast.Available {
+		return toast.Show(title, body)
+	}
 	fyne.Do(func() { w.app.SendNotification(fyne.NewNotification(title, body)) })
 	return nil
 }
