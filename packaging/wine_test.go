@@ -338,6 +338,7 @@ func regHex(v string) []byte {
 
 // app is a Herald window started under Wine.
 type app struct {
+	image  string // the exe's file name, which taskkill /IM matches
 	cmd    *exec.Cmd
 	done   chan struct{}
 	stderr *bytes.Buffer
@@ -347,7 +348,7 @@ func startApp(t *testing.T, w *wine, exe string, args ...string) *app {
 	t.Helper()
 	cmd := exec.Command("wine", append([]string{exe}, args...)...)
 	cmd.Env = w.env
-	a := &app{cmd: cmd, done: make(chan struct{}), stderr: &bytes.Buffer{}}
+	a := &app{image: filepath.Base(exe), cmd: cmd, done: make(chan struct{}), stderr: &bytes.Buffer{}}
 	cmd.Stderr = a.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -382,6 +383,7 @@ func (a *app) waitWindow(t *testing.T) {
 		}
 		colours = screenColours(t)
 		if colours >= 16 {
+			t.Logf("the screen shows %d colours", colours)
 			return
 		}
 		time.Sleep(time.Second)
@@ -402,8 +404,8 @@ func (a *app) waitExit(t *testing.T, why string) {
 // stop ends the app the way the installer does.
 func (a *app) stop(t *testing.T, w *wine) {
 	t.Helper()
-	w.run(t, "taskkill", "/F", "/IM", "Herald.exe")
-	a.waitExit(t, "taskkill /F /IM Herald.exe")
+	w.run(t, "taskkill", "/F", "/IM", a.image)
+	a.waitExit(t, "taskkill /F /IM "+a.image)
 }
 
 // screenColours counts the distinct pixel values of an xwd screenshot of
