@@ -41,8 +41,9 @@ DEB_PKG_WINDOWS := gcc-mingw-w64-x86-64 nsis
 # dpkg -i/-r, desktop-file-validate, 7z (lists what the NSIS installer holds),
 # bash-completion (loads the installed bash completion as a shell would);
 # Wine 8 (the command is wine; wine64 is its 64-bit loader), on an Xvfb
-# display with xwd screenshots, runs the Windows build (packaging/wine_test.go).
-DEB_PKG_TEST    := desktop-file-utils p7zip-full bash-completion wine wine64 xvfb xauth x11-apps \
+# display with xwd screenshots and xwininfo, runs the Windows build
+# (packaging/wine_test.go).
+DEB_PKG_TEST    := desktop-file-utils p7zip-full bash-completion wine wine64 xvfb xauth x11-apps x11-utils \
                    gcc-mingw-w64-x86-64
 # The packages whose Windows tests are cross-compiled and run under Wine.
 WINDOWS_TEST_PKGS := engine/task engine/secret app/owner app/autostart

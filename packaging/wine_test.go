@@ -173,6 +173,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	exe := artifact(t, "herald-%s-windows-amd64.exe")
 	setup := artifact(t, "herald-%s-windows-amd64-setup.exe")
 	needTool(t, "xwd", "x11-apps")
+	needTool(t, "xwininfo", "x11-utils")
 	w := newWine(t)
 	herald := cli(t, exe)
 
@@ -370,25 +371,36 @@ func (a *app) exited() bool {
 	}
 }
 
-// waitWindow polls screenshots of the display until one shows a window's
-// worth of colours (an empty Xvfb screen has one or two), for at most
-// 90 s; the app exiting first fails.
+// waitWindow polls, for at most 90 s, until the display has an X window
+// titled Herald and a screenshot shows a window's worth of colours (an
+// empty Xvfb screen has one or two; a drawn Fyne window about twenty); the
+// app exiting first fails.
 func (a *app) waitWindow(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
-	colours := 0
+	colours, titled := 0, false
 	for time.Now().Before(deadline) {
 		if a.exited() {
 			t.Fatalf("Herald exited (%v) before its window showed:\n%s", a.cmd.ProcessState, a.stderr)
 		}
-		colours = screenColours(t)
-		if colours >= 16 {
-			t.Logf("the screen shows %d colours", colours)
+		titled = heraldWindowMapped(t)
+		if colours = screenColours(t); titled && colours >= 16 {
+			t.Logf("a Herald window, the screen shows %d colours", colours)
 			return
 		}
 		time.Sleep(time.Second)
 	}
-	t.Fatalf("after 90 s the screen shows %d colours: no window", colours)
+	t.Fatalf("after 90 s: a window titled Herald %v, the screen shows %d colours", titled, colours)
+}
+
+// heraldWindowMapped reports whether xwininfo lists a window titled Herald.
+func heraldWindowMapped(t *testing.T) bool {
+	t.Helper()
+	out, err := exec.Command("xwininfo", "-root", "-tree").Output()
+	if err != nil {
+		t.Fatalf("xwininfo -root -tree: %v", err)
+	}
+	return bytes.Contains(out, []byte(` "Herald": (`))
 }
 
 // waitExit waits up to 30 s for the app to end, failing with why if not.
