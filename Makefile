@@ -111,12 +111,13 @@ package-test: package-linux package-windows windows-tests
 	  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" bin/packaging.test -test.count=1 -test.v
 
 # bin/windows-tests/PKG.test.exe (PKG with - for /): each package's tests,
-# cross-compiled for Windows with mingw-w64 (app/owner links go-sqlite3).
+# cross-compiled for Windows with mingw-w64 (app/owner links go-sqlite3);
+# -trimpath as package-windows builds, so they share its build cache.
 windows-tests: check-go
 	@scripts/apt-need $(DEB_PKG_WINDOWS)
 	@rm -rf $(WINDOWS_TESTS) && mkdir -p $(WINDOWS_TESTS)
 	set -e; for p in $(WINDOWS_TEST_PKGS); do \
-	  GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) test -c -tags $(TAGS) \
+	  GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) test -c -trimpath -tags $(TAGS) \
 	    -o $(WINDOWS_TESTS)/$$(echo $$p | tr / -).test.exe ./$$p; \
 	done
 
