@@ -572,7 +572,7 @@ func runWindowsUnitTests(t *testing.T, w *wine) {
 		t.Run(pkg, func(t *testing.T) {
 			bin := filepath.Join(dir, strings.ReplaceAll(pkg, "/", "-")+".test.exe")
 			if !fileExists(bin) {
-				t.Fatalf("no %s: go test -c made none (no Windows tests in %s?)", bin, pkg)
+				t.Fatalf("no %s: `make windows-tests` builds it (go test -c makes none for a package without tests)", bin)
 			}
 			r := w.runIn(t, filepath.Join(root, pkg), bin, "-test.v", "-test.count=1", "-test.timeout=90s")
 			t.Log(r.stdout + r.stderr)
