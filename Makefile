@@ -39,8 +39,15 @@ MINGW_CC     := x86_64-w64-mingw32-gcc
 DEB_PKG_LINUX   := $(DEB_BUILD) binutils xz-utils desktop-file-utils
 DEB_PKG_WINDOWS := gcc-mingw-w64-x86-64 nsis
 # dpkg -i/-r, desktop-file-validate, 7z (lists what the NSIS installer holds),
-# bash-completion (loads the installed bash completion as a shell would).
-DEB_PKG_TEST    := desktop-file-utils p7zip-full bash-completion
+# bash-completion (loads the installed bash completion as a shell would);
+# Wine 8 (the command is wine; wine64 is its 64-bit loader), on an Xvfb
+# display with xwd screenshots and xwininfo, runs the Windows build
+# (packaging/wine_test.go).
+DEB_PKG_TEST    := desktop-file-utils p7zip-full bash-completion wine wine64 xvfb xauth x11-apps x11-utils \
+                   gcc-mingw-w64-x86-64
+# The packages whose Windows tests are cross-compiled and run under Wine.
+WINDOWS_TEST_PKGS := engine/task engine/secret app/owner app/autostart
+WINDOWS_TESTS     := $(CURDIR)/bin/windows-tests
 AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 PKG_ENV = GO="$(GO)" FYNE="$(TOOLS)/fyne" NFPM="$(TOOLS)/nfpm" HERALD_PKG_VERSION="$(PKG_VERSION)" \
           HERALD_VERSION="$(VERSION)" HERALD_COMMIT="$(COMMIT)" HERALD_DATE="$(DATE)"
@@ -51,7 +58,8 @@ go-tool = $(GO) version -m $(TOOLS)/$(1) 2>/dev/null | grep -Eq '^[[:space:]]+mo
           { echo "Installing $(2)/$(3)@$(4) into bin/tools"; GOBIN=$(TOOLS) $(GO) install $(2)/$(3)@$(4); }
 
 .PHONY: all build run test test-go vet bench deps-build deps-test check-go clean \
-        package-linux package-windows package-darwin package-test pkg-version tool-fyne tool-nfpm tool-staticcheck
+        package-linux package-windows package-darwin package-test windows-tests pkg-version \
+        tool-fyne tool-nfpm tool-staticcheck
 
 # The package scripts and the tests share bin/ and dist/: one job at a time.
 .NOTPARALLEL:
@@ -91,13 +99,27 @@ test-go: deps-test
 # Builds the Linux and Windows packages, then installs the .deb (dpkg, as
 # root: through sudo when make is not root), runs it, validates its .desktop
 # file, removes it, and checks the Windows binaries' PE headers, resources
-# and installer payload (packaging/packaging_test.go).
-package-test: package-linux package-windows
+# and installer payload (packaging/packaging_test.go); then runs the Windows
+# build and the Windows unit tests under Wine on an Xvfb display
+# (packaging/wine_test.go).
+package-test: package-linux package-windows windows-tests
 	@scripts/apt-need $(DEB_PKG_TEST)
 	$(GO) test -c -o bin/packaging.test ./packaging/
 	$(AS_ROOT) env CI="$$CI" HERALD_DIST=$(DIST) HERALD_PKG_VERSION=$(PKG_VERSION) \
 	  HERALD_VERSION_LINE="herald $(VERSION) (commit $(COMMIT), built $(DATE))" \
-	  bin/packaging.test -test.count=1 -test.v
+	  HERALD_WINDOWS_TESTS=$(WINDOWS_TESTS) \
+	  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" bin/packaging.test -test.count=1 -test.v
+
+# bin/windows-tests/PKG.test.exe (PKG with - for /): each package's tests,
+# cross-compiled for Windows with mingw-w64 (app/owner links go-sqlite3);
+# -trimpath as package-windows builds, so they share its build cache.
+windows-tests: check-go
+	@scripts/apt-need $(DEB_PKG_WINDOWS)
+	@rm -rf $(WINDOWS_TESTS) && mkdir -p $(WINDOWS_TESTS)
+	set -e; for p in $(WINDOWS_TEST_PKGS); do \
+	  GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) test -c -trimpath -tags $(TAGS) \
+	    -o $(WINDOWS_TESTS)/$$(echo $$p | tr / -).test.exe ./$$p; \
+	done
 
 # dist/herald-VERSION-linux-amd64.tar.xz (fyne package) and dist/herald_VERSION_amd64.deb (nfpm).
 package-linux: check-go tool-fyne tool-nfpm

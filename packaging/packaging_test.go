@@ -649,6 +649,10 @@ func TestWindowsInstaller(t *testing.T) {
 	if subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_GUI {
 		t.Errorf("%s: subsystem %d, want IMAGE_SUBSYSTEM_WINDOWS_GUI", setup, subsystem)
 	}
+	// The amd64-unicode stub: a 64-bit-only Wine (as in CI) runs it.
+	if f.Machine != pe.IMAGE_FILE_MACHINE_AMD64 {
+		t.Errorf("%s: machine %#x, want AMD64 (NSIS Target amd64-unicode)", setup, f.Machine)
+	}
 	data, err := os.ReadFile(setup)
 	if err != nil {
 		t.Fatal(err)

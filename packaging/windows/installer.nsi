@@ -5,6 +5,7 @@
 ; packaging/windows/package builds it on Linux:
 ;   makensis -DVERSION=0.1.0 -DVIVERSION=0.1.0.0 -DEXE=Herald.exe \
 ;            -DICON=herald.ico -DOUTFILE=setup.exe installer.nsi
+; and -DCONSOLE=herald.com adds the console twin beside Herald.exe.
 
 !ifndef VERSION | VIVERSION | EXE | ICON | OUTFILE
   !error "define VERSION, VIVERSION, EXE, ICON and OUTFILE"
@@ -17,6 +18,8 @@
 !define RUNKEY "Software\Microsoft\Windows\CurrentVersion\Run"
 
 Unicode true
+; A 64-bit stub: Herald is amd64-only, and a 64-bit Wine (as in CI) runs it.
+Target amd64-unicode
 ManifestDPIAware true
 SetCompressor /SOLID lzma
 RequestExecutionLevel user
@@ -29,6 +32,33 @@ BrandingText "${APPNAME} ${VERSION}"
 
 !include "MUI2.nsh"
 !include "FileFunc.nsh"
+!include "LogicLib.nsh"
+
+; Windows will not overwrite or delete a running exe, so a running Herald
+; (the app, its daemon or a command) is ended first: taskkill /F, as
+; a tray app hides rather than quits on WM_CLOSE. Then waits up to 10 s for
+; Herald.exe to be released. Wine has taskkill too (the CI test uses it).
+!macro CloseHerald
+  nsExec::ExecToLog '"$SYSDIR\taskkill.exe" /F /IM Herald.exe'
+  Pop $0
+  ${If} $0 == 0
+    DetailPrint "Closed the running Herald"
+    StrCpy $1 0
+    ${Do}
+      ClearErrors
+      FileOpen $2 "$INSTDIR\Herald.exe" a
+      ${IfNot} ${Errors}
+        FileClose $2
+        ${Break}
+      ${EndIf}
+      IntOp $1 $1 + 1
+      ${If} $1 > 40
+        ${Break}
+      ${EndIf}
+      Sleep 250
+    ${Loop}
+  ${EndIf}
+!macroend
 
 !define MUI_ICON "${ICON}"
 !define MUI_UNICON "${ICON}"
@@ -56,8 +86,11 @@ Section "Herald" SecMain
   SectionIn RO
   SetShellVarContext current
   SetOutPath "$INSTDIR"
-  ; A running Herald keeps Herald.exe open: NSIS then asks to close it and retry.
+  !insertmacro CloseHerald
   File "/oname=Herald.exe" "${EXE}"
+  !ifdef CONSOLE
+    File "/oname=herald.com" "${CONSOLE}"
+  !endif
   WriteUninstaller "$INSTDIR\Uninstall.exe"
 
   CreateShortcut "$SMPROGRAMS\${APPNAME}.lnk" "$INSTDIR\Herald.exe" "" "$INSTDIR\Herald.exe" 0
@@ -82,8 +115,10 @@ SectionEnd
 ; the user's channels, tasks and history.
 Section "Uninstall"
   SetShellVarContext current
+  !insertmacro CloseHerald
   Delete "$SMPROGRAMS\${APPNAME}.lnk"
   Delete "$INSTDIR\Herald.exe"
+  Delete "$INSTDIR\herald.com"
   Delete "$INSTDIR\Uninstall.exe"
   RMDir "$INSTDIR"
   DeleteRegValue HKCU "${RUNKEY}" "${APPNAME}"
