@@ -61,7 +61,7 @@ func runWindow(ctx context.Context, dir string, opts windowOptions, stdout, stde
 	// back to pending while the engine still records them.
 	defer srv.Close()
 	p := ui.Params{Env: env, Minimized: opts.minimized, Version: displayVersion(Version, Commit), OnShowRequest: srv.OnShow,
-		SetStartAtLogin: startAtLogin(dir), CycleTabs: opts.cycleTabs}
+		SetStartAtLogin: startAtLogin(dir), StartAtLoginState: autostart.Enabled, CycleTabs: opts.cycleTabs}
 	if err := ui.Run(ctx, p); err != nil {
 		fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
 		return cli.ExitFailed
