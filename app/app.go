@@ -12,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/heraldpush/herald/app/cli"
+	"github.com/heraldpush/herald/app/endsession"
 	"github.com/heraldpush/herald/engine/host"
+	"github.com/heraldpush/herald/engine/i18n"
 )
 
 // Build information, set with -ldflags at build time.
@@ -55,5 +57,13 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx, endSession := context.WithCancelCause(ctx)
+	defer endSession(nil)
+	// Runs after the verb or the window returned, so after their own
+	// deferred shutdown: the engine stopped, the store closed. Without the
+	// watch (no window could be created) logoff just ends the process.
+	if finished, err := endsession.Watch(func() { endSession(endsession.ErrSessionEnding) }, i18n.T("app.session_ending")); err == nil {
+		defer finished()
+	}
 	return x.Run(ctx, args)
 }

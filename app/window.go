@@ -11,6 +11,7 @@ import (
 
 	"github.com/heraldpush/herald/app/autostart"
 	"github.com/heraldpush/herald/app/cli"
+	"github.com/heraldpush/herald/app/endsession"
 	"github.com/heraldpush/herald/app/owner"
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/ui"
@@ -51,7 +52,8 @@ func runWindow(ctx context.Context, dir string, opts windowOptions, stdout, stde
 		fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
 		return cli.ExitFailed
 	}
-	defer env.StopEngine(20 * time.Second)
+	// Shorter when the session ends: Windows ends the process soon after.
+	defer func() { env.StopEngine(endsession.Grace(ctx, 20*time.Second)) }()
 	srv, err := owner.Listen(lock, env.DeliverRequested)
 	if err != nil {
 		fmt.Fprintln(stderr, "herald:", err)
