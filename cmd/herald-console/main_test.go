@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,7 +20,31 @@ import (
 // and exits with the code in its first argument.
 const fakeHerald = "HERALD_CONSOLE_TWIN_TEST_CHILD"
 
+// twinMode makes this test binary run as the twin (main), whose target
+// then acts as fakeHerald.
+const twinMode = "HERALD_CONSOLE_TWIN_TEST_TWIN"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(twinMode) != "" {
+		os.Unsetenv(twinMode)
+		os.Setenv(fakeHerald, "1")
+		main()
+	}
+	if os.Getenv(fakeHerald) != "" && len(os.Args) > 2 && os.Args[2] == "daemon" {
+		// Like herald daemon: stop cleanly on Ctrl+C.
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		go func() {
+			io.Copy(io.Discard, os.Stdin)
+			fmt.Println("stdin closed")
+			os.Exit(9)
+		}()
+		fmt.Println("waiting for Ctrl+C")
+		<-ctx.Done()
+		fmt.Println("stopped cleanly")
+		code, _ := strconv.Atoi(os.Args[1])
+		os.Exit(code)
+	}
 	if os.Getenv(fakeHerald) != "" {
 		in := "-"
 		fmt.Fscan(os.Stdin, &in)
