@@ -11,6 +11,7 @@ import (
 
 	"github.com/heraldpush/herald/app/autostart"
 	"github.com/heraldpush/herald/app/cli"
+	"github.com/heraldpush/herald/app/endsession"
 	"github.com/heraldpush/herald/app/owner"
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/ui"
@@ -51,7 +52,8 @@ func runWindow(ctx context.Context, dir string, opts windowOptions, stdout, stde
 		fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
 		return cli.ExitFailed
 	}
-	defer env.StopEngine(20 * time.Second)
+	// Shorter when the session ends: Windows ends the process soon after.
+	defer func() { env.StopEngine(endsession.Grace(ctx, 20*time.Second)) }()
 	srv, err := owner.Listen(lock, env.DeliverRequested)
 	if err != nil {
 		fmt.Fprintln(stderr, "herald:", err)
@@ -61,7 +63,7 @@ func runWindow(ctx context.Context, dir string, opts windowOptions, stdout, stde
 	// back to pending while the engine still records them.
 	defer srv.Close()
 	p := ui.Params{Env: env, Minimized: opts.minimized, Version: displayVersion(Version, Commit), OnShowRequest: srv.OnShow,
-		SetStartAtLogin: startAtLogin(dir), CycleTabs: opts.cycleTabs}
+		SetStartAtLogin: startAtLogin(dir), StartAtLoginState: autostart.Enabled, CycleTabs: opts.cycleTabs}
 	if err := ui.Run(ctx, p); err != nil {
 		fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
 		return cli.ExitFailed

@@ -682,3 +682,26 @@ func TestWindowsInstaller(t *testing.T) {
 		t.Errorf("%s: the Herald.exe it installs differs from %s", setup, exe)
 	}
 }
+
+// The console twin (cmd/herald-console) beside the portable exe: a console
+// program, so cmd waits for it and it has the console to lend Herald.exe.
+func TestWindowsConsoleTwin(t *testing.T) {
+	path := artifact(t, "herald-%s-windows-amd64.com")
+	f, err := pe.Open(path)
+	if err != nil {
+		t.Fatalf("%s is not a PE file: %v", path, err)
+	}
+	defer f.Close()
+	oh, ok := f.OptionalHeader.(*pe.OptionalHeader64)
+	if !ok || f.Machine != pe.IMAGE_FILE_MACHINE_AMD64 {
+		t.Fatalf("%s: machine %#x, optional header %T; want AMD64 PE32+", path, f.Machine, f.OptionalHeader)
+	}
+	if oh.Subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_CUI {
+		t.Errorf("%s: subsystem %d, want IMAGE_SUBSYSTEM_WINDOWS_CUI (%d): the shell would not wait for it",
+			path, oh.Subsystem, pe.IMAGE_SUBSYSTEM_WINDOWS_CUI)
+	}
+	exe := strings.TrimSuffix(path, ".com") + ".exe"
+	if _, err := os.Stat(exe); err != nil {
+		t.Errorf("the twin runs %s, which is not beside it: %v", exe, err)
+	}
+}

@@ -45,6 +45,9 @@ type Params struct {
 	Version   string
 	// SetStartAtLogin toggles autostart; nil hides the setting's effect.
 	SetStartAtLogin func(bool) error
+	// StartAtLoginState reads whether the OS starts Herald at login (the
+	// setting shows it); nil shows the stored preference.
+	StartAtLoginState func() (bool, error)
 	// OnShowRequest registers the function to call when a second start
 	// asks this window to show itself; nil when nobody can ask.
 	OnShowRequest func(show func())
@@ -184,9 +187,10 @@ func (w *window) buildTabs(p Params) {
 	w.taskView = tasksview.New(ctx, env, win)
 	w.histView = history.New(ctx, env, win)
 	setView := settings.New(ctx, env, win, settings.Options{
-		Version:         p.Version,
-		SetStartAtLogin: p.SetStartAtLogin,
-		OnPrefsChanged:  w.prefsChanged,
+		Version:           p.Version,
+		SetStartAtLogin:   p.SetStartAtLogin,
+		StartAtLoginState: p.StartAtLoginState,
+		OnPrefsChanged:    w.prefsChanged,
 	})
 	w.histView.SetChartShown(!w.prefs.HideHistoryChart, w.rememberChart)
 	w.settle = []func(){w.channels.Wait, w.taskView.Wait, w.histView.Wait, setView.Wait}

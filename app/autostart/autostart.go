@@ -6,7 +6,6 @@ package autostart
 import (
 	"os"
 	"path/filepath"
-	"strings"
 )
 
 // ID names the entry (the app id).
@@ -33,20 +32,4 @@ func ForThisBinary(dataDir, defaultDataDir string) (Entry, error) {
 		e.Args = append(e.Args, "--data-dir", dataDir)
 	}
 	return e, nil
-}
-
-// quote renders one argument for a command line that tolerates spaces.
-func quote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t\"'\\") {
-		return s
-	}
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
-}
-
-func commandLine(e Entry) string {
-	parts := []string{quote(e.Exec)}
-	for _, a := range e.Args {
-		parts = append(parts, quote(a))
-	}
-	return strings.Join(parts, " ")
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // path is $XDG_CONFIG_HOME/autostart/<ID>.desktop (freedesktop autostart spec).
@@ -68,4 +69,20 @@ func Enabled() (bool, error) {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// quote renders one argument of a desktop entry's Exec line.
+func quote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\"'\\") {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+func commandLine(e Entry) string {
+	parts := []string{quote(e.Exec)}
+	for _, a := range e.Args {
+		parts = append(parts, quote(a))
+	}
+	return strings.Join(parts, " ")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/heraldpush/herald/app/endsession"
 	"github.com/heraldpush/herald/app/owner"
 )
 
@@ -55,7 +56,7 @@ func (c *cmd) daemon(ctx context.Context, args []string) error {
 	// Stop answering first: deliveries made for commands are cancelled
 	// back to pending before the engine stops.
 	srv.Close()
-	env.StopEngine(shutdownGrace)
+	env.StopEngine(endsession.Grace(ctx, shutdownGrace))
 	env.Log.Info("daemon stopped")
 	fmt.Fprintln(c.std.Err, "herald daemon: stopped")
 	return nil

@@ -5,8 +5,12 @@ import (
 	"os"
 
 	"github.com/heraldpush/herald/app"
+	"github.com/heraldpush/herald/app/console"
 )
 
 func main() {
-	os.Exit(app.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	args := os.Args[1:]
+	// Windows' GUI build: a command prints to the console it was typed in.
+	console.Attach(!app.OpensWindow(args))
+	os.Exit(app.Main(args, os.Stdin, os.Stdout, os.Stderr))
 }

@@ -35,6 +35,10 @@ type Options struct {
 	// SetStartAtLogin turns starting at login on or off in the OS. Nil when
 	// this build cannot, which disables the toggle.
 	SetStartAtLogin func(on bool) error
+	// StartAtLoginState reads whether the OS starts Herald at login, which
+	// the toggle shows (the entry may be gone or stale while the stored
+	// preference says on). Nil: the toggle shows the preference.
+	StartAtLoginState func() (bool, error)
 }
 
 // tokenMask stands for the API token on screen: fixed length, so it tells
@@ -70,6 +74,8 @@ type View struct {
 	prefs Prefs
 	api   api.Settings
 	token string
+	// loginOn is the OS's start-at-login state when it could be read.
+	loginOn *bool
 
 	// filling is set while widgets are set from stored values, so their
 	// change callbacks don't write back what was just read.
@@ -148,12 +154,14 @@ func (v *View) load(ctx context.Context) func() {
 		perr, aerr error
 	)
 	port := q.port
+	var loginOn *bool
 	if q.refresh {
 		p, perr = Load(ctx, v.eng)
 		s, aerr = v.eng.LoadAPISettings(ctx)
 		if aerr == nil {
 			port = s.Port
 		}
+		loginOn = v.readLoginState()
 	}
 	srv, err := v.eng.API(ctx, port)
 	tok := ""
@@ -172,6 +180,7 @@ func (v *View) load(ctx context.Context) func() {
 			if aerr == nil {
 				v.api = s
 			}
+			v.loginOn = loginOn
 			v.fill()
 			v.showLoadErr(v.prefsErr, perr)
 			v.showLoadErr(v.portErr, aerr)
@@ -287,7 +296,7 @@ func (v *View) fill() {
 	v.language.SetSelectedIndex(indexOf([]string{LanguageSystem, LanguageEnglish, LanguageChinese}, v.prefs.Language))
 	v.theme.SetSelectedIndex(indexOf([]string{ThemeSystem, ThemeLight, ThemeDark}, v.prefs.Theme))
 	v.closeToTray.SetChecked(v.prefs.CloseToTray)
-	v.startAtLogin.SetChecked(v.prefs.StartAtLogin)
+	v.startAtLogin.SetChecked(v.startsAtLogin())
 	v.notifyOnFailure.SetChecked(v.prefs.NotifyOnFailure)
 	v.apiEnabled.SetChecked(v.api.Enabled)
 	v.port.SetText(strconv.Itoa(v.api.Port))
@@ -368,7 +377,29 @@ func (v *View) startAtLoginChanged(on bool) {
 		v.fill()
 		return
 	}
+	v.loginOn = &on
 	v.prefChanged(func(p *Prefs) { p.StartAtLogin = on })
+}
+
+// readLoginState asks the OS whether Herald starts at login; nil when it
+// can't tell (the toggle then shows the preference).
+func (v *View) readLoginState() *bool {
+	if v.opts.StartAtLoginState == nil {
+		return nil
+	}
+	on, err := v.opts.StartAtLoginState()
+	if err != nil {
+		return nil
+	}
+	return &on
+}
+
+// startsAtLogin is what the toggle shows: the OS's state when known.
+func (v *View) startsAtLogin() bool {
+	if v.loginOn != nil {
+		return *v.loginOn
+	}
+	return v.prefs.StartAtLogin
 }
 
 // apiChanged stores changed API settings; the engine validates them and its

@@ -316,6 +316,55 @@ func TestStartAtLogin(t *testing.T) {
 	})
 }
 
+// The toggle shows whether the OS starts Herald at login, not the stored
+// preference: an entry removed by an uninstall or left pointing at a moved
+// exe must not show as on.
+func TestStartAtLoginShowsOSState(t *testing.T) {
+	tests := []struct {
+		name   string
+		stored bool
+		state  func() (bool, error)
+		want   bool
+	}{
+		{"entry gone, preference on", true, func() (bool, error) { return false, nil }, false},
+		{"entry there, preference off", false, func() (bool, error) { return true, nil }, true},
+		{"state unreadable: the preference", true, func() (bool, error) { return false, errors.New("registry") }, true},
+		{"no state reader: the preference", true, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := openEnv(t)
+			if _, err := Update(context.Background(), env, func(p *Prefs) { p.StartAtLogin = tt.stored }); err != nil {
+				t.Fatal(err)
+			}
+			h := open(t, env, Options{SetStartAtLogin: func(bool) error { return nil }, StartAtLoginState: tt.state})
+			if h.v.startAtLogin.Checked != tt.want {
+				t.Fatalf("toggle shows %v, want %v", h.v.startAtLogin.Checked, tt.want)
+			}
+			if len(h.changed) != 0 || h.prefs(t).StartAtLogin != tt.stored {
+				t.Fatalf("showing the state changed the preference: %+v", h.changed)
+			}
+		})
+	}
+	t.Run("toggled, then refreshed", func(t *testing.T) {
+		entry := false
+		h := open(t, openEnv(t), Options{
+			SetStartAtLogin:   func(on bool) error { entry = on; return nil },
+			StartAtLoginState: func() (bool, error) { return entry, nil },
+		})
+		test.Tap(h.v.startAtLogin)
+		if !entry || !h.v.startAtLogin.Checked {
+			t.Fatalf("after the tap: entry %v, toggle %v", entry, h.v.startAtLogin.Checked)
+		}
+		entry = false // removed outside Herald
+		h.v.Refresh()
+		h.v.Wait()
+		if h.v.startAtLogin.Checked {
+			t.Fatal("toggle still on after the entry was removed and the tab refreshed")
+		}
+	})
+}
+
 func TestOpenDataFolder(t *testing.T) {
 	h := open(t, openEnv(t), Options{})
 	var opened []*url.URL
