@@ -474,6 +474,36 @@ func regHas(t *testing.T, w *wine, key string, value ...string) bool {
 	return w.run(t, args...).code == 0
 }
 
+// aumidKey is where the app registers itself as a toast sender (ui/toast).
+const aumidKey = `HKCU\Software\Classes\AppUserModelId\io.github.heraldpush.herald`
+
+// userPath is the user's own PATH (HKCU\Environment), "" when unset.
+func userPath(t *testing.T, w *wine) string {
+	t.Helper()
+	r := w.run(t, "reg", "query", `HKCU\Environment`, "/v", "Path")
+	if r.code != 0 {
+		return ""
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && strings.EqualFold(f[0], "Path") {
+			return strings.TrimSpace(line[strings.Index(line, f[1])+len(f[1]):])
+		}
+	}
+	return ""
+}
+
+// userPathHas reports whether dir is one of the user PATH's entries.
+func userPathHas(t *testing.T, w *wine, dir string) bool {
+	t.Helper()
+	for _, e := range strings.Split(userPath(t, w), ";") {
+		if strings.EqualFold(strings.TrimSpace(e), dir) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkWineInstaller installs silently, runs the installed app, upgrades
 // over the running app, and uninstalls silently while it runs: the program
 // goes, the user's data folder and credentials stay.
@@ -504,6 +534,9 @@ func checkWineInstaller(t *testing.T, w *wine, setup, exe string) {
 
 	w.ok(t, setup, "/S")
 	checkInstalled("after setup /S")
+	if fileExists(w.winePath(instDir+`\herald.com`)) && !userPathHas(t, w, instDir) {
+		t.Errorf("setup did not put %s on the user PATH (%s)", instDir, userPath(t, w))
+	}
 
 	// The installed app's own data folder (%AppData%\herald) with a secret,
 	// and the Run value its "Start at login" writes (app/autostart).
@@ -524,6 +557,9 @@ func checkWineInstaller(t *testing.T, w *wine, setup, exe string) {
 
 	a = startApp(t, w, w.winePath(installed))
 	a.waitWindow(t)
+	if !regHas(t, w, aumidKey) {
+		t.Errorf("the running app did not register its toast sender %s", aumidKey)
+	}
 	// Uninstall.exe copies itself to %TEMP% and returns at once; that copy
 	// closes the app and removes the program.
 	w.ok(t, w.winePath(instDir+`\Uninstall.exe`), "/S")
@@ -543,6 +579,12 @@ func checkWineInstaller(t *testing.T, w *wine, setup, exe string) {
 	}
 	if regHas(t, w, runKey, "Herald") {
 		t.Errorf("the Run value Herald (start at login) is still there")
+	}
+	if regHas(t, w, aumidKey) {
+		t.Errorf("the toast sender key %s is still there", aumidKey)
+	}
+	if userPathHas(t, w, instDir) {
+		t.Errorf("the user PATH still holds %s: %s", instDir, userPath(t, w))
 	}
 	if !fileExists(w.winePath(appData + `\herald\herald.db`)) {
 		t.Errorf("the data folder %s\\herald lost herald.db", appData)

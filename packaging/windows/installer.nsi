@@ -33,6 +33,51 @@ BrandingText "${APPNAME} ${VERSION}"
 !include "MUI2.nsh"
 !include "FileFunc.nsh"
 !include "LogicLib.nsh"
+!include "StrFunc.nsh"
+${StrStr}
+${UnStrRep}
+
+; Toasts name their sender by this key (ui/toast writes it at start).
+!define AUMIDKEY "Software\Classes\AppUserModelId\${APPID}"
+!define WM_SETTINGCHANGE 0x001A
+
+; The user PATH gets $INSTDIR, so `herald …` in a new cmd or PowerShell runs
+; the console twin (herald.com, found before Herald.exe). NSIS strings hold
+; NSIS_MAX_STRLEN characters: a longer PATH is left alone rather than cut.
+!macro AddToPath
+  ReadRegStr $0 HKCU "Environment" "Path"
+  StrLen $1 $0
+  IntOp $3 ${NSIS_MAX_STRLEN} - 1
+  ${If} $1 >= $3
+    DetailPrint "PATH is too long to change: add $INSTDIR yourself to type herald in a console"
+  ${Else}
+    ${StrStr} $2 "$0;" "$INSTDIR;"
+    ${If} $2 == ""
+      ${If} $0 == ""
+        StrCpy $0 "$INSTDIR"
+      ${Else}
+        StrCpy $0 "$0;$INSTDIR"
+      ${EndIf}
+      WriteRegExpandStr HKCU "Environment" "Path" "$0"
+      SendMessage ${HWND_BROADCAST} ${WM_SETTINGCHANGE} 0 "STR:Environment" /TIMEOUT=2000
+    ${EndIf}
+  ${EndIf}
+!macroend
+
+!macro RemoveFromPath
+  ReadRegStr $0 HKCU "Environment" "Path"
+  StrLen $1 $0
+  IntOp $3 ${NSIS_MAX_STRLEN} - 1
+  ${If} $1 < $3
+  ${AndIf} $0 != ""
+    StrCpy $0 ";$0;"
+    ${UnStrRep} $0 "$0" ";$INSTDIR;" ";"
+    StrCpy $0 $0 "" 1
+    StrCpy $0 $0 -1
+    WriteRegExpandStr HKCU "Environment" "Path" "$0"
+    SendMessage ${HWND_BROADCAST} ${WM_SETTINGCHANGE} 0 "STR:Environment" /TIMEOUT=2000
+  ${EndIf}
+!macroend
 
 ; Windows will not overwrite or delete a running exe, so a running Herald
 ; (the app, its daemon or a command) is ended first: taskkill /F, as
@@ -90,6 +135,7 @@ Section "Herald" SecMain
   File "/oname=Herald.exe" "${EXE}"
   !ifdef CONSOLE
     File "/oname=herald.com" "${CONSOLE}"
+    !insertmacro AddToPath
   !endif
   WriteUninstaller "$INSTDIR\Uninstall.exe"
 
@@ -123,4 +169,7 @@ Section "Uninstall"
   RMDir "$INSTDIR"
   DeleteRegValue HKCU "${RUNKEY}" "${APPNAME}"
   DeleteRegKey HKCU "${UNINSTKEY}"
+  DeleteRegKey HKCU "${AUMIDKEY}"
+  RMDir /r "$LOCALAPPDATA\${APPID}"
+  !insertmacro RemoveFromPath
 SectionEnd
