@@ -46,7 +46,7 @@ DEB_PKG_WINDOWS := gcc-mingw-w64-x86-64 nsis
 DEB_PKG_TEST    := desktop-file-utils p7zip-full bash-completion wine wine64 xvfb xauth x11-apps x11-utils \
                    gcc-mingw-w64-x86-64
 # The packages whose Windows tests are cross-compiled and run under Wine.
-WINDOWS_TEST_PKGS := engine/task engine/secret app/owner app/autostart
+WINDOWS_TEST_PKGS := engine/task engine/secret app/owner app/autostart app/endsession cmd/herald-console ui/toast
 WINDOWS_TESTS     := $(CURDIR)/bin/windows-tests
 AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 PKG_ENV = GO="$(GO)" FYNE="$(TOOLS)/fyne" NFPM="$(TOOLS)/nfpm" HERALD_PKG_VERSION="$(PKG_VERSION)" \
@@ -107,7 +107,7 @@ package-test: package-linux package-windows windows-tests
 	$(GO) test -c -o bin/packaging.test ./packaging/
 	$(AS_ROOT) env CI="$$CI" HERALD_DIST=$(DIST) HERALD_PKG_VERSION=$(PKG_VERSION) \
 	  HERALD_VERSION_LINE="herald $(VERSION) (commit $(COMMIT), built $(DATE))" \
-	  HERALD_WINDOWS_TESTS=$(WINDOWS_TESTS) \
+	  HERALD_WINDOWS_TESTS=$(WINDOWS_TESTS) HERALD_WINDOWS_TEST_PKGS="$(WINDOWS_TEST_PKGS)" \
 	  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" bin/packaging.test -test.count=1 -test.v
 
 # bin/windows-tests/PKG.test.exe (PKG with - for /): each package's tests,

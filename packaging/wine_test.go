@@ -30,7 +30,6 @@ import (
 
 // The Windows packages whose _test binaries the Makefile cross-compiles
 // (WINDOWS_TEST_PKGS); each must be there and pass.
-var windowsTestPkgs = []string{"engine/task", "engine/secret", "app/owner", "app/autostart"}
 
 const (
 	uninstKey = `HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\` + appID
@@ -610,7 +609,13 @@ func runWindowsUnitTests(t *testing.T, w *wine) {
 	if dir, err = filepath.Abs(dir); err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range windowsTestPkgs {
+	// The Makefile's WINDOWS_TEST_PKGS, the one list of them.
+	pkgs := strings.Fields(os.Getenv("HERALD_WINDOWS_TEST_PKGS"))
+	if len(pkgs) == 0 {
+		missing(t, "HERALD_WINDOWS_TEST_PKGS (the packages whose Windows tests run here)", "`make package-test` sets it")
+		return
+	}
+	for _, pkg := range pkgs {
 		t.Run(pkg, func(t *testing.T) {
 			bin := filepath.Join(dir, strings.ReplaceAll(pkg, "/", "-")+".test.exe")
 			if !fileExists(bin) {

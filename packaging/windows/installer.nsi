@@ -39,7 +39,6 @@ ${UnStrRep}
 
 ; Toasts name their sender by this key (ui/toast writes it at start).
 !define AUMIDKEY "Software\Classes\AppUserModelId\${APPID}"
-!define WM_SETTINGCHANGE 0x001A
 
 ; The user PATH gets $INSTDIR, so `herald …` in a new cmd or PowerShell runs
 ; the console twin (herald.com, found before Herald.exe). NSIS strings hold
