@@ -140,7 +140,11 @@ func Run(ctx context.Context, p Params) error {
 	})
 	go func() {
 		<-ctx.Done()
-		fyne.Do(w.app.Quit)
+		// The driver's Quit, not the app's: Fyne's own SIGINT/SIGTERM
+		// handler quits the driver as well, and the app's Quit after the
+		// loop ended closes each window on a terminated GLFW and panics.
+		// The driver's is idempotent and ends the loop the same way.
+		fyne.Do(w.app.Driver().Quit)
 	}()
 	w.greet(prefs, p.CycleTabs != "")
 	if p.CycleTabs != "" {
