@@ -140,11 +140,7 @@ func Run(ctx context.Context, p Params) error {
 	})
 	go func() {
 		<-ctx.Done()
-		// The driver's Quit, not the app's: Fyne's own SIGINT/SIGTERM
-		// handler quits the driver as well, and the app's Quit after the
-		// loop ended closes each window on a terminated GLFW and panics.
-		// The driver's is idempotent and ends the loop the same way.
-		fyne.Do(w.app.Driver().Quit)
+		fyne.Do(w.quitOnce)
 	}()
 	w.greet(prefs, p.CycleTabs != "")
 	if p.CycleTabs != "" {
@@ -156,6 +152,16 @@ func Run(ctx context.Context, p Params) error {
 		w.win.ShowAndRun()
 	}
 	return nil
+}
+
+// quitOnce quits the app for a cancelled context. Fyne's own SIGINT/SIGTERM
+// handler ends the loop too, and when it won the race GLFW is already
+// terminated: the app's Quit then runs here directly and closing a window
+// panics inside GLFW. The app is quitting either way, so that panic is
+// dropped rather than turned into a crash on the way out.
+func (w *window) quitOnce() {
+	defer func() { _ = recover() }()
+	w.app.Quit()
 }
 
 // newWindow makes the Fyne app and its (empty) window, themed.

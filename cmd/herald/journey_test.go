@@ -212,7 +212,16 @@ func (r *running) stop(t *testing.T) {
 			t.Fatalf("herald exit: %v\n%s", err, log)
 		}
 	case <-time.After(30 * time.Second):
-		t.Fatal("herald did not quit on SIGTERM")
+		_ = r.cmd.Process.Signal(syscall.SIGQUIT) // its goroutines, into the log
+		select {
+		case <-r.done:
+		case <-time.After(10 * time.Second):
+			_ = r.cmd.Process.Kill()
+			<-r.done
+		}
+		r.quit = true
+		log, _ := os.ReadFile(r.log)
+		t.Fatalf("herald did not quit on SIGTERM within 30 s; its log:\n%s", log)
 	}
 }
 
