@@ -42,9 +42,11 @@ DEB_PKG_WINDOWS := gcc-mingw-w64-x86-64 nsis
 # bash-completion (loads the installed bash completion as a shell would);
 # Wine 8 (the command is wine; wine64 is its 64-bit loader), on an Xvfb
 # display with xwd screenshots and xwininfo, runs the Windows build
-# (packaging/wine_test.go).
+# (packaging/wine_test.go). apt-need skips recommended packages: the ones of
+# Wine's the window needs (software OpenGL, X extensions, fonts) are named.
 DEB_PKG_TEST    := desktop-file-utils p7zip-full bash-completion wine wine64 xvfb xauth x11-apps x11-utils \
-                   gcc-mingw-w64-x86-64
+                   gcc-mingw-w64-x86-64 fonts-wine libgl1 libgl1-mesa-dri libosmesa6 libxcursor1 libxi6 \
+                   libxrandr2 libxinerama1 libxcomposite1 libxrender1 libxfixes3 libxxf86vm1 libdbus-1-3 libgnutls30
 # The packages whose Windows tests are cross-compiled and run under Wine.
 WINDOWS_TEST_PKGS := engine/task engine/secret app/owner app/autostart app/endsession cmd/herald-console ui/toast
 WINDOWS_TESTS     := $(CURDIR)/bin/windows-tests
