@@ -3,12 +3,13 @@
 package endsession
 
 import (
+	"github.com/heraldpush/herald/engine/testenv"
+
 	"sync/atomic"
 	"testing"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
-	"golang.org/x/sys/windows/registry"
 
 	"github.com/heraldpush/herald/engine/i18n"
 )
@@ -40,22 +41,13 @@ func send(hwnd uintptr, message uint32, wParam uintptr) uintptr {
 func watch(t *testing.T, stop func(), reason i18n.Text) func() {
 	t.Helper()
 	finished, err := Watch(stop, reason)
-	if err != nil && underWine() {
+	if err != nil && testenv.UnderWine() {
 		t.Skipf("Wine without a display creates no windows: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	return finished
-}
-
-func underWine() bool {
-	k, err := registry.OpenKey(registry.LOCAL_MACHINE, `Software\Wine`, registry.QUERY_VALUE)
-	if err != nil {
-		return false
-	}
-	k.Close()
-	return true
 }
 
 // A real logoff can't be staged in a test: the messages Windows sends are

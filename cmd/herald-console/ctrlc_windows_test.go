@@ -3,6 +3,8 @@
 package main
 
 import (
+	"github.com/heraldpush/herald/engine/testenv"
+
 	"bufio"
 	"os"
 	"os/exec"
@@ -12,7 +14,6 @@ import (
 	"testing"
 
 	"golang.org/x/sys/windows"
-	"golang.org/x/sys/windows/registry"
 )
 
 var procAllocConsole = windows.NewLazySystemDLL("kernel32.dll").NewProc("AllocConsole")
@@ -64,7 +65,7 @@ func TestCtrlBreakReachesHerald(t *testing.T) {
 			if err := windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(c.Process.Pid)); err != nil {
 				in.Close()
 				c.Wait()
-				if underWine() {
+				if testenv.UnderWine() {
 					// Wine 8 refuses ctrl events to a process group
 					// (ERROR_INVALID_ACCESS), with or without a console.
 					t.Skipf("Wine delivers no console ctrl events: %v", err)
@@ -77,13 +78,4 @@ func TestCtrlBreakReachesHerald(t *testing.T) {
 	if got := strings.Join(seen, "|"); got != "waiting for Ctrl+C|stopped cleanly" || c.ProcessState.ExitCode() != 7 {
 		t.Fatalf("output %q, exit %v; want the child to stop cleanly and the twin to return its code 7", got, err)
 	}
-}
-
-func underWine() bool {
-	k, err := registry.OpenKey(registry.LOCAL_MACHINE, `Software\Wine`, registry.QUERY_VALUE)
-	if err != nil {
-		return false
-	}
-	k.Close()
-	return true
 }

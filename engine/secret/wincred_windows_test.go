@@ -1,9 +1,10 @@
 package secret_test
 
 import (
+	"github.com/heraldpush/herald/engine/testenv"
+
 	"fmt"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ func TestCredentialManagerHoldsMaxSize(t *testing.T) {
 		{secret.MaxSize + 1, false},
 	}
 	for _, tt := range tests {
-		if !tt.wantOK && underWine() {
+		if !tt.wantOK && testenv.UnderWine() {
 			t.Logf("Wine's Credential Manager does not enforce the limit: %d bytes not tried", tt.size)
 			continue
 		}
@@ -38,10 +39,4 @@ func TestCredentialManagerHoldsMaxSize(t *testing.T) {
 			t.Errorf("writing %d bytes: %v, want ok=%t", tt.size, err, tt.wantOK)
 		}
 	}
-}
-
-// underWine reports whether Wine runs the test: its ntdll exports
-// wine_get_version, Windows' does not.
-func underWine() bool {
-	return syscall.NewLazyDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
 }

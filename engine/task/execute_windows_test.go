@@ -1,6 +1,8 @@
 package task
 
 import (
+	"github.com/heraldpush/herald/engine/testenv"
+
 	"context"
 	"fmt"
 	"os"
@@ -143,11 +145,6 @@ func tempDir(t *testing.T) string {
 	return dir
 }
 
-// underWine reports whether the tests run under Wine, which ntdll tells.
-func underWine() bool {
-	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
-}
-
 // waitForFile polls for a file a test child writes.
 func waitForFile(t *testing.T, path string) string {
 	t.Helper()
@@ -208,7 +205,7 @@ func TestStopEndsTheWholeTree(t *testing.T) {
 // A console program stopped gets CTRL_BREAK and time to clean up.
 func TestStopSendsCtrlBreakFirst(t *testing.T) {
 	t.Parallel()
-	if underWine() {
+	if testenv.UnderWine() {
 		// Wine 8 fails GenerateConsoleCtrlEvent on a borrowed console
 		// ("invalid handle"); only a real Windows can show this.
 		t.Skip("Wine cannot deliver CTRL_BREAK to another console")

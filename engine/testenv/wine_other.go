@@ -1,0 +1,6 @@
+//go:build !windows
+
+package testenv
+
+// UnderWine is false outside Windows.
+func UnderWine() bool { return false }
