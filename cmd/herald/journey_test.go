@@ -150,14 +150,30 @@ func startWindow(t *testing.T, data, locale, xdotool string) *running {
 		}
 	})
 	pid := fmt.Sprint(r.cmd.Process.Pid)
-	waitFor(t, 30*time.Second, "herald's window", func() bool {
+	deadline := time.Now().Add(60 * time.Second)
+	for r.id == "" {
+		select {
+		case err := <-r.done:
+			r.quit = true
+			t.Fatalf("herald exited (%v) before its window showed; its log:\n%s", err, r.readLog())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no window of herald (pid %s) within 60 s; its log:\n%s", pid, r.readLog())
+		}
 		b, _ := exec.Command(xdotool, "search", "--onlyvisible", "--pid", pid).Output()
 		if ids := strings.Fields(string(b)); len(ids) > 0 {
 			r.id = ids[len(ids)-1]
+		} else {
+			time.Sleep(100 * time.Millisecond)
 		}
-		return r.id != ""
-	})
+	}
 	return r
+}
+
+func (r *running) readLog() string {
+	b, _ := os.ReadFile(r.log)
+	return string(b)
 }
 
 // settled captures the window once two captures in a row are the same
@@ -208,8 +224,7 @@ func (r *running) stop(t *testing.T) {
 	case err := <-r.done:
 		r.quit = true
 		if err != nil {
-			log, _ := os.ReadFile(r.log)
-			t.Fatalf("herald exit: %v\n%s", err, log)
+			t.Fatalf("herald exit: %v\n%s", err, r.readLog())
 		}
 	case <-time.After(30 * time.Second):
 		_ = r.cmd.Process.Signal(syscall.SIGQUIT) // its goroutines, into the log
@@ -220,8 +235,7 @@ func (r *running) stop(t *testing.T) {
 			<-r.done
 		}
 		r.quit = true
-		log, _ := os.ReadFile(r.log)
-		t.Fatalf("herald did not quit on SIGTERM within 30 s; its log:\n%s", log)
+		t.Fatalf("herald did not quit on SIGTERM within 30 s; its log:\n%s", r.readLog())
 	}
 }
 
