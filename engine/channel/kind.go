@@ -49,6 +49,9 @@ const (
 type Field struct {
 	Key      string   // canonical key, snake_case
 	Aliases  []string // other accepted names (the seeds' own names), matched case-insensitively
+	// Env is qinglong's notify variable holding this field's value as is
+	// ("PUSH_PLUS_TOKEN"); it is accepted as a name too, and export writes it.
+	Env string
 	Label    string   // English label; the i18n key is LabelKey
 	Help     string   // English help text; the i18n key is HelpKey
 	DocURL   string   // where the service documents this value
@@ -93,6 +96,78 @@ type Kind struct {
 	// switches) and notes in given which name each new key came from;
 	// nil: none.
 	Import func(raw, given map[string]string)
+	// PackedEnv maps qinglong's variables that are not one field's value
+	// as is; nil: every variable of the kind is a Field.Env.
+	PackedEnv *PackedEnv
+}
+
+// PackedEnv converts qinglong's notify variables that pack several fields
+// into one (QYWX_AM is "corpid,secret,touser,agentid") or make one field
+// from several (TG_PROXY_HOST, _PORT and _AUTH are one proxy URL).
+type PackedEnv struct {
+	// Vars are the variables Unpack reads, in upper case.
+	Vars []string
+	// Unpack sets fields of raw (by key) from vars, which holds the
+	// non-empty ones of Vars by upper-case name. An error is a *FieldError
+	// whose Field is the variable's name.
+	Unpack func(vars, raw map[string]string) error
+	// Pack writes c's values back as variables (Unpack's inverse), only
+	// those with a value.
+	Pack func(c Config, vars map[string]string)
+}
+
+// unpackEnv replaces the packed qinglong variables in raw by the fields
+// they hold, so "QYWX_AM=…" is accepted wherever fields are.
+func (k *Kind) unpackEnv(raw map[string]string) (map[string]string, error) {
+	if k.PackedEnv == nil {
+		return raw, nil
+	}
+	vars, rest := map[string]string{}, map[string]string{}
+	for name, v := range raw {
+		if slices.Contains(k.PackedEnv.Vars, strings.ToUpper(strings.TrimSpace(name))) {
+			if v = strings.TrimSpace(v); v != "" {
+				vars[strings.ToUpper(strings.TrimSpace(name))] = v
+			}
+			continue
+		}
+		rest[name] = v
+	}
+	if len(vars) == 0 {
+		return rest, nil
+	}
+	unpacked := map[string]string{}
+	if err := k.PackedEnv.Unpack(vars, unpacked); err != nil {
+		var fe *FieldError
+		if errors.As(err, &fe) && fe.Kind == "" {
+			fe.Kind = k.ID
+		}
+		if errors.As(err, &fe) {
+			return nil, FieldErrors{fe}
+		}
+		return nil, err
+	}
+	for key, v := range unpacked {
+		if prev, given := rest[key]; given && strings.TrimSpace(prev) != "" && strings.TrimSpace(prev) != v {
+			return nil, FieldErrors{newFieldError(k.ID, key, i18n.New("field.given_twice"))}
+		}
+		rest[key] = v
+	}
+	return rest, nil
+}
+
+// EnvVars lists every qinglong variable of the kind: its fields' Env,
+// then PackedEnv's.
+func (k *Kind) EnvVars() []string {
+	var vars []string
+	for _, f := range k.Fields {
+		if f.Env != "" {
+			vars = append(vars, f.Env)
+		}
+	}
+	if k.PackedEnv != nil {
+		vars = append(vars, k.PackedEnv.Vars...)
+	}
+	return vars
 }
 
 // Network says how a kind reaches its service.
@@ -156,6 +231,9 @@ func (k *Kind) Field(name string) (Field, bool) {
 		if strings.EqualFold(f.Key, name) {
 			return f, true
 		}
+		if f.Env != "" && strings.EqualFold(f.Env, name) {
+			return f, true
+		}
 		for _, a := range f.Aliases {
 			if strings.EqualFold(a, name) {
 				return f, true
@@ -214,6 +292,10 @@ func SplitList(v string) []string {
 func (k *Kind) Parse(raw map[string]string) (Config, error) {
 	c := Config{}
 	var errs FieldErrors
+	raw, err := k.unpackEnv(raw)
+	if err != nil {
+		return nil, err
+	}
 	for name, v := range raw {
 		f, ok := k.Field(name)
 		if !ok {

@@ -277,3 +277,51 @@ func TestCheckFieldAgreesWithParse(t *testing.T) {
 		}
 	}
 }
+
+// A kind's qinglong variables are accepted as settings: a field's Env as
+// its name, packed ones through PackedEnv.Unpack.
+func TestParseQinglongVariables(t *testing.T) {
+	k := &channel.Kind{ID: "packed", Fields: []channel.Field{
+		{Key: "corp", Env: "X_CORP", Type: channel.TypeString, Required: true},
+		{Key: "host", Type: channel.TypeString},
+		{Key: "port", Type: channel.TypeInt},
+	}, PackedEnv: &channel.PackedEnv{
+		Vars: []string{"X_SERVER"},
+		Unpack: func(vars, raw map[string]string) error {
+			host, port, ok := strings.Cut(vars["X_SERVER"], ":")
+			if !ok {
+				return &channel.FieldError{Field: "X_SERVER", Err: fmt.Errorf("want host:port")}
+			}
+			raw["host"], raw["port"] = host, port
+			return nil
+		},
+		Pack: func(c channel.Config, vars map[string]string) { vars["X_SERVER"] = c["host"] + ":" + c["port"] },
+	}}
+	cases := []struct {
+		raw      map[string]string
+		want     channel.Config
+		errField string
+	}{
+		{raw: map[string]string{"x_corp": "c", "X_SERVER": "h:25"}, want: channel.Config{"corp": "c", "host": "h", "port": "25"}},
+		{raw: map[string]string{"corp": "c", "x_server": " "}, want: channel.Config{"corp": "c"}},
+		{raw: map[string]string{"corp": "c", "X_SERVER": "h"}, errField: "X_SERVER"},
+		{raw: map[string]string{"corp": "c", "host": "other", "X_SERVER": "h:25"}, errField: "host"},
+		{raw: map[string]string{"corp": "c", "host": "h", "X_SERVER": "h:25"}, want: channel.Config{"corp": "c", "host": "h", "port": "25"}},
+	}
+	for _, c := range cases {
+		got, err := k.Parse(c.raw)
+		if c.errField != "" {
+			var fes channel.FieldErrors
+			if !errors.As(err, &fes) || fes[0].Field != c.errField || fes[0].Kind != "packed" {
+				t.Errorf("Parse(%q) = %v, want an error on %s", c.raw, err, c.errField)
+			}
+			continue
+		}
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("Parse(%q) = %v, %v; want %v", c.raw, got, err, c.want)
+		}
+	}
+	if got := k.EnvVars(); fmt.Sprint(got) != "[X_CORP X_SERVER]" {
+		t.Errorf("EnvVars = %v", got)
+	}
+}

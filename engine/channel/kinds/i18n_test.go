@@ -70,7 +70,10 @@ func TestEveryFieldProblemReadsInChinese(t *testing.T) {
 			for _, v := range append(slices.Clone(typed[f.Type]), everyone...) {
 				check(k, map[string]string{f.Key: v})
 			}
-			for _, a := range f.Aliases {
+			for _, a := range append(slices.Clone(f.Aliases), f.Env) {
+				if a == "" {
+					continue
+				}
 				check(k, map[string]string{f.Key: "a1", a: "b2"}) // given twice
 			}
 		}

@@ -54,7 +54,20 @@ func TestKindsAreTranslated(t *testing.T) {
 
 func TestKindSchemasAreWellFormed(t *testing.T) {
 	seen := map[string]bool{}
+	envOwner := map[string]string{} // qinglong variable → kind
 	for _, k := range kinds.All() {
+		for _, v := range k.EnvVars() {
+			if v != strings.ToUpper(v) || strings.ContainsAny(v, " =") {
+				t.Errorf("%s: qinglong variable %q is not an upper-case name", k.ID, v)
+			}
+			if other, dup := envOwner[v]; dup {
+				t.Errorf("qinglong variable %s belongs to both %s and %s", v, other, k.ID)
+			}
+			envOwner[v] = k.ID
+		}
+		if p := k.PackedEnv; p != nil && (len(p.Vars) == 0 || p.Unpack == nil || p.Pack == nil) {
+			t.Errorf("%s: PackedEnv needs Vars, Unpack and Pack", k.ID)
+		}
 		if seen[k.ID] {
 			t.Errorf("duplicate kind %s", k.ID)
 		}
@@ -64,7 +77,11 @@ func TestKindSchemasAreWellFormed(t *testing.T) {
 		}
 		names := map[string]bool{}
 		for _, f := range k.Fields {
-			for _, n := range append([]string{f.Key}, f.Aliases...) {
+			all := append([]string{f.Key}, f.Aliases...)
+			if f.Env != "" {
+				all = append(all, f.Env)
+			}
+			for _, n := range all {
 				if names[strings.ToLower(n)] {
 					t.Errorf("%s: name %q used twice", k.ID, n)
 				}
