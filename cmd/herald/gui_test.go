@@ -74,22 +74,9 @@ func TestWindowSmoke(t *testing.T) {
 				ready := filepath.Join(dir, fmt.Sprintf("tab-%d.ready", i))
 				waitFor(t, 20*time.Second, "tab "+ready, func() bool { _, err := os.Stat(ready); return err == nil })
 				name, _ := os.ReadFile(ready)
-				raw := filepath.Join(dir, "screen.xwd")
-				if b, err := exec.Command(xwd, "-root", "-silent", "-out", raw).CombinedOutput(); err != nil {
-					t.Fatalf("xwd: %v %s", err, b)
-				}
-				img, err := readXWD(raw)
-				if err != nil {
-					t.Fatal(err)
-				}
 				shot := filepath.Join(dir, fmt.Sprintf("%s-tab-%d-%s.png", lang[:2], i, name))
+				img := paintedTab(t, xwd, filepath.Join(dir, "screen.xwd"), prev, shot)
 				writePNG(t, shot, img)
-				if n := distinctColors(img); n < 20 {
-					t.Fatalf("%s looks blank: %d colours", shot, n)
-				}
-				if prev != nil && same(prev, img) {
-					t.Fatalf("%s is identical to the previous tab: tabs did not switch", shot)
-				}
 				prev = img
 				if keep := os.Getenv("HERALD_SCREENSHOTS"); keep != "" {
 					copyFile(t, shot, filepath.Join(keep, filepath.Base(shot)))
@@ -107,6 +94,40 @@ func TestWindowSmoke(t *testing.T) {
 				t.Fatal("app did not quit after the last tab")
 			}
 		})
+	}
+}
+
+// paintedTab captures the screen once the selected tab has painted: far
+// from blank, different from the previous tab, and the same in two captures
+// in a row (a loaded machine paints late; the capture waits, never guesses).
+func paintedTab(t *testing.T, xwd, raw string, prev image.Image, shot string) image.Image {
+	t.Helper()
+	var last, img image.Image
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if b, err := exec.Command(xwd, "-root", "-silent", "-out", raw).CombinedOutput(); err != nil {
+			t.Fatalf("xwd: %v %s", err, b)
+		}
+		var err error
+		if img, err = readXWD(raw); err != nil {
+			t.Fatal(err)
+		}
+		painted := distinctColors(img) >= 20 && (prev == nil || !same(prev, img))
+		if painted && last != nil && same(last, img) {
+			return img
+		}
+		last = img
+		if time.Now().After(deadline) {
+			writePNG(t, shot, img)
+			switch {
+			case distinctColors(img) < 20:
+				t.Fatalf("%s looks blank: %d colours", shot, distinctColors(img))
+			case prev != nil && same(prev, img):
+				t.Fatalf("%s is identical to the previous tab: tabs did not switch", shot)
+			}
+			t.Fatalf("%s never stopped changing", shot)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 
