@@ -47,14 +47,14 @@ const (
 
 // Field describes one setting of a kind.
 type Field struct {
-	Key      string   // canonical key, snake_case
-	Aliases  []string // other accepted names (the seeds' own names), matched case-insensitively
+	Key     string   // canonical key, snake_case
+	Aliases []string // other accepted names (the seeds' own names), matched case-insensitively
 	// Env is qinglong's notify variable holding this field's value as is
 	// ("PUSH_PLUS_TOKEN"); it is accepted as a name too, and export writes it.
-	Env string
-	Label    string   // English label; the i18n key is LabelKey
-	Help     string   // English help text; the i18n key is HelpKey
-	DocURL   string   // where the service documents this value
+	Env      string
+	Label    string // English label; the i18n key is LabelKey
+	Help     string // English help text; the i18n key is HelpKey
+	DocURL   string // where the service documents this value
 	Type     FieldType
 	Required bool
 	Secret   bool // stored only in the OS keyring, masked everywhere
