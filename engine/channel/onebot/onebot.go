@@ -22,8 +22,8 @@ import (
 const (
 	// ID is the kind id.
 	ID = "onebot"
-	// MaxTextRunes caps a message. OneBot documents no limit; QQ refuses
-	// text messages much past 4500 characters, so longer ones are cut.
+	// MaxTextRunes caps a message. Neither OneBot nor QQ documents a
+	// limit; this conservative cap keeps a runaway log one readable message.
 	MaxTextRunes = 4500
 )
 
@@ -43,6 +43,8 @@ var Kind = &channel.Kind{
 	Name:   "OneBot (QQ)",
 	DocURL: doc,
 	Badge:  channel.Badge{Text: "QQ", Color: color.NRGBA{0x12, 0xB7, 0xF5, 0xFF}},
+	// qinglong and older tools name the kind after go-cqhttp.
+	Aliases: []string{"go_cqhttp", "gocqhttp"},
 	Fields: []channel.Field{
 		{
 			Key:      "url",

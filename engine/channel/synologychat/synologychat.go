@@ -1,9 +1,9 @@
 // Package synologychat posts messages to a Synology Chat channel through an
 // incoming webhook.
 //
-// Synology documents no send limit for incoming webhooks (Chat answers
-// code 117 when it has had too many), so Rates stays the dispatcher's
-// fallback and 117 is retried.
+// Synology documents no send limit for incoming webhooks, so Rates stays
+// the dispatcher's fallback; Chat's code 117 (read as too many requests)
+// is retried.
 package synologychat
 
 import (
@@ -24,7 +24,7 @@ const (
 	// ID is the kind id.
 	ID = "synology_chat"
 	// MaxTextRunes caps a post. Synology documents no limit but refuses
-	// long posts with 410 "msg too long"; 2000 characters pass.
+	// long posts with 410 "msg too long"; this is a conservative cap.
 	MaxTextRunes = 2000
 )
 
@@ -42,6 +42,8 @@ var Kind = &channel.Kind{
 	Name:   "Synology Chat",
 	DocURL: doc,
 	Badge:  channel.Badge{Text: "SC", Color: color.NRGBA{0x1B, 0x6E, 0xC2, 0xFF}},
+	// qinglong's name for it.
+	Aliases: []string{"chat"},
 	Fields: []channel.Field{
 		{
 			Key:      "url",

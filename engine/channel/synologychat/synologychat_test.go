@@ -116,7 +116,7 @@ func TestErrors(t *testing.T) {
 		},
 	}
 	suite.Run(t, []channeltest.ErrorCase[*synologychattest.Server, synologychattest.Answer]{
-		{Name: "too many", Answer: synologychattest.TooMany, Transient: true, Code: "117", Msg: "Synology Chat is limiting this webhook (create post too frequently)"},
+		{Name: "too many", Answer: synologychattest.TooMany, Transient: true, Code: "117", Msg: "too many messages: Synology Chat is limiting this webhook"},
 		{Name: "chat stopped", Answer: synologychattest.NotRunning, Transient: true, Code: "102", Msg: "is the Chat Server package running?"},
 		{Name: "too long", Answer: synologychattest.Answer{Body: `{"error":{"code":410,"errors":"msg too long"},"success":false}`}, Code: "410", Msg: "too long for Synology Chat (msg too long)"},
 		{Name: "no target", Answer: synologychattest.Answer{Body: `{"error":{"code":800,"errors":"no target"},"success":false}`}, Code: "800", Msg: "names no incoming webhook"},

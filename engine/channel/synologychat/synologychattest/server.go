@@ -30,8 +30,8 @@ type Answer = channeltest.Answer
 
 // Chat's answers for FailNext.
 var (
-	// TooMany is code 117, which Chat answers when posts come too fast.
-	TooMany = Answer{Body: `{"error":{"code":117,"errors":"create post too frequently"},"success":false}`}
+	// TooMany is code 117, read as posts coming too fast.
+	TooMany = Answer{Body: `{"error":{"code":117},"success":false}`}
 	// NotRunning is DSM's 102: the Chat Server package is stopped.
 	NotRunning = Answer{Body: `{"error":{"code":102},"success":false}`}
 )
