@@ -19,8 +19,10 @@ import (
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
+	"github.com/heraldpush/herald/engine/channel/onebot/onebottest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
+	"github.com/heraldpush/herald/engine/channel/synologychat/synologychattest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
 	"github.com/heraldpush/herald/engine/channel/wecomapp/wecomapptest"
@@ -52,6 +54,8 @@ var fakes = map[string]func(t testing.TB) fake{
 	"dingtalk":      func(t testing.TB) fake { return dingtalktest.NewServer(t) },
 	"email":         func(t testing.TB) fake { return emailtest.NewServer(t) },
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
+	"onebot":        func(t testing.TB) fake { return onebottest.NewServer(t) },
+	"synology_chat": func(t testing.TB) fake { return synologychattest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

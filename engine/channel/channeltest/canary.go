@@ -164,7 +164,10 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"pushplus": {{"token": c.New("pushplus token"), "api": api}},
 		"ntfy": {{"server": api, "topic": "alerts", "username": "nu", "password": c.New("ntfy password")},
 			{"server": api, "topic": "alerts", "token": "tk_" + c.New("ntfy token")}},
-		"gotify":  {{"server": api, "token": c.New("gotify token")}},
+		"gotify": {{"server": api, "token": c.New("gotify token")}},
+		"onebot": {{"url": api, "access_token": c.New("onebot access token"), "user_id": "10001"}},
+		"synology_chat": {{"url": api + "/webapi/entry.cgi?api=SYNO.Chat.External&method=incoming&version=2&token=%22" +
+			c.New("synology chat webhook token") + "%22"}},
 		"desktop": {{}},
 	}
 }

@@ -14,8 +14,10 @@ import (
 	"github.com/heraldpush/herald/engine/channel/gotify"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
+	"github.com/heraldpush/herald/engine/channel/onebot"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
+	"github.com/heraldpush/herald/engine/channel/synologychat"
 	"github.com/heraldpush/herald/engine/channel/telegram"
 	"github.com/heraldpush/herald/engine/channel/webhook"
 	"github.com/heraldpush/herald/engine/channel/wecomapp"
@@ -44,6 +46,8 @@ var all = []*channel.Kind{
 	pushplus.Kind,
 	ntfy.Kind,
 	gotify.Kind,
+	onebot.Kind,
+	synologychat.Kind,
 	desktop.Kind,
 }
 

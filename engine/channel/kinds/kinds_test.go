@@ -3,8 +3,10 @@ package kinds_test
 import (
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -18,15 +20,26 @@ import (
 	"github.com/heraldpush/herald/engine/channel/kinds"
 )
 
+// load merges the translations of lang from every area's file
+// ([area.]LANG.json), as the catalog does.
 func load(t *testing.T, lang string) map[string]string {
 	t.Helper()
-	data, err := assets.Translations.ReadFile("translations/" + lang + ".json")
-	if err != nil {
-		t.Fatal(err)
+	files, err := fs.Glob(assets.Translations, "translations/*"+lang+".json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no %s.json: %v", lang, err)
 	}
-	var m map[string]string
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatalf("%s.json: %v", lang, err)
+	m := map[string]string{}
+	for _, f := range files {
+		if base := path.Base(f); base != lang+".json" && !strings.HasSuffix(base, "."+lang+".json") {
+			continue
+		}
+		data, err := assets.Translations.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
 	}
 	return m
 }
