@@ -19,6 +19,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
+	"github.com/heraldpush/herald/engine/channel/pushdeer/pushdeertest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
@@ -52,6 +53,7 @@ var fakes = map[string]func(t testing.TB) fake{
 	"dingtalk":      func(t testing.TB) fake { return dingtalktest.NewServer(t) },
 	"email":         func(t testing.TB) fake { return emailtest.NewServer(t) },
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
+	"pushdeer":      func(t testing.TB) fake { return pushdeertest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

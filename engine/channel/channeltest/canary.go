@@ -164,7 +164,8 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"pushplus": {{"token": c.New("pushplus token"), "api": api}},
 		"ntfy": {{"server": api, "topic": "alerts", "username": "nu", "password": c.New("ntfy password")},
 			{"server": api, "topic": "alerts", "token": "tk_" + c.New("ntfy token")}},
-		"gotify":  {{"server": api, "token": c.New("gotify token")}},
-		"desktop": {{}},
+		"gotify":   {{"server": api, "token": c.New("gotify token")}},
+		"pushdeer": {{"key": c.New("pushdeer key"), "api": api}},
+		"desktop":  {{}},
 	}
 }
