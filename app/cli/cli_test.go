@@ -20,6 +20,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
 	"github.com/heraldpush/herald/engine/channel/pushdeer/pushdeertest"
+	"github.com/heraldpush/herald/engine/channel/pushme/pushmetest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
@@ -54,6 +55,7 @@ var fakes = map[string]func(t testing.TB) fake{
 	"email":         func(t testing.TB) fake { return emailtest.NewServer(t) },
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
 	"pushdeer":      func(t testing.TB) fake { return pushdeertest.NewServer(t) },
+	"pushme":        func(t testing.TB) fake { return pushmetest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

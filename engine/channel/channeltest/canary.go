@@ -166,6 +166,7 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 			{"server": api, "topic": "alerts", "token": "tk_" + c.New("ntfy token")}},
 		"gotify":   {{"server": api, "token": c.New("gotify token")}},
 		"pushdeer": {{"key": c.New("pushdeer key"), "api": api}},
+		"pushme":   {{"key": c.New("pushme key"), "api": api}},
 		"desktop":  {{}},
 	}
 }

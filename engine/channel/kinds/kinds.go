@@ -15,6 +15,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
 	"github.com/heraldpush/herald/engine/channel/pushdeer"
+	"github.com/heraldpush/herald/engine/channel/pushme"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
 	"github.com/heraldpush/herald/engine/channel/telegram"
@@ -46,6 +47,7 @@ var all = []*channel.Kind{
 	ntfy.Kind,
 	gotify.Kind,
 	pushdeer.Kind,
+	pushme.Kind,
 	desktop.Kind,
 }
 
