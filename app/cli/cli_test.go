@@ -22,6 +22,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/pushdeer/pushdeertest"
 	"github.com/heraldpush/herald/engine/channel/pushme/pushmetest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
+	"github.com/heraldpush/herald/engine/channel/qmsg/qmsgtest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
@@ -56,6 +57,7 @@ var fakes = map[string]func(t testing.TB) fake{
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
 	"pushdeer":      func(t testing.TB) fake { return pushdeertest.NewServer(t) },
 	"pushme":        func(t testing.TB) fake { return pushmetest.NewServer(t) },
+	"qmsg":          func(t testing.TB) fake { return qmsgtest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

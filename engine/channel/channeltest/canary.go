@@ -167,6 +167,7 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"gotify":   {{"server": api, "token": c.New("gotify token")}},
 		"pushdeer": {{"key": c.New("pushdeer key"), "api": api}},
 		"pushme":   {{"key": c.New("pushme key"), "api": api}},
+		"qmsg":     {{"key": c.New("qmsg key"), "qq": "12345", "api": api}, {"key": c.New("qmsg group key"), "type": "group", "api": api}},
 		"desktop":  {{}},
 	}
 }

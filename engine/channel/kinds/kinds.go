@@ -17,6 +17,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/pushdeer"
 	"github.com/heraldpush/herald/engine/channel/pushme"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
+	"github.com/heraldpush/herald/engine/channel/qmsg"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
 	"github.com/heraldpush/herald/engine/channel/telegram"
 	"github.com/heraldpush/herald/engine/channel/webhook"
@@ -48,6 +49,7 @@ var all = []*channel.Kind{
 	gotify.Kind,
 	pushdeer.Kind,
 	pushme.Kind,
+	qmsg.Kind,
 	desktop.Kind,
 }
 
