@@ -20,7 +20,10 @@ import (
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
 	"github.com/heraldpush/herald/engine/channel/onebot/onebottest"
+	"github.com/heraldpush/herald/engine/channel/pushdeer/pushdeertest"
+	"github.com/heraldpush/herald/engine/channel/pushme/pushmetest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
+	"github.com/heraldpush/herald/engine/channel/qmsg/qmsgtest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
 	"github.com/heraldpush/herald/engine/channel/synologychat/synologychattest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
@@ -56,6 +59,9 @@ var fakes = map[string]func(t testing.TB) fake{
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
 	"onebot":        func(t testing.TB) fake { return onebottest.NewServer(t) },
 	"synology_chat": func(t testing.TB) fake { return synologychattest.NewServer(t) },
+	"pushdeer":      func(t testing.TB) fake { return pushdeertest.NewServer(t) },
+	"pushme":        func(t testing.TB) fake { return pushmetest.NewServer(t) },
+	"qmsg":          func(t testing.TB) fake { return qmsgtest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

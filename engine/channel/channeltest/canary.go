@@ -168,6 +168,9 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"onebot": {{"url": api, "access_token": c.New("onebot access token"), "user_id": "10001"}},
 		"synology_chat": {{"url": api + "/webapi/entry.cgi?api=SYNO.Chat.External&method=incoming&version=2&token=%22" +
 			c.New("synology chat webhook token") + "%22"}},
-		"desktop": {{}},
+		"pushdeer": {{"key": c.New("pushdeer key"), "api": api}},
+		"pushme":   {{"key": c.New("pushme key"), "api": api}},
+		"qmsg":     {{"key": c.New("qmsg key"), "qq": "12345", "api": api}, {"key": c.New("qmsg group key"), "type": "group", "api": api}},
+		"desktop":  {{}},
 	}
 }

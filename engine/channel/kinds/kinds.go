@@ -15,7 +15,10 @@ import (
 	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
 	"github.com/heraldpush/herald/engine/channel/onebot"
+	"github.com/heraldpush/herald/engine/channel/pushdeer"
+	"github.com/heraldpush/herald/engine/channel/pushme"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
+	"github.com/heraldpush/herald/engine/channel/qmsg"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
 	"github.com/heraldpush/herald/engine/channel/synologychat"
 	"github.com/heraldpush/herald/engine/channel/telegram"
@@ -48,6 +51,9 @@ var all = []*channel.Kind{
 	gotify.Kind,
 	onebot.Kind,
 	synologychat.Kind,
+	pushdeer.Kind,
+	pushme.Kind,
+	qmsg.Kind,
 	desktop.Kind,
 }
 

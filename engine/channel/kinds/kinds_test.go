@@ -20,25 +20,25 @@ import (
 	"github.com/heraldpush/herald/engine/channel/kinds"
 )
 
-// load merges the translations of lang from every area's file
-// ([area.]LANG.json), as the catalog does.
+// load merges every [area.]LANG.json of the language, as the catalog does.
 func load(t *testing.T, lang string) map[string]string {
 	t.Helper()
-	files, err := fs.Glob(assets.Translations, "translations/*"+lang+".json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no %s.json: %v", lang, err)
+	names, err := fs.Glob(assets.Translations, "translations/*.json")
+	if err != nil {
+		t.Fatal(err)
 	}
 	m := map[string]string{}
-	for _, f := range files {
-		if base := path.Base(f); base != lang+".json" && !strings.HasSuffix(base, "."+lang+".json") {
+	for _, name := range names {
+		base := strings.TrimSuffix(path.Base(name), ".json")
+		if base[strings.LastIndex(base, ".")+1:] != lang {
 			continue
 		}
-		data, err := assets.Translations.ReadFile(f)
+		data, err := assets.Translations.ReadFile(name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := json.Unmarshal(data, &m); err != nil {
-			t.Fatalf("%s: %v", f, err)
+			t.Fatalf("%s: %v", name, err)
 		}
 	}
 	return m
