@@ -34,6 +34,16 @@ func (c *Canaries) New(what string) string {
 	return v
 }
 
+// NewLen is New for a secret of a fixed length n (at least 18): a canary
+// of n characters, still unique.
+func (c *Canaries) NewLen(what string, n int) string {
+	v := c.New(what)
+	delete(c.all, v)
+	v = v[:n]
+	c.all[v] = what
+	return v
+}
+
 // CanaryForms are the encodings a secret may travel in. Base64 is taken at
 // each of its three alignments (a secret inside "user:password" or SMTP's
 // "\x00user\x00password" starts mid-group), without the edge groups.
@@ -164,7 +174,8 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"pushplus": {{"token": c.New("pushplus token"), "api": api}},
 		"ntfy": {{"server": api, "topic": "alerts", "username": "nu", "password": c.New("ntfy password")},
 			{"server": api, "topic": "alerts", "token": "tk_" + c.New("ntfy token")}},
-		"gotify":  {{"server": api, "token": c.New("gotify token")}},
-		"desktop": {{}},
+		"gotify":   {{"server": api, "token": c.New("gotify token")}},
+		"pushover": {{"token": "A" + c.NewLen("pushover app token", 29), "user": "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "api": api}},
+		"desktop":  {{}},
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/gotify"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
+	"github.com/heraldpush/herald/engine/channel/pushover"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
 	"github.com/heraldpush/herald/engine/channel/telegram"
@@ -44,6 +45,7 @@ var all = []*channel.Kind{
 	pushplus.Kind,
 	ntfy.Kind,
 	gotify.Kind,
+	pushover.Kind,
 	desktop.Kind,
 }
 
