@@ -14,6 +14,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/gotify"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
+	"github.com/heraldpush/herald/engine/channel/pushbullet"
 	"github.com/heraldpush/herald/engine/channel/pushover"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
@@ -46,6 +47,7 @@ var all = []*channel.Kind{
 	ntfy.Kind,
 	gotify.Kind,
 	pushover.Kind,
+	pushbullet.Kind,
 	desktop.Kind,
 }
 
