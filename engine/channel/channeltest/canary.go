@@ -174,8 +174,10 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"pushplus": {{"token": c.New("pushplus token"), "api": api}},
 		"ntfy": {{"server": api, "topic": "alerts", "username": "nu", "password": c.New("ntfy password")},
 			{"server": api, "topic": "alerts", "token": "tk_" + c.New("ntfy token")}},
-		"gotify":   {{"server": api, "token": c.New("gotify token")}},
-		"pushover": {{"token": "A" + c.NewLen("pushover app token", 29), "user": "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "api": api}},
-		"desktop":  {{}},
+		"gotify":  {{"server": api, "token": c.New("gotify token")}},
+		"desktop": {{}},
+
+		"pushover":   {{"token": "A" + c.NewLen("pushover app token", 29), "user": "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "api": api}},
+		"pushbullet": {{"token": "o." + c.New("pushbullet access token"), "device_iden": "ujpah72o0sjAoRtnM0jc", "api": api}},
 	}
 }
