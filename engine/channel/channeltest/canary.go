@@ -179,5 +179,6 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 
 		"pushover":   {{"token": "A" + c.NewLen("pushover app token", 29), "user": "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "api": api}},
 		"pushbullet": {{"token": "o." + c.New("pushbullet access token"), "device_iden": "ujpah72o0sjAoRtnM0jc", "api": api}},
+		"signal":     {{"server": api, "number": "+4915112345678", "recipients": "+4915187654321", "username": "herald", "password": c.New("signal basic-auth password")}},
 	}
 }
