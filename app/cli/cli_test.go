@@ -16,11 +16,15 @@ import (
 	"github.com/heraldpush/herald/engine/channel/email/emailtest"
 	"github.com/heraldpush/herald/engine/channel/feishu/feishutest"
 	"github.com/heraldpush/herald/engine/channel/gotify/gotifytest"
+	"github.com/heraldpush/herald/engine/channel/homeassistant/homeassistanttest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
+	"github.com/heraldpush/herald/engine/channel/pushbullet/pushbullettest"
+	"github.com/heraldpush/herald/engine/channel/pushover/pushovertest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
+	"github.com/heraldpush/herald/engine/channel/signal/signaltest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
 	"github.com/heraldpush/herald/engine/channel/wecomapp/wecomapptest"
@@ -52,6 +56,10 @@ var fakes = map[string]func(t testing.TB) fake{
 	"dingtalk":      func(t testing.TB) fake { return dingtalktest.NewServer(t) },
 	"email":         func(t testing.TB) fake { return emailtest.NewServer(t) },
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
+	"pushover":      func(t testing.TB) fake { return pushovertest.NewServer(t) },
+	"pushbullet":    func(t testing.TB) fake { return pushbullettest.NewServer(t) },
+	"signal":        func(t testing.TB) fake { return signaltest.NewServer(t) },
+	"homeassistant": func(t testing.TB) fake { return homeassistanttest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

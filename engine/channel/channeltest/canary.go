@@ -177,8 +177,9 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"gotify":  {{"server": api, "token": c.New("gotify token")}},
 		"desktop": {{}},
 
-		"pushover":   {{"token": "A" + c.NewLen("pushover app token", 29), "user": "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "api": api}},
-		"pushbullet": {{"token": "o." + c.New("pushbullet access token"), "device_iden": "ujpah72o0sjAoRtnM0jc", "api": api}},
-		"signal":     {{"server": api, "number": "+4915112345678", "recipients": "+4915187654321", "username": "herald", "password": c.New("signal basic-auth password")}},
+		"pushover":      {{"token": "A" + c.NewLen("pushover app token", 29), "user": "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "api": api}},
+		"pushbullet":    {{"token": "o." + c.New("pushbullet access token"), "device_iden": "ujpah72o0sjAoRtnM0jc", "api": api}},
+		"signal":        {{"server": api, "number": "+4915112345678", "recipients": "+4915187654321", "username": "herald", "password": c.New("signal basic-auth password")}},
+		"homeassistant": {{"server": api, "token": c.New("homeassistant token"), "service": "notify.mobile_app_phone"}},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/email"
 	"github.com/heraldpush/herald/engine/channel/feishu"
 	"github.com/heraldpush/herald/engine/channel/gotify"
+	"github.com/heraldpush/herald/engine/channel/homeassistant"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
 	"github.com/heraldpush/herald/engine/channel/pushbullet"
@@ -50,6 +51,7 @@ var all = []*channel.Kind{
 	pushover.Kind,
 	pushbullet.Kind,
 	signal.Kind,
+	homeassistant.Kind,
 	desktop.Kind,
 }
 

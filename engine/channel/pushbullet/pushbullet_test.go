@@ -69,13 +69,13 @@ func TestOddMessages(t *testing.T) {
 	if a := channeltest.SendLast(t, ch, srv, message.Message{Title: "T"}); !reflect.DeepEqual(a.Raw, map[string]any{"type": "note", "title": "T"}) {
 		t.Errorf("title only: %v", a.Raw)
 	}
-	if a := channeltest.SendLast(t, ch, srv, message.Message{}); a.Body != "Herald" {
+	if a := channeltest.SendLast(t, ch, srv, message.Message{}); a.Text != "Herald" {
 		t.Errorf("empty: %v", a.Raw)
 	}
 	long := "HEAD" + strings.Repeat("推", 20000) + "TAIL"
 	a := channeltest.SendLast(t, ch, srv, message.Message{Title: strings.Repeat("t", 900), Body: long})
-	if len(a.Body) > pushbullet.MaxBody || !strings.HasPrefix(a.Body, "HEAD") || !strings.HasSuffix(a.Body, "TAIL") || len(a.Title) != pushbullet.MaxTitle {
-		t.Errorf("long note: body %d bytes, title %d", len(a.Body), len(a.Title))
+	if len(a.Text) > pushbullet.MaxBody || !strings.HasPrefix(a.Text, "HEAD") || !strings.HasSuffix(a.Text, "TAIL") || len(a.Title) != pushbullet.MaxTitle {
+		t.Errorf("long note: body %d bytes, title %d", len(a.Text), len(a.Title))
 	}
 }
 

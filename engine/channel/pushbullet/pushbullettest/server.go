@@ -63,7 +63,7 @@ var (
 
 // Accepted is one push the fake created.
 type Accepted struct {
-	Title, Body string
+	Title, Text string // title and body
 	Target      string // "key=value" of the target, "" for all devices
 	Raw         map[string]any
 }
@@ -187,7 +187,7 @@ func (s *Server) check(req map[string]any) (Accepted, string) {
 			return acc, "Invalid email address."
 		}
 	}
-	acc.Title, acc.Body = str["title"], str["body"]
+	acc.Title, acc.Text = str["title"], str["body"]
 	return acc, ""
 }
 
