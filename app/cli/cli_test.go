@@ -16,15 +16,19 @@ import (
 	"github.com/heraldpush/herald/engine/channel/email/emailtest"
 	"github.com/heraldpush/herald/engine/channel/feishu/feishutest"
 	"github.com/heraldpush/herald/engine/channel/gotify/gotifytest"
+	"github.com/heraldpush/herald/engine/channel/homeassistant/homeassistanttest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
 	"github.com/heraldpush/herald/engine/channel/onebot/onebottest"
+	"github.com/heraldpush/herald/engine/channel/pushbullet/pushbullettest"
 	"github.com/heraldpush/herald/engine/channel/pushdeer/pushdeertest"
 	"github.com/heraldpush/herald/engine/channel/pushme/pushmetest"
+	"github.com/heraldpush/herald/engine/channel/pushover/pushovertest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
 	"github.com/heraldpush/herald/engine/channel/qmsg/qmsgtest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
+	"github.com/heraldpush/herald/engine/channel/signal/signaltest"
 	"github.com/heraldpush/herald/engine/channel/synologychat/synologychattest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
@@ -62,6 +66,10 @@ var fakes = map[string]func(t testing.TB) fake{
 	"pushdeer":      func(t testing.TB) fake { return pushdeertest.NewServer(t) },
 	"pushme":        func(t testing.TB) fake { return pushmetest.NewServer(t) },
 	"qmsg":          func(t testing.TB) fake { return qmsgtest.NewServer(t) },
+	"pushover":      func(t testing.TB) fake { return pushovertest.NewServer(t) },
+	"pushbullet":    func(t testing.TB) fake { return pushbullettest.NewServer(t) },
+	"signal":        func(t testing.TB) fake { return signaltest.NewServer(t) },
+	"homeassistant": func(t testing.TB) fake { return homeassistanttest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

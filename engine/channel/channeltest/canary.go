@@ -34,6 +34,16 @@ func (c *Canaries) New(what string) string {
 	return v
 }
 
+// NewLen is New for a secret of a fixed length n (at least 18): a canary
+// of n characters, still unique.
+func (c *Canaries) NewLen(what string, n int) string {
+	v := c.New(what)
+	delete(c.all, v)
+	v = v[:n]
+	c.all[v] = what
+	return v
+}
+
 // CanaryForms are the encodings a secret may travel in. Base64 is taken at
 // each of its three alignments (a secret inside "user:password" or SMTP's
 // "\x00user\x00password" starts mid-group), without the edge groups.
@@ -168,9 +178,13 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"onebot": {{"url": api, "access_token": c.New("onebot access token"), "user_id": "10001"}},
 		"synology_chat": {{"url": api + "/webapi/entry.cgi?api=SYNO.Chat.External&method=incoming&version=2&token=%22" +
 			c.New("synology chat webhook token") + "%22"}},
-		"pushdeer": {{"key": c.New("pushdeer key"), "api": api}},
-		"pushme":   {{"key": c.New("pushme key"), "api": api}},
-		"qmsg":     {{"key": c.New("qmsg key"), "qq": "12345", "api": api}, {"key": c.New("qmsg group key"), "type": "group", "api": api}},
-		"desktop":  {{}},
+		"pushdeer":      {{"key": c.New("pushdeer key"), "api": api}},
+		"pushme":        {{"key": c.New("pushme key"), "api": api}},
+		"qmsg":          {{"key": c.New("qmsg key"), "qq": "12345", "api": api}, {"key": c.New("qmsg group key"), "type": "group", "api": api}},
+		"desktop":       {{}},
+		"pushover":      {{"token": "A" + c.NewLen("pushover app token", 29), "user": "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "api": api}},
+		"pushbullet":    {{"token": "o." + c.New("pushbullet access token"), "device_iden": "ujpah72o0sjAoRtnM0jc", "api": api}},
+		"signal":        {{"server": api, "number": "+4915112345678", "recipients": "+4915187654321", "username": "herald", "password": c.New("signal basic-auth password")}},
+		"homeassistant": {{"server": api, "token": c.New("homeassistant token"), "service": "notify.mobile_app_phone"}},
 	}
 }

@@ -12,14 +12,18 @@ import (
 	"github.com/heraldpush/herald/engine/channel/email"
 	"github.com/heraldpush/herald/engine/channel/feishu"
 	"github.com/heraldpush/herald/engine/channel/gotify"
+	"github.com/heraldpush/herald/engine/channel/homeassistant"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
 	"github.com/heraldpush/herald/engine/channel/onebot"
+	"github.com/heraldpush/herald/engine/channel/pushbullet"
 	"github.com/heraldpush/herald/engine/channel/pushdeer"
 	"github.com/heraldpush/herald/engine/channel/pushme"
+	"github.com/heraldpush/herald/engine/channel/pushover"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
 	"github.com/heraldpush/herald/engine/channel/qmsg"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
+	"github.com/heraldpush/herald/engine/channel/signal"
 	"github.com/heraldpush/herald/engine/channel/synologychat"
 	"github.com/heraldpush/herald/engine/channel/telegram"
 	"github.com/heraldpush/herald/engine/channel/webhook"
@@ -54,6 +58,10 @@ var all = []*channel.Kind{
 	pushdeer.Kind,
 	pushme.Kind,
 	qmsg.Kind,
+	pushover.Kind,
+	pushbullet.Kind,
+	signal.Kind,
+	homeassistant.Kind,
 	desktop.Kind,
 }
 
