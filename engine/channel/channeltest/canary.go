@@ -164,7 +164,9 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"pushplus": {{"token": c.New("pushplus token"), "api": api}},
 		"ntfy": {{"server": api, "topic": "alerts", "username": "nu", "password": c.New("ntfy password")},
 			{"server": api, "topic": "alerts", "token": "tk_" + c.New("ntfy token")}},
-		"gotify":  {{"server": api, "token": c.New("gotify token")}},
+		"gotify": {{"server": api, "token": c.New("gotify token")}},
+		"matrix": {{"homeserver": api, "access_token": "syt_" + c.New("matrix access token"), "room": "!room:example.org"},
+			{"homeserver": api, "access_token": "syt_" + c.New("matrix access token (alias)"), "room": "#alerts:example.org"}},
 		"desktop": {{}},
 	}
 }

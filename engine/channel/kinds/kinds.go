@@ -13,6 +13,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/feishu"
 	"github.com/heraldpush/herald/engine/channel/gotify"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
+	"github.com/heraldpush/herald/engine/channel/matrix"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
@@ -44,6 +45,7 @@ var all = []*channel.Kind{
 	pushplus.Kind,
 	ntfy.Kind,
 	gotify.Kind,
+	matrix.Kind,
 	desktop.Kind,
 }
 

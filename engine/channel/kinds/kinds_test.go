@@ -3,6 +3,7 @@ package kinds_test
 import (
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,15 +19,22 @@ import (
 	"github.com/heraldpush/herald/engine/channel/kinds"
 )
 
+// load merges every [area.]LANG.json, as the i18n catalog does.
 func load(t *testing.T, lang string) map[string]string {
 	t.Helper()
-	data, err := assets.Translations.ReadFile("translations/" + lang + ".json")
+	areas, err := fs.Glob(assets.Translations, "translations/*."+lang+".json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m map[string]string
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatalf("%s.json: %v", lang, err)
+	m := map[string]string{}
+	for _, name := range append([]string{"translations/" + lang + ".json"}, areas...) {
+		data, err := assets.Translations.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 	}
 	return m
 }
