@@ -167,6 +167,8 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"gotify": {{"server": api, "token": c.New("gotify token")}},
 		"matrix": {{"homeserver": api, "access_token": "syt_" + c.New("matrix access token"), "room": "!room:example.org"},
 			{"homeserver": api, "access_token": "syt_" + c.New("matrix access token (alias)"), "room": "#alerts:example.org"}},
+		"apprise": {{"server": api, "key": "alerts", "username": "au", "password": c.New("apprise basic-auth password")},
+			{"server": api, "urls": "tgram://123456789:" + c.New("apprise url bot token") + "/42, mailto://me:" + c.New("apprise url mail password") + "@gmail.com"}},
 		"desktop": {{}},
 	}
 }

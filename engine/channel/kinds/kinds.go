@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/apprise"
 	"github.com/heraldpush/herald/engine/channel/bark"
 	"github.com/heraldpush/herald/engine/channel/desktop"
 	"github.com/heraldpush/herald/engine/channel/dingtalk"
@@ -46,6 +47,7 @@ var all = []*channel.Kind{
 	ntfy.Kind,
 	gotify.Kind,
 	matrix.Kind,
+	apprise.Kind,
 	desktop.Kind,
 }
 
