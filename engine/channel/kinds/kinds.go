@@ -18,6 +18,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/ntfy"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
+	"github.com/heraldpush/herald/engine/channel/teams"
 	"github.com/heraldpush/herald/engine/channel/telegram"
 	"github.com/heraldpush/herald/engine/channel/webhook"
 	"github.com/heraldpush/herald/engine/channel/wecomapp"
@@ -48,6 +49,7 @@ var all = []*channel.Kind{
 	gotify.Kind,
 	matrix.Kind,
 	apprise.Kind,
+	teams.Kind,
 	desktop.Kind,
 }
 
