@@ -169,7 +169,8 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 			{"homeserver": api, "access_token": "syt_" + c.New("matrix access token (alias)"), "room": "#alerts:example.org"}},
 		"apprise": {{"server": api, "key": "alerts", "username": "au", "password": c.New("apprise basic-auth password")},
 			{"server": api, "urls": "tgram://123456789:" + c.New("apprise url bot token") + "/42, mailto://me:" + c.New("apprise url mail password") + "@gmail.com"}},
-		"teams":   {{"url": api + "/workflows/0b7a7c2fa3d94e4f8c1d2e3f4a5b6c7d/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=" + c.New("teams workflow signature")}},
-		"desktop": {{}},
+		"teams":       {{"url": api + "/workflows/0b7a7c2fa3d94e4f8c1d2e3f4a5b6c7d/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=" + c.New("teams workflow signature")}},
+		"google_chat": {{"url": api + "/v1/spaces/AAAAbCdEfGh/messages?key=" + c.New("google chat key") + "&token=" + c.New("google chat token"), "api": api}},
+		"desktop":     {{}},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/dingtalk"
 	"github.com/heraldpush/herald/engine/channel/email"
 	"github.com/heraldpush/herald/engine/channel/feishu"
+	"github.com/heraldpush/herald/engine/channel/googlechat"
 	"github.com/heraldpush/herald/engine/channel/gotify"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/channel/matrix"
@@ -50,6 +51,7 @@ var all = []*channel.Kind{
 	matrix.Kind,
 	apprise.Kind,
 	teams.Kind,
+	googlechat.Kind,
 	desktop.Kind,
 }
 
