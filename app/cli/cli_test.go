@@ -11,16 +11,20 @@ import (
 	"testing"
 
 	"github.com/heraldpush/herald/app/cli"
+	"github.com/heraldpush/herald/engine/channel/apprise/apprisetest"
 	"github.com/heraldpush/herald/engine/channel/bark/barktest"
 	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
 	"github.com/heraldpush/herald/engine/channel/email/emailtest"
 	"github.com/heraldpush/herald/engine/channel/feishu/feishutest"
+	"github.com/heraldpush/herald/engine/channel/googlechat/googlechattest"
 	"github.com/heraldpush/herald/engine/channel/gotify/gotifytest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
+	"github.com/heraldpush/herald/engine/channel/matrix/matrixtest"
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
+	"github.com/heraldpush/herald/engine/channel/teams/teamstest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
 	"github.com/heraldpush/herald/engine/channel/wecomapp/wecomapptest"
@@ -52,6 +56,10 @@ var fakes = map[string]func(t testing.TB) fake{
 	"dingtalk":      func(t testing.TB) fake { return dingtalktest.NewServer(t) },
 	"email":         func(t testing.TB) fake { return emailtest.NewServer(t) },
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
+	"matrix":        func(t testing.TB) fake { return matrixtest.NewServer(t) },
+	"apprise":       func(t testing.TB) fake { return apprisetest.NewServer(t) },
+	"teams":         func(t testing.TB) fake { return teamstest.NewServer(t) },
+	"google_chat":   func(t testing.TB) fake { return googlechattest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

@@ -66,17 +66,17 @@ func TestSend(t *testing.T) {
 		want apprisetest.Accepted
 	}{
 		{"key, info text", "", nil, message.Message{Title: "Backup", Body: "done"},
-			apprisetest.Accepted{Key: apprisetest.Key, Title: "Backup", Body: "done", Type: "info", Format: "text"}},
+			apprisetest.Accepted{Key: apprisetest.Key, Title: "Backup", Text: "done", Type: "info", Format: "text"}},
 		{"key with tag, failure markdown", "", []string{"tag", "devops admin"}, message.Message{Title: "T", Body: "**x**", Markdown: true, Level: message.LevelError},
-			apprisetest.Accepted{Key: apprisetest.Key, Title: "T", Body: "**x**", Type: "failure", Format: "markdown", Tag: "devops admin"}},
+			apprisetest.Accepted{Key: apprisetest.Key, Title: "T", Text: "**x**", Type: "failure", Format: "markdown", Tag: "devops admin"}},
 		{"success", "", nil, message.Message{Body: "ok", Level: message.LevelSuccess},
-			apprisetest.Accepted{Key: apprisetest.Key, Body: "ok", Type: "success", Format: "text"}},
+			apprisetest.Accepted{Key: apprisetest.Key, Text: "ok", Type: "success", Format: "text"}},
 		{"warning, title only becomes the body", "", nil, message.Message{Title: "disk 90%", Level: message.LevelWarning},
-			apprisetest.Accepted{Key: apprisetest.Key, Body: "disk 90%", Type: "warning", Format: "text"}},
+			apprisetest.Accepted{Key: apprisetest.Key, Text: "disk 90%", Type: "warning", Format: "text"}},
 		{"stateless", apprisetest.URL + ", mailto://u:p@example.com", nil, message.Message{Body: "hi"},
-			apprisetest.Accepted{URLs: apprisetest.URL + ", mailto://u:p@example.com", Body: "hi", Type: "info", Format: "text"}},
+			apprisetest.Accepted{URLs: apprisetest.URL + ", mailto://u:p@example.com", Text: "hi", Type: "info", Format: "text"}},
 		{"empty message", "", nil, message.Message{},
-			apprisetest.Accepted{Key: apprisetest.Key, Body: "Herald", Type: "info", Format: "text"}},
+			apprisetest.Accepted{Key: apprisetest.Key, Text: "Herald", Type: "info", Format: "text"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,8 +103,8 @@ func TestBasicAuth(t *testing.T) {
 func TestLongBody(t *testing.T) {
 	s := apprisetest.NewServer(t)
 	got := channeltest.SendOne(t, open(t, s), s, message.Message{Body: strings.Repeat("日志", 100000)})
-	if len(got.Body) > apprise.MaxBody || !strings.Contains(got.Body, "cut]") {
-		t.Errorf("body %d bytes, want at most %d, cut", len(got.Body), apprise.MaxBody)
+	if len(got.Text) > apprise.MaxBody || !strings.Contains(got.Text, "cut]") {
+		t.Errorf("body %d bytes, want at most %d, cut", len(got.Text), apprise.MaxBody)
 	}
 }
 

@@ -70,8 +70,8 @@ func TestSend(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := matrixtest.NewServer(t)
 			got := channeltest.SendOne(t, open(t, s, tt.kv...), s, tt.msg)
-			if got.MsgType != tt.msgtype || got.Body != tt.body || got.HTML != tt.html {
-				t.Errorf("sent %s %q html %q; want %s %q html %q", got.MsgType, got.Body, got.HTML, tt.msgtype, tt.body, tt.html)
+			if got.MsgType != tt.msgtype || got.Text != tt.body || got.HTML != tt.html {
+				t.Errorf("sent %s %q html %q; want %s %q html %q", got.MsgType, got.Text, got.HTML, tt.msgtype, tt.body, tt.html)
 			}
 			if (tt.html != "") != (got.Content["format"] == matrix.HTMLFormat) {
 				t.Errorf("format %v with formatted_body %q", got.Content["format"], got.HTML)
@@ -151,8 +151,8 @@ func TestLongMessage(t *testing.T) {
 	s := matrixtest.NewServer(t)
 	body := strings.Repeat("<&>", 40000)
 	got := channeltest.SendOne(t, open(t, s), s, message.Message{Title: "big", Body: body})
-	if len(got.Body) > matrix.MaxBody || !strings.Contains(got.Body, "cut]") {
-		t.Errorf("body %d bytes, want at most %d with a cut marker", len(got.Body), matrix.MaxBody)
+	if len(got.Text) > matrix.MaxBody || !strings.Contains(got.Text, "cut]") {
+		t.Errorf("body %d bytes, want at most %d with a cut marker", len(got.Text), matrix.MaxBody)
 	}
 	if got.HTML != "" && len(got.HTML) > matrix.MaxHTML {
 		t.Errorf("formatted_body %d bytes, over %d", len(got.HTML), matrix.MaxHTML)
@@ -161,8 +161,8 @@ func TestLongMessage(t *testing.T) {
 	// fits the event limit (the fake refuses it otherwise).
 	s = matrixtest.NewServer(t)
 	got = channeltest.SendOne(t, open(t, s), s, message.Message{Body: strings.Repeat("\x01", 20000)})
-	if got.HTML != "" || len(got.Body) == 0 {
-		t.Errorf("control characters: body %d bytes, html %d; want a shorter body alone", len(got.Body), len(got.HTML))
+	if got.HTML != "" || len(got.Text) == 0 {
+		t.Errorf("control characters: body %d bytes, html %d; want a shorter body alone", len(got.Text), len(got.HTML))
 	}
 	channeltest.NoViolations(t, s)
 }

@@ -53,7 +53,7 @@ type Accepted struct {
 	Key     string // "" when stateless
 	URLs    string
 	Title   string
-	Body    string
+	Text    string // body
 	Type    string
 	Format  string
 	Tag     string
@@ -214,7 +214,7 @@ func (s *Server) check(key string, c map[string]any) (Accepted, int, string) {
 		}
 	}
 	str := func(k string) string { v, _ := c[k].(string); return v }
-	acc.Title, acc.Body, acc.Tag, acc.URLs = str("title"), str("body"), str("tag"), str("urls")
+	acc.Title, acc.Text, acc.Tag, acc.URLs = str("title"), str("body"), str("tag"), str("urls")
 	if t := str("type"); t != "" {
 		acc.Type = t
 	}
@@ -225,8 +225,8 @@ func (s *Server) check(key string, c map[string]any) (Accepted, int, string) {
 		s.Violate("tag %q", acc.Tag)
 		return acc, http.StatusBadRequest, "Unsupported characters found in tag definition"
 	}
-	if acc.Body == "" || !slices.Contains(types, acc.Type) {
-		s.Violate("body %q, type %q: want a body and one of %v", acc.Body, acc.Type, types)
+	if acc.Text == "" || !slices.Contains(types, acc.Type) {
+		s.Violate("body %q, type %q: want a body and one of %v", acc.Text, acc.Type, types)
 		return acc, http.StatusBadRequest, "Payload lacks minimum requirements"
 	}
 	if !slices.Contains(formats, acc.Format) {

@@ -51,7 +51,7 @@ type Accepted struct {
 	EventID string
 	Content map[string]any
 	MsgType string
-	Body    string
+	Text    string // body, the plain text
 	HTML    string // formatted_body
 }
 
@@ -273,9 +273,9 @@ func parse(body []byte) (Accepted, []string) {
 	if acc.MsgType, ok = c["msgtype"].(string); !ok || (acc.MsgType != "m.text" && acc.MsgType != "m.notice") {
 		bad("msgtype %v, want m.text or m.notice", c["msgtype"])
 	}
-	if acc.Body, ok = c["body"].(string); !ok {
+	if acc.Text, ok = c["body"].(string); !ok {
 		bad("body is %T, want a string", c["body"])
-	} else if strings.TrimSpace(acc.Body) == "" {
+	} else if strings.TrimSpace(acc.Text) == "" {
 		bad("body is empty")
 	}
 	format, hasFormat := c["format"]
