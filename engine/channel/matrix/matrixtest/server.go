@@ -63,7 +63,7 @@ type Server struct {
 	txns      map[string]string // txnId → event id
 	repeats   int
 	lookups   int
-	AliasGone bool // set: the room directory no longer maps Alias
+	aliasGone bool // the room directory no longer maps Alias
 }
 
 // NewServer starts a fake homeserver; it is closed when the test ends.
@@ -81,6 +81,13 @@ func (s *Server) Repeats() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.repeats
+}
+
+// RemoveAlias makes the room directory forget Alias.
+func (s *Server) RemoveAlias() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.aliasGone = true
 }
 
 // Lookups counts alias look-ups in the room directory.
@@ -175,7 +182,7 @@ func (s *Server) directory(w http.ResponseWriter, r *http.Request, alias string)
 	}
 	s.mu.Lock()
 	s.lookups++
-	gone := s.AliasGone
+	gone := s.aliasGone
 	s.mu.Unlock()
 	if alias != Alias || gone {
 		writeError(w, http.StatusNotFound, "M_NOT_FOUND", fmt.Sprintf("Room alias %s not found", alias))
