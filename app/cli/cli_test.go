@@ -11,14 +11,17 @@ import (
 	"testing"
 
 	"github.com/heraldpush/herald/app/cli"
+	"github.com/heraldpush/herald/engine/channel/apprise/apprisetest"
 	"github.com/heraldpush/herald/engine/channel/bark/barktest"
 	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
 	"github.com/heraldpush/herald/engine/channel/email/emailtest"
 	"github.com/heraldpush/herald/engine/channel/feishu/feishutest"
+	"github.com/heraldpush/herald/engine/channel/googlechat/googlechattest"
 	"github.com/heraldpush/herald/engine/channel/gotify/gotifytest"
 	"github.com/heraldpush/herald/engine/channel/homeassistant/homeassistanttest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
+	"github.com/heraldpush/herald/engine/channel/matrix/matrixtest"
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
 	"github.com/heraldpush/herald/engine/channel/onebot/onebottest"
 	"github.com/heraldpush/herald/engine/channel/pushbullet/pushbullettest"
@@ -30,6 +33,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
 	"github.com/heraldpush/herald/engine/channel/signal/signaltest"
 	"github.com/heraldpush/herald/engine/channel/synologychat/synologychattest"
+	"github.com/heraldpush/herald/engine/channel/teams/teamstest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
 	"github.com/heraldpush/herald/engine/channel/wecomapp/wecomapptest"
@@ -70,6 +74,10 @@ var fakes = map[string]func(t testing.TB) fake{
 	"pushbullet":    func(t testing.TB) fake { return pushbullettest.NewServer(t) },
 	"signal":        func(t testing.TB) fake { return signaltest.NewServer(t) },
 	"homeassistant": func(t testing.TB) fake { return homeassistanttest.NewServer(t) },
+	"matrix":        func(t testing.TB) fake { return matrixtest.NewServer(t) },
+	"apprise":       func(t testing.TB) fake { return apprisetest.NewServer(t) },
+	"teams":         func(t testing.TB) fake { return teamstest.NewServer(t) },
+	"google_chat":   func(t testing.TB) fake { return googlechattest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

@@ -744,7 +744,15 @@ func messageOf(it store.OutboxItem) message.Message {
 		Markdown:   it.Markdown,
 		Level:      message.Level(it.Level),
 		PictureURL: it.PictureURL,
+		DeliveryID: deliveryID(it),
 	}
+}
+
+// deliveryID names the outbox row across retries and restarts; the
+// creation time keeps it unique should the database be made anew and
+// row ids start over.
+func deliveryID(it store.OutboxItem) string {
+	return fmt.Sprintf("herald-%d-%d", it.ID, it.CreatedAt.UnixMilli())
 }
 
 // Shutdown stops claiming and the digest timer, lets the sends in flight

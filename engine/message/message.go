@@ -27,6 +27,11 @@ type Message struct {
 	Markdown   bool
 	Level      Level
 	PictureURL string
+	// DeliveryID names the one delivery this message is (the outbox row),
+	// the same on every retry, so a service with idempotent sends (Matrix's
+	// transaction ids) can drop a repeat after a crash; "" when there is
+	// none.
+	DeliveryID string
 }
 
 // Text joins title and body the way plain-text services show them.

@@ -181,10 +181,16 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"pushdeer":      {{"key": c.New("pushdeer key"), "api": api}},
 		"pushme":        {{"key": c.New("pushme key"), "api": api}},
 		"qmsg":          {{"key": c.New("qmsg key"), "qq": "12345", "api": api}, {"key": c.New("qmsg group key"), "type": "group", "api": api}},
-		"desktop":       {{}},
 		"pushover":      {{"token": "A" + c.NewLen("pushover app token", 29), "user": "uQiRzpo4DXghDmr9QzzfQu27cmVRsG", "api": api}},
 		"pushbullet":    {{"token": "o." + c.New("pushbullet access token"), "device_iden": "ujpah72o0sjAoRtnM0jc", "api": api}},
 		"signal":        {{"server": api, "number": "+4915112345678", "recipients": "+4915187654321", "username": "herald", "password": c.New("signal basic-auth password")}},
 		"homeassistant": {{"server": api, "token": c.New("homeassistant token"), "service": "notify.mobile_app_phone"}},
+		"matrix": {{"homeserver": api, "access_token": "syt_" + c.New("matrix access token"), "room": "!room:example.org"},
+			{"homeserver": api, "access_token": "syt_" + c.New("matrix access token (alias)"), "room": "#alerts:example.org"}},
+		"apprise": {{"server": api, "key": "alerts", "username": "au", "password": c.New("apprise basic-auth password")},
+			{"server": api, "urls": "tgram://123456789:" + c.New("apprise url bot token") + "/42, mailto://me:" + c.New("apprise url mail password") + "@gmail.com"}},
+		"teams":       {{"url": api + "/workflows/0b7a7c2fa3d94e4f8c1d2e3f4a5b6c7d/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=" + c.New("teams workflow signature")}},
+		"google_chat": {{"url": api + "/v1/spaces/AAAAbCdEfGh/messages?key=" + c.New("google chat key") + "&token=" + c.New("google chat token"), "api": api}},
+		"desktop":     {{}},
 	}
 }

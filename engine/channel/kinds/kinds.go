@@ -6,14 +6,17 @@ import (
 	"strings"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/apprise"
 	"github.com/heraldpush/herald/engine/channel/bark"
 	"github.com/heraldpush/herald/engine/channel/desktop"
 	"github.com/heraldpush/herald/engine/channel/dingtalk"
 	"github.com/heraldpush/herald/engine/channel/email"
 	"github.com/heraldpush/herald/engine/channel/feishu"
+	"github.com/heraldpush/herald/engine/channel/googlechat"
 	"github.com/heraldpush/herald/engine/channel/gotify"
 	"github.com/heraldpush/herald/engine/channel/homeassistant"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
+	"github.com/heraldpush/herald/engine/channel/matrix"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
 	"github.com/heraldpush/herald/engine/channel/onebot"
 	"github.com/heraldpush/herald/engine/channel/pushbullet"
@@ -25,6 +28,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/serverchan"
 	"github.com/heraldpush/herald/engine/channel/signal"
 	"github.com/heraldpush/herald/engine/channel/synologychat"
+	"github.com/heraldpush/herald/engine/channel/teams"
 	"github.com/heraldpush/herald/engine/channel/telegram"
 	"github.com/heraldpush/herald/engine/channel/webhook"
 	"github.com/heraldpush/herald/engine/channel/wecomapp"
@@ -62,6 +66,10 @@ var all = []*channel.Kind{
 	pushbullet.Kind,
 	signal.Kind,
 	homeassistant.Kind,
+	matrix.Kind,
+	apprise.Kind,
+	teams.Kind,
+	googlechat.Kind,
 	desktop.Kind,
 }
 
