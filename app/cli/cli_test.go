@@ -13,6 +13,7 @@ import (
 	"github.com/heraldpush/herald/app/cli"
 	"github.com/heraldpush/herald/engine/channel/bark/barktest"
 	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
+	"github.com/heraldpush/herald/engine/channel/discord/discordtest"
 	"github.com/heraldpush/herald/engine/channel/email/emailtest"
 	"github.com/heraldpush/herald/engine/channel/feishu/feishutest"
 	"github.com/heraldpush/herald/engine/channel/gotify/gotifytest"
@@ -52,6 +53,7 @@ var fakes = map[string]func(t testing.TB) fake{
 	"dingtalk":      func(t testing.TB) fake { return dingtalktest.NewServer(t) },
 	"email":         func(t testing.TB) fake { return emailtest.NewServer(t) },
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
+	"discord":       func(t testing.TB) fake { return discordtest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

@@ -164,7 +164,9 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"pushplus": {{"token": c.New("pushplus token"), "api": api}},
 		"ntfy": {{"server": api, "topic": "alerts", "username": "nu", "password": c.New("ntfy password")},
 			{"server": api, "topic": "alerts", "token": "tk_" + c.New("ntfy token")}},
-		"gotify":  {{"server": api, "token": c.New("gotify token")}},
+		"gotify": {{"server": api, "token": c.New("gotify token")}},
+		"discord": {{"url": api + "/api/webhooks/1186789012345678901/" + c.New("discord webhook token")},
+			{"url": "1186789012345678901/" + c.New("discord id/token token"), "api": api + "/api"}},
 		"desktop": {{}},
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/bark"
 	"github.com/heraldpush/herald/engine/channel/desktop"
 	"github.com/heraldpush/herald/engine/channel/dingtalk"
+	"github.com/heraldpush/herald/engine/channel/discord"
 	"github.com/heraldpush/herald/engine/channel/email"
 	"github.com/heraldpush/herald/engine/channel/feishu"
 	"github.com/heraldpush/herald/engine/channel/gotify"
@@ -44,6 +45,7 @@ var all = []*channel.Kind{
 	pushplus.Kind,
 	ntfy.Kind,
 	gotify.Kind,
+	discord.Kind,
 	desktop.Kind,
 }
 

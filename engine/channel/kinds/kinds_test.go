@@ -3,8 +3,10 @@ package kinds_test
 import (
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -18,15 +20,23 @@ import (
 	"github.com/heraldpush/herald/engine/channel/kinds"
 )
 
+// load reads every [area.]LANG.json, as the catalog does: a kind's texts
+// may live in an area file.
 func load(t *testing.T, lang string) map[string]string {
 	t.Helper()
-	data, err := assets.Translations.ReadFile("translations/" + lang + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]string
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatalf("%s.json: %v", lang, err)
+	names, _ := fs.Glob(assets.Translations, "translations/*"+lang+".json")
+	m := map[string]string{}
+	for _, name := range names {
+		if base := strings.TrimSuffix(path.Base(name), ".json"); base != lang && !strings.HasSuffix(base, "."+lang) {
+			continue
+		}
+		data, err := assets.Translations.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 	}
 	return m
 }
