@@ -68,9 +68,10 @@ var Kind = &channel.Kind{
 	Name:   "Discord",
 	DocURL: doc,
 	Badge:  channel.Badge{Text: "D", Color: color.NRGBA{0x58, 0x65, 0xF2, 0xFF}},
-	// Discord's rate limits are dynamic (read from headers); webhooks are
-	// known to allow 5 requests in 2 s and 30 messages a minute per channel.
-	Rates: []channel.Rate{{N: 5, Per: 2 * time.Second}, {N: 30, Per: time.Minute}},
+	// Discord's rate limits are dynamic (read from headers); a webhook is
+	// known to take 5 requests in 2 s (kept as 2 a second, the settings'
+	// unit) and 30 messages a minute per channel.
+	Rates: []channel.Rate{{N: 2, Per: time.Second}, {N: 30, Per: time.Minute}},
 	Fields: []channel.Field{
 		{
 			Key:      "url",
