@@ -22,6 +22,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
+	"github.com/heraldpush/herald/engine/channel/slack/slacktest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
 	"github.com/heraldpush/herald/engine/channel/wecomapp/wecomapptest"
@@ -54,6 +55,7 @@ var fakes = map[string]func(t testing.TB) fake{
 	"email":         func(t testing.TB) fake { return emailtest.NewServer(t) },
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
 	"discord":       func(t testing.TB) fake { return discordtest.NewServer(t) },
+	"slack":         func(t testing.TB) fake { return slacktest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

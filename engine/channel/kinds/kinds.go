@@ -17,6 +17,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/ntfy"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
+	"github.com/heraldpush/herald/engine/channel/slack"
 	"github.com/heraldpush/herald/engine/channel/telegram"
 	"github.com/heraldpush/herald/engine/channel/webhook"
 	"github.com/heraldpush/herald/engine/channel/wecomapp"
@@ -46,6 +47,7 @@ var all = []*channel.Kind{
 	ntfy.Kind,
 	gotify.Kind,
 	discord.Kind,
+	slack.Kind,
 	desktop.Kind,
 }
 
