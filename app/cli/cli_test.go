@@ -19,6 +19,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/gotify/gotifytest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
+	"github.com/heraldpush/herald/engine/channel/mattermost/mattermosttest"
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
@@ -56,6 +57,7 @@ var fakes = map[string]func(t testing.TB) fake{
 	"wecom_webhook": func(t testing.TB) fake { return wecomwebhooktest.NewServer(t) },
 	"discord":       func(t testing.TB) fake { return discordtest.NewServer(t) },
 	"slack":         func(t testing.TB) fake { return slacktest.NewServer(t) },
+	"mattermost":    func(t testing.TB) fake { return mattermosttest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

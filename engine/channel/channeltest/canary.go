@@ -167,7 +167,8 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 		"gotify": {{"server": api, "token": c.New("gotify token")}},
 		"discord": {{"url": api + "/api/webhooks/1186789012345678901/" + c.New("discord webhook token")},
 			{"url": "1186789012345678901/" + c.New("discord id/token token"), "api": api + "/api"}},
-		"slack":   {{"url": api + "/services/T0123ABCD/B0456EFGH/" + c.New("slack webhook token")}},
-		"desktop": {{}},
+		"slack":      {{"url": api + "/services/T0123ABCD/B0456EFGH/" + c.New("slack webhook token")}},
+		"mattermost": {{"url": api + "/hooks/" + c.New("mattermost hook key")}},
+		"desktop":    {{}},
 	}
 }

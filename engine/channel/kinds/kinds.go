@@ -14,6 +14,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/feishu"
 	"github.com/heraldpush/herald/engine/channel/gotify"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
+	"github.com/heraldpush/herald/engine/channel/mattermost"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
@@ -48,6 +49,7 @@ var all = []*channel.Kind{
 	gotify.Kind,
 	discord.Kind,
 	slack.Kind,
+	mattermost.Kind,
 	desktop.Kind,
 }
 
