@@ -22,6 +22,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/mattermost/mattermosttest"
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
+	"github.com/heraldpush/herald/engine/channel/rocketchat/rocketchattest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
 	"github.com/heraldpush/herald/engine/channel/slack/slacktest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
@@ -58,6 +59,7 @@ var fakes = map[string]func(t testing.TB) fake{
 	"discord":       func(t testing.TB) fake { return discordtest.NewServer(t) },
 	"slack":         func(t testing.TB) fake { return slacktest.NewServer(t) },
 	"mattermost":    func(t testing.TB) fake { return mattermosttest.NewServer(t) },
+	"rocketchat":    func(t testing.TB) fake { return rocketchattest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

@@ -169,6 +169,7 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 			{"url": "1186789012345678901/" + c.New("discord id/token token"), "api": api + "/api"}},
 		"slack":      {{"url": api + "/services/T0123ABCD/B0456EFGH/" + c.New("slack webhook token")}},
 		"mattermost": {{"url": api + "/hooks/" + c.New("mattermost hook key")}},
+		"rocketchat": {{"url": api + "/hooks/n4Zq7yXmB2pKcW9rD/" + c.New("rocketchat webhook token")}},
 		"desktop":    {{}},
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/mattermost"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
+	"github.com/heraldpush/herald/engine/channel/rocketchat"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
 	"github.com/heraldpush/herald/engine/channel/slack"
 	"github.com/heraldpush/herald/engine/channel/telegram"
@@ -50,6 +51,7 @@ var all = []*channel.Kind{
 	discord.Kind,
 	slack.Kind,
 	mattermost.Kind,
+	rocketchat.Kind,
 	desktop.Kind,
 }
 
