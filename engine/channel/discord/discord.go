@@ -238,10 +238,23 @@ func (h *hook) render(m message.Message) Request {
 // mdSpecial are the characters Discord's Markdown reads anywhere.
 var mdSpecial = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`", "|", `\|`, "[", `\[`, "]", `\]`)
 
+var urlRe = regexp.MustCompile(`https?://\S+`)
+
 // Escape makes plain text show as is in Discord's Markdown: inline
-// markers everywhere, block markers (> # - digits.) at line starts.
+// markers everywhere but in URLs (which stay links), block markers
+// (> # - +) at line starts.
 func Escape(s string) string {
-	lines := strings.Split(mdSpecial.Replace(s), "\n")
+	var b strings.Builder
+	for {
+		loc := urlRe.FindStringIndex(s)
+		if loc == nil {
+			b.WriteString(mdSpecial.Replace(s))
+			break
+		}
+		b.WriteString(mdSpecial.Replace(s[:loc[0]]) + s[loc[0]:loc[1]])
+		s = s[loc[1]:]
+	}
+	lines := strings.Split(b.String(), "\n")
 	for i, l := range lines {
 		t := strings.TrimLeft(l, " ")
 		if t != "" && strings.ContainsRune(">#-+", rune(t[0])) {

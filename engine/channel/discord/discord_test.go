@@ -161,9 +161,10 @@ func TestWrongCredentials(t *testing.T) {
 
 func TestEscape(t *testing.T) {
 	for in, want := range map[string]string{
-		"a_b*c~d`e|f[g]":    `a\_b\*c\~d` + "\\`" + `e\|f\[g\]`,
-		"> quote\n  - item": `\> quote` + "\n  " + `\- item`,
-		`back\slash`:        `back\\slash`,
+		"a_b*c~d`e|f[g]":               `a\_b\*c\~d` + "\\`" + `e\|f\[g\]`,
+		"> quote\n  - item":            `\> quote` + "\n  " + `\- item`,
+		`back\slash`:                   `back\\slash`,
+		"see https://e.x/a_b*c for_it": `see https://e.x/a_b*c for\_it`,
 	} {
 		if got := discord.Escape(in); got != want {
 			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
