@@ -118,7 +118,7 @@ func validateUsername(v string) error {
 	if len([]rune(v)) > MaxUsername {
 		return i18n.New("field.discord.username_long")
 	}
-	if strings.Contains(strings.ToLower(v), "discord") || strings.EqualFold(v, "everyone") || strings.EqualFold(v, "here") {
+	if l := strings.ToLower(v); strings.Contains(l, "discord") || strings.Contains(l, "clyde") || strings.EqualFold(v, "everyone") || strings.EqualFold(v, "here") {
 		return i18n.New("field.discord.username_word")
 	}
 	return nil

@@ -50,7 +50,7 @@ func TestParse(t *testing.T) {
 		{Name: "thread id", Raw: map[string]string{"url": hookURL, "thread_id": "general"},
 			WantErr: "discord: thread_id: must be the thread's numeric id (Copy Thread ID with Developer Mode on)"},
 		{Name: "username word", Raw: map[string]string{"url": hookURL, "username": "My Discord bot"},
-			WantErr: `discord: username: Discord refuses names containing "discord", "everyone" or "here"`},
+			WantErr: `discord: username: Discord refuses names containing "discord" or "clyde", and "everyone" or "here"`},
 		{Name: "username long", Raw: map[string]string{"url": hookURL, "username": strings.Repeat("n", 81)},
 			WantErr: "discord: username: must be at most 80 characters"},
 	}, tok)
