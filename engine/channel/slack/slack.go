@@ -8,6 +8,7 @@ package slack
 
 import (
 	"context"
+	"fmt"
 	"image/color"
 	"net/http"
 	"net/url"
@@ -30,7 +31,8 @@ const (
 	MaxSection = 3000  // section block text
 	MaxBlocks  = 50    // blocks in a message
 	MaxText    = 40000 // top-level text; Slack truncates beyond it
-	// MaxFallback bounds the notification text: it repeats the body.
+	// MaxFallback bounds the notification text (before escaping, so at
+	// most five times as long): it repeats the body.
 	MaxFallback = 3000
 )
 
@@ -139,11 +141,12 @@ func render(m message.Message) Request {
 	body := strings.TrimRight(m.Body, " \t\r\n")
 	// Cut first, so that the sections fit in the message's blocks; escaping
 	// can make each character up to five.
-	budget := (MaxBlocks - len(r.Blocks)) * MaxSection / 5
-	for _, chunk := range chunks(Mrkdwn(message.TruncateRunes(body, budget), m.Markdown), MaxSection) {
+	room := MaxBlocks - len(r.Blocks)
+	for _, chunk := range fit(chunks(Mrkdwn(message.TruncateRunes(body, room*MaxSection/5), m.Markdown), MaxSection), room) {
 		r.Blocks = append(r.Blocks, Block{Type: "section", Text: &Text{Type: "mrkdwn", Text: chunk}})
 	}
-	r.Text = message.TruncateRunes(Escape(m.Text()), MaxFallback)
+	// Cut before escaping, so that no entity is cut in two.
+	r.Text = Escape(message.TruncateRunes(m.Text(), MaxFallback))
 	if strings.TrimSpace(r.Text) == "" {
 		r.Text, r.Blocks = "Herald", nil // Slack refuses an empty message (no_text)
 	}
@@ -206,6 +209,15 @@ func chunks(s string, n int) []string {
 	return out
 }
 
+// fit keeps at most n sections: the head, a mark of the cut and the last
+// (cuts at line ends may leave more sections than the length budget).
+func fit(sections []string, n int) []string {
+	if len(sections) <= n {
+		return sections
+	}
+	return append(sections[:n-2:n-2], fmt.Sprintf("…[%d sections cut]…", len(sections)-n+2), sections[len(sections)-1])
+}
+
 // byteIndex is the byte offset of the n-th rune of s.
 func byteIndex(s string, n int) int {
 	for i := range s {
@@ -219,9 +231,11 @@ func byteIndex(s string, n int) int {
 
 // safeCut moves cut back before an unfinished entity or link.
 func safeCut(s string, cut int) int {
-	head := s[:cut]
-	if i := strings.LastIndexAny(head, "&<"); i > 0 && !strings.ContainsAny(head[i:], ";>") {
-		return i
+	if i := strings.LastIndexByte(s[:cut], '&'); i > 0 && !strings.Contains(s[i:cut], ";") {
+		cut = i
+	}
+	if i := strings.LastIndexByte(s[:cut], '<'); i > 0 && !strings.Contains(s[i:cut], ">") {
+		cut = i
 	}
 	return cut
 }

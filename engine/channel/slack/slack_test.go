@@ -97,6 +97,28 @@ func TestLongBody(t *testing.T) {
 	}
 }
 
+// Line ends cut sections short: the blocks still fit in Slack's 50.
+func TestManyShortLines(t *testing.T) {
+	srv := slacktest.NewServer(t)
+	line := strings.Repeat("&", 1600) + "\n"
+	a := channeltest.SendOne(t, open(t, srv), srv, message.Message{Title: "T", Body: strings.Repeat(line, 60) + "END"})
+	if n := len(a.Sections); n != slacktest.MaxBlocks-1 || !strings.HasSuffix(a.Text, "END") || !strings.Contains(a.Text, "sections cut") {
+		t.Errorf("%d sections", n)
+	}
+}
+
+// A section never ends inside a link, even one holding an entity.
+func TestLinksNotCut(t *testing.T) {
+	srv := slacktest.NewServer(t)
+	body := strings.Repeat("[log](https://ci.example.com/x?a=1&b=2) ", 400)
+	a := channeltest.SendOne(t, open(t, srv), srv, message.Message{Body: body, Markdown: true})
+	for i, s := range a.Sections {
+		if strings.Count(s, "<") != strings.Count(s, ">") {
+			t.Errorf("section %d cuts a link: …%q", i, s[len(s)-40:])
+		}
+	}
+}
+
 func TestEmptyMessage(t *testing.T) {
 	srv := slacktest.NewServer(t)
 	if a := channeltest.SendOne(t, open(t, srv), srv, message.Message{}); a.Fallback != "Herald" || a.Sections != nil {
