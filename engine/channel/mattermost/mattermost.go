@@ -165,7 +165,7 @@ func (h *hook) render(m message.Message) Request {
 	if title != "" {
 		title = "#### " + Escape(title)
 	}
-	if m.PictureURL != "" && strings.HasPrefix(m.PictureURL, "http") {
+	if u, err := url.Parse(m.PictureURL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 		body += "\n\n![](" + strings.ReplaceAll(m.PictureURL, ")", "%29") + ")"
 	}
 	switch {
