@@ -14,6 +14,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/apprise/apprisetest"
 	"github.com/heraldpush/herald/engine/channel/bark/barktest"
 	"github.com/heraldpush/herald/engine/channel/dingtalk/dingtalktest"
+	"github.com/heraldpush/herald/engine/channel/discord/discordtest"
 	"github.com/heraldpush/herald/engine/channel/email/emailtest"
 	"github.com/heraldpush/herald/engine/channel/feishu/feishutest"
 	"github.com/heraldpush/herald/engine/channel/googlechat/googlechattest"
@@ -22,6 +23,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/channel/mailgun/mailguntest"
 	"github.com/heraldpush/herald/engine/channel/matrix/matrixtest"
+	"github.com/heraldpush/herald/engine/channel/mattermost/mattermosttest"
 	"github.com/heraldpush/herald/engine/channel/ntfy/ntfytest"
 	"github.com/heraldpush/herald/engine/channel/onebot/onebottest"
 	"github.com/heraldpush/herald/engine/channel/pushbullet/pushbullettest"
@@ -30,8 +32,10 @@ import (
 	"github.com/heraldpush/herald/engine/channel/pushover/pushovertest"
 	"github.com/heraldpush/herald/engine/channel/pushplus/pushplustest"
 	"github.com/heraldpush/herald/engine/channel/qmsg/qmsgtest"
+	"github.com/heraldpush/herald/engine/channel/rocketchat/rocketchattest"
 	"github.com/heraldpush/herald/engine/channel/serverchan/serverchantest"
 	"github.com/heraldpush/herald/engine/channel/signal/signaltest"
+	"github.com/heraldpush/herald/engine/channel/slack/slacktest"
 	"github.com/heraldpush/herald/engine/channel/synologychat/synologychattest"
 	"github.com/heraldpush/herald/engine/channel/teams/teamstest"
 	"github.com/heraldpush/herald/engine/channel/telegram/telegramtest"
@@ -78,6 +82,10 @@ var fakes = map[string]func(t testing.TB) fake{
 	"apprise":       func(t testing.TB) fake { return apprisetest.NewServer(t) },
 	"teams":         func(t testing.TB) fake { return teamstest.NewServer(t) },
 	"google_chat":   func(t testing.TB) fake { return googlechattest.NewServer(t) },
+	"discord":       func(t testing.TB) fake { return discordtest.NewServer(t) },
+	"slack":         func(t testing.TB) fake { return slacktest.NewServer(t) },
+	"mattermost":    func(t testing.TB) fake { return mattermosttest.NewServer(t) },
+	"rocketchat":    func(t testing.TB) fake { return rocketchattest.NewServer(t) },
 }
 
 func acceptedTexts(t *testing.T, f fake) []string {

@@ -325,3 +325,16 @@ func TestParseQinglongVariables(t *testing.T) {
 		t.Errorf("EnvVars = %v", got)
 	}
 }
+
+func TestMaskTailHidesTheToken(t *testing.T) {
+	for v, want := range map[string]string{
+		"https://hooks.slack.com/services/T0001/B0002/XXXXsecretXXXX":     "https://hooks.slack.com/services/T0001/B0002/••••",
+		"https://chat.example.com/hooks/abc123secret/":                    "https://chat.example.com/hooks/••••",
+		"https://u:pw@rc.example.com/hooks/id1/tokensecret?x=tokensecret": "https://rc.example.com/hooks/id1/••••?••••",
+		"not a url": "••••",
+	} {
+		if got := channel.MaskTail(v); got != want || strings.Contains(got, "secret") {
+			t.Errorf("MaskTail(%q) = %q, want %q", v, got, want)
+		}
+	}
+}

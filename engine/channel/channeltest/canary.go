@@ -191,6 +191,11 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 			{"server": api, "urls": "tgram://123456789:" + c.New("apprise url bot token") + "/42, mailto://me:" + c.New("apprise url mail password") + "@gmail.com"}},
 		"teams":       {{"url": api + "/workflows/0b7a7c2fa3d94e4f8c1d2e3f4a5b6c7d/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=" + c.New("teams workflow signature")}},
 		"google_chat": {{"url": api + "/v1/spaces/AAAAbCdEfGh/messages?key=" + c.New("google chat key") + "&token=" + c.New("google chat token"), "api": api}},
-		"desktop":     {{}},
+		"discord": {{"url": api + "/api/webhooks/1186789012345678901/" + c.New("discord webhook token")},
+			{"url": "1186789012345678901/" + c.New("discord id/token token"), "api": api + "/api"}},
+		"slack":      {{"url": api + "/services/T0123ABCD/B0456EFGH/" + c.New("slack webhook token")}},
+		"mattermost": {{"url": api + "/hooks/" + c.New("mattermost hook key")}},
+		"rocketchat": {{"url": api + "/hooks/n4Zq7yXmB2pKcW9rD/" + c.New("rocketchat webhook token")}},
+		"desktop":    {{}},
 	}
 }

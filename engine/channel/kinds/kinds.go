@@ -10,6 +10,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/bark"
 	"github.com/heraldpush/herald/engine/channel/desktop"
 	"github.com/heraldpush/herald/engine/channel/dingtalk"
+	"github.com/heraldpush/herald/engine/channel/discord"
 	"github.com/heraldpush/herald/engine/channel/email"
 	"github.com/heraldpush/herald/engine/channel/feishu"
 	"github.com/heraldpush/herald/engine/channel/googlechat"
@@ -17,6 +18,7 @@ import (
 	"github.com/heraldpush/herald/engine/channel/homeassistant"
 	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/channel/matrix"
+	"github.com/heraldpush/herald/engine/channel/mattermost"
 	"github.com/heraldpush/herald/engine/channel/ntfy"
 	"github.com/heraldpush/herald/engine/channel/onebot"
 	"github.com/heraldpush/herald/engine/channel/pushbullet"
@@ -25,8 +27,10 @@ import (
 	"github.com/heraldpush/herald/engine/channel/pushover"
 	"github.com/heraldpush/herald/engine/channel/pushplus"
 	"github.com/heraldpush/herald/engine/channel/qmsg"
+	"github.com/heraldpush/herald/engine/channel/rocketchat"
 	"github.com/heraldpush/herald/engine/channel/serverchan"
 	"github.com/heraldpush/herald/engine/channel/signal"
+	"github.com/heraldpush/herald/engine/channel/slack"
 	"github.com/heraldpush/herald/engine/channel/synologychat"
 	"github.com/heraldpush/herald/engine/channel/teams"
 	"github.com/heraldpush/herald/engine/channel/telegram"
@@ -70,6 +74,10 @@ var all = []*channel.Kind{
 	apprise.Kind,
 	teams.Kind,
 	googlechat.Kind,
+	discord.Kind,
+	slack.Kind,
+	mattermost.Kind,
+	rocketchat.Kind,
 	desktop.Kind,
 }
 
