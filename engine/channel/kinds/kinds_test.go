@@ -3,8 +3,10 @@ package kinds_test
 import (
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"runtime"
@@ -18,15 +20,25 @@ import (
 	"github.com/heraldpush/herald/engine/channel/kinds"
 )
 
+// load merges every [area.]LANG.json, as the catalog does.
 func load(t *testing.T, lang string) map[string]string {
 	t.Helper()
-	data, err := assets.Translations.ReadFile("translations/" + lang + ".json")
+	names, err := fs.Glob(assets.Translations, "translations/*.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m map[string]string
-	if err := json.Unmarshal(data, &m); err != nil {
-		t.Fatalf("%s.json: %v", lang, err)
+	m := map[string]string{}
+	for _, name := range names {
+		if base := path.Base(name); base != lang+".json" && !strings.HasSuffix(base, "."+lang+".json") {
+			continue
+		}
+		data, err := assets.Translations.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
 	}
 	return m
 }
