@@ -52,6 +52,7 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "token",
+			Env:      "DD_BOT_TOKEN",
 			Aliases:  []string{"DINGDING_TOKEN", "access_token", "webhook_url"},
 			Label:    "Access token or webhook URL",
 			Help:     "The robot's access_token, or paste its whole webhook URL (https://oapi.dingtalk.com/robot/send?access_token=…) from the group's robot settings.",
@@ -71,6 +72,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "secret",
+			Env:      "DD_BOT_SECRET",
 			Label:    "Signing secret",
 			Help:     "Needed when the robot's security setting is \"Additional signature\" (加签): the string starting with SEC shown under it in the robot settings.",
 			DocURL:   docSecurity,

@@ -414,3 +414,11 @@ func TestFakeCatches(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, Kind, dingtalktest.Fixture)
 }
+
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, Kind, []channeltest.EnvCase{
+		{Name: "token and secret", Vars: map[string]string{"DD_BOT_TOKEN": "0123abcd", "DD_BOT_SECRET": "SEC0123abcd"},
+			Want: channel.Config{"token": "0123abcd", "secret": "SEC0123abcd"}},
+		{Name: "bad secret", Vars: map[string]string{"DD_BOT_TOKEN": "0123abcd", "DD_BOT_SECRET": "0123"}, ErrField: "secret"},
+	})
+}

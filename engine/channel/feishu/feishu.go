@@ -65,6 +65,7 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "token",
+			Env:      "FSKEY",
 			Aliases:  []string{"webhook_url", "hook_token"},
 			Label:    "Hook token or webhook URL",
 			Help:     "The part after /hook/ of the bot's webhook, or paste the whole webhook URL (https://open.feishu.cn/open-apis/bot/v2/hook/… or https://open.larksuite.com/open-apis/bot/v2/hook/…) from the group's bot settings.",
@@ -76,6 +77,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "secret",
+			Env:      "FSSECRET",
 			Label:    "Signing secret",
 			Help:     "Needed when the bot's security setting is \"Set signature verification\" (签名校验): the key shown under it in the bot settings.",
 			DocURL:   docSign,

@@ -538,3 +538,11 @@ func TestFakeCatches(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, Kind, feishutest.Fixture)
 }
+
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, Kind, []channeltest.EnvCase{
+		{Name: "key and secret", Vars: map[string]string{"FSKEY": "0123abcd-4567-89ab-cdef-0123456789ab", "FSSECRET": "qwertyuiop123456"},
+			Want: channel.Config{"token": "0123abcd-4567-89ab-cdef-0123456789ab", "secret": "qwertyuiop123456"}},
+		{Name: "key only", Vars: map[string]string{"FSKEY": "0123abcd-4567-89ab-cdef-0123456789ab"}, Want: channel.Config{"secret": ""}},
+	})
+}

@@ -73,6 +73,7 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "server",
+			Env:      "NTFY_URL",
 			Aliases:  []string{"api"},
 			Label:    "Server URL",
 			Help:     "The ntfy server: " + DefaultServer + " or your own, like https://ntfy.example.com. Only the server, without the topic.",
@@ -83,6 +84,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "topic",
+			Env:      "NTFY_TOPIC",
 			Label:    "Topic",
 			Help:     "The topic to publish to, as subscribed in the ntfy app: up to 64 letters, digits, - and _. On ntfy.sh anyone who knows the name can read it, so pick one that is hard to guess.",
 			DocURL:   "https://docs.ntfy.sh/publish/",
@@ -92,6 +94,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "token",
+			Env:      "NTFY_TOKEN",
 			Label:    "Access token",
 			Help:     "Optional, for a protected topic: an access token (tk_…) from Account → Access tokens in the ntfy web app, or from `ntfy token add`. Use either this or a username and password.",
 			DocURL:   "https://docs.ntfy.sh/publish/#access-tokens",
@@ -101,6 +104,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "username",
+			Env:      "NTFY_USERNAME",
 			Label:    "Username",
 			Help:     "Optional, for a protected topic: your ntfy user name (with the password below) instead of an access token.",
 			DocURL:   "https://docs.ntfy.sh/publish/#username-password",
@@ -109,6 +113,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:    "password",
+			Env:    "NTFY_PASSWORD",
 			Label:  "Password",
 			Help:   "The password of the user name above.",
 			DocURL: "https://docs.ntfy.sh/publish/#username-password",
@@ -117,6 +122,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:     "priority",
+			Env:     "NTFY_PRIORITY",
 			Label:   "Priority",
 			Help:    "min (1), low (2), default (3), high (4) or max (5): high and max make the phone sound or vibrate longer. Empty: errors go out as high, the rest as default.",
 			DocURL:  "https://docs.ntfy.sh/publish/#message-priority",

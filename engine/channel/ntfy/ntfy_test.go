@@ -348,3 +348,14 @@ func TestTimeoutIsTransient(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, ntfy.Kind, ntfytest.Fixture)
 }
+
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, ntfy.Kind, []channeltest.EnvCase{
+		{Name: "topic only", Vars: map[string]string{"NTFY_TOPIC": "herald_test"}, Want: channel.Config{"server": ntfy.DefaultServer, "topic": "herald_test"}},
+		{Name: "all", Vars: map[string]string{"NTFY_URL": "https://ntfy.example.com", "NTFY_TOPIC": "herald_test", "NTFY_PRIORITY": "4",
+			"NTFY_USERNAME": "me", "NTFY_PASSWORD": "pw"},
+			Want: channel.Config{"server": "https://ntfy.example.com", "priority": "4", "username": "me", "password": "pw"}},
+		{Name: "token", Vars: map[string]string{"NTFY_TOPIC": "herald_test", "NTFY_TOKEN": "tk_AbC123"}, Want: channel.Config{"token": "tk_AbC123"}},
+		{Name: "bad priority", Vars: map[string]string{"NTFY_TOPIC": "herald_test", "NTFY_PRIORITY": "9"}, ErrField: "priority"},
+	})
+}

@@ -126,6 +126,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:     "host",
+			Env:     "QYWX_ORIGIN",
 			Aliases: []string{"QYWX_PROXY_HOST", "api"},
 			Label:   "API host",
 			Help:    "WeCom's API host, or your reverse proxy in front of it: a domain (https is assumed) or a URL. Default " + DefaultHost + ".",
@@ -172,7 +173,8 @@ var Kind = &channel.Kind{
 		},
 		channel.ProxyField(),
 	},
-	QDFields: 5,
+	QDFields:  5,
+	PackedEnv: &channel.PackedEnv{Vars: []string{envAM}, Unpack: unpackAM, Pack: packAM},
 	Check: func(c channel.Config) error {
 		if c.String("msg_type") == TypeMPNews && c.String("pic") == "" {
 			return channel.NewFieldError("pic", i18n.New("field.wecomapp.pic_required"))
@@ -180,6 +182,34 @@ var Kind = &channel.Kind{
 		return nil
 	},
 	Open: open,
+}
+
+// envAM is qinglong's WeCom app variable: "corpid,secret,touser,agentid"
+// and optionally ",media_id" (the cover of an mpnews article).
+const envAM = "QYWX_AM"
+
+func unpackAM(vars, raw map[string]string) error {
+	parts := strings.Split(vars[envAM], ",")
+	if len(parts) != 4 && len(parts) != 5 {
+		return channel.NewFieldError(envAM, i18n.New("field.wecomapp.qywx_am", "N", len(parts)))
+	}
+	for i, key := range []string{"corp_id", "secret", "to_user", "agent_id", "pic"}[:len(parts)] {
+		raw[key] = strings.TrimSpace(parts[i])
+	}
+	return nil
+}
+
+// packAM writes QYWX_AM when the app is complete; a picture URL (Herald
+// uploads it) has no place there, only a media_id.
+func packAM(c channel.Config, vars map[string]string) {
+	if c["corp_id"] == "" || c["secret"] == "" || c["agent_id"] == "" {
+		return
+	}
+	am := strings.Join([]string{c["corp_id"], c["secret"], strings.Join(c.List("to_user"), "|"), c["agent_id"]}, ",")
+	if pic := c["pic"]; pic != "" && !isURL(pic) {
+		am += "," + pic
+	}
+	vars[envAM] = am
 }
 
 func isURL(v string) bool {

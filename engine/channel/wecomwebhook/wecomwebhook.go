@@ -47,6 +47,7 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "key",
+			Env:      "QYWX_KEY",
 			Aliases:  []string{"QYWX_WebHook_Key", "webhook_url"},
 			Label:    "Webhook key or URL",
 			Help:     "The robot's key, or paste its whole webhook URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) from the group robot's settings.",

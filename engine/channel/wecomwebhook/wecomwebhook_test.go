@@ -329,3 +329,10 @@ func TestFakeCatches(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, Kind, wecomwebhooktest.Fixture)
 }
+
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, Kind, []channeltest.EnvCase{
+		{Name: "key", Vars: map[string]string{"QYWX_KEY": "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"}, Want: channel.Config{"key": "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"}},
+		{Name: "empty", Vars: map[string]string{"QYWX_KEY": " "}, ErrField: "key"},
+	})
+}
