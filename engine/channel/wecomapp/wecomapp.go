@@ -126,7 +126,6 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:     "host",
-			Env:     "QYWX_ORIGIN",
 			Aliases: []string{"QYWX_PROXY_HOST", "api"},
 			Label:   "API host",
 			Help:    "WeCom's API host, or your reverse proxy in front of it: a domain (https is assumed) or a URL. Default " + DefaultHost + ".",
@@ -174,7 +173,7 @@ var Kind = &channel.Kind{
 		channel.ProxyField(),
 	},
 	QDFields:  5,
-	PackedEnv: &channel.PackedEnv{Vars: []string{envAM}, Unpack: unpackAM, Pack: packAM},
+	PackedEnv: &channel.PackedEnv{Vars: []string{envAM, envOrigin}, Unpack: unpackAM, Pack: packAM},
 	Check: func(c channel.Config) error {
 		if c.String("msg_type") == TypeMPNews && c.String("pic") == "" {
 			return channel.NewFieldError("pic", i18n.New("field.wecomapp.pic_required"))
@@ -188,7 +187,19 @@ var Kind = &channel.Kind{
 // and optionally ",media_id" (the cover of an mpnews article).
 const envAM = "QYWX_AM"
 
+// envOrigin is the API base URL (notify.py appends /cgi-bin/…), so a bare
+// host gets https:// on export. notify.py's WeCom robot reads it too, but
+// a variable has one owner: the app, whose trusted-IP rule is what makes
+// users put a proxy in front of WeCom.
+const envOrigin = "QYWX_ORIGIN"
+
 func unpackAM(vars, raw map[string]string) error {
+	if o := vars[envOrigin]; o != "" {
+		raw["host"] = o
+	}
+	if vars[envAM] == "" {
+		return nil
+	}
 	parts := strings.Split(vars[envAM], ",")
 	if len(parts) != 4 && len(parts) != 5 {
 		return channel.NewFieldError(envAM, i18n.New("field.wecomapp.qywx_am", "N", len(parts)))
@@ -202,6 +213,9 @@ func unpackAM(vars, raw map[string]string) error {
 // packAM writes QYWX_AM when the app is complete; a picture URL (Herald
 // uploads it) has no place there, only a media_id.
 func packAM(c channel.Config, vars map[string]string) {
+	if h := c["host"]; h != "" && h != DefaultHost {
+		vars[envOrigin] = channel.BaseURL(h, DefaultHost)
+	}
 	if c["corp_id"] == "" || c["secret"] == "" || c["agent_id"] == "" {
 		return
 	}
