@@ -151,6 +151,18 @@ var Kind = &channel.Kind{
 			DocURL: "https://docs.ntfy.sh/publish/#icons",
 			Type:   channel.TypeURL,
 		},
+		{
+			Key:    "actions",
+			Env:    "NTFY_ACTIONS",
+			Label:  "Action buttons",
+			Help:   "Optional buttons under the notification, in ntfy's notation: view, Open page, https://example.com; http, Restart, https://example.com/restart, method=POST (at most 3; a JSON array works too).",
+			DocURL: "https://docs.ntfy.sh/publish/#action-buttons",
+			Type:   channel.TypeString,
+			Validate: func(v string) error {
+				_, err := ParseActions(v)
+				return err
+			},
+		},
 		channel.ProxyField(),
 	},
 	QDFields: 0,
@@ -218,6 +230,7 @@ type ntfy struct {
 	tags     []string
 	click    string
 	icon     string
+	actions  []Action
 	now      func() time.Time
 }
 
@@ -235,6 +248,11 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		click:    c.String("click"),
 		icon:     c.String("icon"),
 		now:      deps.Clock(),
+	}
+	if v := c.String("actions"); v != "" {
+		if n.actions, err = ParseActions(v); err != nil {
+			return nil, channel.NewFieldError("actions", err).In(kindID)
+		}
 	}
 	switch {
 	case c.String("token") != "":
@@ -257,8 +275,9 @@ type Request struct {
 	Icon     string   `json:"icon,omitempty"`
 	// Attach is an external file's URL: the picture, which the app shows
 	// below the text.
-	Attach   string `json:"attach,omitempty"`
-	Markdown bool   `json:"markdown,omitempty"`
+	Attach   string   `json:"attach,omitempty"`
+	Markdown bool     `json:"markdown,omitempty"`
+	Actions  []Action `json:"actions,omitempty"`
 }
 
 // encode writes r as JSON without HTML escaping: "<" as \u003c would cost six
@@ -282,6 +301,7 @@ func (n *ntfy) render(m message.Message) (Request, []byte, error) {
 		Click:    n.click,
 		Icon:     n.icon,
 		Markdown: m.Markdown,
+		Actions:  n.actions,
 	}
 	if r.Priority == 0 {
 		// An error should stand out (longer vibration, pop-over); the rest
