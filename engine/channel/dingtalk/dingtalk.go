@@ -52,7 +52,6 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "token",
-			Env:      "DD_BOT_TOKEN",
 			Aliases:  []string{"DINGDING_TOKEN", "access_token", "webhook_url"},
 			Label:    "Access token or webhook URL",
 			Help:     "The robot's access_token, or paste its whole webhook URL (https://oapi.dingtalk.com/robot/send?access_token=…) from the group's robot settings.",
@@ -99,8 +98,9 @@ var Kind = &channel.Kind{
 		channel.APIField(DefaultAPI),
 		channel.ProxyField(),
 	},
-	QDFields: 2,
-	Open:     open,
+	QDFields:  2,
+	PackedEnv: channel.CredentialEnv("DD_BOT_TOKEN", "token", webhookURL),
+	Open:      open,
 }
 
 func validateSecret(v string) error {

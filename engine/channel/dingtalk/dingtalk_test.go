@@ -422,3 +422,11 @@ func TestQinglongEnv(t *testing.T) {
 		{Name: "bad secret", Vars: map[string]string{"DD_BOT_TOKEN": "0123abcd", "DD_BOT_SECRET": "0123"}, ErrField: "secret"},
 	})
 }
+
+// A pasted webhook URL exports as the bare token notify.py wants.
+func TestPackToken(t *testing.T) {
+	c := channel.Config{"token": "https://oapi.dingtalk.com/robot/send?access_token=0123abcd"}
+	if got := channeltest.EnvOf(Kind, c)["DD_BOT_TOKEN"]; got != "0123abcd" {
+		t.Errorf("DD_BOT_TOKEN = %q", got)
+	}
+}

@@ -65,7 +65,6 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "token",
-			Env:      "FSKEY",
 			Aliases:  []string{"webhook_url", "hook_token"},
 			Label:    "Hook token or webhook URL",
 			Help:     "The part after /hook/ of the bot's webhook, or paste the whole webhook URL (https://open.feishu.cn/open-apis/bot/v2/hook/… or https://open.larksuite.com/open-apis/bot/v2/hook/…) from the group's bot settings.",
@@ -97,7 +96,8 @@ var Kind = &channel.Kind{
 		channel.APIField(DefaultAPI),
 		channel.ProxyField(),
 	},
-	Open: open,
+	PackedEnv: channel.CredentialEnv("FSKEY", "token", webhookURL),
+	Open:      open,
 }
 
 // validToken accepts what Feishu issues (a UUID) and anything of the same

@@ -47,7 +47,6 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "key",
-			Env:      "QYWX_KEY",
 			Aliases:  []string{"QYWX_WebHook_Key", "webhook_url"},
 			Label:    "Webhook key or URL",
 			Help:     "The robot's key, or paste its whole webhook URL (https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…) from the group robot's settings.",
@@ -86,9 +85,10 @@ var Kind = &channel.Kind{
 		channel.APIField(DefaultAPI),
 		channel.ProxyField(),
 	},
-	QDFields: 1,
-	Check:    check,
-	Open:     open,
+	QDFields:  1,
+	Check:     check,
+	PackedEnv: channel.CredentialEnv("QYWX_KEY", "key", webhookURL),
+	Open:      open,
 }
 
 func validateMobiles(v string) error {

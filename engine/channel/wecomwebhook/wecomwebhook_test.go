@@ -336,3 +336,11 @@ func TestQinglongEnv(t *testing.T) {
 		{Name: "empty", Vars: map[string]string{"QYWX_KEY": " "}, ErrField: "key"},
 	})
 }
+
+// A pasted webhook URL exports as the bare key notify.py wants.
+func TestPackKey(t *testing.T) {
+	c := channel.Config{"key": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"}
+	if got := channeltest.EnvOf(Kind, c)["QYWX_KEY"]; got != "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa" {
+		t.Errorf("QYWX_KEY = %q", got)
+	}
+}
