@@ -96,3 +96,19 @@ func WebhookBase(apiField, def, pasted string) string {
 	}
 	return api
 }
+
+// CredentialEnv is the PackedEnv of a qinglong variable holding a robot's
+// bare credential (DD_BOT_TOKEN, FSKEY, QYWX_KEY) where Herald's field
+// also takes the pasted webhook URL: export writes the credential alone,
+// as notify.py builds the URL itself.
+func CredentialEnv(name, key string, w Webhook) *PackedEnv {
+	return &PackedEnv{
+		Vars:   []string{name},
+		Unpack: func(vars, raw map[string]string) error { raw[key] = vars[name]; return nil },
+		Pack: func(c Config, vars map[string]string) {
+			if cred, _, err := w.Split(c[key]); err == nil && cred != "" {
+				vars[name] = cred
+			}
+		},
+	}
+}

@@ -52,6 +52,7 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "url",
+			Env:      "BARK_PUSH",
 			Aliases:  []string{"BarkUrl"},
 			Label:    "Bark URL",
 			Help:     "The push URL shown in the Bark app: https://api.day.app/DEVICEKEY, or http://bark.example.com/DEVICEKEY for a self-hosted server (add user:password@ before the host if it uses basic auth). The device key alone also works.",
@@ -66,6 +67,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:    "group",
+			Env:    "BARK_GROUP",
 			Label:  "Group",
 			Help:   "Optional group name: notifications of one group are stacked together and can be filtered in the app's history.",
 			DocURL: "https://bark.day.app/#/en-us/tutorial",
@@ -73,6 +75,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "sound",
+			Env:      "BARK_SOUND",
 			Label:    "Sound",
 			Help:     "Optional ringtone from the sound list in the Bark app, e.g. minuet or alarm.",
 			DocURL:   "https://github.com/Finb/Bark/tree/master/Sounds",
@@ -81,6 +84,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:     "level",
+			Env:     "BARK_LEVEL",
 			Label:   "Interruption level",
 			Help:    "active lights up the screen, timeSensitive shows even in a Focus mode, passive only adds it to the list, critical rings even when muted. Empty: errors go out as timeSensitive, the rest as the app's default (active).",
 			DocURL:  "https://bark.day.app/#/en-us/tutorial",
@@ -89,6 +93,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:    "icon",
+			Env:    "BARK_ICON",
 			Label:  "Icon URL",
 			Help:   "Optional picture replacing the Bark icon on the notification (iOS 15 or later); the app caches it.",
 			DocURL: "https://bark.day.app/#/en-us/tutorial",
@@ -96,11 +101,20 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "click_url",
+			Env:      "BARK_URL",
 			Label:    "Link on tap",
 			Help:     "Optional URL opened when the notification is tapped: a web page or an app's URL scheme.",
 			DocURL:   "https://bark.day.app/#/en-us/tutorial",
 			Type:     channel.TypeString,
 			Validate: channel.CheckLink("https://example.com/status", "shortcuts://"),
+		},
+		{
+			Key:    "archive",
+			Env:    "BARK_ARCHIVE",
+			Label:  "Save in history",
+			Help:   "Whether the Bark app keeps the notification in its history. Empty: the app's own setting decides.",
+			DocURL: "https://bark.day.app/#/en-us/tutorial",
+			Type:   channel.TypeBool,
 		},
 		{
 			Key:   "api",
@@ -160,6 +174,7 @@ type bark struct {
 	level    string
 	icon     string
 	clickURL string
+	archive  string // "1", "0" or "" (the app's setting)
 	now      func() time.Time
 }
 
@@ -184,6 +199,7 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		level:    c.String("level"),
 		icon:     c.String("icon"),
 		clickURL: c.String("click_url"),
+		archive:  archiveFlag(c.String("archive")),
 		now:      deps.Clock(),
 	}
 	if u, err := url.Parse(server); err == nil {
@@ -209,6 +225,21 @@ type Request struct {
 	Icon     string `json:"icon,omitempty"`
 	Image    string `json:"image,omitempty"`
 	URL      string `json:"url,omitempty"`
+	// IsArchive is "1" to keep the push in the app's history, anything
+	// else not to; omitted, the app's setting decides.
+	IsArchive string `json:"isArchive,omitempty"`
+}
+
+// archiveFlag turns the archive field (a bool or empty) into Bark's
+// isArchive value.
+func archiveFlag(v string) string {
+	switch v {
+	case "true":
+		return "1"
+	case "false":
+		return "0"
+	}
+	return ""
 }
 
 // render builds the push request for m, cutting the body (head and tail
@@ -223,6 +254,7 @@ func (b *bark) render(m message.Message) (Request, error) {
 		Icon:      b.icon,
 		Image:     m.PictureURL,
 		URL:       b.clickURL,
+		IsArchive: b.archive,
 	}
 	if r.Level == "" && m.Level == message.LevelError {
 		// A failure should reach the user in a Focus mode; timeSensitive does
@@ -281,7 +313,7 @@ func apnsPayload(r Request) []byte {
 	}
 	aps := map[string]any{"alert": alert, "category": "myNotificationCategory", "mutable-content": 1, "sound": sound}
 	p := map[string]any{}
-	for k, v := range map[string]string{"group": r.Group, "level": r.Level, "icon": r.Icon, "image": r.Image, "url": r.URL, "markdown": r.Markdown} {
+	for k, v := range map[string]string{"group": r.Group, "level": r.Level, "icon": r.Icon, "image": r.Image, "url": r.URL, "markdown": r.Markdown, "isarchive": r.IsArchive} {
 		if v != "" {
 			p[k] = v
 		}

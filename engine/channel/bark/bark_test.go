@@ -29,7 +29,7 @@ func open(t *testing.T, srv *barktest.Server, extra map[string]string) channel.C
 }
 
 func TestKindSchema(t *testing.T) {
-	channeltest.CheckSchema(t, bark.Kind, []string{"url", "group", "sound", "level", "icon", "click_url", "api", "proxy"}, 1, []string{"url", "proxy"})
+	channeltest.CheckSchema(t, bark.Kind, []string{"url", "group", "sound", "level", "icon", "click_url", "archive", "api", "proxy"}, 1, []string{"url", "proxy"})
 }
 
 func TestParseURL(t *testing.T) {
@@ -83,7 +83,7 @@ func TestParse(t *testing.T) {
 		{Name: "icon", Raw: map[string]string{"url": u, "icon": "icon.png"}, WantErr: "bark: icon: must start with http:// or https://"},
 		{Name: "click url", Raw: map[string]string{"url": u, "click_url": "example.com/x"}, WantErr: "bark: click_url: must be a URL with a scheme, like https://example.com/status or shortcuts://"},
 		{Name: "api", Raw: map[string]string{"url": u, "api": "bark.example.com"}, WantErr: "bark: api: must start with http:// or https://"},
-		{Name: "unknown", Raw: map[string]string{"url": u, "badge": "1"}, WantErr: "bark: badge: unknown field (known: url, group, sound, level, icon, click_url, api, proxy)"},
+		{Name: "unknown", Raw: map[string]string{"url": u, "badge": "1"}, WantErr: "bark: badge: unknown field (known: url, group, sound, level, icon, click_url, archive, api, proxy)"},
 	})
 }
 
@@ -286,4 +286,32 @@ func TestTimeoutIsTransient(t *testing.T) {
 // TestContract runs the contract every kind shares against the fake.
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, bark.Kind, barktest.Fixture)
+}
+
+// qinglong's BARK_* variables, BARK_PUSH a device key or a push URL.
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, bark.Kind, []channeltest.EnvCase{
+		{Name: "key", Vars: map[string]string{"BARK_PUSH": key}, Want: channel.Config{"url": key}},
+		{Name: "all", Vars: map[string]string{
+			"BARK_PUSH": "https://api.day.app/" + key + "/", "BARK_ARCHIVE": "1", "BARK_GROUP": "qinglong",
+			"BARK_SOUND": "alarm", "BARK_ICON": "https://example.com/i.png", "BARK_LEVEL": "timesensitive", "BARK_URL": "https://example.com",
+		}, Want: channel.Config{"url": "https://api.day.app/" + key + "/", "archive": "true", "group": "qinglong",
+			"sound": "alarm", "icon": "https://example.com/i.png", "level": "timeSensitive", "click_url": "https://example.com"}},
+		{Name: "no archive", Vars: map[string]string{"BARK_PUSH": key, "BARK_ARCHIVE": "0"}, Want: channel.Config{"archive": "false"}},
+		{Name: "bad level", Vars: map[string]string{"BARK_PUSH": key, "BARK_LEVEL": "loud"}, ErrField: "level"},
+	})
+}
+
+func TestArchive(t *testing.T) {
+	for _, tt := range []struct{ archive, want string }{{"", ""}, {"true", "1"}, {"false", "0"}} {
+		srv := barktest.NewServer(t)
+		ch := open(t, srv, map[string]string{"archive": tt.archive})
+		if err := ch.Send(context.Background(), message.Message{Title: "t", Body: "b"}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := srv.Accepted()[0].Raw["isArchive"].(string)
+		if got != tt.want {
+			t.Errorf("archive %q: isArchive = %q, want %q", tt.archive, got, tt.want)
+		}
+	}
 }

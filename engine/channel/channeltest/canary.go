@@ -152,7 +152,8 @@ func CanaryConfigs(c *Canaries, api, smtpHost, smtpPort string) map[string][]map
 	return map[string][]map[string]string{
 		"bark":       {{"url": "http://bu:" + c.New("bark basic-auth password") + "@" + host + "/" + c.New("bark device key")}},
 		"serverchan": {{"sendkey": "SCT" + c.New("serverchan sendkey"), "api": api}},
-		"wxpusher":   {{"app_token": "AT_" + c.New("wxpusher app token"), "uids": "UID_abcdefg", "api": api}},
+		"wxpusher": {{"app_token": "AT_" + c.New("wxpusher app token"), "uids": "UID_abcdefg", "api": api},
+			{"spt": "SPT_" + c.New("wxpusher spt"), "api": api}},
 		"email": {{"host": smtpHost, "port": smtpPort, "ssl": "false", "username": "me@example.com",
 			"password": c.New("email password")}},
 		"mailgun": {{"api_key": "key-" + c.New("mailgun api key"), "domain": "mg.example.com", "from": "a@example.com",

@@ -71,6 +71,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "secret",
+			Env:      "DD_BOT_SECRET",
 			Label:    "Signing secret",
 			Help:     "Needed when the robot's security setting is \"Additional signature\" (加签): the string starting with SEC shown under it in the robot settings.",
 			DocURL:   docSecurity,
@@ -97,8 +98,9 @@ var Kind = &channel.Kind{
 		channel.APIField(DefaultAPI),
 		channel.ProxyField(),
 	},
-	QDFields: 2,
-	Open:     open,
+	QDFields:  2,
+	PackedEnv: channel.CredentialEnv("DD_BOT_TOKEN", "token", webhookURL),
+	Open:      open,
 }
 
 func validateSecret(v string) error {

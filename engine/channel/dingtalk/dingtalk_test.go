@@ -414,3 +414,19 @@ func TestFakeCatches(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, Kind, dingtalktest.Fixture)
 }
+
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, Kind, []channeltest.EnvCase{
+		{Name: "token and secret", Vars: map[string]string{"DD_BOT_TOKEN": "0123abcd", "DD_BOT_SECRET": "SEC0123abcd"},
+			Want: channel.Config{"token": "0123abcd", "secret": "SEC0123abcd"}},
+		{Name: "bad secret", Vars: map[string]string{"DD_BOT_TOKEN": "0123abcd", "DD_BOT_SECRET": "0123"}, ErrField: "secret"},
+	})
+}
+
+// A pasted webhook URL exports as the bare token notify.py wants.
+func TestPackToken(t *testing.T) {
+	c := channel.Config{"token": "https://oapi.dingtalk.com/robot/send?access_token=0123abcd"}
+	if got := channeltest.EnvOf(Kind, c)["DD_BOT_TOKEN"]; got != "0123abcd" {
+		t.Errorf("DD_BOT_TOKEN = %q", got)
+	}
+}

@@ -8,6 +8,7 @@
 package email
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -104,6 +105,7 @@ var Kind = &channel.Kind{
 		{
 			Key:      "password",
 			Aliases:  []string{"MAIL_PASSWORD"},
+			Env:      "SMTP_PASSWORD",
 			Label:    "Password",
 			Help:     "The SMTP password. Gmail, Outlook, QQ and 163 want an app password or authorization code made in the mailbox's security settings, not the web login password.",
 			DocURL:   "https://support.google.com/accounts/answer/185833",
@@ -140,10 +142,79 @@ var Kind = &channel.Kind{
 			Validate: func(v string) error { _, err := loadCAs(v); return err },
 		},
 	},
-	QDFields: 7,
-	Check:    check,
-	Open:     Open,
-	Network:  channel.NetSMTP,
+	QDFields:  7,
+	Check:     check,
+	Open:      Open,
+	Network:   channel.NetSMTP,
+	PackedEnv: &channel.PackedEnv{Vars: []string{envServer, envSSL, envEmail, envName, envTo}, Unpack: unpackEnv, Pack: packEnv},
+}
+
+// qinglong's SMTP variables (notify.py's smtp()): SMTP_SERVER is
+// "host:port"; SMTP_EMAIL logs in, sends and, without SMTP_EMAIL_TO,
+// receives; SMTP_NAME is the sender's name; SMTP_EMAIL_TO separates
+// addresses with ";".
+const (
+	envServer = "SMTP_SERVER"
+	envSSL    = "SMTP_SSL"
+	envEmail  = "SMTP_EMAIL"
+	envName   = "SMTP_NAME"
+	envTo     = "SMTP_EMAIL_TO"
+)
+
+func unpackEnv(vars, raw map[string]string) error {
+	if v := vars[envSSL]; v != "" {
+		ssl, err := strconv.ParseBool(v)
+		if err != nil {
+			return channel.NewFieldError(envSSL, i18n.New("field.bool", "Value", strconv.Quote(v)))
+		}
+		// notify.py without SSL logs in over plain SMTP; Herald upgrades
+		// with STARTTLS rather than send the password in the clear.
+		raw["ssl"], raw["starttls"] = strconv.FormatBool(ssl), strconv.FormatBool(!ssl)
+	}
+	if v := vars[envServer]; v != "" {
+		host, port, err := net.SplitHostPort(v)
+		if err != nil { // no port: smtplib's default for the mode
+			host, port = v, "25"
+			if raw["ssl"] != "false" {
+				port = "465"
+			}
+		}
+		raw["host"], raw["port"] = host, port
+	}
+	raw["username"] = vars[envEmail]
+	if name := vars[envName]; name != "" && vars[envEmail] != "" {
+		raw["from"] = (&netmail.Address{Name: name, Address: vars[envEmail]}).String()
+		if !strings.ContainsAny(name, `"\<>,;:@()[].`) {
+			raw["from"] = name + " <" + vars[envEmail] + ">" // readable where no quoting is needed
+		}
+	}
+	if v := vars[envTo]; v != "" {
+		raw["to"] = strings.Join(strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == '；' }), ",")
+	}
+	if raw["username"] == "" {
+		delete(raw, "username")
+	}
+	return nil
+}
+
+// packEnv writes what qinglong can say: a sender other than the login
+// address, or STARTTLS with SSL, it cannot.
+func packEnv(c channel.Config, vars map[string]string) {
+	if c["host"] != "" {
+		vars[envServer] = net.JoinHostPort(c["host"], cmp.Or(c["port"], "465"))
+	}
+	if c["ssl"] != "" {
+		vars[envSSL] = c["ssl"]
+	}
+	if c["username"] != "" {
+		vars[envEmail] = c["username"]
+	}
+	if a, err := netmail.ParseAddress(c["from"]); err == nil && a.Name != "" {
+		vars[envName] = a.Name
+	}
+	if to := c.List("to"); len(to) > 0 {
+		vars[envTo] = strings.Join(to, ";")
+	}
 }
 
 func validateHost(v string) error {

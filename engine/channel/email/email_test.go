@@ -769,3 +769,30 @@ func TestDefaultRecipientIsTheSender(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, Kind, emailtest.Fixture)
 }
+
+// qinglong's SMTP_* variables: SMTP_SERVER is host:port, SMTP_EMAIL logs
+// in and sends, SMTP_NAME names the sender.
+func TestQinglongEnv(t *testing.T) {
+	base := func(extra map[string]string) map[string]string {
+		m := map[string]string{"SMTP_SERVER": "smtp.exmail.qq.com:465", "SMTP_SSL": "true", "SMTP_EMAIL": "me@example.com", "SMTP_PASSWORD": "pw"}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	channeltest.RunEnvCases(t, Kind, []channeltest.EnvCase{
+		{Name: "ssl", Vars: base(nil), Want: channel.Config{"host": "smtp.exmail.qq.com", "port": "465", "ssl": "true", "starttls": "false",
+			"username": "me@example.com", "password": "pw"}},
+		{Name: "plain upgrades", Vars: base(map[string]string{"SMTP_SERVER": "smtp.qq.com:587", "SMTP_SSL": "false"}),
+			Want: channel.Config{"port": "587", "ssl": "false", "starttls": "true"}},
+		{Name: "no port", Vars: base(map[string]string{"SMTP_SERVER": "smtp.qq.com", "SMTP_SSL": "false"}), Want: channel.Config{"host": "smtp.qq.com", "port": "25"}},
+		{Name: "no port ssl", Vars: base(map[string]string{"SMTP_SERVER": "smtp.qq.com"}), Want: channel.Config{"port": "465"}},
+		{Name: "name", Vars: base(map[string]string{"SMTP_NAME": "青龙 通知"}), Want: channel.Config{"from": "青龙 通知 <me@example.com>"}},
+		{Name: "name to quote", Vars: base(map[string]string{"SMTP_NAME": "Ops, Inc."}), Want: channel.Config{"from": `"Ops, Inc." <me@example.com>`}},
+		{Name: "recipients", Vars: base(map[string]string{"SMTP_EMAIL_TO": "a@example.com;b@example.com；c@example.com"}),
+			Want: channel.Config{"to": "a@example.com,b@example.com,c@example.com"}},
+		{Name: "bad ssl", Vars: base(map[string]string{"SMTP_SSL": "maybe"}), ErrField: "SMTP_SSL"},
+		{Name: "bad recipient", Vars: base(map[string]string{"SMTP_EMAIL_TO": "a@example.com;nobody"}), ErrField: "to"},
+		{Name: "no login", Vars: map[string]string{"SMTP_SERVER": "smtp.qq.com:465", "SMTP_PASSWORD": "pw"}, ErrField: "username"},
+	})
+}

@@ -76,6 +76,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "secret",
+			Env:      "FSSECRET",
 			Label:    "Signing secret",
 			Help:     "Needed when the bot's security setting is \"Set signature verification\" (签名校验): the key shown under it in the bot settings.",
 			DocURL:   docSign,
@@ -95,7 +96,8 @@ var Kind = &channel.Kind{
 		channel.APIField(DefaultAPI),
 		channel.ProxyField(),
 	},
-	Open: open,
+	PackedEnv: channel.CredentialEnv("FSKEY", "token", webhookURL),
+	Open:      open,
 }
 
 // validToken accepts what Feishu issues (a UUID) and anything of the same

@@ -538,3 +538,19 @@ func TestFakeCatches(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, Kind, feishutest.Fixture)
 }
+
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, Kind, []channeltest.EnvCase{
+		{Name: "key and secret", Vars: map[string]string{"FSKEY": "0123abcd-4567-89ab-cdef-0123456789ab", "FSSECRET": "qwertyuiop123456"},
+			Want: channel.Config{"token": "0123abcd-4567-89ab-cdef-0123456789ab", "secret": "qwertyuiop123456"}},
+		{Name: "key only", Vars: map[string]string{"FSKEY": "0123abcd-4567-89ab-cdef-0123456789ab"}, Want: channel.Config{"secret": ""}},
+	})
+}
+
+// A pasted webhook URL exports as the bare hook token notify.py wants.
+func TestPackToken(t *testing.T) {
+	c := channel.Config{"token": "https://open.feishu.cn/open-apis/bot/v2/hook/0123abcd-4567-89ab-cdef-0123456789ab"}
+	if got := channeltest.EnvOf(Kind, c)["FSKEY"]; got != "0123abcd-4567-89ab-cdef-0123456789ab" {
+		t.Errorf("FSKEY = %q", got)
+	}
+}

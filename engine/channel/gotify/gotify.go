@@ -56,6 +56,7 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "server",
+			Env:      "GOTIFY_URL",
 			Aliases:  []string{"api"},
 			Label:    "Server URL",
 			Help:     "Your Gotify server's address as opened in the browser, like https://gotify.example.com (with its path if it is served under one).",
@@ -66,6 +67,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "token",
+			Env:      "GOTIFY_TOKEN",
 			Aliases:  []string{"app_token"},
 			Label:    "App token",
 			Help:     "The token of an application: in the Gotify web UI open Apps, create one (e.g. Herald) and copy its token. A client token does not work.",
@@ -77,6 +79,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:     "priority",
+			Env:     "GOTIFY_PRIORITY",
 			Label:   "Priority",
 			Help:    "0 to 10. In the Android app 0 shows no notification, 1-3 only an icon, 4-7 also plays a sound, 8-10 also vibrates. Errors are sent with at least 8.",
 			DocURL:  "https://gotify.net/docs/priority",

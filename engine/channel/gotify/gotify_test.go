@@ -268,3 +268,11 @@ func TestTimeoutIsTransient(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, gotify.Kind, gotifytest.Fixture)
 }
+
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, gotify.Kind, []channeltest.EnvCase{
+		{Name: "all", Vars: map[string]string{"GOTIFY_URL": "https://push.example.de:8080", "GOTIFY_TOKEN": "AbCdEf12345", "GOTIFY_PRIORITY": "0"},
+			Want: channel.Config{"server": "https://push.example.de:8080", "token": "AbCdEf12345", "priority": "0"}},
+		{Name: "bad priority", Vars: map[string]string{"GOTIFY_URL": "https://push.example.de", "GOTIFY_TOKEN": "AbCdEf12345", "GOTIFY_PRIORITY": "high"}, ErrField: "priority"},
+	})
+}

@@ -73,6 +73,7 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "server",
+			Env:      "NTFY_URL",
 			Aliases:  []string{"api"},
 			Label:    "Server URL",
 			Help:     "The ntfy server: " + DefaultServer + " or your own, like https://ntfy.example.com. Only the server, without the topic.",
@@ -83,6 +84,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "topic",
+			Env:      "NTFY_TOPIC",
 			Label:    "Topic",
 			Help:     "The topic to publish to, as subscribed in the ntfy app: up to 64 letters, digits, - and _. On ntfy.sh anyone who knows the name can read it, so pick one that is hard to guess.",
 			DocURL:   "https://docs.ntfy.sh/publish/",
@@ -92,6 +94,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "token",
+			Env:      "NTFY_TOKEN",
 			Label:    "Access token",
 			Help:     "Optional, for a protected topic: an access token (tk_…) from Account → Access tokens in the ntfy web app, or from `ntfy token add`. Use either this or a username and password.",
 			DocURL:   "https://docs.ntfy.sh/publish/#access-tokens",
@@ -101,6 +104,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "username",
+			Env:      "NTFY_USERNAME",
 			Label:    "Username",
 			Help:     "Optional, for a protected topic: your ntfy user name (with the password below) instead of an access token.",
 			DocURL:   "https://docs.ntfy.sh/publish/#username-password",
@@ -109,6 +113,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:    "password",
+			Env:    "NTFY_PASSWORD",
 			Label:  "Password",
 			Help:   "The password of the user name above.",
 			DocURL: "https://docs.ntfy.sh/publish/#username-password",
@@ -117,6 +122,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:     "priority",
+			Env:     "NTFY_PRIORITY",
 			Label:   "Priority",
 			Help:    "min (1), low (2), default (3), high (4) or max (5): high and max make the phone sound or vibrate longer. Empty: errors go out as high, the rest as default.",
 			DocURL:  "https://docs.ntfy.sh/publish/#message-priority",
@@ -144,6 +150,18 @@ var Kind = &channel.Kind{
 			Help:   "Optional JPEG or PNG shown as the notification's icon (Android app only).",
 			DocURL: "https://docs.ntfy.sh/publish/#icons",
 			Type:   channel.TypeURL,
+		},
+		{
+			Key:    "actions",
+			Env:    "NTFY_ACTIONS",
+			Label:  "Action buttons",
+			Help:   "Optional buttons under the notification, in ntfy's notation: view, Open page, https://example.com; http, Restart, https://example.com/restart, method=POST (at most 3; a JSON array works too).",
+			DocURL: "https://docs.ntfy.sh/publish/#action-buttons",
+			Type:   channel.TypeString,
+			Validate: func(v string) error {
+				_, err := ParseActions(v)
+				return err
+			},
 		},
 		channel.ProxyField(),
 	},
@@ -212,6 +230,7 @@ type ntfy struct {
 	tags     []string
 	click    string
 	icon     string
+	actions  []Action
 	now      func() time.Time
 }
 
@@ -229,6 +248,11 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		click:    c.String("click"),
 		icon:     c.String("icon"),
 		now:      deps.Clock(),
+	}
+	if v := c.String("actions"); v != "" {
+		if n.actions, err = ParseActions(v); err != nil {
+			return nil, channel.NewFieldError("actions", err).In(kindID)
+		}
 	}
 	switch {
 	case c.String("token") != "":
@@ -251,8 +275,9 @@ type Request struct {
 	Icon     string   `json:"icon,omitempty"`
 	// Attach is an external file's URL: the picture, which the app shows
 	// below the text.
-	Attach   string `json:"attach,omitempty"`
-	Markdown bool   `json:"markdown,omitempty"`
+	Attach   string   `json:"attach,omitempty"`
+	Markdown bool     `json:"markdown,omitempty"`
+	Actions  []Action `json:"actions,omitempty"`
 }
 
 // encode writes r as JSON without HTML escaping: "<" as \u003c would cost six
@@ -276,6 +301,7 @@ func (n *ntfy) render(m message.Message) (Request, []byte, error) {
 		Click:    n.click,
 		Icon:     n.icon,
 		Markdown: m.Markdown,
+		Actions:  n.actions,
 	}
 	if r.Priority == 0 {
 		// An error should stand out (longer vibration, pop-over); the rest

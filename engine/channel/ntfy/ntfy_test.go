@@ -27,7 +27,7 @@ func open(t *testing.T, srv *ntfytest.Server, kv ...string) channel.Channel {
 }
 
 func TestKindSchema(t *testing.T) {
-	channeltest.CheckSchema(t, ntfy.Kind, []string{"server", "topic", "token", "username", "password", "priority", "tags", "click", "icon", "proxy"}, 0, []string{"token", "password", "proxy"})
+	channeltest.CheckSchema(t, ntfy.Kind, []string{"server", "topic", "token", "username", "password", "priority", "tags", "click", "icon", "actions", "proxy"}, 0, []string{"token", "password", "proxy"})
 	for _, f := range ntfy.Kind.Fields {
 		if f.DocURL == "" && f.Key != "proxy" {
 			t.Errorf("field %s lacks a doc URL", f.Key)
@@ -84,7 +84,7 @@ func TestParse(t *testing.T) {
 		},
 		{Name: "username alone", Raw: map[string]string{"topic": "t", "username": "me"}, WantErr: "ntfy: password: required when a username is set"},
 		{Name: "password alone", Raw: map[string]string{"topic": "t", "password": "pw"}, WantErr: "ntfy: username: required when a password is set (an access token goes in the token field)"},
-		{Name: "unknown", Raw: map[string]string{"topic": "t", "delay": "30m"}, WantErr: "ntfy: delay: unknown field (known: server, topic, token, username, password, priority, tags, click, icon, proxy)"},
+		{Name: "unknown", Raw: map[string]string{"topic": "t", "delay": "30m"}, WantErr: "ntfy: delay: unknown field (known: server, topic, token, username, password, priority, tags, click, icon, actions, proxy)"},
 	})
 }
 
@@ -347,4 +347,88 @@ func TestTimeoutIsTransient(t *testing.T) {
 // TestContract runs the contract every kind shares against the fake.
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, ntfy.Kind, ntfytest.Fixture)
+}
+
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, ntfy.Kind, []channeltest.EnvCase{
+		{Name: "topic only", Vars: map[string]string{"NTFY_TOPIC": "herald_test"}, Want: channel.Config{"server": ntfy.DefaultServer, "topic": "herald_test"}},
+		{Name: "all", Vars: map[string]string{"NTFY_URL": "https://ntfy.example.com", "NTFY_TOPIC": "herald_test", "NTFY_PRIORITY": "4",
+			"NTFY_USERNAME": "me", "NTFY_PASSWORD": "pw", "NTFY_ACTIONS": "view, Open, https://example.com"},
+			Want: channel.Config{"server": "https://ntfy.example.com", "priority": "4", "username": "me", "password": "pw", "actions": "view, Open, https://example.com"}},
+		{Name: "token", Vars: map[string]string{"NTFY_TOPIC": "herald_test", "NTFY_TOKEN": "tk_AbC123"}, Want: channel.Config{"token": "tk_AbC123"}},
+		{Name: "bad priority", Vars: map[string]string{"NTFY_TOPIC": "herald_test", "NTFY_PRIORITY": "9"}, ErrField: "priority"},
+	})
+}
+
+func TestParseActions(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // the actions as JSON
+		err  string
+	}{
+		{in: "view, Open portal, https://home.example.com/, clear=true",
+			want: `[{"action":"view","label":"Open portal","url":"https://home.example.com/","clear":true}]`},
+		{in: `http, 'Turn down', https://api.example.com/, method=put, headers.Authorization=Bearer x, body="{\"temp\": 65}"; view, "Look, a comma", https://example.com`,
+			want: `[{"action":"http","label":"Turn down","url":"https://api.example.com/","method":"PUT","headers":{"Authorization":"Bearer x"},"body":"{\"temp\": 65}"},` +
+				`{"action":"view","label":"Look, a comma","url":"https://example.com"}]`},
+		{in: "broadcast, Take photo, extras.cmd=pic, intent=io.heckel.ntfy.USER_ACTION",
+			want: `[{"action":"broadcast","label":"Take photo","intent":"io.heckel.ntfy.USER_ACTION","extras":{"cmd":"pic"}}]`},
+		{in: `[{"action": "view", "label": "Open", "url": "https://example.com"}]`, want: `[{"action":"view","label":"Open","url":"https://example.com"}]`},
+		{in: "view, a, https://a; view, b, https://b; view, c, https://c; view, d, https://d", err: "has 4 buttons but ntfy takes at most 3"},
+		{in: "open, Open, https://example.com", err: `"open" is not an action: use view, http or broadcast`},
+		{in: "view, Open", err: "a view button needs a URL (the third term)"},
+		{in: "http, Get, https://example.com, method=GET, body=x", err: "an http button with method GET cannot have a body"},
+		{in: "view, Open, https://example.com, clear=maybe", err: `clear="maybe" must be true or false`},
+		{in: "view, Open, https://example.com, colour=red", err: `"colour" is not a button setting: use url, method, headers.X, body, intent, extras.X or clear`},
+		{in: "broadcast, Go, extra", err: `"extra" is not understood: after the action, label and URL use key=value`},
+		{in: "[{]", err: `is not a JSON array of actions like [{"action": "view", "label": "Open", "url": "https://…"}]`},
+	}
+	for _, tt := range tests {
+		got, err := ntfy.ParseActions(tt.in)
+		if tt.err != "" {
+			if err == nil || err.Error() != tt.err {
+				t.Errorf("ParseActions(%q) err = %v, want %q", tt.in, err, tt.err)
+			}
+			continue
+		}
+		data, _ := json.Marshal(got)
+		if err != nil || string(data) != tt.want {
+			t.Errorf("ParseActions(%q) = %s, %v; want %s", tt.in, data, err, tt.want)
+		}
+	}
+}
+
+func TestActionsSent(t *testing.T) {
+	srv := ntfytest.NewServer(t)
+	ch := open(t, srv, "actions", "view, Open, https://example.com; http, Ack, https://example.com/ack, method=POST, body=ok")
+	if err := ch.Send(context.Background(), message.Message{Title: "T", Body: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(srv.Accepted()[0].Raw["actions"])
+	want := `[{"action":"view","label":"Open","url":"https://example.com"},{"action":"http","body":"ok","label":"Ack","method":"POST","url":"https://example.com/ack"}]`
+	if string(got) != want {
+		t.Errorf("actions = %s, want %s", got, want)
+	}
+}
+
+func TestFakeChecksActions(t *testing.T) {
+	srv := ntfytest.NewServer(t)
+	body := `{"topic":"` + srv.Config()["topic"] + `","message":"x","actions":[{"action":"open","label":"x"},{"action":"view"},{"action":"http","label":"a","url":"https://e.com","method":"GET","body":"b","id":"1"}]}`
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+ntfytest.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Errorf("status %d, want 400", resp.StatusCode)
+	}
+	v := strings.Join(srv.Violations(), "\n")
+	for _, want := range []string{`action "open" unknown`, "action without a label", "body and method GET", `action field "id" unknown`} {
+		if !strings.Contains(v, want) {
+			t.Errorf("violations %q lack %q", v, want)
+		}
+	}
 }

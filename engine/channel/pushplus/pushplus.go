@@ -33,6 +33,9 @@ const (
 	// page: title 100 characters, content 20000 (members get 200 and 100000).
 	MaxTitleChars   = 100
 	MaxContentChars = 20000
+	// MaxTo is how many friends one message may name (会员 100, the
+	// verified user's 10 is PushPlus's to enforce).
+	MaxTo = 100
 
 	codeOK = 200
 )
@@ -74,7 +77,8 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "token",
-			Aliases:  []string{"PUSH_PLUS_TOKEN", "pushplus_token"},
+			Aliases:  []string{"pushplus_token"},
+			Env:      "PUSH_PLUS_TOKEN",
 			Label:    "Token",
 			Help:     "Your user token (pushplus.plus → 发送消息 → 一对一消息) or a message token made under 个人中心 → 消息token.",
 			DocURL:   docAPI,
@@ -85,7 +89,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "topic",
-			Aliases:  []string{"PUSH_PLUS_USER"},
+			Env:      "PUSH_PLUS_USER",
 			Label:    "Group code",
 			Help:     "Optional group (群组) code to send to every member of one of your groups (一对多消息); empty sends to yourself. Ignored by the webhook channel.",
 			DocURL:   docAPI,
@@ -94,6 +98,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:     "template",
+			Env:     "PUSH_PLUS_TEMPLATE",
 			Label:   "Template",
 			Help:    "How PushPlus shows the content: html, txt, markdown or json. Empty: markdown for Markdown messages, txt otherwise.",
 			DocURL:  docAPI,
@@ -102,6 +107,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:     "channel",
+			Env:     "PUSH_PLUS_CHANNEL",
 			Label:   "Delivery channel",
 			Help:    "Where PushPlus delivers: wechat (the PushPlus official account), webhook (a robot configured on PushPlus), cp (WeCom app), mail or sms (paid).",
 			DocURL:  docAPI,
@@ -112,18 +118,51 @@ var Kind = &channel.Kind{
 		{
 			Key:      "webhook",
 			Aliases:  []string{"option"},
+			Env:      "PUSH_PLUS_WEBHOOK",
 			Label:    "Channel config code",
 			Help:     "The code of a webhook, WeCom app or mailbox configured on PushPlus (个人中心 → 渠道配置). Required for the webhook and cp channels; optional for mail.",
 			DocURL:   docAPI,
 			Type:     channel.TypeString,
 			Validate: validateCode,
 		},
+		{
+			Key:    "to",
+			Env:    "PUSH_PLUS_TO",
+			Label:  "Friends",
+			Help:   "Optional, to send to friends instead of yourself: their friend tokens (好友令牌, 好友消息 on pushplus.plus) for the wechat channel, or WeCom user IDs for the cp channel; separated by commas (at most 10, members 100).",
+			DocURL: docAPI,
+			Type:   channel.TypeList,
+			Validate: func(v string) error {
+				to := channel.SplitList(v)
+				if len(to) > MaxTo {
+					return i18n.New("field.pushplus.to_many", "N", len(to), "Max", MaxTo)
+				}
+				for _, t := range to {
+					if err := validateCode(t); err != nil {
+						return err
+					}
+				}
+				return nil
+			},
+		},
+		{
+			Key:    "callback_url",
+			Env:    "PUSH_PLUS_CALLBACKURL",
+			Label:  "Callback URL",
+			Help:   "Optional address PushPlus calls with each message's final delivery result (callbackUrl); its answer to Herald only says the message was received.",
+			DocURL: docAPI,
+			Type:   channel.TypeURL,
+		},
 		channel.APIField(DefaultAPI),
 		channel.ProxyField(),
 	},
 	Check: func(c channel.Config) error {
-		if ch := c.String("channel"); (ch == ChannelWebhook || ch == ChannelCP) && c.String("webhook") == "" {
+		ch := c.String("channel")
+		if (ch == ChannelWebhook || ch == ChannelCP) && c.String("webhook") == "" {
 			return channel.NewFieldError("webhook", i18n.New("field.pushplus.webhook_required", "Channel", ch))
+		}
+		if c.String("to") != "" && ch != ChannelWechat && ch != ChannelCP {
+			return channel.NewFieldError("to", i18n.New("field.pushplus.to_channel", "Channel", ch))
 		}
 		return nil
 	},
@@ -165,6 +204,8 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		template: c.String("template"),
 		channel:  c.String("channel"),
 		webhook:  c.String("webhook"),
+		to:       strings.Join(c.List("to"), ","),
+		callback: c.String("callback_url"),
 		now:      deps.Clock(),
 	}, nil
 }
@@ -177,6 +218,8 @@ type pusher struct {
 	template string // "" chooses per message
 	channel  string
 	webhook  string
+	to       string // comma-separated, as PushPlus takes several
+	callback string
 	now      func() time.Time
 }
 
@@ -188,6 +231,8 @@ type sendRequest struct {
 	Topic    string `json:"topic,omitempty"`
 	Channel  string `json:"channel"`
 	Webhook  string `json:"webhook,omitempty"`
+	To       string `json:"to,omitempty"`
+	Callback string `json:"callbackUrl,omitempty"`
 }
 
 // sendAnswer is PushPlus's reply (its data, the message id, is not
@@ -233,6 +278,8 @@ func (p *pusher) Send(ctx context.Context, m message.Message) error {
 		Topic:    p.topic,
 		Channel:  p.channel,
 		Webhook:  p.webhook,
+		To:       p.to,
+		Callback: p.callback,
 	}
 	resp, answer, err := channel.PostJSON(ctx, p.client, ID, p.endpoint, req, nil)
 	if err != nil {

@@ -27,7 +27,7 @@ func openChannel(t *testing.T, raw map[string]string) channel.Channel {
 }
 
 func TestFields(t *testing.T) {
-	channeltest.CheckSchema(t, Kind, []string{"token", "topic", "template", "channel", "webhook", "api", "proxy"}, 0, []string{"token", "proxy"})
+	channeltest.CheckSchema(t, Kind, []string{"token", "topic", "template", "channel", "webhook", "to", "callback_url", "api", "proxy"}, 0, []string{"token", "proxy"})
 	for alias, key := range map[string]string{"push_plus_token": "token", "PUSH_PLUS_USER": "topic", "Option": "webhook", "proxy_url": "proxy"} {
 		if f, ok := Kind.Field(alias); !ok || f.Key != key {
 			t.Errorf("Field(%q) = %q, %t; want %q", alias, f.Key, ok, key)
@@ -97,6 +97,37 @@ func TestRequest(t *testing.T) {
 	if !reflect.DeepEqual(acc[0].Raw, want) {
 		t.Errorf("request = %v, want %v", acc[0].Raw, want)
 	}
+}
+
+// to and callbackUrl go as PushPlus documents them: friends comma-separated.
+func TestFriendsAndCallback(t *testing.T) {
+	s := pushplustest.NewServer(t)
+	ch := openChannel(t, channeltest.With(s.Config(), "to", "f1 | f2,f3", "callback_url", "https://example.com/cb"))
+	if err := ch.Send(context.Background(), message.Message{Title: "T", Body: "b"}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	channeltest.NoViolations(t, s)
+	want := map[string]any{"token": pushplustest.Token, "title": "T", "content": "b", "template": "txt", "channel": "wechat",
+		"to": "f1,f2,f3", "callbackUrl": "https://example.com/cb"}
+	if got := s.Accepted()[0].Raw; !reflect.DeepEqual(got, want) {
+		t.Errorf("request = %v, want %v", got, want)
+	}
+}
+
+// qinglong's PUSH_PLUS_* variables.
+func TestQinglongEnv(t *testing.T) {
+	const tok = "0123456789abcdef0123456789abcdef"
+	channeltest.RunEnvCases(t, Kind, []channeltest.EnvCase{
+		{Name: "token", Vars: map[string]string{"PUSH_PLUS_TOKEN": tok}, Want: channel.Config{"token": tok, "channel": "wechat"}},
+		{Name: "qinglong defaults", Vars: map[string]string{"PUSH_PLUS_TOKEN": tok, "PUSH_PLUS_TEMPLATE": "html", "PUSH_PLUS_CHANNEL": "wechat"},
+			Want: channel.Config{"template": "html", "channel": "wechat"}},
+		{Name: "all", Vars: map[string]string{"PUSH_PLUS_TOKEN": tok, "PUSH_PLUS_USER": "ops", "PUSH_PLUS_TEMPLATE": "markdown",
+			"PUSH_PLUS_CHANNEL": "cp", "PUSH_PLUS_WEBHOOK": "cp1", "PUSH_PLUS_CALLBACKURL": "https://example.com/cb", "PUSH_PLUS_TO": "zhangsan,lisi"},
+			Want: channel.Config{"topic": "ops", "template": "markdown", "channel": "cp", "webhook": "cp1", "callback_url": "https://example.com/cb", "to": "zhangsan,lisi"}},
+		{Name: "webhook channel without code", Vars: map[string]string{"PUSH_PLUS_TOKEN": tok, "PUSH_PLUS_CHANNEL": "webhook"}, ErrField: "webhook"},
+		{Name: "to with mail", Vars: map[string]string{"PUSH_PLUS_TOKEN": tok, "PUSH_PLUS_CHANNEL": "mail", "PUSH_PLUS_TO": "f1"}, ErrField: "to"},
+		{Name: "bad callback", Vars: map[string]string{"PUSH_PLUS_TOKEN": tok, "PUSH_PLUS_CALLBACKURL": "example.com"}, ErrField: "callback_url"},
+	})
 }
 
 func TestSend(t *testing.T) {
@@ -298,6 +329,9 @@ func TestFakeCatches(t *testing.T) {
 		{Name: "webhook channel without code", Body: `{` + tok + `"content":"x","template":"txt","channel":"webhook"}`, Answer: `"code":999`, Violation: "without a webhook code"},
 		{Name: "json template with text", Body: `{` + tok + `"content":"not json","template":"json"}`, Answer: `"code":200`, Violation: "not JSON"},
 		{Name: "wrong token is a setup error, not a violation", Body: `{"token":"nope","content":"x","template":"txt"}`, Answer: `{"code":903,"data":null,"msg":"无效的用户令牌"}`, NoViolation: true},
+		{Name: "to with mail", Body: `{` + tok + `"content":"x","template":"txt","channel":"mail","to":"f1"}`, Answer: `"code":200`, Violation: "to with channel mail"},
+		{Name: "to with spaces", Body: `{` + tok + `"content":"x","template":"txt","to":"f1, f2"}`, Answer: "bad request", Violation: "single commas"},
+		{Name: "callback not a URL", Body: `{` + tok + `"content":"x","template":"txt","callbackUrl":"example.com/cb"}`, Answer: "bad request", Violation: "not an http(s) URL"},
 		{Name: "a valid request", Body: `{` + tok + `"title":"t","content":"x","template":"html","channel":"mail","timestamp":1632993318000}`, Answer: `"code":200,"data":"`, NoViolation: true},
 	})
 }

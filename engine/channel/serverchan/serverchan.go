@@ -45,6 +45,7 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "sendkey",
+			Env:      "PUSH_KEY",
 			Aliases:  []string{"skey", "SCKEY"},
 			Label:    "SendKey",
 			Help:     "Your SendKey from the SendKey page of Server酱 Turbo (starts with SCT) or Server酱³ (starts with sctp).",

@@ -375,3 +375,11 @@ func TestFakeFlagsViolations(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, serverchan.Kind, serverchantest.Fixture)
 }
+
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, serverchan.Kind, []channeltest.EnvCase{
+		{Name: "turbo", Vars: map[string]string{"PUSH_KEY": "SCT123456TAbCdEfGhIjKlMnOpQrStUvWx"}, Want: channel.Config{"sendkey": "SCT123456TAbCdEfGhIjKlMnOpQrStUvWx"}},
+		{Name: "sc3", Vars: map[string]string{"PUSH_KEY": "sctp1234tAbCdEfGhIjKlMnOp"}, Want: channel.Config{"sendkey": "sctp1234tAbCdEfGhIjKlMnOp"}},
+		{Name: "empty", Vars: map[string]string{"PUSH_KEY": ""}, ErrField: "sendkey"},
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -58,6 +59,7 @@ var Kind = &channel.Kind{
 	Fields: []channel.Field{
 		{
 			Key:      "token",
+			Env:      "TG_BOT_TOKEN",
 			Aliases:  []string{"TG_TOKEN"},
 			Label:    "Bot token",
 			Help:     "The token @BotFather gave your bot: the bot id, a colon and the key, like 123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11 (without a leading \"bot\").",
@@ -69,6 +71,7 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:      "chat_id",
+			Env:      "TG_USER_ID",
 			Aliases:  []string{"TG_USERID"},
 			Label:    "Chat ID",
 			Help:     "Who receives the messages: a user or group id (groups and channels start with -100), or a public channel's @username. Send your bot a message, then read chat.id at https://api.telegram.org/bot<token>/getUpdates.",
@@ -114,8 +117,77 @@ var Kind = &channel.Kind{
 			},
 		},
 	},
-	QDFields: 5,
-	Open:     open,
+	QDFields:  5,
+	PackedEnv: &channel.PackedEnv{Vars: []string{envAPIHost, envProxyHost, envProxyPort, envProxyAuth}, Unpack: unpackEnv, Pack: packEnv},
+	Open:      open,
+}
+
+// qinglong's proxy variables: notify.py makes them one HTTP proxy,
+// http://[AUTH@]HOST:PORT (AUTH is "user:password"; HOST may hold it).
+// TG_API_HOST is a base URL (notify.py appends /bot…), so it is packed
+// rather than the host field as is: a bare host gets https:// on export.
+const (
+	envAPIHost   = "TG_API_HOST"
+	envProxyHost = "TG_PROXY_HOST"
+	envProxyPort = "TG_PROXY_PORT"
+	envProxyAuth = "TG_PROXY_AUTH"
+)
+
+func unpackEnv(vars, raw map[string]string) error {
+	if h := vars[envAPIHost]; h != "" {
+		raw["host"] = h
+	}
+	if vars[envProxyHost] == "" && vars[envProxyPort] == "" && vars[envProxyAuth] == "" {
+		return nil
+	}
+	host, port := vars[envProxyHost], vars[envProxyPort]
+	if host == "" || port == "" {
+		missing := envProxyHost
+		if host != "" {
+			missing = envProxyPort
+		}
+		return channel.NewFieldError(missing, i18n.New("field.telegram.proxy_parts"))
+	}
+	auth := vars[envProxyAuth]
+	if at := strings.LastIndex(host, "@"); at >= 0 {
+		auth, host = host[:at], host[at+1:]
+	}
+	u := &url.URL{Scheme: "http", Host: net.JoinHostPort(strings.Trim(host, "[]"), port)}
+	if auth != "" {
+		user, pass, ok := strings.Cut(auth, ":")
+		u.User = url.User(user)
+		if ok {
+			u.User = url.UserPassword(user, pass)
+		}
+	}
+	raw["proxy"] = u.String()
+	return nil
+}
+
+// packEnv writes the API host as a URL, and an http:// proxy (qinglong
+// has no other kind).
+func packEnv(c channel.Config, vars map[string]string) {
+	if h := c["host"]; h != "" && h != DefaultHost {
+		vars[envAPIHost] = channel.BaseURL(h, DefaultHost)
+	}
+	u, err := url.Parse(c["proxy"])
+	if err != nil || u.Scheme != "http" || u.Hostname() == "" {
+		return
+	}
+	vars[envProxyHost], vars[envProxyPort] = u.Hostname(), u.Port()
+	if u.Port() == "" {
+		vars[envProxyPort] = "80"
+	}
+	if strings.Contains(u.Hostname(), ":") {
+		vars[envProxyHost] = "[" + u.Hostname() + "]"
+	}
+	if u.User != nil {
+		auth := u.User.Username()
+		if pass, ok := u.User.Password(); ok {
+			auth += ":" + pass
+		}
+		vars[envProxyAuth] = auth
+	}
 }
 
 func validateToken(v string) error {

@@ -485,3 +485,49 @@ func TestEmptyMessage(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, telegram.Kind, telegramtest.Fixture)
 }
+
+// qinglong's TG_* variables; the three proxy ones make one proxy URL.
+func TestQinglongEnv(t *testing.T) {
+	const token = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
+	base := func(extra map[string]string) map[string]string {
+		m := map[string]string{"TG_BOT_TOKEN": token, "TG_USER_ID": "1434078534"}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	channeltest.RunEnvCases(t, telegram.Kind, []channeltest.EnvCase{
+		{Name: "bot", Vars: base(nil), Want: channel.Config{"token": token, "chat_id": "1434078534"}},
+		{Name: "api host", Vars: base(map[string]string{"TG_API_HOST": "https://tg.example.com"}), Want: channel.Config{"host": "https://tg.example.com"}},
+		{Name: "proxy", Vars: base(map[string]string{"TG_PROXY_HOST": "127.0.0.1", "TG_PROXY_PORT": "7890"}), Want: channel.Config{"proxy": "http://127.0.0.1:7890"}},
+		{Name: "proxy auth", Vars: base(map[string]string{"TG_PROXY_HOST": "proxy.example.com", "TG_PROXY_PORT": "3128", "TG_PROXY_AUTH": "me:p@ss"}),
+			Want: channel.Config{"proxy": "http://me:p%40ss@proxy.example.com:3128"}},
+		{Name: "auth in host", Vars: base(map[string]string{"TG_PROXY_HOST": "me:pw@proxy.example.com", "TG_PROXY_PORT": "3128", "TG_PROXY_AUTH": "x:y"}),
+			Want: channel.Config{"proxy": "http://me:pw@proxy.example.com:3128"}},
+		{Name: "ipv6", Vars: base(map[string]string{"TG_PROXY_HOST": "::1", "TG_PROXY_PORT": "3128"}), Want: channel.Config{"proxy": "http://[::1]:3128"}},
+		{Name: "no port", Vars: base(map[string]string{"TG_PROXY_HOST": "127.0.0.1"}), ErrField: "TG_PROXY_PORT"},
+		{Name: "auth alone", Vars: base(map[string]string{"TG_PROXY_AUTH": "me:pw"}), ErrField: "TG_PROXY_HOST"},
+		{Name: "bad token", Vars: map[string]string{"TG_BOT_TOKEN": "bot" + token, "TG_USER_ID": "1"}, ErrField: "token"},
+	})
+}
+
+func TestPackProxy(t *testing.T) {
+	for proxy, want := range map[string]string{
+		"http://127.0.0.1":         "127.0.0.1:80:",
+		"http://u:p@example.com:8": "example.com:8:u:p",
+		"socks5://127.0.0.1:1080":  "::",
+	} {
+		v := channeltest.EnvOf(telegram.Kind, channel.Config{"proxy": proxy})
+		if got := v["TG_PROXY_HOST"] + ":" + v["TG_PROXY_PORT"] + ":" + v["TG_PROXY_AUTH"]; got != want {
+			t.Errorf("%s: packed %q, want %q", proxy, got, want)
+		}
+	}
+}
+
+func TestPackAPIHost(t *testing.T) {
+	for host, want := range map[string]string{"api.telegram.org": "", "tg.example.com": "https://tg.example.com", "http://1.2.3.4:8081/": "http://1.2.3.4:8081"} {
+		if got := channeltest.EnvOf(telegram.Kind, channel.Config{"host": host})["TG_API_HOST"]; got != want {
+			t.Errorf("host %q: TG_API_HOST = %q, want %q", host, got, want)
+		}
+	}
+}

@@ -125,7 +125,8 @@ var Kind = &channel.Kind{
 		}
 		return nil
 	},
-	Open: open,
+	Open:      open,
+	PackedEnv: packedEnv,
 }
 
 type webhook struct {

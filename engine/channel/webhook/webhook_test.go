@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -495,4 +496,54 @@ func TestFakeFlagsViolations(t *testing.T) {
 // TestContract runs the contract every kind shares against the fake.
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, webhook.Kind, webhooktest.Fixture)
+}
+
+// qinglong's WEBHOOK_* variables: $title and $content are {t} and {log},
+// headers and body are "key: value" lines.
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, webhook.Kind, []channeltest.EnvCase{
+		{Name: "get", Vars: map[string]string{"WEBHOOK_URL": "https://example.com/push?t=$title&c=$content", "WEBHOOK_METHOD": "get"},
+			Want: channel.Config{"url": "https://example.com/push?t={t}&c={log}", "method": "GET"}},
+		{Name: "json post", Vars: map[string]string{"WEBHOOK_URL": "https://example.com/push", "WEBHOOK_METHOD": "POST",
+			"WEBHOOK_CONTENT_TYPE": "application/json",
+			"WEBHOOK_HEADERS":      "Authorization: Bearer abc\nX-Tag: a\nx-tag: b",
+			"WEBHOOK_BODY":         "title: $title\ncontent: $content\ncount: 3\nextra: {\"at\": [\"$title\"], \"ok\": true}\nquoted: \"007\"\nurl: https://example.com/x"},
+			Want: channel.Config{"method": "POST", "content_type": "json",
+				"headers": `{"Authorization":"Bearer abc","X-Tag":"a, b"}`,
+				"body":    `{"title":"{t}","content":"{log}","count":3,"extra":{"at":["{t}"],"ok":true},"quoted":"007","url":"https://example.com/x"}`}},
+		{Name: "form", Vars: map[string]string{"WEBHOOK_URL": "https://example.com/push", "WEBHOOK_METHOD": "POST",
+			"WEBHOOK_CONTENT_TYPE": "application/x-www-form-urlencoded", "WEBHOOK_BODY": "text: $title $content"},
+			Want: channel.Config{"content_type": "form", "body": `{"text":"{t} {log}"}`}},
+		{Name: "no content type is form", Vars: map[string]string{"WEBHOOK_URL": "https://example.com/push", "WEBHOOK_METHOD": "POST",
+			"WEBHOOK_BODY": "text: $content"}, Want: channel.Config{"content_type": "form"}},
+		{Name: "text/plain", Vars: map[string]string{"WEBHOOK_URL": "https://example.com/push", "WEBHOOK_METHOD": "POST",
+			"WEBHOOK_CONTENT_TYPE": "text/plain", "WEBHOOK_BODY": "$content"}, ErrField: "WEBHOOK_CONTENT_TYPE"},
+		{Name: "no body lines", Vars: map[string]string{"WEBHOOK_URL": "https://example.com/push", "WEBHOOK_METHOD": "POST",
+			"WEBHOOK_BODY": "just text"}, ErrField: "WEBHOOK_BODY"},
+		{Name: "put", Vars: map[string]string{"WEBHOOK_URL": "https://example.com/push", "WEBHOOK_METHOD": "PUT"}, ErrField: "method"},
+	})
+}
+
+// Herald's own webhooks export as notify.py needs them: a method and a
+// body that carries the message.
+func TestPackQinglong(t *testing.T) {
+	cases := []struct {
+		c    channel.Config
+		want map[string]string
+	}{
+		{c: channel.Config{"url": "https://example.com/hook", "content_type": "json"}, want: map[string]string{
+			"WEBHOOK_URL": "https://example.com/hook", "WEBHOOK_METHOD": "POST", "WEBHOOK_CONTENT_TYPE": "application/json",
+			"WEBHOOK_BODY": "title: $title\nbody: $content"}},
+		{c: channel.Config{"url": "https://example.com/hook?m={log}", "content_type": "json"}, want: map[string]string{
+			"WEBHOOK_URL": "https://example.com/hook?m=$content", "WEBHOOK_METHOD": "GET"}},
+		{c: channel.Config{"url": "https://example.com/hook", "content_type": "form", "headers": `{"X-Key": "k"}`,
+			"body": `{"n": "12", "multi": "a\nb", "list": ["{t}", 1]}`}, want: map[string]string{
+			"WEBHOOK_URL": "https://example.com/hook", "WEBHOOK_METHOD": "POST", "WEBHOOK_CONTENT_TYPE": "application/x-www-form-urlencoded",
+			"WEBHOOK_HEADERS": "X-Key: k", "WEBHOOK_BODY": "n: \"12\"\nmulti: \"a\\nb\"\nlist: [\"$title\", 1]"}},
+	}
+	for _, tc := range cases {
+		if got := channeltest.EnvOf(webhook.Kind, tc.c); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("EnvOf(%v) =\n%q\nwant\n%q", tc.c, got, tc.want)
+		}
+	}
 }

@@ -172,7 +172,8 @@ var Kind = &channel.Kind{
 		},
 		channel.ProxyField(),
 	},
-	QDFields: 5,
+	QDFields:  5,
+	PackedEnv: &channel.PackedEnv{Vars: []string{envAM, envOrigin}, Unpack: unpackAM, Pack: packAM},
 	Check: func(c channel.Config) error {
 		if c.String("msg_type") == TypeMPNews && c.String("pic") == "" {
 			return channel.NewFieldError("pic", i18n.New("field.wecomapp.pic_required"))
@@ -180,6 +181,49 @@ var Kind = &channel.Kind{
 		return nil
 	},
 	Open: open,
+}
+
+// envAM is qinglong's WeCom app variable: "corpid,secret,touser,agentid"
+// and optionally ",media_id" (the cover of an mpnews article).
+const envAM = "QYWX_AM"
+
+// envOrigin is the API base URL (notify.py appends /cgi-bin/…), so a bare
+// host gets https:// on export. notify.py's WeCom robot reads it too, but
+// a variable has one owner: the app, whose trusted-IP rule is what makes
+// users put a proxy in front of WeCom.
+const envOrigin = "QYWX_ORIGIN"
+
+func unpackAM(vars, raw map[string]string) error {
+	if o := vars[envOrigin]; o != "" {
+		raw["host"] = o
+	}
+	if vars[envAM] == "" {
+		return nil
+	}
+	parts := strings.Split(vars[envAM], ",")
+	if len(parts) != 4 && len(parts) != 5 {
+		return channel.NewFieldError(envAM, i18n.New("field.wecomapp.qywx_am", "N", len(parts)))
+	}
+	for i, key := range []string{"corp_id", "secret", "to_user", "agent_id", "pic"}[:len(parts)] {
+		raw[key] = strings.TrimSpace(parts[i])
+	}
+	return nil
+}
+
+// packAM writes QYWX_AM when the app is complete; a picture URL (Herald
+// uploads it) has no place there, only a media_id.
+func packAM(c channel.Config, vars map[string]string) {
+	if h := c["host"]; h != "" && h != DefaultHost {
+		vars[envOrigin] = channel.BaseURL(h, DefaultHost)
+	}
+	if c["corp_id"] == "" || c["secret"] == "" || c["agent_id"] == "" {
+		return
+	}
+	am := strings.Join([]string{c["corp_id"], c["secret"], strings.Join(c.List("to_user"), "|"), c["agent_id"]}, ",")
+	if pic := c["pic"]; pic != "" && !isURL(pic) {
+		am += "," + pic
+	}
+	vars[envAM] = am
 }
 
 func isURL(v string) bool {

@@ -653,3 +653,25 @@ func TestFakeChecksContract(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, Kind, wecomapptest.Fixture)
 }
+
+// qinglong's QYWX_AM packs the app; QYWX_ORIGIN is the API host.
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, Kind, []channeltest.EnvCase{
+		{Name: "four parts", Vars: map[string]string{"QYWX_AM": "ww123,s3cret,@all,1000002"},
+			Want: channel.Config{"corp_id": "ww123", "secret": "s3cret", "to_user": "@all", "agent_id": "1000002"}},
+		{Name: "media id and origin", Vars: map[string]string{"QYWX_AM": "ww123,s3cret,zhang|li,1000002,2-G6nrLmr5EC3MMb_-zK1dDdzmd0p7",
+			"QYWX_ORIGIN": "https://qywx.example.com"},
+			Want: channel.Config{"to_user": "zhang|li", "pic": "2-G6nrLmr5EC3MMb_-zK1dDdzmd0p7", "host": "https://qywx.example.com"}},
+		{Name: "no touser", Vars: map[string]string{"QYWX_AM": "ww123,s3cret,,1000002"}, Want: channel.Config{"to_user": "@all"}},
+		{Name: "three parts", Vars: map[string]string{"QYWX_AM": "ww123,s3cret,1000002"}, ErrField: "QYWX_AM"},
+		{Name: "bad agent", Vars: map[string]string{"QYWX_AM": "ww123,s3cret,@all,x"}, ErrField: "agent_id"},
+		{Name: "given twice", Vars: map[string]string{"QYWX_AM": "ww123,s3cret,@all,1000002", "corp_id": "ww456"}, ErrField: "corp_id"},
+	})
+}
+
+func TestPackAM(t *testing.T) {
+	c := channel.Config{"corp_id": "ww1", "secret": "s", "agent_id": "7", "to_user": "a, b", "pic": "https://example.com/p.png"}
+	if got := channeltest.EnvOf(Kind, c)["QYWX_AM"]; got != "ww1,s,a|b,7" {
+		t.Errorf("QYWX_AM = %q", got)
+	}
+}

@@ -85,9 +85,10 @@ var Kind = &channel.Kind{
 		channel.APIField(DefaultAPI),
 		channel.ProxyField(),
 	},
-	QDFields: 1,
-	Check:    check,
-	Open:     open,
+	QDFields:  1,
+	Check:     check,
+	PackedEnv: channel.CredentialEnv("QYWX_KEY", "key", webhookURL),
+	Open:      open,
 }
 
 func validateMobiles(v string) error {

@@ -329,3 +329,18 @@ func TestFakeCatches(t *testing.T) {
 func TestContract(t *testing.T) {
 	channeltest.RunContract(t, Kind, wecomwebhooktest.Fixture)
 }
+
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, Kind, []channeltest.EnvCase{
+		{Name: "key", Vars: map[string]string{"QYWX_KEY": "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"}, Want: channel.Config{"key": "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"}},
+		{Name: "empty", Vars: map[string]string{"QYWX_KEY": " "}, ErrField: "key"},
+	})
+}
+
+// A pasted webhook URL exports as the bare key notify.py wants.
+func TestPackKey(t *testing.T) {
+	c := channel.Config{"key": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa"}
+	if got := channeltest.EnvOf(Kind, c)["QYWX_KEY"]; got != "693a91f6-7xxx-4bc4-97a0-0ec2sifa5aaa" {
+		t.Errorf("QYWX_KEY = %q", got)
+	}
+}

@@ -1,5 +1,7 @@
 // Package wxpusher sends messages through WxPusher's standard push API
-// (POST /api/send/message with an app's appToken) to UIDs and topics.
+// (POST /api/send/message with an app's appToken) to UIDs and topics, or
+// through its simple push (极简推送, POST /api/send/message/simple-push) to
+// the owners of SPTs.
 package wxpusher
 
 import (
@@ -35,6 +37,7 @@ const (
 	maxURLChars     = 1000
 	maxUIDs         = 2000
 	maxTopics       = 5
+	maxSPTs         = 10
 
 	codeOK = 1000
 )
@@ -57,14 +60,14 @@ var Kind = &channel.Kind{
 	Rates:  []channel.Rate{{N: 2, Per: time.Second}},
 	Fields: []channel.Field{
 		{
-			Key:      "app_token",
-			Aliases:  []string{"APPTOKEN"},
-			Label:    "App token",
-			Help:     "Your app's appToken: WxPusher admin console → App Management → appToken (starts with AT_).",
-			DocURL:   "https://wxpusher.zjiecode.com/docs/#/?id=%e8%8e%b7%e5%8f%96apptoken",
-			Type:     channel.TypeString,
-			Required: true,
-			Secret:   true,
+			Key:     "app_token",
+			Env:     "WXPUSHER_APP_TOKEN",
+			Aliases: []string{"APPTOKEN"},
+			Label:   "App token",
+			Help:    "Your app's appToken: WxPusher admin console → App Management → appToken (starts with AT_).",
+			DocURL:  "https://wxpusher.zjiecode.com/docs/#/?id=%e8%8e%b7%e5%8f%96apptoken",
+			Type:    channel.TypeString,
+			Secret:  true,
 			Validate: func(v string) error {
 				if !strings.HasPrefix(v, "AT_") {
 					return i18n.New("field.wxpusher.token")
@@ -112,6 +115,15 @@ var Kind = &channel.Kind{
 			},
 		},
 		{
+			Key:      "spt",
+			Label:    "SPT (simple push)",
+			Help:     "Instead of an app token and UIDs: your SPT (simple push token, starts with SPT_), got by scanning the QR code in WxPusher's docs under 极简推送. Up to 10, separated by commas, to reach their owners too.",
+			DocURL:   "https://wxpusher.zjiecode.com/docs/#/?id=spt",
+			Type:     channel.TypeList,
+			Secret:   true, // anyone holding it can message its owner
+			Validate: validateSPTs,
+		},
+		{
 			Key:     "content_type",
 			Label:   "Content type",
 			Help:    "How WxPusher shows the message: text, html or markdown. Empty: markdown for Markdown messages, text otherwise.",
@@ -134,14 +146,72 @@ var Kind = &channel.Kind{
 		channel.APIField(DefaultAPI),
 		channel.ProxyField(),
 	},
-	QDFields: 2,
-	Check: func(c channel.Config) error {
-		if len(c.List("uids")) == 0 && len(c.List("topic_ids")) == 0 {
-			return channel.NewFieldError("uids", i18n.New("field.wxpusher.no_recipient"))
+	QDFields:  2,
+	Check:     check,
+	Open:      open,
+	PackedEnv: &channel.PackedEnv{Vars: []string{envUIDs, envTopics, envSPTs}, Unpack: unpackEnv, Pack: packEnv},
+}
+
+func validateSPTs(v string) error {
+	spts := channel.SplitList(v)
+	if len(spts) > maxSPTs {
+		return i18n.New("field.wxpusher.spts_many", "N", len(spts), "Max", maxSPTs)
+	}
+	for _, spt := range spts {
+		if !strings.HasPrefix(spt, "SPT_") {
+			return i18n.New("field.wxpusher.spt") // never the value: it is secret
 		}
+	}
+	return nil
+}
+
+// check wants exactly one mode: an SPT, or an app token with recipients.
+func check(c channel.Config) error {
+	standard := c.String("app_token") != "" || len(c.List("uids")) > 0 || len(c.List("topic_ids")) > 0
+	switch {
+	case c.String("spt") != "" && standard:
+		return channel.NewFieldError("spt", i18n.New("field.wxpusher.two_modes"))
+	case c.String("spt") != "":
 		return nil
-	},
-	Open: open,
+	case c.String("app_token") == "":
+		return channel.NewFieldError("app_token", i18n.New("field.wxpusher.no_token"))
+	case len(c.List("uids")) == 0 && len(c.List("topic_ids")) == 0:
+		return channel.NewFieldError("uids", i18n.New("field.wxpusher.no_recipient"))
+	}
+	return nil
+}
+
+// qinglong's lists: notify.py splits UIDs and topic IDs on ";" and SPTs on
+// ",", so they are packed rather than the fields as is.
+const (
+	envUIDs   = "WXPUSHER_UIDS"
+	envTopics = "WXPUSHER_TOPIC_IDS"
+	envSPTs   = "WXPUSHER_SPT_LIST"
+)
+
+var envLists = []struct{ name, key, sep string }{{envUIDs, "uids", ";"}, {envTopics, "topic_ids", ";"}, {envSPTs, "spt", ","}}
+
+func unpackEnv(vars, raw map[string]string) error {
+	for _, l := range envLists {
+		if v := vars[l.name]; v != "" {
+			var items []string
+			for _, it := range strings.Split(v, l.sep) {
+				if it = strings.TrimSpace(it); it != "" {
+					items = append(items, it)
+				}
+			}
+			raw[l.key] = strings.Join(items, ",")
+		}
+	}
+	return nil
+}
+
+func packEnv(c channel.Config, vars map[string]string) {
+	for _, l := range envLists {
+		if items := c.List(l.key); len(items) > 0 {
+			vars[l.name] = strings.Join(items, l.sep)
+		}
+	}
 }
 
 func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
@@ -153,9 +223,13 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 		client:      client,
 		endpoint:    strings.TrimRight(c.String("api"), "/") + "/api/send/message",
 		appToken:    c.String("app_token"),
+		spts:        unique(c.List("spt")),
 		uids:        unique(c.List("uids")),
 		contentType: c.String("content_type"),
 		url:         c.String("url"),
+	}
+	if len(p.spts) > 0 {
+		p.endpoint += "/simple-push"
 	}
 	for _, id := range unique(c.List("topic_ids")) {
 		n, _ := strconv.ParseInt(id, 10, 64) // validated by Parse
@@ -164,8 +238,8 @@ func open(c channel.Config, deps channel.Deps) (channel.Channel, error) {
 	return p, nil
 }
 
-// unique drops repeated items, keeping the first: WxPusher wants uids and
-// topicIds without duplicates.
+// unique drops repeated items, keeping the first: WxPusher wants uids,
+// topicIds and sptList without duplicates.
 func unique(items []string) []string {
 	var out []string
 	for _, it := range items {
@@ -180,14 +254,19 @@ type pusher struct {
 	client      *http.Client
 	endpoint    string
 	appToken    string
+	spts        []string
 	uids        []string
 	topicIDs    []int64
 	contentType string
 	url         string
 }
 
+// sendRequest is either mode's body: appToken with uids and topicIds, or
+// spt (one) or sptList (several).
 type sendRequest struct {
-	AppToken    string   `json:"appToken"`
+	AppToken    string   `json:"appToken,omitempty"`
+	SPT         string   `json:"spt,omitempty"`
+	SPTList     []string `json:"sptList,omitempty"`
 	Content     string   `json:"content"`
 	Summary     string   `json:"summary,omitempty"`
 	ContentType int      `json:"contentType"`
@@ -235,12 +314,17 @@ func (p *pusher) Send(ctx context.Context, m message.Message) error {
 		TopicIDs:    p.topicIDs,
 		URL:         p.url,
 	}
+	if len(p.spts) == 1 {
+		req.SPT = p.spts[0]
+	} else {
+		req.SPTList = p.spts
+	}
 	resp, body, err := channel.PostJSON(ctx, p.client, kindID, p.endpoint, req, nil)
 	if err != nil {
 		return err
 	}
 	// What comes back is shown to the user: never with the app token in it.
-	body = []byte(strings.ReplaceAll(string(body), p.appToken, "…"))
+	body = p.scrub(body)
 	if resp.StatusCode/100 != 2 {
 		// WxPusher documents no rate-limit code; 429 and 5xx are retried.
 		return channel.StatusError(kindID, resp, body)
@@ -250,7 +334,7 @@ func (p *pusher) Send(ctx context.Context, m message.Message) error {
 		return err
 	}
 	if ans.Code != codeOK || (ans.Success != nil && !*ans.Success) {
-		return serviceError(ans)
+		return p.serviceError(ans)
 	}
 	var targets []target
 	if err := json.Unmarshal(ans.Data, &targets); len(ans.Data) > 0 && err != nil {
@@ -262,27 +346,48 @@ func (p *pusher) Send(ctx context.Context, m message.Message) error {
 			return nil
 		}
 		who := t.UID
+		if who == "" {
+			who = "recipient" // an SPT's target names none
+		}
 		if t.TopicID != nil {
 			who = "topic " + strconv.FormatInt(*t.TopicID, 10)
 		}
 		refused = append(refused, fmt.Sprintf("%s: %d %s", who, t.Code, t.Status))
 	}
-	if len(refused) == 0 {
-		return &channel.Error{Kind: kindID, Msg: "WxPusher reported no recipient for the message (check uids and topic_ids)"}
+	fields := "uids and topic_ids"
+	if len(p.spts) > 0 {
+		fields = "spt"
 	}
-	return &channel.Error{Kind: kindID, Msg: "no recipient accepted the message (check uids and topic_ids): " + strings.Join(refused, "; ")}
+	if len(refused) == 0 {
+		return &channel.Error{Kind: kindID, Msg: "WxPusher reported no recipient for the message (check " + fields + ")"}
+	}
+	return &channel.Error{Kind: kindID, Msg: "no recipient accepted the message (check " + fields + "): " + strings.Join(refused, "; ")}
 }
 
 // serviceError classifies a business code. WxPusher's docs name only 1000
 // (success), 1001 (any business error, a wrong appToken included) and 1002;
 // its Java SDK adds 1005 internal server error and 1007 network error, the
 // only ones worth retrying.
-func serviceError(ans sendAnswer) error {
+func (p *pusher) serviceError(ans sendAnswer) error {
 	msg := ans.Msg
-	if strings.Contains(strings.ToLower(msg), "token") {
+	switch {
+	case len(p.spts) > 0 && strings.Contains(strings.ToLower(msg), "spt"):
+		msg = "spt is wrong (scan the QR code under 极简推送 in WxPusher's docs to see yours); WxPusher said: " + msg
+	case strings.Contains(strings.ToLower(msg), "token"):
 		msg = "app_token is wrong or was reset (copy it again from the admin console → appToken); WxPusher said: " + msg
 	}
 	return channel.ServiceError(kindID, ans.Code, msg, ans.Code == 1005 || ans.Code == 1007)
+}
+
+// scrub hides the app token and SPTs in an answer shown to the user.
+func (p *pusher) scrub(body []byte) []byte {
+	s := string(body)
+	for _, secret := range append([]string{p.appToken}, p.spts...) {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "…")
+		}
+	}
+	return []byte(s)
 }
 
 // renderer returns how the body is shown under the given content type, the

@@ -44,7 +44,13 @@ func TestParse(t *testing.T) {
 		{Name: "topics only", Raw: with("uids", "", "topic_ids", "1, 22"), WantSome: map[string]string{"topic_ids": "1, 22"}},
 		{Name: "choice case folded", Raw: with("content_type", "HTML"), WantSome: map[string]string{"content_type": "html"}},
 		{Name: "token prefix", Raw: with("app_token", "xyz"), WantErr: "wxpusher: app_token: must start with AT_ (copy the appToken from the WxPusher admin console)"},
-		{Name: "missing token", Raw: with("app_token", ""), WantErr: "wxpusher: app_token: required"},
+		{Name: "missing token", Raw: with("app_token", ""), WantErr: "wxpusher: app_token: set the app token with UIDs or topics, or an SPT for simple push"},
+		{Name: "nothing", Raw: map[string]string{}, WantErr: "wxpusher: app_token: set the app token with UIDs or topics, or an SPT for simple push"},
+		{Name: "spt", Raw: map[string]string{"spt": "SPT_a"}, WantSome: map[string]string{"spt": "SPT_a"}},
+		{Name: "spt and token", Raw: with("spt", "SPT_a", "uids", ""), WantErr: "wxpusher: spt: use either SPT (simple push) or an app token with UIDs or topics, not both: clear one of them"},
+		{Name: "spt and uids", Raw: map[string]string{"spt": "SPT_a", "uids": "UID_a"}, WantErr: "wxpusher: spt: use either SPT (simple push) or an app token with UIDs or topics, not both: clear one of them"},
+		{Name: "spt prefix", Raw: map[string]string{"spt": "SPT_a,AT_b"}, WantErr: "wxpusher: spt: must start with SPT_ (scan the QR code under 极简推送 in WxPusher's docs to get yours)"},
+		{Name: "too many spts", Raw: map[string]string{"spt": "SPT_1,SPT_2,SPT_3,SPT_4,SPT_5,SPT_6,SPT_7,SPT_8,SPT_9,SPT_10,SPT_11"}, WantErr: "wxpusher: spt: has 11 SPTs but WxPusher takes at most 10 per message"},
 		{Name: "uid prefix", Raw: with("uids", "UID_a,bob"), WantErr: `wxpusher: uids: "bob" is not a UID: UIDs start with UID_`},
 		{Name: "topic not a number", Raw: with("topic_ids", "12,abc"), WantErr: `wxpusher: topic_ids: "abc" is not a topic ID: topic IDs are whole numbers like 12345`},
 		{Name: "too many topics", Raw: with("topic_ids", "1,2,3,4,5,6"), WantErr: "wxpusher: topic_ids: has 6 topics but WxPusher takes at most 5 per message"},
@@ -66,7 +72,6 @@ func TestParseQD(t *testing.T) {
 	}{
 		{name: "full", qd: "AT_abc;UID_def", want: map[string]string{"app_token": "AT_abc", "uids": "UID_def"}},
 		{name: "trailing separators", qd: "AT_abc;UID_def;;", want: map[string]string{"app_token": "AT_abc", "uids": "UID_def"}},
-		{name: "too few", qd: ";UID_def", wantErr: "wxpusher: app_token: missing from the QD string (expected app_token;uids)"},
 		{name: "too many", qd: "AT_abc;UID_def;12", wantErr: "wxpusher: qd: has 3 values but QD's wxpusher string has at most 2 (app_token;uids)"},
 	}
 	for _, tt := range tests {
@@ -89,6 +94,13 @@ func TestParseQD(t *testing.T) {
 				t.Errorf("Parse = %v, %v; want the default api", c, err)
 			}
 		})
+	}
+	// Without an app token (not required: an SPT may stand for it) the
+	// mode check speaks.
+	if raw, err := Kind.ParseQD(";UID_def"); err != nil {
+		t.Errorf("ParseQD: %v", err)
+	} else if _, err := Kind.Parse(raw); err == nil || !strings.Contains(err.Error(), "app_token: set the app token") {
+		t.Errorf("Parse(%v) = %v, want the app token asked for", raw, err)
 	}
 	// QD's UID position may stay empty; then the recipient check speaks.
 	raw, err := Kind.ParseQD("AT_abc;")
@@ -319,7 +331,83 @@ func TestFakeChecksContract(t *testing.T) {
 	}
 }
 
-// TestContract runs the contract every kind shares against the fake.
+// TestContract runs the contract every kind shares against the fake, in
+// both modes.
 func TestContract(t *testing.T) {
-	channeltest.RunContract(t, Kind, wxpushertest.Fixture)
+	t.Run("standard", func(t *testing.T) { channeltest.RunContract(t, Kind, wxpushertest.Fixture) })
+	t.Run("spt", func(t *testing.T) { channeltest.RunContract(t, Kind, wxpushertest.SPTFixture) })
+}
+
+// One SPT goes as spt, several as sptList (repeats dropped), to the
+// simple-push endpoint without an appToken.
+func TestSimplePush(t *testing.T) {
+	cases := []struct {
+		spt  string
+		want map[string]any
+	}{
+		{spt: wxpushertest.SPT, want: map[string]any{"content": "T\n\nbody", "summary": "T", "contentType": 1, "spt": wxpushertest.SPT}},
+		{spt: wxpushertest.SPT + "," + wxpushertest.SPT2 + "|" + wxpushertest.SPT,
+			want: map[string]any{"content": "T\n\nbody", "summary": "T", "contentType": 1, "sptList": []string{wxpushertest.SPT, wxpushertest.SPT2}}},
+	}
+	for _, tc := range cases {
+		s := wxpushertest.NewServer(t)
+		ch := channeltest.Open(t, Kind, map[string]string{"spt": tc.spt, "api": s.URL}, channel.Deps{})
+		if err := ch.Send(context.Background(), message.Message{Title: "T", Body: "body"}); err != nil {
+			t.Fatalf("%s: %v", tc.spt, err)
+		}
+		if got := s.Accepted()[0].Raw; !jsonEqual(got, tc.want) {
+			t.Errorf("%s: request %v, want %v", tc.spt, got, tc.want)
+		}
+		if v := s.Violations(); len(v) > 0 {
+			t.Errorf("%s: violations %v", tc.spt, v)
+		}
+	}
+}
+
+func TestSimplePushRefused(t *testing.T) {
+	s := wxpushertest.NewServer(t)
+	const unknown = "SPT_unknown0123456789"
+	ch := channeltest.Open(t, Kind, map[string]string{"spt": unknown, "api": s.URL}, channel.Deps{})
+	err := ch.Send(context.Background(), message.Message{Body: "x"})
+	if err == nil || !strings.Contains(err.Error(), "check spt") || strings.Contains(err.Error(), unknown) {
+		t.Errorf("error = %v, want a refusal naming spt without its value", err)
+	}
+	s.FailNext(wxpushertest.Answer{Code: 1001, Msg: "spt错误 " + wxpushertest.SPT})
+	ch = channeltest.Open(t, Kind, s.SPTConfig(), channel.Deps{})
+	err = ch.Send(context.Background(), message.Message{Body: "x"})
+	if err == nil || strings.Contains(err.Error(), wxpushertest.SPT) || !strings.Contains(err.Error(), "spt is wrong") {
+		t.Errorf("error = %v, want one about the spt without it", err)
+	}
+}
+
+func TestFakeChecksSimplePush(t *testing.T) {
+	s := wxpushertest.NewServer(t)
+	body := `{"appToken":"AT_x","content":"x","contentType":1,"spt":"` + wxpushertest.SPT + `","sptList":["` + wxpushertest.SPT + `"]}`
+	resp, err := http.Post(s.URL+"/api/send/message/simple-push", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	v := strings.Join(s.Violations(), "\n")
+	for _, want := range []string{`unknown simple-push field "appToken"`, "both spt and sptList"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("violations %q lack %q", v, want)
+		}
+	}
+}
+
+// qinglong splits UIDs and topic IDs on ";" and SPTs on ",".
+func TestQinglongEnv(t *testing.T) {
+	channeltest.RunEnvCases(t, Kind, []channeltest.EnvCase{
+		{Name: "standard", Vars: map[string]string{"WXPUSHER_APP_TOKEN": "AT_x", "WXPUSHER_UIDS": "UID_a; UID_b", "WXPUSHER_TOPIC_IDS": "1;22"},
+			Want: channel.Config{"app_token": "AT_x", "uids": "UID_a,UID_b", "topic_ids": "1,22"}},
+		{Name: "spt", Vars: map[string]string{"WXPUSHER_SPT_LIST": "SPT_a, SPT_b"}, Want: channel.Config{"spt": "SPT_a,SPT_b"}},
+		{Name: "no recipient", Vars: map[string]string{"WXPUSHER_APP_TOKEN": "AT_x", "WXPUSHER_UIDS": ";"}, ErrField: "uids"},
+		{Name: "bad topic", Vars: map[string]string{"WXPUSHER_APP_TOKEN": "AT_x", "WXPUSHER_TOPIC_IDS": "1;x"}, ErrField: "topic_ids"},
+		{Name: "both modes", Vars: map[string]string{"WXPUSHER_APP_TOKEN": "AT_x", "WXPUSHER_UIDS": "UID_a", "WXPUSHER_SPT_LIST": "SPT_a"}, ErrField: "spt"},
+	})
+	c := channel.Config{"app_token": "AT_x", "uids": "UID_a|UID_b", "spt": "SPT_a|SPT_b"}
+	if got := channeltest.EnvOf(Kind, c); got["WXPUSHER_UIDS"] != "UID_a;UID_b" || got["WXPUSHER_SPT_LIST"] != "SPT_a,SPT_b" {
+		t.Errorf("EnvOf = %v", got)
+	}
 }

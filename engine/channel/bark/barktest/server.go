@@ -142,6 +142,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if lv, ok := req["level"].(string); ok && !slices.Contains(levels, lv) {
 		s.Violate("level %q is not one of %v", lv, levels)
 	}
+	if v, ok := req["isArchive"].(string); ok && v != "1" && v != "0" {
+		s.Violate("isArchive %q: Herald sends 1 (save) or 0 (do not)", v)
+	}
 	if _, both := req["markdown"]; both && req["body"] != nil {
 		s.Violate("both body and markdown sent; markdown makes Bark ignore body")
 	}

@@ -249,6 +249,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if list, ok := req["actions"].([]any); ok && !s.checkActions(list) {
+		replyError(w, Answer{Status: 400, Code: 40018, Error: "invalid request: actions invalid", Link: "https://ntfy.sh/docs/publish/#action-buttons"})
+		return
+	}
+
 	if a, ok := s.Next(); ok {
 		replyError(w, a)
 		return
@@ -366,6 +371,57 @@ func (s *Server) checkTypes(req map[string]any) bool {
 		if !good {
 			s.Violate("field %q is %T (%v), want %s", k, v, v, kind)
 			ok = false
+		}
+	}
+	return ok
+}
+
+// actionKeys are the fields of an action a publisher sends (ntfy adds id).
+var actionKeys = []string{"action", "label", "url", "clear", "method", "headers", "body", "intent", "extras"}
+
+// checkActions applies ntfy's rules for action buttons (server/actions.go):
+// at most 3; view, http or broadcast; a label; a URL for view and http; no
+// body with GET or HEAD.
+func (s *Server) checkActions(list []any) bool {
+	ok := len(list) > 0 && len(list) <= 3
+	if !ok {
+		s.Violate("actions holds %d buttons, want 1 to 3", len(list))
+	}
+	for _, item := range list {
+		a, isObj := item.(map[string]any)
+		if !isObj {
+			s.Violate("action %v is not an object", item)
+			ok = false
+			continue
+		}
+		for k := range a {
+			if !slices.Contains(actionKeys, k) {
+				s.Violate("action field %q unknown", k)
+			}
+		}
+		kind, _ := a["action"].(string)
+		label, _ := a["label"].(string)
+		u, _ := a["url"].(string)
+		method, _ := a["method"].(string)
+		body, _ := a["body"].(string)
+		switch {
+		case kind != "view" && kind != "http" && kind != "broadcast":
+			s.Violate("action %q unknown", kind)
+			ok = false
+		case label == "":
+			s.Violate("action without a label")
+			ok = false
+		case kind != "broadcast" && u == "":
+			s.Violate("%s action without a url", kind)
+			ok = false
+		case kind == "http" && (method == "GET" || method == "HEAD") && body != "":
+			s.Violate("http action with a body and method %s", method)
+			ok = false
+		}
+		if c, has := a["clear"]; has {
+			if _, isBool := c.(bool); !isBool {
+				s.Violate("action clear is %T, want a bool", c)
+			}
 		}
 	}
 	return ok

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -62,6 +63,8 @@ type Accepted struct {
 	Channel   string
 	Topic     string
 	Webhook   string
+	To        string // friend tokens or WeCom user IDs, comma-separated
+	Callback  string // callbackUrl
 	MessageID string // the id the fake answered with
 	Raw       map[string]any
 }
@@ -151,6 +154,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	case (acc.Channel == "webhook" || acc.Channel == "cp") && acc.Webhook == "":
 		s.refuse(w, "webhook编码不能为空", "channel %s without a webhook code", acc.Channel)
 		return
+	case acc.To != "" && acc.Channel != "" && acc.Channel != "wechat" && acc.Channel != "cp":
+		// PushPlus documents to for the official account and WeCom only.
+		s.Violate("to with channel %s: friends are reached through wechat or cp", acc.Channel)
 	case acc.Template == "json" && !json.Valid([]byte(acc.Text)):
 		s.Violate("template json with content that is not JSON: %.60q", acc.Text)
 	}
@@ -198,8 +204,23 @@ func parse(raw map[string]any) (request, []string) {
 	req.Text = str("content")
 	req.Topic = str("topic")
 	req.Webhook = str("webhook")
-	for _, k := range []string{"option", "callbackUrl", "to", "pre"} {
+	for _, k := range []string{"option", "pre"} {
 		str(k)
+	}
+	req.To = str("to")
+	if _, ok := raw["to"]; ok {
+		for _, t := range strings.Split(req.To, ",") {
+			if t == "" || strings.TrimSpace(t) != t {
+				bad("to %q: friend tokens separated by single commas", req.To)
+				break
+			}
+		}
+	}
+	req.Callback = str("callbackUrl")
+	if _, ok := raw["callbackUrl"]; ok {
+		if u, err := url.Parse(req.Callback); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("callbackUrl %q is not an http(s) URL", req.Callback)
+		}
 	}
 	if v, ok := raw["timestamp"]; ok {
 		switch v.(type) {

@@ -1,11 +1,13 @@
 // Package wxpushertest is a fake of WxPusher's standard push API
-// (POST /api/send/message) for tests. It checks each request the way
+// (POST /api/send/message) and simple push (POST
+// /api/send/message/simple-push) for tests. It checks each request the way
 // WxPusher documents it (docs README and openapi.yaml) and answers in
 // WxPusher's format, per-target results included.
 //
 // WxPusher documents its codes (1000 success, 1001 business error) but not
 // the wording of its error messages nor the status of a refused target; the
-// fake's Chinese texts for those are stand-ins.
+// fake's Chinese texts for those are stand-ins, as is its answer for an SPT
+// (one target per SPT, uid null: the docs show no simple-push answer).
 package wxpushertest
 
 import (
@@ -27,6 +29,8 @@ const (
 	UID      = "UID_heraldAlice0123456789"
 	UID2     = "UID_heraldBob0123456789"
 	TopicID  = 12345
+	SPT      = "SPT_heraldAlice0123456789"
+	SPT2     = "SPT_heraldBob0123456789"
 )
 
 // Limits of the send API.
@@ -37,6 +41,7 @@ const (
 	MaxURLChars     = 1000
 	MaxUIDs         = 2000
 	MaxTopics       = 5
+	MaxSPTs         = 10
 )
 
 // Accepted is a message the fake accepted for at least one target. Title
@@ -68,6 +73,7 @@ func NewServer(t testing.TB) *Server {
 	s := &Server{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/api/send/message", s.send)
+	mux.HandleFunc("/api/send/message/simple-push", s.simplePush)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.Violate("unknown path %s", r.URL.Path)
 		http.NotFound(w, r)
@@ -81,6 +87,12 @@ func (s *Server) Config() map[string]string {
 	return map[string]string{"app_token": AppToken, "uids": UID, "api": s.URL}
 }
 
+// SPTConfig points a wxpusher channel at the fake in simple-push mode,
+// sending to SPT.
+func (s *Server) SPTConfig() map[string]string {
+	return map[string]string{"spt": SPT, "api": s.URL}
+}
+
 func writeJSON(w http.ResponseWriter, status int, body map[string]any) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(status)
@@ -92,15 +104,20 @@ func fail(w http.ResponseWriter, code int, msg string) {
 	writeJSON(w, http.StatusOK, map[string]any{"code": code, "msg": msg, "data": nil, "success": false})
 }
 
-var fields = []string{"appToken", "content", "summary", "contentType", "uids", "topicIds", "url", "verifyPay", "verifyPayType"}
+var (
+	baseFields = []string{"content", "summary", "contentType", "url", "verifyPay", "verifyPayType"}
+	fields     = append([]string{"appToken", "uids", "topicIds"}, baseFields...)
+	sptFields  = append([]string{"spt", "sptList"}, baseFields...)
+)
 
-func (s *Server) send(w http.ResponseWriter, r *http.Request) {
+// decode reads a POST's JSON body; nil when the request was refused.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request) map[string]any {
 	if r.Method != http.MethodPost {
-		s.Refuse(w, http.StatusMethodNotAllowed, "POST only", "%s /api/send/message: this channel must POST", r.Method)
-		return
+		s.Refuse(w, http.StatusMethodNotAllowed, "POST only", "%s %s: this channel must POST", r.Method, r.URL.Path)
+		return nil
 	}
 	if len(r.URL.RawQuery) > 0 {
-		s.Violate("POST /api/send/message with a query %q: the token belongs in the body", r.URL.RawQuery)
+		s.Violate("POST %s with a query %q: the token belongs in the body", r.URL.Path, r.URL.RawQuery)
 	}
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		s.Violate("Content-Type %q, want application/json", ct)
@@ -111,6 +128,102 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	var req map[string]any
 	if err := dec.Decode(&req); err != nil {
 		s.Refuse(w, http.StatusBadRequest, "body must be a JSON object", "body is not a JSON object: %v", err)
+		return nil
+	}
+	return req
+}
+
+// accept records an accepted message.
+func (s *Server) accept(req map[string]any) {
+	content, _ := req["content"].(string)
+	summary, _ := req["summary"].(string)
+	ct, _ := req["contentType"].(json.Number).Int64()
+	s.Accept(Accepted{Text: content, Summary: summary, ContentType: int(ct), Raw: req})
+}
+
+func (s *Server) simplePush(w http.ResponseWriter, r *http.Request) {
+	req := s.decode(w, r)
+	if req == nil {
+		return
+	}
+	code, msg, spts := s.checkSPT(req)
+	if a, ok := s.Next(); ok {
+		writeScripted(w, a)
+		return
+	}
+	if code != 1000 {
+		fail(w, code, msg)
+		return
+	}
+	var results []map[string]any
+	ok := false
+	for i, spt := range spts {
+		known := spt == SPT || spt == SPT2
+		ok = ok || known
+		t := target(nil, nil, known, i)
+		if !known {
+			t["status"] = "SPT不存在或已失效" // stand-in wording
+		}
+		results = append(results, t)
+	}
+	if ok {
+		s.accept(req)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"code": 1000, "msg": "处理成功", "data": results, "success": true})
+}
+
+// checkSPT validates a simple-push body: spt for one SPT, sptList (an
+// array of at most 10) for several, never both.
+func (s *Server) checkSPT(req map[string]any) (code int, msg string, spts []string) {
+	for k := range req {
+		if !slices.Contains(sptFields, k) {
+			s.Violate("unknown simple-push field %q", k)
+		}
+	}
+	if code, msg := s.checkBase(req); code != 1000 {
+		return code, msg, nil
+	}
+	one, hasOne := req["spt"]
+	list, hasList := req["sptList"]
+	switch {
+	case hasOne && hasList:
+		s.Violate("both spt and sptList: send spt for one SPT, sptList for several")
+	case hasOne:
+		if spt, isStr := one.(string); !isStr || !strings.HasPrefix(spt, "SPT_") {
+			s.Violate("spt must be a string starting with SPT_, got %#v", one)
+		} else {
+			spts = append(spts, spt)
+		}
+	case hasList:
+		items, isList := list.([]any)
+		if !isList || len(items) > MaxSPTs {
+			s.Violate("sptList must be an array of at most %d strings, got %#v", MaxSPTs, list)
+		}
+		if len(items) == 1 {
+			s.Violate("sptList holds one SPT: send it as spt")
+		}
+		for _, item := range items {
+			spt, isStr := item.(string)
+			if !isStr || !strings.HasPrefix(spt, "SPT_") {
+				s.Violate("sptList holds %#v; SPTs are strings starting with SPT_", item)
+				continue
+			}
+			if slices.Contains(spts, spt) {
+				s.Violate("sptList holds %s twice", spt)
+			}
+			spts = append(spts, spt)
+		}
+	}
+	if len(spts) == 0 {
+		s.Violate("neither spt nor sptList")
+		return 1001, "spt不能为空", nil
+	}
+	return 1000, "", spts
+}
+
+func (s *Server) send(w http.ResponseWriter, r *http.Request) {
+	req := s.decode(w, r)
+	if req == nil {
 		return
 	}
 	code, msg, uids, topics := s.check(req)
@@ -135,10 +248,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		results = append(results, target(nil, id, known, len(uids)+i))
 	}
 	if ok {
-		content, _ := req["content"].(string)
-		summary, _ := req["summary"].(string)
-		ct, _ := req["contentType"].(json.Number).Int64()
-		s.Accept(Accepted{Text: content, Summary: summary, ContentType: int(ct), Raw: req})
+		s.accept(req)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"code": 1000, "msg": "处理成功", "data": results, "success": true})
 }
@@ -184,14 +294,23 @@ func (s *Server) check(req map[string]any) (code int, msg string, uids []string,
 	if !isStr || !strings.HasPrefix(token, "AT_") {
 		s.Violate("appToken must be a string starting with AT_, got %#v", req["appToken"])
 	}
+	if code, msg := s.checkBase(req); code != 1000 {
+		return code, msg, nil, nil
+	}
+	return s.checkTargets(req, token)
+}
+
+// checkBase validates what both modes send: content, summary, url and
+// contentType.
+func (s *Server) checkBase(req map[string]any) (code int, msg string) {
 	content, isStr := req["content"].(string)
 	switch {
 	case !isStr || content == "":
 		s.Violate("content must be a non-empty string, got %#v", req["content"])
-		return 1001, "content不能为空", nil, nil
+		return 1001, "content不能为空"
 	case utf8.RuneCountInString(content) > MaxContentChars || len(content) > MaxContentBytes:
 		s.Violate("content has %d characters and %d bytes, at most %d and %d", utf8.RuneCountInString(content), len(content), MaxContentChars, MaxContentBytes)
-		return 1001, "content内容过长", nil, nil
+		return 1001, "content内容过长"
 	}
 	if v, ok := req["summary"]; ok {
 		if sum, isStr := v.(string); !isStr || utf8.RuneCountInString(sum) > MaxSummaryChars {
@@ -206,6 +325,11 @@ func (s *Server) check(req map[string]any) (code int, msg string, uids []string,
 	if n, isNum := req["contentType"].(json.Number); !isNum || (n != "1" && n != "2" && n != "3") {
 		s.Violate("contentType must be the number 1, 2 or 3, got %#v", req["contentType"])
 	}
+	return 1000, ""
+}
+
+// checkTargets validates the standard mode's uids and topicIds.
+func (s *Server) checkTargets(req map[string]any, token string) (code int, msg string, uids []string, topics []int64) {
 	if v, ok := req["uids"]; ok {
 		list, isList := v.([]any)
 		if !isList || len(list) > MaxUIDs {
@@ -252,4 +376,10 @@ func (s *Server) check(req map[string]any) (code int, msg string, uids []string,
 func Fixture(t testing.TB) channeltest.Fixture {
 	s := NewServer(t)
 	return s.Fixture(s.Config())
+}
+
+// SPTFixture is Fixture in simple-push mode.
+func SPTFixture(t testing.TB) channeltest.Fixture {
+	s := NewServer(t)
+	return s.Fixture(s.SPTConfig())
 }
