@@ -95,6 +95,10 @@ func (c *cmd) importEnv(ctx context.Context, args []string, dryRun bool, prefix 
 			done++
 		}
 	}
+	if done == 0 && len(plan.Candidates) == 0 {
+		c.say(c.std.Err, i18n.T("qinglong.cli.nothing"))
+		return Exit(ExitBadArgs)
+	}
 	if done == 0 {
 		c.say(c.std.Err, i18n.T("qinglong.cli.none"))
 		return Exit(ExitBadArgs)
