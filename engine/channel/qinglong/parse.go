@@ -110,6 +110,9 @@ func (p *parser) statement() (*Var, error) {
 		return nil, i18n.New("qinglong.not_assignment")
 	}
 	p.next()
+	if p.peek() == '(' { // a bash array (qinglong's env_name=(…)): no notify variable
+		return nil, p.skipArray()
+	}
 	value, err := p.value()
 	if err != nil {
 		return nil, err
@@ -161,6 +164,22 @@ func (p *parser) value() (string, error) {
 			b.WriteByte(p.next())
 		}
 	}
+}
+
+// skipArray moves past an array's closing parenthesis, lines included.
+func (p *parser) skipArray() error {
+	for !p.done() {
+		switch c := p.next(); c {
+		case ')':
+			return p.endOfLine()
+		case '\'', '"':
+			var b strings.Builder
+			if c == '\'' && p.single(&b) != nil || c == '"' && p.double(&b) != nil {
+				return i18n.New("qinglong.unclosed", "Quote", string(c))
+			}
+		}
+	}
+	return i18n.New("qinglong.unclosed", "Quote", "(")
 }
 
 // single reads up to the closing quote: nothing is special inside.

@@ -29,6 +29,7 @@ func TestParse(t *testing.T) {
 		{"multi-line quote", "A=\"l1\nl2\"\nB=x", "A=l1\nl2@1 B=x@3", nil},
 		{"unclosed", "A=\"x\nB=y", "", []int{1}},
 		{"bad lines kept going", "echo hi\nA=1\nexport B\nC=1 2\nD=x;rm\nE=ok;", "A=1@2 E=ok@6", []int{1, 3, 4, 5}},
+		{"arrays skipped", "env_name=(\n  JD_COOKIE\n  \"a)b\"\n)\nA=1\nB=(x", "A=1@5", []int{6}},
 		{"bom", "\ufeffA=1", "A=1@1", nil},
 	}
 	for _, c := range cases {
