@@ -1,12 +1,14 @@
 package cli_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/heraldpush/herald/engine/channel/channeltest"
 	"github.com/heraldpush/herald/engine/channel/kinds"
 )
 
@@ -192,5 +194,59 @@ func TestExportEnvRoundTrip(t *testing.T) {
 		if code, _, _ := h.run("", append([]string{"channel"}, args...)...); code != 2 {
 			t.Errorf("channel %v: exit %d, want 2", args, code)
 		}
+	}
+}
+
+// Every kind's canary secrets, exported and imported again through
+// qinglong variables, reach neither what a person sees (a dry run, an
+// export without --with-secrets, import messages) nor the data folder.
+func TestCanarySecretsThroughQinglongVariables(t *testing.T) {
+	useEnv(t)
+	from, to := newHerald(t), newHerald(t)
+	var c channeltest.Canaries
+	configs := channeltest.CanaryConfigs(&c, "https://canary.example.com", "smtp.example.com", "25")
+	var outputs []string
+	record := func(h *herald, stdin string, args ...string) string {
+		code, out, errs := h.run(stdin, args...)
+		outputs = append(outputs, fmt.Sprintf("herald %s (exit %d)\n%s%s", strings.Join(args, " "), code, out, errs))
+		return out
+	}
+	tried := 0
+	for _, k := range kinds.All() {
+		if len(k.EnvVars()) == 0 {
+			continue
+		}
+		for i, cfg := range configs[k.ID] {
+			name := fmt.Sprintf("%s-%d", k.ID, i)
+			from.must(append([]string{"channel", "add", k.ID, name}, kvArgs(cfg)...)...)
+			t.Cleanup(func() { from.run("", "channel", "rm", name) })
+			record(from, "", "channel", "export-env", name)
+			_, full, _ := from.run("", "channel", "export-env", "--with-secrets", name)
+			record(to, full, "channel", "import-env", "--dry-run", "--prefix", name, "-")
+			record(to, full, "channel", "import-env", "--prefix", name, "-")
+			t.Cleanup(func() { to.run("", "channel", "rm", name+"-"+k.ID) })
+			tried++
+		}
+	}
+	if tried == 0 {
+		t.Fatal("no kind has qinglong variables")
+	}
+	var hits []string
+	for _, out := range outputs {
+		where, _, _ := strings.Cut(out, "\n")
+		hits = append(hits, c.Hits("output of "+where, out)...)
+	}
+	for _, h := range []*herald{from, to} {
+		entries, _ := os.ReadDir(h.dir)
+		for _, e := range entries {
+			data, _ := os.ReadFile(filepath.Join(h.dir, e.Name()))
+			hits = append(hits, c.Hits("file "+e.Name(), string(data))...)
+		}
+	}
+	for _, hit := range hits {
+		t.Error(hit)
+	}
+	if testing.Verbose() {
+		t.Log(strings.Join(outputs, "\n"))
 	}
 }
