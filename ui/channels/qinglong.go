@@ -124,7 +124,7 @@ func (q *qinglongImport) creatable(c qinglong.Candidate) bool {
 }
 
 func (q *qinglongImport) taken(name string) bool {
-	return slices.ContainsFunc(q.v.items, func(c registry.Channel) bool { return strings.EqualFold(c.Name, name) })
+	return slices.ContainsFunc(q.v.items, func(c registry.Channel) bool { return c.Name == name }) // as the registry compares
 }
 
 // candidateRow shows one channel to be created: service and name, its
@@ -199,6 +199,9 @@ func (q *qinglongImport) doImport() {
 		}
 		return func() {
 			q.v.reload()
+			if !failed {
+				q.text.SetText("") // the pasted secrets are stored now: off the screen
+			}
 			q.update() // the names just taken show as such
 			q.showResult(strings.Join(lines, "\n"), failed)
 		}
