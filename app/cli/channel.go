@@ -57,7 +57,7 @@ func (c *cmd) channelCommand() *cobra.Command {
 	test := verb("test NAME", "Send a test push; exit 0 when the service accepted it", "  herald channel test team", c.channelTest)
 	test.ValidArgsFunction = c.completeFirst(channelNames)
 
-	return group("channel", "Register, inspect and test push channels", kindsCmd, add, imp, list, show, edit, rm, test)
+	return group("channel", "Register, inspect and test push channels", append([]*cobra.Command{kindsCmd, add, imp, list, show, edit, rm, test}, c.envCommands()...)...)
 }
 
 func (c *cmd) channelKinds(asJSON bool) error {

@@ -134,7 +134,7 @@ func New(ctx context.Context, reg Registry, eng Engine, win fyne.Window) *View {
 	}
 	v.addBtn = widget.NewButtonWithIcon(lang.L("channels.add"), theme.ContentAddIcon(), v.showAdd)
 	v.addBtn.Importance = widget.HighImportance
-	left := container.NewBorder(container.NewPadded(v.addBtn), nil, nil, nil,
+	left := container.NewBorder(container.NewPadded(container.NewVBox(v.addBtn, v.newQinglongButton())), nil, nil, nil,
 		container.NewStack(v.list, container.NewPadded(v.empty)))
 	v.detail = newDetailPane(v)
 	v.right = container.NewStack()
