@@ -12,25 +12,6 @@ import (
 	"github.com/heraldpush/herald/engine/channel/kinds"
 )
 
-// useEnv gives fields of real kinds the qinglong variables the kinds
-// declare (or will): until every kind has its Field.Env, the test sets
-// the ones it uses and puts them back afterwards.
-func useEnv(t *testing.T) {
-	t.Helper()
-	for _, e := range []struct{ kind, key, env string }{
-		{"pushplus", "token", "PUSH_PLUS_TOKEN"}, {"pushplus", "topic", "PUSH_PLUS_USER"},
-		{"telegram", "token", "TG_BOT_TOKEN"}, {"telegram", "chat_id", "TG_USER_ID"},
-	} {
-		k, _ := kinds.Get(e.kind)
-		for i := range k.Fields {
-			if f := &k.Fields[i]; f.Key == e.key && f.Env == "" {
-				f.Env = e.env
-				t.Cleanup(func() { f.Env = "" })
-			}
-		}
-	}
-}
-
 const (
 	plusToken = "pp0123456789abcdef0123456789abcd"
 	tgToken   = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"
@@ -51,7 +32,6 @@ var configSH = strings.Join([]string{
 }, "\r\n")
 
 func TestImportEnvFromConfigFile(t *testing.T) {
-	useEnv(t)
 	h := newHerald(t)
 	file := filepath.Join(t.TempDir(), "config.sh")
 	if err := os.WriteFile(file, []byte(configSH), 0o600); err != nil {
@@ -89,7 +69,6 @@ func TestImportEnvFromConfigFile(t *testing.T) {
 }
 
 func TestImportEnvFromStdinDryRun(t *testing.T) {
-	useEnv(t)
 	h := newHerald(t)
 	code, out, errs := h.run(configSH, "channel", "import-env", "--dry-run", "-")
 	if code != 0 {
@@ -111,7 +90,6 @@ func TestImportEnvFromStdinDryRun(t *testing.T) {
 }
 
 func TestImportEnvReportsWhatItCannotCreate(t *testing.T) {
-	useEnv(t)
 	cases := []struct {
 		name, text string
 		code       int
@@ -149,7 +127,6 @@ func TestImportEnvReportsWhatItCannotCreate(t *testing.T) {
 }
 
 func TestImportEnvSpeaksTheTerminalLanguage(t *testing.T) {
-	useEnv(t)
 	t.Setenv("LC_ALL", "zh_CN.UTF-8")
 	h := newHerald(t)
 	code, _, errs := h.run("export TG_USER_ID=\"1\"\n", "channel", "import-env", "-")
@@ -159,13 +136,13 @@ func TestImportEnvSpeaksTheTerminalLanguage(t *testing.T) {
 }
 
 func TestExportEnvRoundTrip(t *testing.T) {
-	useEnv(t)
 	h := newHerald(t)
-	h.must("channel", "add", "pushplus", "pp", "token="+plusToken, "topic=grp1", "template=html")
+	h.must("channel", "add", "pushplus", "pp", "token="+plusToken, "topic=grp1", "template=html", "api=https://pp.example.com")
 	h.must("channel", "add", "telegram", "tg", "token="+tgToken, "chat_id=12345678")
 
 	code, public, errs := h.run("", "channel", "export-env", "--all")
-	if code != 0 || !strings.Contains(public, `export PUSH_PLUS_USER="grp1"`) || !strings.Contains(errs, "template") {
+	if code != 0 || !strings.Contains(public, `export PUSH_PLUS_USER="grp1"`) ||
+		!strings.Contains(public, `export PUSH_PLUS_TEMPLATE="html"`) || !strings.Contains(errs, "api") {
 		t.Errorf("export without secrets: exit %d\n%s%s", code, public, errs)
 	}
 	h.assertNoSecrets([]string{plusToken, tgToken}, public, errs)
@@ -180,11 +157,15 @@ func TestExportEnvRoundTrip(t *testing.T) {
 	}
 	for _, pair := range [][2]string{{"pp", "pushplus"}, {"tg", "telegram"}} {
 		before, after := h.must("channel", "show", pair[0]), other.must("channel", "show", pair[1])
-		strip := func(s string) string { // names and ids differ; qinglong has no template
+		strip := func(s string) string { // names and ids differ; qinglong has no API base
 			_, fields, _ := strings.Cut(s, "id:")
 			_, fields, _ = strings.Cut(fields, "\n")
 			lines := strings.Split(fields, "\n")
-			return strings.Join(slices.DeleteFunc(lines, func(l string) bool { return strings.Contains(l, "template") }), "\n")
+			lines = slices.DeleteFunc(lines, func(l string) bool { return strings.Contains(l, "api") })
+			for i, l := range lines { // the column width follows the longest value
+				lines[i] = strings.Join(strings.Fields(l), " ")
+			}
+			return strings.Join(lines, "\n")
 		}
 		if strip(before) != strip(after) {
 			t.Errorf("%s after the round trip:\n%s\nwant\n%s", pair[1], after, before)
@@ -201,7 +182,6 @@ func TestExportEnvRoundTrip(t *testing.T) {
 // qinglong variables, reach neither what a person sees (a dry run, an
 // export without --with-secrets, import messages) nor the data folder.
 func TestCanarySecretsThroughQinglongVariables(t *testing.T) {
-	useEnv(t)
 	from, to := newHerald(t), newHerald(t)
 	var c channeltest.Canaries
 	configs := channeltest.CanaryConfigs(&c, "https://canary.example.com", "smtp.example.com", "25")

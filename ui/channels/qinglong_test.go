@@ -11,27 +11,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/i18n"
 )
-
-// useEnv gives the real kinds the tests use their qinglong variables
-// until every kind declares its Field.Env, and puts them back afterwards.
-func useEnv(t *testing.T) {
-	t.Helper()
-	for _, e := range []struct{ kind, key, env string }{
-		{"pushplus", "token", "PUSH_PLUS_TOKEN"}, {"pushplus", "topic", "PUSH_PLUS_USER"},
-		{"telegram", "token", "TG_BOT_TOKEN"}, {"telegram", "chat_id", "TG_USER_ID"},
-	} {
-		k, _ := kinds.Get(e.kind)
-		for i := range k.Fields {
-			if f := &k.Fields[i]; f.Key == e.key && f.Env == "" {
-				f.Env = e.env
-				t.Cleanup(func() { f.Env = "" })
-			}
-		}
-	}
-}
 
 const qlToken = "pp0123456789abcdef0123456789abcd"
 
@@ -58,7 +39,6 @@ func (f *fixture) overlayless(text string) *widget.Button {
 }
 
 func TestQinglongImportPreviewsThenCreates(t *testing.T) {
-	useEnv(t)
 	f := newFixture(t)
 	f.add("telegram", "telegram", map[string]string{"token": "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11", "chat_id": "1"})
 	f.openQinglong("# qinglong\r\nexport PUSH_PLUS_TOKEN=\"" + qlToken + "\"\r\nexport PUSH_PLUS_USER='grp1' # group\r\n" +
@@ -93,7 +73,6 @@ func TestQinglongImportPreviewsThenCreates(t *testing.T) {
 }
 
 func TestQinglongImportNamesMissingVariables(t *testing.T) {
-	useEnv(t)
 	f := newFixture(t)
 	f.openQinglong("export TG_USER_ID=\"2\"\n")
 	texts := strings.Join(f.overlayTexts(), "\n")
