@@ -440,7 +440,7 @@ func fGotify(c channel.Config, o *out) (string, error) {
 // schemes unless mode=insecure: STARTTLS on 587 by default, ssl on 465.
 
 func aEmail(p *parts) (map[string]string, error) {
-	if err := aOnly(p, "smtp", "from", "name", "to", "mode", "cc", "bcc", "reply", "pgp", "pgppub", "pgpkey", "pgpprv", "wkd", "inline"); err != nil {
+	if err := aOnly(p, "user", "pass", "smtp", "from", "name", "to", "mode", "cc", "bcc", "reply", "pgp", "pgppub", "pgpkey", "pgpprv", "wkd", "inline"); err != nil {
 		return nil, err
 	}
 	for _, n := range []string{"cc", "bcc", "reply", "pgp", "pgppub", "pgpkey", "pgpprv"} {
@@ -451,6 +451,7 @@ func aEmail(p *parts) (map[string]string, error) {
 	if err := p.needHost("{host}"); err != nil {
 		return nil, err
 	}
+	p.user, p.pass = or(p.get("user"), p.user), or(p.get("pass"), p.pass) // base.py's ?user= and ?pass=
 	raw := map[string]string{"host": p.host, "port": p.port, "username": p.user, "password": p.pass,
 		"to": list(p.segs, p.q["to"])}
 	if smtp := p.get("smtp"); smtp != "" {
@@ -513,7 +514,7 @@ func fEmail(c channel.Config, o *out) (string, error) {
 	if from == local+"@"+c["host"] {
 		from = ""
 	}
-	if from == "" && c["from"] == "" {
+	if from == "" && c["from"] == "" && strings.Contains(c["username"], "@") {
 		from = c["username"] // Herald's default sender
 	}
 	return u + query("mode", mode, "from", from), nil
@@ -564,39 +565,36 @@ func aWebhook(contentType string) func(p *parts) (map[string]string, error) {
 
 // fWebhook writes json:// or form:// by the content type.
 func fWebhook(c channel.Config, o *out) (string, error) {
-	{
-		contentType := or(c["content_type"], "json")
-		if c["body"] != "" {
-			return "", formatField("body", Apprise)
-		}
-		wu, err := url.Parse(c["url"])
-		if err != nil {
-			return "", formatField("url", Apprise)
-		}
-		u := contentType
-		if wu.Scheme == "https" {
-			u += "s"
-		}
-		u += "://" + wu.Host
-		if o.reveal {
-			u += wu.EscapedPath()
-		} else if wu.Path != "" && wu.Path != "/" {
-			u += "/" + Masked
-		}
-		var kv []string
-		if c["method"] != "" {
-			kv = append(kv, "method", c["method"])
-		}
-		var headers map[string]string
-		_ = json.Unmarshal([]byte(c["headers"]), &headers)
-		for _, k := range sortedKeys(headers) {
-			kv = append(kv, "+"+k, o.hide(headers[k]))
-		}
-		for _, k := range sortedKeys(wu.Query()) {
-			kv = append(kv, "-"+k, o.hide(wu.Query().Get(k)))
-		}
-		return u + query(kv...), nil
+	if c["body"] != "" {
+		return "", formatField("body", Apprise)
 	}
+	wu, err := url.Parse(c["url"])
+	if err != nil {
+		return "", formatField("url", Apprise)
+	}
+	u := or(c["content_type"], "json")
+	if wu.Scheme == "https" {
+		u += "s"
+	}
+	u += "://" + wu.Host
+	if o.reveal {
+		u += wu.EscapedPath()
+	} else if wu.Path != "" && wu.Path != "/" {
+		u += "/" + Masked
+	}
+	var kv []string
+	if c["method"] != "" {
+		kv = append(kv, "method", c["method"])
+	}
+	var headers map[string]string
+	_ = json.Unmarshal([]byte(c["headers"]), &headers)
+	for _, k := range sortedKeys(headers) {
+		kv = append(kv, "+"+k, o.hide(headers[k]))
+	}
+	for _, k := range sortedKeys(wu.Query()) {
+		kv = append(kv, "-"+k, o.hide(wu.Query().Get(k)))
+	}
+	return u + query(kv...), nil
 }
 
 // --- WxPusher: wxpusher://{token}/{targets} (wxpusher.py): UID_… users,

@@ -8,7 +8,7 @@ import "strings"
 // all it takes to read it.
 func init() {
 	pending := []struct {
-		kind, service string
+		kind, service     string
 		apprise, shoutrrr []string
 	}{
 		{"discord", "Discord", []string{"discord"}, []string{"discord"}},

@@ -33,7 +33,9 @@ func init() {
 	register(
 		&scheme{names: []string{"telegram"}, style: Shoutrrr, kind: "telegram", service: "Telegram", parse: sTelegram, format: gTelegram},
 		&scheme{names: []string{"gotify"}, style: Shoutrrr, kind: "gotify", service: "Gotify", parse: sGotify, format: gGotify,
-			claims: func(p *parts) bool { return p.hasAny("disabletls", "insecureskipverify", "useheader", "title", "date", "extras") }},
+			claims: func(p *parts) bool {
+				return p.hasAny("disabletls", "insecureskipverify", "useheader", "title", "date", "extras")
+			}},
 		&scheme{names: []string{"ntfy"}, style: Shoutrrr, kind: "ntfy", service: "ntfy", parse: sNtfy, format: gNtfy,
 			claims: func(p *parts) bool {
 				return p.hasAny("scheme", "disabletls", "disabletlsverification", "title", "markdown", "cache", "firebase", "icon")
