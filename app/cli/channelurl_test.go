@@ -71,7 +71,7 @@ func TestAddURLBadInput(t *testing.T) {
 		secret  string
 	}{
 		{[]string{"channel", "add-url", "x", "tgram://123456789:SECRETSECRETSECRETSECRETSECRET12/"}, "Telegram URL: the path segment {chat_id} is missing", "SECRETSECRET"},
-		{[]string{"channel", "add-url", "x", "pover://USERKEY@APPTOKENSECRET"}, "Herald does not support Pushover (pover://) yet", "APPTOKENSECRET"},
+		{[]string{"channel", "add-url", "x", "twilio://SID:APPTOKENSECRET@15551234567/15557654321"}, "Herald does not support Twilio (twilio://) yet", "APPTOKENSECRET"},
 		{[]string{"channel", "add-url", "x", "zulip://bot:KEYSECRET@example.zulipchat.com"}, "kind apprise", "KEYSECRET"},
 		{[]string{"channel", "add-url", "x", "mailtos://me:PWSECRET@example.com?mode=tls"}, "query parameter mode must be one of", "PWSECRET"},
 		{[]string{"channel", "add-url", "x", "wxpusher://NOTATOKEN/UID_1"}, "wxpusher: app_token:", "NOTATOKEN"},

@@ -96,8 +96,8 @@ func TestPasteURLShowsTheProblem(t *testing.T) {
 	f := fx.openAdd("telegram")
 	for u, want := range map[string]string{
 		"tgram://123456789:SECRETSECRETSECRETSECRETSECRET12/": "the path segment {chat_id} is missing",
-		"pover://USERKEY@TOKENSECRET":                         "Herald does not support Pushover",
-		"not a url":                                           "scheme://",
+		"zulip://bot:KEYSECRET@example.zulipchat.com":         "Herald does not support Zulip",
+		"not a url": "scheme://",
 	} {
 		msg := fx.pasteURL(u)
 		if !strings.Contains(msg, want) || strings.Contains(msg, "SECRET") {
