@@ -320,9 +320,21 @@ func aNtfy(p *parts) (map[string]string, error) {
 	}
 	raw := map[string]string{"priority": p.get("priority"), "tags": p.get("tags", "xtags"), "click": p.get("click"), "icon": p.get("avatar_url")}
 	topics := append(slices.Clone(p.segs), channel.SplitList(p.get("to"))...)
-	if len(topics) == 0 && !p.hasUser && !strings.Contains(p.host, ".") && p.host != "localhost" {
-		topics = []string{p.authority} // cloud mode: the host is the topic
-	} else {
+	// ntfy.py's mode: private (the host is a server) when the host is one
+	// and topics follow, else cloud (ntfy.sh, the host being a topic).
+	mode := strings.ToLower(p.get("mode"))
+	if mode == "" {
+		mode = "cloud"
+		if channel.CheckHostName(p.host) == nil && len(topics) > 0 {
+			mode = "private"
+		}
+	}
+	switch mode {
+	case "cloud":
+		if !strings.Contains(strings.ToLower(p.host), "ntfy.sh") && p.authority != "" {
+			topics = append([]string{p.authority}, topics...)
+		}
+	case "private":
 		if err := p.needHost("{host}"); err != nil {
 			return nil, err
 		}
@@ -331,6 +343,8 @@ func aNtfy(p *parts) (map[string]string, error) {
 			scheme = "https://"
 		}
 		raw["server"] = scheme + p.hostPort()
+	default:
+		return nil, p.errf("serviceurl.query.choice", "Name", "mode", "Choices", "cloud, private")
 	}
 	topic, err := p.one(topics, "{topic}")
 	if err != nil {
@@ -350,6 +364,8 @@ func (p *parts) ntfyAuth(raw map[string]string) {
 		raw["token"] = p.get("token")
 	case p.user != "" && !p.hasPass && (auth == "token" || (auth == "" && ntfyAuthDetect.MatchString(p.user))):
 		raw["token"] = p.user
+	case p.user == "" && p.pass != "" && auth == "token":
+		raw["token"] = p.pass
 	case p.user != "":
 		raw["username"], raw["password"] = p.user, p.pass
 	}

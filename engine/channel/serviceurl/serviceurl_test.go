@@ -64,6 +64,9 @@ var appriseCases = []urlCase{
 	// test_plugin_ntfy.py: "ntfy://abcd123456@localhost/topic1?auth=token"
 	{"ntfys://tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2@ntfy.example.com/topic1?auth=token", "ntfy",
 		map[string]string{"server": "https://ntfy.example.com", "topic": "topic1", "token": "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2"}},
+	// test_plugin_ntfy.py: "ntfy://:abcd123456@localhost/topic1?auth=token"
+	{"ntfy://:tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2@localhost/topic1?auth=token", "ntfy",
+		map[string]string{"server": "http://localhost", "topic": "topic1", "token": "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2"}},
 	{"ntfys://user:pass@ntfy.example.com:8443/topic1", "ntfy",
 		map[string]string{"server": "https://ntfy.example.com:8443", "topic": "topic1", "username": "user", "password": "pass"}},
 	// test_plugin_gotify.py: "gotify://hostname/a/path/ending/in/a/slash/%s"
@@ -249,6 +252,8 @@ func TestErrors(t *testing.T) {
 		{"tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/a/b", "serviceurl.path.many", "abcdefg"},
 		{"tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/a?bogus=1", "serviceurl.query.unknown", "abcdefg"},
 		{"gotify://gotify.example.com", "serviceurl.path.missing", ""},
+		{"ntfy://ntfy.sh/topic1/topic2/", "serviceurl.path.many", ""}, // test_plugin_ntfy.py
+		{"ntfy://localhost/t?mode=moon", "serviceurl.query.choice", ""},
 		{"gotify://bad_host!/AbCdEfGhIjKlMnO", "serviceurl.host.bad", "AbCdEfGh"},
 		{"bark://host.example.com:99999/KEYSECRET", "serviceurl.port.bad", "KEYSECRET"},
 		{"mailtos://u:PWSECRET@example.com?mode=tls", "serviceurl.query.choice", "PWSECRET"},
