@@ -418,13 +418,16 @@ func aGotify(p *parts) (map[string]string, error) {
 		"token": p.segs[len(p.segs)-1], "priority": gotifyPriority(p.get("priority"))}, nil
 }
 
-// gotifyPriority maps gotify.py's priority names to its numbers.
+// gotifyPriority maps gotify.py's priority names (read by their first
+// letter, as its GOTIFY_PRIORITY_MAP does) to their numbers; a number
+// stays as given (Apprise would round it to one of those five).
 func gotifyPriority(v string) string {
-	names := map[string]string{"low": "1", "moderate": "3", "normal": "5", "high": "8", "emergency": "10"}
-	for name, n := range names {
-		if strings.HasPrefix(name, strings.ToLower(v)) && v != "" {
-			return n
-		}
+	if v == "" || isNumber(v) {
+		return v
+	}
+	names := map[byte]string{'l': "0", 'm': "3", 'n': "5", 'h': "8", 'e': "10"}
+	if n, ok := names[strings.ToLower(v)[0]]; ok {
+		return n
 	}
 	return v
 }
