@@ -73,6 +73,9 @@ func ParseStyle(u string, style Style) (kind string, raw map[string]string, err 
 	if err != nil {
 		return "", nil, err
 	}
+	if p.scheme == "http" || p.scheme == "https" {
+		return parseNative(u)
+	}
 	s, err := lookup(p, style)
 	if err != nil {
 		return "", nil, err
@@ -97,6 +100,19 @@ func ParseStyle(u string, style Style) (kind string, raw map[string]string, err 
 		return "", nil, err
 	}
 	return k.ID, raw, nil
+}
+
+// parseNative reads a service's own webhook address, checked by its kind.
+func parseNative(u string) (string, map[string]string, error) {
+	id, raw, ok := native(u)
+	if !ok {
+		return "", nil, webError()
+	}
+	k, _ := kinds.Get(id)
+	if _, err := k.Parse(raw); err != nil {
+		return "", nil, err
+	}
+	return id, raw, nil
 }
 
 // lookup finds the scheme's entry: of style, or under Auto the first that

@@ -243,7 +243,8 @@ func TestErrors(t *testing.T) {
 		url, key, notIn string
 	}{
 		{"", "serviceurl.empty", ""},
-		{"https://example.com/x", "serviceurl.scheme.unknown", ""},
+		{"https://example.com/x", "serviceurl.scheme.web", ""},
+		{"carrierpigeon://coop/1", "serviceurl.scheme.unknown", ""},
 		{"no scheme here", "serviceurl.no_scheme", ""},
 		{"twilio://SID:TOKENSECRET@15551234567/15557654321", "serviceurl.scheme.unsupported", "TOKENSECRET"},
 		{"zulip://bot:KEYSECRET@example.zulipchat.com", "serviceurl.scheme.unsupported", "KEYSECRET"},
@@ -275,6 +276,24 @@ func TestErrors(t *testing.T) {
 			if msg := ie.Text.In(lang); tc.notIn != "" && strings.Contains(msg, tc.notIn) {
 				t.Errorf("Parse(%q) error %q quotes a secret", tc.url, msg)
 			}
+		}
+	}
+}
+
+// A service's own webhook address goes whole into its kind's field, as
+// Apprise's parse_native_url reads it.
+func TestNative(t *testing.T) {
+	cases := []struct{ url, kind, key string }{
+		{"https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "dingtalk", "token"},
+		{"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693axxx6-7aoc-4bc4-97a0-0ec2sifa5aaa", "wecom_webhook", "key"},
+		{"https://open.larksuite.com/open-apis/bot/v2/hook/abc123", "feishu", "token"},
+		{"https://open.feishu.cn/open-apis/bot/v2/hook/abc123", "feishu", "token"},
+		{"https://api.day.app/devicekey", "bark", "url"},
+	}
+	for _, tc := range cases {
+		kind, raw, err := Parse(tc.url)
+		if err != nil || kind != tc.kind || raw[tc.key] != tc.url {
+			t.Errorf("Parse(%s) = %s, %v, %v; want %s with %s", tc.url, kind, raw, err, tc.kind, tc.key)
 		}
 	}
 }
