@@ -283,8 +283,11 @@ func aLark(p *parts) (map[string]string, error) {
 }
 
 // fFeishu writes lark:// for a Lark webhook, feishu:// otherwise; a
-// signing secret has no place in either.
+// signing secret has no place in either (shoutrrr's lark:// has one).
 func fFeishu(c channel.Config, o *out) (string, error) {
+	if c["secret"] != "" { // without it the bot refuses every message
+		return "", formatField("secret", Apprise)
+	}
 	tok, lark := feishuToken(c["token"])
 	if lark {
 		return "lark://" + o.secret(tok) + "/", nil

@@ -358,6 +358,20 @@ func TestSharedSchemes(t *testing.T) {
 	}
 }
 
+// A setting the style cannot carry, without which the channel would not
+// work, is refused by name rather than dropped.
+func TestFormatRefusesWhatItCannotWrite(t *testing.T) {
+	c := channel.Config{"token": "abc123", "secret": "signingsecret"}
+	_, err := Format("feishu", c, Apprise, false)
+	var ie *i18n.Error
+	if !errors.As(err, &ie) || ie.Text.Key != "serviceurl.format.field" || !strings.Contains(err.Error(), "secret") {
+		t.Fatalf("err = %v", err)
+	}
+	if u, err := Format("feishu", c, Shoutrrr, true); err != nil || !strings.Contains(u, "secret=signingsecret") {
+		t.Fatalf("shoutrrr: %s, %v", u, err)
+	}
+}
+
 // Every kind with a URL of a style writes one; others say they have none.
 func TestFormatNone(t *testing.T) {
 	_, err := Format("desktop", channel.Config{}, Apprise, true)
