@@ -40,7 +40,10 @@ func (c *cmd) channelCommand() *cobra.Command {
 	list.Aliases = []string{"ls"}
 	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
 
-	show := verb("show NAME", "Show a channel's settings, secrets masked (••••last4)", "  herald channel show team", c.channelShow)
+	var showURL urlFlags
+	show := verb("show NAME", "Show a channel's settings, secrets masked (••••last4)", "  herald channel show team\n  herald channel show team --url [--shoutrrr] [--with-secrets]",
+		func(ctx context.Context, args []string) error { return c.channelShowOrURL(ctx, args, showURL) })
+	showURLFlags(show, &showURL)
 	show.ValidArgsFunction = c.completeFirst(channelNames)
 
 	var rename string
@@ -57,7 +60,8 @@ func (c *cmd) channelCommand() *cobra.Command {
 	test := verb("test NAME", "Send a test push; exit 0 when the service accepted it", "  herald channel test team", c.channelTest)
 	test.ValidArgsFunction = c.completeFirst(channelNames)
 
-	return group("channel", "Register, inspect and test push channels", append([]*cobra.Command{kindsCmd, add, imp, list, show, edit, rm, test}, c.envCommands()...)...)
+	return group("channel", "Register, inspect and test push channels",
+		append([]*cobra.Command{kindsCmd, add, c.channelAddURLCommand(), imp, list, show, edit, rm, test}, c.envCommands()...)...)
 }
 
 func (c *cmd) channelKinds(asJSON bool) error {

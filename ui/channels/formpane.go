@@ -91,7 +91,8 @@ func (v *View) showAdd() {
 		p.setForm(f)
 	})
 	sel.PlaceHolder = lang.L("channels.add.kind_placeholder")
-	kindRow := widget.NewForm(widget.NewFormItem(lang.L("channels.add.kind"), sel))
+	paste := newURLPaste(func(k *channel.Kind, raw map[string]string) { p.fillFromURL(k, raw) })
+	kindRow := widget.NewForm(widget.NewFormItem(lang.L("channels.add.kind"), sel), paste.item)
 	p = v.newFormPane(lang.L("channels.add.title"), kindRow)
 	p.kindSel = sel
 	v.openForm(p)
