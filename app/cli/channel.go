@@ -86,6 +86,7 @@ func (c *cmd) kindsJSON() error {
 		Default  string   `json:"default,omitempty"`
 		Choices  []string `json:"choices,omitempty"`
 		QD       int      `json:"qd_position,omitempty"`
+		Env      string   `json:"qinglong_env,omitempty"`
 		Help     string   `json:"help,omitempty"`
 	}
 	type kind struct {
@@ -93,13 +94,16 @@ func (c *cmd) kindsJSON() error {
 		Name   string  `json:"name"`
 		DocURL string  `json:"doc_url,omitempty"`
 		Fields []field `json:"fields"`
+		// Env is every qinglong variable import-env reads for the kind,
+		// the packed ones (QYWX_AM…) included.
+		Env []string `json:"qinglong_env,omitempty"`
 	}
 	var out []kind
 	for _, k := range kinds.All() {
-		kd := kind{ID: k.ID, Name: k.Name, DocURL: k.DocURL}
+		kd := kind{ID: k.ID, Name: k.Name, DocURL: k.DocURL, Env: k.EnvVars()}
 		for i, f := range k.Fields {
 			fd := field{Key: f.Key, Aliases: f.Aliases, Label: f.Label, Type: string(f.Type), Required: f.Required,
-				Secret: f.Secret, Default: f.Default, Choices: f.Choices, Help: f.Help}
+				Secret: f.Secret, Default: f.Default, Choices: f.Choices, Env: f.Env, Help: f.Help}
 			if i < k.QDFields {
 				fd.QD = i + 1
 			}
@@ -120,6 +124,9 @@ func (c *cmd) printKind(k *channel.Kind) {
 			keys[i] = f.Key
 		}
 		fmt.Fprintf(c.std.Out, "  QD string: %s\n", strings.Join(keys, ";"))
+	}
+	if vars := k.EnvVars(); len(vars) > 0 {
+		fmt.Fprintf(c.std.Out, "  qinglong: %s\n", strings.Join(vars, " "))
 	}
 	tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
 	for _, f := range k.Fields {
