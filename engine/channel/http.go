@@ -138,6 +138,35 @@ func PostJSON(ctx context.Context, client *http.Client, kind, u string, payload 
 	return Do(ctx, client, kind, req)
 }
 
+// PostForm sends form URL-encoded to u with optional extra headers.
+func PostForm(ctx context.Context, client *http.Client, kind, u string, form url.Values, header http.Header) (*http.Response, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, nil, Permanent(kind, "bad API URL: %v", stripURL(err))
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	return Do(ctx, client, kind, req)
+}
+
+// Scrub replaces each secret in a service's answer, as written and as a
+// URL query or path escapes it, by "…": answers are shown to the user,
+// and services and proxies quote what they were sent.
+func Scrub(answer []byte, secrets ...string) []byte {
+	s := string(answer)
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		for _, form := range []string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
+			s = strings.ReplaceAll(s, form, "…")
+		}
+	}
+	return []byte(s)
+}
+
 // DecodeJSON reads a service answer into out; a body that is not JSON is
 // classified by the HTTP status (a proxy's HTML error page, say).
 func DecodeJSON(kind string, resp *http.Response, body []byte, out any) error {

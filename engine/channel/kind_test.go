@@ -338,3 +338,17 @@ func TestMaskTailHidesTheToken(t *testing.T) {
 		}
 	}
 }
+
+func TestScrub(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`{"msg":"bad key a+b/c=="}`, `{"msg":"bad key …"}`},
+		{`GET /send/a%2Bb%2Fc%3D%3D failed`, `GET /send/… failed`},
+		{`path /send/a+b%2Fc==`, `path /send/…`},
+		{`nothing here`, `nothing here`},
+	}
+	for _, c := range cases {
+		if got := string(channel.Scrub([]byte(c.in), "a+b/c==", "")); got != c.want {
+			t.Errorf("Scrub(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -190,7 +190,7 @@ func (h *homeassistant) Send(ctx context.Context, m message.Message) error {
 	if err != nil {
 		return err
 	}
-	body = []byte(strings.ReplaceAll(string(body), h.token, "…"))
+	body = channel.Scrub(body, h.token)
 	if resp.StatusCode/100 == 2 {
 		// The states the call changed: a JSON array.
 		var states []json.RawMessage

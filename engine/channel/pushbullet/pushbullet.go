@@ -169,7 +169,7 @@ func (p *pushbullet) Send(ctx context.Context, m message.Message) error {
 		return err
 	}
 	// What comes back is shown to the user: never with the token in it.
-	body = []byte(strings.ReplaceAll(string(body), p.token, "…"))
+	body = channel.Scrub(body, p.token)
 	return p.readAnswer(resp, body)
 }
 

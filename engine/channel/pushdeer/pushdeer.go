@@ -143,18 +143,11 @@ func (d *deer) Send(ctx context.Context, m message.Message) error {
 	}
 	form := Render(m)
 	form.Set("pushkey", d.key)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.endpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		return channel.Permanent(ID, "bad server URL")
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, body, err := channel.Do(ctx, d.client, ID, req)
+	resp, body, err := channel.PostForm(ctx, d.client, ID, d.endpoint, form, nil)
 	if err != nil {
 		return err
 	}
-	// What comes back is shown to the user: never with the key in it.
-	body = []byte(strings.ReplaceAll(strings.ReplaceAll(string(body), d.key, "…"), url.QueryEscape(d.key), "…"))
-	return readAnswer(resp, body)
+	return readAnswer(resp, channel.Scrub(body, d.key))
 }
 
 // answer is PushDeer's reply: {code, content: {result}} or, for an error,

@@ -133,18 +133,11 @@ func (p *pushMe) Send(ctx context.Context, m message.Message) error {
 		return channel.Permanent(ID, "the message is empty: nothing to send")
 	}
 	form.Set("push_key", p.key)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, strings.NewReader(form.Encode()))
-	if err != nil {
-		return channel.Permanent(ID, "bad server URL")
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, body, err := channel.Do(ctx, p.client, ID, req)
+	resp, body, err := channel.PostForm(ctx, p.client, ID, p.endpoint, form, nil)
 	if err != nil {
 		return err
 	}
-	// What comes back is shown to the user: never with the key in it.
-	body = []byte(strings.ReplaceAll(strings.ReplaceAll(string(body), p.key, "…"), url.QueryEscape(p.key), "…"))
-	return readAnswer(resp, body)
+	return readAnswer(resp, channel.Scrub(body, p.key))
 }
 
 // readAnswer accepts only PushMe's "success"; anything else is the

@@ -300,18 +300,11 @@ func fitHTML(src string) string {
 
 // Send posts m as one message.
 func (p *pushover) Send(ctx context.Context, m message.Message) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, strings.NewReader(p.render(m).Encode()))
-	if err != nil {
-		return channel.Permanent(ID, "bad API URL")
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, body, err := channel.Do(ctx, p.client, ID, req)
+	resp, body, err := channel.PostForm(ctx, p.client, ID, p.endpoint, p.render(m), nil)
 	if err != nil {
 		return err
 	}
-	// What comes back is shown to the user: never with the token in it.
-	body = []byte(strings.ReplaceAll(string(body), p.token, "…"))
-	return p.readAnswer(resp, body)
+	return p.readAnswer(resp, channel.Scrub(body, p.token))
 }
 
 // answer is Pushover's reply: status 1 on success; otherwise errors lists

@@ -286,7 +286,7 @@ func (p *pusher) Send(ctx context.Context, m message.Message) error {
 		return err
 	}
 	// What comes back is shown to the user: never with the token in it.
-	answer = []byte(strings.ReplaceAll(string(answer), p.token, "…"))
+	answer = channel.Scrub(answer, p.token)
 	if resp.StatusCode/100 != 2 {
 		return channel.StatusError(ID, resp, answer)
 	}

@@ -179,19 +179,11 @@ func (q *qmsg) Send(ctx context.Context, m message.Message) error {
 	if q.qq != "" {
 		form.Set("qq", q.qq)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, q.url, strings.NewReader(form.Encode()))
-	if err != nil {
-		return channel.Permanent(ID, "bad API URL")
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, body, err := channel.Do(ctx, q.client, ID, req)
+	resp, body, err := channel.PostForm(ctx, q.client, ID, q.url, form, nil)
 	if err != nil {
 		return err
 	}
-	// Answers (a proxy's error page, say) may quote the URL: never show
-	// the key.
-	body = []byte(strings.ReplaceAll(strings.ReplaceAll(string(body), q.key, "…"), url.PathEscape(q.key), "…"))
-	return readAnswer(resp, body)
+	return readAnswer(resp, channel.Scrub(body, q.key))
 }
 
 // answer is Qmsg's reply: {success, reason, code, info}. success is a

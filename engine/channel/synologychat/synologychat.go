@@ -146,13 +146,7 @@ func (h *hook) Send(ctx context.Context, m message.Message) error {
 	if err != nil {
 		return channel.Permanent(ID, "encode request: %v", err)
 	}
-	form := url.Values{"payload": {string(payload)}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.url, strings.NewReader(form))
-	if err != nil {
-		return channel.Permanent(ID, "bad webhook URL")
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, body, err := channel.Do(ctx, h.client, ID, req)
+	resp, body, err := channel.PostForm(ctx, h.client, ID, h.url, url.Values{"payload": {string(payload)}}, nil)
 	if err != nil {
 		return err
 	}
