@@ -125,8 +125,10 @@ func qlServices(t *testing.T, c *channeltest.Canaries) []qlService {
 			}},
 		{kind: "qmsg", fake: qm, edit: []string{"api=" + qm.URL},
 			secrets: []string{qmsgtest.Key}, vars: [][2]string{{"QMSG_KEY", qmsgtest.Key}, {"QMSG_TYPE", "group"}}},
+		// The fifth part, a media_id, makes notify.py send an mpnews
+		// article with that cover; so does Herald.
 		{kind: "wecom_app", fake: wa, secrets: []string{wecomapptest.Secret}, vars: [][2]string{
-			{"QYWX_AM", strings.Join([]string{wecomapptest.CorpID, wecomapptest.Secret, "@all", strconv.Itoa(wecomapptest.AgentID)}, ",")},
+			{"QYWX_AM", strings.Join([]string{wecomapptest.CorpID, wecomapptest.Secret, "@all", strconv.Itoa(wecomapptest.AgentID), wecomapptest.MediaID}, ",")},
 			{"QYWX_ORIGIN", wa.URL},
 		}},
 		{kind: "wecom_webhook", fake: ww, edit: []string{"api=" + ww.URL},
@@ -230,10 +232,17 @@ func TestQinglongConfigImportsEveryService(t *testing.T) {
 		if list := h.must("channel", "list"); list != before {
 			t.Fatalf("the dry run created channels:\n%s", list)
 		}
+		dry := out
 		code, out, errs = h.run("", slices.DeleteFunc(args, func(a string) bool { return a == "--dry-run" })...)
 		outputs = append(outputs, out+errs)
 		if code != 0 || errs != "" {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errs)
+		}
+		for _, s := range services {
+			name := s.channel() + " (" + s.kind + ")"
+			if s.prefix == prefix && (!strings.Contains(dry, "would create "+name) || !strings.Contains(out, "created "+name)) {
+				t.Errorf("run %q does not create %s:\n%s%s", prefix, name, dry, out)
+			}
 		}
 	}
 
