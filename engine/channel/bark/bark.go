@@ -110,7 +110,6 @@ var Kind = &channel.Kind{
 		},
 		{
 			Key:    "archive",
-			Env:    "BARK_ARCHIVE",
 			Label:  "Save in history",
 			Help:   "Whether the Bark app keeps the notification in its history. Empty: the app's own setting decides.",
 			DocURL: "https://bark.day.app/#/en-us/tutorial",
@@ -124,8 +123,25 @@ var Kind = &channel.Kind{
 		},
 		channel.ProxyField(),
 	},
-	QDFields: 1,
-	Open:     open,
+	QDFields:  1,
+	PackedEnv: &channel.PackedEnv{Vars: []string{envArchive}, Unpack: unpackArchive, Pack: packArchive},
+	Open:      open,
+}
+
+// envArchive is qinglong's BARK_ARCHIVE, which notify.py sends as Bark's
+// isArchive as is: the app keeps a push on "1" only, so the bool field is
+// packed rather than exported as "true".
+const envArchive = "BARK_ARCHIVE"
+
+func unpackArchive(vars, raw map[string]string) error {
+	raw["archive"] = vars[envArchive] // the bool field reads 1 and 0
+	return nil
+}
+
+func packArchive(c channel.Config, vars map[string]string) {
+	if f := archiveFlag(c["archive"]); f != "" {
+		vars[envArchive] = f
+	}
 }
 
 // ParseURL splits a Bark URL ("https://api.day.app/KEY", a self-hosted

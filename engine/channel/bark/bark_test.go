@@ -300,6 +300,12 @@ func TestQinglongEnv(t *testing.T) {
 		{Name: "no archive", Vars: map[string]string{"BARK_PUSH": key, "BARK_ARCHIVE": "0"}, Want: channel.Config{"archive": "false"}},
 		{Name: "bad level", Vars: map[string]string{"BARK_PUSH": key, "BARK_LEVEL": "loud"}, ErrField: "level"},
 	})
+	// notify.py sends BARK_ARCHIVE as isArchive as is: the export must say 1 or 0.
+	for archive, want := range map[string]string{"true": "1", "false": "0", "": ""} {
+		if got := channeltest.EnvOf(bark.Kind, channel.Config{"url": key, "archive": archive})["BARK_ARCHIVE"]; got != want {
+			t.Errorf("archive %q: BARK_ARCHIVE = %q, want %q", archive, got, want)
+		}
+	}
 }
 
 func TestArchive(t *testing.T) {

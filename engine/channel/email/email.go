@@ -203,8 +203,10 @@ func packEnv(c channel.Config, vars map[string]string) {
 	if c["host"] != "" {
 		vars[envServer] = net.JoinHostPort(c["host"], cmp.Or(c["port"], "465"))
 	}
-	if c["ssl"] != "" {
-		vars[envSSL] = c["ssl"]
+	if c["host"] != "" {
+		// Always written: Herald's default is SSL, notify.py's is not,
+		// and stored settings leave the default out.
+		vars[envSSL] = cmp.Or(c["ssl"], "true")
 	}
 	if c["username"] != "" {
 		vars[envEmail] = c["username"]

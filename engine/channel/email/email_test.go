@@ -795,4 +795,10 @@ func TestQinglongEnv(t *testing.T) {
 		{Name: "bad recipient", Vars: base(map[string]string{"SMTP_EMAIL_TO": "a@example.com;nobody"}), ErrField: "to"},
 		{Name: "no login", Vars: map[string]string{"SMTP_SERVER": "smtp.qq.com:465", "SMTP_PASSWORD": "pw"}, ErrField: "username"},
 	})
+	// Stored settings leave ssl's default out; notify.py's default is no
+	// SSL, so the export must say it.
+	vars := channeltest.EnvOf(Kind, channel.Config{"host": "smtp.qq.com", "username": "me@example.com", "password": "pw"})
+	if vars["SMTP_SSL"] != "true" {
+		t.Errorf("SMTP_SSL = %q, want true", vars["SMTP_SSL"])
+	}
 }

@@ -6,6 +6,7 @@ package wecomapp
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -219,7 +220,10 @@ func packAM(c channel.Config, vars map[string]string) {
 	if c["corp_id"] == "" || c["secret"] == "" || c["agent_id"] == "" {
 		return
 	}
-	am := strings.Join([]string{c["corp_id"], c["secret"], strings.Join(c.List("to_user"), "|"), c["agent_id"]}, ",")
+	// Stored settings leave the default out, but notify.py sends touser
+	// as written: an empty one reaches nobody.
+	toUser := cmp.Or(strings.Join(c.List("to_user"), "|"), "@all")
+	am := strings.Join([]string{c["corp_id"], c["secret"], toUser, c["agent_id"]}, ",")
 	if pic := c["pic"]; pic != "" && !isURL(pic) {
 		am += "," + pic
 	}

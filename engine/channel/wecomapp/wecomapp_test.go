@@ -674,4 +674,9 @@ func TestPackAM(t *testing.T) {
 	if got := channeltest.EnvOf(Kind, c)["QYWX_AM"]; got != "ww1,s,a|b,7" {
 		t.Errorf("QYWX_AM = %q", got)
 	}
+	// Stored settings leave the default @all out; notify.py needs it written.
+	delete(c, "to_user")
+	if got := channeltest.EnvOf(Kind, c)["QYWX_AM"]; got != "ww1,s,@all,7" {
+		t.Errorf("QYWX_AM without to_user = %q", got)
+	}
 }
