@@ -57,7 +57,7 @@ func TestQinglongImportPreviewsThenCreates(t *testing.T) {
 	if names := f.rowNames(); len(names) != 1 {
 		t.Fatalf("the preview created channels: %v", names)
 	}
-	test.Tap(f.overlayButton("Create 1 channel(s)"))
+	test.Tap(f.overlayButton("Create 1 channel"))
 	f.wait()
 	if names := f.rowNames(); !slices.Equal(names, []string{"pushplus", "telegram"}) && !slices.Equal(names, []string{"telegram", "pushplus"}) {
 		t.Fatalf("rows after import = %v", names)
@@ -79,7 +79,7 @@ func TestQinglongImportNamesMissingVariables(t *testing.T) {
 	if !strings.Contains(texts, "Skipped: TG_BOT_TOKEN: required") {
 		t.Errorf("preview:\n%s", texts)
 	}
-	if b := f.overlayButton("Create 0 channel(s)"); !b.Disabled() {
+	if b := f.overlayButton("Create 0 channels"); !b.Disabled() {
 		t.Error("Import is enabled with nothing to create")
 	}
 	f.overlayEntry().SetText("export BARK_PUSH=\"\"\n")
