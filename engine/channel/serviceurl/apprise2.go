@@ -517,17 +517,18 @@ func fGChat(c channel.Config, o *out) (string, error) {
 	return u, nil
 }
 
-// --- Home Assistant: hassio[s]://{host}[:{port}][/{path}]/{accesstoken}
-// [/{notify service}] (home_assistant.py): no target is a persistent
-// notification.
+// --- Home Assistant: hassio[s]://{host}[:{port}]/{accesstoken}
+// [/{service}]?prefix= (home_assistant.py): http on port 8123 unless
+// given; no service is a persistent notification; a service is
+// [notify.]{name}, Herald's only domain, without :{targets}.
 
-var hassToken = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`) // a long-lived token is a JWT
+var hassToken = regexp.MustCompile(`(?i)^([0-9a-f]{8}\.[0-9a-f]{64}|[a-z0-9_-]+\.[a-z0-9_-]+\.[a-z0-9_-]+)$`) // RE_IS_LONG_LIVED_TOKEN
 
 func aHassio(p *parts) (map[string]string, error) {
 	if err := aOnly(p, "accesstoken", "token", "to", "prefix", "batch", "nid"); err != nil {
 		return nil, err
 	}
-	if err := p.refuse("prefix", "nid"); err != nil {
+	if err := p.refuse("nid"); err != nil {
 		return nil, err
 	}
 	if err := p.needHost("{host}"); err != nil {
@@ -536,26 +537,47 @@ func aHassio(p *parts) (map[string]string, error) {
 	if p.hasUser {
 		return nil, p.errf("serviceurl.user.unsupported", "What", "{user}:{password}")
 	}
-	token, path, targets := p.get("accesstoken", "token"), []string(nil), slices.Clone(p.segs)
-	if token == "" {
-		i := slices.IndexFunc(targets, hassToken.MatchString)
-		if i < 0 {
-			i = len(targets) - 1
-		}
-		if i < 0 {
-			return nil, p.errf("serviceurl.path.missing", "What", "{accesstoken}")
-		}
-		token, path, targets = targets[i], targets[:i], targets[i+1:]
+	token, targets, err := p.hassTargets()
+	if err != nil {
+		return nil, err
 	}
-	targets = append(targets, channel.SplitList(p.get("to"))...)
 	service := ""
 	if len(targets) > 0 {
-		var err error
 		if service, err = p.one(targets, "{service}"); err != nil {
 			return nil, err
 		}
+		domain, name, ok := strings.Cut(service, ".")
+		if strings.Contains(service, ":") || (ok && domain != "notify") {
+			return nil, p.errf("serviceurl.path.bad", "N", slices.Index(p.segs, service)+1, "Want", "notify.{service}")
+		}
+		service = or(name, domain)
 	}
-	return map[string]string{"server": p.httpOf("hassio") + p.hostPort() + segPath(path), "token": token, "service": service}, nil
+	host := p.hostPort()
+	if p.scheme == "hassio" && p.port == "" {
+		host += ":8123" // home_assistant.py's default_insecure_port
+	}
+	prefix := strings.Trim(p.get("prefix"), "/")
+	if prefix != "" {
+		prefix = "/" + prefix
+	}
+	return map[string]string{"server": p.httpOf("hassio") + host + prefix, "token": token, "service": service}, nil
+}
+
+// hassTargets are the token and the services, found as home_assistant.py
+// does: ?token=, else the segment looking like one, else the last.
+func (p *parts) hassTargets() (string, []string, error) {
+	segs, token := p.segs, p.get("accesstoken", "token")
+	if token == "" {
+		i := slices.IndexFunc(segs, hassToken.MatchString)
+		if i < 0 {
+			i = len(segs) - 1
+		}
+		if i < 0 {
+			return "", nil, p.errf("serviceurl.path.missing", "What", "{accesstoken}")
+		}
+		token, segs = segs[i], append(slices.Clone(segs[i+1:]), segs[:i]...)
+	}
+	return token, append(slices.Clone(segs), channel.SplitList(p.get("to"))...), nil
 }
 
 func fHassio(c channel.Config, o *out) (string, error) {
@@ -569,15 +591,15 @@ func fHassio(c channel.Config, o *out) (string, error) {
 	if err := noUserPart(su, "server", Apprise); err != nil {
 		return "", err
 	}
-	u := "hassio://"
-	if su.Scheme == "https" {
-		u = "hassios://"
+	u := "hassios://" + su.Host
+	if su.Scheme == "http" {
+		u = "hassio://" + su.Hostname() + ":" + or(su.Port(), "80")
 	}
-	u += su.Host + strings.TrimRight(su.EscapedPath(), "/") + "/" + o.secret(c["token"]) + "/"
+	u += "/" + o.secret(c["token"]) + "/"
 	if s := c["service"]; s != "" && s != "persistent_notification" {
 		u += esc(s) + "/"
 	}
-	return u, nil
+	return u + query("prefix", strings.TrimRight(su.Path, "/")), nil
 }
 
 // --- Mattermost: mmost[s]://[{botname}@]{host}[:{port}][/{path}]/{token}

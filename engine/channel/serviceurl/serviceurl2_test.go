@@ -55,12 +55,15 @@ var appriseCases2 = []urlCase{
 	// test_plugin_google_chat.py: "gchat://?workspace=ws&key=mykey&token=mytoken&thread=abc123"
 	{"gchat://?workspace=ws&key=mykey&token=mytoken&thread=abc123", "google_chat",
 		map[string]string{"url": "https://chat.googleapis.com/v1/spaces/ws/messages?key=mykey&token=mytoken", "thread_key": "abc123"}},
-	// test_plugin_homeassistant.py: "hassio://localhost/long.lived.token"
+	// test_plugin_homeassistant.py: "hassio://localhost/long.lived.token" (port 8123 by default)
 	{"hassio://localhost/long.lived.token", "homeassistant",
-		map[string]string{"server": "http://localhost", "token": "long.lived.token"}},
-	// test_plugin_homeassistant.py: "hassio://localhost/prefix/path/long.lived.token", with a notify service after it
-	{"hassios://ha.example.com:8123/prefix/path/long.lived.token/mobile_app_phone", "homeassistant",
-		map[string]string{"server": "https://ha.example.com:8123/prefix/path", "token": "long.lived.token", "service": "mobile_app_phone"}},
+		map[string]string{"server": "http://localhost:8123", "token": "long.lived.token"}},
+	// test_plugin_homeassistant.py: "hassio://localhost/service/?token=long.lived.token&prefix=/ha"
+	{"hassios://ha.example.com/notify.mobile_app_phone/?token=long.lived.token&prefix=/ha", "homeassistant",
+		map[string]string{"server": "https://ha.example.com/ha", "token": "long.lived.token", "service": "mobile_app_phone"}},
+	// home_assistant.py: the services around the token
+	{"hassio://192.168.1.10:8123/long.lived.token/mobile_app_phone", "homeassistant",
+		map[string]string{"server": "http://192.168.1.10:8123", "token": "long.lived.token", "service": "mobile_app_phone"}},
 	// test_plugin_mattermost.py: "mmost://user@localhost/3ccdd113474722377935511fc85d3dd4?channel=test"
 	{"mmost://user@localhost/3ccdd113474722377935511fc85d3dd4?channel=test", "mattermost",
 		map[string]string{"url": "http://localhost/hooks/3ccdd113474722377935511fc85d3dd4", "channel": "test", "username": "user"}},
@@ -187,6 +190,8 @@ func TestErrors2(t *testing.T) {
 		{"googlechat://chat.googleapis.com/v1/spaces/F/messages?key=KEYSECRET", "serviceurl.query.missing", "KEYSECRET"},
 		{"hassio://u:PWSECRET@localhost/long.lived.token", "serviceurl.user.unsupported", "PWSECRET"},
 		{"hassio://localhost/long.lived.token/a/b", "serviceurl.path.many", "lived"},
+		{"hassio://localhost/long.lived.token/light.turn_on", "serviceurl.path.bad", "lived"},
+		{"hassio://localhost/long.lived.token/mobile:dev1", "serviceurl.path.bad", "lived"},
 		{"mmost://localhost/TOKSECRET?team=x", "serviceurl.query.unsupported", "TOKSECRET"},
 		{"mattermost://localhost", "serviceurl.path.missing", ""},
 		{"rocket://user:PWSECRET@localhost/#channel", "serviceurl.user.missing", "PWSECRET"},
