@@ -285,17 +285,22 @@ func aMatrix(p *parts) (map[string]string, error) {
 	if msgtype != "" {
 		msgtype = "m." + strings.TrimPrefix(msgtype, "m.")
 	}
+	hsreq, err := p.yes("hsreq", true)
+	if err != nil {
+		return nil, err
+	}
 	return map[string]string{"homeserver": p.httpOf("matrix") + p.hostPort(), "access_token": token,
-		"room": matrixRoom(room, p.host), "msgtype": msgtype}, nil
+		"room": matrixRoom(room, p.host, hsreq), "msgtype": msgtype}, nil
 }
 
-// matrixRoom completes a bare room name as matrix/base.py does: an alias
-// (#) on the URL's server.
-func matrixRoom(room, server string) string {
+// matrixRoom completes a room as matrix/base.py does: a bare name is an
+// alias (#), which gets the URL's server; a room id (!) too unless
+// hsreq=no.
+func matrixRoom(room, server string, hsreq bool) string {
 	if !strings.HasPrefix(room, "!") && !strings.HasPrefix(room, "#") {
 		room = "#" + room
 	}
-	if !strings.Contains(room, ":") {
+	if !strings.Contains(room, ":") && (hsreq || strings.HasPrefix(room, "#")) {
 		room += ":" + server
 	}
 	return room
@@ -310,8 +315,15 @@ func fMatrix(c channel.Config, o *out) (string, error) {
 	if hs.Scheme == "https" {
 		u = "matrixs://"
 	}
-	return u + o.secretUser(c["access_token"]) + "@" + hs.Host + "/" + esc(c["room"]) + "/" +
-		query("msgtype", strings.TrimPrefix(c["msgtype"], "m.")), nil
+	room, hsreq := c["room"], ""
+	if !strings.Contains(room, ":") {
+		if !strings.HasPrefix(room, "!") { // Apprise would put the host's name after it
+			return "", formatField("room", Apprise)
+		}
+		hsreq = "no"
+	}
+	return u + o.secretUser(c["access_token"]) + "@" + hs.Host + "/" + esc(room) + "/" +
+		query("msgtype", strings.TrimPrefix(c["msgtype"], "m."), "hsreq", hsreq), nil
 }
 
 // --- Signal: signal[s]://[{user}:{password}@]{host}[:{port}]/{from_phone}
@@ -371,7 +383,7 @@ const (
 )
 
 func aWorkflows(p *parts) (map[string]string, error) {
-	if err := aOnly(p, "image", "pa", "powerautomate", "route", "routeid", "wrap", "template", "workflow", "id", "signature", "sig", "api-version", "ver", ":"); err != nil {
+	if err := aOnly(p, "image", "pa", "powerautomate", "route", "routeid", "wrap", "template", "workflow", "id", "signature", "sig", "api-version", "ver"); err != nil {
 		return nil, err
 	}
 	if err := p.refuse("template", "route", "routeid"); err != nil {
@@ -553,8 +565,11 @@ func aHassio(p *parts) (map[string]string, error) {
 		service = or(name, domain)
 	}
 	host := p.hostPort()
-	if p.scheme == "hassio" && p.port == "" {
+	switch {
+	case p.scheme == "hassio" && p.port == "":
 		host += ":8123" // home_assistant.py's default_insecure_port
+	case p.scheme == "hassio" && p.port == "80":
+		host = p.host // http's own port, as Herald writes it
 	}
 	prefix := strings.Trim(p.get("prefix"), "/")
 	if prefix != "" {
@@ -595,11 +610,19 @@ func fHassio(c channel.Config, o *out) (string, error) {
 	if su.Scheme == "http" {
 		u = "hassio://" + su.Hostname() + ":" + or(su.Port(), "80")
 	}
-	u += "/" + o.secret(c["token"]) + "/"
-	if s := c["service"]; s != "" && s != "persistent_notification" {
-		u += esc(s) + "/"
+	service, token := c["service"], ""
+	if service == "persistent_notification" {
+		service = ""
 	}
-	return u + query("prefix", strings.TrimRight(su.Path, "/")), nil
+	if service != "" && !hassToken.MatchString(c["token"]) {
+		token = o.hide(c["token"]) // else the path's last segment would be the token
+	} else {
+		u += "/" + o.secret(c["token"])
+	}
+	if service != "" {
+		u += "/" + esc(service)
+	}
+	return u + "/" + query("token", token, "prefix", strings.TrimRight(su.Path, "/")), nil
 }
 
 // --- Mattermost: mmost[s]://[{botname}@]{host}[:{port}][/{path}]/{token}

@@ -2,11 +2,13 @@ package serviceurl
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/heraldpush/herald/engine/channel"
+	"github.com/heraldpush/herald/engine/channel/kinds"
 	"github.com/heraldpush/herald/engine/i18n"
 )
 
@@ -202,6 +204,8 @@ func TestErrors2(t *testing.T) {
 		{"signal://localhost:8080/+1234567890", "serviceurl.path.missing", ""},
 		{"signal://localhost/+1234567890/+1?token=TOKSECRET", "serviceurl.query.unsupported", "TOKSECRET"},
 		{"pushdeer://u@PDUKEY", "serviceurl.user.unexpected", "PDUKEY"},
+		{"discord://TOKSECRET@693853386302554172?json=yes", "serviceurl.query.unsupported", "TOKSECRET"},
+		{"workflows://host/wf/SIGSECRET?:key=v", "serviceurl.query.unknown", "SIGSECRET"},
 	}
 	for _, tc := range cases {
 		_, _, err := Parse(tc.url)
@@ -272,4 +276,44 @@ func TestSignalRecipients(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}
+}
+
+// roundTripKinds are the kinds whose written URLs FuzzFormatRoundTrip
+// checks read back as the channel.
+var roundTripKinds = []string{"discord", "slack", "pushover", "matrix", "signal", "teams", "google_chat", "homeassistant", "mattermost", "rocketchat", "pushbullet", "apprise", "pushdeer", "pushme", "qmsg", "synology_chat"}
+
+// A channel read from any URL, written in either style, reads back the
+// same (teams: its URL's escaped slashes aside).
+func FuzzFormatRoundTrip(f *testing.F) {
+	for _, tc := range slices.Concat(urlsOf(appriseCases2), urlsOf(shoutrrrCases2)) {
+		f.Add(tc)
+	}
+	f.Fuzz(func(t *testing.T, u string) {
+		kind, raw, err := Parse(u)
+		if err != nil || !slices.Contains(roundTripKinds, kind) {
+			return
+		}
+		k, _ := kinds.Get(kind)
+		c, err := k.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, style := range []Style{Apprise, Shoutrrr} {
+			out, err := Format(kind, c, style, true)
+			if err != nil {
+				continue
+			}
+			k2, raw2, err := ParseStyle(out, Auto)
+			if err != nil || k2 != kind {
+				t.Fatalf("%q -> %v %q -> %v %v", u, style, out, k2, err)
+			}
+			c2, _ := k.Parse(raw2)
+			if kind == "teams" {
+				c["url"], c2["url"] = strings.ReplaceAll(c["url"], "%2F", "/"), strings.ReplaceAll(c2["url"], "%2F", "/")
+			}
+			if !maps.Equal(c, c2) {
+				t.Fatalf("%q -> %v %q:\n %v\n %v", u, style, out, c, c2)
+			}
+		}
+	})
 }

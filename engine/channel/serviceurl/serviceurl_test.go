@@ -293,6 +293,9 @@ func TestNative(t *testing.T) {
 		{"https://open.larksuite.com/open-apis/bot/v2/hook/abc123", "feishu", "token"},
 		{"https://open.feishu.cn/open-apis/bot/v2/hook/abc123", "feishu", "token"},
 		{"https://api.day.app/devicekey", "bark", "url"},
+		{"https://discord.com/api/webhooks/693853386302554172/W3dE2OZz4C13_4z_uHfDOoC7BqTW288s", "discord", "url"},
+		{"https://hooks.slack.com/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ", "slack", "url"},
+		{"https://chat.googleapis.com/v1/spaces/AAAA/messages?key=k&token=t", "google_chat", "url"},
 	}
 	for _, tc := range cases {
 		kind, raw, err := Parse(tc.url)

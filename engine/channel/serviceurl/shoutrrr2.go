@@ -58,8 +58,11 @@ func sDiscord(p *parts) (map[string]string, error) {
 	if err := sOnly(p, "username", "avatar", "avatarurl", "color", "colorerror", "colorwarn", "colorinfo", "colordebug", "splitlines", "json", "thread_id"); err != nil {
 		return nil, err
 	}
-	if len(p.segs) > 0 || p.get("json") != "" {
+	if len(p.segs) > 0 { // /raw: the message is the JSON payload
 		return nil, p.errf("serviceurl.query.unsupported", "Name", "json")
+	}
+	if err := p.refuseYes("json"); err != nil {
+		return nil, err
 	}
 	if p.user == "" {
 		return nil, p.errf("serviceurl.user.missing", "What", "{token}")
@@ -194,6 +197,9 @@ func gMatrix(c channel.Config, o *out) (string, error) {
 	if err != nil || strings.Trim(hs.Path, "/") != "" {
 		return "", formatField("homeserver", Shoutrrr)
 	}
+	if strings.Contains(c["room"], ",") { // rooms= is a list
+		return "", formatField("room", Shoutrrr)
+	}
 	return "matrix://:" + o.secretUser(c["access_token"]) + "@" + hs.Host + "/" +
 		query("rooms", c["room"], "disableTLS", yesNo(hs.Scheme == "http")), nil
 }
@@ -219,7 +225,11 @@ func sSignal(p *parts) (map[string]string, error) {
 	if len(p.segs) < 2 {
 		return nil, p.errf("serviceurl.path.missing", "What", "{recipient}")
 	}
-	return map[string]string{"server": httpScheme(plain) + p.host + ":" + or(p.port, "8080"), "number": p.segs[0],
+	server := httpScheme(plain) + p.host + ":" + or(p.port, "8080")
+	if (plain && p.port == "80") || (!plain && p.port == "443") {
+		server = httpScheme(plain) + p.host // the scheme's own port, as Herald writes it
+	}
+	return map[string]string{"server": server, "number": p.segs[0],
 		"recipients": strings.Join(signalRecipients(p.segs[1:]), ","), "username": p.user, "password": p.pass}, nil
 }
 
