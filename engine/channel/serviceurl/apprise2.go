@@ -264,7 +264,7 @@ func aMatrix(p *parts) (map[string]string, error) {
 	if err := p.refuseYes("e2ee"); err != nil {
 		return nil, err
 	}
-	if m := strings.ToLower(p.get("mode")); m != "" && m != "off" {
+	if m := strings.ToLower(p.get("mode")); m != "" && m != "off" && m != "matrix" { // slack, t2bot, hookshot: webhooks
 		return nil, p.errf("serviceurl.query.unsupported", "Name", "mode")
 	}
 	token := or(p.get("token"), p.user)

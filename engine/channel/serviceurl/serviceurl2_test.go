@@ -37,7 +37,8 @@ var appriseCases2 = []urlCase{
 	{"matrixs://syt_bWF0cml4_AbCdEfGhIjKlMn_0a1b2c@matrix.example.org/%23alerts:example.org?msgtype=notice", "matrix",
 		map[string]string{"homeserver": "https://matrix.example.org", "access_token": "syt_bWF0cml4_AbCdEfGhIjKlMn_0a1b2c", "room": "#alerts:example.org", "msgtype": "m.notice"}},
 	// test_plugin_matrix.py: "matrix://user:pass@localhost/#room1" (a bare #room is on the host)
-	{"matrix://syt_token@localhost:8008/#general", "matrix",
+	// test_plugin_matrix.py: "matrix://token@localhost/?mode=Matrix"
+	{"matrix://syt_token@localhost:8008/#general?mode=Matrix", "matrix",
 		map[string]string{"homeserver": "http://localhost:8008", "access_token": "syt_token", "room": "#general:localhost"}},
 	// test_plugin_signal.py: "signal://localhost:8080/{}/" with {from}/{targets}
 	{"signal://localhost:8080/+12223334444/+15556667777/", "signal",
@@ -180,6 +181,7 @@ func TestErrors2(t *testing.T) {
 		{"matrix://user:PWSECRET@localhost/#room", "serviceurl.matrix.login", "PWSECRET"},
 		{"matrix://user:PWSECRET@matrix.example.com?rooms=!r:x", "serviceurl.matrix.login", "PWSECRET"},
 		{"matrixs://TOKSECRET@localhost/", "serviceurl.path.missing", "TOKSECRET"},
+		{"matrix://TOKSECRET@localhost/?mode=t2bot", "serviceurl.query.unsupported", "TOKSECRET"},
 		{"discord://693853386302554172/TOKSECRET/?tts=yes", "serviceurl.query.unsupported", "TOKSECRET"},
 		{"discord://693853386302554172/", "serviceurl.path.missing", ""},
 		{"discord://TOKSECRET@693853386302554172/raw", "serviceurl.query.unsupported", "TOKSECRET"},
