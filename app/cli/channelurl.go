@@ -22,9 +22,10 @@ func (c *cmd) channelAddURLCommand() *cobra.Command {
 	addURL := verb("add-url NAME URL", "Register a channel from an Apprise or shoutrrr URL (secrets go to the OS keyring)",
 		"  herald channel add-url phone 'tgram://123456:ABC…/222222222'\n"+
 			"  herald channel add-url alerts 'ntfys://ntfy.example.com/alerts?priority=high'\n"+
+			"  herald channel add-url chat 'discord://WEBHOOK_ID/WEBHOOK_TOKEN'\n"+
 			"  herald channel add-url ops - < url.txt   # - reads the URL from stdin, out of the shell's history",
 		func(ctx context.Context, args []string) error { return c.channelAddURL(ctx, args, shoutrrr) })
-	addURL.Flags().BoolVar(&shoutrrr, "shoutrrr", false, "read gotify:// and ntfy:// as shoutrrr does (https) rather than as Apprise (http)")
+	addURL.Flags().BoolVar(&shoutrrr, "shoutrrr", false, "read a scheme both use (gotify://, ntfy://, signal://, matrix://…) as shoutrrr does (https) rather than as Apprise (http)")
 	return addURL
 }
 

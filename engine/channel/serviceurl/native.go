@@ -18,6 +18,10 @@ var natives = []struct {
 	{"open.feishu.cn", "/open-apis/bot/v2/hook/", "feishu", "token"},
 	{"open.larksuite.com", "/open-apis/bot/v2/hook/", "feishu", "token"}, // lark.py
 	{"api.day.app", "/", "bark", "url"},
+	{"discord.com", "/api/webhooks/", "discord", "url"}, // discord.py
+	{"discordapp.com", "/api/webhooks/", "discord", "url"},
+	{"hooks.slack.com", "/services/", "slack", "url"},            // slack.py
+	{"chat.googleapis.com", "/v1/spaces/", "google_chat", "url"}, // google_chat.py
 }
 
 // native reads a service's own https address; ok is false for any other.

@@ -2,36 +2,6 @@ package serviceurl
 
 import "strings"
 
-// Schemes of services Herald has kinds for, or is getting, whose URLs it
-// cannot read yet: Parse names the service and, while the kind is missing,
-// suggests the apprise kind. Giving one a parse function (and format) is
-// all it takes to read it.
-func init() {
-	pending := []struct {
-		kind, service     string
-		apprise, shoutrrr []string
-	}{
-		{"discord", "Discord", []string{"discord"}, []string{"discord"}},
-		{"slack", "Slack", []string{"slack"}, []string{"slack"}},
-		{"pushover", "Pushover", []string{"pover"}, []string{"pushover"}},
-		{"matrix", "Matrix", []string{"matrix", "matrixs"}, []string{"matrix"}},
-		{"signal", "Signal", []string{"signal", "signals"}, []string{"signal"}},
-		{"teams", "Microsoft Teams", []string{"workflow", "workflows", "msteams"}, []string{"teams"}},
-		{"google_chat", "Google Chat", []string{"gchat"}, []string{"googlechat", "hangouts"}},
-		{"homeassistant", "Home Assistant", []string{"hassio", "hassios"}, nil},
-		{"mattermost", "Mattermost", []string{"mmost", "mmosts"}, []string{"mattermost"}},
-		{"rocketchat", "Rocket.Chat", []string{"rocket", "rockets"}, []string{"rocketchat"}},
-		{"pushbullet", "Pushbullet", []string{"pbul"}, []string{"pushbullet"}},
-		{"apprise", "Apprise API", []string{"apprise", "apprises"}, nil},
-	}
-	for _, p := range pending {
-		register(&scheme{names: p.apprise, style: Apprise, kind: p.kind, service: p.service})
-		if p.shoutrrr != nil {
-			register(&scheme{names: p.shoutrrr, style: Shoutrrr, kind: p.kind, service: p.service})
-		}
-	}
-}
-
 // others maps every other Apprise (apprise/plugins/*.py protocol and
 // secure_protocol) and shoutrrr (pkg/services/*) scheme to its service.
 var others = func() map[string]string {
@@ -123,12 +93,9 @@ Postmark: postmark
 Prowl: prowl
 Pushsafer: psafer psafers
 Techulus Push: push
-PushDeer: pushdeer pushdeers
 Pushed: pushed
-PushMe: pushme
 PushWard: pushward
 Pushy: pushy
-QQ: qq
 Reddit: reddit
 Resend: resend
 Revolt: revolt
@@ -157,7 +124,6 @@ SpugPush: spugpush
 SimplePush: spush
 Stackfield: stackfield
 Streamlabs: strmlabs
-Synology Chat: synology synologys
 Syslog: syslog
 Threema: threema
 TrigV: trigv trigvs

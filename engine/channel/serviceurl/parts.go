@@ -36,7 +36,9 @@ func split(u string) (*parts, error) {
 		return nil, i18n.New("serviceurl.no_scheme")
 	}
 	p := &parts{scheme: strings.ToLower(u[:i]), q: url.Values{}}
-	rest, _, _ := strings.Cut(u[i+3:], "#")
+	// A # is no fragment: Apprise and shoutrrr URLs write #channel targets
+	// with it, and a dropped channel would send elsewhere unseen.
+	rest := strings.ReplaceAll(u[i+3:], "#", "%23")
 	rest, rawQuery, _ := strings.Cut(rest, "?")
 	auth, path, _ := strings.Cut(rest, "/")
 	if err := p.setAuthority(auth); err != nil {
