@@ -15,7 +15,7 @@ func (f *fixture) pasteEntry() *widget.Entry {
 	f.t.Helper()
 	var entry *widget.Entry
 	walk(f.v.form.object, func(o fyne.CanvasObject) {
-		if e, ok := o.(*widget.Entry); ok && strings.Contains(e.PlaceHolder, "tgram://") {
+		if e, ok := o.(*widget.Entry); ok && strings.Contains(e.PlaceHolder, "shoutrrr") {
 			entry = e
 		}
 	})
