@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"image/color"
 	"mime/multipart"
 	"net/http"
@@ -177,13 +178,13 @@ func Render(m message.Message) (subject, text, htmlPart string) {
 	}
 	text = message.TruncateBytes(m.Body, MaxBody)
 	if m.Markdown {
-		htmlPart = MarkdownHTML(text)
+		htmlPart = message.MarkdownHTML(text)
 	} else {
 		htmlPart = PlainHTML(text)
 	}
-	if pic := m.PictureURL; pic != "" && safeURL(pic, false) {
+	if pic := m.PictureURL; pic != "" && message.SafeURL(pic, false) {
 		text = strings.TrimPrefix(text+"\n\n"+pic, "\n\n")
-		htmlPart += `<p><img src="` + escape(pic) + `" alt=""></p>`
+		htmlPart += `<p><img src="` + html.EscapeString(pic) + `" alt=""></p>`
 	}
 	return subject, text, htmlPart
 }
@@ -257,5 +258,5 @@ func (g *mailgun) readAnswer(resp *http.Response, body []byte) error {
 
 // PlainHTML shows plain text as preformatted HTML, escaped.
 func PlainHTML(s string) string {
-	return `<pre style="white-space:pre-wrap;font-family:monospace">` + escape(s) + `</pre>`
+	return `<pre style="white-space:pre-wrap;font-family:monospace">` + html.EscapeString(s) + `</pre>`
 }

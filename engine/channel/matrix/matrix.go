@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/channel"
-	"github.com/heraldpush/herald/engine/channel/mailgun"
 	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 )
@@ -349,7 +348,7 @@ func (mx *matrix) render(m message.Message) Content {
 	if strings.TrimSpace(bodyText) != "" {
 		b := message.TruncateBytes(bodyText, MaxBody)
 		if m.Markdown {
-			b = mailgun.MarkdownHTML(b)
+			b = message.MarkdownHTML(b)
 		} else {
 			b = strings.ReplaceAll(html.EscapeString(b), "\n", "<br>")
 		}

@@ -1,4 +1,4 @@
-package mailgun
+package message
 
 import (
 	"html"
@@ -146,7 +146,7 @@ func inline(s string, links bool) string {
 			b.WriteString("<code>" + escape(s[m[2]:m[3]]) + "</code>")
 		case m[4] >= 0:
 			text, href := s[m[4]:m[5]], s[m[6]:m[7]]
-			if links && safeURL(href, true) {
+			if links && SafeURL(href, true) {
 				b.WriteString(`<a href="` + escape(href) + `">` + inline(text, false) + "</a>")
 			} else {
 				b.WriteString(escape(whole))
@@ -172,9 +172,9 @@ func inline(s string, links bool) string {
 	return b.String()
 }
 
-// safeURL accepts absolute http(s) URLs (and mailto: where allowed); other
+// SafeURL accepts absolute http(s) URLs (and mailto: where allowed); other
 // schemes such as javascript: are never linked.
-func safeURL(u string, mailto bool) bool {
+func SafeURL(u string, mailto bool) bool {
 	p, err := url.Parse(u)
 	if err != nil {
 		return false
