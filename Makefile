@@ -110,7 +110,7 @@ package-test: package-linux package-windows windows-tests
 	$(AS_ROOT) env CI="$$CI" HERALD_DIST=$(DIST) HERALD_PKG_VERSION=$(PKG_VERSION) \
 	  HERALD_VERSION_LINE="herald $(VERSION) (commit $(COMMIT), built $(DATE))" \
 	  HERALD_WINDOWS_TESTS=$(WINDOWS_TESTS) HERALD_WINDOWS_TEST_PKGS="$(WINDOWS_TEST_PKGS)" \
-	  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp -noreset" bin/packaging.test -test.count=1 -test.v
+	  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp -noreset" bin/packaging.test -test.count=1 -test.timeout=15m -test.v
 
 # bin/windows-tests/PKG.test.exe (PKG with - for /): each package's tests,
 # cross-compiled for Windows with mingw-w64 (app/owner links go-sqlite3);

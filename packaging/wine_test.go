@@ -54,6 +54,11 @@ type result struct {
 	code           int
 }
 
+// pipeGrace bounds the wait for a Wine program's output pipes once the
+// program has exited: the wineserver and services.exe it may have started
+// inherit them and keep running.
+const pipeGrace = 5 * time.Second
+
 // run runs a Windows program to its end (at most 2 minutes) and returns its
 // output and exit code; only failing to start it is fatal.
 func (w *wine) run(t *testing.T, args ...string) result {
@@ -68,9 +73,15 @@ func (w *wine) runIn(t *testing.T, dir string, args ...string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "wine", args...)
 	cmd.Env, cmd.Dir = w.env, dir
+	// A wineserver or service this command starts outlives it holding its
+	// output pipes; the program's own output is all read by then.
+	cmd.WaitDelay = pipeGrace
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
+	if errors.Is(err, exec.ErrWaitDelay) {
+		err = nil
+	}
 	var exit *exec.ExitError
 	if err != nil && !errors.As(err, &exit) || ctx.Err() != nil {
 		t.Fatalf("wine %s: %v\n%s", strings.Join(args, " "), err, errb.String())
@@ -348,6 +359,7 @@ func startApp(t *testing.T, w *wine, exe string, args ...string) *app {
 	t.Helper()
 	cmd := exec.Command("wine", append([]string{exe}, args...)...)
 	cmd.Env = w.env
+	cmd.WaitDelay = pipeGrace // see runIn: the app has exited when Wait returns
 	a := &app{image: filepath.Base(exe), cmd: cmd, done: make(chan struct{}), stderr: &bytes.Buffer{}}
 	cmd.Stderr = a.stderr
 	if err := cmd.Start(); err != nil {
@@ -556,8 +568,15 @@ func checkWineInstaller(t *testing.T, w *wine, setup, exe string) {
 
 	a = startApp(t, w, w.winePath(installed))
 	a.waitWindow(t)
-	if !regHas(t, w, aumidKey) {
-		t.Errorf("the running app did not register its toast sender %s", aumidKey)
+	// The app registers its toast sender while it starts, which may be
+	// after its window shows.
+	registered := regHas(t, w, aumidKey)
+	for deadline := time.Now().Add(30 * time.Second); !registered && time.Now().Before(deadline); {
+		time.Sleep(time.Second)
+		registered = regHas(t, w, aumidKey)
+	}
+	if !registered {
+		t.Errorf("the running app did not register its toast sender %s within 30 s", aumidKey)
 	}
 	// Uninstall.exe copies itself to %TEMP% and returns at once; that copy
 	// closes the app and removes the program.
