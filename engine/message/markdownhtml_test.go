@@ -7,7 +7,6 @@ import (
 	"github.com/heraldpush/herald/engine/message"
 )
 
-
 func TestMarkdownHTML(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"heading and paragraph", "# Title #\nline one\nline two", "<h1>Title</h1>\n<p>line one<br>\nline two</p>"},
