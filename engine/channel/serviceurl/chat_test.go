@@ -163,14 +163,12 @@ var shoutrrrCases2 = []urlCase{
 		map[string]string{"token": "o.gn5kj6nfhv736I7jC3cj3QLRiyhgl98b", "device_iden": "ujpah72o0sjAoRtnM0jc"}},
 }
 
-func TestApprise2(t *testing.T)  { runCases(t, appriseCases2, Apprise) }
-func TestShoutrrr2(t *testing.T) { runCases(t, shoutrrrCases2, Shoutrrr) }
+func TestAppriseChat(t *testing.T)  { runCases(t, appriseCases2, Apprise) }
+func TestShoutrrrChat(t *testing.T) { runCases(t, shoutrrrCases2, Shoutrrr) }
 
 // Errors of the new schemes name the URL's part, never a secret.
-func TestErrors2(t *testing.T) {
-	cases := []struct {
-		url, key, notIn string
-	}{
+func TestErrorsChat(t *testing.T) {
+	cases := []errorCase{
 		{"msteams://group@tenant/altid/owner/", "serviceurl.teams.connector", ""},
 		{"teams://group@tenant/altId/groupOwner?host=example.webhook.office.com", "serviceurl.teams.connector", ""},
 		{"teams://?title=x", "serviceurl.query.missing", ""},
@@ -209,23 +207,11 @@ func TestErrors2(t *testing.T) {
 		{"discord://TOKSECRET@693853386302554172?json=yes", "serviceurl.query.unsupported", "TOKSECRET"},
 		{"workflows://host/wf/SIGSECRET?:key=v", "serviceurl.query.unknown", "SIGSECRET"},
 	}
-	for _, tc := range cases {
-		_, _, err := Parse(tc.url)
-		var ie *i18n.Error
-		if !errors.As(err, &ie) || ie.Text.Key != tc.key {
-			t.Errorf("Parse(%q) = %v, want %s", tc.url, err, tc.key)
-			continue
-		}
-		for _, lang := range []string{i18n.English, i18n.Chinese} {
-			if msg := ie.Text.In(lang); tc.notIn != "" && strings.Contains(msg, tc.notIn) {
-				t.Errorf("Parse(%q) error %q quotes a secret", tc.url, msg)
-			}
-		}
-	}
+	checkErrors(t, cases)
 }
 
 // Settings a style cannot write are refused by name, not dropped.
-func TestFormatRefuses2(t *testing.T) {
+func TestFormatRefusesChat(t *testing.T) {
 	cases := []struct {
 		kind  string
 		c     channel.Config
@@ -254,7 +240,7 @@ func TestFormatRefuses2(t *testing.T) {
 
 // Shared schemes (discord, slack, matrix, signal) go to the style whose
 // syntax the URL has.
-func TestSharedSchemes2(t *testing.T) {
+func TestSharedSchemesChat(t *testing.T) {
 	cases := []struct{ url, key, v string }{
 		{"discord://W3dE2OZz4C13_4z_uHfDOoC7BqTW288s@693853386302554172", "url", "https://discord.com/api/webhooks/693853386302554172/W3dE2OZz4C13_4z_uHfDOoC7BqTW288s"},
 		{"discord://693853386302554172/W3dE2OZz4C13_4z_uHfDOoC7BqTW288s", "url", "https://discord.com/api/webhooks/693853386302554172/W3dE2OZz4C13_4z_uHfDOoC7BqTW288s"},

@@ -243,9 +243,7 @@ func long(parts []string) []string {
 
 // Errors name the URL's part and the service, never a secret.
 func TestErrors(t *testing.T) {
-	cases := []struct {
-		url, key, notIn string
-	}{
+	cases := []errorCase{
 		{"", "serviceurl.empty", ""},
 		{"https://example.com/x", "serviceurl.scheme.web", ""},
 		{"carrierpigeon://coop/1", "serviceurl.scheme.unknown", ""},
@@ -269,19 +267,7 @@ func TestErrors(t *testing.T) {
 		{"lark://example.com/TOKENX", "serviceurl.host.choice", "TOKENX"},
 		{"telegram://123456789:SECRETPART@telegram", "serviceurl.path.missing", "SECRETPART"},
 	}
-	for _, tc := range cases {
-		_, _, err := Parse(tc.url)
-		var ie *i18n.Error
-		if !errors.As(err, &ie) || ie.Text.Key != tc.key {
-			t.Errorf("Parse(%q) = %v, want %s", tc.url, err, tc.key)
-			continue
-		}
-		for _, lang := range []string{i18n.English, i18n.Chinese} {
-			if msg := ie.Text.In(lang); tc.notIn != "" && strings.Contains(msg, tc.notIn) {
-				t.Errorf("Parse(%q) error %q quotes a secret", tc.url, msg)
-			}
-		}
-	}
+	checkErrors(t, cases)
 }
 
 // A service's own webhook address goes whole into its kind's field, as
@@ -405,4 +391,25 @@ func urlsOf(cases []urlCase) []string {
 		out[i] = c.url
 	}
 	return out
+}
+
+// errorCase is a URL Parse refuses with the error key, whose text in
+// neither language may quote notIn (a secret part of the URL).
+type errorCase struct{ url, key, notIn string }
+
+func checkErrors(t *testing.T, cases []errorCase) {
+	t.Helper()
+	for _, tc := range cases {
+		_, _, err := Parse(tc.url)
+		var ie *i18n.Error
+		if !errors.As(err, &ie) || ie.Text.Key != tc.key {
+			t.Errorf("Parse(%q) = %v, want %s", tc.url, err, tc.key)
+			continue
+		}
+		for _, lang := range []string{i18n.English, i18n.Chinese} {
+			if msg := ie.Text.In(lang); tc.notIn != "" && strings.Contains(msg, tc.notIn) {
+				t.Errorf("Parse(%q) error %q quotes a secret", tc.url, msg)
+			}
+		}
+	}
 }
