@@ -120,6 +120,7 @@ type Dispatcher struct {
 
 	wake       chan struct{} // claim now: rows queued or a slot freed
 	digestWake chan struct{} // digest settings changed
+	watchWake  chan struct{} // tasks or watch settings changed (deadman.go)
 	stop       chan struct{} // closed by Shutdown
 
 	mu        sync.Mutex
@@ -198,6 +199,7 @@ func New(p Params) *Dispatcher {
 		rnd:        rand.Float64,
 		wake:       make(chan struct{}, 1),
 		digestWake: make(chan struct{}, 1),
+		watchWake:  make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 		lanes:      map[string]*lane{},
 		limits:     map[string]*limiter{},
