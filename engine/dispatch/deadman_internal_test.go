@@ -401,3 +401,61 @@ func TestHeartbeatAtMostEveryInterval(t *testing.T) {
 		t.Errorf("next checks %v", nexts)
 	}
 }
+
+// The anomaly rule on a run being planned: only successes, only with the
+// rule on (globally or for the task), judged against the task's earlier
+// successes, one warning per channel.
+func TestAnomalyRows(t *testing.T) {
+	loc := berlin(t)
+	r := newWatchRig(t, filepath.Join(t.TempDir(), "herald.db"), time.Date(2026, 10, 25, 12, 0, 0, 0, loc))
+	tk := r.task("backup", "", task.Schedule{})
+	start := time.Date(2026, 10, 24, 0, 0, 0, 0, loc)
+	for i := range 10 {
+		end := start.Add(time.Duration(i) * time.Hour)
+		run := task.Run{TaskID: tk.ID, Trigger: task.TriggerAuto, Status: task.StatusSuccess,
+			Started: end.Add(-time.Duration(60+i%3) * time.Second), Finished: end}
+		if err := r.st.InsertRun(context.Background(), &run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	end := time.Date(2026, 10, 25, 2, 30, 0, 0, loc) // the night the clocks go back
+	run := func(status task.Status, took time.Duration) task.Run {
+		return task.Run{TaskID: tk.ID, TaskName: "backup", Trigger: task.TriggerAuto, Status: status, Started: end.Add(-took), Finished: end}
+	}
+	on, off := true, false
+	cases := []struct {
+		name   string
+		global bool
+		o      TaskOverrides
+		r      task.Run
+		rows   int
+	}{
+		{"usual success", true, TaskOverrides{}, run(task.StatusSuccess, 61*time.Second), 0},
+		{"long success", true, TaskOverrides{}, run(task.StatusSuccess, 10*time.Minute), 2},
+		{"too fast success", true, TaskOverrides{}, run(task.StatusSuccess, time.Second), 2},
+		{"rule off", false, TaskOverrides{}, run(task.StatusSuccess, 10*time.Minute), 0},
+		{"on for the task", false, TaskOverrides{Anomaly: &on}, run(task.StatusSuccess, 10*time.Minute), 2},
+		{"off for the task", true, TaskOverrides{Anomaly: &off}, run(task.StatusSuccess, 10*time.Minute), 0},
+		{"task's pushes off", true, TaskOverrides{Push: &off}, run(task.StatusSuccess, 10*time.Minute), 0},
+		{"a failure is pushed as such", true, TaskOverrides{}, run(task.StatusFailure, time.Second), 0},
+	}
+	p := &Planner{Location: loc}
+	for _, c := range cases {
+		s := r.s
+		s.Anomaly.Enabled = c.global
+		items, err := p.anomalyRows(context.Background(), r.st, s, c.o, c.r, []string{"ch-a", "ch-b"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != c.rows {
+			t.Errorf("%s: %d rows, want %d", c.name, len(items), c.rows)
+			continue
+		}
+		if c.name == "long success" {
+			want := "The run of backup that ended at 2026-10-25 02:30:00 took 10 min. Its usual is 1 min 1 s (normal range 52 s to 1 min 10 s, from its last 10 successful runs)."
+			if items[0].Title != "⚠️ backup took unusually long" || items[0].Body != want || items[0].Level != "warning" {
+				t.Errorf("warning %q / %q", items[0].Title, items[0].Body)
+			}
+		}
+	}
+}
