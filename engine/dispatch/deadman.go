@@ -378,7 +378,28 @@ func (d *Dispatcher) StartWatch(ctx context.Context, settings func() Settings, p
 			}
 			return ids, nil
 		}}
-	go w.run(ctx)
+	d.mu.Lock()
+	if d.watching != nil || d.stopping {
+		d.mu.Unlock()
+		return
+	}
+	d.watching = make(chan struct{})
+	done := d.watching
+	d.mu.Unlock()
+	go func() {
+		defer close(done)
+		// A ping in flight ends with the dispatcher, not only with ctx.
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-d.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		w.run(ctx)
+	}()
 }
 
 // WatchChanged wakes the watcher to check again (tasks, overrides or

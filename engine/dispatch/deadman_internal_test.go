@@ -1,9 +1,12 @@
 package dispatch
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -456,6 +459,38 @@ func TestAnomalyRows(t *testing.T) {
 			if items[0].Title != "⚠️ backup took unusually long" || items[0].Body != want || items[0].Level != "warning" {
 				t.Errorf("warning %q / %q", items[0].Title, items[0].Body)
 			}
+		}
+	}
+}
+
+// A ping's failures are logged without the URL, which may hold a token.
+func TestHeartbeatPingNeverLogsTheURL(t *testing.T) {
+	const token = "tok-93b1"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "nope", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	for _, c := range []struct{ url, want string }{
+		{srv.URL + "/ping/" + token, "status=503"},
+		{deadURL + "/ping/" + token, "heartbeat ping failed"},
+		{"http://[::1/" + token, "heartbeat URL unusable"},
+	} {
+		var buf bytes.Buffer
+		hb := &Heartbeat{URL: func() (string, error) { return c.url, nil }, Log: slog.New(slog.NewTextHandler(&buf, nil))}
+		hb.Ping(context.Background(), Settings{})
+		if !strings.Contains(buf.String(), c.want) || strings.Contains(buf.String(), token) {
+			t.Errorf("%s: log %q", c.want, buf.String())
+		}
+	}
+	if err := CheckHeartbeatURL("ftp://x/" + token); err == nil || strings.Contains(err.Error(), token) {
+		t.Errorf("CheckHeartbeatURL: %v", err)
+	}
+	for _, ok := range []string{"https://hc-ping.com/x", "http://127.0.0.1:3001/api/push/abc?status=up"} {
+		if err := CheckHeartbeatURL(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
 		}
 	}
 }

@@ -140,6 +140,7 @@ type Dispatcher struct {
 	stopping  bool
 	loopDone  chan struct{} // nil until Start
 	digesting chan struct{} // nil until StartDigests; closed when the digest timer stops
+	watching  chan struct{} // nil until StartWatch; closed when the watcher stops (deadman.go)
 }
 
 // lane is the queue of one channel. Normally it holds a single row: the
@@ -768,7 +769,7 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	d.stopping = true
-	loopDone, digesting := d.loopDone, d.digesting
+	loopDone, digesting, watching := d.loopDone, d.digesting, d.watching
 	d.mu.Unlock()
 	close(d.stop)
 	if loopDone != nil {
@@ -776,6 +777,9 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	}
 	if digesting != nil {
 		<-digesting
+	}
+	if watching != nil {
+		<-watching
 	}
 	err := d.waitLanes(ctx)
 	d.cancel()
