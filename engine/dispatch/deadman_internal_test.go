@@ -3,11 +3,15 @@ package dispatch
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -492,5 +496,48 @@ func TestHeartbeatPingNeverLogsTheURL(t *testing.T) {
 		if err := CheckHeartbeatURL(ok); err != nil {
 			t.Errorf("%s: %v", ok, err)
 		}
+	}
+}
+
+// Every text of the watch area reads in both languages with the same
+// arguments, and the push texts render in Chinese.
+func TestWatchTranslationsComplete(t *testing.T) {
+	read := func(name string) map[string]string {
+		data, err := os.ReadFile("../../assets/translations/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	en, zh := read("deadman.en.json"), read("deadman.zh_Hans.json")
+	args := regexp.MustCompile(`\{\{\.\w+\}\}`)
+	for k, v := range en {
+		z, ok := zh[k]
+		if !ok {
+			t.Errorf("zh lacks %s", k)
+			continue
+		}
+		a, b := args.FindAllString(v, -1), args.FindAllString(z, -1)
+		slices.Sort(a)
+		slices.Sort(b)
+		if !slices.Equal(a, b) {
+			t.Errorf("%s: en uses %v, zh %v", k, a, b)
+		}
+	}
+	for k := range zh {
+		if _, ok := en[k]; !ok {
+			t.Errorf("en lacks %s", k)
+		}
+	}
+	s := DefaultSettings()
+	s.Language = "zh"
+	loc := berlin(t)
+	m := MissingMessage(s, Missing{Task: task.Task{Name: "备份"}, Since: time.Date(2026, 3, 29, 1, 30, 0, 0, loc), Every: 26 * time.Hour}, loc)
+	if m.Title != "⏰ 备份 未按时成功" || m.Body != "备份 自 2026-03-29 01:30:00 起没有成功执行过，应至少每 1 天 2 小时 成功一次。" {
+		t.Errorf("zh missing push %q / %q", m.Title, m.Body)
 	}
 }
