@@ -83,6 +83,12 @@ func (c *cmd) settingsSet(ctx context.Context, args []string) error {
 		return err
 	}
 	for _, k := range sortedKeys(kv) {
+		if handled, err := c.settingsSetSecret(ctx, k, kv[k]); handled { // deadman.go
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if err := s.Set(k, kv[k], c.resolveChannels(ctx)); err != nil {
 			return badArgs("%v", err)
 		}
@@ -118,6 +124,14 @@ func (c *cmd) printSettings(ctx context.Context, s dispatch.Settings) error {
 		{"title_template", orDefault(s.TitleTemplate, "(default)")},
 		{"body_template", orDefault(strings.ReplaceAll(s.BodyTemplate, "\n", `\n`), "(default)")},
 	}
+	rows = append(rows, [][2]string{
+		{"anomaly.enabled", strconv.FormatBool(s.Anomaly.Enabled)},
+		{"anomaly.k", strconv.FormatFloat(s.Anomaly.K, 'g', -1, 64)},
+		{"anomaly.min_runs", strconv.Itoa(s.Anomaly.MinRuns)},
+		{"heartbeat.url", c.heartbeatShown(ctx)},
+		{"heartbeat.interval", strconv.Itoa(s.Heartbeat.Interval)},
+		{"away_summary", strconv.FormatBool(s.AwaySummary)},
+	}...)
 	for kind, rate := range s.RateLimits {
 		rows = append(rows, [2]string{"rate_limits." + kind, rate})
 	}
@@ -131,7 +145,7 @@ func (c *cmd) printSettings(ctx context.Context, s dispatch.Settings) error {
 	return tw.Flush()
 }
 
-const taskPushUsage = "usage: herald task push NAME [key=value…] (keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery; value 'default' resets)"
+const taskPushUsage = "usage: herald task push NAME [key=value…] (keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery, deadman, anomaly; value 'default' resets)"
 
 func (c *cmd) taskPushCommand() *cobra.Command {
 	v := verb("push NAME [key=value…]", "Show or override a task's push settings ('default' resets a key)",
@@ -202,6 +216,8 @@ func (c *cmd) printOverrides(ctx context.Context, o dispatch.TaskOverrides) {
 	}
 	fmt.Fprintf(c.std.Out, "%-23s %s\n", "failures_before_notify", n)
 	show("recovery", o.Recovery)
+	fmt.Fprintf(c.std.Out, "%-23s %s\n", "deadman", orDefault(o.Deadman, "off"))
+	show("anomaly", o.Anomaly)
 }
 
 // outboxRetry makes a failed or dropped row pending and delivers it now.

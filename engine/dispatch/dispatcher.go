@@ -120,6 +120,7 @@ type Dispatcher struct {
 
 	wake       chan struct{} // claim now: rows queued or a slot freed
 	digestWake chan struct{} // digest settings changed
+	watchWake  chan struct{} // tasks or watch settings changed (deadman.go)
 	stop       chan struct{} // closed by Shutdown
 
 	mu        sync.Mutex
@@ -139,6 +140,7 @@ type Dispatcher struct {
 	stopping  bool
 	loopDone  chan struct{} // nil until Start
 	digesting chan struct{} // nil until StartDigests; closed when the digest timer stops
+	watching  chan struct{} // nil until StartWatch; closed when the watcher stops (deadman.go)
 }
 
 // lane is the queue of one channel. Normally it holds a single row: the
@@ -198,6 +200,7 @@ func New(p Params) *Dispatcher {
 		rnd:        rand.Float64,
 		wake:       make(chan struct{}, 1),
 		digestWake: make(chan struct{}, 1),
+		watchWake:  make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 		lanes:      map[string]*lane{},
 		limits:     map[string]*limiter{},
@@ -766,7 +769,7 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	d.stopping = true
-	loopDone, digesting := d.loopDone, d.digesting
+	loopDone, digesting, watching := d.loopDone, d.digesting, d.watching
 	d.mu.Unlock()
 	close(d.stop)
 	if loopDone != nil {
@@ -774,6 +777,9 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	}
 	if digesting != nil {
 		<-digesting
+	}
+	if watching != nil {
+		<-watching
 	}
 	err := d.waitLanes(ctx)
 	d.cancel()

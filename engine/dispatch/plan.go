@@ -89,7 +89,16 @@ func (p *Planner) PlanRun(ctx context.Context, st *store.Store, r task.Run) (fun
 			}
 		}
 	}
-	return func(tx *store.RunTx) error { return writePlan(tx, r, s, o, ids, msgs) }, nil
+	warn, err := p.anomalyRows(ctx, st, s, o, r, ids)
+	if err != nil {
+		return nil, err
+	}
+	return func(tx *store.RunTx) error {
+		if err := writePlan(tx, r, s, o, ids, msgs); err != nil {
+			return err
+		}
+		return tx.Enqueue(warn...) // anomaly.go
+	}, nil
 }
 
 // reasonsFor lists every reason Decide may give r, whatever the push state

@@ -41,7 +41,10 @@ type Settings struct {
 	Language             string            `json:"language"`       // "" (system) | "en" | "zh": default templates
 	TitleTemplate        string            `json:"title_template"` // "" = default for the language
 	BodyTemplate         string            `json:"body_template"`
-	RateLimits           map[string]string `json:"rate_limits"` // kind → "20/min", overrides defaults
+	RateLimits           map[string]string `json:"rate_limits"`  // kind → "20/min", overrides defaults
+	Anomaly              AnomalySettings   `json:"anomaly"`      // duration anomaly (watch.go)
+	Heartbeat            HeartbeatSettings `json:"heartbeat"`    // Herald's own heartbeat; its URL is in the keyring
+	AwaySummary          bool              `json:"away_summary"` // default true: one summary after Herald was away
 }
 
 // Limits of the settings.
@@ -67,6 +70,9 @@ func DefaultSettings() Settings {
 			Interval:  86400,
 			SkipEmpty: true,
 		},
+		Anomaly:     defaultAnomaly(),
+		Heartbeat:   defaultHeartbeat(),
+		AwaySummary: true,
 	}
 }
 
@@ -120,7 +126,7 @@ func (s Settings) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return s.validateWatch()
 }
 
 func checkFailuresBeforeNotify(n int) error {
@@ -223,15 +229,15 @@ func ParseRate(v string) (n int, per time.Duration, err error) {
 
 // Keys that Settings.Set and TaskOverrides.Set accept, in display order.
 var (
-	settingKeys = []string{
+	settingKeys = append([]string{
 		"enabled", "channels", "all_channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
 		"failures_before_notify", "recovery", "batch.enabled", "batch.first", "batch.interval", "batch.skip_empty",
 		"language", "title_template", "body_template", "rate_limits.<kind>",
-	}
-	overrideKeys = []string{
+	}, watchKeys...)
+	overrideKeys = append([]string{
 		"push", "channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
 		"failures_before_notify", "recovery",
-	}
+	}, watchOverrideKeys...)
 )
 
 // valueDefault resets a setting: to its default in Settings, to "use the
@@ -339,6 +345,9 @@ func (s *Settings) setValue(key, value string, reset bool, resolve func(names []
 	case "channels":
 		err = s.setChannels(v, reset, resolve)
 	default:
+		if handled, err := s.setWatch(key, v, reset); handled {
+			return err
+		}
 		return unknownKey(key, settingKeys)
 	}
 	return err
@@ -466,6 +475,8 @@ type TaskOverrides struct {
 	AutoFailure          *bool    `json:"auto_failure,omitempty"`
 	FailuresBeforeNotify *int     `json:"failures_before_notify,omitempty"`
 	Recovery             *bool    `json:"recovery,omitempty"`
+	Deadman              string   `json:"deadman,omitempty"` // "must succeed at least every", e.g. "26h", "2d"; "" = off
+	Anomaly              *bool    `json:"anomaly,omitempty"` // duration anomaly warning
 }
 
 // Validate checks the overrides that are set.
@@ -474,6 +485,9 @@ func (o TaskOverrides) Validate() error {
 		if err := checkFailuresBeforeNotify(*o.FailuresBeforeNotify); err != nil {
 			return err
 		}
+	}
+	if err := o.validateWatch(); err != nil {
+		return err
 	}
 	return checkChannelIDs(o.Channels)
 }
@@ -521,7 +535,10 @@ func (o *TaskOverrides) Set(key, value string, resolve func(names []string) ([]s
 			next.Channels, err = resolveChannels(v, resolve)
 		}
 	default:
-		return unknownKey(key, overrideKeys)
+		var handled bool
+		if handled, err = next.setWatch(key, v, reset); !handled {
+			return unknownKey(key, overrideKeys)
+		}
 	}
 	if err != nil {
 		return err

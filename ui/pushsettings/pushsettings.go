@@ -104,6 +104,7 @@ type View struct {
 
 	dueTimer *time.Timer
 	obj      fyne.CanvasObject
+	watch    *watchControls // watch.go
 }
 
 type channelCheck struct {
@@ -165,6 +166,7 @@ func (v *View) Refresh() {
 	v.body.SetText(s.BodyTemplate)
 	v.showNextDue()
 	v.updatePreview()
+	v.refreshWatch(s)
 }
 
 func (v *View) build() {
@@ -309,7 +311,7 @@ func (v *View) build() {
 		v.previewBody,
 	))
 
-	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, batch, content, preview))
+	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, batch, v.buildWatch(), content, preview))
 }
 
 // check builds a write-through check box for one boolean setting.

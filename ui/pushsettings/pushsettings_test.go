@@ -39,7 +39,7 @@ func newEnv(t *testing.T) *host.Env {
 	t.Helper()
 	testenv.NeedKeyring(t)
 	loadTranslations.Do(func() {
-		for _, name := range []string{"en.json", "views.en.json"} {
+		for _, name := range []string{"en.json", "views.en.json", "deadman.en.json"} {
 			data, err := os.ReadFile("../../assets/translations/" + name)
 			if err != nil {
 				t.Fatal(err)
@@ -105,7 +105,7 @@ func shown(t *testing.T, v *View) dispatch.Settings {
 			ids = append(ids, cc.id)
 		}
 	}
-	return dispatch.Settings{
+	s := dispatch.Settings{
 		Enabled:              v.enabled.Checked,
 		AllChannels:          v.allChannels.Checked,
 		Channels:             ids,
@@ -125,6 +125,8 @@ func shown(t *testing.T, v *View) dispatch.Settings {
 		TitleTemplate: v.title.Text,
 		BodyTemplate:  v.body.Text,
 	}
+	shownWatch(t, v, &s) // watch_test.go
+	return s
 }
 
 func checkByName(t *testing.T, v *View, id string) fyne.Tappable {

@@ -157,6 +157,7 @@ type editor struct {
 	autoFailure   *widget.RadioGroup
 	failures      *widget.Entry
 	recovery      *widget.RadioGroup
+	watch         taskWatch // watch.go
 
 	cmdCard, httpCard *widget.Card
 	schedRows         map[task.ScheduleKind][]fyne.CanvasObject // label and cell of each kind's own field
@@ -410,6 +411,7 @@ func (e *editor) build(chans []registry.Channel) {
 	push.add(lang.L("tasks.form.auto_failure"), "auto_failure", e.autoFailure, "")
 	push.add(lang.L("tasks.form.failures"), "failures_before_notify", e.failures, lang.L("tasks.form.failures.help"))
 	push.add(lang.L("tasks.form.recovery"), "recovery", e.recovery, lang.L("tasks.form.recovery.help"))
+	e.addWatchRows(push)
 	pushCard := widget.NewCard(lang.L("tasks.form.section.push"), lang.L("tasks.form.section.push.sub"), push.object())
 
 	// Title, buttons.
@@ -513,6 +515,7 @@ func (e *editor) fill(t *task.Task, o dispatch.TaskOverrides, chans []registry.C
 		e.failures.SetText(strconv.Itoa(*o.FailuresBeforeNotify))
 	}
 	e.recovery.SetSelected(e.tri.label(triOf(o.Recovery)))
+	e.fillWatch(o)
 }
 
 // showKind shows the section of the chosen kind.
@@ -719,6 +722,7 @@ func (e *editor) collect() (task.Task, dispatch.TaskOverrides, []problem) {
 		}
 		o.FailuresBeforeNotify = &n
 	}
+	probs = append(probs, e.collectWatch(&o)...)
 	return t, o, probs
 }
 

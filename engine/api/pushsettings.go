@@ -1,0 +1,161 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/secret"
+	"github.com/heraldpush/herald/engine/tasks"
+)
+
+// pushSettingsJSON is the push settings document and whether a heartbeat
+// URL is set (the URL itself may hold a token and is never answered).
+type pushSettingsJSON struct {
+	dispatch.Settings
+	HeartbeatURLSet bool `json:"heartbeat_url_set"`
+}
+
+// getPushSettings answers the push settings.
+func (s *Server) getPushSettings(w http.ResponseWriter, r *http.Request) {
+	st, err := dispatch.LoadSettings(r.Context(), s.p.Store)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.answerPushSettings(w, r, st)
+}
+
+func (s *Server) answerPushSettings(w http.ResponseWriter, r *http.Request, st dispatch.Settings) {
+	u, err := s.p.Secrets.Get(dispatch.HeartbeatSecretID, dispatch.HeartbeatSecretField)
+	if err != nil && !errors.Is(err, secret.ErrNotFound) {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, pushSettingsJSON{Settings: st, HeartbeatURLSet: u != ""})
+}
+
+// patchPushSettings changes push settings given as {"key": "value"}, the
+// keys and values of `herald settings set`; heartbeat.url goes to the
+// keyring. Nothing is stored when any key is bad.
+func (s *Server) patchPushSettings(w http.ResponseWriter, r *http.Request) {
+	var kv map[string]string
+	if !decode(w, r, &kv) {
+		return
+	}
+	ctx := r.Context()
+	st, err := dispatch.LoadSettings(ctx, s.p.Store)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hb, setHB := kv["heartbeat.url"]
+	delete(kv, "heartbeat.url")
+	for _, k := range slices.Sorted(maps.Keys(kv)) {
+		if err := st.Set(k, kv[k], s.resolveChannels(r)); err != nil {
+			badSetting(w, err)
+			return
+		}
+	}
+	if setHB {
+		if err := s.setHeartbeatURL(hb); err != nil {
+			var fe *dispatch.FieldError
+			if errors.As(err, &fe) {
+				badSetting(w, err)
+			} else {
+				s.fail(w, r, err)
+			}
+			return
+		}
+	}
+	if err := dispatch.SaveSettings(ctx, s.p.Store, st); err != nil {
+		badSetting(w, err)
+		return
+	}
+	if s.p.Dispatcher != nil {
+		s.p.Dispatcher.SettingsChanged()
+	}
+	s.answerPushSettings(w, r, st)
+}
+
+func (s *Server) setHeartbeatURL(v string) error {
+	v = strings.TrimSpace(v)
+	switch strings.ToLower(v) {
+	case "", "off", "default", "none":
+		if err := s.p.Secrets.Delete(dispatch.HeartbeatSecretID, dispatch.HeartbeatSecretField); err != nil && !errors.Is(err, secret.ErrNotFound) {
+			return err
+		}
+		return nil
+	}
+	if err := dispatch.CheckHeartbeatURL(v); err != nil {
+		return err
+	}
+	s.p.Redactor.Add(v)
+	return s.p.Secrets.Set(dispatch.HeartbeatSecretID, dispatch.HeartbeatSecretField, v)
+}
+
+// patchTaskPush changes a task's push overrides given as {"key": "value"},
+// as `herald task push NAME key=value…` (deadman, anomaly, channels…), and
+// answers them.
+func (s *Server) patchTaskPush(w http.ResponseWriter, r *http.Request) {
+	var kv map[string]string
+	if !decode(w, r, &kv) {
+		return
+	}
+	ctx := r.Context()
+	name := r.PathValue("name")
+	t, err := s.p.Tasks.Get(ctx, name)
+	if errors.Is(err, tasks.ErrBadInput) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("name: no task called %q", name), "name")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	o, err := dispatch.LoadOverrides(ctx, s.p.Store, t.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(kv)) {
+		if err := o.Set(k, kv[k], s.resolveChannels(r)); err != nil {
+			badSetting(w, err)
+			return
+		}
+	}
+	if err := dispatch.SaveOverrides(ctx, s.p.Store, t.ID, o); err != nil {
+		badSetting(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, o)
+}
+
+// resolveChannels turns channel names into ids.
+func (s *Server) resolveChannels(r *http.Request) func(names []string) ([]string, error) {
+	return func(names []string) ([]string, error) {
+		ids := make([]string, 0, len(names))
+		for _, n := range names {
+			ch, err := s.p.Registry.Get(r.Context(), n)
+			if err != nil {
+				return nil, err
+			}
+			ids = append(ids, ch.ID)
+		}
+		return ids, nil
+	}
+}
+
+// badSetting answers 400 naming the setting.
+func badSetting(w http.ResponseWriter, err error) {
+	var fe *dispatch.FieldError
+	if errors.As(err, &fe) {
+		writeError(w, http.StatusBadRequest, fe.Error(), fe.Field)
+		return
+	}
+	writeError(w, http.StatusBadRequest, err.Error(), "")
+}

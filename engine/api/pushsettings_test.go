@@ -1,0 +1,72 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/task"
+)
+
+// The watch settings through the API: keys as `herald settings set` takes
+// them, the heartbeat URL to the keyring (answered only as "set"), a bad
+// key refused with its field and nothing stored; a task's dead-man period
+// and anomaly switch as `herald task push` takes them.
+func TestPushSettingsAPI(t *testing.T) {
+	f := newFixture(t)
+	const token = "api-hb-token-51f3"
+	patch := func(path, body string) answer { return f.req(http.MethodPatch, path, []byte(body)) }
+
+	a := patch("/api/v1/settings/push", `{"anomaly.enabled":"on","anomaly.k":"2.5","heartbeat.interval":"30","heartbeat.url":"https://hc-ping.com/`+token+`"}`)
+	var got struct {
+		Anomaly         dispatch.AnomalySettings   `json:"anomaly"`
+		Heartbeat       dispatch.HeartbeatSettings `json:"heartbeat"`
+		AwaySummary     bool                       `json:"away_summary"`
+		HeartbeatURLSet bool                       `json:"heartbeat_url_set"`
+	}
+	if a.status != http.StatusOK {
+		t.Fatalf("PATCH: %d %s", a.status, a.body)
+	}
+	a.json(t, &got)
+	if !got.Anomaly.Enabled || got.Anomaly.K != 2.5 || got.Heartbeat.Interval != 30 || !got.AwaySummary || !got.HeartbeatURLSet {
+		t.Errorf("answer %+v", got)
+	}
+	if u, _ := f.secrets.Get(dispatch.HeartbeatSecretID, dispatch.HeartbeatSecretField); u != "https://hc-ping.com/"+token {
+		t.Errorf("keyring holds %q", u)
+	}
+	g := f.get("/api/v1/settings/push")
+	f.assertNoSecrets([]string{token}, a, g)
+
+	patch("/api/v1/settings/push", `{"anomaly.k":"0","away_summary":"off"}`).wantError(t, http.StatusBadRequest, "anomaly.k", "between")
+	patch("/api/v1/settings/push", `{"heartbeat.url":"ftp://x/`+token+`"}`).wantError(t, http.StatusBadRequest, "heartbeat.url", "http")
+	s, err := dispatch.LoadSettings(context.Background(), f.env.Store)
+	if err != nil || !s.AwaySummary || s.Anomaly.K != 2.5 {
+		t.Errorf("a refused PATCH changed the settings: %+v %v", s, err)
+	}
+	patch("/api/v1/settings/push", `{"heartbeat.url":"off"}`)
+	f.get("/api/v1/settings/push").json(t, &got)
+	if got.HeartbeatURLSet {
+		t.Errorf("heartbeat URL still set after off")
+	}
+
+	tk, err := f.env.Tasks.Add(context.Background(), task.Task{Name: "backup", Kind: task.KindCommand, Enabled: true,
+		Command: &task.Command{Line: "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = patch("/api/v1/tasks/backup/push", `{"deadman":"26h","anomaly":"on"}`)
+	var o dispatch.TaskOverrides
+	if a.status != http.StatusOK {
+		t.Fatalf("PATCH task push: %d %s", a.status, a.body)
+	}
+	a.json(t, &o)
+	if o.Deadman != "26h" || o.Anomaly == nil || !*o.Anomaly {
+		t.Errorf("overrides %+v", o)
+	}
+	if stored, _ := dispatch.LoadOverrides(context.Background(), f.env.Store, tk.ID); stored.Deadman != "26h" {
+		t.Errorf("stored %+v", stored)
+	}
+	patch("/api/v1/tasks/backup/push", `{"deadman":"soon"}`).wantError(t, http.StatusBadRequest, "deadman", "26h")
+	patch("/api/v1/tasks/nope/push", `{"deadman":"1d"}`).wantError(t, http.StatusNotFound, "name", "nope")
+}
