@@ -28,20 +28,23 @@ type BatchSettings struct {
 // document written by an older version is read onto DefaultSettings, so
 // keys it lacks keep their defaults.
 type Settings struct {
-	Enabled              bool              `json:"enabled"`                // global switch, default true
-	AllChannels          bool              `json:"all_channels"`           // default true: every registered channel
-	Channels             []string          `json:"channels"`               // channel ids when !AllChannels
-	ManualSuccess        bool              `json:"manual_success"`         // default false
-	ManualFailure        bool              `json:"manual_failure"`         // default true
-	AutoSuccess          bool              `json:"auto_success"`           // default false
-	AutoFailure          bool              `json:"auto_failure"`           // default true
-	FailuresBeforeNotify int               `json:"failures_before_notify"` // 0–99, default 0 (every automatic failure)
-	Recovery             bool              `json:"recovery"`               // default true
-	Batch                BatchSettings     `json:"batch"`
-	Language             string            `json:"language"`       // "" (system) | "en" | "zh": default templates
-	TitleTemplate        string            `json:"title_template"` // "" = default for the language
-	BodyTemplate         string            `json:"body_template"`
-	RateLimits           map[string]string `json:"rate_limits"` // kind → "20/min", overrides defaults
+	Enabled              bool                `json:"enabled"`                // global switch, default true
+	AllChannels          bool                `json:"all_channels"`           // default true: every registered channel
+	Channels             []string            `json:"channels"`               // channel ids when !AllChannels
+	ManualSuccess        bool                `json:"manual_success"`         // default false
+	ManualFailure        bool                `json:"manual_failure"`         // default true
+	AutoSuccess          bool                `json:"auto_success"`           // default false
+	AutoFailure          bool                `json:"auto_failure"`           // default true
+	FailuresBeforeNotify int                 `json:"failures_before_notify"` // 0–99, default 0 (every automatic failure)
+	Recovery             bool                `json:"recovery"`               // default true
+	Batch                BatchSettings       `json:"batch"`
+	Language             string              `json:"language"`       // "" (system) | "en" | "zh": default templates
+	TitleTemplate        string              `json:"title_template"` // "" = default for the language
+	BodyTemplate         string              `json:"body_template"`
+	RateLimits           map[string]string   `json:"rate_limits"` // kind → "20/min", overrides defaults
+	Reminder             ReminderSettings    `json:"reminder"`    // repeat reminders (remindsettings.go)
+	Escalation           EscalationSettings  `json:"escalation"`  // escalation channel set
+	Fallbacks            map[string][]string `json:"fallbacks"`   // channel id → fallback channel ids
 }
 
 // Limits of the settings.
@@ -67,6 +70,7 @@ func DefaultSettings() Settings {
 			Interval:  86400,
 			SkipEmpty: true,
 		},
+		Reminder: ReminderSettings{Max: DefaultMaxReminders},
 	}
 }
 
@@ -120,7 +124,7 @@ func (s Settings) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return s.validateRemind()
 }
 
 func checkFailuresBeforeNotify(n int) error {
@@ -339,7 +343,10 @@ func (s *Settings) setValue(key, value string, reset bool, resolve func(names []
 	case "channels":
 		err = s.setChannels(v, reset, resolve)
 	default:
-		return unknownKey(key, settingKeys)
+		if handled, rerr := s.setRemind(key, v, reset, resolve); handled {
+			return rerr
+		}
+		return unknownKey(key, append(slices.Clone(settingKeys), remindSettingKeys...))
 	}
 	return err
 }
@@ -466,6 +473,11 @@ type TaskOverrides struct {
 	AutoFailure          *bool    `json:"auto_failure,omitempty"`
 	FailuresBeforeNotify *int     `json:"failures_before_notify,omitempty"`
 	Recovery             *bool    `json:"recovery,omitempty"`
+	ReminderInterval     *int     `json:"reminder_interval,omitempty"` // seconds; see ReminderSettings
+	ReminderMax          *int     `json:"reminder_max,omitempty"`
+	EscalationAfter      *int     `json:"escalation_after,omitempty"`
+	EscalationFailures   *int     `json:"escalation_failures,omitempty"`
+	EscalationChannels   []string `json:"escalation_channels,omitempty"` // nil = global escalation set
 }
 
 // Validate checks the overrides that are set.
@@ -474,6 +486,9 @@ func (o TaskOverrides) Validate() error {
 		if err := checkFailuresBeforeNotify(*o.FailuresBeforeNotify); err != nil {
 			return err
 		}
+	}
+	if err := o.validateRemind(); err != nil {
+		return err
 	}
 	return checkChannelIDs(o.Channels)
 }
@@ -521,7 +536,11 @@ func (o *TaskOverrides) Set(key, value string, resolve func(names []string) ([]s
 			next.Channels, err = resolveChannels(v, resolve)
 		}
 	default:
-		return unknownKey(key, overrideKeys)
+		handled, rerr := next.setRemind(key, v, reset, resolve)
+		if !handled {
+			return unknownKey(key, append(slices.Clone(overrideKeys), remindOverrideKeys...))
+		}
+		err = rerr
 	}
 	if err != nil {
 		return err

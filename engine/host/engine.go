@@ -33,6 +33,14 @@ func (e *Env) StartEngine(ctx context.Context) error {
 		}
 		return s
 	})
+	e.Dispatcher.StartReminders(ctx, func() dispatch.Settings {
+		s, err := dispatch.LoadSettings(ctx, e.Store)
+		if err != nil {
+			e.Log.Warn("read push settings", "error", err)
+			return dispatch.DefaultSettings()
+		}
+		return s
+	})
 	if err := e.Tasks.Start(ctx); err != nil {
 		return err
 	}
