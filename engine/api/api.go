@@ -319,6 +319,8 @@ func routes() []route {
 		{http.MethodGet, "/api/v1/tasks", (*Server).listTasks},
 		{http.MethodPost, "/api/v1/tasks/{name}/run", (*Server).runTask},
 		{http.MethodGet, "/api/v1/runs", (*Server).listRuns},
+		{http.MethodGet, "/api/v1/settings/push", (*Server).pushSettings},
+		{http.MethodPatch, "/api/v1/settings/push", (*Server).patchPushSettings},
 	}
 }
 
