@@ -101,6 +101,7 @@ type View struct {
 	previewTitle   *widget.Label
 	previewBody    *widget.Label
 	errs           map[string]*widget.Label
+	remind         *remindControls // reminders and escalation (remind.go)
 
 	dueTimer *time.Timer
 	obj      fyne.CanvasObject
@@ -165,6 +166,7 @@ func (v *View) Refresh() {
 	v.body.SetText(s.BodyTemplate)
 	v.showNextDue()
 	v.updatePreview()
+	v.refreshRemind(s)
 }
 
 func (v *View) build() {
@@ -309,7 +311,8 @@ func (v *View) build() {
 		v.previewBody,
 	))
 
-	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, batch, content, preview))
+	remind := v.buildRemind()
+	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, remind, batch, content, preview))
 }
 
 // check builds a write-through check box for one boolean setting.
