@@ -301,3 +301,44 @@ func TestReminderTimerOnFakeClock(t *testing.T) {
 		}
 	}
 }
+
+// On New York's fall-back day (01:00–02:00 happens twice on 2026-11-01)
+// reminder and escalation due times are elapsed time from the streak, so
+// a 1 h reminder after a failure at 01:30 EDT falls at 01:30 EST.
+func TestRemindDueOnFallBackDay(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no tz database:", err)
+	}
+	edt := time.Date(2026, 11, 1, 5, 30, 0, 0, time.UTC).In(ny) // 01:30 EDT
+	st := Streak{Since: edt, Pushed: 1, LastNotice: edt}
+	tests := []struct {
+		name         string
+		rr           remindRules
+		st           Streak
+		wantRemind   string // "15:04 MST" in New York, "" for none
+		wantEscalate string
+	}{
+		{"1 h reminder", remindRules{interval: time.Hour, maxReminders: 3}, st, "01:30 EST", ""},
+		{"limit reached", remindRules{interval: time.Hour, maxReminders: 1}, Streak{Since: edt, Pushed: 1, LastNotice: edt, Reminders: 1}, "", ""},
+		{"nothing pushed yet", remindRules{interval: time.Hour, maxReminders: 3}, Streak{Since: edt}, "", ""},
+		{"escalate after 2 h", remindRules{escalateAfter: 2 * time.Hour, escalationChannel: []string{"e1"}}, st, "", "02:30 EST"},
+		{"escalate after K=1 at once", remindRules{escalateFailures: 1, escalationChannel: []string{"e1"}}, st, "", "01:30 EDT"},
+		{"escalated already", remindRules{escalateAfter: time.Hour, escalationChannel: []string{"e1"}}, Streak{Since: edt, Pushed: 1, Escalated: true}, "", ""},
+		{"no escalation channel", remindRules{escalateAfter: time.Hour}, st, "", ""},
+	}
+	show := func(at time.Time, ok bool) string {
+		if !ok {
+			return ""
+		}
+		return at.In(ny).Format("15:04 MST")
+	}
+	for _, tt := range tests {
+		if got := show(reminderDue(tt.st, tt.rr)); got != tt.wantRemind {
+			t.Errorf("%s: reminder due %q, want %q", tt.name, got, tt.wantRemind)
+		}
+		if got := show(escalationDue(tt.st, tt.rr)); got != tt.wantEscalate {
+			t.Errorf("%s: escalation due %q, want %q", tt.name, got, tt.wantEscalate)
+		}
+	}
+}
