@@ -50,7 +50,9 @@ func (c *cmd) settingsCommand() *cobra.Command {
 	set := verb("set key=value…", "Change push settings; `herald settings show` lists the keys",
 		"  herald settings set auto_success=true failures_before_notify=3 channels=team,phone\n"+
 			"  herald settings set batch.enabled=true batch.first=12:00:00 batch.interval=86400   # 批量推送 digest\n"+
-			"  herald settings set rate_limits.webhook=60/min language=zh",
+			"  herald settings set rate_limits.webhook=60/min language=zh\n"+
+			"  herald settings set reminder.interval=4h reminder.max=3 escalation.after=12h escalation.channels=pager\n"+
+			"  herald settings set fallback.team=phone,mail   # or: herald channel edit team --fallback phone,mail",
 		c.settingsSet)
 	return group("settings", "Show and change what gets pushed, where and how fast", show, set)
 }
@@ -135,6 +137,7 @@ func (c *cmd) printSettings(ctx context.Context, s dispatch.Settings) error {
 	for kind, rate := range s.RateLimits {
 		rows = append(rows, [2]string{"rate_limits." + kind, rate})
 	}
+	rows = append(rows, c.remindRows(ctx, s)...)
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
 	}
@@ -145,7 +148,7 @@ func (c *cmd) printSettings(ctx context.Context, s dispatch.Settings) error {
 	return tw.Flush()
 }
 
-const taskPushUsage = "usage: herald task push NAME [key=value…] (keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery, deadman, anomaly; value 'default' resets)"
+const taskPushUsage = "usage: herald task push NAME [key=value…] (keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery, deadman, anomaly, reminder.interval, reminder.max, escalation.after, escalation.failures, escalation.channels; value 'default' resets)"
 
 func (c *cmd) taskPushCommand() *cobra.Command {
 	v := verb("push NAME [key=value…]", "Show or override a task's push settings ('default' resets a key)",
@@ -218,6 +221,7 @@ func (c *cmd) printOverrides(ctx context.Context, o dispatch.TaskOverrides) {
 	show("recovery", o.Recovery)
 	fmt.Fprintf(c.std.Out, "%-23s %s\n", "deadman", orDefault(o.Deadman, "off"))
 	show("anomaly", o.Anomaly)
+	c.printRemindOverrides(ctx, o)
 }
 
 // outboxRetry makes a failed or dropped row pending and delivers it now.

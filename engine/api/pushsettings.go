@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/secret"
 	"github.com/heraldpush/herald/engine/tasks"
 )
@@ -40,8 +42,10 @@ func (s *Server) answerPushSettings(w http.ResponseWriter, r *http.Request, st d
 }
 
 // patchPushSettings changes push settings given as {"key": "value"}, the
-// keys and values of `herald settings set`; heartbeat.url goes to the
-// keyring. Nothing is stored when any key is bad.
+// keys and values of `herald settings set` ({"reminder.interval": "4h",
+// "escalation.channels": "pager", "fallback.team": "phone"}); channel names
+// are resolved and heartbeat.url goes to the keyring. Nothing is stored
+// when any key is bad.
 func (s *Server) patchPushSettings(w http.ResponseWriter, r *http.Request) {
 	var kv map[string]string
 	if !decode(w, r, &kv) {
@@ -56,24 +60,19 @@ func (s *Server) patchPushSettings(w http.ResponseWriter, r *http.Request) {
 	hb, setHB := kv["heartbeat.url"]
 	delete(kv, "heartbeat.url")
 	for _, k := range slices.Sorted(maps.Keys(kv)) {
-		if err := st.Set(k, kv[k], s.resolveChannels(r)); err != nil {
-			badSetting(w, err)
+		if err := st.Set(k, kv[k], s.resolveChannels(ctx)); err != nil {
+			s.settingError(w, r, k, err)
 			return
 		}
 	}
 	if setHB {
 		if err := s.setHeartbeatURL(hb); err != nil {
-			var fe *dispatch.FieldError
-			if errors.As(err, &fe) {
-				badSetting(w, err)
-			} else {
-				s.fail(w, r, err)
-			}
+			s.settingError(w, r, "heartbeat.url", err)
 			return
 		}
 	}
 	if err := dispatch.SaveSettings(ctx, s.p.Store, st); err != nil {
-		badSetting(w, err)
+		s.settingError(w, r, "", err)
 		return
 	}
 	if s.p.Dispatcher != nil {
@@ -123,39 +122,43 @@ func (s *Server) patchTaskPush(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, k := range slices.Sorted(maps.Keys(kv)) {
-		if err := o.Set(k, kv[k], s.resolveChannels(r)); err != nil {
-			badSetting(w, err)
+		if err := o.Set(k, kv[k], s.resolveChannels(ctx)); err != nil {
+			s.settingError(w, r, k, err)
 			return
 		}
 	}
 	if err := dispatch.SaveOverrides(ctx, s.p.Store, t.ID, o); err != nil {
-		badSetting(w, err)
+		s.settingError(w, r, "", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, o)
 }
 
-// resolveChannels turns channel names into ids.
-func (s *Server) resolveChannels(r *http.Request) func(names []string) ([]string, error) {
+// resolveChannels turns channel names into ids for the settings.
+func (s *Server) resolveChannels(ctx context.Context) func(names []string) ([]string, error) {
 	return func(names []string) ([]string, error) {
 		ids := make([]string, 0, len(names))
 		for _, n := range names {
-			ch, err := s.p.Registry.Get(r.Context(), n)
+			c, err := s.p.Registry.Get(ctx, n)
 			if err != nil {
 				return nil, err
 			}
-			ids = append(ids, ch.ID)
+			ids = append(ids, c.ID)
 		}
 		return ids, nil
 	}
 }
 
-// badSetting answers 400 naming the setting.
-func badSetting(w http.ResponseWriter, err error) {
+// settingError answers 400 naming the setting for a bad key or value, 500
+// for anything else.
+func (s *Server) settingError(w http.ResponseWriter, r *http.Request, key string, err error) {
 	var fe *dispatch.FieldError
-	if errors.As(err, &fe) {
+	switch {
+	case errors.As(err, &fe):
 		writeError(w, http.StatusBadRequest, fe.Error(), fe.Field)
-		return
+	case errors.Is(err, registry.ErrBadInput):
+		writeError(w, http.StatusBadRequest, key+": "+err.Error(), key)
+	default:
+		s.fail(w, r, err)
 	}
-	writeError(w, http.StatusBadRequest, err.Error(), "")
 }

@@ -702,6 +702,7 @@ func (d *Dispatcher) finish(j job, it store.OutboxItem, del store.Delivery, stat
 	case store.OutboxFailed:
 		ev.Type = Failed
 		d.log.Warn("push failed", "outbox", it.ID, "channel", it.ChannelID, "attempts", it.Attempts, "answer", del.Answer)
+		d.fallback(it, del)
 	default:
 		ev.Type = Retrying
 	}

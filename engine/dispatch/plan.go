@@ -126,7 +126,7 @@ func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []s
 		return err
 	}
 	if len(d.Channels) == 0 {
-		return nil
+		return writeStreak(tx, r, s, o, ids, d)
 	}
 	msg, ok := msgs[d.Reason]
 	if !ok {
@@ -137,5 +137,8 @@ func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []s
 		items[i] = &store.OutboxItem{RunID: r.ID, Source: "run", ChannelID: id, Title: msg.Title, Body: msg.Body,
 			Markdown: msg.Markdown, Level: string(msg.Level), PictureURL: msg.PictureURL}
 	}
-	return tx.Enqueue(items...)
+	if err := tx.Enqueue(items...); err != nil {
+		return err
+	}
+	return writeStreak(tx, r, s, o, ids, d)
 }

@@ -28,23 +28,26 @@ type BatchSettings struct {
 // document written by an older version is read onto DefaultSettings, so
 // keys it lacks keep their defaults.
 type Settings struct {
-	Enabled              bool              `json:"enabled"`                // global switch, default true
-	AllChannels          bool              `json:"all_channels"`           // default true: every registered channel
-	Channels             []string          `json:"channels"`               // channel ids when !AllChannels
-	ManualSuccess        bool              `json:"manual_success"`         // default false
-	ManualFailure        bool              `json:"manual_failure"`         // default true
-	AutoSuccess          bool              `json:"auto_success"`           // default false
-	AutoFailure          bool              `json:"auto_failure"`           // default true
-	FailuresBeforeNotify int               `json:"failures_before_notify"` // 0–99, default 0 (every automatic failure)
-	Recovery             bool              `json:"recovery"`               // default true
-	Batch                BatchSettings     `json:"batch"`
-	Language             string            `json:"language"`       // "" (system) | "en" | "zh": default templates
-	TitleTemplate        string            `json:"title_template"` // "" = default for the language
-	BodyTemplate         string            `json:"body_template"`
-	RateLimits           map[string]string `json:"rate_limits"`  // kind → "20/min", overrides defaults
-	Anomaly              AnomalySettings   `json:"anomaly"`      // duration anomaly (watch.go)
-	Heartbeat            HeartbeatSettings `json:"heartbeat"`    // Herald's own heartbeat; its URL is in the keyring
-	AwaySummary          bool              `json:"away_summary"` // default true: one summary after Herald was away
+	Enabled              bool                `json:"enabled"`                // global switch, default true
+	AllChannels          bool                `json:"all_channels"`           // default true: every registered channel
+	Channels             []string            `json:"channels"`               // channel ids when !AllChannels
+	ManualSuccess        bool                `json:"manual_success"`         // default false
+	ManualFailure        bool                `json:"manual_failure"`         // default true
+	AutoSuccess          bool                `json:"auto_success"`           // default false
+	AutoFailure          bool                `json:"auto_failure"`           // default true
+	FailuresBeforeNotify int                 `json:"failures_before_notify"` // 0–99, default 0 (every automatic failure)
+	Recovery             bool                `json:"recovery"`               // default true
+	Batch                BatchSettings       `json:"batch"`
+	Language             string              `json:"language"`       // "" (system) | "en" | "zh": default templates
+	TitleTemplate        string              `json:"title_template"` // "" = default for the language
+	BodyTemplate         string              `json:"body_template"`
+	RateLimits           map[string]string   `json:"rate_limits"`  // kind → "20/min", overrides defaults
+	Anomaly              AnomalySettings     `json:"anomaly"`      // duration anomaly (watch.go)
+	Heartbeat            HeartbeatSettings   `json:"heartbeat"`    // Herald's own heartbeat; its URL is in the keyring
+	AwaySummary          bool                `json:"away_summary"` // default true: one summary after Herald was away
+	Reminder             ReminderSettings    `json:"reminder"`     // repeat reminders (remindsettings.go)
+	Escalation           EscalationSettings  `json:"escalation"`   // escalation channel set
+	Fallbacks            map[string][]string `json:"fallbacks"`    // channel id → fallback channel ids
 }
 
 // Limits of the settings.
@@ -73,6 +76,7 @@ func DefaultSettings() Settings {
 		Anomaly:     defaultAnomaly(),
 		Heartbeat:   defaultHeartbeat(),
 		AwaySummary: true,
+		Reminder:    ReminderSettings{Max: DefaultMaxReminders},
 	}
 }
 
@@ -126,7 +130,10 @@ func (s Settings) Validate() error {
 			return err
 		}
 	}
-	return s.validateWatch()
+	if err := s.validateWatch(); err != nil {
+		return err
+	}
+	return s.validateRemind()
 }
 
 func checkFailuresBeforeNotify(n int) error {
@@ -229,15 +236,15 @@ func ParseRate(v string) (n int, per time.Duration, err error) {
 
 // Keys that Settings.Set and TaskOverrides.Set accept, in display order.
 var (
-	settingKeys = append([]string{
+	settingKeys = slices.Concat([]string{
 		"enabled", "channels", "all_channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
 		"failures_before_notify", "recovery", "batch.enabled", "batch.first", "batch.interval", "batch.skip_empty",
 		"language", "title_template", "body_template", "rate_limits.<kind>",
-	}, watchKeys...)
-	overrideKeys = append([]string{
+	}, watchKeys, remindSettingKeys)
+	overrideKeys = slices.Concat([]string{
 		"push", "channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
 		"failures_before_notify", "recovery",
-	}, watchOverrideKeys...)
+	}, watchOverrideKeys, remindOverrideKeys)
 )
 
 // valueDefault resets a setting: to its default in Settings, to "use the
@@ -346,6 +353,9 @@ func (s *Settings) setValue(key, value string, reset bool, resolve func(names []
 		err = s.setChannels(v, reset, resolve)
 	default:
 		if handled, err := s.setWatch(key, v, reset); handled {
+			return err
+		}
+		if handled, err := s.setRemind(key, v, reset, resolve); handled {
 			return err
 		}
 		return unknownKey(key, settingKeys)
@@ -475,8 +485,13 @@ type TaskOverrides struct {
 	AutoFailure          *bool    `json:"auto_failure,omitempty"`
 	FailuresBeforeNotify *int     `json:"failures_before_notify,omitempty"`
 	Recovery             *bool    `json:"recovery,omitempty"`
-	Deadman              string   `json:"deadman,omitempty"` // "must succeed at least every", e.g. "26h", "2d"; "" = off
-	Anomaly              *bool    `json:"anomaly,omitempty"` // duration anomaly warning
+	Deadman              string   `json:"deadman,omitempty"`           // "must succeed at least every", e.g. "26h", "2d"; "" = off
+	Anomaly              *bool    `json:"anomaly,omitempty"`           // duration anomaly warning
+	ReminderInterval     *int     `json:"reminder_interval,omitempty"` // seconds; see ReminderSettings
+	ReminderMax          *int     `json:"reminder_max,omitempty"`
+	EscalationAfter      *int     `json:"escalation_after,omitempty"`
+	EscalationFailures   *int     `json:"escalation_failures,omitempty"`
+	EscalationChannels   []string `json:"escalation_channels,omitempty"` // nil = global escalation set
 }
 
 // Validate checks the overrides that are set.
@@ -487,6 +502,9 @@ func (o TaskOverrides) Validate() error {
 		}
 	}
 	if err := o.validateWatch(); err != nil {
+		return err
+	}
+	if err := o.validateRemind(); err != nil {
 		return err
 	}
 	return checkChannelIDs(o.Channels)
@@ -537,7 +555,9 @@ func (o *TaskOverrides) Set(key, value string, resolve func(names []string) ([]s
 	default:
 		var handled bool
 		if handled, err = next.setWatch(key, v, reset); !handled {
-			return unknownKey(key, overrideKeys)
+			if handled, err = next.setRemind(key, v, reset, resolve); !handled {
+				return unknownKey(key, overrideKeys)
+			}
 		}
 	}
 	if err != nil {

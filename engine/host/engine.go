@@ -34,6 +34,7 @@ func (e *Env) StartEngine(ctx context.Context) error {
 		return s
 	}
 	e.Dispatcher.StartDigests(ctx, loadSettings)
+	e.Dispatcher.StartReminders(ctx, loadSettings)
 	e.startWatch(ctx, loadSettings) // heartbeat.go
 	if err := e.Tasks.Start(ctx); err != nil {
 		return err

@@ -101,6 +101,7 @@ type View struct {
 	previewTitle   *widget.Label
 	previewBody    *widget.Label
 	errs           map[string]*widget.Label
+	remind         *remindControls // reminders and escalation (remind.go)
 
 	dueTimer *time.Timer
 	obj      fyne.CanvasObject
@@ -167,6 +168,7 @@ func (v *View) Refresh() {
 	v.showNextDue()
 	v.updatePreview()
 	v.refreshWatch(s)
+	v.refreshRemind(s)
 }
 
 func (v *View) build() {
@@ -311,7 +313,8 @@ func (v *View) build() {
 		v.previewBody,
 	))
 
-	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, batch, v.buildWatch(), content, preview))
+	remind := v.buildRemind()
+	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, remind, batch, v.buildWatch(), content, preview))
 }
 
 // check builds a write-through check box for one boolean setting.

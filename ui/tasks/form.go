@@ -108,6 +108,9 @@ var dateTimeLayouts = []string{"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-
 type editor struct {
 	v    *View
 	orig *task.Task // the task being edited (with its secrets); nil when adding
+	// origOver are the overrides the task had: those the form has no
+	// control for (reminders, escalation: `herald task push`) are saved unchanged.
+	origOver dispatch.TaskOverrides
 	// argsLine is how a command saved as a program with arguments (by the
 	// CLI) is shown; left as it is, the arguments are saved unchanged.
 	argsLine string
@@ -179,8 +182,9 @@ var errorKeys = map[string]string{
 
 func newEditor(v *View, orig *task.Task, over dispatch.TaskOverrides, chans []registry.Channel) *editor {
 	e := &editor{
-		v:    v,
-		orig: orig,
+		v:        v,
+		orig:     orig,
+		origOver: over,
 		kinds: choices{
 			{string(task.KindCommand), lang.L("tasks.kind.command")},
 			{string(task.KindHTTP), lang.L("tasks.kind.http")},
@@ -702,14 +706,14 @@ func (e *editor) collect() (task.Task, dispatch.TaskOverrides, []problem) {
 	t.Overlap = task.Overlap(e.overlaps.value(e.overlap.Selected))
 	t.Missed = task.Missed(e.misseds.value(e.missed.Selected))
 
-	o := dispatch.TaskOverrides{
-		Push:          boolOf(e.tri.value(e.push.Selected)),
-		ManualSuccess: boolOf(e.tri.value(e.manualSuccess.Selected)),
-		ManualFailure: boolOf(e.tri.value(e.manualFailure.Selected)),
-		AutoSuccess:   boolOf(e.tri.value(e.autoSuccess.Selected)),
-		AutoFailure:   boolOf(e.tri.value(e.autoFailure.Selected)),
-		Recovery:      boolOf(e.tri.value(e.recovery.Selected)),
-	}
+	o := e.origOver
+	o.Push = boolOf(e.tri.value(e.push.Selected))
+	o.ManualSuccess = boolOf(e.tri.value(e.manualSuccess.Selected))
+	o.ManualFailure = boolOf(e.tri.value(e.manualFailure.Selected))
+	o.AutoSuccess = boolOf(e.tri.value(e.autoSuccess.Selected))
+	o.AutoFailure = boolOf(e.tri.value(e.autoFailure.Selected))
+	o.Recovery = boolOf(e.tri.value(e.recovery.Selected))
+	o.Channels, o.FailuresBeforeNotify = nil, nil
 	for _, name := range e.channels.Selected {
 		if id, ok := e.channelIDs[name]; ok {
 			o.Channels = append(o.Channels, id)
