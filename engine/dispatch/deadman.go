@@ -184,10 +184,12 @@ func (w *watcher) deadman(ctx context.Context, s Settings, now time.Time, away *
 		}
 		missing = append(missing, Missing{Task: t, Since: ref, Never: !ok, Every: every, Channels: chans})
 	}
-	summarise := away != nil && s.AwaySummary && s.Enabled
-	if len(missing) == 0 && (!summarise || len(missed) == 0) {
+	if len(missing) == 0 {
 		return next, nil
 	}
+	// The summary replaces a burst of "missing" pushes: an absence in which
+	// runs merely fell due (a laptop asleep at night) is not worth a message.
+	summarise := away != nil && s.AwaySummary && s.Enabled
 	var items []*store.OutboxItem
 	err = w.store.InSettingsTx(ctx, func(tx *store.SettingsTx) error {
 		items = nil
@@ -209,7 +211,7 @@ func (w *watcher) deadman(ctx context.Context, s Settings, now time.Time, away *
 			if _, err := tx.Setting(AwayKey, &mark); err != nil {
 				return err
 			}
-			if !mark.Equal(away[0]) && (len(fresh) > 0 || len(missed) > 0) {
+			if !mark.Equal(away[0]) && len(fresh) > 0 {
 				msg := AwaySummary(s, away[0], away[1], fresh, missed, w.loc)
 				items = rows(store.SourceDigest, awayChannels(s, ids, fresh), msg, now)
 				if err := tx.SetSetting(AwayKey, away[0]); err != nil {

@@ -328,9 +328,10 @@ func TestDeadmanPushesOncePerMiss(t *testing.T) {
 }
 
 // After Herald was away (not running, or the machine slept), the tasks
-// whose switch tripped meanwhile and the runs that fell due come in one
-// summary, not one push each; the tasks are marked, so no "missing"
-// push follows for them, and the summary is not repeated.
+// whose switch tripped meanwhile come in one summary, with the runs that
+// fell due, not one push each; the tasks are marked, so no "missing" push
+// follows for them, and the summary is not repeated. An absence in which
+// no task went missing sends no summary.
 func TestAwaySummaryInsteadOfBurst(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "herald.db")
 	loc := berlin(t)
@@ -373,10 +374,19 @@ func TestAwaySummaryInsteadOfBurst(t *testing.T) {
 		t.Errorf("after the summary and a restart: %d rows", n)
 	}
 
-	// Turned off: the misses come one by one.
-	r.s.AwaySummary = false
+	// An absence in which runs fell due but no task went missing (a laptop
+	// asleep for an hour) sends nothing: there is no burst to replace.
 	r.success(a, at(29, 10, 0))
 	r.success(b, at(29, 10, 0))
+	if _, n := r.check(r.watcher(), at(29, 10, 0)); n != 0 {
+		t.Fatalf("after the successes: %d rows", n)
+	}
+	if _, n := r.check(r.watcher(), at(29, 11, 30)); n != 0 {
+		t.Errorf("after an absence with a run due but nothing missing: %d rows, want none", n)
+	}
+
+	// Turned off: the misses come one by one.
+	r.s.AwaySummary = false
 	if _, n := r.check(r.watcher(), at(31, 12, 0)); n != 4 {
 		t.Errorf("without the summary: %d rows, want 2 tasks × 2 channels", n)
 	}
