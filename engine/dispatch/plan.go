@@ -89,7 +89,8 @@ func (p *Planner) PlanRun(ctx context.Context, st *store.Store, r task.Run) (fun
 			}
 		}
 	}
-	return func(tx *store.RunTx) error { return writePlan(tx, r, s, o, ids, msgs) }, nil
+	loc := p.Location
+	return func(tx *store.RunTx) error { return writePlan(tx, r, s, o, ids, msgs, loc) }, nil
 }
 
 // reasonsFor lists every reason Decide may give r, whatever the push state
@@ -107,7 +108,7 @@ func reasonsFor(r task.Run) []Reason {
 // writePlan is PlanRun's step inside the run's transaction: the push state
 // is read and written there, so two runs of a task recorded at once still
 // count failures right; the message was rendered before.
-func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []string, msgs map[Reason]message.Message) error {
+func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []string, msgs map[Reason]message.Message, loc *time.Location) error {
 	state, err := tx.PushState(r.TaskID)
 	if err != nil {
 		return err
@@ -127,6 +128,9 @@ func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []s
 	for i, id := range d.Channels {
 		items[i] = &store.OutboxItem{RunID: r.ID, Source: "run", ChannelID: id, Title: msg.Title, Body: msg.Body,
 			Markdown: msg.Markdown, Level: string(msg.Level), PictureURL: msg.PictureURL}
+	}
+	if err := holdItems(tx, s, o, d.Reason, r.Finished, loc, items); err != nil {
+		return err
 	}
 	return tx.Enqueue(items...)
 }

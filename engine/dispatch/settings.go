@@ -42,6 +42,8 @@ type Settings struct {
 	TitleTemplate        string            `json:"title_template"` // "" = default for the language
 	BodyTemplate         string            `json:"body_template"`
 	RateLimits           map[string]string `json:"rate_limits"` // kind → "20/min", overrides defaults
+	Quiet                QuietSettings     `json:"quiet"`       // quiet hours (quiet.go)
+	Burst                BurstSettings     `json:"burst"`       // burst coalescing (burst.go)
 }
 
 // Limits of the settings.
@@ -120,7 +122,7 @@ func (s Settings) Validate() error {
 			return err
 		}
 	}
-	return nil
+	return s.validateQuietBurst()
 }
 
 func checkFailuresBeforeNotify(n int) error {
@@ -227,10 +229,11 @@ var (
 		"enabled", "channels", "all_channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
 		"failures_before_notify", "recovery", "batch.enabled", "batch.first", "batch.interval", "batch.skip_empty",
 		"language", "title_template", "body_template", "rate_limits.<kind>",
+		"quiet.windows", "quiet.break_through", "burst.max", "burst.window",
 	}
 	overrideKeys = []string{
 		"push", "channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
-		"failures_before_notify", "recovery",
+		"failures_before_notify", "recovery", "quiet_windows", "quiet_break_through",
 	}
 )
 
@@ -268,15 +271,16 @@ func (s *Settings) Set(key, value string, resolve func(names []string) ([]string
 
 // settingBools are the boolean settings by key.
 var settingBools = map[string]func(*Settings) *bool{
-	"enabled":          func(s *Settings) *bool { return &s.Enabled },
-	"all_channels":     func(s *Settings) *bool { return &s.AllChannels },
-	"manual_success":   func(s *Settings) *bool { return &s.ManualSuccess },
-	"manual_failure":   func(s *Settings) *bool { return &s.ManualFailure },
-	"auto_success":     func(s *Settings) *bool { return &s.AutoSuccess },
-	"auto_failure":     func(s *Settings) *bool { return &s.AutoFailure },
-	"recovery":         func(s *Settings) *bool { return &s.Recovery },
-	"batch.enabled":    func(s *Settings) *bool { return &s.Batch.Enabled },
-	"batch.skip_empty": func(s *Settings) *bool { return &s.Batch.SkipEmpty },
+	"enabled":             func(s *Settings) *bool { return &s.Enabled },
+	"all_channels":        func(s *Settings) *bool { return &s.AllChannels },
+	"manual_success":      func(s *Settings) *bool { return &s.ManualSuccess },
+	"manual_failure":      func(s *Settings) *bool { return &s.ManualFailure },
+	"auto_success":        func(s *Settings) *bool { return &s.AutoSuccess },
+	"auto_failure":        func(s *Settings) *bool { return &s.AutoFailure },
+	"recovery":            func(s *Settings) *bool { return &s.Recovery },
+	"batch.enabled":       func(s *Settings) *bool { return &s.Batch.Enabled },
+	"batch.skip_empty":    func(s *Settings) *bool { return &s.Batch.SkipEmpty },
+	"quiet.break_through": func(s *Settings) *bool { return &s.Quiet.BreakThrough },
 }
 
 // setRateLimit sets or (reset or empty) removes one kind's rate limit.
@@ -338,6 +342,8 @@ func (s *Settings) setValue(key, value string, reset bool, resolve func(names []
 		err = CheckTemplates(s.TitleTemplate, s.BodyTemplate)
 	case "channels":
 		err = s.setChannels(v, reset, resolve)
+	case "quiet.windows", "burst.max", "burst.window":
+		err = s.setQuietBurst(key, v, reset)
 	default:
 		return unknownKey(key, settingKeys)
 	}
@@ -466,12 +472,19 @@ type TaskOverrides struct {
 	AutoFailure          *bool    `json:"auto_failure,omitempty"`
 	FailuresBeforeNotify *int     `json:"failures_before_notify,omitempty"`
 	Recovery             *bool    `json:"recovery,omitempty"`
+	QuietWindows         *string  `json:"quiet_windows,omitempty"`       // this task's quiet hours; "off": none
+	QuietBreakThrough    *bool    `json:"quiet_break_through,omitempty"` // its failures are sent at once in quiet hours
 }
 
 // Validate checks the overrides that are set.
 func (o TaskOverrides) Validate() error {
 	if o.FailuresBeforeNotify != nil {
 		if err := checkFailuresBeforeNotify(*o.FailuresBeforeNotify); err != nil {
+			return err
+		}
+	}
+	if o.QuietWindows != nil {
+		if err := checkQuietWindows("quiet_windows", *o.QuietWindows); err != nil {
 			return err
 		}
 	}
@@ -502,6 +515,15 @@ func (o *TaskOverrides) Set(key, value string, resolve func(names []string) ([]s
 		next.AutoFailure, err = overrideBool(key, v, reset)
 	case "recovery":
 		next.Recovery, err = overrideBool(key, v, reset)
+	case "quiet_break_through":
+		next.QuietBreakThrough, err = overrideBool(key, v, reset)
+	case "quiet_windows":
+		next.QuietWindows = nil
+		if !reset {
+			var w string
+			w, err = normalizeQuietWindows(key, v)
+			next.QuietWindows = &w
+		}
 	case "failures_before_notify":
 		next.FailuresBeforeNotify = nil
 		if !reset {

@@ -46,7 +46,9 @@ func TestDefaultSettings(t *testing.T) {
 	const wantJSON = `{"enabled":true,"all_channels":true,"channels":null,"manual_success":false,"manual_failure":true,` +
 		`"auto_success":false,"auto_failure":true,"failures_before_notify":0,"recovery":true,` +
 		`"batch":{"enabled":false,"first":"12:00:00","interval":86400,"skip_empty":true},"language":"",` +
-		`"title_template":"","body_template":"","rate_limits":null}`
+		`"title_template":"","body_template":"","rate_limits":null` +
+		`,"quiet":{"windows":"","break_through":false},"burst":{"max":0,"window":0}` +
+		`}`
 	if string(data) != wantJSON {
 		t.Errorf("JSON:\n%s\nwant\n%s", data, wantJSON)
 	}
@@ -188,7 +190,7 @@ func TestSettingsSet(t *testing.T) {
 		{"rate_limits.telegram", "2/sec", func(s *Settings) { s.RateLimits = map[string]string{"telegram": "2/sec"} }, "", ""},
 		{"rate_limits.telegram", "2 per sec", nil, "rate_limits.telegram", "e.g. 20/min"},
 		{"rate_limits.fax", "1/min", nil, "rate_limits.fax", "unknown channel kind"},
-		{"batch", "on", nil, "batch", "unknown setting (valid keys: enabled, channels, all_channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery, batch.enabled, batch.first, batch.interval, batch.skip_empty, language, title_template, body_template, rate_limits.<kind>)"},
+		{"batch", "on", nil, "batch", "unknown setting (valid keys: enabled, channels, all_channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery, batch.enabled, batch.first, batch.interval, batch.skip_empty, language, title_template, body_template, rate_limits.<kind>"},
 		{"push", "on", nil, "push", "unknown setting (valid keys: enabled,"},
 	}
 	for _, tt := range tests {
@@ -267,7 +269,7 @@ func TestTaskOverridesSet(t *testing.T) {
 		{"channels", "all", TaskOverrides{}, "channels", `"default" for the global channels, or set push=off`},
 		{"channels", "none", TaskOverrides{}, "channels", "set push=off"},
 		{"channels", "nobody", TaskOverrides{}, "channels", `no channel named "nobody"`},
-		{"enabled", "on", TaskOverrides{}, "enabled", "unknown setting (valid keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery)"},
+		{"enabled", "on", TaskOverrides{}, "enabled", "unknown setting (valid keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
