@@ -262,3 +262,27 @@ func TestBurstInsideQuietHours(t *testing.T) {
 		t.Fatalf("rows %+v, want one summary", out)
 	}
 }
+
+// Desktop notifications of failures follow the same windows.
+func TestQuietNow(t *testing.T) {
+	s := DefaultSettings()
+	s.Quiet.Windows = "23:00-07:30"
+	ber := berlin(t)
+	e := newHeldEnv(t, s, time.Date(2026, 12, 7, 23, 30, 0, 0, ber))
+	e.run("t", task.StatusFailure, "a")
+	r := task.Run{TaskID: e.tasks["t"], Status: task.StatusFailure, Finished: e.clock.Now()}
+	if !QuietNow(e.ctx, e.st, r, ber) {
+		t.Error("a failure at 23:30 notified")
+	}
+	r.Finished = time.Date(2026, 12, 8, 8, 0, 0, 0, ber)
+	if QuietNow(e.ctx, e.st, r, ber) {
+		t.Error("a failure at 08:00 held")
+	}
+	if err := SaveOverrides(e.ctx, e.st, r.TaskID, TaskOverrides{QuietBreakThrough: new(true)}); err != nil {
+		t.Fatal(err)
+	}
+	r.Finished = e.clock.Now()
+	if QuietNow(e.ctx, e.st, r, ber) {
+		t.Error("a failure of a task that breaks through held")
+	}
+}

@@ -220,11 +220,11 @@ func (ws QuietWindows) always() bool {
 func (ws QuietWindows) String() string {
 	parts := make([]string, len(ws))
 	for i, w := range ws {
-		r := "all day"
-		if !w.AllDay {
-			r = clockText(w.Start) + "-" + clockText(w.End)
+		if w.AllDay {
+			parts[i] = daysText(w.Days) + " all day"
+			continue
 		}
-		parts[i] = r + " " + daysText(w.Days)
+		parts[i] = clockText(w.Start) + "-" + clockText(w.End) + " " + daysText(w.Days)
 	}
 	return strings.Join(parts, "; ")
 }

@@ -2,6 +2,7 @@ package dispatch
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,8 +27,8 @@ func TestParseQuietWindows(t *testing.T) {
 		{in: "", want: ""},
 		{in: "off", want: ""},
 		{in: "23:00-07:30", want: "23:00-07:30 daily"},
-		{in: "23:00-07:30 daily; sat,sun all day", want: "23:00-07:30 daily; all day sat,sun"},
-		{in: "Sat, Sun  all-day ;", want: "all day sat,sun"},
+		{in: "23:00-07:30 daily; sat,sun all day", want: "23:00-07:30 daily; sat,sun all day"},
+		{in: "Sat, Sun  all-day ;", want: "sat,sun all day"},
 		{in: "mon-fri 12:00 - 13:00", want: "12:00-13:00 weekdays"},
 		{in: "fri-mon 22:00-24:00", want: "22:00-24:00 mon,fri,sat,sun"},
 		{in: "weekends 9:05:30-10:00", want: "09:05:30-10:00 sat,sun"},
@@ -179,7 +180,7 @@ func TestQuietAndBurstSettings(t *testing.T) {
 			t.Fatalf("Set %s=%s: %v", kv[0], kv[1], err)
 		}
 	}
-	want := QuietSettings{Windows: "all day sat,sun; 23:00-07:30 daily", BreakThrough: true}
+	want := QuietSettings{Windows: "sat,sun all day; 23:00-07:30 daily", BreakThrough: true}
 	if s.Quiet != want || s.Burst != (BurstSettings{Max: 5, Window: 120}) {
 		t.Errorf("got %+v %+v", s.Quiet, s.Burst)
 	}
@@ -225,5 +226,40 @@ func TestQuietAndBurstSettings(t *testing.T) {
 	}
 	if err := o.Set("quiet_windows", "default", nil); err != nil || o.QuietWindows != nil {
 		t.Errorf("override quiet_windows=default: %v %v", o.QuietWindows, err)
+	}
+}
+
+func TestQuietPreview(t *testing.T) {
+	ber := berlin(t)
+	noon := time.Date(2026, 12, 7, 12, 0, 0, 0, ber)
+	night := time.Date(2026, 12, 7, 23, 30, 0, 0, ber)
+	cases := []struct {
+		q      QuietSettings
+		now    time.Time
+		en, zh string
+	}{
+		{QuietSettings{}, noon, "No quiet hours: pushes are sent at once, day and night.", "未设置免打扰时段：推送随时立即发送。"},
+		{QuietSettings{Windows: "23:00-07:30"}, noon,
+			"Pushes between 23:00 and 07:30 are held and sent at 07:30 as one message per channel. Failures of tasks set to break through (herald task push NAME quiet_break_through=on) are sent at once.",
+			"23:00 至 07:30 之间的推送会暂缓，并于 07:30 按渠道合并为一条消息发送。设置为不受免打扰限制的任务（herald task push 任务名 quiet_break_through=on），其失败推送立即发送。"},
+		{QuietSettings{Windows: "23:00-07:30; sat,sun all day", BreakThrough: true}, night,
+			"Pushes during the quiet hours (23:00-07:30 daily; sat,sun all day) are held and sent as one message per channel when the quiet hours end. Failures and their recovery notices break through and are sent at once. Quiet now, until 12-08 07:30.",
+			"免打扰时段（23:00-07:30 daily; sat,sun all day）内的推送会暂缓，并在时段结束时按渠道合并为一条消息发送。失败及其恢复通知不受限制，立即发送。当前处于免打扰时段，至 12-08 07:30 结束。"},
+		{QuietSettings{Windows: "23:00"}, noon, `"23:00" has no times: write a range such as 23:00-07:30, or all day (windows are separated by ;)`, ""},
+	}
+	for _, c := range cases {
+		p := QuietPreview(c.q, c.now, ber)
+		if got := p.In(i18n.English); got != c.en {
+			t.Errorf("%+v: %q, want %q", c.q, got, c.en)
+		}
+		if got := p.In(i18n.Chinese); c.zh != "" && got != c.zh {
+			t.Errorf("%+v in Chinese: %q, want %q", c.q, got, c.zh)
+		}
+	}
+	if got := BurstPreview(BurstSettings{Max: 5}).In(i18n.English); !strings.Contains(got, "more than 5 pushes for one channel would go out within 1 min, the first 5 are sent") {
+		t.Errorf("burst preview %q", got)
+	}
+	if got := BurstPreview(BurstSettings{}).In(i18n.Chinese); got != "已关闭：每条推送单独发送。" {
+		t.Errorf("burst preview off %q", got)
 	}
 }

@@ -101,6 +101,7 @@ type View struct {
 	previewTitle   *widget.Label
 	previewBody    *widget.Label
 	errs           map[string]*widget.Label
+	quiet          quietControls // quiet.go
 
 	dueTimer *time.Timer
 	obj      fyne.CanvasObject
@@ -163,6 +164,7 @@ func (v *View) Refresh() {
 	v.language.SetSelectedIndex(max(slices.Index(languages, s.Language), 0))
 	v.title.SetText(s.TitleTemplate)
 	v.body.SetText(s.BodyTemplate)
+	v.fillQuiet(s)
 	v.showNextDue()
 	v.updatePreview()
 }
@@ -309,7 +311,7 @@ func (v *View) build() {
 		v.previewBody,
 	))
 
-	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, batch, content, preview))
+	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, batch, v.buildQuiet(), content, preview))
 }
 
 // check builds a write-through check box for one boolean setting.
@@ -387,6 +389,7 @@ func (v *View) update(key string, change func(*dispatch.Settings) error) bool {
 	}
 	v.settings = s
 	v.showNextDue()
+	v.showQuiet()
 	return show(nil)
 }
 
