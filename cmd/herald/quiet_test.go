@@ -129,3 +129,44 @@ func TestQuietHoursEndToEnd(t *testing.T) {
 		t.Errorf("outbox after the summary: %+v, want the 3 held rows and the summary, all sent", rows)
 	}
 }
+
+// A burst through the real daemon: with burst.max=2 the first two
+// failures go out at once and the rest as one grouped message.
+func TestBurstCoalescingEndToEnd(t *testing.T) {
+	testenv.NeedKeyring(t)
+	rec := &messages{}
+	srv := httptest.NewServer(rec)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"channel", "add", "webhook", "hook", "url=" + srv.URL + "/hook"},
+		{"settings", "set", "rate_limits.webhook=1000/sec", "language=en", "burst.max=2", "burst.window=15"},
+		{"api", "disable"},
+		{"task", "add", "flaky", "--command", "exit 1"},
+	} {
+		if out, err := herald(t, dir, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	d := startDaemon(t, dir)
+	defer d.stop(t)
+	start := time.Now()
+	for range 5 {
+		herald(t, dir, "task", "run", "flaky") // fails, on purpose
+	}
+	if time.Since(start) > 12*time.Second {
+		t.Skip("the runs took longer than the burst window; the machine is too slow for this test")
+	}
+	waitFor(t, 40*time.Second, "the grouped message", func() bool {
+		got, _ := rec.all()
+		return len(got) >= 3
+	})
+	time.Sleep(6 * time.Second)
+	got, _ := rec.all()
+	if len(got) != 3 {
+		t.Fatalf("%d messages, want 2 and one grouped: %+v", len(got), got)
+	}
+	if want := "3 pushes at once: 3 failures"; got[2].Title != want {
+		t.Errorf("grouped title %q, want %q", got[2].Title, want)
+	}
+}
