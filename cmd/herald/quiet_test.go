@@ -87,6 +87,10 @@ func TestQuietHoursEndToEnd(t *testing.T) {
 		}
 	}
 
+	if out, _ := herald(t, dir, "outbox", "list"); strings.Count(out, "pending (held: quiet)") != 3 {
+		t.Errorf("outbox list does not show the 3 held rows:\n%s", out)
+	}
+
 	// Killed without warning during the window, then started again.
 	d.cmd.Process.Signal(syscall.SIGKILL)
 	<-d.done
