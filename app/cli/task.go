@@ -562,6 +562,12 @@ func (c *cmd) taskRun(ctx context.Context, svc *tasks.Service, name string) erro
 		return err
 	}
 	for _, it := range items {
+		if it.Hold != "" {
+			// Quiet hours or a burst: the owner sends it in a summary.
+			fmt.Fprintf(c.std.Out, "push to %s: held until %s (%s)\n", c.channelNames(ctx, []string{it.ChannelID}),
+				it.NextAt.Local().Format("2006-01-02 15:04:05"), store.HoldKind(it.Hold))
+			continue
+		}
 		k, err := c.courier(ctx)
 		if err != nil {
 			return err

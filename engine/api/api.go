@@ -86,6 +86,9 @@ type Params struct {
 	// host's Send use case, shared with the CLI and the window); POST
 	// /api/v1/send needs it.
 	Send func(ctx context.Context, targets []registry.Channel, m message.Message) ([]*store.OutboxItem, error)
+	// SavePushSettings stores push settings and has the running engine
+	// apply them (the host's); nil: stored, and the dispatcher told.
+	SavePushSettings func(ctx context.Context, s dispatch.Settings) error
 	// Addr is host:port on a loopback address; "" means DefaultAddr, an
 	// empty host 127.0.0.1, and port 0 any free port.
 	Addr string

@@ -43,12 +43,16 @@ func (s *Server) answerPushSettings(w http.ResponseWriter, r *http.Request, st d
 
 // patchPushSettings changes push settings given as {"key": "value"}, the
 // keys and values of `herald settings set` ({"reminder.interval": "4h",
-// "escalation.channels": "pager", "fallback.team": "phone"}); channel names
+// "escalation.channels": "pager", "fallback.team": "phone", "quiet.windows": "23:00-07:30"}); channel names
 // are resolved and heartbeat.url goes to the keyring. Nothing is stored
 // when any key is bad.
 func (s *Server) patchPushSettings(w http.ResponseWriter, r *http.Request) {
 	var kv map[string]string
 	if !decode(w, r, &kv) {
+		return
+	}
+	if len(kv) == 0 {
+		writeError(w, http.StatusBadRequest, `send an object of settings to change, e.g. {"quiet.windows": "23:00-07:30"}`, "")
 		return
 	}
 	ctx := r.Context()
@@ -71,12 +75,21 @@ func (s *Server) patchPushSettings(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := dispatch.SaveSettings(ctx, s.p.Store, st); err != nil {
+	save := s.p.SavePushSettings
+	if save == nil {
+		save = func(ctx context.Context, st dispatch.Settings) error {
+			if err := dispatch.SaveSettings(ctx, s.p.Store, st); err != nil {
+				return err
+			}
+			if s.p.Dispatcher != nil {
+				s.p.Dispatcher.SettingsChanged()
+			}
+			return nil
+		}
+	}
+	if err := save(ctx, st); err != nil {
 		s.settingError(w, r, "", err)
 		return
-	}
-	if s.p.Dispatcher != nil {
-		s.p.Dispatcher.SettingsChanged()
 	}
 	s.answerPushSettings(w, r, st)
 }

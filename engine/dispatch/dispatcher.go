@@ -370,7 +370,11 @@ func (d *Dispatcher) loop() {
 		now := d.p.Clock.Now()
 		leaseEnd, leased := d.reclaim(ctx, now)
 		d.releaseOrphans(ctx, now)
+		heldAt, held := d.releaseHeld(ctx, now)
 		free, skip, served, wakeAt := d.claimPlan(now)
+		if held {
+			wakeAt = earliest(wakeAt, heldAt) // quiet hours or a burst end
+		}
 		if leased {
 			// A dead sender's rows come back the moment their lease runs out.
 			wakeAt = earliest(wakeAt, leaseEnd.Add(time.Millisecond))

@@ -93,8 +93,9 @@ func (p *Planner) PlanRun(ctx context.Context, st *store.Store, r task.Run) (fun
 	if err != nil {
 		return nil, err
 	}
+	loc := p.Location
 	return func(tx *store.RunTx) error {
-		if err := writePlan(tx, r, s, o, ids, msgs); err != nil {
+		if err := writePlan(tx, r, s, o, ids, msgs, loc); err != nil {
 			return err
 		}
 		return tx.Enqueue(warn...) // anomaly.go
@@ -116,7 +117,7 @@ func reasonsFor(r task.Run) []Reason {
 // writePlan is PlanRun's step inside the run's transaction: the push state
 // is read and written there, so two runs of a task recorded at once still
 // count failures right; the message was rendered before.
-func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []string, msgs map[Reason]message.Message) error {
+func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []string, msgs map[Reason]message.Message, loc *time.Location) error {
 	state, err := tx.PushState(r.TaskID)
 	if err != nil {
 		return err
@@ -136,6 +137,9 @@ func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []s
 	for i, id := range d.Channels {
 		items[i] = &store.OutboxItem{RunID: r.ID, Source: "run", ChannelID: id, Title: msg.Title, Body: msg.Body,
 			Markdown: msg.Markdown, Level: string(msg.Level), PictureURL: msg.PictureURL}
+	}
+	if err := holdItems(tx, s, o, d.Reason, r.Finished, loc, items); err != nil {
+		return err
 	}
 	if err := tx.Enqueue(items...); err != nil {
 		return err

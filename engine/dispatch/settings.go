@@ -42,6 +42,8 @@ type Settings struct {
 	TitleTemplate        string              `json:"title_template"` // "" = default for the language
 	BodyTemplate         string              `json:"body_template"`
 	RateLimits           map[string]string   `json:"rate_limits"`  // kind → "20/min", overrides defaults
+	Quiet                QuietSettings       `json:"quiet"`        // quiet hours (quiet.go)
+	Burst                BurstSettings       `json:"burst"`        // burst coalescing (burst.go)
 	Anomaly              AnomalySettings     `json:"anomaly"`      // duration anomaly (watch.go)
 	Heartbeat            HeartbeatSettings   `json:"heartbeat"`    // Herald's own heartbeat; its URL is in the keyring
 	AwaySummary          bool                `json:"away_summary"` // default true: one summary after Herald was away
@@ -129,6 +131,9 @@ func (s Settings) Validate() error {
 		if err := checkRateLimit(kind, s.RateLimits[kind]); err != nil {
 			return err
 		}
+	}
+	if err := s.validateQuietBurst(); err != nil {
+		return err
 	}
 	if err := s.validateWatch(); err != nil {
 		return err
@@ -240,10 +245,11 @@ var (
 		"enabled", "channels", "all_channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
 		"failures_before_notify", "recovery", "batch.enabled", "batch.first", "batch.interval", "batch.skip_empty",
 		"language", "title_template", "body_template", "rate_limits.<kind>",
+		"quiet.windows", "quiet.break_through", "burst.max", "burst.window",
 	}, watchKeys, remindSettingKeys)
 	overrideKeys = slices.Concat([]string{
 		"push", "channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
-		"failures_before_notify", "recovery",
+		"failures_before_notify", "recovery", "quiet_windows", "quiet_break_through",
 	}, watchOverrideKeys, remindOverrideKeys)
 )
 
@@ -281,15 +287,16 @@ func (s *Settings) Set(key, value string, resolve func(names []string) ([]string
 
 // settingBools are the boolean settings by key.
 var settingBools = map[string]func(*Settings) *bool{
-	"enabled":          func(s *Settings) *bool { return &s.Enabled },
-	"all_channels":     func(s *Settings) *bool { return &s.AllChannels },
-	"manual_success":   func(s *Settings) *bool { return &s.ManualSuccess },
-	"manual_failure":   func(s *Settings) *bool { return &s.ManualFailure },
-	"auto_success":     func(s *Settings) *bool { return &s.AutoSuccess },
-	"auto_failure":     func(s *Settings) *bool { return &s.AutoFailure },
-	"recovery":         func(s *Settings) *bool { return &s.Recovery },
-	"batch.enabled":    func(s *Settings) *bool { return &s.Batch.Enabled },
-	"batch.skip_empty": func(s *Settings) *bool { return &s.Batch.SkipEmpty },
+	"enabled":             func(s *Settings) *bool { return &s.Enabled },
+	"all_channels":        func(s *Settings) *bool { return &s.AllChannels },
+	"manual_success":      func(s *Settings) *bool { return &s.ManualSuccess },
+	"manual_failure":      func(s *Settings) *bool { return &s.ManualFailure },
+	"auto_success":        func(s *Settings) *bool { return &s.AutoSuccess },
+	"auto_failure":        func(s *Settings) *bool { return &s.AutoFailure },
+	"recovery":            func(s *Settings) *bool { return &s.Recovery },
+	"batch.enabled":       func(s *Settings) *bool { return &s.Batch.Enabled },
+	"batch.skip_empty":    func(s *Settings) *bool { return &s.Batch.SkipEmpty },
+	"quiet.break_through": func(s *Settings) *bool { return &s.Quiet.BreakThrough },
 }
 
 // setRateLimit sets or (reset or empty) removes one kind's rate limit.
@@ -351,6 +358,8 @@ func (s *Settings) setValue(key, value string, reset bool, resolve func(names []
 		err = CheckTemplates(s.TitleTemplate, s.BodyTemplate)
 	case "channels":
 		err = s.setChannels(v, reset, resolve)
+	case "quiet.windows", "burst.max", "burst.window":
+		err = s.setQuietBurst(key, v, reset)
 	default:
 		if handled, err := s.setWatch(key, v, reset); handled {
 			return err
@@ -485,9 +494,11 @@ type TaskOverrides struct {
 	AutoFailure          *bool    `json:"auto_failure,omitempty"`
 	FailuresBeforeNotify *int     `json:"failures_before_notify,omitempty"`
 	Recovery             *bool    `json:"recovery,omitempty"`
-	Deadman              string   `json:"deadman,omitempty"`           // "must succeed at least every", e.g. "26h", "2d"; "" = off
-	Anomaly              *bool    `json:"anomaly,omitempty"`           // duration anomaly warning
-	ReminderInterval     *int     `json:"reminder_interval,omitempty"` // seconds; see ReminderSettings
+	QuietWindows         *string  `json:"quiet_windows,omitempty"`       // this task's quiet hours; "off": none
+	QuietBreakThrough    *bool    `json:"quiet_break_through,omitempty"` // its failures are sent at once in quiet hours
+	Deadman              string   `json:"deadman,omitempty"`             // "must succeed at least every", e.g. "26h", "2d"; "" = off
+	Anomaly              *bool    `json:"anomaly,omitempty"`             // duration anomaly warning
+	ReminderInterval     *int     `json:"reminder_interval,omitempty"`   // seconds; see ReminderSettings
 	ReminderMax          *int     `json:"reminder_max,omitempty"`
 	EscalationAfter      *int     `json:"escalation_after,omitempty"`
 	EscalationFailures   *int     `json:"escalation_failures,omitempty"`
@@ -498,6 +509,11 @@ type TaskOverrides struct {
 func (o TaskOverrides) Validate() error {
 	if o.FailuresBeforeNotify != nil {
 		if err := checkFailuresBeforeNotify(*o.FailuresBeforeNotify); err != nil {
+			return err
+		}
+	}
+	if o.QuietWindows != nil {
+		if err := checkQuietWindows("quiet_windows", *o.QuietWindows); err != nil {
 			return err
 		}
 	}
@@ -534,6 +550,15 @@ func (o *TaskOverrides) Set(key, value string, resolve func(names []string) ([]s
 		next.AutoFailure, err = overrideBool(key, v, reset)
 	case "recovery":
 		next.Recovery, err = overrideBool(key, v, reset)
+	case "quiet_break_through":
+		next.QuietBreakThrough, err = overrideBool(key, v, reset)
+	case "quiet_windows":
+		next.QuietWindows = nil
+		if !reset {
+			var w string
+			w, err = normalizeQuietWindows(key, v)
+			next.QuietWindows = &w
+		}
 	case "failures_before_notify":
 		next.FailuresBeforeNotify = nil
 		if !reset {

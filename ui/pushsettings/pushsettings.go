@@ -102,6 +102,7 @@ type View struct {
 	previewBody    *widget.Label
 	errs           map[string]*widget.Label
 	remind         *remindControls // reminders and escalation (remind.go)
+	quiet          quietControls   // quiet.go
 
 	dueTimer *time.Timer
 	obj      fyne.CanvasObject
@@ -165,6 +166,7 @@ func (v *View) Refresh() {
 	v.language.SetSelectedIndex(max(slices.Index(languages, s.Language), 0))
 	v.title.SetText(s.TitleTemplate)
 	v.body.SetText(s.BodyTemplate)
+	v.fillQuiet(s)
 	v.showNextDue()
 	v.updatePreview()
 	v.refreshWatch(s)
@@ -314,7 +316,7 @@ func (v *View) build() {
 	))
 
 	remind := v.buildRemind()
-	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, remind, batch, v.buildWatch(), content, preview))
+	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, remind, batch, v.buildQuiet(), v.buildWatch(), content, preview))
 }
 
 // check builds a write-through check box for one boolean setting.
@@ -392,6 +394,7 @@ func (v *View) update(key string, change func(*dispatch.Settings) error) bool {
 	}
 	v.settings = s
 	v.showNextDue()
+	v.showQuiet()
 	return show(nil)
 }
 

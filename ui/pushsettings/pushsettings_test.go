@@ -39,7 +39,7 @@ func newEnv(t *testing.T) *host.Env {
 	t.Helper()
 	testenv.NeedKeyring(t)
 	loadTranslations.Do(func() {
-		for _, name := range []string{"en.json", "views.en.json", "deadman.en.json", "remind.en.json"} {
+		for _, name := range []string{"en.json", "views.en.json", "deadman.en.json", "remind.en.json", "quiet.en.json"} {
 			data, err := os.ReadFile("../../assets/translations/" + name)
 			if err != nil {
 				t.Fatal(err)

@@ -160,7 +160,9 @@ type editor struct {
 	autoFailure   *widget.RadioGroup
 	failures      *widget.Entry
 	recovery      *widget.RadioGroup
-	watch         taskWatch // watch.go
+	watch         taskWatch          // watch.go
+	quietWindows  *widget.Entry      // "" = the global quiet hours
+	quietBreak    *widget.RadioGroup // failures break through quiet hours
 
 	cmdCard, httpCard *widget.Card
 	schedRows         map[task.ScheduleKind][]fyne.CanvasObject // label and cell of each kind's own field
@@ -415,6 +417,10 @@ func (e *editor) build(chans []registry.Channel) {
 	push.add(lang.L("tasks.form.auto_failure"), "auto_failure", e.autoFailure, "")
 	push.add(lang.L("tasks.form.failures"), "failures_before_notify", e.failures, lang.L("tasks.form.failures.help"))
 	push.add(lang.L("tasks.form.recovery"), "recovery", e.recovery, lang.L("tasks.form.recovery.help"))
+	e.quietWindows = entry(lang.L("tasks.form.global"))
+	e.quietBreak = radio(e.tri)
+	push.add(lang.L("tasks.form.quiet_windows"), "quiet_windows", e.quietWindows, lang.L("tasks.form.quiet_windows.help"))
+	push.add(lang.L("tasks.form.quiet_break_through"), "quiet_break_through", e.quietBreak, lang.L("tasks.form.quiet_break_through.help"))
 	e.addWatchRows(push)
 	pushCard := widget.NewCard(lang.L("tasks.form.section.push"), lang.L("tasks.form.section.push.sub"), push.object())
 
@@ -519,6 +525,10 @@ func (e *editor) fill(t *task.Task, o dispatch.TaskOverrides, chans []registry.C
 		e.failures.SetText(strconv.Itoa(*o.FailuresBeforeNotify))
 	}
 	e.recovery.SetSelected(e.tri.label(triOf(o.Recovery)))
+	if o.QuietWindows != nil {
+		e.quietWindows.SetText(*o.QuietWindows)
+	}
+	e.quietBreak.SetSelected(e.tri.label(triOf(o.QuietBreakThrough)))
 	e.fillWatch(o)
 }
 
@@ -714,6 +724,14 @@ func (e *editor) collect() (task.Task, dispatch.TaskOverrides, []problem) {
 	o.AutoFailure = boolOf(e.tri.value(e.autoFailure.Selected))
 	o.Recovery = boolOf(e.tri.value(e.recovery.Selected))
 	o.Channels, o.FailuresBeforeNotify = nil, nil
+	o.QuietWindows, o.QuietBreakThrough = nil, boolOf(e.tri.value(e.quietBreak.Selected))
+	if v := strings.TrimSpace(e.quietWindows.Text); v != "" {
+		// Stored in the canonical form; a bad value is kept for the save's
+		// check to name under the field.
+		if err := o.Set("quiet_windows", v, nil); err != nil {
+			o.QuietWindows = &v
+		}
+	}
 	for _, name := range e.channels.Selected {
 		if id, ok := e.channelIDs[name]; ok {
 			o.Channels = append(o.Channels, id)
