@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldpush/herald/assets"
+	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/secret"
 	"github.com/heraldpush/herald/engine/task"
@@ -248,7 +249,8 @@ func (w *window) prefsChanged(np settings.Prefs) {
 // the runs.
 func (w *window) followEngine() {
 	w.env.OnRun(func(e tasks.Event) {
-		if e.Type == tasks.RunFinished && e.Run.Status.Failed() && e.Run.Trigger != task.TriggerTest && w.prefsNow().NotifyOnFailure {
+		if e.Type == tasks.RunFinished && e.Run.Status.Failed() && e.Run.Trigger != task.TriggerTest && w.prefsNow().NotifyOnFailure &&
+			!dispatch.QuietNow(w.ctx, w.env.Store, e.Run, time.Local) { // in quiet hours the channels' summary tells
 			title := lang.L("notify.task_failed", map[string]any{"Task": e.Run.TaskName})
 			_ = w.notify(title, e.Run.Error)
 		}

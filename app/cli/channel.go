@@ -46,11 +46,12 @@ func (c *cmd) channelCommand() *cobra.Command {
 	showURLFlags(show, &showURL)
 	show.ValidArgsFunction = c.completeFirst(channelNames)
 
-	var rename string
-	edit := verb("edit NAME key=value… [--rename NEW]", "Change a channel's settings; an empty value resets a field to its default",
-		"  herald channel edit team at_all=true\n  herald channel edit team --rename ops",
-		func(ctx context.Context, args []string) error { return c.channelEdit(ctx, args, rename) })
+	var rename, fallback string
+	edit := verb("edit NAME key=value… [--rename NEW] [--fallback NAMES]", "Change a channel's settings; an empty value resets a field to its default",
+		"  herald channel edit team at_all=true\n  herald channel edit team --rename ops\n  herald channel edit team --fallback phone,mail   # --fallback none removes them",
+		func(ctx context.Context, args []string) error { return c.channelEdit(ctx, args, rename, fallback) })
 	edit.Flags().StringVar(&rename, "rename", "", "`NEW` name")
+	edit.Flags().StringVar(&fallback, "fallback", "", "channel `NAMES` (comma-separated) that get a push this channel fails for good; none removes them")
 	edit.ValidArgsFunction = c.completeChannelThenFields
 
 	rm := verb("rm NAME", "Remove a channel and its secrets", "  herald channel rm team", c.channelRemove)
@@ -270,12 +271,15 @@ func (c *cmd) channelShow(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", f.Key, v, note)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return c.printFallback(ctx, ch.ID)
 }
 
-func (c *cmd) channelEdit(ctx context.Context, pos []string, rename string) error {
-	if len(pos) < 1 || (len(pos) == 1 && rename == "") {
-		return badArgs("usage: herald channel edit NAME key=value… [--rename NEW] (an empty value resets a field to its default)")
+func (c *cmd) channelEdit(ctx context.Context, pos []string, rename, fallback string) error {
+	if len(pos) < 1 || (len(pos) == 1 && rename == "" && fallback == "") {
+		return badArgs("usage: herald channel edit NAME key=value… [--rename NEW] [--fallback NAMES|none] (an empty value resets a field to its default)")
 	}
 	kv, err := keyValues(pos[1:])
 	if err != nil {
@@ -288,6 +292,11 @@ func (c *cmd) channelEdit(ctx context.Context, pos []string, rename string) erro
 	name := pos[0]
 	if len(kv) > 0 {
 		if _, err := reg.Edit(ctx, name, kv); err != nil {
+			return err
+		}
+	}
+	if fallback != "" {
+		if err := c.setFallback(ctx, name, fallback); err != nil {
 			return err
 		}
 	}

@@ -194,11 +194,18 @@ type cmd struct {
 }
 
 // usageError is bad input on the command line.
-type usageError struct{ msg string }
+type usageError struct {
+	msg string
+	err error // the bad input, when it reads in the user's language (a settings FieldError)
+}
 
 func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return e.err }
 
-func badArgs(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+// badInput is a usage error that keeps err for the user's language.
+func badInput(err error) error { return &usageError{msg: err.Error(), err: err} }
+
+func badArgs(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
 
 // failed is an operation that ran and failed; its message was already printed.
 var errFailed = errors.New("failed")

@@ -82,7 +82,11 @@ func (c *cmd) outboxList(ctx context.Context, o outboxListOptions) error {
 		if it.State == store.OutboxState("pending") {
 			when = it.NextAt
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", it.ID, it.State, c.channelNames(ctx, []string{it.ChannelID}), it.Source,
+		state := string(it.State)
+		if it.Hold != "" && it.State == store.OutboxPending {
+			state += " (held: " + store.HoldKind(it.Hold) + ")" // quiet hours or a burst: released as one summary
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", it.ID, state, c.channelNames(ctx, []string{it.ChannelID}), it.Source,
 			it.Attempts, when.Local().Format("2006-01-02 15:04:05"), oneLine(it.Title, 40), oneLine(it.LastError, 60))
 	}
 	return tw.Flush()

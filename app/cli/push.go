@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -50,7 +51,9 @@ func (c *cmd) settingsCommand() *cobra.Command {
 	set := verb("set key=value…", "Change push settings; `herald settings show` lists the keys",
 		"  herald settings set auto_success=true failures_before_notify=3 channels=team,phone\n"+
 			"  herald settings set batch.enabled=true batch.first=12:00:00 batch.interval=86400   # 批量推送 digest\n"+
-			"  herald settings set rate_limits.webhook=60/min language=zh",
+			"  herald settings set rate_limits.webhook=60/min language=zh\n"+
+			"  herald settings set reminder.interval=4h reminder.max=3 escalation.after=12h escalation.channels=pager\n"+
+			"  herald settings set fallback.team=phone,mail   # or: herald channel edit team --fallback phone,mail",
 		c.settingsSet)
 	return group("settings", "Show and change what gets pushed, where and how fast", show, set)
 }
@@ -83,12 +86,18 @@ func (c *cmd) settingsSet(ctx context.Context, args []string) error {
 		return err
 	}
 	for _, k := range sortedKeys(kv) {
+		if handled, err := c.settingsSetSecret(ctx, k, kv[k]); handled { // deadman.go
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if err := s.Set(k, kv[k], c.resolveChannels(ctx)); err != nil {
-			return badArgs("%v", err)
+			return badInput(err)
 		}
 	}
 	if err := dispatch.SaveSettings(ctx, st, s); err != nil {
-		return badArgs("%v", err)
+		return badInput(err)
 	}
 	return nil
 }
@@ -118,9 +127,22 @@ func (c *cmd) printSettings(ctx context.Context, s dispatch.Settings) error {
 		{"title_template", orDefault(s.TitleTemplate, "(default)")},
 		{"body_template", orDefault(strings.ReplaceAll(s.BodyTemplate, "\n", `\n`), "(default)")},
 	}
+	rows = append(rows, [][2]string{
+		{"anomaly.enabled", strconv.FormatBool(s.Anomaly.Enabled)},
+		{"anomaly.k", strconv.FormatFloat(s.Anomaly.K, 'g', -1, 64)},
+		{"anomaly.min_runs", strconv.Itoa(s.Anomaly.MinRuns)},
+		{"heartbeat.url", c.heartbeatShown(ctx)},
+		{"heartbeat.interval", strconv.Itoa(s.Heartbeat.Interval)},
+		{"away_summary", strconv.FormatBool(s.AwaySummary)},
+	}...)
 	for kind, rate := range s.RateLimits {
 		rows = append(rows, [2]string{"rate_limits." + kind, rate})
 	}
+	rows = append(rows, [2]string{"quiet.windows", orDefault(s.Quiet.Windows, "off")},
+		[2]string{"quiet.break_through", strconv.FormatBool(s.Quiet.BreakThrough)},
+		[2]string{"burst.max", strconv.Itoa(s.Burst.Max) + map[bool]string{true: " (off)"}[s.Burst.Max == 0]},
+		[2]string{"burst.window", strconv.Itoa(cmp.Or(s.Burst.Window, dispatch.DefaultBurstWindow))})
+	rows = append(rows, c.remindRows(ctx, s)...)
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
 	}
@@ -131,7 +153,7 @@ func (c *cmd) printSettings(ctx context.Context, s dispatch.Settings) error {
 	return tw.Flush()
 }
 
-const taskPushUsage = "usage: herald task push NAME [key=value…] (keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery; value 'default' resets)"
+const taskPushUsage = "usage: herald task push NAME [key=value…] (keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery, quiet_windows, quiet_break_through, deadman, anomaly, reminder.interval, reminder.max, escalation.after, escalation.failures, escalation.channels; value 'default' resets)"
 
 func (c *cmd) taskPushCommand() *cobra.Command {
 	v := verb("push NAME [key=value…]", "Show or override a task's push settings ('default' resets a key)",
@@ -166,11 +188,11 @@ func (c *cmd) taskPush(ctx context.Context, args []string) error {
 	if len(kv) > 0 {
 		for _, k := range sortedKeys(kv) {
 			if err := o.Set(k, kv[k], c.resolveChannels(ctx)); err != nil {
-				return badArgs("%v", err)
+				return badInput(err)
 			}
 		}
 		if err := dispatch.SaveOverrides(ctx, st, t.ID, o); err != nil {
-			return badArgs("%v", err)
+			return badInput(err)
 		}
 	}
 	c.printOverrides(ctx, o)
@@ -202,6 +224,15 @@ func (c *cmd) printOverrides(ctx context.Context, o dispatch.TaskOverrides) {
 	}
 	fmt.Fprintf(c.std.Out, "%-23s %s\n", "failures_before_notify", n)
 	show("recovery", o.Recovery)
+	q := "(global)"
+	if o.QuietWindows != nil {
+		q = *o.QuietWindows
+	}
+	fmt.Fprintf(c.std.Out, "%-23s %s\n", "quiet_windows", q)
+	show("quiet_break_through", o.QuietBreakThrough)
+	fmt.Fprintf(c.std.Out, "%-23s %s\n", "deadman", orDefault(o.Deadman, "off"))
+	show("anomaly", o.Anomaly)
+	c.printRemindOverrides(ctx, o)
 }
 
 // outboxRetry makes a failed or dropped row pending and delivers it now.

@@ -127,6 +127,7 @@ type taskFlags struct {
 	outputEncoding                        string
 	env, headers                          []string
 	noSchedule, disabled                  bool
+	watch                                 watchFlags // deadman.go
 }
 
 func newTaskFlags(edit bool) *taskFlags {
@@ -153,6 +154,7 @@ func newTaskFlags(edit bool) *taskFlags {
 	fs.StringVar(&f.overlap, "overlap", "", "when it fires while still running: skip (default) or queue")
 	fs.StringVar(&f.missed, "missed", "", "runs missed while Herald was closed: skip (default) or run (once at start-up)")
 	fs.BoolVar(&f.disabled, "disabled", false, "save without scheduling")
+	f.watch.register(fs)
 	if edit {
 		fs.BoolVar(&f.noSchedule, "no-schedule", false, "remove the schedule (manual runs only)")
 		fs.StringVar(&f.rename, "rename", "", "`NEW` name")
@@ -397,12 +399,18 @@ func (c *cmd) taskAdd(ctx context.Context, pos []string, f *taskFlags) error {
 	if err := f.apply(&t); err != nil {
 		return err
 	}
+	if err := f.watch.check(f.fs); err != nil {
+		return err
+	}
 	svc, err := c.tasks(ctx)
 	if err != nil {
 		return err
 	}
 	t, err = svc.Add(ctx, t)
 	if err != nil {
+		return err
+	}
+	if err := c.saveWatchFlags(ctx, t.ID, &f.watch, f.fs); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.std.Out, "%d\n", t.ID)
@@ -424,8 +432,13 @@ func (c *cmd) taskEdit(ctx context.Context, pos []string, f *taskFlags) error {
 	if err := f.apply(&t); err != nil {
 		return err
 	}
-	_, err = svc.Update(ctx, t)
-	return err
+	if err := f.watch.check(f.fs); err != nil {
+		return err
+	}
+	if _, err = svc.Update(ctx, t); err != nil {
+		return err
+	}
+	return c.saveWatchFlags(ctx, t.ID, &f.watch, f.fs)
 }
 
 func (c *cmd) taskList(ctx context.Context, args []string) error {
@@ -549,6 +562,12 @@ func (c *cmd) taskRun(ctx context.Context, svc *tasks.Service, name string) erro
 		return err
 	}
 	for _, it := range items {
+		if it.Hold != "" {
+			// Quiet hours or a burst: the owner sends it in a summary.
+			fmt.Fprintf(c.std.Out, "push to %s: held until %s (%s)\n", c.channelNames(ctx, []string{it.ChannelID}),
+				it.NextAt.Local().Format("2006-01-02 15:04:05"), store.HoldKind(it.Hold))
+			continue
+		}
 		k, err := c.courier(ctx)
 		if err != nil {
 			return err

@@ -86,6 +86,9 @@ type Params struct {
 	// host's Send use case, shared with the CLI and the window); POST
 	// /api/v1/send needs it.
 	Send func(ctx context.Context, targets []registry.Channel, m message.Message) ([]*store.OutboxItem, error)
+	// SavePushSettings stores push settings and has the running engine
+	// apply them (the host's); nil: stored, and the dispatcher told.
+	SavePushSettings func(ctx context.Context, s dispatch.Settings) error
 	// Addr is host:port on a loopback address; "" means DefaultAddr, an
 	// empty host 127.0.0.1, and port 0 any free port.
 	Addr string
@@ -319,6 +322,9 @@ func routes() []route {
 		{http.MethodGet, "/api/v1/tasks", (*Server).listTasks},
 		{http.MethodPost, "/api/v1/tasks/{name}/run", (*Server).runTask},
 		{http.MethodGet, "/api/v1/runs", (*Server).listRuns},
+		{http.MethodGet, "/api/v1/settings/push", (*Server).getPushSettings},     // pushsettings.go
+		{http.MethodPatch, "/api/v1/settings/push", (*Server).patchPushSettings}, // pushsettings.go
+		{http.MethodPatch, "/api/v1/tasks/{name}/push", (*Server).patchTaskPush}, // pushsettings.go
 	}
 }
 

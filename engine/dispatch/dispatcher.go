@@ -120,6 +120,7 @@ type Dispatcher struct {
 
 	wake       chan struct{} // claim now: rows queued or a slot freed
 	digestWake chan struct{} // digest settings changed
+	watchWake  chan struct{} // tasks or watch settings changed (deadman.go)
 	stop       chan struct{} // closed by Shutdown
 
 	mu        sync.Mutex
@@ -139,6 +140,7 @@ type Dispatcher struct {
 	stopping  bool
 	loopDone  chan struct{} // nil until Start
 	digesting chan struct{} // nil until StartDigests; closed when the digest timer stops
+	watching  chan struct{} // nil until StartWatch; closed when the watcher stops (deadman.go)
 }
 
 // lane is the queue of one channel. Normally it holds a single row: the
@@ -198,6 +200,7 @@ func New(p Params) *Dispatcher {
 		rnd:        rand.Float64,
 		wake:       make(chan struct{}, 1),
 		digestWake: make(chan struct{}, 1),
+		watchWake:  make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 		lanes:      map[string]*lane{},
 		limits:     map[string]*limiter{},
@@ -367,7 +370,11 @@ func (d *Dispatcher) loop() {
 		now := d.p.Clock.Now()
 		leaseEnd, leased := d.reclaim(ctx, now)
 		d.releaseOrphans(ctx, now)
+		heldAt, held := d.releaseHeld(ctx, now)
 		free, skip, served, wakeAt := d.claimPlan(now)
+		if held {
+			wakeAt = earliest(wakeAt, heldAt) // quiet hours or a burst end
+		}
 		if leased {
 			// A dead sender's rows come back the moment their lease runs out.
 			wakeAt = earliest(wakeAt, leaseEnd.Add(time.Millisecond))
@@ -699,6 +706,7 @@ func (d *Dispatcher) finish(j job, it store.OutboxItem, del store.Delivery, stat
 	case store.OutboxFailed:
 		ev.Type = Failed
 		d.log.Warn("push failed", "outbox", it.ID, "channel", it.ChannelID, "attempts", it.Attempts, "answer", del.Answer)
+		d.fallback(it, del)
 	default:
 		ev.Type = Retrying
 	}
@@ -766,7 +774,7 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 		return nil
 	}
 	d.stopping = true
-	loopDone, digesting := d.loopDone, d.digesting
+	loopDone, digesting, watching := d.loopDone, d.digesting, d.watching
 	d.mu.Unlock()
 	close(d.stop)
 	if loopDone != nil {
@@ -774,6 +782,9 @@ func (d *Dispatcher) Shutdown(ctx context.Context) error {
 	}
 	if digesting != nil {
 		<-digesting
+	}
+	if watching != nil {
+		<-watching
 	}
 	err := d.waitLanes(ctx)
 	d.cancel()

@@ -89,7 +89,17 @@ func (p *Planner) PlanRun(ctx context.Context, st *store.Store, r task.Run) (fun
 			}
 		}
 	}
-	return func(tx *store.RunTx) error { return writePlan(tx, r, s, o, ids, msgs) }, nil
+	warn, err := p.anomalyRows(ctx, st, s, o, r, ids)
+	if err != nil {
+		return nil, err
+	}
+	loc := p.Location
+	return func(tx *store.RunTx) error {
+		if err := writePlan(tx, r, s, o, ids, msgs, loc); err != nil {
+			return err
+		}
+		return tx.Enqueue(warn...) // anomaly.go
+	}, nil
 }
 
 // reasonsFor lists every reason Decide may give r, whatever the push state
@@ -107,7 +117,7 @@ func reasonsFor(r task.Run) []Reason {
 // writePlan is PlanRun's step inside the run's transaction: the push state
 // is read and written there, so two runs of a task recorded at once still
 // count failures right; the message was rendered before.
-func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []string, msgs map[Reason]message.Message) error {
+func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []string, msgs map[Reason]message.Message, loc *time.Location) error {
 	state, err := tx.PushState(r.TaskID)
 	if err != nil {
 		return err
@@ -117,7 +127,7 @@ func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []s
 		return err
 	}
 	if len(d.Channels) == 0 {
-		return nil
+		return writeStreak(tx, r, s, o, ids, d)
 	}
 	msg, ok := msgs[d.Reason]
 	if !ok {
@@ -128,5 +138,11 @@ func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []s
 		items[i] = &store.OutboxItem{RunID: r.ID, Source: "run", ChannelID: id, Title: msg.Title, Body: msg.Body,
 			Markdown: msg.Markdown, Level: string(msg.Level), PictureURL: msg.PictureURL}
 	}
-	return tx.Enqueue(items...)
+	if err := holdItems(tx, s, o, d.Reason, r.Finished, loc, items); err != nil {
+		return err
+	}
+	if err := tx.Enqueue(items...); err != nil {
+		return err
+	}
+	return writeStreak(tx, r, s, o, ids, d)
 }

@@ -28,20 +28,28 @@ type BatchSettings struct {
 // document written by an older version is read onto DefaultSettings, so
 // keys it lacks keep their defaults.
 type Settings struct {
-	Enabled              bool              `json:"enabled"`                // global switch, default true
-	AllChannels          bool              `json:"all_channels"`           // default true: every registered channel
-	Channels             []string          `json:"channels"`               // channel ids when !AllChannels
-	ManualSuccess        bool              `json:"manual_success"`         // default false
-	ManualFailure        bool              `json:"manual_failure"`         // default true
-	AutoSuccess          bool              `json:"auto_success"`           // default false
-	AutoFailure          bool              `json:"auto_failure"`           // default true
-	FailuresBeforeNotify int               `json:"failures_before_notify"` // 0–99, default 0 (every automatic failure)
-	Recovery             bool              `json:"recovery"`               // default true
-	Batch                BatchSettings     `json:"batch"`
-	Language             string            `json:"language"`       // "" (system) | "en" | "zh": default templates
-	TitleTemplate        string            `json:"title_template"` // "" = default for the language
-	BodyTemplate         string            `json:"body_template"`
-	RateLimits           map[string]string `json:"rate_limits"` // kind → "20/min", overrides defaults
+	Enabled              bool                `json:"enabled"`                // global switch, default true
+	AllChannels          bool                `json:"all_channels"`           // default true: every registered channel
+	Channels             []string            `json:"channels"`               // channel ids when !AllChannels
+	ManualSuccess        bool                `json:"manual_success"`         // default false
+	ManualFailure        bool                `json:"manual_failure"`         // default true
+	AutoSuccess          bool                `json:"auto_success"`           // default false
+	AutoFailure          bool                `json:"auto_failure"`           // default true
+	FailuresBeforeNotify int                 `json:"failures_before_notify"` // 0–99, default 0 (every automatic failure)
+	Recovery             bool                `json:"recovery"`               // default true
+	Batch                BatchSettings       `json:"batch"`
+	Language             string              `json:"language"`       // "" (system) | "en" | "zh": default templates
+	TitleTemplate        string              `json:"title_template"` // "" = default for the language
+	BodyTemplate         string              `json:"body_template"`
+	RateLimits           map[string]string   `json:"rate_limits"`  // kind → "20/min", overrides defaults
+	Quiet                QuietSettings       `json:"quiet"`        // quiet hours (quiet.go)
+	Burst                BurstSettings       `json:"burst"`        // burst coalescing (burst.go)
+	Anomaly              AnomalySettings     `json:"anomaly"`      // duration anomaly (watch.go)
+	Heartbeat            HeartbeatSettings   `json:"heartbeat"`    // Herald's own heartbeat; its URL is in the keyring
+	AwaySummary          bool                `json:"away_summary"` // default true: one summary after Herald was away
+	Reminder             ReminderSettings    `json:"reminder"`     // repeat reminders (remindsettings.go)
+	Escalation           EscalationSettings  `json:"escalation"`   // escalation channel set
+	Fallbacks            map[string][]string `json:"fallbacks"`    // channel id → fallback channel ids
 }
 
 // Limits of the settings.
@@ -67,6 +75,10 @@ func DefaultSettings() Settings {
 			Interval:  86400,
 			SkipEmpty: true,
 		},
+		Anomaly:     defaultAnomaly(),
+		Heartbeat:   defaultHeartbeat(),
+		AwaySummary: true,
+		Reminder:    ReminderSettings{Max: DefaultMaxReminders},
 	}
 }
 
@@ -120,7 +132,13 @@ func (s Settings) Validate() error {
 			return err
 		}
 	}
-	return nil
+	if err := s.validateQuietBurst(); err != nil {
+		return err
+	}
+	if err := s.validateWatch(); err != nil {
+		return err
+	}
+	return s.validateRemind()
 }
 
 func checkFailuresBeforeNotify(n int) error {
@@ -223,15 +241,16 @@ func ParseRate(v string) (n int, per time.Duration, err error) {
 
 // Keys that Settings.Set and TaskOverrides.Set accept, in display order.
 var (
-	settingKeys = []string{
+	settingKeys = slices.Concat([]string{
 		"enabled", "channels", "all_channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
 		"failures_before_notify", "recovery", "batch.enabled", "batch.first", "batch.interval", "batch.skip_empty",
 		"language", "title_template", "body_template", "rate_limits.<kind>",
-	}
-	overrideKeys = []string{
+		"quiet.windows", "quiet.break_through", "burst.max", "burst.window",
+	}, watchKeys, remindSettingKeys)
+	overrideKeys = slices.Concat([]string{
 		"push", "channels", "manual_success", "manual_failure", "auto_success", "auto_failure",
-		"failures_before_notify", "recovery",
-	}
+		"failures_before_notify", "recovery", "quiet_windows", "quiet_break_through",
+	}, watchOverrideKeys, remindOverrideKeys)
 )
 
 // valueDefault resets a setting: to its default in Settings, to "use the
@@ -268,15 +287,16 @@ func (s *Settings) Set(key, value string, resolve func(names []string) ([]string
 
 // settingBools are the boolean settings by key.
 var settingBools = map[string]func(*Settings) *bool{
-	"enabled":          func(s *Settings) *bool { return &s.Enabled },
-	"all_channels":     func(s *Settings) *bool { return &s.AllChannels },
-	"manual_success":   func(s *Settings) *bool { return &s.ManualSuccess },
-	"manual_failure":   func(s *Settings) *bool { return &s.ManualFailure },
-	"auto_success":     func(s *Settings) *bool { return &s.AutoSuccess },
-	"auto_failure":     func(s *Settings) *bool { return &s.AutoFailure },
-	"recovery":         func(s *Settings) *bool { return &s.Recovery },
-	"batch.enabled":    func(s *Settings) *bool { return &s.Batch.Enabled },
-	"batch.skip_empty": func(s *Settings) *bool { return &s.Batch.SkipEmpty },
+	"enabled":             func(s *Settings) *bool { return &s.Enabled },
+	"all_channels":        func(s *Settings) *bool { return &s.AllChannels },
+	"manual_success":      func(s *Settings) *bool { return &s.ManualSuccess },
+	"manual_failure":      func(s *Settings) *bool { return &s.ManualFailure },
+	"auto_success":        func(s *Settings) *bool { return &s.AutoSuccess },
+	"auto_failure":        func(s *Settings) *bool { return &s.AutoFailure },
+	"recovery":            func(s *Settings) *bool { return &s.Recovery },
+	"batch.enabled":       func(s *Settings) *bool { return &s.Batch.Enabled },
+	"batch.skip_empty":    func(s *Settings) *bool { return &s.Batch.SkipEmpty },
+	"quiet.break_through": func(s *Settings) *bool { return &s.Quiet.BreakThrough },
 }
 
 // setRateLimit sets or (reset or empty) removes one kind's rate limit.
@@ -338,7 +358,15 @@ func (s *Settings) setValue(key, value string, reset bool, resolve func(names []
 		err = CheckTemplates(s.TitleTemplate, s.BodyTemplate)
 	case "channels":
 		err = s.setChannels(v, reset, resolve)
+	case "quiet.windows", "burst.max", "burst.window":
+		err = s.setQuietBurst(key, v, reset)
 	default:
+		if handled, err := s.setWatch(key, v, reset); handled {
+			return err
+		}
+		if handled, err := s.setRemind(key, v, reset, resolve); handled {
+			return err
+		}
 		return unknownKey(key, settingKeys)
 	}
 	return err
@@ -466,6 +494,15 @@ type TaskOverrides struct {
 	AutoFailure          *bool    `json:"auto_failure,omitempty"`
 	FailuresBeforeNotify *int     `json:"failures_before_notify,omitempty"`
 	Recovery             *bool    `json:"recovery,omitempty"`
+	QuietWindows         *string  `json:"quiet_windows,omitempty"`       // this task's quiet hours; "off": none
+	QuietBreakThrough    *bool    `json:"quiet_break_through,omitempty"` // its failures are sent at once in quiet hours
+	Deadman              string   `json:"deadman,omitempty"`             // "must succeed at least every", e.g. "26h", "2d"; "" = off
+	Anomaly              *bool    `json:"anomaly,omitempty"`             // duration anomaly warning
+	ReminderInterval     *int     `json:"reminder_interval,omitempty"`   // seconds; see ReminderSettings
+	ReminderMax          *int     `json:"reminder_max,omitempty"`
+	EscalationAfter      *int     `json:"escalation_after,omitempty"`
+	EscalationFailures   *int     `json:"escalation_failures,omitempty"`
+	EscalationChannels   []string `json:"escalation_channels,omitempty"` // nil = global escalation set
 }
 
 // Validate checks the overrides that are set.
@@ -474,6 +511,17 @@ func (o TaskOverrides) Validate() error {
 		if err := checkFailuresBeforeNotify(*o.FailuresBeforeNotify); err != nil {
 			return err
 		}
+	}
+	if o.QuietWindows != nil {
+		if err := checkQuietWindows("quiet_windows", *o.QuietWindows); err != nil {
+			return err
+		}
+	}
+	if err := o.validateWatch(); err != nil {
+		return err
+	}
+	if err := o.validateRemind(); err != nil {
+		return err
 	}
 	return checkChannelIDs(o.Channels)
 }
@@ -502,6 +550,15 @@ func (o *TaskOverrides) Set(key, value string, resolve func(names []string) ([]s
 		next.AutoFailure, err = overrideBool(key, v, reset)
 	case "recovery":
 		next.Recovery, err = overrideBool(key, v, reset)
+	case "quiet_break_through":
+		next.QuietBreakThrough, err = overrideBool(key, v, reset)
+	case "quiet_windows":
+		next.QuietWindows = nil
+		if !reset {
+			var w string
+			w, err = normalizeQuietWindows(key, v)
+			next.QuietWindows = &w
+		}
 	case "failures_before_notify":
 		next.FailuresBeforeNotify = nil
 		if !reset {
@@ -521,7 +578,12 @@ func (o *TaskOverrides) Set(key, value string, resolve func(names []string) ([]s
 			next.Channels, err = resolveChannels(v, resolve)
 		}
 	default:
-		return unknownKey(key, overrideKeys)
+		var handled bool
+		if handled, err = next.setWatch(key, v, reset); !handled {
+			if handled, err = next.setRemind(key, v, reset, resolve); !handled {
+				return unknownKey(key, overrideKeys)
+			}
+		}
 	}
 	if err != nil {
 		return err

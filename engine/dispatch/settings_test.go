@@ -29,6 +29,10 @@ func TestDefaultSettings(t *testing.T) {
 		TitleTemplate:        "",
 		BodyTemplate:         "",
 		RateLimits:           nil,
+		Anomaly:              AnomalySettings{K: 3, MinRuns: 10},
+		Heartbeat:            HeartbeatSettings{Interval: 60},
+		AwaySummary:          true,
+		Reminder:             ReminderSettings{Max: 3},
 	}
 	got := DefaultSettings()
 	if !reflect.DeepEqual(got, want) {
@@ -46,7 +50,10 @@ func TestDefaultSettings(t *testing.T) {
 	const wantJSON = `{"enabled":true,"all_channels":true,"channels":null,"manual_success":false,"manual_failure":true,` +
 		`"auto_success":false,"auto_failure":true,"failures_before_notify":0,"recovery":true,` +
 		`"batch":{"enabled":false,"first":"12:00:00","interval":86400,"skip_empty":true},"language":"",` +
-		`"title_template":"","body_template":"","rate_limits":null}`
+		`"title_template":"","body_template":"","rate_limits":null,` +
+		`"quiet":{"windows":"","break_through":false},"burst":{"max":0,"window":0},` +
+		`"anomaly":{"enabled":false,"k":3,"min_runs":10},"heartbeat":{"interval":60},"away_summary":true,` +
+		`"reminder":{"interval":0,"max":3},"escalation":{"after":0,"failures":0,"channels":null},"fallbacks":null}`
 	if string(data) != wantJSON {
 		t.Errorf("JSON:\n%s\nwant\n%s", data, wantJSON)
 	}
@@ -188,7 +195,7 @@ func TestSettingsSet(t *testing.T) {
 		{"rate_limits.telegram", "2/sec", func(s *Settings) { s.RateLimits = map[string]string{"telegram": "2/sec"} }, "", ""},
 		{"rate_limits.telegram", "2 per sec", nil, "rate_limits.telegram", "e.g. 20/min"},
 		{"rate_limits.fax", "1/min", nil, "rate_limits.fax", "unknown channel kind"},
-		{"batch", "on", nil, "batch", "unknown setting (valid keys: enabled, channels, all_channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery, batch.enabled, batch.first, batch.interval, batch.skip_empty, language, title_template, body_template, rate_limits.<kind>)"},
+		{"batch", "on", nil, "batch", "unknown setting (valid keys: enabled, channels, all_channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery, batch.enabled, batch.first, batch.interval, batch.skip_empty, language, title_template, body_template, rate_limits.<kind>, quiet.windows, quiet.break_through, burst.max, burst.window, anomaly.enabled, anomaly.k, anomaly.min_runs, heartbeat.interval, heartbeat.url, away_summary, reminder.interval, reminder.max, escalation.after, escalation.failures, escalation.channels, fallback.<channel>)"},
 		{"push", "on", nil, "push", "unknown setting (valid keys: enabled,"},
 	}
 	for _, tt := range tests {
@@ -228,7 +235,9 @@ func TestSettingsSetDefault(t *testing.T) {
 	}
 	for _, key := range []string{"enabled", "manual_success", "manual_failure", "auto_success", "auto_failure",
 		"failures_before_notify", "recovery", "batch.enabled", "batch.first", "batch.interval", "batch.skip_empty",
-		"language", "title_template", "body_template", "rate_limits.telegram", "channels"} {
+		"language", "title_template", "body_template", "rate_limits.telegram", "channels",
+		"anomaly.enabled", "anomaly.k", "anomaly.min_runs", "heartbeat.interval", "away_summary",
+		"reminder.interval", "reminder.max", "escalation.after", "escalation.failures", "escalation.channels"} {
 		if err := s.Set(key, "default", nil); err != nil {
 			t.Fatalf("Set(%q, default): %v", key, err)
 		}
@@ -267,7 +276,7 @@ func TestTaskOverridesSet(t *testing.T) {
 		{"channels", "all", TaskOverrides{}, "channels", `"default" for the global channels, or set push=off`},
 		{"channels", "none", TaskOverrides{}, "channels", "set push=off"},
 		{"channels", "nobody", TaskOverrides{}, "channels", `no channel named "nobody"`},
-		{"enabled", "on", TaskOverrides{}, "enabled", "unknown setting (valid keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery)"},
+		{"enabled", "on", TaskOverrides{}, "enabled", "unknown setting (valid keys: push, channels, manual_success, manual_failure, auto_success, auto_failure, failures_before_notify, recovery, quiet_windows, quiet_break_through, deadman, anomaly, reminder.interval, reminder.max, escalation.after, escalation.failures, escalation.channels)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {

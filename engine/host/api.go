@@ -26,15 +26,16 @@ func (e *Env) API(ctx context.Context, port int) (*api.Server, error) {
 		return nil, err
 	}
 	return api.New(api.Params{
-		Registry:   e.Registry,
-		Tasks:      e.Tasks,
-		Dispatcher: e.Dispatcher,
-		Store:      e.Store,
-		Redactor:   e.Redactor,
-		Log:        e.Log,
-		Secrets:    api.InstanceSecrets{Inner: e.Secrets, Instance: inst},
-		Send:       e.Send,
-		Addr:       net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
+		Registry:         e.Registry,
+		Tasks:            e.Tasks,
+		Dispatcher:       e.Dispatcher,
+		Store:            e.Store,
+		Redactor:         e.Redactor,
+		Log:              e.Log,
+		Secrets:          api.InstanceSecrets{Inner: e.Secrets, Instance: inst},
+		Send:             e.Send,
+		SavePushSettings: e.SavePushSettings,
+		Addr:             net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 	}), nil
 }
 

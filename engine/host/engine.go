@@ -25,14 +25,17 @@ func (e *Env) StartEngine(ctx context.Context) error {
 	if err := e.Dispatcher.Start(ctx); err != nil {
 		return err
 	}
-	e.Dispatcher.StartDigests(ctx, func() dispatch.Settings {
+	loadSettings := func() dispatch.Settings {
 		s, err := dispatch.LoadSettings(ctx, e.Store)
 		if err != nil {
 			e.Log.Warn("read push settings", "error", err)
 			return dispatch.DefaultSettings()
 		}
 		return s
-	})
+	}
+	e.Dispatcher.StartDigests(ctx, loadSettings)
+	e.Dispatcher.StartReminders(ctx, loadSettings)
+	e.startWatch(ctx, loadSettings) // heartbeat.go
 	if err := e.Tasks.Start(ctx); err != nil {
 		return err
 	}

@@ -103,6 +103,10 @@ type OutboxItem struct {
 	LastError  string    // redacted; the service's answer of the last failed attempt
 	LeaseOwner string    // inflight: the store handle sending it
 	LeaseUntil time.Time // inflight: when another handle may take it back
+	// Hold is why a pending row is held back ("quiet:failure",
+	// "burst:recovered"; see hold.go); "" for an ordinary row. A held row is
+	// not claimed but merged into a summary when its NextAt comes.
+	Hold string
 }
 
 // Delivery is one attempt to send an outbox row. Times are kept to the
@@ -126,7 +130,7 @@ type OutboxFilter struct {
 	Limit     int           // ≤ 0: DefaultOutboxLimit
 }
 
-const outboxCols = `id, run_id, source, channel_id, title, body, markdown, level, picture_url, state, attempts, next_at, created_at, updated_at, last_error, lease_owner, lease_until`
+const outboxCols = `id, run_id, source, channel_id, title, body, markdown, level, picture_url, state, attempts, next_at, created_at, updated_at, last_error, lease_owner, lease_until, hold`
 
 // Enqueue adds items to the outbox as pending rows in one transaction (a
 // run's pushes go through RunTx.Enqueue instead). It sets each item's ID,
@@ -143,8 +147,8 @@ func enqueue(ctx context.Context, tx *sql.Tx, items []*OutboxItem) error {
 	if len(items) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO outbox (run_id, source, channel_id, title, body, markdown, level, picture_url, state, attempts, next_at, created_at, updated_at, last_error)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, '')`)
+	st, err := tx.PrepareContext(ctx, `INSERT INTO outbox (run_id, source, channel_id, title, body, markdown, level, picture_url, state, attempts, next_at, created_at, updated_at, last_error, hold)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?, '', ?)`)
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
@@ -170,7 +174,7 @@ func enqueue(ctx context.Context, tx *sql.Tx, items []*OutboxItem) error {
 			runID = it.RunID
 		}
 		res, err := st.ExecContext(ctx, runID, it.Source, it.ChannelID, it.Title, it.Body, it.Markdown, it.Level, it.PictureURL,
-			it.NextAt.UnixMilli(), it.CreatedAt.UnixMilli(), it.CreatedAt.UnixMilli())
+			it.NextAt.UnixMilli(), it.CreatedAt.UnixMilli(), it.CreatedAt.UnixMilli(), it.Hold)
 		if err != nil {
 			return fmt.Errorf("enqueue %s push for channel %s: %w", it.Source, it.ChannelID, err)
 		}
@@ -206,16 +210,16 @@ func enqueue(ctx context.Context, tx *sql.Tx, items []*OutboxItem) error {
 // (state=?), which reads every pending row; a missing index is then an
 // error rather than a slow plan.
 const dueHeadsCTE = `WITH RECURSIVE channels (channel_id) AS (
-		SELECT min(channel_id) FROM outbox INDEXED BY outbox_claim WHERE state = 'pending'
+		SELECT min(channel_id) FROM outbox INDEXED BY outbox_claim WHERE state = 'pending' AND hold = ''
 		UNION ALL
-		SELECT (SELECT min(channel_id) FROM outbox INDEXED BY outbox_claim WHERE state = 'pending' AND channel_id > channels.channel_id)
+		SELECT (SELECT min(channel_id) FROM outbox INDEXED BY outbox_claim WHERE state = 'pending' AND hold = '' AND channel_id > channels.channel_id)
 		FROM channels WHERE channels.channel_id IS NOT NULL
 	),
 	heads (id, channel_id, next_at) AS (
 		SELECT head.id, head.channel_id, head.next_at FROM channels
 		JOIN outbox AS head ON head.id = (
 			SELECT o.id FROM outbox AS o INDEXED BY outbox_claim
-			WHERE o.state = 'pending' AND o.channel_id = channels.channel_id AND o.next_at <= ?1
+			WHERE o.state = 'pending' AND o.hold = '' AND o.channel_id = channels.channel_id AND o.next_at <= ?1
 			ORDER BY o.next_at, o.id LIMIT 1)
 		WHERE channels.channel_id NOT IN (SELECT value FROM json_each(?2))
 	)`
@@ -398,7 +402,7 @@ func (s *Store) RequeueInflight(ctx context.Context, now time.Time) (int, error)
 
 // nextDueSQL is a min() over outbox_due: one index seek (INDEXED BY as in
 // claimDueSQL).
-const nextDueSQL = `SELECT min(next_at) FROM outbox INDEXED BY outbox_due WHERE state = 'pending'`
+const nextDueSQL = `SELECT min(next_at) FROM outbox INDEXED BY outbox_due WHERE state = 'pending' AND hold = ''`
 
 // NextDue returns the earliest next_at of the pending rows, which may be in
 // the past; false when nothing is pending.
@@ -625,7 +629,7 @@ func queryOutbox(ctx context.Context, q querier, query string, args ...any) ([]O
 		)
 		var leaseUntil int64
 		if err := rows.Scan(&it.ID, &runID, &it.Source, &it.ChannelID, &it.Title, &it.Body, &it.Markdown, &it.Level, &it.PictureURL,
-			&it.State, &it.Attempts, &next, &created, &updated, &it.LastError, &it.LeaseOwner, &leaseUntil); err != nil {
+			&it.State, &it.Attempts, &next, &created, &updated, &it.LastError, &it.LeaseOwner, &leaseUntil, &it.Hold); err != nil {
 			return nil, err
 		}
 		if leaseUntil != 0 {

@@ -41,6 +41,11 @@ type detailPane struct {
 	spinner *widget.Activity
 	status  *widget.Label
 
+	// fallback: the channels a push it fails for good goes to (fallback.go).
+	fallback    *widget.Label
+	fallbackBtn *widget.Button
+	fallbackRow *fyne.Container
+
 	prevCard *widget.Card
 	prevBox  *fyne.Container
 	prevOpen bool
@@ -84,7 +89,7 @@ func newDetailPane(v *View) *detailPane {
 		container.NewVBox(d.name, container.NewHBox(d.kind, d.docs)))
 	actions := container.NewHBox(d.testBtn, d.prevBtn, layout.NewSpacer(), d.editBtn, d.renameBtn, d.deleteBtn)
 	d.body = container.NewVBox(head, widget.NewSeparator(), actions,
-		container.NewBorder(nil, nil, container.NewCenter(d.spinner), nil, d.status), d.prevCard)
+		container.NewBorder(nil, nil, container.NewCenter(d.spinner), nil, d.status), d.buildFallback(), d.prevCard)
 	d.scroll = wheel.NewVScroll(container.NewPadded(d.body))
 	d.object = d.scroll
 	return d
@@ -122,6 +127,7 @@ func (d *detailPane) show(c registry.Channel) {
 		}
 	}
 	d.showStatus()
+	d.showFallback()
 	d.showPrev()
 }
 

@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 	// locale, and load this tab's strings as the app would.
 	os.Setenv("LC_ALL", "en_US.UTF-8")
 	os.Setenv("LANGUAGE", "en")
-	for _, name := range []string{"en.json", "chform.en.json"} {
+	for _, name := range []string{"en.json", "chform.en.json", "remind.en.json"} {
 		data, err := os.ReadFile(partsDir + name)
 		if err == nil {
 			err = lang.AddTranslations(fyne.NewStaticResource(name, data))

@@ -34,7 +34,7 @@ func TestTranslationsComplete(t *testing.T) {
 		}
 		return m
 	}
-	en, zh := load("en.json", "chform.en.json"), load("zh_Hans.json", "chform.zh_Hans.json")
+	en, zh := load("en.json", "chform.en.json", "remind.en.json"), load("zh_Hans.json", "chform.zh_Hans.json", "remind.zh_Hans.json")
 
 	used := map[string]bool{}
 	files, _ := filepath.Glob("*.go")
@@ -93,5 +93,5 @@ func TestTranslationsComplete(t *testing.T) {
 
 // tabKey reports a key of this tab: channels.* and the form's chform.*.
 func tabKey(k string) bool {
-	return strings.HasPrefix(k, "channels.") || strings.HasPrefix(k, "chform.")
+	return strings.HasPrefix(k, "channels.") || strings.HasPrefix(k, "chform.") || strings.HasPrefix(k, "remind.ui.fallback.")
 }

@@ -101,9 +101,12 @@ type View struct {
 	previewTitle   *widget.Label
 	previewBody    *widget.Label
 	errs           map[string]*widget.Label
+	remind         *remindControls // reminders and escalation (remind.go)
+	quiet          quietControls   // quiet.go
 
 	dueTimer *time.Timer
 	obj      fyne.CanvasObject
+	watch    *watchControls // watch.go
 }
 
 type channelCheck struct {
@@ -163,8 +166,11 @@ func (v *View) Refresh() {
 	v.language.SetSelectedIndex(max(slices.Index(languages, s.Language), 0))
 	v.title.SetText(s.TitleTemplate)
 	v.body.SetText(s.BodyTemplate)
+	v.fillQuiet(s)
 	v.showNextDue()
 	v.updatePreview()
+	v.refreshWatch(s)
+	v.refreshRemind(s)
 }
 
 func (v *View) build() {
@@ -309,7 +315,8 @@ func (v *View) build() {
 		v.previewBody,
 	))
 
-	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, batch, content, preview))
+	remind := v.buildRemind()
+	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, remind, batch, v.buildQuiet(), v.buildWatch(), content, preview))
 }
 
 // check builds a write-through check box for one boolean setting.
@@ -387,6 +394,7 @@ func (v *View) update(key string, change func(*dispatch.Settings) error) bool {
 	}
 	v.settings = s
 	v.showNextDue()
+	v.showQuiet()
 	return show(nil)
 }
 

@@ -39,7 +39,7 @@ func newEnv(t *testing.T) *host.Env {
 	t.Helper()
 	testenv.NeedKeyring(t)
 	loadTranslations.Do(func() {
-		for _, name := range []string{"en.json", "views.en.json"} {
+		for _, name := range []string{"en.json", "views.en.json", "deadman.en.json", "remind.en.json", "quiet.en.json"} {
 			data, err := os.ReadFile("../../assets/translations/" + name)
 			if err != nil {
 				t.Fatal(err)
@@ -105,7 +105,7 @@ func shown(t *testing.T, v *View) dispatch.Settings {
 			ids = append(ids, cc.id)
 		}
 	}
-	return dispatch.Settings{
+	s := dispatch.Settings{
 		Enabled:              v.enabled.Checked,
 		AllChannels:          v.allChannels.Checked,
 		Channels:             ids,
@@ -125,6 +125,9 @@ func shown(t *testing.T, v *View) dispatch.Settings {
 		TitleTemplate: v.title.Text,
 		BodyTemplate:  v.body.Text,
 	}
+	shownWatch(t, v, &s)  // watch_test.go
+	shownRemind(t, v, &s) // remind_test.go
+	return s
 }
 
 func checkByName(t *testing.T, v *View, id string) fyne.Tappable {
@@ -181,6 +184,20 @@ func TestEveryControlPersists(t *testing.T) {
 			func(s *dispatch.Settings, _ string) { s.TitleTemplate = "{{.Task}}: {{.Status}}" }},
 		{"body template", func(t *testing.T, v *View, _ string) { v.body.SetText("Run of {{.Task}}\n{{.Error}}") },
 			func(s *dispatch.Settings, _ string) { s.BodyTemplate = "Run of {{.Task}}\n{{.Error}}" }},
+		{"reminder interval", func(t *testing.T, v *View, _ string) {
+			v.remind.interval.amount.SetText("4")
+			v.remind.interval.unit.SetSelected("hours")
+		}, func(s *dispatch.Settings, _ string) { s.Reminder.Interval = 4 * 3600 }},
+		{"reminder max", func(t *testing.T, v *View, _ string) { v.remind.max.SetText("5") },
+			func(s *dispatch.Settings, _ string) { s.Reminder.Max = 5 }},
+		{"escalation after", func(t *testing.T, v *View, _ string) {
+			v.remind.after.amount.SetText("1")
+			v.remind.after.unit.SetSelected("days")
+		}, func(s *dispatch.Settings, _ string) { s.Escalation.After = 86400 }},
+		{"escalation failures", func(t *testing.T, v *View, _ string) { v.remind.failures.SetText("3") },
+			func(s *dispatch.Settings, _ string) { s.Escalation.Failures = 3 }},
+		{"escalation channels", func(t *testing.T, v *View, _ string) { v.remind.channels.SetText("Home") },
+			func(s *dispatch.Settings, chB string) { s.Escalation.Channels = []string{chB} }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

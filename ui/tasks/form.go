@@ -108,6 +108,9 @@ var dateTimeLayouts = []string{"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-
 type editor struct {
 	v    *View
 	orig *task.Task // the task being edited (with its secrets); nil when adding
+	// origOver are the overrides the task had: those the form has no
+	// control for (reminders, escalation: `herald task push`) are saved unchanged.
+	origOver dispatch.TaskOverrides
 	// argsLine is how a command saved as a program with arguments (by the
 	// CLI) is shown; left as it is, the arguments are saved unchanged.
 	argsLine string
@@ -157,6 +160,9 @@ type editor struct {
 	autoFailure   *widget.RadioGroup
 	failures      *widget.Entry
 	recovery      *widget.RadioGroup
+	watch         taskWatch          // watch.go
+	quietWindows  *widget.Entry      // "" = the global quiet hours
+	quietBreak    *widget.RadioGroup // failures break through quiet hours
 
 	cmdCard, httpCard *widget.Card
 	schedRows         map[task.ScheduleKind][]fyne.CanvasObject // label and cell of each kind's own field
@@ -178,8 +184,9 @@ var errorKeys = map[string]string{
 
 func newEditor(v *View, orig *task.Task, over dispatch.TaskOverrides, chans []registry.Channel) *editor {
 	e := &editor{
-		v:    v,
-		orig: orig,
+		v:        v,
+		orig:     orig,
+		origOver: over,
 		kinds: choices{
 			{string(task.KindCommand), lang.L("tasks.kind.command")},
 			{string(task.KindHTTP), lang.L("tasks.kind.http")},
@@ -410,6 +417,11 @@ func (e *editor) build(chans []registry.Channel) {
 	push.add(lang.L("tasks.form.auto_failure"), "auto_failure", e.autoFailure, "")
 	push.add(lang.L("tasks.form.failures"), "failures_before_notify", e.failures, lang.L("tasks.form.failures.help"))
 	push.add(lang.L("tasks.form.recovery"), "recovery", e.recovery, lang.L("tasks.form.recovery.help"))
+	e.quietWindows = entry(lang.L("tasks.form.global"))
+	e.quietBreak = radio(e.tri)
+	push.add(lang.L("tasks.form.quiet_windows"), "quiet_windows", e.quietWindows, lang.L("tasks.form.quiet_windows.help"))
+	push.add(lang.L("tasks.form.quiet_break_through"), "quiet_break_through", e.quietBreak, lang.L("tasks.form.quiet_break_through.help"))
+	e.addWatchRows(push)
 	pushCard := widget.NewCard(lang.L("tasks.form.section.push"), lang.L("tasks.form.section.push.sub"), push.object())
 
 	// Title, buttons.
@@ -513,6 +525,11 @@ func (e *editor) fill(t *task.Task, o dispatch.TaskOverrides, chans []registry.C
 		e.failures.SetText(strconv.Itoa(*o.FailuresBeforeNotify))
 	}
 	e.recovery.SetSelected(e.tri.label(triOf(o.Recovery)))
+	if o.QuietWindows != nil {
+		e.quietWindows.SetText(*o.QuietWindows)
+	}
+	e.quietBreak.SetSelected(e.tri.label(triOf(o.QuietBreakThrough)))
+	e.fillWatch(o)
 }
 
 // showKind shows the section of the chosen kind.
@@ -699,13 +716,21 @@ func (e *editor) collect() (task.Task, dispatch.TaskOverrides, []problem) {
 	t.Overlap = task.Overlap(e.overlaps.value(e.overlap.Selected))
 	t.Missed = task.Missed(e.misseds.value(e.missed.Selected))
 
-	o := dispatch.TaskOverrides{
-		Push:          boolOf(e.tri.value(e.push.Selected)),
-		ManualSuccess: boolOf(e.tri.value(e.manualSuccess.Selected)),
-		ManualFailure: boolOf(e.tri.value(e.manualFailure.Selected)),
-		AutoSuccess:   boolOf(e.tri.value(e.autoSuccess.Selected)),
-		AutoFailure:   boolOf(e.tri.value(e.autoFailure.Selected)),
-		Recovery:      boolOf(e.tri.value(e.recovery.Selected)),
+	o := e.origOver
+	o.Push = boolOf(e.tri.value(e.push.Selected))
+	o.ManualSuccess = boolOf(e.tri.value(e.manualSuccess.Selected))
+	o.ManualFailure = boolOf(e.tri.value(e.manualFailure.Selected))
+	o.AutoSuccess = boolOf(e.tri.value(e.autoSuccess.Selected))
+	o.AutoFailure = boolOf(e.tri.value(e.autoFailure.Selected))
+	o.Recovery = boolOf(e.tri.value(e.recovery.Selected))
+	o.Channels, o.FailuresBeforeNotify = nil, nil
+	o.QuietWindows, o.QuietBreakThrough = nil, boolOf(e.tri.value(e.quietBreak.Selected))
+	if v := strings.TrimSpace(e.quietWindows.Text); v != "" {
+		// Stored in the canonical form; a bad value is kept for the save's
+		// check to name under the field.
+		if err := o.Set("quiet_windows", v, nil); err != nil {
+			o.QuietWindows = &v
+		}
 	}
 	for _, name := range e.channels.Selected {
 		if id, ok := e.channelIDs[name]; ok {
@@ -719,6 +744,7 @@ func (e *editor) collect() (task.Task, dispatch.TaskOverrides, []problem) {
 		}
 		o.FailuresBeforeNotify = &n
 	}
+	probs = append(probs, e.collectWatch(&o)...)
 	return t, o, probs
 }
 
