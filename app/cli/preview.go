@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/i18n"
+	"github.com/heraldpush/herald/engine/message"
+	"github.com/heraldpush/herald/engine/preview"
+	"github.com/heraldpush/herald/engine/registry"
+	"github.com/heraldpush/herald/engine/store"
+	"github.com/heraldpush/herald/engine/task"
+)
+
+// dryRun prints, per target, the requests a send of m would make, without
+// sending or queueing anything.
+func (c *cmd) dryRun(ctx context.Context, targets []registry.Channel, m message.Message) error {
+	reg, err := c.registry(ctx)
+	if err != nil {
+		return err
+	}
+	for i, ch := range targets {
+		if i > 0 {
+			fmt.Fprintln(c.std.Out)
+		}
+		if err := c.printPreview(ctx, reg, ch, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printPreview prints what channel ch would be sent for m.
+func (c *cmd) printPreview(ctx context.Context, reg *registry.Registry, ch registry.Channel, m message.Message) error {
+	raw, err := reg.Settings(ctx, ch)
+	if err != nil {
+		return err
+	}
+	res, err := preview.Channel(ctx, ch.Kind, raw, m, preview.Options{})
+	if err != nil {
+		return fmt.Errorf("channel %q: %w", ch.Name, err)
+	}
+	out := c.std.Out
+	fmt.Fprintf(out, "=== %s (%s): %d request(s), not sent\n", ch.Name, ch.Kind.ID, len(res.Requests))
+	for i, r := range res.Requests {
+		fmt.Fprintf(out, "--- request %d\n", i+1)
+		// Wire text as is (CRLF line ends included), then a line end.
+		fmt.Fprint(out, c.env.Redactor.String(r))
+		if !strings.HasSuffix(r, "\n") {
+			fmt.Fprintln(out)
+		}
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(out, "note: %s\n", n)
+	}
+	if res.Err != "" {
+		fmt.Fprintf(out, "note: on the canned answers the kind reported: %s\n", c.env.Redactor.String(res.Err))
+	}
+	return nil
+}
+
+func (c *cmd) taskPushPreviewCommand() *cobra.Command {
+	var status string
+	v := verb("push-preview NAME [--status failure|success]",
+		"Show what a run of a task would push, to which channels and why, without sending",
+		"  herald task push-preview backup\n  herald task push-preview backup --status success",
+		func(ctx context.Context, args []string) error { return c.taskPushPreview(ctx, args, status) })
+	v.Flags().StringVar(&status, "status", "failure", "the run's outcome: failure, timeout or success")
+	v.ValidArgsFunction = c.completeFirst(taskNames)
+	return v
+}
+
+func (c *cmd) taskPushPreview(ctx context.Context, args []string, status string) error {
+	if len(args) != 1 {
+		return badArgs("usage: herald task push-preview NAME [--status failure|success]")
+	}
+	st := task.Status(status)
+	if st != task.StatusFailure && st != task.StatusSuccess && st != task.StatusTimeout {
+		return badArgs("push-preview: --status is failure, timeout or success, not %q", status)
+	}
+	svc, err := c.tasks(ctx)
+	if err != nil {
+		return err
+	}
+	t, err := svc.Get(ctx, args[0])
+	if err != nil {
+		return err
+	}
+	s, err := dispatch.LoadSettings(ctx, c.env.Store)
+	if err != nil {
+		return err
+	}
+	o, err := dispatch.LoadOverrides(ctx, c.env.Store, t.ID)
+	if err != nil {
+		return err
+	}
+	state, err := c.env.Store.PushState(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	reg := c.env.Registry
+	channels, err := reg.List(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(channels))
+	byID := map[string]registry.Channel{}
+	for i, ch := range channels {
+		ids[i], byID[ch.ID] = ch.ID, ch
+	}
+	r := c.sampleRun(ctx, t, st)
+	p, err := preview.TaskPush(s, o, state, r, ids, time.Local)
+	if err != nil {
+		return err
+	}
+	lang := i18n.FromEnv(os.Getenv)
+	out := c.std.Out
+	fmt.Fprintf(out, "If an automatic run of %s ended now with %s:\n", t.Name, st)
+	for _, w := range p.Why {
+		fmt.Fprintf(out, "  - %s\n", w.In(lang))
+	}
+	if p.Reason == "" {
+		return nil
+	}
+	for _, id := range p.Channels {
+		fmt.Fprintln(out)
+		if err := c.printPreview(ctx, reg, byID[id], p.Message); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sampleRun is the task's last automatic run with this outcome, replayed
+// as ending now, or a sample one.
+func (c *cmd) sampleRun(ctx context.Context, t task.Task, st task.Status) task.Run {
+	now := time.Now()
+	runs, err := c.env.Store.Runs(ctx, store.RunFilter{TaskID: t.ID, Statuses: []task.Status{st}, Limit: 1})
+	if err != nil || len(runs) == 0 {
+		return preview.SampleRun(t, st, now)
+	}
+	r := runs[0]
+	r.Trigger = task.TriggerAuto
+	r.Started, r.Finished = now.Add(-r.Duration()), now
+	return r
+}
