@@ -14,7 +14,6 @@ import (
 	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/preview"
 	"github.com/heraldpush/herald/engine/registry"
-	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
 )
 
@@ -114,7 +113,7 @@ func (c *cmd) taskPushPreview(ctx context.Context, args []string, status string)
 	for i, ch := range channels {
 		ids[i], byID[ch.ID] = ch.ID, ch
 	}
-	r := c.sampleRun(ctx, t, st)
+	r := c.env.PreviewRun(ctx, t, st, time.Now())
 	p, err := preview.TaskPush(s, o, state, r, ids, time.Local)
 	if err != nil {
 		return err
@@ -135,18 +134,4 @@ func (c *cmd) taskPushPreview(ctx context.Context, args []string, status string)
 		}
 	}
 	return nil
-}
-
-// sampleRun is the task's last automatic run with this outcome, replayed
-// as ending now, or a sample one.
-func (c *cmd) sampleRun(ctx context.Context, t task.Task, st task.Status) task.Run {
-	now := time.Now()
-	runs, err := c.env.Store.Runs(ctx, store.RunFilter{TaskID: t.ID, Statuses: []task.Status{st}, Limit: 1})
-	if err != nil || len(runs) == 0 {
-		return preview.SampleRun(t, st, now)
-	}
-	r := runs[0]
-	r.Trigger = task.TriggerAuto
-	r.Started, r.Finished = now.Add(-r.Duration()), now
-	return r
 }

@@ -28,6 +28,9 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +61,10 @@ type Result struct {
 	// Notes say what the preview changed or could not show (a proxy not
 	// used, the canned answers).
 	Notes []string
+	// Cut lists the cuts marked in the requests ("1234 bytes"): text
+	// Herald shortened to fit the service, or the output tail the
+	// templates keep.
+	Cut []string
 	// Err is the kind's own error on the canned answers, after the
 	// requests it made ("" when it would have succeeded).
 	Err string
@@ -131,10 +138,33 @@ func Channel(ctx context.Context, k *channel.Kind, raw map[string]string, m mess
 	if len(res.Requests) > 1 {
 		res.Notes = append(res.Notes, fmt.Sprintf("%d requests; each was answered with a canned success so the next one shows (values taken from those answers, such as a fetched token or a room id, are placeholders)", len(res.Requests)))
 	}
+	res.Cut = cuts(res.Requests)
 	if sendErr != nil && !errors.Is(sendErr, errTooMany) {
 		res.Err = res.red.Error(sendErr)
 	}
 	return res, nil
+}
+
+// cutMark matches the marks message.TruncateBytes/TruncateRunes and the
+// templates' output tail leave: "…[1234 bytes cut]…".
+var cutMark = regexp.MustCompile(`\[(\d+ [a-z]+) cut\]`)
+
+// cuts lists the cut marks in requests, also where a form or query
+// escapes them.
+func cuts(requests []string) []string {
+	var out []string
+	for _, r := range requests {
+		text := r
+		if u, err := url.QueryUnescape(r); err == nil {
+			text += "\n" + u
+		}
+		for _, m := range cutMark.FindAllStringSubmatch(text, -1) {
+			if !slices.Contains(out, m[1]) {
+				out = append(out, m[1])
+			}
+		}
+	}
+	return out
 }
 
 var errTooMany = errors.New("preview: too many requests")

@@ -46,6 +46,7 @@ func previewSMTP(ctx context.Context, k *channel.Kind, cfg map[string]string, m 
 	for _, mail := range sink.all() {
 		res.Requests = append(res.Requests, res.red.String(mail))
 	}
+	res.Cut = cuts(res.Requests)
 	res.Notes = append(res.Notes, "SMTP to "+server+"; the envelope and message data as submitted (Date, Message-ID and MIME boundaries differ on each send)")
 	return res, nil
 }

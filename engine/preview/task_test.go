@@ -101,3 +101,10 @@ func TestTaskPush(t *testing.T) {
 		})
 	}
 }
+
+func TestCuts(t *testing.T) {
+	got := cuts([]string{`{"text":"head\n…[1200 bytes cut]…\ntail"}`, "text=a%0A%E2%80%A6%5B37+chars+cut%5D%E2%80%A6%0Ab", "no cut [here]"})
+	if !slices.Equal(got, []string{"1200 bytes", "37 chars"}) {
+		t.Errorf("cuts = %q", got)
+	}
+}
