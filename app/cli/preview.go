@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/message"
 	"github.com/heraldpush/herald/engine/preview"
@@ -83,53 +81,26 @@ func (c *cmd) taskPushPreview(ctx context.Context, args []string, status string)
 	if st != task.StatusFailure && st != task.StatusSuccess && st != task.StatusTimeout {
 		return badArgs("push-preview: --status is failure, timeout or success, not %q", status)
 	}
-	svc, err := c.tasks(ctx)
-	if err != nil {
+	if _, err := c.tasks(ctx); err != nil {
 		return err
 	}
-	t, err := svc.Get(ctx, args[0])
-	if err != nil {
-		return err
-	}
-	s, err := dispatch.LoadSettings(ctx, c.env.Store)
-	if err != nil {
-		return err
-	}
-	o, err := dispatch.LoadOverrides(ctx, c.env.Store, t.ID)
-	if err != nil {
-		return err
-	}
-	state, err := c.env.Store.PushState(ctx, t.ID)
+	p, to, err := c.env.PreviewTaskPush(ctx, args[0], st)
 	if err != nil {
 		return err
 	}
 	reg := c.env.Registry
-	channels, err := reg.List(ctx)
-	if err != nil {
-		return err
-	}
-	ids := make([]string, len(channels))
-	byID := map[string]registry.Channel{}
-	for i, ch := range channels {
-		ids[i], byID[ch.ID] = ch.ID, ch
-	}
-	r := c.env.PreviewRun(ctx, t, st, time.Now())
-	p, err := preview.TaskPush(s, o, state, r, ids, time.Local)
-	if err != nil {
-		return err
-	}
 	lang := i18n.FromEnv(os.Getenv)
 	out := c.std.Out
-	fmt.Fprintf(out, "If an automatic run of %s ended now with %s:\n", t.Name, st)
+	fmt.Fprintf(out, "If an automatic run of %s ended now with %s:\n", p.Run.TaskName, st)
 	for _, w := range p.Why {
 		fmt.Fprintf(out, "  - %s\n", w.In(lang))
 	}
 	if p.Reason == "" {
 		return nil
 	}
-	for _, id := range p.Channels {
+	for _, ch := range to {
 		fmt.Fprintln(out)
-		if err := c.printPreview(ctx, reg, byID[id], p.Message); err != nil {
+		if err := c.printPreview(ctx, reg, ch, p.Message); err != nil {
 			return err
 		}
 	}

@@ -71,3 +71,44 @@ func (e *Env) PreviewTaskMessage(ctx context.Context, c registry.Channel, name s
 	res, err := e.PreviewChannel(ctx, c, m)
 	return m, res, err
 }
+
+// PreviewTaskPush runs the push rules on a run of task name ending now
+// with st, with the task's current push state, changing nothing: which
+// channels would get what, and why. The channels are those of the push,
+// in order.
+func (e *Env) PreviewTaskPush(ctx context.Context, name string, st task.Status) (preview.Push, []registry.Channel, error) {
+	t, err := e.Tasks.Get(ctx, name)
+	if err != nil {
+		return preview.Push{}, nil, err
+	}
+	s, err := dispatch.LoadSettings(ctx, e.Store)
+	if err != nil {
+		return preview.Push{}, nil, err
+	}
+	o, err := dispatch.LoadOverrides(ctx, e.Store, t.ID)
+	if err != nil {
+		return preview.Push{}, nil, err
+	}
+	state, err := e.Store.PushState(ctx, t.ID)
+	if err != nil {
+		return preview.Push{}, nil, err
+	}
+	channels, err := e.Registry.List(ctx)
+	if err != nil {
+		return preview.Push{}, nil, err
+	}
+	ids := make([]string, len(channels))
+	byID := map[string]registry.Channel{}
+	for i, c := range channels {
+		ids[i], byID[c.ID] = c.ID, c
+	}
+	p, err := preview.TaskPush(s, o, state, e.PreviewRun(ctx, t, st, time.Now()), ids, time.Local)
+	if err != nil {
+		return p, nil, err
+	}
+	var to []registry.Channel
+	for _, id := range p.Channels {
+		to = append(to, byID[id])
+	}
+	return p, to, nil
+}

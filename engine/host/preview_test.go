@@ -29,6 +29,14 @@ func TestPreviewTaskMessage(t *testing.T) {
 		if !strings.Contains(m.Title, "backup") || len(res.Requests) != 1 {
 			t.Fatalf("%s: message %+v, %d requests", st, m, len(res.Requests))
 		}
+		p, to, err := env.PreviewTaskPush(t.Context(), "backup", st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Defaults: failures go to every channel, successes are not pushed.
+		if wantTo := st.Failed(); (len(to) == 1 && to[0].ID == c.ID) != wantTo || (p.Message.Title == m.Title) != wantTo {
+			t.Errorf("%s: push to %v with %+v; message for the channel %+v", st, to, p.Message, m)
+		}
 		req := res.Requests[0]
 		if !strings.HasPrefix(req, "POST /hook?key=[REDACTED] HTTP/1.1\r\n") || strings.Contains(req, secret) {
 			t.Errorf("%s: request %q", st, req)

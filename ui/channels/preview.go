@@ -2,6 +2,7 @@ package channels
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -23,6 +24,7 @@ import (
 type Previewer interface {
 	PreviewTaskNames(ctx context.Context) ([]string, error)
 	PreviewTaskMessage(ctx context.Context, c registry.Channel, name string, st task.Status) (message.Message, preview.Result, error)
+	PreviewTaskPush(ctx context.Context, name string, st task.Status) (preview.Push, []registry.Channel, error)
 }
 
 func pvText(key string, kv ...any) string { return localize.Text(i18n.T(key, kv...)) }
@@ -37,6 +39,7 @@ type previewDialog struct {
 	c      registry.Channel
 	task   *widget.Select
 	status *widget.RadioGroup
+	rules  *widget.Label
 	title  *widget.Label
 	body   *widget.Label
 	cut    *widget.Label
@@ -73,6 +76,8 @@ func (v *View) showPreview(p Previewer, c registry.Channel) *previewDialog {
 	d.status.Horizontal = true
 	d.status.Required = true
 	d.status.Selected = failure
+	d.rules = widget.NewLabel("")
+	d.rules.Wrapping = fyne.TextWrapWord
 	d.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	d.title.Wrapping = fyne.TextWrapWord
 	d.body = widget.NewLabel("")
@@ -90,7 +95,8 @@ func (v *View) showPreview(p Previewer, c registry.Channel) *previewDialog {
 	shown := widget.NewCard("", pvText("preview.window.message"), container.NewVBox(d.title, d.body, d.cut))
 	sent := widget.NewCard("", pvText("preview.window.requests"), container.NewVBox(d.notes, d.wire))
 	top := container.NewVBox(container.NewBorder(nil, nil, nil, d.status, d.task))
-	d.scroll = container.NewVScroll(container.NewVBox(shown, sent))
+	rules := widget.NewCard("", pvText("preview.window.rules"), d.rules)
+	d.scroll = container.NewVScroll(container.NewVBox(rules, shown, sent))
 	content := container.NewBorder(top, nil, nil, nil, d.scroll)
 	d.dlg = dialog.NewCustomWithoutButtons(pvText("preview.window.title", "Name", c.Name), content, v.win)
 	d.dlg.SetButtons([]fyne.CanvasObject{widget.NewButtonWithIcon(pvText("preview.window.close"), theme.CancelIcon(), d.dlg.Hide)})
@@ -126,13 +132,40 @@ func (d *previewDialog) update() {
 	}
 	d.v.background(func(ctx context.Context) func() {
 		m, res, err := d.p.PreviewTaskMessage(ctx, d.c, name, st)
+		push, to, pushErr := d.p.PreviewTaskPush(ctx, name, st)
 		return func() {
 			if d.task.Selected != name {
 				return // a later choice is on its way
 			}
+			d.showRules(name, st, push, to, pushErr)
 			d.show(m, res, err)
 		}
 	})
+}
+
+// showRules says whether the rules push this run to this channel, and why:
+// "if backup failed now → …, because …".
+func (d *previewDialog) showRules(name string, st task.Status, p preview.Push, to []registry.Channel, err error) {
+	if err != nil {
+		d.rules.SetText(localize.Error(err))
+		return
+	}
+	key := "preview.window.if_success"
+	if st.Failed() {
+		key = "preview.window.if_failure"
+	}
+	lines := []string{pvText(key, "Task", name)}
+	for _, w := range p.Why {
+		lines = append(lines, "• "+localize.Text(w))
+	}
+	gets := slices.ContainsFunc(to, func(c registry.Channel) bool { return c.ID == d.c.ID })
+	switch {
+	case gets:
+		lines = append(lines, pvText("preview.window.gets", "Name", d.c.Name))
+	case p.Reason != "":
+		lines = append(lines, pvText("preview.window.not_this", "Name", d.c.Name))
+	}
+	d.rules.SetText(strings.Join(lines, "\n"))
 }
 
 func (d *previewDialog) show(m message.Message, res preview.Result, err error) {

@@ -50,6 +50,11 @@ func TestPreviewDialog(t *testing.T) {
 		t.Fatalf("task %q, title %q", d.task.Selected, d.title.Text)
 	}
 	failTitle := d.title.Text
+	for _, want := range []string{"If an automatic run of backup failed now:", "failures of automatic runs are pushed", "→ hook gets the message below."} {
+		if !strings.Contains(d.rules.Text, want) {
+			t.Errorf("rules lack %q:\n%s", want, d.rules.Text)
+		}
+	}
 	if !strings.Contains(d.wire.Text, "POST /hook?key=[REDACTED] HTTP/1.1") || strings.Contains(d.wire.Text+d.notes.Text, secret) {
 		t.Errorf("requests shown:\n%s", d.wire.Text)
 	}
@@ -60,6 +65,9 @@ func TestPreviewDialog(t *testing.T) {
 	f.wait()
 	if d.title.Text == failTitle || !strings.Contains(d.title.Text, "backup") {
 		t.Errorf("success title %q, failure title %q", d.title.Text, failTitle)
+	}
+	if !strings.Contains(d.rules.Text, "successes of automatic runs are not pushed") || strings.Contains(d.rules.Text, "gets the message") {
+		t.Errorf("success rules:\n%s", d.rules.Text)
 	}
 	if hits.Load() != 0 {
 		t.Errorf("the service got %d requests", hits.Load())
