@@ -3,9 +3,12 @@ package preview
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"regexp"
 	"strings"
@@ -178,6 +181,18 @@ func normalizeMail(s string) string {
 	return s
 }
 
+// variants are extra settings on top of a kind's fixture, each run as a
+// case of its own, with the values the fake answers that the preview's
+// canned answer replaces (fake's → canned, as they appear in requests).
+var variants = map[string][]struct {
+	name     string
+	settings map[string]string
+	answered map[string]string
+}{
+	"matrix": {{"alias", map[string]string{"room": matrixtest.Alias},
+		map[string]string{url.PathEscape(matrixtest.RoomID): url.PathEscape("!preview:preview.invalid")}}},
+}
+
 var messages = []struct {
 	name string
 	m    message.Message
@@ -192,92 +207,127 @@ var messages = []struct {
 // receives on a real send with the same clock, signatures included, once
 // the channel's secrets are masked alike.
 func TestDryRunMatchesFake(t *testing.T) {
+	// Kinds making several requests (a token fetch, a split message) are
+	// covered too.
+	var multi sync.Map
+	defer func() {
+		var seen []string
+		multi.Range(func(k, v any) bool { seen = append(seen, fmt.Sprintf("%s×%d", k, v)); return true })
+		for _, want := range []string{"wecom_app/plain", "telegram/long", "matrix/alias/plain"} {
+			if _, ok := multi.Load(want); !ok && !t.Failed() {
+				t.Errorf("%s made one request; multi-request cases: %v", want, seen)
+			}
+		}
+		t.Logf("multi-request cases: %v", seen)
+	}()
 	for _, k := range kinds.All() {
 		fix, ok := fixtures[strings.ReplaceAll(k.ID, "_", "")]
 		if !ok {
 			t.Errorf("kind %s has no contract fixture in this test", k.ID)
 			continue
 		}
-		for _, tc := range messages {
-			t.Run(k.ID+"/"+tc.name, func(t *testing.T) {
-				if k.ID == "webhook" && tc.name == "long" {
-					// The fake refuses the real send: the kind cuts {log} in
-					// the URL's query shorter than in the body, which the
-					// fake takes for a mismatch (reported, not changed here).
-					t.Skip("webhook's fake refuses a long {log} on a real send")
+		type variant struct {
+			name               string
+			settings, answered map[string]string
+		}
+		vs := []variant{{}}
+		for _, v := range variants[k.ID] {
+			vs = append(vs, variant{v.name, v.settings, v.answered})
+		}
+		for _, v := range vs {
+			for _, tc := range messages {
+				name := k.ID + "/" + tc.name
+				if v.name != "" {
+					name = k.ID + "/" + v.name + "/" + tc.name
 				}
-				f := fix(t)
-				// The fakes check timestamps against their own clock.
-				clock := time.Now().Truncate(time.Second)
-				now := func() time.Time { return clock }
-				cfg := f.Config
-				var tp *tap
-				if k.Network == channel.NetHTTP {
-					tp = newTap(t, f.Addr)
-					cfg = map[string]string{}
-					for key, v := range f.Config {
-						cfg[key] = strings.ReplaceAll(v, f.Addr, tp.ln.Addr().String())
+				t.Run(name, func(t *testing.T) {
+					if k.ID == "webhook" && tc.name == "long" {
+						// The fake refuses the real send: the kind cuts {log} in
+						// the URL's query shorter than in the body, which the
+						// fake takes for a mismatch (reported, not changed here).
+						t.Skip("webhook's fake refuses a long {log} on a real send")
 					}
-				}
-				res, err := Channel(context.Background(), k, cfg, tc.m, Options{Now: now})
-				if err != nil {
-					t.Fatalf("preview: %v", err)
-				}
-				if len(res.Requests) == 0 {
-					t.Fatalf("preview shows no request (err %q)", res.Err)
-				}
-				assertNoSecrets(t, k, f.Config, strings.Join(res.Requests, "\n"))
-
-				deps := f.Deps
-				deps.HTTP = &http.Client{Timeout: 5 * time.Second}
-				deps.Now = now
-				ch, err := k.New(cfg, deps)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := ch.Send(channel.WithMessage(context.Background(), tc.m), tc.m); err != nil {
-					t.Fatalf("real send: %v", err)
-				}
-				channeltest.NoViolations(t, f.Fake)
-				var got []string
-				switch k.Network {
-				case channel.NetHTTP:
-					got, err = Split(tp.stream())
+					f := fix(t)
+					// The fakes check timestamps against their own clock.
+					clock := time.Now().Truncate(time.Second)
+					now := func() time.Time { return clock }
+					cfg := maps.Clone(f.Config)
+					maps.Copy(cfg, v.settings)
+					var tp *tap
+					if k.Network == channel.NetHTTP {
+						tp = newTap(t, f.Addr)
+						cfg = map[string]string{}
+						for key, val := range f.Config {
+							cfg[key] = strings.ReplaceAll(val, f.Addr, tp.ln.Addr().String())
+						}
+						maps.Copy(cfg, v.settings)
+					}
+					res, err := Channel(context.Background(), k, cfg, tc.m, Options{Now: now})
 					if err != nil {
-						t.Fatalf("split the recorded stream: %v", err)
+						t.Fatalf("preview: %v", err)
+					}
+					if len(res.Requests) == 0 {
+						t.Fatalf("preview shows no request (err %q)", res.Err)
+					}
+					assertNoSecrets(t, k, f.Config, strings.Join(res.Requests, "\n"))
+
+					deps := f.Deps
+					deps.HTTP = &http.Client{Timeout: 5 * time.Second}
+					deps.Now = now
+					ch, err := k.New(cfg, deps)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := ch.Send(channel.WithMessage(context.Background(), tc.m), tc.m); err != nil {
+						t.Fatalf("real send: %v", err)
+					}
+					channeltest.NoViolations(t, f.Fake)
+					var got []string
+					switch k.Network {
+					case channel.NetHTTP:
+						got, err = Split(tp.stream())
+						if err != nil {
+							t.Fatalf("split the recorded stream: %v", err)
+						}
+						for i := range got {
+							got[i] = normalizeBoundaries(res.Mask(got[i]))
+							for fake, canned := range v.answered {
+								got[i] = strings.ReplaceAll(got[i], fake, canned)
+							}
+						}
+						for i := range res.Requests {
+							res.Requests[i] = normalizeBoundaries(res.Requests[i])
+						}
+					case channel.NetSMTP:
+						for _, a := range accepted(f.Fake) {
+							raw := a.FieldByName("Raw").Bytes()
+							got = append(got, string(raw))
+						}
+						for i, r := range res.Requests {
+							_, data, _ := strings.Cut(r, " bytes)\r\n")
+							res.Requests[i] = normalizeMail(data)
+						}
+						for i := range got {
+							got[i] = normalizeMail(got[i])
+						}
+					case channel.NetNone:
+						for _, a := range accepted(f.Fake) {
+							got = append(got, "Title: "+a.Field(0).String()+"\n\n"+a.Field(1).String()+"\n")
+						}
+					}
+					if len(got) != len(res.Requests) {
+						t.Fatalf("the fake received %d requests, the preview shows %d:\nfake:\n%s\npreview:\n%s", len(got), len(res.Requests), strings.Join(got, "\n----\n"), strings.Join(res.Requests, "\n----\n"))
+					}
+					if len(got) > 1 {
+						multi.Store(name, len(got))
 					}
 					for i := range got {
-						got[i] = normalizeBoundaries(res.Mask(got[i]))
+						if got[i] != res.Requests[i] {
+							t.Errorf("request %d differs:\nfake received:\n%q\npreview:\n%q", i+1, got[i], res.Requests[i])
+						}
 					}
-					for i := range res.Requests {
-						res.Requests[i] = normalizeBoundaries(res.Requests[i])
-					}
-				case channel.NetSMTP:
-					for _, a := range accepted(f.Fake) {
-						raw := a.FieldByName("Raw").Bytes()
-						got = append(got, string(raw))
-					}
-					for i, r := range res.Requests {
-						_, data, _ := strings.Cut(r, " bytes)\r\n")
-						res.Requests[i] = normalizeMail(data)
-					}
-					for i := range got {
-						got[i] = normalizeMail(got[i])
-					}
-				case channel.NetNone:
-					for _, a := range accepted(f.Fake) {
-						got = append(got, "Title: "+a.Field(0).String()+"\n\n"+a.Field(1).String()+"\n")
-					}
-				}
-				if len(got) != len(res.Requests) {
-					t.Fatalf("the fake received %d requests, the preview shows %d:\nfake:\n%s\npreview:\n%s", len(got), len(res.Requests), strings.Join(got, "\n----\n"), strings.Join(res.Requests, "\n----\n"))
-				}
-				for i := range got {
-					if got[i] != res.Requests[i] {
-						t.Errorf("request %d differs:\nfake received:\n%q\npreview:\n%q", i+1, got[i], res.Requests[i])
-					}
-				}
-			})
+				})
+			}
 		}
 	}
 }
