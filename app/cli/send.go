@@ -17,6 +17,7 @@ type sendOptions struct {
 	all             bool
 	title           string
 	markdown, queue bool
+	dryRun          bool
 }
 
 func (c *cmd) sendCommand() *cobra.Command {
@@ -33,6 +34,7 @@ func (c *cmd) sendCommand() *cobra.Command {
 	f.StringVar(&o.title, "title", "", "title")
 	f.BoolVar(&o.markdown, "markdown", false, "BODY is Markdown")
 	f.BoolVar(&o.queue, "queue", false, "only queue in the outbox; the running app or daemon delivers")
+	f.BoolVar(&o.dryRun, "dry-run", false, "print each channel's requests, secrets masked, and send nothing")
 	send.RegisterFlagCompletionFunc("channel", c.completeNames(channelNames))
 	return send
 }
@@ -54,6 +56,9 @@ func (c *cmd) send(ctx context.Context, args []string, o sendOptions) error {
 	targets, err := c.sendTargets(ctx, o)
 	if err != nil {
 		return err
+	}
+	if o.dryRun {
+		return c.dryRun(ctx, targets, message.Message{Title: o.title, Body: body, Markdown: o.markdown, Level: message.LevelInfo})
 	}
 	var k *courier
 	if !o.queue {

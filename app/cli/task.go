@@ -47,7 +47,7 @@ func (c *cmd) taskCommand() *cobra.Command {
 			}),
 		c.taskNamed("run NAME", "Run a task now in the foreground, print the run and deliver its pushes; exit 0 on success",
 			"  herald task run backup", c.taskRun),
-		c.taskHistoryCommand(), c.taskPushCommand())
+		c.taskHistoryCommand(), c.taskPushCommand(), c.taskPushPreviewCommand())
 }
 
 // taskNamed is a verb taking one task name.

@@ -318,6 +318,7 @@ func routes() []route {
 		{http.MethodGet, "/api/v1/openapi.json", (*Server).openAPI},
 		{http.MethodPost, "/api/v1/notifications/test", (*Server).testNotifications},
 		{http.MethodPost, "/api/v1/send", (*Server).send},
+		{http.MethodPost, "/api/v1/send/preview", (*Server).sendPreview},
 		{http.MethodGet, "/api/v1/outbox/{id}", (*Server).outbox},
 		{http.MethodGet, "/api/v1/tasks", (*Server).listTasks},
 		{http.MethodPost, "/api/v1/tasks/{name}/run", (*Server).runTask},

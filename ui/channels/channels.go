@@ -85,6 +85,8 @@ type View struct {
 	// job's result shows it instead of asking for another read. On the UI
 	// goroutine.
 	fresh *listData
+
+	previewState
 }
 
 // request is what the next load is asked to do; requests merge.

@@ -32,6 +32,7 @@ type detailPane struct {
 
 	testBtn   *widget.Button
 	prevBtn   *widget.Button
+	pvBtn     *widget.Button // nil when the engine cannot preview
 	editBtn   *widget.Button
 	renameBtn *widget.Button
 	deleteBtn *widget.Button
@@ -88,6 +89,9 @@ func newDetailPane(v *View) *detailPane {
 	head := container.NewBorder(nil, nil, container.NewCenter(d.badge), nil,
 		container.NewVBox(d.name, container.NewHBox(d.kind, d.docs)))
 	actions := container.NewHBox(d.testBtn, d.prevBtn, layout.NewSpacer(), d.editBtn, d.renameBtn, d.deleteBtn)
+	if d.pvBtn = v.newPreviewButton(func() registry.Channel { return d.c }); d.pvBtn != nil {
+		actions.Objects = append(actions.Objects[:2], append([]fyne.CanvasObject{d.pvBtn}, actions.Objects[2:]...)...)
+	}
 	d.body = container.NewVBox(head, widget.NewSeparator(), actions,
 		container.NewBorder(nil, nil, container.NewCenter(d.spinner), nil, d.status), d.buildFallback(), d.prevCard)
 	d.scroll = wheel.NewVScroll(container.NewPadded(d.body))
@@ -119,7 +123,10 @@ func (d *detailPane) show(c registry.Channel) {
 	}
 	d.docs.Refresh()
 
-	for _, b := range []*widget.Button{d.testBtn, d.prevBtn, d.editBtn} {
+	for _, b := range []*widget.Button{d.testBtn, d.prevBtn, d.editBtn, d.pvBtn} {
+		if b == nil {
+			continue
+		}
 		if c.Kind == nil {
 			b.Disable()
 		} else {
