@@ -6,6 +6,7 @@
 package backup
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -146,6 +147,8 @@ func Collect(ctx context.Context, st *store.Store, sec Secrets, withSecrets bool
 	if err != nil {
 		return nil, err
 	}
+	// In the order they were made, so a restore numbers them alike.
+	slices.SortFunc(ts, func(a, b task.Task) int { return cmp.Compare(a.ID, b.ID) })
 	for _, t := range ts {
 		dt := Task{Name: t.Name, Kind: t.Kind, Command: t.Command, HTTP: t.HTTP, Schedule: t.Schedule,
 			Enabled: t.Enabled, Overlap: t.Overlap, Missed: t.Missed}

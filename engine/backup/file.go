@@ -88,6 +88,9 @@ func IsEncrypted(head []byte) bool {
 	return strings.HasPrefix(string(head), "age-encryption.org/")
 }
 
+// NotABackup is the error for a file that is neither a backup nor JSON.
+func NotABackup() error { return damaged(errors.New("not an encrypted Herald backup")) }
+
 func passphraseErr() error {
 	return fmt.Errorf("%w: %w", ErrBadInput, &wrapped{i18n.New("backup.passphrase.wrong"), ErrPassphrase})
 }
