@@ -20,14 +20,17 @@ import (
 
 // backupCommands are backup, restore, export and import.
 func (c *cmd) backupCommands() []*cobra.Command {
-	var noSecrets bool
+	var noSecrets, withHistory bool
 	var passFile string
 	b := verb("backup FILE", "Save channels, tasks, push settings and every secret into one encrypted file (备份)",
 		"  herald backup ~/herald.backup                      # asks for a passphrase twice\n"+
 			"  herald backup herald.backup --passphrase-file pw.txt\n"+
 			"  herald backup herald.backup --no-secrets",
-		func(ctx context.Context, args []string) error { return c.backup(ctx, args, noSecrets, passFile) })
+		func(ctx context.Context, args []string) error {
+			return c.backup(ctx, args, noSecrets, withHistory, passFile)
+		})
 	b.Flags().BoolVar(&noSecrets, "no-secrets", false, "leave the keyring's secrets out (they must be entered again after a restore)")
+	b.Flags().BoolVar(&withHistory, "with-history", false, "add the run history and the outbox (pending pushes are sent after a restore)")
 	b.Flags().StringVar(&passFile, "passphrase-file", "", "read the passphrase from the first line of this file instead of asking")
 
 	var opt backup.Options
@@ -57,9 +60,9 @@ func (c *cmd) backupCommands() []*cobra.Command {
 	return []*cobra.Command{b, r, e, i}
 }
 
-func (c *cmd) backup(ctx context.Context, args []string, noSecrets bool, passFile string) error {
+func (c *cmd) backup(ctx context.Context, args []string, noSecrets, withHistory bool, passFile string) error {
 	if len(args) != 1 {
-		return badArgs("usage: herald backup FILE [--no-secrets] [--passphrase-file F]")
+		return badArgs("usage: herald backup FILE [--no-secrets] [--with-history] [--passphrase-file F]")
 	}
 	pass, err := c.passphrase(passFile, true)
 	if err != nil {
@@ -72,6 +75,11 @@ func (c *cmd) backup(ctx context.Context, args []string, noSecrets bool, passFil
 	if err != nil {
 		return err
 	}
+	if withHistory {
+		if err := doc.AddHistory(ctx, c.env.Store); err != nil {
+			return err
+		}
+	}
 	if err := writeAtomic(args[0], func(w io.Writer) error { return backup.Encrypt(w, doc, pass) }); err != nil {
 		return err
 	}
@@ -79,6 +87,9 @@ func (c *cmd) backup(ctx context.Context, args []string, noSecrets bool, passFil
 	what := "with secrets"
 	if noSecrets {
 		what = "without secrets"
+	}
+	if withHistory {
+		what += fmt.Sprintf(", %d runs, %d outbox rows", len(doc.History.Runs), len(doc.History.Outbox))
 	}
 	fmt.Fprintf(c.std.Out, "backup written to %s: %d channels, %d tasks, %s\n", args[0], len(doc.Channels), len(doc.Tasks), what)
 	return nil

@@ -87,8 +87,8 @@ func TestBackupWipeRestoreEveryKindStillPushes(t *testing.T) {
 	pw := filepath.Join(t.TempDir(), "pw")
 	os.WriteFile(pw, []byte("a long passphrase\n"), 0o600)
 	file := filepath.Join(t.TempDir(), "herald.backup")
-	out := h.must("backup", file, "--passphrase-file", pw)
-	if !strings.Contains(out, "with secrets") {
+	out := h.must("backup", file, "--passphrase-file", pw, "--with-history")
+	if !strings.Contains(out, "with secrets") || !strings.Contains(out, "outbox rows") {
 		t.Fatalf("backup: %q", out)
 	}
 	data, _ := os.ReadFile(file)

@@ -54,6 +54,18 @@ type Document struct {
 	// Settings are the global settings by key ("push": push settings and
 	// rules), as stored.
 	Settings map[string]json.RawMessage `json:"settings,omitempty"`
+	// History is the run history and the outbox (backup --with-history).
+	History *store.History `json:"history,omitempty"`
+}
+
+// AddHistory adds the run history and the outbox of st to d.
+func (d *Document) AddHistory(ctx context.Context, st *store.Store) error {
+	h, err := st.ReadHistory(ctx)
+	if err != nil {
+		return err
+	}
+	d.History = h
+	return nil
 }
 
 // Channel is a registered channel.

@@ -332,3 +332,43 @@ func TestParseRefusesOtherFormatsAndNewerVersions(t *testing.T) {
 		}
 	}
 }
+
+func TestWithHistoryCarriesRunsAndTheOutbox(t *testing.T) {
+	ctx := context.Background()
+	var c channeltest.Canaries
+	src := newFolder(t)
+	fill(t, src, &c)
+	nightly, _ := src.st.TaskByName(ctx, "nightly")
+	chs, _ := src.st.Channels(ctx)
+	start := time.Date(2026, 3, 29, 1, 30, 0, 0, time.UTC)
+	code := 3
+	run := task.Run{TaskID: nightly.ID, Trigger: task.TriggerAuto, Status: task.StatusFailure, Started: start, Finished: start.Add(time.Second), ExitCode: &code, Output: "boom"}
+	if err := src.st.InsertRun(ctx, &run); err != nil {
+		t.Fatal(err)
+	}
+	pending := &store.OutboxItem{Source: store.SourceSend, ChannelID: chs[0].ID, Title: "queued", Body: "still to send"}
+	if err := src.st.Enqueue(ctx, pending); err != nil {
+		t.Fatal(err)
+	}
+	doc := collect(t, src, true)
+	if err := doc.AddHistory(ctx, src.st); err != nil {
+		t.Fatal(err)
+	}
+	d, err := backup.Decrypt(bytes.NewReader(encrypt(t, doc)), pass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := newFolder(t)
+	if _, err := backup.Restore(ctx, dst.st, dst.sec, d, backup.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := dst.st.TaskByName(ctx, "nightly")
+	runs, err := dst.st.TaskRuns(ctx, got.ID, 0, 10)
+	if err != nil || len(runs) != 1 || runs[0].Output != "boom" || *runs[0].ExitCode != 3 || !runs[0].Started.Equal(start) {
+		t.Fatalf("runs %+v, %v", runs, err)
+	}
+	items, _ := dst.st.OutboxItems(ctx, store.OutboxFilter{States: []store.OutboxState{store.OutboxPending}})
+	if len(items) != 1 || items[0].Body != "still to send" || items[0].ChannelID != chs[0].ID {
+		t.Fatalf("outbox %+v", items)
+	}
+}

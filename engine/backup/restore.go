@@ -189,6 +189,8 @@ func Restore(ctx context.Context, st *store.Store, sec Secrets, doc *Document, o
 		w.Settings[k] = v
 	}
 
+	w.History, w.HistoryStandalone = doc.History, !opt.Merge
+
 	// Keyring writes happen inside the transaction, and are undone when it
 	// fails.
 	type undo struct {

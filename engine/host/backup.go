@@ -10,14 +10,20 @@ import (
 )
 
 // Backup writes an encrypted backup of the configuration to w (the
-// window's Settings → Backup); noSecrets leaves the keyring's secrets out.
-func (e *Env) Backup(ctx context.Context, w io.Writer, passphrase string, noSecrets bool) error {
+// window's Settings → Backup); noSecrets leaves the keyring's secrets out,
+// withHistory adds the run history and the outbox.
+func (e *Env) Backup(ctx context.Context, w io.Writer, passphrase string, noSecrets, withHistory bool) error {
 	if err := backup.CheckPassphrase(passphrase); err != nil {
 		return err
 	}
 	doc, err := backup.Collect(ctx, e.Store, e.Secrets, !noSecrets, time.Now())
 	if err != nil {
 		return err
+	}
+	if withHistory {
+		if err := doc.AddHistory(ctx, e.Store); err != nil {
+			return err
+		}
 	}
 	if err := backup.Encrypt(w, doc, passphrase); err != nil {
 		return err

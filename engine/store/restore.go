@@ -41,6 +41,10 @@ type ConfigWrite struct {
 	TaskSettings   []map[string]any
 	RemoveSettings []string
 	Settings       map[string]json.RawMessage
+	// History, when set, is written for the tasks written here (and, with
+	// HistoryStandalone, the outbox rows of no run).
+	History           *History
+	HistoryStandalone bool
 	// InTx runs after every row is written and before the commit (the
 	// keyring writes); an error rolls everything back.
 	InTx func() error
@@ -114,6 +118,15 @@ func (s *Store) WriteConfig(ctx context.Context, w ConfigWrite) error {
 		}
 		for k, v := range w.Settings {
 			if err := put(k, string(v)); err != nil {
+				return err
+			}
+		}
+		if w.History != nil {
+			byName := map[string]int64{}
+			for i, t := range w.Tasks {
+				byName[t.Name] = ids[i]
+			}
+			if err := writeHistory(ctx, tx, w.History, byName, w.HistoryStandalone); err != nil {
 				return err
 			}
 		}

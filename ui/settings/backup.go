@@ -21,7 +21,7 @@ import (
 // Backuper is what the Backup / Restore card uses (*host.Env); an engine
 // without it shows no card.
 type Backuper interface {
-	Backup(ctx context.Context, w io.Writer, passphrase string, noSecrets bool) error
+	Backup(ctx context.Context, w io.Writer, passphrase string, noSecrets, withHistory bool) error
 	Restore(ctx context.Context, r io.Reader, passphrase string, opt backup.Options) (backup.Report, error)
 	BackupReminder(ctx context.Context) (due, on bool, last time.Time)
 	SetBackupReminder(ctx context.Context, on bool) error
@@ -35,6 +35,7 @@ type backupCard struct {
 	win fyne.Window
 
 	secrets  *widget.Check
+	history  *widget.Check
 	merge    *widget.Check
 	replace  *widget.Check
 	remind   *widget.Check
@@ -63,6 +64,7 @@ func (v *View) backupSection() fyne.CanvasObject {
 func (c *backupCard) build() fyne.CanvasObject {
 	c.secrets = widget.NewCheck(lang.L("backup.ui.secrets"), nil)
 	c.secrets.SetChecked(true)
+	c.history = widget.NewCheck(lang.L("backup.ui.history"), nil)
 	c.merge = widget.NewCheck(lang.L("backup.ui.merge"), func(on bool) {
 		if on {
 			c.replace.Enable()
@@ -98,7 +100,7 @@ func (c *backupCard) build() fyne.CanvasObject {
 	c.refresh()
 	return widget.NewCard(lang.L("backup.ui.title"), lang.L("backup.ui.subtitle"), container.NewVBox(
 		c.due,
-		container.NewHBox(c.backupB, c.secrets),
+		container.NewHBox(c.backupB, c.secrets, c.history),
 		container.NewHBox(c.restoreB, c.merge, c.replace),
 		container.NewHBox(c.busy),
 		c.result, c.errLabel, c.last, c.remind,
@@ -200,12 +202,12 @@ func (c *backupCard) askPassphrase(confirm bool, ok func(string), cancel func())
 }
 
 func (c *backupCard) runBackup(w io.WriteCloser, pass string) {
-	noSecrets := !c.secrets.Checked
+	noSecrets, withHistory := !c.secrets.Checked, c.history.Checked
 	c.start()
 	c.running.Add(1)
 	go func() {
 		defer c.running.Done()
-		err := c.eng.Backup(c.ctx, w, pass, noSecrets)
+		err := c.eng.Backup(c.ctx, w, pass, noSecrets, withHistory)
 		if cerr := w.Close(); err == nil {
 			err = cerr
 		}
