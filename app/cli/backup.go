@@ -57,6 +57,9 @@ func (c *cmd) backupCommands() []*cobra.Command {
 		func(ctx context.Context, args []string) error { return c.restore(ctx, args, iopt, "", false) })
 	i.Flags().BoolVar(&iopt.Merge, "merge", false, "add to a data folder that already has channels or tasks")
 	i.Flags().BoolVar(&iopt.Replace, "replace", false, "with --merge: overwrite channels, tasks and settings that exist")
+	for _, v := range []*cobra.Command{b, r, i} {
+		v.ValidArgsFunction = completeFile
+	}
 	return []*cobra.Command{b, r, e, i}
 }
 
@@ -243,4 +246,12 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return errors.Join(fmt.Errorf("write %s", path), err)
 	}
 	return nil
+}
+
+// completeFile lets the shell complete a FILE argument with file names.
+func completeFile(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return nil, cobra.ShellCompDirectiveDefault
 }

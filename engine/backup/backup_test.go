@@ -116,6 +116,10 @@ func TestBackupRoundTripRestoresEverythingAndHoldsNoSecretInClear(t *testing.T) 
 	}
 
 	dst := newFolder(t)
+	// A fresh folder may hold saved defaults already: the backup's win.
+	if err := dispatch.SaveSettings(ctx, dst.st, dispatch.DefaultSettings()); err != nil {
+		t.Fatal(err)
+	}
 	doc, err := backup.Decrypt(bytes.NewReader(file), pass)
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,9 @@ func Restore(ctx context.Context, st *store.Store, sec Secrets, doc *Document, o
 	if !opt.Merge && (len(chs) > 0 || len(ts) > 0) {
 		return rep, fmt.Errorf("%w: %w", ErrBadInput, i18n.New("backup.not_empty", "Channels", len(chs), "Tasks", len(ts)))
 	}
+	// An empty data folder may still hold settings (the window's, saved
+	// defaults): the backup's take their place.
+	replaceSettings := opt.Replace || !opt.Merge
 	inst, err := st.InstanceID(ctx)
 	if err != nil {
 		return rep, err
@@ -180,7 +183,7 @@ func Restore(ctx context.Context, st *store.Store, sec Secrets, doc *Document, o
 				continue
 			}
 			cf := Conflict{"setting", k}
-			if !opt.Replace {
+			if !replaceSettings {
 				rep.Conflicts = append(rep.Conflicts, cf)
 				continue
 			}
