@@ -93,10 +93,8 @@ func TestBackupCardBacksUpAndRestores(t *testing.T) {
 
 	// A second restore merges: the channel is a conflict, kept.
 	c2.merge.SetChecked(true)
-	if c2.replace.Disabled() == true {
-		// enabled by merge
-	} else if !c2.merge.Checked {
-		t.Fatal("merge")
+	if c2.replace.Disabled() {
+		t.Fatal("merge does not enable replace")
 	}
 	c2.runRestore(io.NopCloser(bytes.NewReader(file.Bytes())), "a long passphrase")
 	c2.running.Wait()
