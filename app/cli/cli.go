@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/heraldpush/herald/engine/backup"
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/registry"
@@ -111,6 +112,7 @@ is printed), 2 bad input (the message names the field; nothing is saved).`,
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(c.channelCommand(), c.sendCommand(), c.taskCommand(), c.settingsCommand(),
 		c.outboxCommand(), c.apiCommand(), c.daemonCommand())
+	root.AddCommand(c.backupCommands()...)
 	return root
 }
 
@@ -237,7 +239,7 @@ func (c *cmd) report(err error) int {
 	}
 	fmt.Fprintln(c.std.Err, "herald:", msg)
 	var ue *usageError
-	if errors.As(err, &ue) || errors.Is(err, registry.ErrBadInput) || errors.Is(err, tasks.ErrBadInput) {
+	if errors.As(err, &ue) || errors.Is(err, registry.ErrBadInput) || errors.Is(err, tasks.ErrBadInput) || errors.Is(err, backup.ErrBadInput) {
 		return ExitBadArgs
 	}
 	return ExitFailed

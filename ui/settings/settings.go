@@ -109,6 +109,7 @@ type View struct {
 	openDataDir     *widget.Button
 	openErr         *widget.Label
 	version         *widget.Label
+	backup          *backupCard // nil when the engine cannot back up
 }
 
 // New builds the tab and fills it from the store.
@@ -277,6 +278,7 @@ func (v *View) build() {
 		widget.NewCard(lang.L("settings.section.appearance"), "", appearance),
 		widget.NewCard(lang.L("settings.section.behaviour"), "", behaviour),
 		widget.NewCard(lang.L("settings.section.api"), "", api),
+		v.backupSection(),
 		widget.NewCard(lang.L("settings.section.about"), "", about),
 	))
 }
@@ -284,6 +286,9 @@ func (v *View) build() {
 // Refresh shows the stored values again (another process, the CLI, may have
 // changed them) and re-reads the API token. Call on the UI goroutine.
 func (v *View) Refresh() {
+	if v.backup != nil {
+		v.backup.refresh()
+	}
 	v.tokenStarted()
 	port := v.api.Port
 	v.ask(func(q *request) { q.refresh, q.port = true, port })
