@@ -100,7 +100,7 @@ func TestQuietHoursEndToEnd(t *testing.T) {
 	d = startDaemon(t, dir)
 	defer d.stop(t)
 
-	waitFor(t, end.Sub(time.Now())+30*time.Second, "the summary after the window", func() bool {
+	waitFor(t, time.Until(end)+30*time.Second, "the summary after the window", func() bool {
 		got, _ := rec.all()
 		return len(got) > 0
 	})
@@ -112,7 +112,7 @@ func TestQuietHoursEndToEnd(t *testing.T) {
 	if when[0].Before(end) {
 		t.Errorf("the summary arrived at %v, before the window ended at %v", when[0], end)
 	}
-	if want := "While you were away: 3 failures"; got[0].Title != want {
+	if want := "During quiet hours: 3 failures"; got[0].Title != want {
 		t.Errorf("title %q, want %q", got[0].Title, want)
 	}
 	for _, want := range []string{"3 pushes held during quiet hours", "❌ backup failed", "❌ mail failed", "Error: exit status 3", "Error: exit status 4"} {

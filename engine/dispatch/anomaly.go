@@ -40,5 +40,6 @@ func (p *Planner) anomalyRows(ctx context.Context, st *store.Store, s Settings, 
 	}
 	msg := AnomalyMessage(s, r, a, len(history), p.Location)
 	items := rows(store.SourceRun, channels, msg, r.Finished)
+	holdQuiet(s, o, ReasonAnomaly, r.Finished, p.Location, items)
 	return items, nil
 }

@@ -12,6 +12,23 @@ const (
 	HoldBurst = "burst" // burst coalescing: released Window after the first
 )
 
+// holdQuiet holds items, pushes of reason made at at, until the quiet
+// hours that apply to them end; false when they go out now. Every push
+// Herald makes passes here (run pushes, reminders, escalations, missing
+// tasks, duration warnings); a fallback inherits the decision of the push
+// it replaces, which was held already or broke through.
+func holdQuiet(s Settings, o TaskOverrides, reason Reason, at time.Time, loc *time.Location, items []*store.OutboxItem) bool {
+	until, ok := QuietUntil(s, o, reason, at, loc)
+	if !ok {
+		return false
+	}
+	for _, it := range items {
+		// The summary lists each push at the time it was made.
+		it.Hold, it.NextAt, it.CreatedAt = HoldQuiet+":"+string(reason), until, at
+	}
+	return true
+}
+
 // holdItems marks a run's pushes to be held, inside the run's transaction:
 // in quiet hours (QuietUntil) every channel's row is held until they end;
 // otherwise, with burst coalescing on, a channel that already had Max rows
@@ -22,11 +39,7 @@ func holdItems(tx *store.RunTx, s Settings, o TaskOverrides, reason Reason, at t
 	if at.IsZero() {
 		at = time.Now()
 	}
-	if until, ok := QuietUntil(s, o, reason, at, loc); ok {
-		for _, it := range items {
-			// The summary lists each push at its run's end.
-			it.Hold, it.NextAt, it.CreatedAt = HoldQuiet+":"+string(reason), until, at
-		}
+	if holdQuiet(s, o, reason, at, loc, items) {
 		return nil
 	}
 	b := s.Burst

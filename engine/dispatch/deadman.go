@@ -51,6 +51,8 @@ type Missing struct {
 	Never    bool          // it never succeeded
 	Every    time.Duration // its period
 	Channels []string
+	// Overrides are the task's own push rules: its quiet hours among them.
+	Overrides TaskOverrides
 }
 
 // MissedRuns is how often a task should have fired during an absence.
@@ -182,7 +184,7 @@ func (w *watcher) deadman(ctx context.Context, s Settings, now time.Time, away *
 		if !rulesFor(s, o).push || len(chans) == 0 {
 			continue
 		}
-		missing = append(missing, Missing{Task: t, Since: ref, Never: !ok, Every: every, Channels: chans})
+		missing = append(missing, Missing{Task: t, Since: ref, Never: !ok, Every: every, Channels: chans, Overrides: o})
 	}
 	if len(missing) == 0 {
 		return next, nil
@@ -214,6 +216,9 @@ func (w *watcher) deadman(ctx context.Context, s Settings, now time.Time, away *
 			if !mark.Equal(away[0]) && len(fresh) > 0 {
 				msg := AwaySummary(s, away[0], away[1], fresh, missed, w.loc)
 				items = rows(store.SourceDigest, awayChannels(s, ids, fresh), msg, now)
+				if !breaksThrough(s, fresh, now, w.loc) {
+					holdQuiet(s, TaskOverrides{}, ReasonMissing, now, w.loc, items)
+				}
 				if err := tx.SetSetting(AwayKey, away[0]); err != nil {
 					return err
 				}
@@ -221,7 +226,9 @@ func (w *watcher) deadman(ctx context.Context, s Settings, now time.Time, away *
 			}
 		}
 		for _, m := range fresh {
-			items = append(items, rows(store.SourceDigest, m.Channels, MissingMessage(s, m, w.loc), now)...)
+			rs := rows(store.SourceDigest, m.Channels, MissingMessage(s, m, w.loc), now)
+			holdQuiet(s, m.Overrides, ReasonMissing, now, w.loc, rs)
+			items = append(items, rs...)
 		}
 		return tx.Enqueue(items...)
 	})
@@ -233,6 +240,17 @@ func (w *watcher) deadman(ctx context.Context, s Settings, now time.Time, away *
 		w.queued(items...)
 	}
 	return next, nil
+}
+
+// breaksThrough: one of the missing tasks would have its own "missing"
+// push sent in quiet hours, so the summary that replaces it is sent too.
+func breaksThrough(s Settings, missing []Missing, now time.Time, loc *time.Location) bool {
+	for _, m := range missing {
+		if _, held := QuietUntil(s, m.Overrides, ReasonMissing, now, loc); !held {
+			return true
+		}
+	}
+	return false
 }
 
 func rows(source string, channels []string, msg message.Message, now time.Time) []*store.OutboxItem {

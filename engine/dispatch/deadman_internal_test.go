@@ -551,3 +551,90 @@ func TestWatchTranslationsComplete(t *testing.T) {
 		t.Errorf("zh missing push %q / %q", m.Title, m.Body)
 	}
 }
+
+// In quiet hours the watcher's pushes are held like any other: a task gone
+// missing (and the away summary) until they end, unless the task's
+// failures break through; a duration warning until they end, always.
+func TestQuietHoursHoldWatcherPushes(t *testing.T) {
+	loc := berlin(t)
+	at := func(d, h, m int) time.Time { return time.Date(2026, 10, d, h, m, 0, 0, loc) }
+	r := newWatchRig(t, filepath.Join(t.TempDir(), "herald.db"), at(24, 1, 0))
+	r.s.Quiet.Windows = "22:00-07:30"
+	r.s.AwaySummary = false // one push per task, below; the summary after
+	quiet := r.task("quiet", "1h", task.Schedule{})
+	loud := r.task("loud", "1h", task.Schedule{})
+	if err := SaveOverrides(context.Background(), r.st, loud.ID, TaskOverrides{Deadman: "1h", QuietBreakThrough: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	r.success(quiet, at(24, 1, 0))
+	r.success(loud, at(24, 1, 0))
+	w := r.watcher()
+	r.check(w, at(24, 1, 0))
+	// 02:30 on the night the clocks go back: the window ends at 07:30 CET.
+	if _, n := r.check(w, at(25, 2, 30)); n != 4 {
+		t.Fatalf("%d rows, want 2 tasks × 2 channels", n)
+	}
+	end := at(25, 7, 30)
+	for _, it := range r.queued {
+		loudRow := strings.HasPrefix(it.Title, "⏰ loud")
+		switch {
+		case loudRow && it.Hold != "":
+			t.Errorf("%q held (%s), but its failures break through", it.Title, it.Hold)
+		case !loudRow && (it.Hold != HoldQuiet+":"+string(ReasonMissing) || !it.NextAt.Equal(end)):
+			t.Errorf("%q: hold %q until %v, want held until %v", it.Title, it.Hold, it.NextAt, end)
+		}
+	}
+
+	// The summary after an absence is held unless a task in it breaks
+	// through.
+	r.s.AwaySummary = true
+	r.success(quiet, at(25, 3, 0))
+	r.success(loud, at(25, 3, 0))
+	w = r.watcher()
+	r.check(w, at(25, 3, 0))
+	before := len(r.queued)
+	if _, n := r.check(w, at(25, 5, 0)); n != 2 {
+		t.Fatalf("after an absence: %d rows, want a summary per channel", n)
+	}
+	for _, it := range r.queued[before:] {
+		if it.Hold != "" {
+			t.Errorf("summary %q held (%s), but it tells of a task that breaks through", it.Title, it.Hold)
+		}
+	}
+	if err := SaveOverrides(context.Background(), r.st, loud.ID, TaskOverrides{Deadman: "1h"}); err != nil {
+		t.Fatal(err)
+	}
+	r.success(quiet, at(25, 5, 0))
+	r.success(loud, at(25, 5, 0))
+	w = r.watcher()
+	r.check(w, at(25, 5, 0))
+	before = len(r.queued)
+	if _, n := r.check(w, at(25, 7, 0)); n != 2 {
+		t.Fatalf("after a second absence: %d rows, want a summary per channel", n)
+	}
+	for _, it := range r.queued[before:] {
+		if it.Hold != HoldQuiet+":"+string(ReasonMissing) || !it.NextAt.Equal(end) {
+			t.Errorf("summary %q: hold %q until %v, want held until %v", it.Title, it.Hold, it.NextAt, end)
+		}
+	}
+
+	r.s.Anomaly.Enabled = true
+	tk := r.task("backup", "", task.Schedule{})
+	for i := range 10 {
+		run := task.Run{TaskID: tk.ID, Trigger: task.TriggerAuto, Status: task.StatusSuccess,
+			Started: at(23, i, 0), Finished: at(23, i, 1)}
+		if err := r.st.InsertRun(context.Background(), &run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	long := task.Run{TaskID: tk.ID, TaskName: "backup", Trigger: task.TriggerAuto, Status: task.StatusSuccess,
+		Started: at(25, 2, 0), Finished: at(25, 2, 30)}
+	p := &Planner{Location: loc}
+	items, err := p.anomalyRows(context.Background(), r.st, r.s, TaskOverrides{QuietBreakThrough: ptr(true)}, long, []string{"ch-a"})
+	if err != nil || len(items) != 1 {
+		t.Fatalf("%d warnings (%v), want 1", len(items), err)
+	}
+	if it := items[0]; it.Hold != HoldQuiet+":"+string(ReasonAnomaly) || !it.NextAt.Equal(end) {
+		t.Errorf("warning: hold %q until %v, want held until %v", it.Hold, it.NextAt, end)
+	}
+}

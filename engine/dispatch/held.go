@@ -31,6 +31,9 @@ func HeldSummary(s Settings, kind string, items []store.OutboxItem, loc *time.Lo
 	level := message.LevelInfo
 	for _, it := range items {
 		r := Reason(store.HoldReason(it.Hold))
+		if r == ReasonEscalation {
+			r = ReasonReminder // both say a failure goes on
+		}
 		counts[r]++
 		if r == ReasonFailure || message.Level(it.Level) == message.LevelError {
 			level = message.LevelError
@@ -40,7 +43,8 @@ func HeldSummary(s Settings, kind string, items []store.OutboxItem, loc *time.Lo
 	for _, c := range []struct {
 		reason Reason
 		key    string
-	}{{ReasonFailure, "quiet.msg.failures"}, {ReasonRecovered, "quiet.msg.recoveries"}, {ReasonSuccess, "quiet.msg.successes"}} {
+	}{{ReasonFailure, "quiet.msg.failures"}, {ReasonMissing, "quiet.msg.missing"}, {ReasonReminder, "quiet.msg.reminders"},
+		{ReasonAnomaly, "quiet.msg.warnings"}, {ReasonRecovered, "quiet.msg.recoveries"}, {ReasonSuccess, "quiet.msg.successes"}} {
 		if n := counts[c.reason]; n > 0 {
 			parts = append(parts, i18n.T(c.key, "N", n))
 			delete(counts, c.reason)

@@ -159,7 +159,7 @@ func TestQuietHoursHoldAndSummarize(t *testing.T) {
 		if sum.Source != store.SourceDigest || sum.Level != string(message.LevelError) {
 			t.Errorf("summary source %q level %q", sum.Source, sum.Level)
 		}
-		if want := "While you were away: 3 failures, 1 recovery"; sum.Title != want {
+		if want := "During quiet hours: 3 failures, 1 recovery"; sum.Title != want {
 			t.Errorf("title %q, want %q", sum.Title, want)
 		}
 		for _, want := range []string{"4 pushes held during quiet hours (03-28 23:05 to 03-29 03:05)",
@@ -284,5 +284,26 @@ func TestQuietNow(t *testing.T) {
 	r.Finished = e.clock.Now()
 	if QuietNow(e.ctx, e.st, r, ber) {
 		t.Error("a failure of a task that breaks through held")
+	}
+}
+
+// The summary's title counts each kind of held push by name.
+func TestHeldSummaryCountsEveryReason(t *testing.T) {
+	at := time.Date(2026, 12, 7, 23, 0, 0, 0, time.UTC)
+	var items []store.OutboxItem
+	for i, r := range []Reason{ReasonFailure, ReasonFailure, ReasonMissing, ReasonReminder, ReasonEscalation,
+		ReasonAnomaly, ReasonRecovered, ReasonSuccess, ReasonDigest} {
+		items = append(items, store.OutboxItem{Hold: HoldQuiet + ":" + string(r), Title: string(r),
+			CreatedAt: at.Add(time.Duration(i) * time.Minute)})
+	}
+	for _, c := range []struct{ lang, want string }{
+		{"en", "During quiet hours: 2 failures, 1 missing, 2 reminders, 1 duration warning, 1 recovery, 1 success, 1 other"},
+		{"zh", "免打扰期间：2 次失败，1 个任务未按时成功，2 条提醒，1 条耗时异常，1 次恢复，1 次成功，1 条其他"},
+	} {
+		s := DefaultSettings()
+		s.Language = c.lang
+		if got := HeldSummary(s, HoldQuiet, items, time.UTC); got.Title != c.want || got.Level != message.LevelError {
+			t.Errorf("%s: %q (%s), want %q (error)", c.lang, got.Title, got.Level, c.want)
+		}
 	}
 }

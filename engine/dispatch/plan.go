@@ -127,7 +127,7 @@ func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []s
 		return err
 	}
 	if len(d.Channels) == 0 {
-		return writeStreak(tx, r, s, o, ids, d)
+		return writeStreak(tx, r, s, o, ids, d, loc)
 	}
 	msg, ok := msgs[d.Reason]
 	if !ok {
@@ -144,5 +144,5 @@ func writePlan(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []s
 	if err := tx.Enqueue(items...); err != nil {
 		return err
 	}
-	return writeStreak(tx, r, s, o, ids, d)
+	return writeStreak(tx, r, s, o, ids, d, loc)
 }

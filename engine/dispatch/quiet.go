@@ -338,12 +338,12 @@ func (ws QuietWindows) Until(t time.Time, loc *time.Location) (time.Time, bool) 
 
 // QuietUntil is when the quiet hours that apply to a task's push of reason
 // at t end; false when the push is not held: no quiet hours, t outside
-// them, or a failure (or the recovery after it) of a task that breaks
+// them, or news of a failure (breaksThrough) of a task that breaks
 // through. Bad windows (never stored: Validate) hold nothing.
 func QuietUntil(s Settings, o TaskOverrides, reason Reason, t time.Time, loc *time.Location) (time.Time, bool) {
 	v := overrideOr(o.QuietWindows, s.Quiet.Windows)
 	breaks := overrideOr(o.QuietBreakThrough, s.Quiet.BreakThrough)
-	if breaks && (reason == ReasonFailure || reason == ReasonRecovered) {
+	if breaks && reason.breaksThrough() {
 		return time.Time{}, false
 	}
 	ws, err := ParseQuietWindows(v)
@@ -351,4 +351,15 @@ func QuietUntil(s Settings, o TaskOverrides, reason Reason, t time.Time, loc *ti
 		return time.Time{}, false
 	}
 	return ws.Until(t, loc)
+}
+
+// breaksThrough: the reasons that tell of a failure, which "failures break
+// through quiet hours" lets out: the failure itself, the recovery that
+// ends it, its reminders and escalation, and a task gone missing.
+func (r Reason) breaksThrough() bool {
+	switch r {
+	case ReasonFailure, ReasonRecovered, ReasonReminder, ReasonEscalation, ReasonMissing:
+		return true
+	}
+	return false
 }

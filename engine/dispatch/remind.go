@@ -29,10 +29,13 @@ type Streak struct {
 	Escalated  bool      `json:"escalated"`   // the escalation set was told (once per streak)
 }
 
-// Reasons of the pushes reminders and escalation make.
+// Reasons of the pushes reminders, escalation and the watcher make.
 const (
 	ReasonReminder   Reason = "reminder"
 	ReasonEscalation Reason = "escalation"
+	ReasonMissing    Reason = "missing" // a dead-man's switch tripped
+	ReasonAnomaly    Reason = "anomaly" // a run much shorter or longer than usual
+	ReasonDigest     Reason = "digest"  // the batch digest
 )
 
 // advanceStreak is the streak after run r, which the rules decided d
@@ -115,11 +118,11 @@ func streakMessage(s Settings, st Streak, reason Reason, rr remindRules, now tim
 }
 
 // streakRows are the outbox rows of msg for channel ids.
-func streakRows(msg message.Message, runID int64, ids []string) []*store.OutboxItem {
+func streakRows(msg message.Message, runID int64, ids []string, at time.Time) []*store.OutboxItem {
 	items := make([]*store.OutboxItem, len(ids))
 	for i, id := range ids {
 		items[i] = &store.OutboxItem{RunID: runID, Source: store.SourceRun, ChannelID: id, Title: msg.Title, Body: msg.Body,
-			Level: string(msg.Level)}
+			Level: string(msg.Level), CreatedAt: at}
 	}
 	return items
 }
@@ -127,7 +130,7 @@ func streakRows(msg message.Message, runID int64, ids []string) []*store.OutboxI
 // writeStreak is writePlan's part for reminders and escalation: it moves
 // the task's streak on after run r (decided d) and queues the escalation
 // when this run reaches it.
-func writeStreak(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []string, d Decision) error {
+func writeStreak(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids []string, d Decision, loc *time.Location) error {
 	var st Streak
 	found, err := tx.Setting(StreakKey(r.TaskID), &st)
 	if err != nil {
@@ -145,7 +148,9 @@ func writeStreak(tx *store.RunTx, r task.Run, s Settings, o TaskOverrides, ids [
 	if due, ok := escalationDue(next, rr); ok && !due.After(r.Finished) && rulesFor(s, o).push {
 		if chans := channelsFor(s, TaskOverrides{Channels: rr.escalationChannel}, ids); len(chans) > 0 {
 			msg := streakMessage(s, next, ReasonEscalation, rr, r.Finished)
-			if err := tx.Enqueue(streakRows(msg, r.ID, chans)...); err != nil {
+			items := streakRows(msg, r.ID, chans, r.Finished)
+			holdQuiet(s, o, ReasonEscalation, r.Finished, loc, items)
+			if err := tx.Enqueue(items...); err != nil {
 				return err
 			}
 		}

@@ -35,6 +35,7 @@ type remindEnv struct {
 	lastID int64
 }
 
+// newRemindEnv's rules judge times in the clock's location.
 func newRemindEnv(t *testing.T, clock clockwork.Clock) *remindEnv {
 	t.Helper()
 	ctx := context.Background()
@@ -54,8 +55,9 @@ func newRemindEnv(t *testing.T, clock clockwork.Clock) *remindEnv {
 	if err := st.CreateTask(ctx, &tk); err != nil {
 		t.Fatal(err)
 	}
-	d := New(Params{Store: st, Registry: reg, Clock: clock})
-	return &remindEnv{t: t, st: st, d: d, planer: &Planner{Registry: reg, Location: time.UTC}, task: tk}
+	loc := clock.Now().Location()
+	d := New(Params{Store: st, Registry: reg, Clock: clock, Location: loc})
+	return &remindEnv{t: t, st: st, d: d, planer: &Planner{Registry: reg, Location: loc}, task: tk}
 }
 
 // run records an automatic run of the task that ended at at, through the
@@ -101,7 +103,11 @@ func (e *remindEnv) newRows() (labels []string, rows []store.OutboxItem) {
 		case strings.HasPrefix(it.Title, "🔁"):
 			kind = "recovered"
 		}
-		labels = append(labels, kind+":"+it.ChannelID)
+		label := kind + ":" + it.ChannelID
+		if it.Hold != "" {
+			label += " held until " + it.NextAt.In(e.d.p.Location).Format("15:04")
+		}
+		labels = append(labels, label)
 		rows = append(rows, it)
 	}
 	return labels, rows
@@ -196,6 +202,23 @@ func TestRemindersAndEscalation(t *testing.T) {
 			{at(0, 0), fail, []string{"failure:c1"}},
 			{at(0, 30), tick, []string{"escalation:e1", "reminder:c1"}},
 			{at(1, 0), tick, nil},
+		}},
+		{"quiet hours hold reminders and escalation, sent when they end", func(s *Settings, _ *TaskOverrides) {
+			s.Quiet.Windows = "22:00-07:30"
+			s.Reminder = ReminderSettings{Interval: 2 * 3600, Max: 9}
+			s.Escalation = EscalationSettings{After: 3 * 3600, Channels: []string{"e1"}}
+		}, []remindStep{
+			{at(21, 0), fail, []string{"failure:c1"}},
+			{at(23, 0), tick, []string{"reminder:c1 held until 07:30"}},
+			{at(24, 0), tick, []string{"escalation:e1 held until 07:30"}},
+		}},
+		{"a task whose failures break through is reminded at night", func(s *Settings, o *TaskOverrides) {
+			s.Quiet.Windows = "22:00-07:30"
+			s.Reminder = ReminderSettings{Interval: 2 * 3600, Max: 9}
+			o.QuietBreakThrough = ptr(true)
+		}, []remindStep{
+			{at(21, 0), fail, []string{"failure:c1"}},
+			{at(23, 0), tick, []string{"reminder:c1"}},
 		}},
 		{"no reminders for a task whose pushes are off", func(s *Settings, o *TaskOverrides) {
 			s.Reminder = ReminderSettings{Interval: 3600, Max: 9}

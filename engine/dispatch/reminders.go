@@ -143,21 +143,22 @@ func (d *Dispatcher) remindTask(ctx context.Context, taskID int64, s Settings, o
 		}
 		if due, ok := escalationDue(st, rr); ok && !due.After(now) {
 			if chans := channelsFor(s, TaskOverrides{Channels: rr.escalationChannel}, ids); len(chans) > 0 {
-				queued = append(queued, streakRows(streakMessage(s, st, ReasonEscalation, rr, now), runID, chans)...)
+				items := streakRows(streakMessage(s, st, ReasonEscalation, rr, now), runID, chans, now)
+				holdQuiet(s, o, ReasonEscalation, now, d.p.Location, items)
+				queued = append(queued, items...)
 			}
 			st.Escalated = true
 		}
 		if due, ok := reminderDue(st, rr); ok && !due.After(now) {
 			if chans := channelsFor(s, o, ids); len(chans) > 0 {
-				queued = append(queued, streakRows(streakMessage(s, st, ReasonReminder, rr, now), runID, chans)...)
+				items := streakRows(streakMessage(s, st, ReasonReminder, rr, now), runID, chans, now)
+				holdQuiet(s, o, ReasonReminder, now, d.p.Location, items)
+				queued = append(queued, items...)
 			}
 			st.Reminders++
 			// From now, not from the due time: one reminder for a due time
 			// missed while Herald was not running, not one per interval.
 			st.LastNotice = now
-		}
-		for _, it := range queued {
-			it.CreatedAt = now
 		}
 		if err := tx.Enqueue(queued...); err != nil {
 			return err

@@ -72,6 +72,7 @@ func (d *Dispatcher) digest(ctx context.Context, s Settings, from, to time.Time)
 		items[i] = &store.OutboxItem{Source: store.SourceDigest, ChannelID: id, Title: msg.Title, Body: msg.Body,
 			Markdown: msg.Markdown, Level: string(msg.Level), PictureURL: msg.PictureURL}
 	}
+	holdQuiet(s, TaskOverrides{}, ReasonDigest, d.p.Clock.Now(), d.p.Location, items)
 	if err := d.Enqueue(ctx, items...); err != nil {
 		return fmt.Errorf("queue digest: %w", err)
 	}

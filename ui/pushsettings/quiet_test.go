@@ -36,7 +36,7 @@ func TestQuietHoursControl(t *testing.T) {
 	}
 
 	test.Tap(q.breakThrough)
-	if !stored(t, env).Quiet.BreakThrough || !strings.Contains(q.preview.Text, "Failures and their recovery notices break through") {
+	if !stored(t, env).Quiet.BreakThrough || !strings.Contains(q.preview.Text, "Failures, their reminders, escalations and recovery notices, and missing tasks break through") {
 		t.Errorf("break through not stored or not previewed: %q", q.preview.Text)
 	}
 
