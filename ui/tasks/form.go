@@ -161,6 +161,7 @@ type editor struct {
 	failures      *widget.Entry
 	recovery      *widget.RadioGroup
 	watch         taskWatch          // watch.go
+	remind        taskRemind         // remind.go
 	quietWindows  *widget.Entry      // "" = the global quiet hours
 	quietBreak    *widget.RadioGroup // failures break through quiet hours
 
@@ -421,6 +422,7 @@ func (e *editor) build(chans []registry.Channel) {
 	e.quietBreak = radio(e.tri)
 	push.add(lang.L("tasks.form.quiet_windows"), "quiet_windows", e.quietWindows, lang.L("tasks.form.quiet_windows.help"))
 	push.add(lang.L("tasks.form.quiet_break_through"), "quiet_break_through", e.quietBreak, lang.L("tasks.form.quiet_break_through.help"))
+	e.addRemindRows(push, names)
 	e.addWatchRows(push)
 	pushCard := widget.NewCard(lang.L("tasks.form.section.push"), lang.L("tasks.form.section.push.sub"), push.object())
 
@@ -529,6 +531,7 @@ func (e *editor) fill(t *task.Task, o dispatch.TaskOverrides, chans []registry.C
 		e.quietWindows.SetText(*o.QuietWindows)
 	}
 	e.quietBreak.SetSelected(e.tri.label(triOf(o.QuietBreakThrough)))
+	e.fillRemind(o, chans)
 	e.fillWatch(o)
 }
 
@@ -744,6 +747,7 @@ func (e *editor) collect() (task.Task, dispatch.TaskOverrides, []problem) {
 		}
 		o.FailuresBeforeNotify = &n
 	}
+	probs = append(probs, e.collectRemind(&o)...)
 	probs = append(probs, e.collectWatch(&o)...)
 	return t, o, probs
 }

@@ -49,7 +49,7 @@ func english(t *testing.T) {
 	t.Helper()
 	var err error
 	loadEnglish.Do(func() {
-		for _, name := range []string{"en.json", "views.en.json", "wtask.en.json", "deadman.en.json", "quiet.en.json"} {
+		for _, name := range []string{"en.json", "views.en.json", "wtask.en.json", "deadman.en.json", "quiet.en.json", "remindform.en.json"} {
 			var data []byte
 			if data, err = os.ReadFile(filepath.Join(partsDir, name)); err != nil {
 				return
