@@ -242,8 +242,8 @@ func TestQuietPreview(t *testing.T) {
 			"Pushes between 23:00 and 07:30 are held and sent at 07:30 as one message per channel. Failures of tasks set to break through (herald task push NAME quiet_break_through=on) are sent at once.",
 			"23:00 至 07:30 之间的推送会暂缓，并于 07:30 按渠道合并为一条消息发送。设置为不受免打扰限制的任务（herald task push 任务名 quiet_break_through=on），其失败推送立即发送。"},
 		{QuietSettings{Windows: "23:00-07:30; sat,sun all day", BreakThrough: true}, night,
-			"Pushes during the quiet hours (23:00-07:30 daily; sat,sun all day) are held and sent as one message per channel when the quiet hours end. Failures and their recovery notices break through and are sent at once. Quiet now, until 12-08 07:30.",
-			"免打扰时段（23:00-07:30 daily; sat,sun all day）内的推送会暂缓，并在时段结束时按渠道合并为一条消息发送。失败及其恢复通知不受限制，立即发送。当前处于免打扰时段，至 12-08 07:30 结束。"},
+			"Pushes during the quiet hours (23:00-07:30 daily; sat,sun all day) are held and sent as one message per channel when the quiet hours end. Failures, their reminders, escalations and recovery notices, and missing tasks break through and are sent at once. Quiet now, until 12-08 07:30.",
+			"免打扰时段（23:00-07:30 daily; sat,sun all day）内的推送会暂缓，并在时段结束时按渠道合并为一条消息发送。失败及其提醒、升级、恢复通知，以及未按时成功的任务不受限制，立即发送。当前处于免打扰时段，至 12-08 07:30 结束。"},
 		{QuietSettings{Windows: "23:00"}, noon, `"23:00" has no times: write a range such as 23:00-07:30, or all day (windows are separated by ;)`, ""},
 	}
 	for _, c := range cases {

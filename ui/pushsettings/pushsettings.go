@@ -23,6 +23,7 @@ import (
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/task"
 	"github.com/heraldpush/herald/ui/localize"
+	"github.com/heraldpush/herald/ui/pushpreview"
 	"github.com/heraldpush/herald/ui/wheel"
 )
 
@@ -107,6 +108,9 @@ type View struct {
 	dueTimer *time.Timer
 	obj      fyne.CanvasObject
 	watch    *watchControls // watch.go
+
+	previewBtn  *widget.Button      // opens the Preview dialog; nil when the engine cannot preview
+	lastPreview *pushpreview.Dialog // the Preview dialog opened last, for tests
 }
 
 type channelCheck struct {
@@ -308,12 +312,12 @@ func (v *View) build() {
 	v.previewBody = widget.NewLabel("")
 	v.previewBody.Wrapping = fyne.TextWrapWord
 	v.sample.SetSelected(v.sample.Options[sampleFailure])
-	preview := widget.NewCard(lang.L("pushsettings.section.preview"), lang.L("pushsettings.preview.help"), container.NewVBox(
-		v.sample,
-		widget.NewSeparator(),
-		v.previewTitle,
-		v.previewBody,
-	))
+	previewBox := container.NewVBox(v.sample, widget.NewSeparator(), v.previewTitle, v.previewBody)
+	if v.previewBtn = v.channelPreviewButton(); v.previewBtn != nil {
+		previewBox.Add(widget.NewSeparator())
+		previewBox.Add(container.NewHBox(v.previewBtn))
+	}
+	preview := widget.NewCard(lang.L("pushsettings.section.preview"), lang.L("pushsettings.preview.help"), previewBox)
 
 	remind := v.buildRemind()
 	v.obj = wheel.NewVScroll(container.NewVBox(v.loadErr, pushes, when, remind, batch, v.buildQuiet(), v.buildWatch(), content, preview))
@@ -646,4 +650,17 @@ func boldLabel(text string) *widget.Label {
 	l := widget.NewLabel(text)
 	l.TextStyle = fyne.TextStyle{Bold: true}
 	return l
+}
+
+// channelPreviewButton opens the Preview dialog: a real task's push as a
+// chosen channel would get it, and whether the rules send it there; nil
+// when the engine cannot preview.
+func (v *View) channelPreviewButton() *widget.Button {
+	p, ok := v.eng.(pushpreview.Engine)
+	if !ok {
+		return nil
+	}
+	return widget.NewButtonWithIcon(lang.L("pushsettings.preview.channel"), theme.DocumentIcon(), func() {
+		v.lastPreview = pushpreview.WithChoice(p, pushpreview.Background(v.ctx), v.win)
+	})
 }

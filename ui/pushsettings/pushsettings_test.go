@@ -455,3 +455,17 @@ func TestIntervalPicker(t *testing.T) {
 		t.Fatalf("a bad amount changed the stored interval to %d", got)
 	}
 }
+
+// The preview card's button opens the Preview dialog with a channel to
+// choose (what it shows is tested in ui/pushpreview).
+func TestPreviewButtonOpensTheDialog(t *testing.T) {
+	env := newEnv(t)
+	v, _ := open(t, env)
+	if v.previewBtn == nil || v.previewBtn.Text != "Preview a task on a channel…" {
+		t.Fatalf("button %+v", v.previewBtn)
+	}
+	test.Tap(v.previewBtn)
+	if v.lastPreview == nil {
+		t.Fatal("no dialog")
+	}
+}

@@ -6,8 +6,8 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
-	"github.com/heraldpush/herald/engine/dispatch"
 	"github.com/heraldpush/herald/engine/channel/webhook/webhooktest"
+	"github.com/heraldpush/herald/engine/dispatch"
 )
 
 // The form's reminder and escalation rows are stored as the task's
