@@ -20,6 +20,7 @@ import (
 	"github.com/heraldpush/herald/engine/api"
 	"github.com/heraldpush/herald/engine/channel"
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/logfile"
 	"github.com/heraldpush/herald/engine/redact"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/secret"
@@ -31,8 +32,12 @@ import (
 // EnvDataDir overrides the data folder when --data-dir is not given.
 const EnvDataDir = "HERALD_DATA_DIR"
 
-// maxLogSize is where herald.log is rotated to herald.log.1 at start-up.
-const maxLogSize = 5 << 20
+// herald.log is rotated when it is over maxLogSize, while Herald runs,
+// keeping keepLogs older files (herald.log.1 …): at most 20 MiB of logs.
+const (
+	maxLogSize = 5 << 20
+	keepLogs   = 3
+)
 
 // DataDir resolves the data folder: the flag, then $HERALD_DATA_DIR, then the
 // OS config folder (~/.config/herald, %AppData%\herald, ~/Library/Application Support/herald).
@@ -61,7 +66,7 @@ type Env struct {
 	Dispatcher *dispatch.Dispatcher
 	// Secrets is the keyring channel, task and API secrets live in.
 	Secrets  secret.Store
-	logFile  *os.File
+	logFile  *logfile.File
 	stopSync func()
 	// lastSettings is the push settings last applied to the dispatcher (JSON).
 	lastSettings string
@@ -90,13 +95,9 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		return nil, fmt.Errorf("create data folder %s: %w", dir, err)
 	}
 	red := &redact.Redactor{}
-	logPath := filepath.Join(dir, "herald.log")
-	if fi, err := os.Stat(logPath); err == nil && fi.Size() > maxLogSize {
-		_ = os.Rename(logPath, logPath+".1")
-	}
-	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	lf, err := logfile.Open(filepath.Join(dir, "herald.log"), maxLogSize, keepLogs)
 	if err != nil {
-		return nil, fmt.Errorf("open log %s: %w", logPath, err)
+		return nil, err
 	}
 	var w io.Writer = lf
 	if opts.LogTo != nil {

@@ -667,7 +667,7 @@ func (s *Scheduler) call(r *pending, t task.Task) {
 }
 
 func (s *Scheduler) recordSkip(t task.Task, trigger task.Trigger, at time.Time) {
-	s.log.Info("run skipped: the previous run is still going", "task", t.ID, "name", t.Name, "trigger", trigger, "at", at)
+	s.log.Debug("run skipped: the previous run is still going", "task", t.ID, "name", t.Name, "trigger", trigger, "at", at)
 	if s.skip != nil {
 		s.skip(t, trigger, at)
 	}

@@ -1,6 +1,7 @@
 package task
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,6 +18,10 @@ import (
 func Outcome(r Run) i18n.Text {
 	switch {
 	case r.Status == StatusSkipped:
+		var n int
+		if _, err := fmt.Sscanf(r.Error, SkippedManyError, &n); err == nil && n > 1 {
+			return i18n.T("run.skipped_many", "N", n)
+		}
 		return i18n.T("run.skipped")
 	case r.Error == errCancelled:
 		return i18n.T("run.cancelled")

@@ -39,6 +39,13 @@ const (
 	StatusSkipped Status = "skipped" // fired while the previous run was still going
 )
 
+// The Error of a skipped run, as stored (in English, read back by Outcome):
+// one fire, or several counted during one run.
+const (
+	SkippedError     = "skipped: the previous run was still going"
+	SkippedManyError = "skipped %d fires: the previous run was still going"
+)
+
 // Failed reports whether s counts as a failure for push rules.
 func (s Status) Failed() bool { return s == StatusFailure || s == StatusTimeout }
 

@@ -109,6 +109,8 @@ type Service struct {
 	// known is what the scheduler holds: task id → UpdatedAt, so Sync can
 	// pick up changes another Herald process (the CLI) made in the store.
 	known map[int64]time.Time
+	// skips are the fires skipped during a task's current run (skip.go).
+	skips map[int64]*skipGroup
 }
 
 // New builds a service; call Start to schedule tasks.
@@ -126,7 +128,7 @@ func New(p Params) (*Service, error) {
 		p.Location = time.Local
 	}
 	p.Retention = p.Retention.withDefaults()
-	s := &Service{p: p, known: map[int64]time.Time{}}
+	s := &Service{p: p, known: map[int64]time.Time{}, skips: map[int64]*skipGroup{}}
 	sched, err := schedule.New(schedule.Params{
 		Clock:         p.Clock,
 		Location:      p.Location,
@@ -241,6 +243,7 @@ func (s *Service) Sync(ctx context.Context) error {
 // cancels them, and stops the pruner.
 func (s *Service) Shutdown(ctx context.Context) error {
 	err := s.sched.Shutdown(ctx)
+	s.flushAllSkips()
 	if s.stopPrune != nil {
 		close(s.stopPrune)
 		<-s.pruneDone
@@ -519,6 +522,7 @@ func (s *Service) execute(ctx context.Context, t task.Task, trigger task.Trigger
 		return
 	}
 	s.runAndRecord(ctx, t, trigger)
+	s.flushSkips(t)
 }
 
 func (s *Service) runAndRecord(ctx context.Context, t task.Task, trigger task.Trigger) task.Run {
@@ -529,12 +533,6 @@ func (s *Service) runAndRecord(ctx context.Context, t task.Task, trigger task.Tr
 		Now:        s.p.Clock.Now,
 	})
 	return s.record(r, t)
-}
-
-// skip is the scheduler's Skip callback: the fire found the task busy.
-func (s *Service) skip(t task.Task, trigger task.Trigger, at time.Time) {
-	s.record(task.Run{TaskID: t.ID, TaskName: t.Name, Trigger: trigger, Status: task.StatusSkipped,
-		Started: at, Finished: at, Error: "skipped: the previous run was still going"}, t)
 }
 
 func (s *Service) record(r task.Run, t task.Task) task.Run {
