@@ -449,14 +449,15 @@ func (c *cmd) taskList(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	list, err := svc.List(ctx)
+	list, err := svc.ListWithLastRun(ctx)
 	if err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(c.std.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tKIND\tSCHEDULE\tNEXT RUN\tLAST RUN")
 	now := time.Now()
-	for _, t := range list {
+	for _, tl := range list {
+		t := tl.Task
 		next := "—"
 		if !t.Enabled {
 			next = "disabled"
@@ -464,8 +465,8 @@ func (c *cmd) taskList(ctx context.Context, args []string) error {
 			next = n.Format("2006-01-02 15:04:05")
 		}
 		last := "never"
-		if runs, err := svc.History(ctx, t.Name, 0, 1); err == nil && len(runs) > 0 {
-			last = fmt.Sprintf("%s %s", runs[0].Started.Local().Format("2006-01-02 15:04"), runs[0].Status)
+		if r := tl.Last; r != nil {
+			last = fmt.Sprintf("%s %s", r.Started.Local().Format("2006-01-02 15:04"), r.Status)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.Name, t.Kind, t.Schedule.Describe(), next, last)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/heraldpush/herald/engine/task"
@@ -193,3 +194,55 @@ func taskWriteError(name string, err error) error {
 	}
 	return fmt.Errorf("save task %q: %w", name, err)
 }
+
+// LastRunSummary is what a task list shows of a task's newest run.
+type LastRunSummary struct {
+	Started time.Time
+	Status  task.Status
+}
+
+// TaskWithLastRun is a task and its newest run (nil: it never ran).
+type TaskWithLastRun struct {
+	Task task.Task
+	Last *LastRunSummary
+}
+
+// TasksWithLastRun lists the tasks by name with their newest run, in one
+// query (the newest run is found through the runs_task_id index).
+func (s *Store) TasksWithLastRun(ctx context.Context) ([]TaskWithLastRun, error) {
+	cols := "t." + strings.ReplaceAll(taskCols, ", ", ", t.")
+	rows, err := s.r.QueryContext(ctx, `SELECT `+cols+`, r.started_at, r.status FROM tasks t
+		LEFT JOIN runs r ON r.id = (SELECT max(id) FROM runs WHERE task_id = t.id)
+		WHERE t.deleted_at IS NULL ORDER BY t.name`)
+	if err != nil {
+		return nil, fmt.Errorf("list tasks: %w", err)
+	}
+	defer rows.Close()
+	var out []TaskWithLastRun
+	for rows.Next() {
+		var started sql.NullInt64
+		var status sql.NullString
+		t, err := scanTask(withExtra{rows, []any{&started, &status}})
+		if err != nil {
+			return nil, fmt.Errorf("list tasks: %w", err)
+		}
+		tl := TaskWithLastRun{Task: t}
+		if started.Valid {
+			tl.Last = &LastRunSummary{Started: time.UnixMilli(started.Int64), Status: task.Status(status.String)}
+		}
+		out = append(out, tl)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tasks: %w", err)
+	}
+	return out, nil
+}
+
+// withExtra scans a row's leading columns as row would and the rest into
+// extra.
+type withExtra struct {
+	row   scanner
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra...)...) }

@@ -323,3 +323,43 @@ func assertRowLacks(t *testing.T, s *store.Store, id int64, words ...string) {
 		}
 	}
 }
+
+func TestTasksWithLastRun(t *testing.T) {
+	ctx := context.Background()
+	s := open(t)
+	a, b := mustCreateTask(t, s, "alpha"), mustCreateTask(t, s, "beta")
+	mustCreateTask(t, s, "gamma") // never ran
+	gone := mustCreateTask(t, s, "deleted")
+	t0 := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	for i, r := range []task.Run{
+		{TaskID: a, Status: task.StatusFailure, Started: t0},
+		{TaskID: b, Status: task.StatusSuccess, Started: t0.Add(time.Minute)},
+		{TaskID: a, Status: task.StatusSuccess, Started: t0.Add(2 * time.Minute)},
+		{TaskID: gone, Status: task.StatusSuccess, Started: t0},
+		{TaskID: b, Status: task.StatusSkipped, Started: t0.Add(3 * time.Minute)},
+	} {
+		r.Trigger, r.Finished = task.TriggerAuto, r.Started.Add(time.Second)
+		if err := s.InsertRun(ctx, &r); err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+	}
+	if err := s.DeleteTask(ctx, gone); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.TasksWithLastRun(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tl := range list {
+		line := tl.Task.Name + " " + tl.Task.Command.Line
+		if tl.Last != nil {
+			line += fmt.Sprintf(" %s %s", tl.Last.Started.UTC().Format("15:04"), tl.Last.Status)
+		}
+		got = append(got, line)
+	}
+	want := []string{"alpha echo alpha 08:02 success", "beta echo beta 08:03 skipped", "gamma echo gamma"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -379,6 +379,11 @@ func (s *Service) List(ctx context.Context) ([]task.Task, error) {
 	return s.p.Store.Tasks(ctx)
 }
 
+// ListWithLastRun lists the tasks with their newest run, in one query.
+func (s *Service) ListWithLastRun(ctx context.Context) ([]store.TaskWithLastRun, error) {
+	return s.p.Store.TasksWithLastRun(ctx)
+}
+
 // secretsKey records which of a task's fields live in the keyring (names
 // only), so a task without secrets never needs the keyring.
 func secretsKey(id int64) string { return "task.secrets." + strconv.FormatInt(id, 10) }
