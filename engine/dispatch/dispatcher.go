@@ -121,6 +121,7 @@ type Dispatcher struct {
 	wake       chan struct{} // claim now: rows queued or a slot freed
 	digestWake chan struct{} // digest settings changed
 	watchWake  chan struct{} // tasks or watch settings changed (deadman.go)
+	remindWake chan struct{} // a run was recorded or settings changed (reminders.go)
 	stop       chan struct{} // closed by Shutdown
 
 	mu        sync.Mutex
@@ -201,6 +202,7 @@ func New(p Params) *Dispatcher {
 		wake:       make(chan struct{}, 1),
 		digestWake: make(chan struct{}, 1),
 		watchWake:  make(chan struct{}, 1),
+		remindWake: make(chan struct{}, 1),
 		stop:       make(chan struct{}),
 		lanes:      map[string]*lane{},
 		limits:     map[string]*limiter{},

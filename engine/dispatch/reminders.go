@@ -10,9 +10,9 @@ import (
 )
 
 // remindPoll is how often the reminder timer looks at the streaks besides
-// their due times: a streak begun by a run (here or in another process)
-// is seen at most this late.
-const remindPoll = 5 * time.Second
+// their due times and RemindersChanged: a safety net, so a change nobody
+// announced is seen this late at worst.
+const remindPoll = 5 * time.Minute
 
 // StartReminders starts the reminder timer: it sends each failing task's
 // repeat reminders (every reminder.interval after the last failure push or
@@ -37,6 +37,7 @@ func (d *Dispatcher) StartReminders(ctx context.Context, settings func() Setting
 			fire, stop := timerAt(d.p.Clock, wake)
 			select {
 			case <-fire:
+			case <-d.remindWake:
 			case <-d.stop:
 				stop()
 				return
@@ -48,6 +49,11 @@ func (d *Dispatcher) StartReminders(ctx context.Context, settings func() Setting
 		}
 	}()
 }
+
+// RemindersChanged wakes the reminder timer to read the streaks again: a
+// run was recorded (a streak may have begun or ended) or the settings
+// changed, here or in another process.
+func (d *Dispatcher) RemindersChanged() { poke(d.remindWake) }
 
 func (d *Dispatcher) stopped() bool {
 	select {

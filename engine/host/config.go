@@ -8,10 +8,10 @@ import (
 	"github.com/heraldpush/herald/engine/tasks"
 )
 
-// configPoll is how often the configuration watch reads the store's stamp
-// to notice what another process (the CLI) changed. This process's own
-// changes are published at once.
-var configPoll = 500 * time.Millisecond
+// configGap: the configuration watch reads the store's stamp at most this
+// often, after commits by another connection or process (the CLI). This
+// process's own changes are published at once.
+const configGap = 500 * time.Millisecond
 
 // configWatch publishes "the configuration changed" (a channel or a task
 // was added, edited, tested, enabled, disabled or removed, here or in
@@ -21,6 +21,7 @@ type configWatch struct {
 	subs    []func()
 	started bool
 	poke    chan struct{} // this process changed something
+	commit  chan struct{} // a commit was seen
 	stop    context.CancelFunc
 	done    chan struct{}
 }
@@ -53,6 +54,7 @@ func (e *Env) configChanged() {
 // followConfig wires this process's changes to the watch.
 func (e *Env) followConfig() {
 	e.config.poke = make(chan struct{}, 1)
+	e.config.commit = make(chan struct{}, 1)
 	e.Registry.OnChange = e.configChanged
 	e.Tasks.Subscribe(func(ev tasks.Event) {
 		if ev.Type == tasks.TaskChanged {
@@ -64,12 +66,12 @@ func (e *Env) followConfig() {
 func (e *Env) watchConfig(ctx context.Context) {
 	defer close(e.config.done)
 	last, _ := e.Store.ConfigStamp(ctx)
-	probe, err := e.Store.NewVersionProbe(ctx)
+	commits, err := e.commitWatch(ctx)
 	if err != nil {
 		e.Log.Warn("watch the configuration", "error", err)
+	} else {
+		commits.Subscribe(ctx, configGap, func() { poke(e.config.commit) })
 	}
-	tick := time.NewTicker(configPoll)
-	defer tick.Stop()
 	for {
 		forced := false
 		select {
@@ -77,12 +79,7 @@ func (e *Env) watchConfig(ctx context.Context) {
 			return
 		case <-e.config.poke:
 			forced = true
-		case <-tick.C:
-			// Idle folders commit nothing: the tables are read only
-			// after a commit somewhere.
-			if probe != nil && !probe.Changed(ctx) {
-				continue
-			}
+		case <-e.config.commit:
 		}
 		stamp, err := e.Store.ConfigStamp(ctx)
 		if err != nil {
@@ -101,6 +98,13 @@ func (e *Env) watchConfig(ctx context.Context) {
 		for _, fn := range subs {
 			fn()
 		}
+	}
+}
+
+func poke(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
 	}
 }
 

@@ -6,18 +6,19 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/engine/dispatch"
+	"github.com/heraldpush/herald/engine/tasks"
 )
 
-// syncEvery is how often a running engine looks for tasks another herald
-// process (the CLI) changed in the store.
-const syncEvery = 2 * time.Second
+// syncGap: a running engine looks for tasks and settings another herald
+// process (the CLI) changed at most this often, after a commit.
+const syncGap = 2 * time.Second
 
 // StartEngine starts delivering pushes (after requeueing rows a crash left in
 // flight), the digest timer, the task scheduler and the cross-process sync.
 // The GUI and `herald daemon` both run it; the CLI verbs don't.
 func (e *Env) StartEngine(ctx context.Context) error {
 	// Before anything reads the store, so no commit goes unseen by the sync.
-	probe, err := e.Store.NewVersionProbe(ctx)
+	commits, err := e.commitWatch(ctx)
 	if err != nil {
 		return err
 	}
@@ -42,25 +43,20 @@ func (e *Env) StartEngine(ctx context.Context) error {
 	e.startAPI(ctx)
 	syncCtx, cancel := context.WithCancel(ctx)
 	e.stopSync = cancel
-	go func() {
-		tick := time.NewTicker(syncEvery)
-		defer tick.Stop()
-		for {
-			select {
-			case <-syncCtx.Done():
-				return
-			case <-tick.C:
-				// Nothing committed anywhere: nothing to sync.
-				if !probe.Changed(syncCtx) {
-					continue
-				}
-				if err := e.Tasks.Sync(syncCtx); err != nil && syncCtx.Err() == nil {
-					e.Log.Warn("sync tasks", "error", err)
-				}
-				e.applyPushSettings(syncCtx)
-			}
+	// Woken by commits (the CLI adding a task, `settings set`), never by
+	// a clock while nothing changes.
+	commits.Subscribe(syncCtx, syncGap, func() {
+		if err := e.Tasks.Sync(syncCtx); err != nil && syncCtx.Err() == nil {
+			e.Log.Warn("sync tasks", "error", err)
 		}
-	}()
+		e.applyPushSettings(syncCtx)
+		e.Dispatcher.RemindersChanged()
+	})
+	e.Tasks.Subscribe(func(ev tasks.Event) {
+		if ev.Type == tasks.RunFinished {
+			e.Dispatcher.RemindersChanged()
+		}
+	})
 	return nil
 }
 

@@ -67,6 +67,7 @@ type Env struct {
 	// Secrets is the keyring channel, task and API secrets live in.
 	Secrets  secret.Store
 	logFile  *logfile.File
+	commits  commits // commits.go
 	stopSync func()
 	// lastSettings is the push settings last applied to the dispatcher (JSON).
 	lastSettings string
@@ -194,6 +195,7 @@ func (e *Env) SetDesktopNotifier(fn func(title, body string) error) {
 // Close closes the store and the log.
 func (e *Env) Close() error {
 	e.stopConfigWatch()
+	e.stopCommitWatch()
 	err := e.Store.Close()
 	if cerr := e.logFile.Close(); err == nil {
 		err = cerr
