@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/heraldpush/herald/engine/backup"
+	"github.com/heraldpush/herald/engine/i18n"
 )
 
 // backupCommands are backup, restore, export and import.
@@ -87,14 +89,14 @@ func (c *cmd) backup(ctx context.Context, args []string, noSecrets, withHistory 
 		return err
 	}
 	_ = backup.MarkDone(ctx, c.env.Store, time.Now())
-	what := "with secrets"
+	key := "backup.cli.written"
 	if noSecrets {
-		what = "without secrets"
+		key = "backup.cli.written_no_secrets"
 	}
+	c.say(c.std.Out, i18n.T(key, "File", args[0], "Channels", len(doc.Channels), "Tasks", len(doc.Tasks)))
 	if withHistory {
-		what += fmt.Sprintf(", %d runs, %d outbox rows", len(doc.History.Runs), len(doc.History.Outbox))
+		c.say(c.std.Out, i18n.T("backup.cli.history", "Runs", len(doc.History.Runs), "Outbox", len(doc.History.Outbox)))
 	}
-	fmt.Fprintf(c.std.Out, "backup written to %s: %d channels, %d tasks, %s\n", args[0], len(doc.Channels), len(doc.Tasks), what)
 	return nil
 }
 
@@ -162,15 +164,15 @@ func (c *cmd) restore(ctx context.Context, args []string, opt backup.Options, pa
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.std.Out, "%s: %d channels, %d tasks, %d settings written\n", verbName, rep.Channels, rep.Tasks, rep.Settings)
+	c.say(c.std.Out, i18n.T("backup.cli.restored", "Verb", verbName, "Channels", rep.Channels, "Tasks", rep.Tasks, "Settings", rep.Settings))
 	for _, r := range rep.Replaced {
-		fmt.Fprintf(c.std.Out, "replaced %s %q\n", r.What, r.Name)
+		c.say(c.std.Out, i18n.T("backup.cli.replaced", "What", whatText(r.What), "Name", strconv.Quote(r.Name)))
 	}
 	for _, cf := range rep.Conflicts {
-		fmt.Fprintf(c.std.Out, "conflict: %s %q exists and was kept (--replace overwrites it)\n", cf.What, cf.Name)
+		c.say(c.std.Out, i18n.T("backup.cli.conflict", "What", whatText(cf.What), "Name", strconv.Quote(cf.Name)))
 	}
 	for _, m := range rep.MissingSecrets {
-		fmt.Fprintf(c.std.Out, "secret not in the file, enter it again: %s\n", m)
+		c.say(c.std.Out, i18n.T("backup.cli.missing_secret", "Secret", m))
 	}
 	return nil
 }
@@ -194,27 +196,27 @@ func (c *cmd) passphrase(file string, confirm bool) (string, error) {
 	}
 	f, ok := c.std.In.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return "", badArgs("no terminal to ask the passphrase on: give --passphrase-file FILE")
+		return "", badInput(i18n.New("backup.cli.no_terminal"))
 	}
-	ask := func(prompt string) (string, error) {
-		fmt.Fprint(c.std.Err, prompt)
+	ask := func(key string) (string, error) {
+		fmt.Fprint(c.std.Err, i18n.T(key).In(i18n.FromEnv(os.Getenv)))
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(c.std.Err)
 		return string(b), err
 	}
-	pass, err := ask("Passphrase: ")
+	pass, err := ask("backup.cli.prompt")
 	if err != nil || !confirm {
 		return pass, err
 	}
 	if err := backup.CheckPassphrase(pass); err != nil {
 		return "", err
 	}
-	again, err := ask("Passphrase again: ")
+	again, err := ask("backup.cli.prompt_again")
 	if err != nil {
 		return "", err
 	}
 	if again != pass {
-		return "", badArgs("the passphrases differ")
+		return "", badInput(i18n.New("backup.cli.differ"))
 	}
 	return pass, nil
 }
@@ -254,4 +256,17 @@ func completeFile(_ *cobra.Command, args []string, _ string) ([]string, cobra.Sh
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 	return nil, cobra.ShellCompDirectiveDefault
+}
+
+// whatText names a restored item's kind ("channel", "task", "setting").
+func whatText(what string) i18n.Text {
+	switch what {
+	case "channel":
+		return i18n.T("backup.what.channel")
+	case "task":
+		return i18n.T("backup.what.task")
+	case "setting":
+		return i18n.T("backup.what.setting")
+	}
+	return i18n.Plain(what)
 }
