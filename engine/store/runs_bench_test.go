@@ -259,3 +259,36 @@ func copyFile(b *testing.B, src string) string {
 	}
 	return dst
 }
+
+// BenchmarkTaskList is `herald task list`: every task with its newest run,
+// in one query, beside the former way (a name lookup and a newest-run
+// query per task).
+func BenchmarkTaskList(b *testing.B) {
+	path, tasks := benchDB(b)
+	s := openBench(b, path)
+	ctx := context.Background()
+	b.Run("one query", func(b *testing.B) {
+		for b.Loop() {
+			list, err := s.TasksWithLastRun(ctx)
+			if err != nil || len(list) != len(tasks) {
+				b.Fatalf("TasksWithLastRun = %d, %v", len(list), err)
+			}
+		}
+	})
+	b.Run("two queries per task", func(b *testing.B) {
+		for b.Loop() {
+			list, err := s.Tasks(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, t := range list {
+				if _, err := s.TaskByName(ctx, t.Name); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := s.TaskRuns(ctx, t.ID, 0, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
