@@ -157,6 +157,10 @@ type job struct {
 	ctx  context.Context // DeliverNow's context, nil for the claim loop
 	done chan result     // DeliverNow waits on it; nil for the claim loop
 	slot *slot
+	lane *lane // set by dispatch
+	// known is the channel as the lane read it for the row before, still
+	// unchanged when this row was claimed (store.Next); nil: look it up.
+	known *registry.Channel
 }
 
 // slot is a job's claim on Workers; a slow send gives it back early.
@@ -479,14 +483,66 @@ func (d *Dispatcher) dispatch(j job) {
 	d.served[j.item.ChannelID] = d.turn
 	l, ok := d.lanes[j.item.ChannelID]
 	if ok {
+		j.lane = l
 		l.queue = append(l.queue, j)
 		d.mu.Unlock()
 		return
 	}
-	l = &lane{queue: []job{j}}
+	l = &lane{}
+	j.lane = l
+	l.queue = []job{j}
 	d.lanes[j.item.ChannelID] = l
 	d.mu.Unlock()
 	go d.runLane(j.item.ChannelID, l)
+}
+
+// nextClaim says whether j's lane may claim its channel's next due row in
+// the transaction that records j's attempt (store.FinishNext), saving the
+// claim loop a turn and the store a transaction per push: the claim loop
+// would pick that row next anyway. Only the delivery owner's lanes do it
+// (Start was called, Shutdown was not), while the job still holds its slot
+// and another slot is free for the claim loop's round robin, and when the
+// channel is neither paused after timeouts nor out of rate: its rows then
+// stay pending, as the claim loop leaves them. The lane must have nothing
+// else queued, so a channel still has one row in flight at a time.
+func (d *Dispatcher) nextClaim(j job) *store.NextClaim {
+	if j.lane == nil {
+		return nil
+	}
+	now := d.p.Clock.Now()
+	id := j.item.ChannelID
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.started || d.stopping || j.slot.freed || len(j.lane.queue) > 0 || d.inflight >= d.p.Workers {
+		return nil
+	}
+	if p, ok := d.paused[id]; ok && p.until.After(now) {
+		return nil
+	}
+	if w, ok := d.limits[id]; ok && w.readyAt(now).After(now) {
+		return nil
+	}
+	return &store.NextClaim{ChannelID: id, Now: now}
+}
+
+// chain queues next, claimed by FinishNext as j's attempt was recorded, on
+// j's lane: j's slot passes to it, so the claim loop is not woken.
+func (d *Dispatcher) chain(j job, next store.Next) {
+	nj := job{item: next.Item, lane: j.lane, slot: &slot{}}
+	if j.known != nil && j.known.UpdatedAt.Equal(next.ChannelUpdatedAt) {
+		nj.known = j.known
+	}
+	d.mu.Lock()
+	if j.slot.freed {
+		d.inflight++ // given back as slow meanwhile
+	} else {
+		j.slot.freed = true
+	}
+	d.hold()
+	d.turn++
+	d.served[nj.item.ChannelID] = d.turn
+	j.lane.queue = append(j.lane.queue, nj)
+	d.mu.Unlock()
 }
 
 // freeSlot gives the job's slot back to the claim loop, once.
@@ -581,7 +637,15 @@ func (d *Dispatcher) deliver(j job) (Event, result) {
 	clock := d.p.Clock
 
 	del := store.Delivery{OutboxID: it.ID, At: clock.Now()}
-	c, err := d.channel(ctx, it.ChannelID)
+	var (
+		c   registry.Channel
+		err error
+	)
+	if j.known != nil {
+		c = *j.known
+	} else if c, err = d.channel(ctx, it.ChannelID); err == nil {
+		j.known = &c
+	}
 	if errors.Is(err, errChannelRemoved) {
 		del.Answer = answerChannelRemoved
 		return d.finish(j, it, del, store.OutboxFailed, time.Time{})
@@ -689,8 +753,12 @@ func (d *Dispatcher) outcome(ctx context.Context, j job, del store.Delivery, sen
 func (d *Dispatcher) finish(j job, it store.OutboxItem, del store.Delivery, state store.OutboxState, nextAt time.Time) (Event, result) {
 	// The attempt is recorded even when the send was cancelled by Shutdown,
 	// so the write must not inherit that cancellation.
-	if err := d.record(it.ID, del, state, nextAt); err != nil {
+	next, err := d.record(it.ID, del, state, nextAt, d.nextClaim(j))
+	if err != nil {
 		return Event{}, result{delivery: del, err: fmt.Errorf("record push attempt %d: %w", it.ID, err)}
+	}
+	if next.Item.ID != 0 {
+		d.chain(j, next)
 	}
 	it.Attempts++
 	it.State = state

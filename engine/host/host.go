@@ -164,7 +164,13 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 	env.followConfig()
 	env.Tasks.OnRecord(tasks.RunHook{
 		Prepare: planner.PlanRun,
-		After:   func(task.Run) { env.Dispatcher.Notify() },
+		// Only a run that queued pushes wakes the claim loop: most runs
+		// queue none, and a wake costs the loop a turn of store reads.
+		After: func(_ task.Run, queued int) {
+			if queued > 0 {
+				env.Dispatcher.Notify()
+			}
+		},
 	})
 	return env, nil
 }

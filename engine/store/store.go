@@ -36,7 +36,9 @@ type Store struct {
 	w    *sql.DB // exactly one connection: SQLite allows one writer anyway, and this avoids SQLITE_BUSY between our own writers
 	r    *sql.DB // readers never block the writer under WAL
 	wl   *writeLock
-	ver  *sql.DB // one connection answering DataVersion
+	ver  *sql.DB    // one connection answering DataVersion
+	ws   *stmtCache // statements prepared on the writer
+	rs   *stmtCache // statements prepared on the read pool
 
 	// owner names this handle in the leases of the rows it claims.
 	owner string
@@ -85,10 +87,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		ver.Close()
 		return nil, err
 	}
-	s := &Store{path: path, w: w, r: r, wl: wl, ver: ver, owner: newOwnerID(), lease: DefaultLease}
+	s := &Store{path: path, w: w, r: r, wl: wl, ver: ver, ws: newStmtCache(w), rs: newStmtCache(r), owner: newOwnerID(), lease: DefaultLease}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if err := s.prepareWriter(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	// The file may hold channel settings; keep it private to the user.
 	_ = os.Chmod(path, 0o600)
@@ -100,7 +106,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the pools.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.ver.Close(), s.w.Close(), s.wl.close())
+	return errors.Join(s.rs.close(), s.ws.close(), s.r.Close(), s.ver.Close(), s.w.Close(), s.wl.close())
 }
 
 // SchemaVersion is the number of the last applied migration.
