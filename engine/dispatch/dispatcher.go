@@ -26,10 +26,16 @@ const (
 	DefaultMaxLanes    = 1024
 )
 
-// pollInterval is the safety net of the claim loop: rows queued by another
-// process (the CLI) or whose wake-up was missed are claimed at the latest
-// this long after they are due.
-const pollInterval = 5 * time.Second
+// DefaultPollInterval is the safety net of the claim loop: rows queued by
+// another process (the CLI) or whose wake-up was missed are claimed at the
+// latest this long after they are due. A host that wakes the loop when
+// another process commits (Notify on a store.VersionProbe change) sets a
+// longer one.
+const DefaultPollInterval = 5 * time.Second
+
+// claimRetry is how soon the claim loop tries again after the store
+// failed it.
+const claimRetry = time.Second
 
 // storeTimeout bounds recording an attempt. It is real time on purpose: it
 // guards I/O, not delivery logic, and must work while a test's fake clock
@@ -67,6 +73,10 @@ type Params struct {
 	// included.
 	SlowAfter time.Duration
 	MaxLanes  int
+	// PollInterval: the claim loop looks at the outbox at least this often
+	// (default DefaultPollInterval), besides when it is woken (Notify, a
+	// finished row) and when the next row is due.
+	PollInterval time.Duration
 	// RateLimits maps a channel kind to its limit, overriding DefaultRates().
 	RateLimits map[string]Limit
 }
@@ -198,6 +208,9 @@ func New(p Params) *Dispatcher {
 	}
 	if p.MaxLanes <= 0 {
 		p.MaxLanes = DefaultMaxLanes
+	}
+	if p.PollInterval <= 0 {
+		p.PollInterval = DefaultPollInterval
 	}
 	d := &Dispatcher{
 		p:          p,
@@ -367,7 +380,7 @@ func poke(ch chan struct{}) {
 
 // loop claims due rows whenever it is woken: by Notify, by a finished row
 // (a slot or a channel became free), at the next row's due time, when a
-// rate-limited or paused channel may send again, and every pollInterval
+// rate-limited or paused channel may send again, and every PollInterval
 // regardless. Each turn it also takes back rows whose sender died.
 func (d *Dispatcher) loop() {
 	defer close(d.loopDone)
@@ -389,19 +402,19 @@ func (d *Dispatcher) loop() {
 			rows, err := d.p.Store.ClaimDue(ctx, now, free, skip, served)
 			if err != nil && ctx.Err() == nil {
 				d.log.Error("claim due pushes", "error", err)
+				wakeAt = earliest(wakeAt, now.Add(claimRetry))
 			}
 			for _, it := range rows {
 				d.dispatch(job{item: it})
 			}
 		}
-		// A due time in the past belongs to a row of a busy, paused or
-		// rate-limited channel, or one beyond the free slots: a finished row
-		// or the limiter's time wakes the loop for those. It hides later due
-		// times of other channels, which the poll then finds at most
-		// pollInterval late (retry waits are 5 s and up, so this is within
-		// their jitter).
-		if next, ok, err := d.p.Store.NextDue(ctx); err == nil && ok && next.After(now) {
+		// Rows due now or before were claimed, or wait for a busy, paused
+		// or rate-limited channel or a free slot, which wake the loop
+		// themselves: sleep until the first row due later.
+		if next, ok, err := d.p.Store.NextDueAfter(ctx, now); err == nil && ok {
 			wakeAt = earliest(wakeAt, next)
+		} else if err != nil && ctx.Err() == nil {
+			wakeAt = earliest(wakeAt, now.Add(claimRetry))
 		}
 
 		fire, stop := timerAt(d.p.Clock, wakeAt)
@@ -423,7 +436,7 @@ func (d *Dispatcher) loop() {
 // (not claimed, no attempt counted, nothing to undo at a crash) until they
 // may go, when the loop wakes for them.
 func (d *Dispatcher) claimPlan(now time.Time) (free int, skip []string, served map[string]int64, wakeAt time.Time) {
-	wakeAt = now.Add(pollInterval)
+	wakeAt = now.Add(d.p.PollInterval)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	free = min(d.p.Workers-d.inflight, d.p.MaxLanes-len(d.lanes))

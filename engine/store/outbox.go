@@ -346,8 +346,9 @@ type NextClaim struct {
 type Next struct {
 	Item OutboxItem // the claimed row; zero ID when none was due
 	// ChannelUpdatedAt is the channel's last change as the transaction saw
-	// it (zero when the channel no longer exists): a sender that keeps the
-	// channel it read before compares it to know whether it still holds.
+	// it (zero when the channel no longer exists or nothing was claimed): a
+	// sender that keeps the channel it read before compares it to know
+	// whether it still holds.
 	ChannelUpdatedAt time.Time
 }
 
@@ -358,12 +359,12 @@ const (
 			WHERE id = ? AND state = 'inflight' AND lease_owner = ?`
 	deliverySQL = `INSERT INTO deliveries (outbox_id, at, duration_ms, ok, transient, answer) VALUES (?, ?, ?, ?, ?, ?)`
 	// claimNextSQL claims one channel's oldest due row (one seek on
-	// outbox_claim), as claimDueSQL would pick it for that channel.
+	// outbox_claim), as claimDueSQL would pick it for that channel, and
+	// returns it with the channel's updated_at (NULL: removed).
 	claimNextSQL = `UPDATE outbox SET state = 'inflight', updated_at = ?1, lease_owner = ?2, lease_until = ?3
 			WHERE id = (SELECT id FROM outbox INDEXED BY outbox_claim
 				WHERE state = 'pending' AND hold = '' AND channel_id = ?4 AND next_at <= ?1 ORDER BY next_at, id LIMIT 1)
-			RETURNING ` + outboxCols
-	channelStampSQL = `SELECT updated_at FROM channels WHERE id = ?`
+			RETURNING ` + outboxCols + `, (SELECT updated_at FROM channels WHERE id = ?4)`
 )
 
 // FinishNext is Finish and, when next is not nil and the attempt was
@@ -422,23 +423,20 @@ func (s *Store) FinishNext(ctx context.Context, id int64, d Delivery, state Outb
 		if next == nil {
 			return nil
 		}
-		if st, err = s.txStmt(qctx, tx, channelStampSQL); err != nil {
-			return err
-		}
-		var stamp int64
-		switch err := st.QueryRowContext(qctx, next.ChannelID).Scan(&stamp); {
-		case errors.Is(err, sql.ErrNoRows):
-			return nil // removed: claim nothing, the sender looks it up again
-		case err != nil:
-			return err
-		}
-		out.ChannelUpdatedAt = time.UnixMilli(stamp)
 		if st, err = s.txStmt(qctx, tx, claimNextSQL); err != nil {
 			return err
 		}
-		items, err := queryOutboxStmt(qctx, st, next.Now.UnixMilli(), s.owner, next.Now.Add(s.lease).UnixMilli(), next.ChannelID)
+		rows, err := st.QueryContext(qctx, next.Now.UnixMilli(), s.owner, next.Now.Add(s.lease).UnixMilli(), next.ChannelID)
+		if err != nil {
+			return err
+		}
+		var stamp sql.NullInt64
+		items, err := scanOutboxWith(rows, &stamp)
 		if err == nil && len(items) > 0 {
 			out.Item = items[0]
+			if stamp.Valid {
+				out.ChannelUpdatedAt = time.UnixMilli(stamp.Int64)
+			}
 		}
 		return err
 	})
@@ -494,6 +492,25 @@ const nextDueSQL = `SELECT min(next_at) FROM outbox INDEXED BY outbox_due WHERE 
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
 	if err := s.readRow(ctx, nextDueSQL).Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next due push: %w", err)
+	}
+	if !next.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(next.Int64), true, nil
+}
+
+// nextDueAfterSQL is the first next_at after ?: one seek on outbox_due.
+const nextDueAfterSQL = `SELECT min(next_at) FROM outbox INDEXED BY outbox_due WHERE state = 'pending' AND hold = '' AND next_at > ?`
+
+// NextDueAfter returns the earliest next_at after t of the pending rows
+// that are not held; false when there is none. A claimer that just claimed
+// what it could at t sleeps until then: rows due at t or before were
+// claimed, or wait for a busy, paused or rate-limited channel, or a free
+// slot, which wake it themselves.
+func (s *Store) NextDueAfter(ctx context.Context, t time.Time) (time.Time, bool, error) {
+	var next sql.NullInt64
+	if err := s.readRow(ctx, nextDueAfterSQL, t.UnixMilli()).Scan(&next); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due push: %w", err)
 	}
 	if !next.Valid {
@@ -717,7 +734,11 @@ func queryOutboxStmt(ctx context.Context, st *sql.Stmt, args ...any) ([]OutboxIt
 }
 
 // scanOutbox reads rows of outboxCols and closes them.
-func scanOutbox(rows *sql.Rows) ([]OutboxItem, error) {
+func scanOutbox(rows *sql.Rows) ([]OutboxItem, error) { return scanOutboxWith(rows) }
+
+// scanOutboxWith reads rows of outboxCols followed by the columns extra
+// scans into (the last row's values are left there), and closes them.
+func scanOutboxWith(rows *sql.Rows, extra ...any) ([]OutboxItem, error) {
 	defer rows.Close()
 	var out []OutboxItem
 	for rows.Next() {
@@ -727,8 +748,8 @@ func scanOutbox(rows *sql.Rows) ([]OutboxItem, error) {
 			next, created, updated int64
 		)
 		var leaseUntil int64
-		if err := rows.Scan(&it.ID, &runID, &it.Source, &it.ChannelID, &it.Title, &it.Body, &it.Markdown, &it.Level, &it.PictureURL,
-			&it.State, &it.Attempts, &next, &created, &updated, &it.LastError, &it.LeaseOwner, &leaseUntil, &it.Hold); err != nil {
+		if err := rows.Scan(append([]any{&it.ID, &runID, &it.Source, &it.ChannelID, &it.Title, &it.Body, &it.Markdown, &it.Level, &it.PictureURL,
+			&it.State, &it.Attempts, &next, &created, &updated, &it.LastError, &it.LeaseOwner, &leaseUntil, &it.Hold}, extra...)...); err != nil {
 			return nil, err
 		}
 		if leaseUntil != 0 {

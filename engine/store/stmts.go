@@ -55,7 +55,7 @@ func (c *stmtCache) close() error {
 // opens. They must be prepared before use: the writer's one connection is
 // held by the transaction that wants them, so preparing one there would
 // wait for it for good.
-var writerStmts = []string{claimDueSQL, finishSQL, deliverySQL, claimNextSQL, channelStampSQL}
+var writerStmts = []string{claimDueSQL, finishSQL, deliverySQL, claimNextSQL}
 
 // prepareWriter prepares writerStmts; call it while no transaction runs.
 func (s *Store) prepareWriter(ctx context.Context) error {
