@@ -34,7 +34,7 @@ func (s *Store) Lease() time.Duration { return s.lease }
 
 // leaseError explains why an operation on inflight row id found nothing of
 // this handle's to change.
-func (s *Store) leaseError(ctx context.Context, tx *sql.Tx, id int64) error {
+func (s *Store) leaseError(ctx context.Context, tx queryRower, id int64) error {
 	var (
 		st    OutboxState
 		owner string

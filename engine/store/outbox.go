@@ -280,8 +280,8 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, skip []s
 		return nil, nil
 	}
 	var items []OutboxItem
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		st, err := s.txStmt(qctx, tx, claimDueSQL)
+	err = s.connTx(ctx, func(qctx context.Context) error {
+		st, err := s.wstmt(claimDueSQL)
 		if err != nil {
 			return err
 		}
@@ -394,13 +394,9 @@ func (s *Store) FinishNext(ctx context.Context, id int64, d Delivery, state Outb
 	if !nextAt.IsZero() {
 		nextArg = nextAt.UnixMilli()
 	}
-	qctx, err := short(ctx)
-	if err != nil {
-		return Next{}, fmt.Errorf("finish push %d: %w", id, err)
-	}
 	var out Next
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		st, err := s.txStmt(qctx, tx, finishSQL)
+	err := s.connTx(ctx, func(qctx context.Context) error {
+		st, err := s.wstmt(finishSQL)
 		if err != nil {
 			return err
 		}
@@ -412,9 +408,9 @@ func (s *Store) FinishNext(ctx context.Context, id int64, d Delivery, state Outb
 			if err != nil {
 				return err
 			}
-			return s.leaseError(qctx, tx, id)
+			return s.leaseError(qctx, s.w, id)
 		}
-		if st, err = s.txStmt(qctx, tx, deliverySQL); err != nil {
+		if st, err = s.wstmt(deliverySQL); err != nil {
 			return err
 		}
 		if _, err := st.ExecContext(qctx, id, d.At.UnixMilli(), d.Duration.Milliseconds(), d.OK, d.Transient && !d.OK, d.Answer); err != nil {
@@ -423,7 +419,7 @@ func (s *Store) FinishNext(ctx context.Context, id int64, d Delivery, state Outb
 		if next == nil {
 			return nil
 		}
-		if st, err = s.txStmt(qctx, tx, claimNextSQL); err != nil {
+		if st, err = s.wstmt(claimNextSQL); err != nil {
 			return err
 		}
 		rows, err := st.QueryContext(qctx, next.Now.UnixMilli(), s.owner, next.Now.Add(s.lease).UnixMilli(), next.ChannelID)

@@ -55,7 +55,12 @@ func (c *stmtCache) close() error {
 // opens. They must be prepared before use: the writer's one connection is
 // held by the transaction that wants them, so preparing one there would
 // wait for it for good.
-var writerStmts = []string{claimDueSQL, finishSQL, deliverySQL, claimNextSQL}
+var writerStmts = []string{beginSQL, commitSQL, claimDueSQL, finishSQL, deliverySQL, claimNextSQL}
+
+const (
+	beginSQL  = `BEGIN IMMEDIATE`
+	commitSQL = `COMMIT`
+)
 
 // prepareWriter prepares writerStmts; call it while no transaction runs.
 func (s *Store) prepareWriter(ctx context.Context) error {
@@ -67,15 +72,61 @@ func (s *Store) prepareWriter(ctx context.Context) error {
 	return nil
 }
 
-// txStmt is q, one of writerStmts, prepared, for use inside tx.
-func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+// wstmt is q, one of writerStmts, prepared on the writer.
+func (s *Store) wstmt(q string) (*sql.Stmt, error) {
 	s.ws.mu.Lock()
 	st, ok := s.ws.m[q]
 	s.ws.mu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("statement not prepared when the store opened: %.40q", q)
 	}
-	return tx.StmtContext(ctx, st), nil
+	return st, nil
+}
+
+// connTx runs fn as one write transaction on the writer's connection
+// without a *sql.Tx: BEGIN IMMEDIATE and COMMIT are statements of their
+// own, and fn runs its statements on s.w (s.wstmt's, or s.w's own) with
+// the context it is given, which cannot be cancelled (see short).
+// database/sql watches a Tx's context from a goroutine, and each Rows'
+// inside it from another; the delivery hot path, a transaction per push,
+// spares both. This is sound because the writer pool holds exactly one
+// connection, which never expires, and every use of it holds the write
+// lock: all of fn's statements run on that connection, inside the
+// transaction. An error or a panic in fn, or a failed COMMIT, rolls back.
+func (s *Store) connTx(ctx context.Context, fn func(qctx context.Context) error) (err error) {
+	qctx, err := short(ctx)
+	if err != nil {
+		return err
+	}
+	begin, err := s.wstmt(beginSQL)
+	if err != nil {
+		return err
+	}
+	commit, err := s.wstmt(commitSQL)
+	if err != nil {
+		return err
+	}
+	if err := s.wl.lock(ctx); err != nil {
+		return err
+	}
+	defer s.wl.unlock()
+	if _, err := begin.ExecContext(qctx); err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			_, _ = s.w.ExecContext(qctx, `ROLLBACK`)
+		}
+	}()
+	if err := fn(qctx); err != nil {
+		return err
+	}
+	if _, err := commit.ExecContext(qctx); err != nil {
+		return err
+	}
+	committed = true
+	return nil
 }
 
 // short is ctx for one short statement of the delivery hot path (an index

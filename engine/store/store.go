@@ -30,6 +30,17 @@ var migrations embed.FS
 // ErrNotFound is returned when a named row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// walAutocheckpoint is how many WAL pages this handle's commits let
+// gather before the commit that passes it copies them into the database
+// file (SQLite's default is 1000). A push's commit rewrites the same dozen
+// pages of the outbox and its indexes, so a checkpoint copies about as many
+// distinct pages whatever the WAL's length: checkpointing a quarter as
+// often cuts the page copies and the fsyncs that go with them about
+// fourfold, for a WAL of up to 16 MiB. Durability is unchanged: a commit is
+// in the WAL, whose frames survive a crash of the process, before
+// COMMIT returns.
+const walAutocheckpoint = 4000
+
 // Store is an open database.
 type Store struct {
 	path string
@@ -56,6 +67,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
+	tuneMalloc()
 	q := url.Values{}
 	q.Set("_fk", "on")
 	q.Set("_journal_mode", "WAL")
@@ -91,6 +103,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	// See walAutocheckpoint. The writer's one connection lives as long as
+	// the store, so the setting holds for every commit this handle makes.
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, walAutocheckpoint)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	if err := s.prepareWriter(ctx); err != nil {
 		s.Close()
