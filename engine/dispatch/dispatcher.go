@@ -275,16 +275,21 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 // instead of at the next poll.
 func (d *Dispatcher) Notify() { poke(d.wake) }
 
-// Queued publishes a Queued event for each row and wakes the claim loop.
-// Whoever enqueues rows (the run hook after its transaction commits, test
-// pushes, digests) calls it; Enqueue does both steps.
+// Queued publishes a Queued event for each row and wakes the claim loop,
+// when there is a row: a wake costs the loop a turn of store reads.
+// Whoever enqueues rows (test pushes, digests, sends) calls it; Enqueue
+// does both steps.
 func (d *Dispatcher) Queued(items ...*store.OutboxItem) {
+	queued := false
 	for _, it := range items {
 		if it != nil {
 			d.publish(Event{Type: Queued, Item: *it})
+			queued = true
 		}
 	}
-	d.Notify()
+	if queued {
+		d.Notify()
+	}
 }
 
 // Enqueue adds rows to the outbox outside a run and announces them. Rows
