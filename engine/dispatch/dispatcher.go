@@ -106,7 +106,10 @@ type Event struct {
 // with due rows. A hung service holds only its own lane: a send without an
 // answer after SlowAfter gives its slot back, and a channel whose attempts
 // time out is left alone for a while (timeoutPause). Every attempt is
-// recorded with Store.Finish.
+// recorded (Store.FinishNext) before the channel's next row is sent; while
+// a slot is free for the claim loop, the same commit claims that next row,
+// so a channel working through a backlog costs one write transaction a
+// push and never wakes the claim loop (nextClaim).
 //
 // Claimed rows are leased to this dispatcher's store handle and the lease
 // is renewed while they are held; the delivery owner takes back the rows
