@@ -108,8 +108,22 @@ func proxied(base *http.Client, proxy string) (*http.Client, error) {
 // answer is returned as a transient *Error whose text omits the request URL,
 // because URLs of push services carry tokens. Non-2xx answers are returned
 // with a nil error so the kind can read the service's own error body.
+//
+// The client's Timeout bounds the whole exchange, answer read included, as
+// a deadline on the request's context: net/http enforces Client.Timeout
+// from a goroutine and timer of its own for each request whose transport
+// it does not know, which every channel's is (registering wraps it).
 func Do(ctx context.Context, client *http.Client, kind string, req *http.Request) (*http.Response, []byte, error) {
-	resp, err := client.Do(req.WithContext(ctx))
+	reqCtx := ctx
+	if client.Timeout > 0 {
+		var cancel context.CancelFunc
+		reqCtx, cancel = context.WithTimeout(ctx, client.Timeout)
+		defer cancel()
+		c := *client
+		c.Timeout = 0
+		client = &c
+	}
+	resp, err := client.Do(req.WithContext(reqCtx))
 	if err != nil {
 		return nil, nil, networkError(ctx, kind, req, err)
 	}

@@ -82,6 +82,15 @@ func (w *Watcher) osEvents(ctx context.Context, dbPath string) (<-chan struct{},
 				if strings.HasPrefix(filepath.Base(ev.Name), base) && !strings.HasSuffix(ev.Name, "-shm") &&
 					ev.Op&(fsnotify.Write|fsnotify.Create) != 0 {
 					poke(out)
+					// A commit is a dozen writes to the WAL, and a stream of
+					// pushes hundreds a second: read no more events for
+					// probeGap, as the prober asks no sooner anyway.
+					// Meanwhile fsnotify waits to hand over its next event
+					// and the kernel folds the writes to one file into one
+					// event, rather than waking two goroutines per write.
+					if !sleep(ctx, probeGap) {
+						return
+					}
 				}
 			case err, ok := <-fw.Errors:
 				if !ok {

@@ -26,10 +26,16 @@ const (
 	DefaultMaxLanes    = 1024
 )
 
-// pollInterval is the safety net of the claim loop: rows queued by another
-// process (the CLI) or whose wake-up was missed are claimed at the latest
-// this long after they are due.
-const pollInterval = 5 * time.Second
+// DefaultPollInterval is the safety net of the claim loop: rows queued by
+// another process (the CLI) or whose wake-up was missed are claimed at the
+// latest this long after they are due. A host that wakes the loop when
+// another process commits (Notify on a store.VersionProbe change) sets a
+// longer one.
+const DefaultPollInterval = 5 * time.Second
+
+// claimRetry is how soon the claim loop tries again after the store
+// failed it.
+const claimRetry = time.Second
 
 // storeTimeout bounds recording an attempt. It is real time on purpose: it
 // guards I/O, not delivery logic, and must work while a test's fake clock
@@ -67,6 +73,10 @@ type Params struct {
 	// included.
 	SlowAfter time.Duration
 	MaxLanes  int
+	// PollInterval: the claim loop looks at the outbox at least this often
+	// (default DefaultPollInterval), besides when it is woken (Notify, a
+	// finished row) and when the next row is due.
+	PollInterval time.Duration
 	// RateLimits maps a channel kind to its limit, overriding DefaultRates().
 	RateLimits map[string]Limit
 }
@@ -96,7 +106,10 @@ type Event struct {
 // with due rows. A hung service holds only its own lane: a send without an
 // answer after SlowAfter gives its slot back, and a channel whose attempts
 // time out is left alone for a while (timeoutPause). Every attempt is
-// recorded with Store.Finish.
+// recorded (Store.FinishNext) before the channel's next row is sent; while
+// a slot is free for the claim loop, the same commit claims that next row,
+// so a channel working through a backlog costs one write transaction a
+// push and never wakes the claim loop (nextClaim).
 //
 // Claimed rows are leased to this dispatcher's store handle and the lease
 // is renewed while they are held; the delivery owner takes back the rows
@@ -157,6 +170,10 @@ type job struct {
 	ctx  context.Context // DeliverNow's context, nil for the claim loop
 	done chan result     // DeliverNow waits on it; nil for the claim loop
 	slot *slot
+	lane *lane // set by dispatch
+	// known is the channel as the lane read it for the row before, still
+	// unchanged when this row was claimed (store.Next); nil: look it up.
+	known *registry.Channel
 }
 
 // slot is a job's claim on Workers; a slow send gives it back early.
@@ -194,6 +211,9 @@ func New(p Params) *Dispatcher {
 	}
 	if p.MaxLanes <= 0 {
 		p.MaxLanes = DefaultMaxLanes
+	}
+	if p.PollInterval <= 0 {
+		p.PollInterval = DefaultPollInterval
 	}
 	d := &Dispatcher{
 		p:          p,
@@ -258,16 +278,21 @@ func (d *Dispatcher) Start(ctx context.Context) error {
 // instead of at the next poll.
 func (d *Dispatcher) Notify() { poke(d.wake) }
 
-// Queued publishes a Queued event for each row and wakes the claim loop.
-// Whoever enqueues rows (the run hook after its transaction commits, test
-// pushes, digests) calls it; Enqueue does both steps.
+// Queued publishes a Queued event for each row and wakes the claim loop,
+// when there is a row: a wake costs the loop a turn of store reads.
+// Whoever enqueues rows (test pushes, digests, sends) calls it; Enqueue
+// does both steps.
 func (d *Dispatcher) Queued(items ...*store.OutboxItem) {
+	queued := false
 	for _, it := range items {
 		if it != nil {
 			d.publish(Event{Type: Queued, Item: *it})
+			queued = true
 		}
 	}
-	d.Notify()
+	if queued {
+		d.Notify()
+	}
 }
 
 // Enqueue adds rows to the outbox outside a run and announces them. Rows
@@ -363,7 +388,7 @@ func poke(ch chan struct{}) {
 
 // loop claims due rows whenever it is woken: by Notify, by a finished row
 // (a slot or a channel became free), at the next row's due time, when a
-// rate-limited or paused channel may send again, and every pollInterval
+// rate-limited or paused channel may send again, and every PollInterval
 // regardless. Each turn it also takes back rows whose sender died.
 func (d *Dispatcher) loop() {
 	defer close(d.loopDone)
@@ -385,19 +410,19 @@ func (d *Dispatcher) loop() {
 			rows, err := d.p.Store.ClaimDue(ctx, now, free, skip, served)
 			if err != nil && ctx.Err() == nil {
 				d.log.Error("claim due pushes", "error", err)
+				wakeAt = earliest(wakeAt, now.Add(claimRetry))
 			}
 			for _, it := range rows {
 				d.dispatch(job{item: it})
 			}
 		}
-		// A due time in the past belongs to a row of a busy, paused or
-		// rate-limited channel, or one beyond the free slots: a finished row
-		// or the limiter's time wakes the loop for those. It hides later due
-		// times of other channels, which the poll then finds at most
-		// pollInterval late (retry waits are 5 s and up, so this is within
-		// their jitter).
-		if next, ok, err := d.p.Store.NextDue(ctx); err == nil && ok && next.After(now) {
+		// Rows due now or before were claimed, or wait for a busy, paused
+		// or rate-limited channel or a free slot, which wake the loop
+		// themselves: sleep until the first row due later.
+		if next, ok, err := d.p.Store.NextDueAfter(ctx, now); err == nil && ok {
 			wakeAt = earliest(wakeAt, next)
+		} else if err != nil && ctx.Err() == nil {
+			wakeAt = earliest(wakeAt, now.Add(claimRetry))
 		}
 
 		fire, stop := timerAt(d.p.Clock, wakeAt)
@@ -419,7 +444,7 @@ func (d *Dispatcher) loop() {
 // (not claimed, no attempt counted, nothing to undo at a crash) until they
 // may go, when the loop wakes for them.
 func (d *Dispatcher) claimPlan(now time.Time) (free int, skip []string, served map[string]int64, wakeAt time.Time) {
-	wakeAt = now.Add(pollInterval)
+	wakeAt = now.Add(d.p.PollInterval)
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	free = min(d.p.Workers-d.inflight, d.p.MaxLanes-len(d.lanes))
@@ -479,14 +504,66 @@ func (d *Dispatcher) dispatch(j job) {
 	d.served[j.item.ChannelID] = d.turn
 	l, ok := d.lanes[j.item.ChannelID]
 	if ok {
+		j.lane = l
 		l.queue = append(l.queue, j)
 		d.mu.Unlock()
 		return
 	}
-	l = &lane{queue: []job{j}}
+	l = &lane{}
+	j.lane = l
+	l.queue = []job{j}
 	d.lanes[j.item.ChannelID] = l
 	d.mu.Unlock()
 	go d.runLane(j.item.ChannelID, l)
+}
+
+// nextClaim says whether j's lane may claim its channel's next due row in
+// the transaction that records j's attempt (store.FinishNext), saving the
+// claim loop a turn and the store a transaction per push: the claim loop
+// would pick that row next anyway. Only the delivery owner's lanes do it
+// (Start was called, Shutdown was not), while the job still holds its slot
+// and another slot is free for the claim loop's round robin, and when the
+// channel is neither paused after timeouts nor out of rate: its rows then
+// stay pending, as the claim loop leaves them. The lane must have nothing
+// else queued, so a channel still has one row in flight at a time.
+func (d *Dispatcher) nextClaim(j job) *store.NextClaim {
+	if j.lane == nil {
+		return nil
+	}
+	now := d.p.Clock.Now()
+	id := j.item.ChannelID
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.started || d.stopping || j.slot.freed || len(j.lane.queue) > 0 || d.inflight >= d.p.Workers {
+		return nil
+	}
+	if p, ok := d.paused[id]; ok && p.until.After(now) {
+		return nil
+	}
+	if w, ok := d.limits[id]; ok && w.readyAt(now).After(now) {
+		return nil
+	}
+	return &store.NextClaim{ChannelID: id, Now: now}
+}
+
+// chain queues next, claimed by FinishNext as j's attempt was recorded, on
+// j's lane: j's slot passes to it, so the claim loop is not woken.
+func (d *Dispatcher) chain(j job, next store.Next) {
+	nj := job{item: next.Item, lane: j.lane, slot: &slot{}}
+	if j.known != nil && j.known.UpdatedAt.Equal(next.ChannelUpdatedAt) {
+		nj.known = j.known
+	}
+	d.mu.Lock()
+	if j.slot.freed {
+		d.inflight++ // given back as slow meanwhile
+	} else {
+		j.slot.freed = true
+	}
+	d.hold()
+	d.turn++
+	d.served[nj.item.ChannelID] = d.turn
+	j.lane.queue = append(j.lane.queue, nj)
+	d.mu.Unlock()
 }
 
 // freeSlot gives the job's slot back to the claim loop, once.
@@ -581,7 +658,15 @@ func (d *Dispatcher) deliver(j job) (Event, result) {
 	clock := d.p.Clock
 
 	del := store.Delivery{OutboxID: it.ID, At: clock.Now()}
-	c, err := d.channel(ctx, it.ChannelID)
+	var (
+		c   registry.Channel
+		err error
+	)
+	if j.known != nil {
+		c = *j.known
+	} else if c, err = d.channel(ctx, it.ChannelID); err == nil {
+		j.known = &c
+	}
 	if errors.Is(err, errChannelRemoved) {
 		del.Answer = answerChannelRemoved
 		return d.finish(j, it, del, store.OutboxFailed, time.Time{})
@@ -689,8 +774,12 @@ func (d *Dispatcher) outcome(ctx context.Context, j job, del store.Delivery, sen
 func (d *Dispatcher) finish(j job, it store.OutboxItem, del store.Delivery, state store.OutboxState, nextAt time.Time) (Event, result) {
 	// The attempt is recorded even when the send was cancelled by Shutdown,
 	// so the write must not inherit that cancellation.
-	if err := d.record(it.ID, del, state, nextAt); err != nil {
+	next, err := d.record(it.ID, del, state, nextAt, d.nextClaim(j))
+	if err != nil {
 		return Event{}, result{delivery: del, err: fmt.Errorf("record push attempt %d: %w", it.ID, err)}
+	}
+	if next.Item.ID != 0 {
+		d.chain(j, next)
 	}
 	it.Attempts++
 	it.State = state

@@ -17,19 +17,26 @@ var finishRetries = []time.Duration{250 * time.Millisecond, time.Second, 2 * tim
 // times. A row it cannot write stays claimed by this process: it becomes
 // an orphan, released by the claim loop once the store lets it, so the row
 // is neither stuck in flight nor sent twice meanwhile.
-func (d *Dispatcher) record(id int64, del store.Delivery, state store.OutboxState, nextAt time.Time) error {
-	var err error
+//
+// With next, the same transaction claims the channel's next due row
+// (store.FinishNext); a retry records the attempt alone.
+func (d *Dispatcher) record(id int64, del store.Delivery, state store.OutboxState, nextAt time.Time, next *store.NextClaim) (store.Next, error) {
+	var (
+		err error
+		out store.Next
+	)
 	for i := 0; ; i++ {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(d.base), storeTimeout)
-		err = d.p.Store.Finish(ctx, id, del, state, nextAt)
+		out, err = d.p.Store.FinishNext(ctx, id, del, state, nextAt, next)
 		cancel()
 		if err == nil || errors.Is(err, store.ErrNotFound) || i == len(finishRetries) {
 			break
 		}
+		next = nil
 		time.Sleep(finishRetries[i])
 	}
 	if err == nil {
-		return nil
+		return out, nil
 	}
 	d.log.Error("record push attempt", "outbox", id, "error", err)
 	if !errors.Is(err, store.ErrNotFound) {
@@ -37,7 +44,7 @@ func (d *Dispatcher) record(id int64, del store.Delivery, state store.OutboxStat
 		d.orphans[id] = true
 		d.mu.Unlock()
 	}
-	return err
+	return store.Next{}, err
 }
 
 // releaseOrphans puts rows whose attempt could not be recorded back to

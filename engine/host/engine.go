@@ -9,8 +9,9 @@ import (
 	"github.com/heraldpush/herald/engine/tasks"
 )
 
-// syncGap: a running engine looks for tasks and settings another herald
-// process (the CLI) changed at most this often, after a commit.
+// syncGap: a running engine looks for tasks, settings and pushes another
+// herald process (the CLI) changed or queued at most this often, after a
+// commit.
 const syncGap = 2 * time.Second
 
 // StartEngine starts delivering pushes (after requeueing rows a crash left in
@@ -46,6 +47,11 @@ func (e *Env) StartEngine(ctx context.Context) error {
 	// Woken by commits (the CLI adding a task, `settings set`), never by
 	// a clock while nothing changes.
 	commits.Subscribe(syncCtx, syncGap, func() {
+		// Another process (the CLI) may have queued pushes or made some
+		// due: the delivery loop looks now rather than at its safety poll
+		// (outboxPoll). A commit of this process's own wakes it too, at
+		// most once a syncGap, for one cheap turn.
+		e.Dispatcher.Notify()
 		if err := e.Tasks.Sync(syncCtx); err != nil && syncCtx.Err() == nil {
 			e.Log.Warn("sync tasks", "error", err)
 		}

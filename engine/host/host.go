@@ -39,6 +39,10 @@ const (
 	keepLogs   = 3
 )
 
+// outboxPoll is how often the delivery loop looks at the outbox when
+// nothing woke it.
+const outboxPoll = 60 * time.Second
+
 // DataDir resolves the data folder: the flag, then $HERALD_DATA_DIR, then the
 // OS config folder (~/.config/herald, %AppData%\herald, ~/Library/Application Support/herald).
 func DataDir(flag string) (string, error) {
@@ -156,6 +160,10 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 		Registry: env.Registry,
 		Redactor: red,
 		Log:      log,
+		// Pushes queued here wake the claim loop at once, and those of
+		// other processes when the engine's change probe sees their commit
+		// (StartEngine): the poll is only a safety net.
+		PollInterval: outboxPoll,
 	})
 	if s, err := dispatch.LoadSettings(ctx, st); err == nil {
 		env.Dispatcher.SetRateLimits(dispatch.RatesFrom(s))
@@ -164,7 +172,13 @@ func Open(ctx context.Context, dir string, opts Options) (*Env, error) {
 	env.followConfig()
 	env.Tasks.OnRecord(tasks.RunHook{
 		Prepare: planner.PlanRun,
-		After:   func(task.Run) { env.Dispatcher.Notify() },
+		// Only a run that queued pushes wakes the claim loop: most runs
+		// queue none, and a wake costs the loop a turn of store reads.
+		After: func(_ task.Run, queued int) {
+			if queued > 0 {
+				env.Dispatcher.Notify()
+			}
+		},
 	})
 	return env, nil
 }

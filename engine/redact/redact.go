@@ -41,6 +41,30 @@ type Redactor struct {
 	ring    []string       // recent values, oldest overwritten first
 	next    int
 	sorted  []string // longest first, so a secret containing another is masked whole
+
+	// expanded caches Expand for AddRecent: a channel sends the same
+	// credential with every request, and expanding it again each time
+	// cost more than the request's own encoding.
+	expandMu sync.Mutex
+	expanded map[string][]string
+}
+
+// maxExpanded bounds the cache of expansions.
+const maxExpanded = 256
+
+// expand is Expand(v), cached. The result must not be modified.
+func (r *Redactor) expand(v string) []string {
+	r.expandMu.Lock()
+	defer r.expandMu.Unlock()
+	if forms, ok := r.expanded[v]; ok {
+		return forms
+	}
+	forms := Expand(v)
+	if r.expanded == nil || len(r.expanded) >= maxExpanded {
+		r.expanded = map[string][]string{}
+	}
+	r.expanded[v] = forms
+	return forms
 }
 
 // Add registers secret values with every form they may travel in (see
@@ -75,7 +99,7 @@ func (r *Redactor) Add(values ...string) {
 func (r *Redactor) AddRecent(values ...string) {
 	var all []string
 	for _, v := range values {
-		all = append(all, Expand(v)...)
+		all = append(all, r.expand(v)...)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -421,8 +421,11 @@ func (r *Registry) Send(ctx context.Context, c Channel, m message.Message) error
 			transient := channel.IsTransient(err) || channel.TimedOut(ctx)
 			// The redacting handler masks secrets again; this is belt and braces.
 			r.Log.Warn("push failed", append(attrs, "transient", transient, "error", r.Redactor.Error(err))...)
-		} else {
-			r.Log.Info("push sent", attrs...)
+		} else if r.Log.Enabled(ctx, slog.LevelDebug) {
+			// Every success at info level cost a formatted line and a write
+			// per push; failures stay at warn, and the outbox keeps every
+			// attempt anyway.
+			r.Log.Debug("push sent", attrs...)
 		}
 	}
 	if err != nil {

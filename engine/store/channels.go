@@ -83,7 +83,7 @@ func (s *Store) RecordChannelTest(ctx context.Context, id string, r TestResult) 
 
 // ChannelByName finds a channel by name (case-insensitive) or by id.
 func (s *Store) ChannelByName(ctx context.Context, name string) (Channel, error) {
-	row := s.r.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels WHERE name = ? OR id = ? ORDER BY name = ? DESC LIMIT 1`, name, name, name)
+	row := s.readRow(ctx, `SELECT `+channelCols+` FROM channels WHERE name = ? OR id = ? ORDER BY name = ? DESC LIMIT 1`, name, name, name)
 	c, err := scanChannel(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Channel{}, fmt.Errorf("channel %q: %w", name, ErrNotFound)

@@ -59,7 +59,7 @@ func (tx *RunTx) HeldUntil(channelID, kind string) (time.Time, bool, error) {
 // is held.
 func (s *Store) NextHeld(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT min(next_at) FROM outbox WHERE state = 'pending' AND hold <> ''`).Scan(&next)
+	err := s.readRow(ctx, `SELECT min(next_at) FROM outbox WHERE state = 'pending' AND hold <> ''`).Scan(&next)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next held push: %w", err)
 	}

@@ -34,7 +34,7 @@ func (s *Store) Lease() time.Duration { return s.lease }
 
 // leaseError explains why an operation on inflight row id found nothing of
 // this handle's to change.
-func (s *Store) leaseError(ctx context.Context, tx *sql.Tx, id int64) error {
+func (s *Store) leaseError(ctx context.Context, tx queryRower, id int64) error {
 	var (
 		st    OutboxState
 		owner string
@@ -77,7 +77,7 @@ const expiredSQL = `SELECT count(*) FROM outbox INDEXED BY outbox_lease WHERE st
 // them.
 func (s *Store) ReclaimExpired(ctx context.Context, now time.Time) ([]OutboxItem, error) {
 	var n int
-	if err := s.r.QueryRowContext(ctx, expiredSQL, now.UnixMilli(), s.owner).Scan(&n); err != nil {
+	if err := s.readRow(ctx, expiredSQL, now.UnixMilli(), s.owner).Scan(&n); err != nil {
 		return nil, fmt.Errorf("find pushes whose sender died: %w", err)
 	}
 	if n == 0 {
@@ -125,12 +125,14 @@ func (s *Store) RecentSends(ctx context.Context, since time.Time) (map[string][]
 	return out, nil
 }
 
+const nextLeaseEndSQL = `SELECT min(lease_until) FROM outbox INDEXED BY outbox_lease
+	WHERE state = 'inflight' AND lease_owner <> ?`
+
 // NextLeaseEnd returns when the first lease of another handle's inflight
 // row runs out (one seek on outbox_lease); false when there is none.
 func (s *Store) NextLeaseEnd(ctx context.Context) (time.Time, bool, error) {
 	var at sql.NullInt64
-	err := s.r.QueryRowContext(ctx, `SELECT min(lease_until) FROM outbox INDEXED BY outbox_lease
-		WHERE state = 'inflight' AND lease_owner <> ?`, s.owner).Scan(&at)
+	err := s.readRow(ctx, nextLeaseEndSQL, s.owner).Scan(&at)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("find the next lease to run out: %w", err)
 	}

@@ -264,16 +264,28 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, skip []s
 	if err != nil {
 		return nil, fmt.Errorf("claim due pushes: %w", err)
 	}
+	qctx, err := short(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("claim due pushes: %w", err)
+	}
+	anyDue, err := s.rs.get(ctx, anyDueSQL)
+	if err != nil {
+		return nil, fmt.Errorf("claim due pushes: %w", err)
+	}
 	var due int
-	if err := s.r.QueryRowContext(ctx, anyDueSQL, now.UnixMilli(), string(skipJSON)).Scan(&due); err != nil {
+	if err := anyDue.QueryRowContext(qctx, now.UnixMilli(), string(skipJSON)).Scan(&due); err != nil {
 		return nil, fmt.Errorf("claim due pushes: %w", err)
 	}
 	if due == 0 {
 		return nil, nil
 	}
 	var items []OutboxItem
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		items, err = queryOutbox(ctx, tx, claimDueSQL, now.UnixMilli(), string(skipJSON), now.UnixMilli(), limit,
+	err = s.connTx(ctx, func(qctx context.Context) error {
+		st, err := s.wstmt(claimDueSQL)
+		if err != nil {
+			return err
+		}
+		items, err = queryOutboxStmt(qctx, st, now.UnixMilli(), string(skipJSON), now.UnixMilli(), limit,
 			s.owner, now.Add(s.lease).UnixMilli(), string(servedJSON))
 		return err
 	})
@@ -320,14 +332,57 @@ func (s *Store) ClaimID(ctx context.Context, id int64, now time.Time) (OutboxIte
 // ReclaimExpired or Release, gets an error matching ErrNotFound and changes
 // nothing.
 func (s *Store) Finish(ctx context.Context, id int64, d Delivery, state OutboxState, nextAt time.Time) error {
+	_, err := s.FinishNext(ctx, id, d, state, nextAt, nil)
+	return err
+}
+
+// NextClaim asks FinishNext to claim the next row of a channel.
+type NextClaim struct {
+	ChannelID string
+	Now       time.Time // rows due at or before it; the claim's time
+}
+
+// Next is what FinishNext claimed.
+type Next struct {
+	Item OutboxItem // the claimed row; zero ID when none was due
+	// ChannelUpdatedAt is the channel's last change as the transaction saw
+	// it (zero when the channel no longer exists or nothing was claimed): a
+	// sender that keeps the channel it read before compares it to know
+	// whether it still holds.
+	ChannelUpdatedAt time.Time
+}
+
+// Finish's statements, prepared once on the writer.
+const (
+	finishSQL = `UPDATE outbox SET state = ?, attempts = attempts + 1, next_at = coalesce(?, next_at),
+			last_error = CASE WHEN ? THEN last_error ELSE ? END, updated_at = ?
+			WHERE id = ? AND state = 'inflight' AND lease_owner = ?`
+	deliverySQL = `INSERT INTO deliveries (outbox_id, at, duration_ms, ok, transient, answer) VALUES (?, ?, ?, ?, ?, ?)`
+	// claimNextSQL claims one channel's oldest due row (one seek on
+	// outbox_claim), as claimDueSQL would pick it for that channel, and
+	// returns it with the channel's updated_at (NULL: removed).
+	claimNextSQL = `UPDATE outbox SET state = 'inflight', updated_at = ?1, lease_owner = ?2, lease_until = ?3
+			WHERE id = (SELECT id FROM outbox INDEXED BY outbox_claim
+				WHERE state = 'pending' AND hold = '' AND channel_id = ?4 AND next_at <= ?1 ORDER BY next_at, id LIMIT 1)
+			RETURNING ` + outboxCols + `, (SELECT updated_at FROM channels WHERE id = ?4)`
+)
+
+// FinishNext is Finish and, when next is not nil and the attempt was
+// recorded, the claim of next.ChannelID's oldest row due at next.Now, in
+// the same transaction: one commit per push for a sender working through a
+// channel's backlog. The claim is ClaimDue's for that one channel (leased
+// to this handle until next.Now + its lease); nothing is claimed when no
+// row is due, and the attempt is recorded all the same. The attempt's
+// commit is not delayed: it is durable before the next row is sent.
+func (s *Store) FinishNext(ctx context.Context, id int64, d Delivery, state OutboxState, nextAt time.Time, next *NextClaim) (Next, error) {
 	switch state {
 	case OutboxSent, OutboxFailed, OutboxPending:
 	default:
-		return fmt.Errorf("finish push %d: cannot finish to state %q: want sent, failed or pending", id, state)
+		return Next{}, fmt.Errorf("finish push %d: cannot finish to state %q: want sent, failed or pending", id, state)
 	}
 	if d.OK != (state == OutboxSent) {
 		// A delivery's ok and the row's state must tell the same story.
-		return fmt.Errorf("finish push %d: an attempt with ok %v cannot leave the row %s", id, d.OK, state)
+		return Next{}, fmt.Errorf("finish push %d: an attempt with ok %v cannot leave the row %s", id, d.OK, state)
 	}
 	if d.At.IsZero() {
 		d.At = time.Now()
@@ -335,15 +390,17 @@ func (s *Store) Finish(ctx context.Context, id int64, d Delivery, state OutboxSt
 	if d.Duration < 0 {
 		d.Duration = 0
 	}
-	var next any // NULL keeps next_at
+	var nextArg any // NULL keeps next_at
 	if !nextAt.IsZero() {
-		next = nextAt.UnixMilli()
+		nextArg = nextAt.UnixMilli()
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET state = ?, attempts = attempts + 1, next_at = coalesce(?, next_at),
-			last_error = CASE WHEN ? THEN last_error ELSE ? END, updated_at = ?
-			WHERE id = ? AND state = 'inflight' AND lease_owner = ?`,
-			state, next, d.OK, d.Answer, d.At.Add(d.Duration).UnixMilli(), id, s.owner)
+	var out Next
+	err := s.connTx(ctx, func(qctx context.Context) error {
+		st, err := s.wstmt(finishSQL)
+		if err != nil {
+			return err
+		}
+		res, err := st.ExecContext(qctx, state, nextArg, d.OK, d.Answer, d.At.Add(d.Duration).UnixMilli(), id, s.owner)
 		if err != nil {
 			return err
 		}
@@ -351,16 +408,38 @@ func (s *Store) Finish(ctx context.Context, id int64, d Delivery, state OutboxSt
 			if err != nil {
 				return err
 			}
-			return s.leaseError(ctx, tx, id)
+			return s.leaseError(qctx, s.w, id)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO deliveries (outbox_id, at, duration_ms, ok, transient, answer) VALUES (?, ?, ?, ?, ?, ?)`,
-			id, d.At.UnixMilli(), d.Duration.Milliseconds(), d.OK, d.Transient && !d.OK, d.Answer)
+		if st, err = s.wstmt(deliverySQL); err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(qctx, id, d.At.UnixMilli(), d.Duration.Milliseconds(), d.OK, d.Transient && !d.OK, d.Answer); err != nil {
+			return err
+		}
+		if next == nil {
+			return nil
+		}
+		if st, err = s.wstmt(claimNextSQL); err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(qctx, next.Now.UnixMilli(), s.owner, next.Now.Add(s.lease).UnixMilli(), next.ChannelID)
+		if err != nil {
+			return err
+		}
+		var stamp sql.NullInt64
+		items, err := scanOutboxWith(rows, &stamp)
+		if err == nil && len(items) > 0 {
+			out.Item = items[0]
+			if stamp.Valid {
+				out.ChannelUpdatedAt = time.UnixMilli(stamp.Int64)
+			}
+		}
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("finish push %d: %w", id, err)
+		return Next{}, fmt.Errorf("finish push %d: %w", id, err)
 	}
-	return nil
+	return out, nil
 }
 
 // Release gives back the claim on inflight row id without recording an
@@ -408,7 +487,26 @@ const nextDueSQL = `SELECT min(next_at) FROM outbox INDEXED BY outbox_due WHERE 
 // the past; false when nothing is pending.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, nextDueSQL).Scan(&next); err != nil {
+	if err := s.readRow(ctx, nextDueSQL).Scan(&next); err != nil {
+		return time.Time{}, false, fmt.Errorf("next due push: %w", err)
+	}
+	if !next.Valid {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(next.Int64), true, nil
+}
+
+// nextDueAfterSQL is the first next_at after ?: one seek on outbox_due.
+const nextDueAfterSQL = `SELECT min(next_at) FROM outbox INDEXED BY outbox_due WHERE state = 'pending' AND hold = '' AND next_at > ?`
+
+// NextDueAfter returns the earliest next_at after t of the pending rows
+// that are not held; false when there is none. A claimer that just claimed
+// what it could at t sleeps until then: rows due at t or before were
+// claimed, or wait for a busy, paused or rate-limited channel, or a free
+// slot, which wake it themselves.
+func (s *Store) NextDueAfter(ctx context.Context, t time.Time) (time.Time, bool, error) {
+	var next sql.NullInt64
+	if err := s.readRow(ctx, nextDueAfterSQL, t.UnixMilli()).Scan(&next); err != nil {
 		return time.Time{}, false, fmt.Errorf("next due push: %w", err)
 	}
 	if !next.Valid {
@@ -619,6 +717,24 @@ func queryOutbox(ctx context.Context, q querier, query string, args ...any) ([]O
 	if err != nil {
 		return nil, err
 	}
+	return scanOutbox(rows)
+}
+
+// queryOutboxStmt is queryOutbox for a prepared statement.
+func queryOutboxStmt(ctx context.Context, st *sql.Stmt, args ...any) ([]OutboxItem, error) {
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanOutbox(rows)
+}
+
+// scanOutbox reads rows of outboxCols and closes them.
+func scanOutbox(rows *sql.Rows) ([]OutboxItem, error) { return scanOutboxWith(rows) }
+
+// scanOutboxWith reads rows of outboxCols followed by the columns extra
+// scans into (the last row's values are left there), and closes them.
+func scanOutboxWith(rows *sql.Rows, extra ...any) ([]OutboxItem, error) {
 	defer rows.Close()
 	var out []OutboxItem
 	for rows.Next() {
@@ -628,8 +744,8 @@ func queryOutbox(ctx context.Context, q querier, query string, args ...any) ([]O
 			next, created, updated int64
 		)
 		var leaseUntil int64
-		if err := rows.Scan(&it.ID, &runID, &it.Source, &it.ChannelID, &it.Title, &it.Body, &it.Markdown, &it.Level, &it.PictureURL,
-			&it.State, &it.Attempts, &next, &created, &updated, &it.LastError, &it.LeaseOwner, &leaseUntil, &it.Hold); err != nil {
+		if err := rows.Scan(append([]any{&it.ID, &runID, &it.Source, &it.ChannelID, &it.Title, &it.Body, &it.Markdown, &it.Level, &it.PictureURL,
+			&it.State, &it.Attempts, &next, &created, &updated, &it.LastError, &it.LeaseOwner, &leaseUntil, &it.Hold}, extra...)...); err != nil {
 			return nil, err
 		}
 		if leaseUntil != 0 {

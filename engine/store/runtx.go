@@ -21,9 +21,10 @@ type PushState struct {
 // whose pushes were lost, nor pushes of a run that was not recorded. It is
 // valid only inside the fn given to InsertRunTx.
 type RunTx struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	runID int64
+	ctx    context.Context
+	tx     *sql.Tx
+	runID  int64
+	queued int // outbox rows Enqueue added
 }
 
 // InsertRunTx records the finished run r, setting r.ID, and calls fn (if
@@ -98,8 +99,16 @@ func (tx *RunTx) Enqueue(items ...*OutboxItem) error {
 			it.Source = SourceRun
 		}
 	}
-	return enqueue(tx.ctx, tx.tx, items)
+	if err := enqueue(tx.ctx, tx.tx, items); err != nil {
+		return err
+	}
+	tx.queued += len(items)
+	return nil
 }
+
+// Queued is how many outbox rows were added through tx so far: whoever
+// commits it wakes the dispatcher only when there are some.
+func (tx *RunTx) Queued() int { return tx.queued }
 
 // Setting reads a setting inside the transaction, as Store.Setting does.
 func (tx *RunTx) Setting(key string, into any) (bool, error) {

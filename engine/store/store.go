@@ -30,13 +30,26 @@ var migrations embed.FS
 // ErrNotFound is returned when a named row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// walAutocheckpoint is how many WAL pages this handle's commits let
+// gather before the commit that passes it copies them into the database
+// file (SQLite's default is 1000). A push's commit rewrites the same dozen
+// pages of the outbox and its indexes, so a checkpoint copies about as many
+// distinct pages whatever the WAL's length: checkpointing a quarter as
+// often cuts the page copies and the fsyncs that go with them about
+// fourfold, for a WAL of up to 16 MiB. Durability is unchanged: a commit is
+// in the WAL, whose frames survive a crash of the process, before
+// COMMIT returns.
+const walAutocheckpoint = 4000
+
 // Store is an open database.
 type Store struct {
 	path string
 	w    *sql.DB // exactly one connection: SQLite allows one writer anyway, and this avoids SQLITE_BUSY between our own writers
 	r    *sql.DB // readers never block the writer under WAL
 	wl   *writeLock
-	ver  *sql.DB // one connection answering DataVersion
+	ver  *sql.DB    // one connection answering DataVersion
+	ws   *stmtCache // statements prepared on the writer
+	rs   *stmtCache // statements prepared on the read pool
 
 	// owner names this handle in the leases of the rows it claims.
 	owner string
@@ -54,6 +67,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
+	tuneMalloc()
 	q := url.Values{}
 	q.Set("_fk", "on")
 	q.Set("_journal_mode", "WAL")
@@ -85,10 +99,20 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		ver.Close()
 		return nil, err
 	}
-	s := &Store{path: path, w: w, r: r, wl: wl, ver: ver, owner: newOwnerID(), lease: DefaultLease}
+	s := &Store{path: path, w: w, r: r, wl: wl, ver: ver, ws: newStmtCache(w), rs: newStmtCache(r), owner: newOwnerID(), lease: DefaultLease}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	// See walAutocheckpoint. The writer's one connection lives as long as
+	// the store, so the setting holds for every commit this handle makes.
+	if _, err := s.w.ExecContext(ctx, fmt.Sprintf(`PRAGMA wal_autocheckpoint = %d`, walAutocheckpoint)); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	if err := s.prepareWriter(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	// The file may hold channel settings; keep it private to the user.
 	_ = os.Chmod(path, 0o600)
@@ -100,7 +124,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the pools.
 func (s *Store) Close() error {
-	return errors.Join(s.r.Close(), s.ver.Close(), s.w.Close(), s.wl.close())
+	return errors.Join(s.rs.close(), s.ws.close(), s.r.Close(), s.ver.Close(), s.w.Close(), s.wl.close())
 }
 
 // SchemaVersion is the number of the last applied migration.

@@ -62,8 +62,39 @@ func (l *writeLock) lock(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	// Most turns find both file locks free: take them without blocking,
+	// sparing a goroutine and its wake-up for each transaction. A held
+	// turnstile or write lock means another process is in line or writing:
+	// wait for it below, in the same order.
+	turn, err := tryLockFile(l.turn)
+	if err == nil && turn {
+		var write bool
+		write, err = tryLockFile(l.write)
+		if err == nil && write {
+			if err = unlockFile(l.turn); err == nil {
+				l.streak = 0
+				return nil
+			}
+			_ = unlockFile(l.write)
+		} else if err == nil {
+			// Keep the turnstile while waiting for the writer, as
+			// lockFiles does.
+			return l.wait(ctx, l.lockWrite)
+		}
+		_ = unlockFile(l.turn)
+	}
+	if err != nil {
+		<-l.sem
+		return fmt.Errorf("lock database for writing: %w", err)
+	}
+	return l.wait(ctx, l.lockFiles)
+}
+
+// wait runs lock, which blocks until this process holds the write lock,
+// until ctx ends. Callers hold sem.
+func (l *writeLock) wait(ctx context.Context, lock func() error) error {
 	got := make(chan error, 1)
-	go func() { got <- l.lockFiles() }()
+	go func() { got <- lock() }()
 	select {
 	case err := <-got:
 		if err != nil {
@@ -91,6 +122,12 @@ func (l *writeLock) lockFiles() error {
 	if err := lockFile(l.turn); err != nil {
 		return err
 	}
+	return l.lockWrite()
+}
+
+// lockWrite takes the write lock for a caller that holds the turnstile,
+// then lets the turnstile go.
+func (l *writeLock) lockWrite() error {
 	err := lockFile(l.write)
 	if uerr := unlockFile(l.turn); err == nil && uerr != nil {
 		_ = unlockFile(l.write)

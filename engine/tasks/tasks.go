@@ -483,10 +483,11 @@ func (s *Service) loadSecrets(t *task.Task) error {
 // settings, rendering templates); the step it returns runs inside that
 // transaction and only writes, so the run and its outbox rows are stored
 // together or not at all while the database's one writer is held briefly.
-// After is called once the transaction has committed.
+// After is called once the transaction has committed, with the number of
+// outbox rows it queued (0 when planning failed or queued nothing).
 type RunHook struct {
 	Prepare func(ctx context.Context, st *store.Store, r task.Run) (inTx func(tx *store.RunTx) error, err error)
-	After   func(r task.Run)
+	After   func(r task.Run, queued int)
 }
 
 // OnRecord installs the run hook (the push dispatcher).
@@ -557,8 +558,18 @@ func (s *Service) record(r task.Run, t task.Task) task.Run {
 			inTx = nil
 		}
 	}
-	err := s.p.Store.InsertRunTx(ctx, &r, inTx)
+	queued := 0
+	var fn func(tx *store.RunTx) error
+	if inTx != nil {
+		fn = func(tx *store.RunTx) error {
+			err := inTx(tx)
+			queued = tx.Queued()
+			return err
+		}
+	}
+	err := s.p.Store.InsertRunTx(ctx, &r, fn)
 	if err != nil && inTx != nil {
+		queued = 0
 		// Planning the pushes failed (a broken template, say): the run must
 		// still be recorded; a push problem never costs the run.
 		s.p.Log.Error("planning pushes failed; recording the run without them", "task", t.Name, "error", err)
@@ -569,7 +580,7 @@ func (s *Service) record(r task.Run, t task.Task) task.Run {
 		return r
 	}
 	if hook.After != nil {
-		hook.After(r)
+		hook.After(r, queued)
 	}
 	level := slog.LevelInfo
 	if r.Status.Failed() {

@@ -289,7 +289,7 @@ func TestRunHookPrepareRunsOutsideTheTransaction(t *testing.T) {
 						return tt.inTxErr
 					}, nil
 				},
-				After: func(task.Run) { after = true },
+				After: func(task.Run, int) { after = true },
 			})
 			r, err := f.svc.RunForeground(ctx, "n", task.TriggerManual)
 			if err != nil || r.ID == 0 || len(f.runs(t, tk.ID)) != 1 {

@@ -247,16 +247,50 @@ func RenderURL(tmpl, log, title string) string {
 	if i := strings.IndexAny(tmpl, "?#"); i >= 0 {
 		path, rest = tmpl[:i], tmpl[i:]
 	}
-	pathRepl := strings.NewReplacer(LogPlaceholder, url.PathEscape(log), TitlePlaceholder, url.PathEscape(title))
-	queryRepl := strings.NewReplacer(LogPlaceholder, url.QueryEscape(log), TitlePlaceholder, url.QueryEscape(title))
+	pathRepl := placeholders{log: url.PathEscape(log), title: url.PathEscape(title)}
+	queryRepl := placeholders{log: url.QueryEscape(log), title: url.QueryEscape(title)}
 	return pathRepl.Replace(path) + queryRepl.Replace(rest)
+}
+
+// Replacer fills a template string: a *strings.Replacer, or placeholders.
+type Replacer interface{ Replace(s string) string }
+
+// placeholders fills LogPlaceholder and TitlePlaceholder in one pass, as
+// strings.NewReplacer(LogPlaceholder, log, TitlePlaceholder, title) would,
+// without building a replacer for every message sent.
+type placeholders struct{ log, title string }
+
+func (p placeholders) Replace(s string) string {
+	if !strings.Contains(s, "{") {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		switch rest := s[i:]; {
+		case strings.HasPrefix(rest, LogPlaceholder):
+			b.WriteString(p.log)
+			s = rest[len(LogPlaceholder):]
+		case strings.HasPrefix(rest, TitlePlaceholder):
+			b.WriteString(p.title)
+			s = rest[len(TitlePlaceholder):]
+		default:
+			b.WriteByte('{')
+			s = rest[1:]
+		}
+	}
 }
 
 // RenderJSON fills the template's strings (keys and values) through repl
 // and re-encodes it, keeping the template's key order: the values are
 // substituted inside the parsed JSON, so quotes, backslashes or control
 // characters in them can never break the document.
-func RenderJSON(tmpl string, repl *strings.Replacer) ([]byte, error) {
+func RenderJSON(tmpl string, repl Replacer) ([]byte, error) {
 	dec := json.NewDecoder(strings.NewReader(tmpl))
 	dec.UseNumber()
 	var buf bytes.Buffer
@@ -316,7 +350,7 @@ func writeJSONString(buf *bytes.Buffer, s string) {
 // renderForm turns the body template (a JSON object) into form fields:
 // strings filled through repl, numbers and booleans as written, lists as
 // repeated fields.
-func renderForm(tmpl string, repl *strings.Replacer) ([]byte, error) {
+func renderForm(tmpl string, repl Replacer) ([]byte, error) {
 	dec := json.NewDecoder(strings.NewReader(tmpl))
 	dec.UseNumber()
 	var obj map[string]any
@@ -387,7 +421,7 @@ func (w *webhook) Send(ctx context.Context, m message.Message) error {
 	var payload []byte
 	var ctype string
 	if w.body != "" {
-		repl := strings.NewReplacer(LogPlaceholder, message.TruncateBytes(m.Body, MaxBodyLog), TitlePlaceholder, title)
+		repl := placeholders{log: message.TruncateBytes(m.Body, MaxBodyLog), title: title}
 		var err error
 		if w.contentType == "form" {
 			payload, err = renderForm(w.body, repl)

@@ -1,0 +1,6 @@
+//go:build !linux || !cgo
+
+package store
+
+// tuneMalloc has nothing to tune outside Linux's glibc.
+func tuneMalloc() {}
