@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/heraldpush/herald/app/owner"
+	"github.com/heraldpush/herald/engine/testenv"
+)
+
+// The tray process (`herald --minimized`, handed over to herald-tray)
+// owns the data folder with Herald in the tray and no GL library mapped.
+// A second start opens the window as a second process; a third raises
+// that window rather than opening another. Closing the window leaves the
+// tray running; the tray's quit request ends it.
+func TestTrayProcessWithoutGL(t *testing.T) {
+	testenv.NeedDisplay(t)
+	xdotool := needTool(t, "xdotool", "xdotool")
+	needSessionBus(t)
+	data := t.TempDir()
+	if out, err := herald(t, data, "api", "disable"); err != nil {
+		t.Fatalf("api disable: %v\n%s", err, out)
+	}
+	tr := startTray(t, data)
+	pid := tr.cmd.Process.Pid
+	if gl := glLibraries(t, pid); len(gl) > 0 {
+		t.Fatalf("the tray process maps GL libraries: %q", gl)
+	}
+	waitFor(t, 30*time.Second, "the tray's StatusNotifierItem on the session bus", func() bool {
+		return busHasName(t, fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", pid))
+	})
+
+	if out, err := bounded(t, "--data-dir", data).CombinedOutput(); err != nil || !strings.Contains(string(out), "asked it to show its window") {
+		t.Fatalf("second start: exit %d\n%s", exitCode(err), out)
+	}
+	var win int
+	waitFor(t, 60*time.Second, "a window process with a window", func() bool {
+		kids := childrenOf(pid)
+		if len(kids) == 1 && len(windowsOf(xdotool, kids[0])) > 0 {
+			win = kids[0]
+		}
+		return win != 0
+	})
+	if gl := glLibraries(t, pid); len(gl) > 0 {
+		t.Fatalf("the tray maps GL libraries once the window opened: %q", gl)
+	}
+
+	// Asked again, the window raises: still the one process.
+	if out, err := bounded(t, "--data-dir", data).CombinedOutput(); err != nil {
+		t.Fatalf("third start: exit %d\n%s", exitCode(err), out)
+	}
+	if kids := childrenOf(pid); !slices.Equal(kids, []int{win}) {
+		t.Fatalf("after a second window request the tray's children are %v, want only %d\n%s", kids, win, tr.out.String())
+	}
+
+	// The window closes; the tray runs on and answers.
+	if err := syscall.Kill(win, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 30*time.Second, "the window process to end", func() bool { return len(childrenOf(pid)) == 0 })
+	if h, err := owner.Ping(context.Background(), data); err != nil || h.PID != pid || tr.exited() {
+		t.Fatalf("after the window closed: %+v %v\n%s", h, err, tr.out.String())
+	}
+
+	// A window that does not close to the tray asks it to quit.
+	if err := owner.Quit(context.Background(), data); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-tr.done:
+		if err != nil {
+			t.Fatalf("tray exit: %v\n%s", err, tr.out.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the tray did not quit on request\n%s", tr.out.String())
+	}
+}
+
+// startTray starts `herald --minimized` on data and waits until it owns
+// the folder; the test's end stops it.
+func startTray(t *testing.T, data string) *daemon {
+	t.Helper()
+	tr := &daemon{cmd: exec.Command(heraldBin, "--data-dir", data, "--minimized"), out: &syncBuffer{}, done: make(chan error, 1)}
+	tr.cmd.Stdout, tr.cmd.Stderr = tr.out, tr.out
+	if err := tr.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { tr.done <- tr.cmd.Wait() }()
+	t.Cleanup(func() {
+		if len(tr.done) == 0 && tr.cmd.ProcessState == nil {
+			tr.cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case <-tr.done:
+			case <-time.After(60 * time.Second):
+				tr.cmd.Process.Kill()
+				t.Errorf("the tray did not stop on SIGTERM\n%s", tr.out.String())
+			}
+		}
+	})
+	waitFor(t, 60*time.Second, "the tray to own the folder", func() bool {
+		h, err := owner.Ping(context.Background(), data)
+		return err == nil && h.Role == owner.RoleWindow && h.PID == tr.cmd.Process.Pid
+	})
+	return tr
+}
+
+func needSessionBus(t *testing.T) {
+	t.Helper()
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		if testenv.InCI() {
+			t.Fatalf("a D-Bus session bus is required in CI (scripts/desktop-session): %v", err)
+		}
+		t.Skipf("no D-Bus session bus: %v", err)
+	}
+	conn.Close()
+}
+
+func busHasName(t *testing.T, name string) bool {
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var names []string
+	if err := conn.BusObject().Call("org.freedesktop.DBus.ListNames", 0).Store(&names); err != nil {
+		t.Fatal(err)
+	}
+	return slices.Contains(names, name)
+}
+
+// glLibraries are the GL libraries (libGL, libEGL, libGLX) process pid maps.
+func glLibraries(t *testing.T, pid int) []string {
+	t.Helper()
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, line := range strings.Split(string(maps), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 {
+			continue
+		}
+		lib := filepath.Base(f[5])
+		if (strings.HasPrefix(lib, "libGL") || strings.HasPrefix(lib, "libEGL")) && !slices.Contains(found, lib) {
+			found = append(found, lib)
+		}
+	}
+	return found
+}
+
+// childrenOf lists the live child processes of pid, from /proc.
+func childrenOf(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var kids []int
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …; comm may hold spaces and parentheses.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) > 1 && f[0] != "Z" && f[1] == strconv.Itoa(pid) {
+			kids = append(kids, child)
+		}
+	}
+	slices.Sort(kids)
+	return kids
+}
+
+// windowsOf lists the visible X windows of pid and of its children (the
+// desktop app's window is a child of the tray process).
+func windowsOf(xdotool string, pid int) []string {
+	var ids []string
+	for _, p := range append([]int{pid}, childrenOf(pid)...) {
+		b, _ := exec.Command(xdotool, "search", "--onlyvisible", "--pid", strconv.Itoa(p)).Output()
+		ids = append(ids, strings.Fields(string(b))...)
+	}
+	return ids
+}
