@@ -14,6 +14,7 @@ import (
 	"github.com/heraldpush/herald/app/cli"
 	"github.com/heraldpush/herald/app/endsession"
 	"github.com/heraldpush/herald/app/owner"
+	"github.com/heraldpush/herald/app/ownerclient"
 	"github.com/heraldpush/herald/app/trayowner"
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/ui"
@@ -64,7 +65,7 @@ func runWindowOnly(ctx context.Context, dir string, opts windowOptions, stderr i
 		return cli.ExitFailed
 	}
 	defer env.Close()
-	p := ui.Params{Env: env, Client: true, Version: displayVersion(Version, Commit), Tab: opts.tab, CycleTabs: opts.cycleTabs,
+	p := ui.Params{Env: env, Client: true, Engine: ownerclient.New(env), Version: displayVersion(Version, Commit), Tab: opts.tab, CycleTabs: opts.cycleTabs,
 		SetStartAtLogin: startAtLogin(dir), StartAtLoginState: autostart.Enabled,
 		OnClose: func(closeToTray bool) {
 			if !closeToTray {

@@ -47,6 +47,9 @@ type Params struct {
 	// Client: the window is a process of its own beside the tray, which
 	// owns the data folder, runs the engine and notifies failed runs.
 	Client bool
+	// Engine is what the Tasks and Channels tabs use of the engine; nil
+	// for Env. A client's runs tasks and tests channels through the tray.
+	Engine Engine
 	// OnClose runs when the person closes the window, with the "close to
 	// tray" preference; the window quits after it.
 	OnClose func(closeToTray bool)
@@ -64,6 +67,12 @@ type Params struct {
 	// CycleTabs, when set, shows each tab in turn for an outside observer
 	// and quits (the smoke test's screenshots; see cycleTabs).
 	CycleTabs string
+}
+
+// Engine is what the Tasks and Channels tabs use of the engine.
+type Engine interface {
+	tasksview.Engine
+	channels.Engine
 }
 
 // applyTheme paints the app with Herald's theme in the chosen variant
@@ -205,9 +214,13 @@ func (w *window) show() { w.win.Show(); w.win.RequestFocus() }
 // buildTabs makes the five tabs, each over the part of the engine it uses.
 func (w *window) buildTabs(p Params) {
 	ctx, env, win := w.ctx, w.env, w.win
-	w.channels = channels.New(ctx, env.Registry, env, win)
+	var eng Engine = env
+	if p.Engine != nil {
+		eng = p.Engine
+	}
+	w.channels = channels.New(ctx, env.Registry, eng, win)
 	w.pushView = pushsettings.New(ctx, env, win)
-	w.taskView = tasksview.New(ctx, env, win)
+	w.taskView = tasksview.New(ctx, eng, win)
 	w.histView = history.New(ctx, env, win)
 	setView := settings.New(ctx, env, win, settings.Options{
 		Version:           p.Version,

@@ -39,12 +39,16 @@ type request struct {
 	// since (by the owner's own claim loop) is the answer, not a reason to
 	// send again.
 	Seen int `json:"seen,omitempty"`
+	// Name is the task to run.
+	Name string `json:"name,omitempty"`
 }
 
 type answer struct {
-	Error    string          `json:"error,omitempty"`
-	Holder   *Holder         `json:"holder,omitempty"`
-	Delivery *store.Delivery `json:"delivery,omitempty"`
+	Error     string          `json:"error,omitempty"`
+	Holder    *Holder         `json:"holder,omitempty"`
+	Delivery  *store.Delivery `json:"delivery,omitempty"`
+	Tasks     *TaskStatus     `json:"tasks,omitempty"`
+	Cancelled *bool           `json:"cancelled,omitempty"`
 }
 
 // DeliverFunc delivers outbox row id now (see Handlers.Deliver).
@@ -64,6 +68,7 @@ type Server struct {
 	// showAsked: a "show" came before the window set OnShow.
 	showAsked bool
 	onQuit    func()
+	tasks     TaskControl // nil: no task requests
 	conns     sync.WaitGroup
 	done      chan struct{}
 }
@@ -194,6 +199,8 @@ func (s *Server) answer(ctx context.Context, req request) answer {
 			return answer{Error: err.Error()}
 		}
 		return answer{}
+	case opRun, opCancel, opTasks:
+		return s.taskAnswer(ctx, req)
 	case opDeliver:
 		if req.ID <= 0 {
 			return answer{Error: "deliver: no outbox row id"}
@@ -206,7 +213,7 @@ func (s *Server) answer(ctx context.Context, req request) answer {
 		}
 		return answer{Delivery: &d}
 	}
-	return answer{Error: fmt.Sprintf("unknown request %q (ping, show, deliver, quit)", req.Op)}
+	return answer{Error: fmt.Sprintf("unknown request %q (ping, show, deliver, quit, run, cancel, tasks)", req.Op)}
 }
 
 func (s *Server) reply(conn net.Conn, a answer) {
