@@ -194,3 +194,42 @@ func windowsOf(xdotool string, pid int) []string {
 	}
 	return ids
 }
+
+// Without a D-Bus session bus there is no tray: herald opens the window in
+// its own process, which owns the data folder, and quits cleanly.
+func TestNoSessionBusOpensTheOwningWindow(t *testing.T) {
+	testenv.NeedDisplay(t)
+	xdotool := needTool(t, "xdotool", "xdotool")
+	data := t.TempDir()
+	if out, err := herald(t, data, "api", "disable"); err != nil {
+		t.Fatalf("api disable: %v\n%s", err, out)
+	}
+	cmd := exec.Command(heraldBin, "--data-dir", data, "--minimized")
+	cmd.Env = append(os.Environ(), "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(data, "no-bus"))
+	w := &daemon{cmd: cmd, out: &syncBuffer{}, done: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = w.out, w.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { w.done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if !w.exited() {
+			cmd.Process.Kill()
+			<-w.done
+		}
+	})
+	pid := cmd.Process.Pid
+	waitFor(t, 60*time.Second, "the window to own the folder and show", func() bool {
+		h, err := owner.Ping(context.Background(), data)
+		return err == nil && h.PID == pid && len(windowsOf(xdotool, pid)) > 0 && len(childrenOf(pid)) == 0
+	})
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-w.done:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, w.out.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatalf("did not quit on SIGTERM\n%s", w.out.String())
+	}
+}
