@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldpush/herald/engine/host"
+	"github.com/heraldpush/herald/engine/task"
 )
 
 // eventually polls cond on the UI goroutine until it holds or a deadline
@@ -99,5 +100,37 @@ func TestViewsFollowChannelChanges(t *testing.T) {
 	}
 	eventually(t, "the removed channel goes", func() bool {
 		return !hasPrefix(pushChannelNames(w), "phone (")
+	})
+}
+
+// A client window (beside the tray, which runs the engine) gets no engine
+// events: the runs another process records still show in History.
+func TestClientFollowsTheOwnersRuns(t *testing.T) {
+	env := openTestEnv(t, t.TempDir())
+	w := testWindow(t, env)
+	stop := w.followOwner()
+	defer stop()
+	onUI(func() { w.tabs.Select(w.historyTab) })
+	other, err := host.Open(w.ctx, env.DataDir, host.Options{Secrets: env.Secrets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.AddTask(w.ctx, task.Task{Name: "owned", Kind: task.KindCommand, Command: &task.Command{Line: "true"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Tasks.RunForeground(w.ctx, "owned", task.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "History lists the run the owner recorded", func() bool {
+		n := 0
+		onUI(func() {
+			walk(w.win.Canvas().Content(), func(o fyne.CanvasObject) {
+				if l, ok := o.(*widget.List); ok {
+					n += l.Length()
+				}
+			})
+		})
+		return n > 0
 	})
 }

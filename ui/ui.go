@@ -147,6 +147,10 @@ func Run(ctx context.Context, p Params) error {
 
 	w.buildTabs(p)
 	w.followEngine(!p.Client)
+	if p.Client {
+		stop := w.followOwner()
+		defer stop()
+	}
 	w.selectTab(p.Tab)
 	if p.OnShowRequest != nil {
 		p.OnShowRequest(func(tab string) { fyne.Do(func() { w.selectTab(tab); w.show() }) })
@@ -283,6 +287,40 @@ func (w *window) followEngine(notify bool) {
 	// Channels and tasks changed here or in another process (the CLI):
 	// every view showing them reads them again, without a restart.
 	w.env.OnConfigChange(w.configChanged)
+}
+
+// ownerPoll is how often a client window looks for what the tray's engine
+// recorded (runs, deliveries): one PRAGMA data_version when nothing did.
+const ownerPoll = time.Second
+
+// followOwner has the Tasks and History tabs read again what the tray's
+// engine recorded: a client window gets no engine events, so it watches
+// the store's data version. stop ends the watch.
+func (w *window) followOwner() (stop func()) {
+	ctx, cancel := context.WithCancel(w.ctx)
+	probe, err := w.env.Store.NewVersionProbe(ctx)
+	if err != nil {
+		w.env.Log.Warn("follow the tray's runs", "error", err)
+		return cancel
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(ownerPoll)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if probe.Changed(ctx) && ctx.Err() == nil {
+					w.taskView.Refresh()
+					w.histView.Refresh()
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // configChanged has the views read the channels and tasks again; any
