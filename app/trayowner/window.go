@@ -63,7 +63,7 @@ func (w *windowProcess) start(tab string) error {
 		args = append(args, TabFlag, tab)
 	}
 	cmd := exec.Command(w.bin, args...)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Stdout, cmd.Stderr = usable(os.Stdout), usable(os.Stderr)
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return err
@@ -85,6 +85,18 @@ func (w *windowProcess) start(tab string) error {
 		close(exited)
 	}()
 	return nil
+}
+
+// usable is f when the window can inherit it, else nil (the null
+// device): Windows' GUI build may have no standard output at all.
+func usable(f *os.File) *os.File {
+	if f == nil {
+		return nil
+	}
+	if _, err := f.Stat(); err != nil {
+		return nil
+	}
+	return f
 }
 
 // closeWait quits a running window (its standard input closes) and waits
