@@ -47,8 +47,9 @@ type Params struct {
 	// Client: the window is a process of its own beside the tray, which
 	// owns the data folder, runs the engine and notifies failed runs.
 	Client bool
-	// Engine is what the Tasks and Channels tabs use of the engine; nil
-	// for Env. A client's runs tasks and tests channels through the tray.
+	// Engine is what the Tasks, Channels and Settings tabs use of the
+	// engine; nil for Env. A client's runs tasks, tests channels and
+	// reads the API's address through the tray.
 	Engine Engine
 	// OnClose runs when the person closes the window, with the "close to
 	// tray" preference; the window quits after it.
@@ -69,10 +70,11 @@ type Params struct {
 	CycleTabs string
 }
 
-// Engine is what the Tasks and Channels tabs use of the engine.
+// Engine is what the Tasks, Channels and Settings tabs use of the engine.
 type Engine interface {
 	tasksview.Engine
 	channels.Engine
+	settings.Engine
 }
 
 // applyTheme paints the app with Herald's theme in the chosen variant
@@ -226,7 +228,7 @@ func (w *window) buildTabs(p Params) {
 	w.pushView = pushsettings.New(ctx, env, win)
 	w.taskView = tasksview.New(ctx, eng, win)
 	w.histView = history.New(ctx, env, win)
-	setView := settings.New(ctx, env, win, settings.Options{
+	setView := settings.New(ctx, eng, win, settings.Options{
 		Version:           p.Version,
 		SetStartAtLogin:   p.SetStartAtLogin,
 		StartAtLoginState: p.StartAtLoginState,

@@ -49,6 +49,7 @@ type answer struct {
 	Delivery  *store.Delivery `json:"delivery,omitempty"`
 	Tasks     *TaskStatus     `json:"tasks,omitempty"`
 	Cancelled *bool           `json:"cancelled,omitempty"`
+	API       *string         `json:"api,omitempty"` // where the local API listens
 }
 
 // DeliverFunc delivers outbox row id now (see Handlers.Deliver).
@@ -68,7 +69,7 @@ type Server struct {
 	// showAsked: a "show" came before the window set OnShow.
 	showAsked bool
 	onQuit    func()
-	tasks     TaskControl // nil: no task requests
+	tasks     EngineControl // nil: no requests of window processes
 	conns     sync.WaitGroup
 	done      chan struct{}
 }
@@ -199,8 +200,8 @@ func (s *Server) answer(ctx context.Context, req request) answer {
 			return answer{Error: err.Error()}
 		}
 		return answer{}
-	case opRun, opCancel, opTasks:
-		return s.taskAnswer(ctx, req)
+	case opRun, opCancel, opTasks, opAPI:
+		return s.engineAnswer(ctx, req)
 	case opDeliver:
 		if req.ID <= 0 {
 			return answer{Error: "deliver: no outbox row id"}
@@ -213,7 +214,7 @@ func (s *Server) answer(ctx context.Context, req request) answer {
 		}
 		return answer{Delivery: &d}
 	}
-	return answer{Error: fmt.Sprintf("unknown request %q (ping, show, deliver, quit, run, cancel, tasks)", req.Op)}
+	return answer{Error: fmt.Sprintf("unknown request %q (ping, show, deliver, quit, run, cancel, tasks, api)", req.Op)}
 }
 
 func (s *Server) reply(conn net.Conn, a answer) {

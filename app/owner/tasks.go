@@ -8,14 +8,16 @@ import (
 	"github.com/heraldpush/herald/engine/task"
 )
 
-// TaskControl is the owner's scheduler as a window process beside the
-// tray uses it (*host.Env): the window runs no scheduler of its own.
-type TaskControl interface {
+// EngineControl is the owner's engine as a window process beside the
+// tray uses it (*host.Env): the window runs no engine of its own.
+type EngineControl interface {
 	ListTasks(ctx context.Context) ([]task.Task, error)
 	RunTask(ctx context.Context, name string) error
 	CancelRun(taskID int64) bool
 	RunningTasks() []int64
 	NextRun(taskID int64) (time.Time, bool)
+	// APIListening is where the local API listens, "" when it does not.
+	APIListening() string
 }
 
 // TaskStatus is the owner's scheduler at a glance.
@@ -29,17 +31,19 @@ const (
 	opRun    = "run"
 	opCancel = "cancel"
 	opTasks  = "tasks"
+	opAPI    = "api"
 )
 
-// OnTasks lets window processes run, cancel and watch tasks through ctl.
-func (s *Server) OnTasks(ctl TaskControl) {
+// OnEngine lets window processes run, cancel and watch tasks through ctl,
+// and ask where its API listens.
+func (s *Server) OnEngine(ctl EngineControl) {
 	s.mu.Lock()
 	s.tasks = ctl
 	s.mu.Unlock()
 }
 
-// taskAnswer serves the task requests.
-func (s *Server) taskAnswer(ctx context.Context, req request) answer {
+// engineAnswer serves the requests of window processes.
+func (s *Server) engineAnswer(ctx context.Context, req request) answer {
 	s.mu.Lock()
 	ctl := s.tasks
 	s.mu.Unlock()
@@ -55,6 +59,9 @@ func (s *Server) taskAnswer(ctx context.Context, req request) answer {
 	case opCancel:
 		ok := ctl.CancelRun(req.ID)
 		return answer{Cancelled: &ok}
+	case opAPI:
+		addr := ctl.APIListening()
+		return answer{API: &addr}
 	}
 	st, err := taskStatus(ctx, ctl)
 	if err != nil {
@@ -63,7 +70,7 @@ func (s *Server) taskAnswer(ctx context.Context, req request) answer {
 	return answer{Tasks: &st}
 }
 
-func taskStatus(ctx context.Context, ctl TaskControl) (TaskStatus, error) {
+func taskStatus(ctx context.Context, ctl EngineControl) (TaskStatus, error) {
 	list, err := ctl.ListTasks(ctx)
 	if err != nil {
 		return TaskStatus{}, err
@@ -94,6 +101,19 @@ func CancelRun(ctx context.Context, dataDir string, id int64) (bool, error) {
 		return false, errors.New("the owner's answer to cancel says nothing")
 	}
 	return *a.Cancelled, nil
+}
+
+// APIListening asks the owner of dataDir where its local API listens; ""
+// when it does not.
+func APIListening(ctx context.Context, dataDir string) (string, error) {
+	a, err := call(ctx, dataDir, request{Op: opAPI}, requestTimeout)
+	if err != nil {
+		return "", err
+	}
+	if a.API == nil {
+		return "", errors.New("the owner's answer to api says nothing")
+	}
+	return *a.API, nil
 }
 
 // Tasks asks the owner of dataDir which tasks run and when each runs next.

@@ -38,16 +38,18 @@ func (f *fakeTasks) RunningTasks() []int64 { return []int64{1} }
 
 func (f *fakeTasks) NextRun(id int64) (time.Time, bool) { return f.next, id == 2 }
 
+func (f *fakeTasks) APIListening() string { return "127.0.0.1:8080" }
+
 // A window process runs, cancels and watches tasks through the owner.
 func TestTaskRequests(t *testing.T) {
 	ctx := context.Background()
 	dir := testDir(t)
 	s := serveAs(t, dir, RoleWindow, nil)
 	if err := RunTask(ctx, dir, "backup"); err == nil || !strings.Contains(err.Error(), "does not run tasks") {
-		t.Fatalf("RunTask before OnTasks: %v", err)
+		t.Fatalf("RunTask before OnEngine: %v", err)
 	}
 	f := &fakeTasks{next: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-	s.OnTasks(f)
+	s.OnEngine(f)
 	if err := RunTask(ctx, dir, "backup"); err != nil || len(f.ran) != 1 || f.ran[0] != "backup" {
 		t.Fatalf("RunTask: %v, ran %v", err, f.ran)
 	}
@@ -60,6 +62,9 @@ func TestTaskRequests(t *testing.T) {
 	}
 	if ok, err := CancelRun(ctx, dir, 2); ok || err != nil {
 		t.Fatalf("CancelRun(2): %v %v", ok, err)
+	}
+	if addr, err := APIListening(ctx, dir); addr != "127.0.0.1:8080" || err != nil {
+		t.Fatalf("APIListening: %q %v", addr, err)
 	}
 	st, err := Tasks(ctx, dir)
 	if err != nil || len(st.Running) != 1 || st.Running[0] != 1 || len(st.Next) != 1 || !st.Next[2].Equal(f.next) {

@@ -26,10 +26,15 @@ type Engine struct {
 
 	mu     sync.Mutex
 	status owner.TaskStatus // as last read from the owner
+	api    string           // where the owner's API listens, as last read
 }
 
-// New wraps env, a client of its data folder.
-func New(env *host.Env) *Engine { return &Engine{Env: env} }
+// New wraps env, a client of its data folder whose owner runs.
+func New(env *host.Env) *Engine {
+	e := &Engine{Env: env}
+	e.readAPI()
+	return e
+}
 
 // RunTask has the owner run task name now.
 func (e *Engine) RunTask(ctx context.Context, name string) error {
@@ -72,6 +77,29 @@ func (e *Engine) NextRun(id int64) (time.Time, bool) {
 	defer e.mu.Unlock()
 	at, ok := e.status.Next[id]
 	return at, ok
+}
+
+// APIListening is where the owner's local API listens, "" when it does
+// not or the owner did not say: as last read, without waiting (the
+// Settings tab asks on the UI goroutine); it is read again meanwhile.
+func (e *Engine) APIListening() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	go e.readAPI()
+	return e.api
+}
+
+func (e *Engine) readAPI() {
+	ctx, cancel := context.WithTimeout(context.Background(), requestWait)
+	defer cancel()
+	addr, err := owner.APIListening(ctx, e.DataDir)
+	if err != nil {
+		e.Log.Warn("ask the owner where its API listens", "error", err)
+		return
+	}
+	e.mu.Lock()
+	e.api = addr
+	e.mu.Unlock()
 }
 
 // Test sends c a test push through the outbox, delivered by the owner,

@@ -49,7 +49,7 @@ func startOwner(t *testing.T, dir string, secrets secret.Store) *host.Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	srv.OnTasks(env)
+	srv.OnEngine(env)
 	return env
 }
 
@@ -107,6 +107,9 @@ func TestWindowWorksThroughTheOwner(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 		w.RunningTasks()
+	}
+	if addr := w.APIListening(); addr != "" {
+		t.Fatalf("the owner's API is off, but the window says it listens on %s", addr)
 	}
 	if w.CancelRun(tk.ID) {
 		t.Fatal("cancelled a run that had finished")

@@ -63,7 +63,7 @@ func Main(ctx context.Context, o Options, stdout, stderr io.Writer) int {
 	app := newTrayApp(ctx, env, win)
 	srv.OnShow(func() { win.open("") })
 	srv.OnQuit(app.quit)
-	srv.OnTasks(env) // the window process runs no scheduler
+	srv.OnEngine(env) // the window process runs no scheduler
 	if !o.Minimized {
 		win.open("")
 	}
