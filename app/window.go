@@ -65,7 +65,7 @@ func runWindowOnly(ctx context.Context, dir string, opts windowOptions, stderr i
 		return cli.ExitFailed
 	}
 	defer env.Close()
-	p := ui.Params{Env: env, Client: true, Engine: ownerclient.New(env), Version: displayVersion(Version, Commit), Tab: opts.tab, CycleTabs: opts.cycleTabs,
+	p := ui.Params{Env: env, Client: true, Engine: ownerclient.New(ctx, env), Version: displayVersion(Version, Commit), Tab: opts.tab, CycleTabs: opts.cycleTabs,
 		SetStartAtLogin: startAtLogin(dir), StartAtLoginState: autostart.Enabled,
 		OnClose: func(closeToTray bool) {
 			if !closeToTray {
