@@ -73,7 +73,18 @@ func TestTrayProcessWithoutGL(t *testing.T) {
 		t.Fatalf("after the window closed: %+v %v\n%s", h, err, tr.out.String())
 	}
 
-	// A window that does not close to the tray asks it to quit.
+	// Opened again, then the tray quits (as a window that does not close
+	// to the tray asks it to): the window goes with it.
+	if out, err := bounded(t, "--data-dir", data).CombinedOutput(); err != nil {
+		t.Fatalf("start after the window closed: exit %d\n%s", exitCode(err), out)
+	}
+	win = 0
+	waitFor(t, 60*time.Second, "the window to open again", func() bool {
+		if kids := childrenOf(pid); len(kids) == 1 && len(windowsOf(xdotool, kids[0])) > 0 {
+			win = kids[0]
+		}
+		return win != 0
+	})
 	if err := owner.Quit(context.Background(), data); err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +95,9 @@ func TestTrayProcessWithoutGL(t *testing.T) {
 		}
 	case <-time.After(60 * time.Second):
 		t.Fatalf("the tray did not quit on request\n%s", tr.out.String())
+	}
+	if err := syscall.Kill(win, 0); err == nil {
+		t.Errorf("the window process %d outlived the tray", win)
 	}
 }
 
