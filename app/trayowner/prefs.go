@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 
+	"github.com/jeandeaual/go-locale"
+
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/i18n"
 )
@@ -29,13 +31,18 @@ func loadPrefs(ctx context.Context, env *host.Env) prefs {
 }
 
 // language is the translation files' language for the chosen one:
-// English, Chinese, or the system's (its locale, as Fyne reads it).
+// English, Chinese, or the system's (its first locale, read as Fyne
+// reads it: go-locale, which asks Windows and macOS rather than the
+// environment).
 func language(choice string) string {
 	switch choice {
 	case "en":
 		return i18n.English
 	case "zh":
 		return i18n.Chinese
+	}
+	if loc, err := locale.GetLocale(); err == nil && loc != "" {
+		return i18n.Pick(loc)
 	}
 	return i18n.FromEnv(os.Getenv)
 }
