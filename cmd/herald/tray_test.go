@@ -247,3 +247,54 @@ func TestNoSessionBusOpensTheOwningWindow(t *testing.T) {
 		t.Fatalf("did not quit on SIGTERM\n%s", w.out.String())
 	}
 }
+
+// notifications is a fake org.freedesktop.Notifications on the session
+// bus: it passes on each summary it is asked to show.
+type notifications struct{ summaries chan string }
+
+func (n *notifications) Notify(app string, replaces uint32, icon, summary, body string, actions []string,
+	hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
+	select {
+	case n.summaries <- summary:
+	default:
+	}
+	return 1, nil
+}
+
+// The tray process notifies a failed run itself, through the session's
+// notification server.
+func TestTrayNotifiesFailedRuns(t *testing.T) {
+	testenv.NeedDisplay(t)
+	needSessionBus(t)
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	n := &notifications{summaries: make(chan string, 16)}
+	if err := conn.Export(n, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName("org.freedesktop.Notifications", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Skipf("this session has a notification server of its own (%v)", err)
+	}
+	defer conn.ReleaseName("org.freedesktop.Notifications")
+	data := t.TempDir()
+	for _, args := range [][]string{
+		{"api", "disable"},
+		{"task", "add", "flaky", "--command", "exit 3", "--cron", "* * * * * *"},
+	} {
+		if out, err := herald(t, data, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	startTray(t, data)
+	select {
+	case s := <-n.summaries:
+		if !strings.Contains(s, "flaky") { // "flaky failed", "flaky 失败" by the locale
+			t.Fatalf("notified %q, want the failed task named", s)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("no notification of the failed run")
+	}
+}
