@@ -44,14 +44,7 @@ func TestTrayProcessWithoutGL(t *testing.T) {
 	if out, err := bounded(t, "--data-dir", data).CombinedOutput(); err != nil || !strings.Contains(string(out), "asked it to show its window") {
 		t.Fatalf("second start: exit %d\n%s", exitCode(err), out)
 	}
-	var win int
-	waitFor(t, 60*time.Second, "a window process with a window", func() bool {
-		kids := childrenOf(pid)
-		if len(kids) == 1 && len(windowsOf(xdotool, kids[0])) > 0 {
-			win = kids[0]
-		}
-		return win != 0
-	})
+	win := windowProcess(t, tr, data, xdotool, "a window process with a window")
 	if gl := glLibraries(t, pid); len(gl) > 0 {
 		t.Fatalf("the tray maps GL libraries once the window opened: %q", gl)
 	}
@@ -68,7 +61,9 @@ func TestTrayProcessWithoutGL(t *testing.T) {
 	if err := syscall.Kill(win, syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "the window process to end", func() bool { return len(childrenOf(pid)) == 0 })
+	if !eventually(60*time.Second, func() bool { return len(childrenOf(pid)) == 0 }) {
+		stuck(t, tr, data, "the window process did not end on SIGTERM")
+	}
 	if h, err := owner.Ping(context.Background(), data); err != nil || h.PID != pid || tr.exited() {
 		t.Fatalf("after the window closed: %+v %v\n%s", h, err, tr.out.String())
 	}
@@ -78,13 +73,7 @@ func TestTrayProcessWithoutGL(t *testing.T) {
 	if out, err := bounded(t, "--data-dir", data).CombinedOutput(); err != nil {
 		t.Fatalf("start after the window closed: exit %d\n%s", exitCode(err), out)
 	}
-	win = 0
-	waitFor(t, 60*time.Second, "the window to open again", func() bool {
-		if kids := childrenOf(pid); len(kids) == 1 && len(windowsOf(xdotool, kids[0])) > 0 {
-			win = kids[0]
-		}
-		return win != 0
-	})
+	win = windowProcess(t, tr, data, xdotool, "the window to open again")
 	if err := owner.Quit(context.Background(), data); err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +106,7 @@ func startTray(t *testing.T, data string) *daemon {
 			select {
 			case <-tr.done:
 			case <-time.After(60 * time.Second):
-				tr.cmd.Process.Kill()
+				dumpAndKill(tr.cmd.Process.Pid)
 				t.Errorf("the tray did not stop on SIGTERM\n%s", tr.out.String())
 			}
 		}
@@ -127,6 +116,51 @@ func startTray(t *testing.T, data string) *daemon {
 		return err == nil && h.Role == owner.RoleWindow && h.PID == tr.cmd.Process.Pid
 	})
 	return tr
+}
+
+// windowProcess waits for the tray's one child process, showing a window.
+func windowProcess(t *testing.T, tr *daemon, data, xdotool, what string) int {
+	t.Helper()
+	win := 0
+	ok := eventually(60*time.Second, func() bool {
+		if kids := childrenOf(tr.cmd.Process.Pid); len(kids) == 1 && len(windowsOf(xdotool, kids[0])) > 0 {
+			win = kids[0]
+		}
+		return win != 0
+	})
+	if !ok {
+		stuck(t, tr, data, "timed out waiting for "+what)
+	}
+	return win
+}
+
+// stuck fails the test with what went wrong, after the tray's children
+// printed their goroutines, and the tray's output and log.
+func stuck(t *testing.T, tr *daemon, data, what string) {
+	t.Helper()
+	for _, kid := range childrenOf(tr.cmd.Process.Pid) {
+		dumpAndKill(kid)
+	}
+	log, _ := os.ReadFile(filepath.Join(data, "herald.log"))
+	t.Fatalf("%s; children %v; the tray's and its window's output:\n%s\nherald.log:\n%s", what, childrenOf(tr.cmd.Process.Pid), tr.out.String(), log)
+}
+
+// eventually polls ok until it holds (true) or limit passes (false).
+func eventually(limit time.Duration, ok func() bool) bool {
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if ok() {
+			return true
+		}
+	}
+	return ok()
+}
+
+// dumpAndKill has a stuck herald print its goroutines (SIGQUIT; the
+// window's output goes to the tray's), then kills it.
+func dumpAndKill(pid int) {
+	syscall.Kill(pid, syscall.SIGQUIT)
+	eventually(10*time.Second, func() bool { return syscall.Kill(pid, 0) != nil })
+	syscall.Kill(pid, syscall.SIGKILL)
 }
 
 func needSessionBus(t *testing.T) {
