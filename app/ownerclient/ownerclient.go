@@ -47,9 +47,13 @@ type Engine struct {
 // ends.
 func New(ctx context.Context, env *host.Env) *Engine {
 	e := &Engine{Env: env, ctx: ctx, asked: map[int64]int64{}}
-	e.readAPI()
+	e.readAPI(startWait)
 	return e
 }
+
+// startWait bounds the question New asks the owner: the window waits
+// for it before it shows.
+const startWait = 2 * time.Second
 
 // RunTask has the owner run task name now.
 func (e *Engine) RunTask(ctx context.Context, name string) error {
@@ -206,12 +210,12 @@ func (e *Engine) NextRun(id int64) (time.Time, bool) {
 func (e *Engine) APIListening() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	go e.readAPI()
+	go e.readAPI(requestWait)
 	return e.api
 }
 
-func (e *Engine) readAPI() {
-	ctx, cancel := context.WithTimeout(context.Background(), requestWait)
+func (e *Engine) readAPI(wait time.Duration) {
+	ctx, cancel := context.WithTimeout(e.ctx, wait)
 	defer cancel()
 	addr, err := owner.APIListening(ctx, e.DataDir)
 	if err != nil {
