@@ -47,9 +47,12 @@ func (w *windowProcess) open(tab string) {
 		line = ShowHistoryLine
 	}
 	if w.stdin != nil {
-		if _, err := io.WriteString(w.stdin, line+"\n"); err == nil {
+		_, err := io.WriteString(w.stdin, line+"\n")
+		if err == nil {
+			w.log.Info("window asked to show itself", "tab", tab)
 			return
 		}
+		w.log.Info("the window does not listen; opening another", "error", err)
 	}
 	if err := w.start(tab); err != nil {
 		w.log.Error("open the window", "error", err)

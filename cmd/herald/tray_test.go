@@ -70,7 +70,7 @@ func TestTrayProcessWithoutGL(t *testing.T) {
 
 	// Opened again, then the tray quits (as a window that does not close
 	// to the tray asks it to): the window goes with it.
-	if out, err := bounded(t, "--data-dir", data).CombinedOutput(); err != nil {
+	if out, err := bounded(t, "--data-dir", data).CombinedOutput(); err != nil || !strings.Contains(string(out), "asked it to show its window") {
 		t.Fatalf("start after the window closed: exit %d\n%s", exitCode(err), out)
 	}
 	win = windowProcess(t, tr, data, xdotool, "the window to open again")
@@ -134,15 +134,16 @@ func windowProcess(t *testing.T, tr *daemon, data, xdotool, what string) int {
 	return win
 }
 
-// stuck fails the test with what went wrong, after the tray's children
-// printed their goroutines, and the tray's output and log.
+// stuck fails the test with what went wrong, after the tray and its
+// children printed their goroutines, and the tray's output and log.
 func stuck(t *testing.T, tr *daemon, data, what string) {
 	t.Helper()
-	for _, kid := range childrenOf(tr.cmd.Process.Pid) {
+	kids := childrenOf(tr.cmd.Process.Pid)
+	for _, kid := range append(kids, tr.cmd.Process.Pid) {
 		dumpAndKill(kid)
 	}
 	log, _ := os.ReadFile(filepath.Join(data, "herald.log"))
-	t.Fatalf("%s; children %v; the tray's and its window's output:\n%s\nherald.log:\n%s", what, childrenOf(tr.cmd.Process.Pid), tr.out.String(), log)
+	t.Fatalf("%s; children %v; the tray's and its window's output:\n%s\nherald.log:\n%s", what, kids, tr.out.String(), log)
 }
 
 // eventually polls ok until it holds (true) or limit passes (false).
@@ -209,7 +210,9 @@ func glLibraries(t *testing.T, pid int) []string {
 	return found
 }
 
-// childrenOf lists the live child processes of pid, from /proc.
+// childrenOf lists the child processes of pid not yet reaped, from /proc.
+// A zombie counts: a process whose main thread ended first (as GLFW's
+// may) reads as a zombie while its other threads still run.
 func childrenOf(pid int) []int {
 	entries, _ := os.ReadDir("/proc")
 	var kids []int
@@ -224,7 +227,7 @@ func childrenOf(pid int) []int {
 		}
 		// pid (comm) state ppid …; comm may hold spaces and parentheses.
 		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-		if len(f) > 1 && f[0] != "Z" && f[1] == strconv.Itoa(pid) {
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
 			kids = append(kids, child)
 		}
 	}
