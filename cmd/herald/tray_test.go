@@ -211,8 +211,9 @@ func glLibraries(t *testing.T, pid int) []string {
 }
 
 // childrenOf lists the child processes of pid not yet reaped, from /proc.
-// A zombie counts: a process whose main thread ended first (as GLFW's
-// may) reads as a zombie while its other threads still run.
+// A zombie counts: an exiting process reads as one while its other
+// threads finish, and the tray still holds its standard input until it
+// reaped it.
 func childrenOf(pid int) []int {
 	entries, _ := os.ReadDir("/proc")
 	var kids []int
