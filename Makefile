@@ -79,6 +79,8 @@ deps-test: check-go
 
 build: deps-build
 	$(GO) build -tags $(TAGS) -trimpath -ldflags "$(LDFLAGS)" -o bin/herald ./cmd/herald
+	# The tray process without Fyne and GL, which herald hands over to (cmd/herald-tray).
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/herald-tray ./cmd/herald-tray
 
 run: build
 	@scripts/apt-need $(DEB_RUN) dbus-x11 gnome-keyring
@@ -95,6 +97,7 @@ test: vet test-go package-test
 # ./packaging is package-test's: it checks dist/.
 test-go: deps-test
 	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/herald-test ./cmd/herald
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/herald-test-tray ./cmd/herald-tray
 	HERALD_BIN=$(CURDIR)/bin/herald-test scripts/desktop-session $(GO) test -tags $(TAGS) -count=1 \
 	  $$($(GO) list -tags $(TAGS) ./... | grep -v '/packaging$$')
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/heraldpush/herald/app/cli"
 	"github.com/heraldpush/herald/app/endsession"
+	"github.com/heraldpush/herald/app/trayowner"
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/engine/i18n"
 )
@@ -65,6 +66,10 @@ func command(std cli.IO) *cli.Command {
 	root.PersistentFlags().StringVar(&dataDir, "data-dir", "", "data folder `DIR` (default: $"+host.EnvDataDir+" or the OS config folder)")
 	root.Flags().BoolVar(&window.minimized, "minimized", false, "start in the tray without opening the window")
 	root.Flags().StringVar(&window.cycleTabs, "cycle-tabs", "", "show each tab in turn, signalling through files in `DIR`, then quit (smoke tests)")
+	root.Flags().BoolVar(&window.windowOnly, strings.TrimPrefix(trayowner.WindowOnlyFlag, "--"), false, "run the window only, beside the tray that owns the data folder (the tray starts it)")
+	root.Flags().StringVar(&window.tab, strings.TrimPrefix(trayowner.TabFlag, "--"), "", "with --window-only: the tab to start on (history)")
+	root.Flags().MarkHidden(strings.TrimPrefix(trayowner.WindowOnlyFlag, "--"))
+	root.Flags().MarkHidden(strings.TrimPrefix(trayowner.TabFlag, "--"))
 	root.MarkPersistentFlagDirname("data-dir")
 	root.RunE = func(cc *cobra.Command, _ []string) error {
 		d, err := dir()

@@ -12,6 +12,7 @@ func TestOpensWindow(t *testing.T) {
 	}{
 		{"", true},
 		{"--minimized", true},
+		{"--window-only --tab history", true},
 		{"--data-dir D --minimized", true},
 		{"--data-dir=D", true},
 		{"channel list", false},

@@ -1,18 +1,21 @@
 package app
 
 import (
+	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"runtime"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/heraldpush/herald/app/autostart"
 	"github.com/heraldpush/herald/app/cli"
 	"github.com/heraldpush/herald/app/endsession"
 	"github.com/heraldpush/herald/app/owner"
+	"github.com/heraldpush/herald/app/ownerclient"
+	"github.com/heraldpush/herald/app/trayowner"
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/ui"
 )
@@ -20,24 +23,102 @@ import (
 type windowOptions struct {
 	minimized bool
 	cycleTabs string
+	// windowOnly runs the window as a process of its own, a client of
+	// the tray that owns the data folder (trayowner.WindowOnlyFlag).
+	windowOnly bool
+	tab        string // the tab a window-only process starts on
 }
 
-// ownerWait bounds the wait for a command holding the data folder's lock
-// for a moment, or for a starting window to answer "show".
-const ownerWait = 2 * time.Minute
-
-// runWindow starts the desktop app as the data folder's delivery owner.
+// runWindow starts the desktop app: the tray process, which owns the data
+// folder and opens the window as a process of its own; or that window
+// process; or, without a tray to show (no D-Bus session bus), a window
+// that owns the folder itself while it is open.
 func runWindow(ctx context.Context, dir string, opts windowOptions, stdout, stderr io.Writer) int {
-	if !hasDisplay() {
-		fmt.Fprintln(stderr, `herald: no display — run "herald daemon" to deliver without a window`)
+	if !trayowner.HasDisplay() {
+		fmt.Fprintln(stderr, trayowner.NoDisplay)
 		return cli.ExitFailed
 	}
-	// Created before the lock, so that the very first start is guarded too.
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		fmt.Fprintf(stderr, "herald: create data folder %s: %v\n", dir, err)
+	if opts.windowOnly || opts.cycleTabs != "" {
+		return runWindowOnly(ctx, dir, opts, stderr)
+	}
+	if !trayowner.TrayAvailable() {
+		return runOwnerWindow(ctx, dir, stdout, stderr)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(stderr, "herald:", err)
 		return cli.ExitFailed
 	}
-	lock, code, done := windowLock(ctx, dir, stdout, stderr)
+	handOverToTray(exe, dir, opts.minimized) // returns when there is no slim tray binary
+	return trayowner.Main(ctx, trayowner.Options{Dir: dir, Minimized: opts.minimized, WindowBin: exe}, stdout, stderr)
+}
+
+// runWindowOnly shows the window as a client of the data folder: the tray
+// process owns it. The tray controls it through standard input (a pipe):
+// "show [tab]" lines raise it, the end of input closes it.
+func runWindowOnly(ctx context.Context, dir string, opts windowOptions, stderr io.Writer) int {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	env, err := host.Open(ctx, dir, host.Options{})
+	if err != nil {
+		fmt.Fprintln(stderr, "herald:", err)
+		return cli.ExitFailed
+	}
+	defer env.Close()
+	p := ui.Params{Env: env, Client: true, Engine: ownerclient.New(ctx, env), Version: displayVersion(Version, Commit), Tab: opts.tab, CycleTabs: opts.cycleTabs,
+		SetStartAtLogin: startAtLogin(dir), StartAtLoginState: autostart.Enabled,
+		OnClose: func(closeToTray bool) {
+			if !closeToTray {
+				quitTray(ctx, dir, env)
+			}
+		}}
+	if stdinIsPipe() {
+		p.OnShowRequest = followTray(os.Stdin, cancel)
+	}
+	if err := ui.Run(ctx, p); err != nil {
+		fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
+		return cli.ExitFailed
+	}
+	return cli.ExitOK
+}
+
+// quitTray asks the tray that owns dir to quit: the window closed and
+// does not close to the tray.
+func quitTray(ctx context.Context, dir string, env *host.Env) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := owner.Quit(ctx, dir); err != nil {
+		env.Log.Warn("ask the tray to quit", "error", err)
+	}
+}
+
+// followTray reads the tray's lines on in for the window's OnShowRequest;
+// at the end of input (the tray quit or closed the window) it calls
+// closed.
+func followTray(in io.Reader, closed func()) func(show func(tab string)) {
+	var shown atomic.Pointer[func(string)]
+	go func() {
+		defer closed()
+		lines := bufio.NewScanner(in)
+		for lines.Scan() {
+			cmd, tab, _ := strings.Cut(strings.TrimSpace(lines.Text()), " ")
+			if fn := shown.Load(); fn != nil && cmd == trayowner.ShowLine {
+				(*fn)(tab)
+			}
+		}
+	}()
+	return func(show func(string)) { shown.Store(&show) }
+}
+
+func stdinIsPipe() bool {
+	fi, err := os.Stdin.Stat()
+	return err == nil && fi.Mode()&os.ModeNamedPipe != 0
+}
+
+// runOwnerWindow is the desktop app in one process, without a tray: the
+// window owns the data folder while it is open.
+func runOwnerWindow(ctx context.Context, dir string, stdout, stderr io.Writer) int {
+	lock, code, done := trayowner.Lock(ctx, dir, stdout, stderr)
 	if done {
 		return code
 	}
@@ -48,6 +129,7 @@ func runWindow(ctx context.Context, dir string, opts windowOptions, stdout, stde
 		return cli.ExitFailed
 	}
 	defer env.Close()
+	env.Log.Warn("no D-Bus session bus, so no tray: the window delivers for the data folder while it is open")
 	if err := env.StartEngine(ctx); err != nil {
 		fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
 		return cli.ExitFailed
@@ -62,67 +144,14 @@ func runWindow(ctx context.Context, dir string, opts windowOptions, stdout, stde
 	// Runs before StopEngine: deliveries made for commands are cancelled
 	// back to pending while the engine still records them.
 	defer srv.Close()
-	p := ui.Params{Env: env, Minimized: opts.minimized, Version: displayVersion(Version, Commit), OnShowRequest: srv.OnShow,
-		SetStartAtLogin: startAtLogin(dir), StartAtLoginState: autostart.Enabled, CycleTabs: opts.cycleTabs}
+	p := ui.Params{Env: env, Version: displayVersion(Version, Commit),
+		OnShowRequest:   func(show func(string)) { srv.OnShow(func() { show("") }) },
+		SetStartAtLogin: startAtLogin(dir), StartAtLoginState: autostart.Enabled}
 	if err := ui.Run(ctx, p); err != nil {
 		fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
 		return cli.ExitFailed
 	}
 	return cli.ExitOK
-}
-
-// windowLock makes this window the owner of dir. When it is not to start
-// (another window was asked to show itself, a daemon owns the folder),
-// done is true with the exit code.
-func windowLock(ctx context.Context, dir string, stdout, stderr io.Writer) (lock *owner.Lock, code int, done bool) {
-	wait, cancel := context.WithTimeout(ctx, ownerWait)
-	defer cancel()
-	lock, err := owner.Acquire(wait, dir, owner.RoleWindow, func(h owner.Holder) {
-		fmt.Fprintf(stderr, "herald: waiting for %s to finish with the data folder…\n", h)
-	})
-	var held *owner.HeldError
-	switch {
-	case err == nil:
-		return lock, 0, false
-	case errors.As(err, &held) && held.Holder.Role == owner.RoleWindow:
-		if err := showOther(wait, dir); err != nil {
-			fmt.Fprintf(stderr, "herald: %s runs but did not show itself: %v\n", held.Holder, err)
-			return nil, cli.ExitFailed, true
-		}
-		fmt.Fprintln(stdout, "herald: already running; asked it to show its window")
-		return nil, cli.ExitOK, true
-	case errors.As(err, &held) && held.Holder.Role == owner.RoleDaemon:
-		fmt.Fprintf(stderr, "herald: %s delivers for %s; stop it before opening the window (only one of them may own a data folder)\n", held.Holder, dir)
-		return nil, cli.ExitFailed, true
-	}
-	fmt.Fprintln(stderr, "herald:", err)
-	return nil, cli.ExitFailed, true
-}
-
-// showOther asks the window that owns dir to show itself, retrying while
-// it is still starting (it holds the lock before it answers).
-func showOther(ctx context.Context, dir string) error {
-	for {
-		err := owner.Show(ctx, dir)
-		if !errors.Is(err, owner.ErrNoOwner) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-// hasDisplay reports whether a window can open: on X11/Wayland systems
-// one of DISPLAY and WAYLAND_DISPLAY must be set (Fyne would panic).
-func hasDisplay() bool {
-	switch runtime.GOOS {
-	case "windows", "darwin", "android", "ios", "js":
-		return true
-	}
-	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
 }
 
 // startAtLogin toggles starting this binary, for dir, at login.

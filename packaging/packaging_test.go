@@ -320,7 +320,8 @@ func TestDebInstallRunRemove(t *testing.T) {
 		modes[p] = fl[0]
 	}
 	wantFiles := map[string]string{
-		"/usr/bin/herald": "-rwxr-xr-x",
+		"/usr/bin/herald":                               "-rwxr-xr-x",
+		"/usr/bin/herald-tray":                          "-rwxr-xr-x",
 		"/usr/share/applications/" + appID + ".desktop": "-rw-r--r--",
 	}
 	for _, n := range iconSizes {

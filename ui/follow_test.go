@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldpush/herald/engine/host"
+	"github.com/heraldpush/herald/engine/task"
 )
 
 // eventually polls cond on the UI goroutine until it holds or a deadline
@@ -54,25 +55,16 @@ func hasPrefix(list []string, prefix string) bool {
 }
 
 // A channel added while the window is open, here or by another process
-// (the CLI), shows in Push settings, the Channels tab and the tray's Test
-// channel submenu
-// without a restart; a removed one goes.
+// (the CLI), shows in Push settings and the Channels tab without a
+// restart; a removed one goes. (The tray follows in its own process:
+// app/trayowner.)
 func TestViewsFollowChannelChanges(t *testing.T) {
 	env := openTestEnv(t, t.TempDir())
 	w := testWindow(t, env)
-	fd := &fakeDesktop{App: w.app}
 	onUI(func() {
-		w.trayOn(fd)
-		w.followEngine()
+		w.followEngine(true)
 		w.tabs.SelectIndex(1)
 	})
-	testMenu := func() []string {
-		it := fd.menu.Items[3]
-		if it.ChildMenu == nil {
-			return nil
-		}
-		return labels(it.ChildMenu)
-	}
 	var early bool
 	onUI(func() { early = hasPrefix(pushChannelNames(w), "phone") })
 	if early {
@@ -83,7 +75,6 @@ func TestViewsFollowChannelChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "Push settings lists the added channel", func() bool { return hasPrefix(pushChannelNames(w), "phone (") })
-	eventually(t, "the tray's Test channel lists it", func() bool { return slices.Contains(testMenu(), "phone") })
 
 	other, err := host.Open(w.ctx, env.DataDir, host.Options{Secrets: env.Secrets})
 	if err != nil {
@@ -94,7 +85,6 @@ func TestViewsFollowChannelChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "Push settings lists another process's channel", func() bool { return hasPrefix(pushChannelNames(w), "desk (") })
-	eventually(t, "the tray lists it", func() bool { return slices.Contains(testMenu(), "desk") })
 	eventually(t, "the Channels tab lists it", func() bool {
 		var names []string
 		onUI(func() {
@@ -109,6 +99,38 @@ func TestViewsFollowChannelChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the removed channel goes", func() bool {
-		return !hasPrefix(pushChannelNames(w), "phone (") && !slices.Contains(testMenu(), "phone")
+		return !hasPrefix(pushChannelNames(w), "phone (")
+	})
+}
+
+// A client window (beside the tray, which runs the engine) gets no engine
+// events: the runs another process records still show in History.
+func TestClientFollowsTheOwnersRuns(t *testing.T) {
+	env := openTestEnv(t, t.TempDir())
+	w := testWindow(t, env)
+	stop := w.followOwner()
+	defer stop()
+	onUI(func() { w.tabs.Select(w.historyTab) })
+	other, err := host.Open(w.ctx, env.DataDir, host.Options{Secrets: env.Secrets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.AddTask(w.ctx, task.Task{Name: "owned", Kind: task.KindCommand, Command: &task.Command{Line: "true"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Tasks.RunForeground(w.ctx, "owned", task.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "History lists the run the owner recorded", func() bool {
+		n := 0
+		onUI(func() {
+			walk(w.win.Canvas().Content(), func(o fyne.CanvasObject) {
+				if l, ok := o.(*widget.List); ok {
+					n += l.Length()
+				}
+			})
+		})
+		return n > 0
 	})
 }

@@ -131,7 +131,7 @@ func openJourney(t *testing.T, lc, th, dir string) *journey {
 	j.w = &window{ctx: ctx, env: env, app: a, win: win, prefs: prefs}
 	j.do(func() {
 		j.w.buildTabs(Params{Env: env, Version: "0.9.0"})
-		j.w.followEngine()
+		j.w.followEngine(true)
 		win.Show()
 		j.w.greet(prefs, false)
 	})

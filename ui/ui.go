@@ -1,6 +1,7 @@
 // Package ui is Herald's desktop face: the main window (Channels, Push
-// settings, Tasks, History, Settings tabs) and the tray. It only draws and
-// forwards; the engine decides.
+// settings, Tasks, History, Settings tabs). It only draws and forwards;
+// the engine decides. The tray is not here: it is a process of its own
+// without Fyne (app/trayowner), which starts the window as another.
 package ui
 
 import (
@@ -41,20 +42,39 @@ const AppID = "io.github.heraldpush.herald"
 
 // Params are what the window needs from the composition root.
 type Params struct {
-	Env       *host.Env
-	Minimized bool
-	Version   string
+	Env     *host.Env
+	Version string
+	// Client: the window is a process of its own beside the tray, which
+	// owns the data folder, runs the engine and notifies failed runs.
+	Client bool
+	// Engine is what the Tasks, Channels and Settings tabs use of the
+	// engine; nil for Env. A client's runs tasks, tests channels and
+	// reads the API's address through the tray.
+	Engine Engine
+	// OnClose runs when the person closes the window, with the "close to
+	// tray" preference; the window quits after it.
+	OnClose func(closeToTray bool)
+	// Tab selects a tab at start: "history", or "" for the first.
+	Tab string
 	// SetStartAtLogin toggles autostart; nil hides the setting's effect.
 	SetStartAtLogin func(bool) error
 	// StartAtLoginState reads whether the OS starts Herald at login (the
 	// setting shows it); nil shows the stored preference.
 	StartAtLoginState func() (bool, error)
 	// OnShowRequest registers the function to call when a second start
-	// asks this window to show itself; nil when nobody can ask.
-	OnShowRequest func(show func())
+	// or the tray asks this window to show itself, on a tab ("history",
+	// "" for where it is); nil when nobody can ask.
+	OnShowRequest func(show func(tab string))
 	// CycleTabs, when set, shows each tab in turn for an outside observer
 	// and quits (the smoke test's screenshots; see cycleTabs).
 	CycleTabs string
+}
+
+// Engine is what the Tasks, Channels and Settings tabs use of the engine.
+type Engine interface {
+	tasksview.Engine
+	channels.Engine
+	settings.Engine
 }
 
 // applyTheme paints the app with Herald's theme in the chosen variant
@@ -76,7 +96,7 @@ func uiChinese(language string) bool {
 }
 
 // window is the running desktop app: the Fyne app, its window and tabs,
-// the tray, and the preferences in force.
+// and the preferences in force.
 type window struct {
 	ctx  context.Context
 	env  *host.Env
@@ -89,8 +109,6 @@ type window struct {
 	taskView   *tasksview.View
 	histView   *history.View
 	historyTab *container.TabItem
-
-	tray *tray // nil without a system tray
 
 	// settle waits until every tab has applied the loads asked of it (tests
 	// read the widgets after it: Fyne's test driver applies on the loaders'
@@ -123,19 +141,25 @@ func Run(ctx context.Context, p Params) error {
 		env.Log.Warn("register for desktop notifications", "error", err)
 	}
 	w := newWindow(ctx, env, prefs)
-	env.SetDesktopNotifier(w.notify)
-	defer env.SetDesktopNotifier(nil)
+	if !p.Client {
+		// The owner's desktop channels notify through this window.
+		env.SetDesktopNotifier(w.notify)
+		defer env.SetDesktopNotifier(nil)
+	}
 
 	w.buildTabs(p)
-	w.startTray()
-	w.followEngine()
+	w.followEngine(!p.Client)
+	if p.Client {
+		stop := w.followOwner()
+		defer stop()
+	}
+	w.selectTab(p.Tab)
 	if p.OnShowRequest != nil {
-		p.OnShowRequest(func() { fyne.Do(w.show) })
+		p.OnShowRequest(func(tab string) { fyne.Do(func() { w.selectTab(tab); w.show() }) })
 	}
 	w.win.SetCloseIntercept(func() {
-		if w.tray != nil && w.prefsNow().CloseToTray {
-			w.win.Hide()
-			return
+		if p.OnClose != nil {
+			p.OnClose(w.prefsNow().CloseToTray)
 		}
 		w.app.Quit()
 	})
@@ -147,12 +171,15 @@ func Run(ctx context.Context, p Params) error {
 	if p.CycleTabs != "" {
 		go cycleTabs(w.app, w.tabs, p.CycleTabs)
 	}
-	if p.Minimized && w.tray != nil && p.CycleTabs == "" {
-		w.app.Run()
-	} else {
-		w.win.ShowAndRun()
-	}
+	w.win.ShowAndRun()
 	return nil
+}
+
+// selectTab shows the tab named ("history"); "" leaves the selection.
+func (w *window) selectTab(tab string) {
+	if tab == "history" {
+		w.tabs.Select(w.historyTab)
+	}
 }
 
 // quitOnce quits the app for a cancelled context. Fyne's own SIGINT/SIGTERM
@@ -193,11 +220,15 @@ func (w *window) show() { w.win.Show(); w.win.RequestFocus() }
 // buildTabs makes the five tabs, each over the part of the engine it uses.
 func (w *window) buildTabs(p Params) {
 	ctx, env, win := w.ctx, w.env, w.win
-	w.channels = channels.New(ctx, env.Registry, env, win)
+	var eng Engine = env
+	if p.Engine != nil {
+		eng = p.Engine
+	}
+	w.channels = channels.New(ctx, env.Registry, eng, win)
 	w.pushView = pushsettings.New(ctx, env, win)
-	w.taskView = tasksview.New(ctx, env, win)
+	w.taskView = tasksview.New(ctx, eng, win)
 	w.histView = history.New(ctx, env, win)
-	setView := settings.New(ctx, env, win, settings.Options{
+	setView := settings.New(ctx, eng, win, settings.Options{
 		Version:           p.Version,
 		SetStartAtLogin:   p.SetStartAtLogin,
 		StartAtLoginState: p.StartAtLoginState,
@@ -245,17 +276,14 @@ func (w *window) prefsChanged(np settings.Prefs) {
 	}
 }
 
-// followEngine notifies failed runs (a setting) and has the tray follow
-// the runs.
-func (w *window) followEngine() {
+// followEngine notifies failed runs (a setting; notify is false when the
+// tray process does it) and has the views follow changed configuration.
+func (w *window) followEngine(notify bool) {
 	w.env.OnRun(func(e tasks.Event) {
-		if e.Type == tasks.RunFinished && e.Run.Status.Failed() && e.Run.Trigger != task.TriggerTest && w.prefsNow().NotifyOnFailure &&
+		if notify && e.Type == tasks.RunFinished && e.Run.Status.Failed() && e.Run.Trigger != task.TriggerTest && w.prefsNow().NotifyOnFailure &&
 			!dispatch.QuietNow(w.ctx, w.env.Store, e.Run, time.Local) { // in quiet hours the channels' summary tells
 			title := lang.L("notify.task_failed", map[string]any{"Task": e.Run.TaskName})
 			_ = w.notify(title, e.Run.Error)
-		}
-		if w.tray != nil {
-			w.tray.refresh.Request()
 		}
 	})
 	// Channels and tasks changed here or in another process (the CLI):
@@ -263,16 +291,47 @@ func (w *window) followEngine() {
 	w.env.OnConfigChange(w.configChanged)
 }
 
-// configChanged has the views and the tray read the channels and tasks
-// again; any goroutine may call it.
+// ownerPoll is how often a client window looks for what the tray's engine
+// recorded (runs, deliveries): one PRAGMA data_version when nothing did.
+const ownerPoll = time.Second
+
+// followOwner has the Tasks and History tabs read again what the tray's
+// engine recorded: a client window gets no engine events, so it watches
+// the store's data version. stop ends the watch.
+func (w *window) followOwner() (stop func()) {
+	ctx, cancel := context.WithCancel(w.ctx)
+	probe, err := w.env.Store.NewVersionProbe(ctx)
+	if err != nil {
+		w.env.Log.Warn("follow the tray's runs", "error", err)
+		return cancel
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(ownerPoll)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if probe.Changed(ctx) && ctx.Err() == nil {
+					w.taskView.Refresh()
+					w.histView.Refresh()
+				}
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// configChanged has the views read the channels and tasks again; any
+// goroutine may call it.
 func (w *window) configChanged() {
 	w.channels.Refresh()
 	w.taskView.Refresh()
 	w.histView.Refresh()
 	fyne.Do(w.pushView.ChannelsChanged)
-	if w.tray != nil {
-		w.tray.refresh.Request()
-	}
 }
 
 // greet tells about a missing keyring, or welcomes a first start.

@@ -162,6 +162,30 @@ func TestShow(t *testing.T) {
 	}
 }
 
+// A daemon refuses to quit on request; a tray that set OnQuit quits.
+func TestQuit(t *testing.T) {
+	ctx := context.Background()
+	dir := testDir(t)
+	serve(t, dir, nil)
+	var remote *RemoteError
+	if err := Quit(ctx, dir); !errors.As(err, &remote) {
+		t.Fatalf("Quit of a daemon: %v", err)
+	}
+
+	dir = testDir(t)
+	s := serveAs(t, dir, RoleWindow, nil)
+	quit := make(chan struct{})
+	s.OnQuit(func() { close(quit) })
+	if err := Quit(ctx, dir); err != nil {
+		t.Fatalf("Quit: %v", err)
+	}
+	select {
+	case <-quit:
+	case <-time.After(10 * time.Second):
+		t.Fatal("OnQuit did not run")
+	}
+}
+
 func TestProtocol(t *testing.T) {
 	dir := testDir(t)
 	serve(t, dir, func(ctx context.Context, id int64, seen int) (store.Delivery, error) {

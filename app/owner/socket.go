@@ -29,6 +29,7 @@ const (
 	opPing    = "ping"
 	opShow    = "show"
 	opDeliver = "deliver"
+	opQuit    = "quit"
 )
 
 type request struct {
@@ -38,12 +39,17 @@ type request struct {
 	// since (by the owner's own claim loop) is the answer, not a reason to
 	// send again.
 	Seen int `json:"seen,omitempty"`
+	// Name is the task to run.
+	Name string `json:"name,omitempty"`
 }
 
 type answer struct {
-	Error    string          `json:"error,omitempty"`
-	Holder   *Holder         `json:"holder,omitempty"`
-	Delivery *store.Delivery `json:"delivery,omitempty"`
+	Error     string          `json:"error,omitempty"`
+	Holder    *Holder         `json:"holder,omitempty"`
+	Delivery  *store.Delivery `json:"delivery,omitempty"`
+	Tasks     *TaskStatus     `json:"tasks,omitempty"`
+	Cancelled *bool           `json:"cancelled,omitempty"`
+	API       *string         `json:"api,omitempty"` // where the local API listens
 }
 
 // DeliverFunc delivers outbox row id now (see Handlers.Deliver).
@@ -62,6 +68,8 @@ type Server struct {
 	onShow func()
 	// showAsked: a "show" came before the window set OnShow.
 	showAsked bool
+	onQuit    func()
+	tasks     EngineControl // nil: no requests of window processes
 	conns     sync.WaitGroup
 	done      chan struct{}
 }
@@ -93,6 +101,26 @@ func (s *Server) OnShow(fn func()) {
 	if asked {
 		fn()
 	}
+}
+
+// OnQuit sets what a "quit" request triggers: the tray ends the app
+// when its window closes and the window does not close to the tray.
+func (s *Server) OnQuit(fn func()) {
+	s.mu.Lock()
+	s.onQuit = fn
+	s.mu.Unlock()
+}
+
+// quit runs OnQuit; a daemon, or a window that set none, refuses.
+func (s *Server) quit() error {
+	s.mu.Lock()
+	fn := s.onQuit
+	s.mu.Unlock()
+	if fn == nil {
+		return fmt.Errorf("%s does not quit on request", s.holder)
+	}
+	go fn()
+	return nil
 }
 
 // show runs the window's OnShow, or keeps the request for it while the
@@ -167,6 +195,13 @@ func (s *Server) answer(ctx context.Context, req request) answer {
 			return answer{Error: err.Error()}
 		}
 		return answer{}
+	case opQuit:
+		if err := s.quit(); err != nil {
+			return answer{Error: err.Error()}
+		}
+		return answer{}
+	case opRun, opCancel, opTasks, opAPI:
+		return s.engineAnswer(ctx, req)
 	case opDeliver:
 		if req.ID <= 0 {
 			return answer{Error: "deliver: no outbox row id"}
@@ -179,7 +214,7 @@ func (s *Server) answer(ctx context.Context, req request) answer {
 		}
 		return answer{Delivery: &d}
 	}
-	return answer{Error: fmt.Sprintf("unknown request %q (ping, show, deliver)", req.Op)}
+	return answer{Error: fmt.Sprintf("unknown request %q (ping, show, deliver, quit, run, cancel, tasks, api)", req.Op)}
 }
 
 func (s *Server) reply(conn net.Conn, a answer) {
@@ -217,6 +252,13 @@ func Ping(ctx context.Context, dataDir string) (Holder, error) {
 // Show asks the owning window of dataDir to show itself.
 func Show(ctx context.Context, dataDir string) error {
 	_, err := call(ctx, dataDir, request{Op: opShow}, requestTimeout)
+	return err
+}
+
+// Quit asks the owning tray of dataDir to quit (its window closed and
+// does not close to the tray).
+func Quit(ctx context.Context, dataDir string) error {
+	_, err := call(ctx, dataDir, request{Op: opQuit}, requestTimeout)
 	return err
 }
 

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -161,8 +160,8 @@ func startWindow(t *testing.T, data, locale, xdotool string) *running {
 		if time.Now().After(deadline) {
 			t.Fatalf("no window of herald (pid %s) within 60 s; its log:\n%s", pid, r.readLog())
 		}
-		b, _ := exec.Command(xdotool, "search", "--onlyvisible", "--pid", pid).Output()
-		if ids := strings.Fields(string(b)); len(ids) > 0 {
+		// The window is the tray's child process (herald --window-only).
+		if ids := windowsOf(xdotool, r.cmd.Process.Pid); len(ids) > 0 {
 			r.id = ids[len(ids)-1]
 		} else {
 			time.Sleep(100 * time.Millisecond)

@@ -39,8 +39,23 @@ func TestMain(m *testing.M) {
 		}
 		defer os.RemoveAll(dir)
 	}
+	buildTrayBeside(heraldBin)
 	code := m.Run()
 	os.Exit(code)
+}
+
+// buildTrayBeside builds the slim tray binary (cmd/herald-tray) as
+// bin + "-tray", where herald looks for it, unless it is there already
+// (`make test` builds both).
+func buildTrayBeside(bin string) {
+	if _, err := os.Stat(bin + "-tray"); err == nil {
+		return
+	}
+	build := exec.Command("go", "build", "-o", bin+"-tray", "../herald-tray")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("build herald-tray: " + err.Error())
+	}
 }
 
 func herald(t *testing.T, dataDir string, args ...string) (string, error) {

@@ -1,4 +1,4 @@
-package ui
+package tray
 
 import (
 	"reflect"
@@ -6,12 +6,13 @@ import (
 	"testing"
 
 	"github.com/heraldpush/herald/engine/host"
+	"github.com/heraldpush/herald/engine/i18n"
 	"github.com/heraldpush/herald/engine/registry"
 	"github.com/heraldpush/herald/engine/store"
 	"github.com/heraldpush/herald/engine/task"
 )
 
-func TestTrayStateOf(t *testing.T) {
+func TestStateOf(t *testing.T) {
 	ch := func(id, name string) registry.Channel {
 		var c registry.Channel
 		c.ID, c.Name = id, name
@@ -22,10 +23,10 @@ func TestTrayStateOf(t *testing.T) {
 		name   string
 		o      host.Overview
 		paused bool
-		want   trayState
+		want   State
 	}{
-		{name: "empty", want: trayState{}},
-		{name: "empty and paused", paused: true, want: trayState{Paused: true}},
+		{name: "empty", want: State{}},
+		{name: "empty and paused", paused: true, want: State{Paused: true}},
 		{
 			name: "tasks sorted by name; a failed or timed-out last run marks failing",
 			o: host.Overview{Tasks: []store.TaskHealth{
@@ -33,8 +34,8 @@ func TestTrayStateOf(t *testing.T) {
 				{ID: 1, Name: "backup", LastStatus: task.StatusTimeout},
 				{ID: 2, Name: "clean"},
 			}},
-			want: trayState{
-				Tasks:   []trayItem{{"1", "backup"}, {"2", "clean"}, {"3", "sync"}},
+			want: State{
+				Tasks:   []Item{{"1", "backup"}, {"2", "clean"}, {"3", "sync"}},
 				Failing: true,
 			},
 		},
@@ -44,7 +45,7 @@ func TestTrayStateOf(t *testing.T) {
 				{ID: 1, Name: "a", LastStatus: task.StatusSkipped},
 				{ID: 2, Name: "b"},
 			}},
-			want: trayState{Tasks: []trayItem{{"1", "a"}, {"2", "b"}}},
+			want: State{Tasks: []Item{{"1", "a"}, {"2", "b"}}},
 		},
 		{
 			name: "channels keep their order; failures show the task and the first error line",
@@ -57,18 +58,18 @@ func TestTrayStateOf(t *testing.T) {
 				},
 			},
 			paused: true,
-			want: trayState{
-				Channels: []trayItem{{"c2", "team robot"}, {"c1", "alerts"}},
-				Failures: []trayItem{{"9", "backup — disk full"}, {"7", "sync — " + strings.Repeat("é", 59) + "…"}, {"5", "check — disk 97% full"}},
+			want: State{
+				Channels: []Item{{"c2", "team robot"}, {"c1", "alerts"}},
+				Failures: []Item{{"9", "backup — disk full"}, {"7", "sync — " + strings.Repeat("é", 59) + "…"}, {"5", "check — disk 97% full"}},
 				Paused:   true,
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := trayStateOf(tt.o, tt.paused)
+			got := StateOf(tt.o, tt.paused, i18n.English)
 			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("trayStateOf =\n%+v\nwant\n%+v", got, tt.want)
+				t.Errorf("StateOf =\n%+v\nwant\n%+v", got, tt.want)
 			}
 			if got.key() != tt.want.key() {
 				t.Errorf("key %q, want %q", got.key(), tt.want.key())
@@ -92,5 +93,16 @@ func TestLastMeaningfulLine(t *testing.T) {
 				t.Errorf("lastMeaningfulLine(%q) = %q, want %q", tt.output, got, tt.want)
 			}
 		})
+	}
+}
+
+// A failure without meaningful output reads as its outcome, in the tray's
+// language.
+func TestFailureTextInLanguage(t *testing.T) {
+	code := 3
+	r := task.Run{TaskName: "backup", Status: task.StatusFailure, ExitCode: &code, Error: "exit status 3"}
+	en, zh := FailureText(r, i18n.English), FailureText(r, i18n.Chinese)
+	if !strings.HasPrefix(en, "backup — ") || en == zh {
+		t.Fatalf("English %q, Chinese %q", en, zh)
 	}
 }

@@ -1,0 +1,73 @@
+// Package trayowner is the tray process of the desktop app: the data
+// folder's delivery owner (engine, local API, owner socket) with Herald in
+// the system tray, and no Fyne: the window is a process of its own (the
+// herald binary with --window-only), started and raised from here. So the
+// tray idles without a GL driver, as light as `herald daemon`.
+package trayowner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/heraldpush/herald/app/cli"
+	"github.com/heraldpush/herald/app/endsession"
+	"github.com/heraldpush/herald/app/owner"
+	"github.com/heraldpush/herald/engine/host"
+)
+
+// Options start the tray process.
+type Options struct {
+	Dir       string // the data folder
+	Minimized bool   // tray only; else the window opens at start
+	// WindowBin is the herald binary that runs the window (--window-only).
+	WindowBin string
+}
+
+// Main runs the tray process until Quit, the owner's "quit" request or
+// ctx's end, and returns the exit code.
+func Main(ctx context.Context, o Options, stdout, stderr io.Writer) int {
+	if !HasDisplay() {
+		fmt.Fprintln(stderr, NoDisplay)
+		return cli.ExitFailed
+	}
+	lock, code, done := Lock(ctx, o.Dir, stdout, stderr)
+	if done {
+		return code
+	}
+	defer lock.Release()
+	env, err := host.Open(ctx, o.Dir, host.Options{})
+	if err != nil {
+		fmt.Fprintln(stderr, "herald:", err)
+		return cli.ExitFailed
+	}
+	defer env.Close()
+	if err := env.StartEngine(ctx); err != nil {
+		fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
+		return cli.ExitFailed
+	}
+	// Shorter when the session ends: Windows ends the process soon after.
+	defer func() { env.StopEngine(endsession.Grace(ctx, 20*time.Second)) }()
+	srv, err := owner.Listen(lock, env.DeliverRequested)
+	if err != nil {
+		fmt.Fprintln(stderr, "herald:", err)
+		return cli.ExitFailed
+	}
+	// Runs before StopEngine: deliveries made for commands are cancelled
+	// back to pending while the engine still records them.
+	defer srv.Close()
+	win := &windowProcess{bin: o.WindowBin, dir: o.Dir, log: env.Log}
+	// The window goes first: it reads the store the engine still holds.
+	defer win.closeWait(10 * time.Second)
+	app := newTrayApp(ctx, env, win)
+	srv.OnShow(func() { win.open("") })
+	srv.OnQuit(app.quit)
+	srv.OnEngine(env) // the window process runs no scheduler
+	if !o.Minimized {
+		win.open("")
+	}
+	env.Log.Info("tray started", "data", o.Dir)
+	app.run()
+	return cli.ExitOK
+}
