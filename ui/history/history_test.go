@@ -238,6 +238,7 @@ func TestDateFilterSelectsWholeDays(t *testing.T) {
 		return &t
 	}
 	v.from.SetDate(day(-10))
+	v.Wait() // its load is shown before the next change (the loader applies on its own goroutine)
 	v.to.SetDate(day(-10))
 	v.Wait()
 	if got := listed(v); !slices.Equal(got, []int64{old.ID}) {
@@ -249,12 +250,14 @@ func TestDateFilterSelectsWholeDays(t *testing.T) {
 		t.Errorf("to before from: listed %v, want none", got)
 	}
 	v.to.SetDate(nil)
+	v.Wait()
 	v.from.SetDate(day(-9))
 	v.Wait()
 	if got := listed(v); !slices.Equal(got, []int64{today.ID}) {
 		t.Errorf("from 9 days ago: listed %v, want %v", got, []int64{today.ID})
 	}
 	v.from.SetDate(nil)
+	v.Wait()
 	v.to.SetDate(day(0))
 	v.Wait()
 	if got := listed(v); !slices.Equal(got, []int64{old.ID, today.ID}) {
