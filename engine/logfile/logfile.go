@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"sync"
+
+	"github.com/gofrs/flock"
 )
 
 // checkEvery: a writer looks at the file on disk after this many bytes,
@@ -37,7 +39,7 @@ func Open(path string, maxSize int64, keep int) (*File, error) {
 	}
 	l := &File{path: path, maxSize: maxSize, keep: keep}
 	if fi, err := os.Stat(path); err == nil && fi.Size() > maxSize {
-		l.rotate()
+		l.rotateOnce()
 	}
 	if err := l.reopen(); err != nil {
 		return nil, err
@@ -96,14 +98,29 @@ func (l *File) look() {
 		// file is rotated at a later look.
 		l.f.Close()
 		l.f = nil
-		l.rotate()
+		l.rotateOnce()
 		_ = l.reopen()
 	}
 }
 
+// rotateOnce rotates the file unless another process just did: processes
+// take turns through a lock file (herald.log.lock), because two shifting
+// the older files at once would overwrite one of them. Without the lock
+// nothing is rotated; the next look tries again.
+func (l *File) rotateOnce() {
+	lock := flock.New(l.path + ".lock")
+	if err := lock.Lock(); err != nil {
+		return
+	}
+	defer lock.Unlock()
+	if fi, err := os.Stat(l.path); err != nil || fi.Size() <= l.maxSize {
+		return // rotated by another process while this one waited
+	}
+	l.rotate()
+}
+
 // rotate shifts herald.log.K to .K+1 (dropping the last) and herald.log to
-// .1. Two processes rotating at once may shift twice; each file still
-// holds whole records, and the newest never goes.
+// .1; only under the lock (rotateOnce).
 func (l *File) rotate() {
 	_ = os.Remove(l.name(l.keep))
 	for k := l.keep - 1; k >= 1; k-- {
