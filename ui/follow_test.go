@@ -108,9 +108,8 @@ func TestViewsFollowChannelChanges(t *testing.T) {
 func TestClientFollowsTheOwnersRuns(t *testing.T) {
 	env := openTestEnv(t, t.TempDir())
 	w := testWindow(t, env)
-	stop := w.followOwner()
-	defer stop()
-	onUI(func() { w.tabs.Select(w.historyTab) })
+	w.followOwner()
+	onUI(func() { w.tabs.SelectIndex(tabHistory) })
 	other, err := host.Open(w.ctx, env.DataDir, host.Options{Secrets: env.Secrets})
 	if err != nil {
 		t.Fatal(err)

@@ -159,9 +159,7 @@ func openJourney(t *testing.T, lc, th, dir string) *journey {
 }
 
 func (j *journey) settle() {
-	for _, wait := range j.w.settle {
-		wait()
-	}
+	j.w.settleViews()
 }
 
 // welcome: a first start greets; "Later" dismisses it for good, even

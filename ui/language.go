@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
@@ -23,8 +25,10 @@ import (
 // (Fyne's source, go-locale), in the chosen language. Each call starts from
 // the files as they are, so a later call undoes an earlier choice.
 func loadTranslations(choice string) error {
-	if err := lang.AddTranslationsFS(assets.Translations, "translations"); err != nil {
-		return err
+	for _, files := range []string{filesEnglish, filesChinese} {
+		if err := addTranslationsAs(files, files); err != nil {
+			return err
+		}
 	}
 	for tag, file := range overlays(choice, systemLanguages()) {
 		err := addTranslationsAs(file, tag)
@@ -89,12 +93,37 @@ func systemLanguages() []string {
 }
 
 // addTranslationsAs registers every translation file of language files
-// as the translations of tag.
+// as the translations of tag, in one call: Fyne matches the system's
+// locales against every language registered so far on each call.
 func addTranslationsAs(files, tag string) error {
-	entries, err := fs.ReadDir(assets.Translations, "translations")
+	data, err := mergedTranslations(files)
 	if err != nil {
 		return err
 	}
+	if err := lang.AddTranslationsForLocale(data, fyne.Locale(tag)); err != nil {
+		return fmt.Errorf("translations %s as %s: %w", files, tag, err)
+	}
+	return nil
+}
+
+var merged = struct {
+	sync.Mutex
+	files map[string][]byte
+}{files: map[string][]byte{}}
+
+// mergedTranslations is every translation file of language files
+// ([area.]LANG.json) as one JSON object, read once.
+func mergedTranslations(files string) ([]byte, error) {
+	merged.Lock()
+	defer merged.Unlock()
+	if data, ok := merged.files[files]; ok {
+		return data, nil
+	}
+	entries, err := fs.ReadDir(assets.Translations, "translations")
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]json.RawMessage{}
 	for _, e := range entries {
 		base := strings.TrimSuffix(e.Name(), ".json")
 		if base[strings.LastIndex(base, ".")+1:] != files {
@@ -103,11 +132,23 @@ func addTranslationsAs(files, tag string) error {
 		name := "translations/" + e.Name()
 		data, err := fs.ReadFile(assets.Translations, name)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := lang.AddTranslationsForLocale(data, fyne.Locale(tag)); err != nil {
-			return fmt.Errorf("translations %s as %s: %w", name, tag, err)
+		var part map[string]json.RawMessage
+		if err := json.Unmarshal(data, &part); err != nil {
+			return nil, fmt.Errorf("translations %s: %w", name, err)
+		}
+		for k, v := range part {
+			if _, dup := all[k]; dup {
+				return nil, fmt.Errorf("translations %s: %q is in another file too", name, k)
+			}
+			all[k] = v
 		}
 	}
-	return nil
+	data, err := json.Marshal(all)
+	if err != nil {
+		return nil, err
+	}
+	merged.files[files] = data
+	return data, nil
 }

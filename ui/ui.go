@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -104,19 +105,17 @@ type window struct {
 	win  fyne.Window
 	tabs *container.AppTabs
 
-	channels   *channels.View
-	pushView   *pushsettings.View
-	taskView   *tasksview.View
-	histView   *history.View
-	historyTab *container.TabItem
-
-	// settle waits until every tab has applied the loads asked of it (tests
-	// read the widgets after it: Fyne's test driver applies on the loaders'
-	// goroutines).
-	settle []func()
+	lazy []*lazyTab
+	// The views, nil until their tab is first shown; set and read on the
+	// UI goroutine.
+	channels *channels.View
+	pushView *pushsettings.View
+	taskView *tasksview.View
+	histView *history.View
 
 	mu    sync.Mutex
 	prefs settings.Prefs
+	views []tabView // the views made so far
 
 	chinese bool // the UI language at start is Chinese (no bold, see ui/look)
 }
@@ -148,12 +147,8 @@ func Run(ctx context.Context, p Params) error {
 	}
 
 	w.buildTabs(p)
-	w.followEngine(!p.Client)
-	if p.Client {
-		stop := w.followOwner()
-		defer stop()
-	}
-	w.selectTab(p.Tab)
+	// What the first paint does not need starts once the loop runs.
+	w.app.Lifecycle().SetOnStarted(func() { go w.afterStart(prefs, p) })
 	if p.OnShowRequest != nil {
 		p.OnShowRequest(func(tab string) { fyne.Do(func() { w.selectTab(tab); w.show() }) })
 	}
@@ -167,7 +162,6 @@ func Run(ctx context.Context, p Params) error {
 		<-ctx.Done()
 		fyne.Do(w.quitOnce)
 	}()
-	w.greet(prefs, p.CycleTabs != "")
 	if p.CycleTabs != "" {
 		go cycleTabs(w.app, w.tabs, p.CycleTabs)
 	}
@@ -175,10 +169,21 @@ func Run(ctx context.Context, p Params) error {
 	return nil
 }
 
+// afterStart follows the engine, or the owner for a client, and greets
+// (the keyring check asks D-Bus): the window is showing meanwhile.
+func (w *window) afterStart(prefs settings.Prefs, p Params) {
+	w.followEngine(!p.Client)
+	if p.Client {
+		w.followOwner()
+	}
+	keyring := w.env.Secrets.Check()
+	fyne.Do(func() { w.greetWith(keyring, prefs, p.CycleTabs != "") })
+}
+
 // selectTab shows the tab named ("history"); "" leaves the selection.
 func (w *window) selectTab(tab string) {
 	if tab == "history" {
-		w.tabs.Select(w.historyTab)
+		w.tabs.SelectIndex(tabHistory)
 	}
 }
 
@@ -198,6 +203,9 @@ func newWindow(ctx context.Context, env *host.Env, prefs settings.Prefs) *window
 	applyTheme(a, prefs.Theme, uiChinese(prefs.Language))
 	icon := fyne.NewStaticResource("icon.png", assets.Icon)
 	a.SetIcon(icon)
+	// The first layout spends most of its time loading each text style's
+	// fonts: bold's load on another core meanwhile.
+	go fyne.MeasureText(lang.L("app.name"), theme.TextSize(), fyne.TextStyle{Bold: true})
 	win := a.NewWindow(lang.L("app.name"))
 	win.SetIcon(icon)
 	win.Resize(windowSize(fyne.NewSize(960, 640), win.Canvas().Scale()))
@@ -217,34 +225,122 @@ func (w *window) notify(title, body string) error {
 
 func (w *window) show() { w.win.Show(); w.win.RequestFocus() }
 
-// buildTabs makes the five tabs, each over the part of the engine it uses.
+// tabView is what the window keeps of a tab's view once it is made.
+type tabView struct {
+	// wait returns once what the view was asked to load is shown (tests).
+	wait func()
+	// config has it read channels and tasks again; runs, the runs and
+	// deliveries. Any goroutine may call them; nil when it shows neither.
+	config, runs func()
+}
+
+// lazyTab is a tab whose view is built the first time it is shown: the
+// window paints sooner and holds only what was looked at.
+type lazyTab struct {
+	item  *container.TabItem
+	build func() (fyne.CanvasObject, tabView)
+	made  bool
+}
+
+// Tab indexes, in the order the window shows them.
+const (
+	tabChannels = iota
+	tabPush
+	tabTasks
+	tabHistory
+	tabSettings
+)
+
+// buildTabs makes the five tabs, each over the part of the engine it uses,
+// and the view of the one shown first (History for "history").
 func (w *window) buildTabs(p Params) {
-	ctx, env, win := w.ctx, w.env, w.win
-	var eng Engine = env
+	var eng Engine = w.env
 	if p.Engine != nil {
 		eng = p.Engine
 	}
-	w.channels = channels.New(ctx, env.Registry, eng, win)
-	w.pushView = pushsettings.New(ctx, env, win)
-	w.taskView = tasksview.New(ctx, eng, win)
-	w.histView = history.New(ctx, env, win)
-	setView := settings.New(ctx, eng, win, settings.Options{
-		Version:           p.Version,
-		SetStartAtLogin:   p.SetStartAtLogin,
-		StartAtLoginState: p.StartAtLoginState,
-		OnPrefsChanged:    w.prefsChanged,
-	})
-	w.histView.SetChartShown(!w.prefs.HideHistoryChart, w.rememberChart)
-	w.settle = []func(){w.channels.Wait, w.taskView.Wait, w.histView.Wait, setView.Wait}
-	w.historyTab = container.NewTabItemWithIcon(lang.L("tab.history"), theme.HistoryIcon(), w.histView.Object())
-	w.tabs = container.NewAppTabs(
-		container.NewTabItemWithIcon(lang.L("tab.channels"), theme.MailSendIcon(), w.channels.Object()),
-		container.NewTabItemWithIcon(lang.L("tab.push"), theme.VolumeUpIcon(), w.pushView.Object()),
-		container.NewTabItemWithIcon(lang.L("tab.tasks"), theme.ListIcon(), w.taskView.Object()),
-		w.historyTab,
-		container.NewTabItemWithIcon(lang.L("tab.settings"), theme.SettingsIcon(), setView.Object()),
-	)
-	win.SetContent(w.tabs)
+	w.lazy = []*lazyTab{
+		tabChannels: w.newLazyTab("tab.channels", theme.MailSendIcon(), func() (fyne.CanvasObject, tabView) {
+			w.channels = channels.New(w.ctx, w.env.Registry, eng, w.win)
+			return w.channels.Object(), tabView{wait: w.channels.Wait, config: w.channels.Refresh}
+		}),
+		tabPush: w.newLazyTab("tab.push", theme.VolumeUpIcon(), func() (fyne.CanvasObject, tabView) {
+			w.pushView = pushsettings.New(w.ctx, w.env, w.win)
+			pv := w.pushView
+			return pv.Object(), tabView{config: func() { fyne.Do(pv.ChannelsChanged) }}
+		}),
+		tabTasks: w.newLazyTab("tab.tasks", theme.ListIcon(), func() (fyne.CanvasObject, tabView) {
+			w.taskView = tasksview.New(w.ctx, eng, w.win)
+			tv := w.taskView
+			return tv.Object(), tabView{wait: tv.Wait, config: tv.Refresh, runs: tv.Refresh}
+		}),
+		tabHistory: w.newLazyTab("tab.history", theme.HistoryIcon(), func() (fyne.CanvasObject, tabView) {
+			w.histView = history.New(w.ctx, w.env, w.win)
+			hv := w.histView
+			hv.SetChartShown(!w.prefs.HideHistoryChart, w.rememberChart)
+			return hv.Object(), tabView{wait: hv.Wait, config: hv.Refresh, runs: hv.Refresh}
+		}),
+		tabSettings: w.newLazyTab("tab.settings", theme.SettingsIcon(), func() (fyne.CanvasObject, tabView) {
+			sv := settings.New(w.ctx, eng, w.win, settings.Options{
+				Version:           p.Version,
+				SetStartAtLogin:   p.SetStartAtLogin,
+				StartAtLoginState: p.StartAtLoginState,
+				OnPrefsChanged:    w.prefsChanged,
+			})
+			return sv.Object(), tabView{wait: sv.Wait}
+		}),
+	}
+	items := make([]*container.TabItem, len(w.lazy))
+	for i, t := range w.lazy {
+		items[i] = t.item
+	}
+	first := tabChannels
+	if p.Tab == "history" {
+		first = tabHistory
+	}
+	w.makeTab(first)
+	w.tabs = container.NewAppTabs(items...)
+	w.tabs.SelectIndex(first)
+	w.tabs.OnSelected = func(*container.TabItem) { w.makeTab(w.tabs.SelectedIndex()) }
+	w.win.SetContent(w.tabs)
+}
+
+// newLazyTab is a tab showing an empty stack until build fills it.
+func (w *window) newLazyTab(label string, icon fyne.Resource, build func() (fyne.CanvasObject, tabView)) *lazyTab {
+	return &lazyTab{item: container.NewTabItemWithIcon(lang.L(label), icon, container.NewStack()), build: build}
+}
+
+// makeTab makes tab i's view unless it is made (on the UI goroutine).
+func (w *window) makeTab(i int) {
+	t := w.lazy[i]
+	if t.made {
+		return
+	}
+	t.made = true
+	obj, view := t.build()
+	slot := t.item.Content.(*fyne.Container)
+	slot.Objects = []fyne.CanvasObject{obj}
+	slot.Refresh()
+	w.mu.Lock()
+	w.views = append(w.views, view)
+	w.mu.Unlock()
+}
+
+// madeViews is the views made so far; any goroutine may call it.
+func (w *window) madeViews() []tabView {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.views)
+}
+
+// settleViews returns once every view made has shown what it was asked
+// to load (tests read the widgets after it: Fyne's test driver applies on
+// the loaders' goroutines). Not on the UI goroutine.
+func (w *window) settleViews() {
+	for _, v := range w.madeViews() {
+		if v.wait != nil {
+			v.wait()
+		}
+	}
 }
 
 // rememberChart stores whether History's chart is shown, that field only.
@@ -291,52 +387,43 @@ func (w *window) followEngine(notify bool) {
 	w.env.OnConfigChange(w.configChanged)
 }
 
-// ownerPoll is how often a client window looks for what the tray's engine
-// recorded (runs, deliveries): one PRAGMA data_version when nothing did.
-const ownerPoll = time.Second
+// ownerGap is the least time between two reloads for the tray's commits.
+const ownerGap = 250 * time.Millisecond
 
 // followOwner has the Tasks and History tabs read again what the tray's
-// engine recorded: a client window gets no engine events, so it watches
-// the store's data version. stop ends the watch.
-func (w *window) followOwner() (stop func()) {
-	ctx, cancel := context.WithCancel(w.ctx)
-	probe, err := w.env.Store.NewVersionProbe(ctx)
-	if err != nil {
-		w.env.Log.Warn("follow the tray's runs", "error", err)
-		return cancel
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		tick := time.NewTicker(ownerPoll)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-				if probe.Changed(ctx) && ctx.Err() == nil {
-					w.taskView.Refresh()
-					w.histView.Refresh()
-				}
+// engine recorded: a client window gets no engine events, so it follows
+// the data folder's commits. It ends with w.ctx.
+func (w *window) followOwner() {
+	err := w.env.OnCommit(w.ctx, ownerGap, func() {
+		for _, v := range w.madeViews() {
+			if v.runs != nil {
+				v.runs()
 			}
 		}
-	}()
-	return func() { cancel(); <-done }
+	})
+	if err != nil {
+		w.env.Log.Warn("follow the tray's runs", "error", err)
+	}
 }
 
 // configChanged has the views read the channels and tasks again; any
 // goroutine may call it.
 func (w *window) configChanged() {
-	w.channels.Refresh()
-	w.taskView.Refresh()
-	w.histView.Refresh()
-	fyne.Do(w.pushView.ChannelsChanged)
+	for _, v := range w.madeViews() {
+		if v.config != nil {
+			v.config()
+		}
+	}
 }
 
 // greet tells about a missing keyring, or welcomes a first start.
 func (w *window) greet(prefs settings.Prefs, cycling bool) {
-	if err := w.env.Secrets.Check(); err != nil {
+	w.greetWith(w.env.Secrets.Check(), prefs, cycling)
+}
+
+// greetWith greets for keyring, what the keyring check returned.
+func (w *window) greetWith(keyring error, prefs settings.Prefs, cycling bool) {
+	if keyring != nil {
 		dialog.ShowInformation(lang.L("app.keyring_missing.title"),
 			lang.L("app.keyring_missing", map[string]any{"Hint": secret.Hint()}), w.win)
 	} else if !prefs.Welcomed && !cycling {
@@ -346,7 +433,7 @@ func (w *window) greet(prefs settings.Prefs, cycling bool) {
 
 // registerChannel shows the Channels tab with its add form open.
 func (w *window) registerChannel() {
-	w.tabs.SelectIndex(0)
+	w.tabs.SelectIndex(tabChannels)
 	w.channels.ShowAdd()
 }
 

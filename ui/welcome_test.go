@@ -47,9 +47,7 @@ func testWindow(t *testing.T, env *host.Env) *window {
 		w.win.Resize(fyne.NewSize(1280, 800))
 		w.win.Show()
 	})
-	w.channels.Wait()
-	w.taskView.Wait()
-	w.histView.Wait()
+	w.settleViews()
 	onUI(func() { w.greet(prefs, false) })
 	return w
 }
@@ -156,4 +154,47 @@ func TestChartChoiceRemembered(t *testing.T) {
 		p, err := settings.Load(w.ctx, env)
 		return err == nil && p.HideHistoryChart && p.Welcomed
 	})
+}
+
+// Only the tab shown is built at start ("history" starts on History); the
+// others are built when first shown, once.
+func TestTabsAreBuiltWhenFirstShown(t *testing.T) {
+	for _, tc := range []struct {
+		tab       string
+		startView func(*window) bool
+	}{
+		{"", func(w *window) bool { return w.channels != nil }},
+		{"history", func(w *window) bool { return w.histView != nil }},
+	} {
+		t.Run("start on "+tc.tab, func(t *testing.T) {
+			env := openTestEnv(t, t.TempDir())
+			a := serialise(t, test.NewTempApp(t))
+			w := &window{ctx: t.Context(), env: env, app: a}
+			var built int
+			onUI(func() {
+				w.win = a.NewWindow("herald")
+				w.buildTabs(Params{Tab: tc.tab})
+				built = len(w.madeViews())
+			})
+			if !tc.startView(w) || built != 1 {
+				t.Fatalf("at start: the shown tab's view made %v, views made %d, want 1", tc.startView(w), built)
+			}
+			for i := range w.lazy {
+				onUI(func() { w.tabs.SelectIndex(i) })
+			}
+			onUI(func() { w.tabs.SelectIndex(tabChannels) })
+			w.settleViews()
+			if n := len(w.madeViews()); n != len(w.lazy) {
+				t.Fatalf("after showing every tab: %d views made, want %d", n, len(w.lazy))
+			}
+			if w.channels == nil || w.pushView == nil || w.taskView == nil || w.histView == nil {
+				t.Fatal("a view is missing after its tab was shown")
+			}
+			var content fyne.CanvasObject
+			onUI(func() { content = w.lazy[tabTasks].item.Content.(*fyne.Container).Objects[0] })
+			if content != w.taskView.Object() {
+				t.Fatal("the Tasks tab does not show the Tasks view")
+			}
+		})
+	}
 }

@@ -47,12 +47,12 @@ type Engine struct {
 // ends.
 func New(ctx context.Context, env *host.Env) *Engine {
 	e := &Engine{Env: env, ctx: ctx, asked: map[int64]int64{}}
-	e.readAPI(startWait)
+	// Asked meanwhile: the window shows without waiting for the owner.
+	go e.readAPI(startWait)
 	return e
 }
 
-// startWait bounds the question New asks the owner: the window waits
-// for it before it shows.
+// startWait bounds the question New asks the owner.
 const startWait = 2 * time.Second
 
 // RunTask has the owner run task name now.

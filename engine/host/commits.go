@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/heraldpush/herald/engine/commitwatch"
 )
@@ -43,4 +44,24 @@ func (e *Env) stopCommitWatch() {
 		c.stop()
 		c.stop = nil
 	}
+}
+
+// OnCommit calls fn on its own goroutine after each commit another
+// process or connection makes to the data folder, at most once per gap,
+// until ctx ends (a window beside the tray follows the tray's runs so).
+func (e *Env) OnCommit(ctx context.Context, gap time.Duration, fn func()) error {
+	w, err := e.commitWatch(ctx)
+	if err != nil {
+		return err
+	}
+	first := true
+	// Subscribe calls once at once; the caller has just read what is there.
+	w.Subscribe(ctx, gap, func() {
+		if first {
+			first = false
+			return
+		}
+		fn()
+	})
+	return nil
 }

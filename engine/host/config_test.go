@@ -59,3 +59,27 @@ func TestOnConfigChangeReportsChangesFromAnyProcess(t *testing.T) {
 		}
 	}
 }
+
+// OnCommit calls after a commit another connection makes (a window beside
+// the owner follows its runs so).
+func TestOnCommitFollowsOtherConnections(t *testing.T) {
+	ctx := t.Context()
+	env := open(t)
+	other, err := host.Open(ctx, env.DataDir, host.Options{Secrets: &secret.Memory{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	calls := make(chan struct{}, 16)
+	if err := env.OnCommit(ctx, 10*time.Millisecond, func() { calls <- struct{}{} }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.AddTask(ctx, task.Task{Name: "theirs", Kind: task.KindCommand, Command: &task.Command{Line: "true"}}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-calls:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no call after another connection's commit")
+	}
+}
