@@ -12,9 +12,9 @@ import (
 
 	"github.com/heraldpush/herald/app/autostart"
 	"github.com/heraldpush/herald/app/cli"
-	"github.com/heraldpush/herald/app/endsession"
 	"github.com/heraldpush/herald/app/owner"
 	"github.com/heraldpush/herald/app/ownerclient"
+	"github.com/heraldpush/herald/app/ownerstart"
 	"github.com/heraldpush/herald/app/trayowner"
 	"github.com/heraldpush/herald/engine/host"
 	"github.com/heraldpush/herald/ui"
@@ -123,27 +123,13 @@ func runOwnerWindow(ctx context.Context, dir string, stdout, stderr io.Writer) i
 		return code
 	}
 	defer lock.Release()
-	env, err := host.Open(ctx, dir, host.Options{})
+	env, srv, stop, err := ownerstart.Start(ctx, lock, host.Options{})
 	if err != nil {
 		fmt.Fprintln(stderr, "herald:", err)
 		return cli.ExitFailed
 	}
-	defer env.Close()
+	defer stop()
 	env.Log.Warn("no D-Bus session bus, so no tray: the window delivers for the data folder while it is open")
-	if err := env.StartEngine(ctx); err != nil {
-		fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
-		return cli.ExitFailed
-	}
-	// Shorter when the session ends: Windows ends the process soon after.
-	defer func() { env.StopEngine(endsession.Grace(ctx, 20*time.Second)) }()
-	srv, err := owner.Listen(lock, env.DeliverRequested)
-	if err != nil {
-		fmt.Fprintln(stderr, "herald:", err)
-		return cli.ExitFailed
-	}
-	// Runs before StopEngine: deliveries made for commands are cancelled
-	// back to pending while the engine still records them.
-	defer srv.Close()
 	p := ui.Params{Env: env, Version: displayVersion(Version, Commit),
 		OnShowRequest:   func(show func(string)) { srv.OnShow(func() { show("") }) },
 		SetStartAtLogin: startAtLogin(dir), StartAtLoginState: autostart.Enabled}

@@ -12,8 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldpush/herald/app/cli"
-	"github.com/heraldpush/herald/app/endsession"
-	"github.com/heraldpush/herald/app/owner"
+	"github.com/heraldpush/herald/app/ownerstart"
 	"github.com/heraldpush/herald/engine/host"
 )
 
@@ -37,26 +36,12 @@ func Main(ctx context.Context, o Options, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer lock.Release()
-	env, err := host.Open(ctx, o.Dir, host.Options{})
+	env, srv, stop, err := ownerstart.Start(ctx, lock, host.Options{})
 	if err != nil {
 		fmt.Fprintln(stderr, "herald:", err)
 		return cli.ExitFailed
 	}
-	defer env.Close()
-	if err := env.StartEngine(ctx); err != nil {
-		fmt.Fprintln(stderr, "herald:", env.Redactor.Error(err))
-		return cli.ExitFailed
-	}
-	// Shorter when the session ends: Windows ends the process soon after.
-	defer func() { env.StopEngine(endsession.Grace(ctx, 20*time.Second)) }()
-	srv, err := owner.Listen(lock, env.DeliverRequested)
-	if err != nil {
-		fmt.Fprintln(stderr, "herald:", err)
-		return cli.ExitFailed
-	}
-	// Runs before StopEngine: deliveries made for commands are cancelled
-	// back to pending while the engine still records them.
-	defer srv.Close()
+	defer stop()
 	win := &windowProcess{bin: o.WindowBin, dir: o.Dir, log: env.Log}
 	// The window goes first: it reads the store the engine still holds.
 	defer win.closeWait(10 * time.Second)

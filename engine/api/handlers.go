@@ -73,21 +73,13 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		}
 		targets = list
 	} else {
-		for _, name := range req.Channels {
-			c, err := s.p.Registry.Get(ctx, name)
-			if errors.Is(err, registry.ErrBadInput) {
-				writeError(w, http.StatusNotFound, fmt.Sprintf("channels: no channel called %q", name), "channels")
-				return
-			}
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			targets = append(targets, c)
+		list, ok := s.channelsNamed(w, r, req.Channels)
+		if !ok {
+			return
 		}
+		targets = list
 	}
 	m := message.Message{Title: req.Title, Body: req.Body, Markdown: req.Markdown, Level: message.LevelInfo}
-	// Send queues a channel named twice once.
 	items, err := s.p.Send(ctx, targets, m)
 	if err != nil {
 		s.fail(w, r, err)
@@ -106,6 +98,30 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		out.Queued = append(out.Queued, queuedJSON{ID: it.ID, Channel: names[it.ChannelID]})
 	}
 	writeJSON(w, http.StatusAccepted, out)
+}
+
+// channelsNamed looks up the channels of names, a channel named twice
+// once, for /send and /send/preview. When a name is unknown or the lookup
+// fails it has answered the request and returns false.
+func (s *Server) channelsNamed(w http.ResponseWriter, r *http.Request, names []string) ([]registry.Channel, bool) {
+	var out []registry.Channel
+	seen := map[string]bool{}
+	for _, name := range names {
+		c, err := s.p.Registry.Get(r.Context(), name)
+		if errors.Is(err, registry.ErrBadInput) {
+			writeError(w, http.StatusNotFound, fmt.Sprintf("channels: no channel called %q", name), "channels")
+			return nil, false
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return nil, false
+		}
+		if !seen[c.ID] {
+			seen[c.ID] = true
+			out = append(out, c)
+		}
+	}
+	return out, true
 }
 
 // --- GET /api/v1/outbox/{id} -----------------------------------------------

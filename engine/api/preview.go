@@ -1,8 +1,6 @@
 package api
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -48,22 +46,12 @@ func (s *Server) sendPreview(w http.ResponseWriter, r *http.Request) {
 	case len(req.Channels) == 0:
 		writeError(w, http.StatusBadRequest, "channels: name at least one channel, or send \"all\": true", "channels")
 		return
-	}
-	seen := map[string]bool{}
-	for _, name := range req.Channels {
-		c, err := s.p.Registry.Get(ctx, name)
-		if errors.Is(err, registry.ErrBadInput) {
-			writeError(w, http.StatusNotFound, fmt.Sprintf("channels: no channel called %q", name), "channels")
+	default:
+		list, ok := s.channelsNamed(w, r, req.Channels)
+		if !ok {
 			return
 		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if !seen[c.ID] {
-			seen[c.ID] = true
-			targets = append(targets, c)
-		}
+		targets = list
 	}
 	m := message.Message{Title: req.Title, Body: req.Body, Markdown: req.Markdown, Level: message.LevelInfo}
 	out := struct {
