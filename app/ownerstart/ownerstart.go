@@ -27,10 +27,11 @@ func Start(ctx context.Context, lock *owner.Lock, opts host.Options) (env *host.
 		return nil, nil, nil, fmt.Errorf("open the data folder: %w", err)
 	}
 	if err := env.StartEngine(ctx); err != nil {
-		// The engine's errors may carry a channel's settings.
-		msg := "start the engine: " + env.Redactor.Error(err)
+		// The engine's errors may carry a channel's settings: only the
+		// masked text goes on, not the error.
+		msg := env.Redactor.Error(err)
 		env.Close()
-		return nil, nil, nil, redacted{msg: msg, err: err}
+		return nil, nil, nil, fmt.Errorf("start the engine: %s", msg)
 	}
 	stopEngine := func() {
 		env.StopEngine(endsession.Grace(ctx, stopGrace))
@@ -48,13 +49,3 @@ func Start(ctx context.Context, lock *owner.Lock, opts host.Options) (env *host.
 		stopEngine()
 	}, nil
 }
-
-// redacted is err with its secrets masked in its text; it still unwraps
-// to err.
-type redacted struct {
-	msg string
-	err error
-}
-
-func (r redacted) Error() string { return r.msg }
-func (r redacted) Unwrap() error { return r.err }
