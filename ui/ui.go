@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -178,7 +179,17 @@ func (w *window) afterStart(prefs settings.Prefs, p Params) {
 	}
 	keyring := w.env.Secrets.Check()
 	fyne.Do(func() { w.greetWith(keyring, prefs, p.CycleTabs != "") })
+	// Starting leaves much garbage (translation files, font tables read
+	// whole): once the first tab shows its data, the memory it held goes
+	// back to the system instead of waiting for the scavenger's pace.
+	w.settleViews()
+	time.Sleep(startSettled)
+	debug.FreeOSMemory()
 }
+
+// startSettled is how long after the first tab's data is shown the window
+// is taken to have painted it.
+const startSettled = time.Second
 
 // selectTab shows the tab named ("history"); "" leaves the selection.
 func (w *window) selectTab(tab string) {

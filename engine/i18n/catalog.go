@@ -21,7 +21,9 @@ type catalog struct {
 	parsed map[string]*template.Template // lang + "\x00" + key
 }
 
-var std = mustLoad(assets.Translations, "translations")
+// std is read on first use, not at start: every process links this
+// package, few render text before they show something.
+var std = sync.OnceValue(func() *catalog { return mustLoad(assets.Translations, "translations") })
 
 func mustLoad(fsys fs.FS, dir string) *catalog {
 	c, err := load(fsys, dir)

@@ -49,7 +49,7 @@ func (t Text) With(name string, v any) Text {
 }
 
 // In renders t in language lang (falling back to English, then the key).
-func (t Text) In(lang string) string { return std.render(lang, t) }
+func (t Text) In(lang string) string { return std().render(lang, t) }
 
 // String renders t in English, for logs and programs.
 func (t Text) String() string { return t.In(English) }
@@ -124,12 +124,12 @@ func Join(texts ...Text) Text { return T("i18n.list", "Items", texts) }
 // Keys lists every key of lang's texts, sorted (for tests that check both
 // languages hold the same keys).
 func Keys(lang string) []string {
-	return slices.Sorted(maps.Keys(std.texts[lang]))
+	return slices.Sorted(maps.Keys(std().texts[lang]))
 }
 
 // Has reports whether lang has a text for key.
 func Has(lang, key string) bool {
-	_, ok := std.texts[lang][key]
+	_, ok := std().texts[lang][key]
 	return ok
 }
 

@@ -25,7 +25,7 @@ func TestBothLanguagesHoldTheSameKeys(t *testing.T) {
 		}
 	}
 	for _, lang := range []string{English, Chinese} {
-		for k, src := range std.texts[lang] {
+		for k, src := range std().texts[lang] {
 			if _, err := template.New(k).Parse(src); err != nil {
 				t.Errorf("%s %q: %v", lang, k, err)
 			}

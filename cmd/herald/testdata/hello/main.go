@@ -13,6 +13,6 @@ func main() {
 	a := app.NewWithID("io.github.heraldpush.hello")
 	w := a.NewWindow("Hello")
 	w.SetContent(widget.NewLabel("Hello, world"))
-	w.Resize(fyne.NewSize(320, 200))
+	w.Resize(fyne.NewSize(960, 640)) // the size Herald's window opens at
 	w.ShowAndRun()
 }
