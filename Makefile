@@ -131,7 +131,8 @@ package-linux: check-go tool-fyne tool-nfpm
 	@scripts/apt-need $(DEB_PKG_LINUX)
 	$(PKG_ENV) packaging/linux/package $(DIST)
 
-# dist/herald-VERSION-windows-amd64.exe and …-setup.exe (NSIS), cross-built with mingw-w64.
+# dist/herald-VERSION-windows-amd64.exe, its tray process …-tray.exe (cmd/herald-tray) and
+# …-setup.exe (NSIS), cross-built with mingw-w64.
 package-windows: check-go tool-fyne
 	@scripts/apt-need $(DEB_PKG_WINDOWS)
 	$(PKG_ENV) CC=$(MINGW_CC) packaging/windows/package $(DIST)

@@ -1,7 +1,7 @@
-//go:build !linux && !freebsd && !openbsd && !netbsd
+//go:build !linux && !freebsd && !openbsd && !netbsd && !windows
 
 package app
 
 // handOverToTray does nothing here: the tray runs in this process (no
-// libGL to keep out of it on Windows and macOS).
+// separate tray binary is shipped for macOS).
 func handOverToTray(exe, dir string, minimized bool) {}

@@ -15,14 +15,9 @@ import (
 // from it maps libGL even though it never starts Fyne. It returns only
 // when there is no such binary or it cannot run; the tray then runs here.
 func handOverToTray(exe, dir string, minimized bool) {
-	bin := exe + "-tray"
+	bin := trayowner.TrayBin(exe)
 	if fi, err := os.Stat(bin); err != nil || fi.IsDir() {
 		return
 	}
-	args := []string{bin, "--data-dir", dir}
-	if minimized {
-		args = append(args, "--minimized")
-	}
-	env := append(os.Environ(), trayowner.EnvWindowBin+"="+exe)
-	_ = syscall.Exec(bin, args, env)
+	_ = syscall.Exec(bin, append([]string{bin}, trayArgs(dir, minimized)...), trayEnv(exe))
 }

@@ -37,6 +37,7 @@ import (
 const (
 	appID   = "io.github.heraldpush.herald"
 	mainPkg = "github.com/heraldpush/herald/cmd/herald"
+	trayPkg = "github.com/heraldpush/herald/cmd/herald-tray"
 )
 
 // The hicolor sizes packaging/icons renders.
@@ -672,6 +673,13 @@ func TestWindowsInstaller(t *testing.T) {
 	if size := entries["Herald.exe"]; size != fmt.Sprint(len(want)) {
 		t.Errorf("%s: Herald.exe size %q, want %d; entries %v", setup, size, len(want), entries)
 	}
+	tray, err := os.ReadFile(artifact(t, "herald-%s-windows-amd64-tray.exe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size := entries["Herald-tray.exe"]; size != fmt.Sprint(len(tray)) {
+		t.Errorf("%s: Herald-tray.exe size %q, want %d; entries %v", setup, size, len(tray), entries)
+	}
 	if _, ok := entries["Uninstall.exe"]; !ok {
 		t.Errorf("%s writes no Uninstall.exe; entries %v", setup, entries)
 	}
@@ -681,6 +689,58 @@ func TestWindowsInstaller(t *testing.T) {
 	}
 	if !bytes.Equal(out, want) {
 		t.Errorf("%s: the Herald.exe it installs differs from %s", setup, exe)
+	}
+}
+
+// The tray process (cmd/herald-tray) beside the portable exe, under the
+// name the app looks for (trayowner.TrayBin): a cgo GUI program like the
+// app, without Fyne's OpenGL driver.
+func TestWindowsTrayExe(t *testing.T) {
+	path := artifact(t, "herald-%s-windows-amd64-tray.exe")
+	f, err := pe.Open(path)
+	if err != nil {
+		t.Fatalf("%s is not a PE file: %v", path, err)
+	}
+	defer f.Close()
+	oh, ok := f.OptionalHeader.(*pe.OptionalHeader64)
+	if !ok || f.Machine != pe.IMAGE_FILE_MACHINE_AMD64 {
+		t.Fatalf("%s: machine %#x, optional header %T; want AMD64 PE32+", path, f.Machine, f.OptionalHeader)
+	}
+	if oh.Subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_GUI {
+		t.Errorf("%s: subsystem %d, want IMAGE_SUBSYSTEM_WINDOWS_GUI (%d): a console would open with the tray",
+			path, oh.Subsystem, pe.IMAGE_SUBSYSTEM_WINDOWS_GUI)
+	}
+	syms, err := f.ImportedSymbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range syms {
+		_, dll, _ := strings.Cut(s, ":")
+		if d := strings.ToLower(dll); d == "opengl32.dll" || strings.HasPrefix(d, "lib") {
+			t.Errorf("%s imports %s (%s)", path, dll, s)
+			break
+		}
+	}
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%s: build info: %v", path, err)
+	}
+	if bi.Path != trayPkg {
+		t.Errorf("%s: main package %q, want %q", path, bi.Path, trayPkg)
+	}
+	set := map[string]string{}
+	for _, s := range bi.Settings {
+		set[s.Key] = s.Value
+	}
+	for k, want := range map[string]string{"GOOS": "windows", "GOARCH": "amd64", "CGO_ENABLED": "1", "-trimpath": "true"} {
+		if set[k] != want {
+			t.Errorf("%s: built with %s=%q, want %q", path, k, set[k], want)
+		}
+	}
+	for _, dep := range bi.Deps {
+		if strings.HasPrefix(dep.Path, "fyne.io/fyne/") || strings.HasPrefix(dep.Path, "github.com/go-gl/") {
+			t.Errorf("%s links %s", path, dep.Path)
+		}
 	}
 }
 

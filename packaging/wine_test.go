@@ -23,9 +23,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // The Windows packages whose _test binaries the Makefile cross-compiles
@@ -192,7 +194,7 @@ func TestWindowsUnderWine(t *testing.T) {
 	t.Run("webhook secret", func(t *testing.T) { checkWineWebhook(t, w, herald) })
 	t.Run("window", func(t *testing.T) {
 		app := startApp(t, w, exe, "--data-dir", `C:\herald-window`)
-		app.waitWindow(t)
+		app.waitWindow(t, w)
 		app.stop(t, w)
 	})
 	t.Run("install upgrade uninstall", func(t *testing.T) { checkWineInstaller(t, w, setup, exe) })
@@ -347,9 +349,12 @@ func regHex(v string) []byte {
 	return b
 }
 
-// app is a Herald window started under Wine.
+// app is Herald started under Wine. The exe hands over to the tray
+// process beside it (app/handover_windows.go: exe without .exe, plus
+// -tray.exe) and exits; the tray runs the window as the exe again.
 type app struct {
 	image  string // the exe's file name, which taskkill /IM matches
+	tray   string // the tray exe's file name
 	cmd    *exec.Cmd
 	done   chan struct{}
 	stderr *bytes.Buffer
@@ -360,7 +365,8 @@ func startApp(t *testing.T, w *wine, exe string, args ...string) *app {
 	cmd := exec.Command("wine", append([]string{exe}, args...)...)
 	cmd.Env = w.env
 	cmd.WaitDelay = pipeGrace // see runIn: the app has exited when Wait returns
-	a := &app{image: filepath.Base(exe), cmd: cmd, done: make(chan struct{}), stderr: &bytes.Buffer{}}
+	image := filepath.Base(exe)
+	a := &app{image: image, tray: strings.TrimSuffix(image, ".exe") + "-tray.exe", cmd: cmd, done: make(chan struct{}), stderr: &bytes.Buffer{}}
 	cmd.Stderr = a.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -369,34 +375,79 @@ func startApp(t *testing.T, w *wine, exe string, args ...string) *app {
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-a.done
+		for _, im := range []string{a.tray, a.image} {
+			kill := exec.Command("wine", "taskkill", "/F", "/IM", im)
+			kill.Env = w.env
+			_ = kill.Run()
+		}
 	})
 	return a
 }
 
-func (a *app) exited() bool {
+// processes lists the image names of the prefix's processes (Wine 8's
+// tasklist prints nothing; its wmic reads Win32_Process).
+func processes(t *testing.T, w *wine) []string {
+	t.Helper()
+	r := w.run(t, "wmic", "process", "get", "name")
+	out := []byte(r.stdout)
+	if r.code != 0 {
+		t.Fatalf("wmic process get name: exit code %d\n%s", r.code, r.stderr)
+	}
+	// wmic writes UTF-16LE with a byte order mark.
+	if len(out) >= 2 && out[0] == 0xff && out[1] == 0xfe {
+		u := make([]uint16, 0, len(out)/2)
+		for i := 2; i+1 < len(out); i += 2 {
+			u = append(u, binary.LittleEndian.Uint16(out[i:]))
+		}
+		out = []byte(string(utf16.Decode(u)))
+	}
+	names := strings.Fields(string(out))
+	if len(names) == 0 || names[0] != "Name" {
+		t.Fatalf("wmic process get name printed %q", out)
+	}
+	return names[1:]
+}
+
+// runs reports whether a process of image name runs.
+func runs(names []string, image string) bool {
+	return slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(n, image) })
+}
+
+// exited reports whether Herald is gone: the started exe exited and
+// (unless it failed, which ends the start) no tray or window of it runs.
+func (a *app) exited(t *testing.T, w *wine) bool {
+	t.Helper()
 	select {
 	case <-a.done:
-		return true
 	default:
 		return false
 	}
+	if a.cmd.ProcessState.ExitCode() != 0 {
+		return true
+	}
+	names := processes(t, w)
+	return !runs(names, a.tray) && !runs(names, a.image)
 }
 
 // waitWindow polls, for at most 90 s, until the display has an X window
 // titled Herald and a screenshot shows a window's worth of colours (an
 // empty Xvfb screen has one or two; a drawn Fyne window about twenty); the
-// app exiting first fails.
-func (a *app) waitWindow(t *testing.T) {
+// app exiting first fails. Then the tray runs as its own exe: the exe
+// handed over to it.
+func (a *app) waitWindow(t *testing.T, w *wine) {
 	t.Helper()
 	deadline := time.Now().Add(90 * time.Second)
 	colours, titled := 0, false
 	for time.Now().Before(deadline) {
-		if a.exited() {
+		if a.exited(t, w) {
 			t.Fatalf("Herald exited (%v) before its window showed:\n%s", a.cmd.ProcessState, a.stderr)
 		}
 		titled = heraldWindowMapped(t)
 		if colours = screenColours(t); titled && colours >= 16 {
 			t.Logf("a Herald window, the screen shows %d colours", colours)
+			if names := processes(t, w); !runs(names, a.tray) {
+				t.Errorf("no %s runs beside the window: the tray did not hand over; processes %v", a.tray, names)
+			}
 			return
 		}
 		time.Sleep(time.Second)
@@ -414,21 +465,23 @@ func heraldWindowMapped(t *testing.T) bool {
 	return bytes.Contains(out, []byte(` "Herald": (`))
 }
 
-// waitExit waits up to 30 s for the app to end, failing with why if not.
-func (a *app) waitExit(t *testing.T, why string) {
+// waitExit waits up to 30 s for the app, tray and window, to end, failing
+// with why if not.
+func (a *app) waitExit(t *testing.T, w *wine, why string) {
 	t.Helper()
-	select {
-	case <-a.done:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("Herald still runs 30 s after %s", why)
+	for deadline := time.Now().Add(30 * time.Second); !a.exited(t, w); time.Sleep(time.Second) {
+		if time.Now().After(deadline) {
+			t.Fatalf("Herald still runs 30 s after %s: processes %v", why, processes(t, w))
+		}
 	}
 }
 
-// stop ends the app the way the installer does.
+// stop ends the app the way the installer does: the tray, then the window.
 func (a *app) stop(t *testing.T, w *wine) {
 	t.Helper()
+	w.run(t, "taskkill", "/F", "/IM", a.tray)
 	w.run(t, "taskkill", "/F", "/IM", a.image)
-	a.waitExit(t, "taskkill /F /IM "+a.image)
+	a.waitExit(t, w, "taskkill /F /IM "+a.tray+" and "+a.image)
 }
 
 // screenColours counts the distinct pixel values of an xwd screenshot of
@@ -527,11 +580,21 @@ func checkWineInstaller(t *testing.T, w *wine, setup, exe string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tray := strings.TrimSuffix(exe, ".exe") + "-tray.exe"
+	wantTray, err := os.ReadFile(tray)
+	if err != nil {
+		t.Fatal(err)
+	}
 	checkInstalled := func(when string) {
 		t.Helper()
 		got, err := os.ReadFile(w.winePath(installed))
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("%s: %s is not %s (%v)", when, installed, exe, err)
+		}
+		// The name the app looks for beside itself (trayowner.TrayBin).
+		got, err = os.ReadFile(w.winePath(instDir + `\Herald-tray.exe`))
+		if err != nil || !bytes.Equal(got, wantTray) {
+			t.Errorf("%s: %s\\Herald-tray.exe is not %s (%v)", when, instDir, tray, err)
 		}
 		for _, p := range []string{w.winePath(instDir + `\Uninstall.exe`), shortcut} {
 			if !fileExists(p) {
@@ -561,14 +624,14 @@ func checkWineInstaller(t *testing.T, w *wine, setup, exe string) {
 	w.ok(t, "reg", "add", runKey, "/v", "Herald", "/t", "REG_SZ", "/d", `"`+installed+`" --minimized`, "/f")
 
 	a := startApp(t, w, w.winePath(installed))
-	a.waitWindow(t)
+	a.waitWindow(t, w)
 	w.ok(t, setup, "/S") // Windows would not overwrite the running exe: setup closes it
-	a.waitExit(t, "an upgrade's setup /S")
+	a.waitExit(t, w, "an upgrade's setup /S")
 	checkInstalled("after upgrading over the running app")
 
 	a = startApp(t, w, w.winePath(installed))
-	a.waitWindow(t)
-	// The app registers its toast sender while it starts, which may be
+	a.waitWindow(t, w)
+	// The tray registers its toast sender while it starts, which may be
 	// after its window shows.
 	registered := regHas(t, w, aumidKey)
 	for deadline := time.Now().Add(30 * time.Second); !registered && time.Now().Before(deadline); {
@@ -581,7 +644,7 @@ func checkWineInstaller(t *testing.T, w *wine, setup, exe string) {
 	// Uninstall.exe copies itself to %TEMP% and returns at once; that copy
 	// closes the app and removes the program.
 	w.ok(t, w.winePath(instDir+`\Uninstall.exe`), "/S")
-	a.waitExit(t, "Uninstall.exe /S")
+	a.waitExit(t, w, "Uninstall.exe /S")
 	deadline := time.Now().Add(60 * time.Second)
 	for fileExists(w.winePath(instDir)) && time.Now().Before(deadline) {
 		time.Sleep(500 * time.Millisecond)

@@ -1,9 +1,10 @@
 // Command herald-tray is the desktop app's tray process without Fyne
-// linked in: `herald` replaces itself with it (exec, same process) when it
-// lies beside it, so that the tray process maps no GL library at all. It
-// takes the flags herald passes: --data-dir DIR and --minimized. The
-// window runs as `herald --window-only`: $HERALD_WINDOW_BIN, else this
-// binary's name without "-tray".
+// linked in: `herald` hands over to it when it lies beside it (Unix: exec,
+// same process; Windows: a new process, herald exits), so that the tray
+// process maps no GL library at all. It takes the flags herald passes:
+// --data-dir DIR and --minimized. The window runs as `herald
+// --window-only`: $HERALD_WINDOW_BIN, else the binary beside this one
+// (herald-tray → herald, Herald-tray.exe → Herald.exe).
 package main
 
 import (
@@ -12,9 +13,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
+	"github.com/heraldpush/herald/app/console"
 	"github.com/heraldpush/herald/app/trayowner"
 )
 
@@ -27,6 +28,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: herald-tray --data-dir DIR [--minimized] (herald starts it)")
 		os.Exit(2)
 	}
+	// Started by a herald.exe in a console (Windows), share it: Ctrl+C
+	// then ends the tray, and its messages show there. Elsewhere a no-op.
+	console.Attach(true)
 	o.WindowBin = windowBin()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -42,5 +46,5 @@ func windowBin() string {
 	if err != nil {
 		return "herald"
 	}
-	return strings.TrimSuffix(me, "-tray")
+	return trayowner.WindowBinBeside(me)
 }

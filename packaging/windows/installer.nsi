@@ -5,7 +5,8 @@
 ; packaging/windows/package builds it on Linux:
 ;   makensis -DVERSION=0.1.0 -DVIVERSION=0.1.0.0 -DEXE=Herald.exe \
 ;            -DICON=herald.ico -DOUTFILE=setup.exe installer.nsi
-; and -DCONSOLE=herald.com adds the console twin beside Herald.exe.
+; and -DCONSOLE=herald.com adds the console twin beside Herald.exe,
+; -DTRAY=Herald-tray.exe the tray process Herald.exe hands over to.
 
 !ifndef VERSION | VIVERSION | EXE | ICON | OUTFILE
   !error "define VERSION, VIVERSION, EXE, ICON and OUTFILE"
@@ -79,18 +80,20 @@ ${UnStrRep}
 !macroend
 
 ; Windows will not overwrite or delete a running exe, so a running Herald
-; (the app, its daemon or a command) is ended first: taskkill /F, as
-; a tray app hides rather than quits on WM_CLOSE. Then waits up to 10 s for
-; Herald.exe to be released. Wine has taskkill too (the CI test uses it).
-!macro CloseHerald
-  nsExec::ExecToLog '"$SYSDIR\taskkill.exe" /F /IM Herald.exe'
+; (the tray, its window, the daemon or a command) is ended first: taskkill
+; /F, as a tray app hides rather than quits on WM_CLOSE. Then waits up to
+; 10 s for each exe to be released. Wine has taskkill too (the CI test uses
+; it).
+!macro CloseExe NAME
+  nsExec::ExecToLog '"$SYSDIR\taskkill.exe" /F /IM ${NAME}'
   Pop $0
   ${If} $0 == 0
-    DetailPrint "Closed the running Herald"
+  ${AndIf} ${FileExists} "$INSTDIR\${NAME}"
+    DetailPrint "Closed the running ${NAME}"
     StrCpy $1 0
     ${Do}
       ClearErrors
-      FileOpen $2 "$INSTDIR\Herald.exe" a
+      FileOpen $2 "$INSTDIR\${NAME}" a
       ${IfNot} ${Errors}
         FileClose $2
         ${Break}
@@ -102,6 +105,12 @@ ${UnStrRep}
       Sleep 250
     ${Loop}
   ${EndIf}
+!macroend
+
+; The tray first: it would otherwise start the window again when asked.
+!macro CloseHerald
+  !insertmacro CloseExe Herald-tray.exe
+  !insertmacro CloseExe Herald.exe
 !macroend
 
 !define MUI_ICON "${ICON}"
@@ -132,6 +141,9 @@ Section "Herald" SecMain
   SetOutPath "$INSTDIR"
   !insertmacro CloseHerald
   File "/oname=Herald.exe" "${EXE}"
+  !ifdef TRAY
+    File "/oname=Herald-tray.exe" "${TRAY}"
+  !endif
   !ifdef CONSOLE
     File "/oname=herald.com" "${CONSOLE}"
     !insertmacro AddToPath
@@ -163,6 +175,7 @@ Section "Uninstall"
   !insertmacro CloseHerald
   Delete "$SMPROGRAMS\${APPNAME}.lnk"
   Delete "$INSTDIR\Herald.exe"
+  Delete "$INSTDIR\Herald-tray.exe"
   Delete "$INSTDIR\herald.com"
   Delete "$INSTDIR\Uninstall.exe"
   RMDir "$INSTDIR"
