@@ -85,7 +85,7 @@ func (n *native) render(menu []Entry, icon []byte) {
 		item := systray.AddMenuItem(e.Label, "")
 		addEntry(ctx, item, e)
 	}
-	systray.SetIcon(icon)
+	systray.SetIcon(nativeIcon(icon))
 }
 
 // addEntry completes item as e: disabled, its submenu, its action.
