@@ -25,10 +25,10 @@ import (
 // (Fyne's source, go-locale), in the chosen language. Each call starts from
 // the files as they are, so a later call undoes an earlier choice.
 func loadTranslations(choice string) error {
-	for _, files := range []string{filesEnglish, filesChinese} {
-		if err := addTranslationsAs(files, files); err != nil {
-			return err
-		}
+	// English is Fyne's fallback, for a system language it cannot read
+	// (LANG=C); Chinese comes with the overlays when it can be picked.
+	if err := addTranslationsAs(filesEnglish, filesEnglish); err != nil {
+		return err
 	}
 	for tag, file := range overlays(choice, systemLanguages()) {
 		err := addTranslationsAs(file, tag)
@@ -53,6 +53,10 @@ func overlays(choice string, system []string) map[string]string {
 	out := map[string]string{}
 	for _, base := range system {
 		out[base] = filesFor(base)
+		if base == "zh" {
+			// Fyne's own Chinese is zh_Hans: it matches zh_CN better.
+			out[filesChinese] = filesChinese
+		}
 	}
 	switch choice {
 	case settings.LanguageEnglish, settings.LanguageChinese:

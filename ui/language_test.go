@@ -80,7 +80,8 @@ func TestOverlays(t *testing.T) {
 		system []string
 		want   map[string]string
 	}{
-		{"system", []string{"de", "zh"}, map[string]string{"de": "en", "zh": "zh_Hans"}},
+		{"system", []string{"de", "zh"}, map[string]string{"de": "en", "zh": "zh_Hans", "zh_Hans": "zh_Hans"}},
+		{"system", []string{"en"}, map[string]string{"en": "en"}},
 		{"zh", []string{"de"}, map[string]string{"de": "zh_Hans", "en": "zh_Hans", "zh_Hans": "zh_Hans"}},
 		{"en", []string{"zh"}, map[string]string{"zh": "en", "en": "en", "zh_Hans": "en"}},
 		{"en", nil, map[string]string{"en": "en", "zh_Hans": "en"}},
