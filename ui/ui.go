@@ -398,8 +398,9 @@ func (w *window) followEngine(notify bool) {
 	w.env.OnConfigChange(w.configChanged)
 }
 
-// ownerGap is the least time between two reloads for the tray's commits.
-const ownerGap = 250 * time.Millisecond
+// ownerGap is the least time between two reloads for the tray's commits:
+// the first commit shows at once, a busy engine's at most once a second.
+const ownerGap = time.Second
 
 // followOwner has the Tasks and History tabs read again what the tray's
 // engine recorded: a client window gets no engine events, so it follows
