@@ -193,8 +193,10 @@ func TestWindowsUnderWine(t *testing.T) {
 	t.Run("channel kinds", func(t *testing.T) { checkWineKinds(t, w, herald) })
 	t.Run("webhook secret", func(t *testing.T) { checkWineWebhook(t, w, herald) })
 	t.Run("window", func(t *testing.T) {
-		app := startApp(t, w, exe, "--data-dir", `C:\herald-window`)
+		const dataDir = `C:\herald-window`
+		app := startApp(t, w, exe, "--data-dir", dataDir)
 		app.waitWindow(t, w)
+		checkTrayShown(t, w, dataDir)
 		app.stop(t, w)
 	})
 	t.Run("install upgrade uninstall", func(t *testing.T) { checkWineInstaller(t, w, setup, exe) })
@@ -453,6 +455,32 @@ func (a *app) waitWindow(t *testing.T, w *wine) {
 		time.Sleep(time.Second)
 	}
 	t.Fatalf("after 90 s: a window titled Herald %v, the screen shows %d colours", titled, colours)
+}
+
+// checkTrayShown waits up to 30 s for the tray to log "tray shown" to
+// herald.log in dataDir (after its first icon and menu went to the system
+// tray), then fails on any failure fyne.io/systray reported: the tray
+// logs the log package's lines, systray's only way to tell, to herald.log
+// too, since the handed-over tray has no stderr. "systray error: unable to
+// set icon" is LoadImage refusing the icon's bytes (app/tray.nativeIcon).
+func checkTrayShown(t *testing.T, w *wine, dataDir string) {
+	t.Helper()
+	path := w.winePath(dataDir + `\herald.log`)
+	var log []byte
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Second) {
+		log, _ = os.ReadFile(path)
+		if bytes.Contains(log, []byte(`msg="tray shown"`)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the tray did not log \"tray shown\" within 30 s of its window; %s:\n%s", path, log)
+		}
+	}
+	for _, line := range strings.Split(string(log), "\n") {
+		if strings.Contains(line, "systray error") {
+			t.Errorf("the tray's system tray icon or menu failed: %s", line)
+		}
+	}
 }
 
 // heraldWindowMapped reports whether xwininfo lists a window titled Herald.

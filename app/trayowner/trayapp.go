@@ -65,6 +65,9 @@ func (a *trayApp) quit() { tray.Quit() }
 // ready fills the tray and follows the engine.
 func (a *trayApp) ready() {
 	a.readState()
+	// After the first icon and menu went to the system tray: what systray
+	// could not show is logged before this (stdLogTo).
+	a.env.Log.Info("tray shown")
 	go a.refresher()
 	a.env.OnRun(a.onRun)
 	a.env.OnConfigChange(a.requestRefresh)

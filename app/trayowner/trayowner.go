@@ -42,6 +42,7 @@ func Main(ctx context.Context, o Options, stdout, stderr io.Writer) int {
 		return cli.ExitFailed
 	}
 	defer stop()
+	defer stdLogTo(env.Log)()
 	win := &windowProcess{bin: o.WindowBin, dir: o.Dir, log: env.Log}
 	// The window goes first: it reads the store the engine still holds.
 	defer win.closeWait(10 * time.Second)
