@@ -149,7 +149,8 @@ func Run(ctx context.Context, p Params) error {
 
 	w.buildTabs(p)
 	// What the first paint does not need starts once the loop runs.
-	w.app.Lifecycle().SetOnStarted(func() { go w.afterStart(prefs, p) })
+	welcome := w.welcome(prefs, p.CycleTabs != "")
+	w.app.Lifecycle().SetOnStarted(func() { go w.afterStart(p, welcome) })
 	if p.OnShowRequest != nil {
 		p.OnShowRequest(func(tab string) { fyne.Do(func() { w.selectTab(tab); w.show() }) })
 	}
@@ -170,15 +171,15 @@ func Run(ctx context.Context, p Params) error {
 	return nil
 }
 
-// afterStart follows the engine, or the owner for a client, and greets
-// (the keyring check asks D-Bus): the window is showing meanwhile.
-func (w *window) afterStart(prefs settings.Prefs, p Params) {
+// afterStart follows the engine, or the owner for a client, and checks
+// the keyring (a D-Bus call): the window is showing meanwhile.
+func (w *window) afterStart(p Params, welcome *welcomeDialog) {
 	w.followEngine(!p.Client)
 	if p.Client {
 		w.followOwner()
 	}
 	keyring := w.env.Secrets.Check()
-	fyne.Do(func() { w.greetWith(keyring, prefs, p.CycleTabs != "") })
+	fyne.Do(func() { w.keyringChecked(keyring, welcome) })
 	// Starting leaves much garbage (translation files, font tables read
 	// whole): once the first tab shows its data, the memory it held goes
 	// back to the system instead of waiting for the scavenger's pace.
@@ -430,17 +431,27 @@ func (w *window) configChanged() {
 
 // greet tells about a missing keyring, or welcomes a first start.
 func (w *window) greet(prefs settings.Prefs, cycling bool) {
-	w.greetWith(w.env.Secrets.Check(), prefs, cycling)
+	w.keyringChecked(w.env.Secrets.Check(), w.welcome(prefs, cycling))
 }
 
-// greetWith greets for keyring, what the keyring check returned.
-func (w *window) greetWith(keyring error, prefs settings.Prefs, cycling bool) {
-	if keyring != nil {
-		dialog.ShowInformation(lang.L("app.keyring_missing.title"),
-			lang.L("app.keyring_missing", map[string]any{"Hint": secret.Hint()}), w.win)
-	} else if !prefs.Welcomed && !cycling {
-		showWelcome(w.ctx, w.env, w.win, w.registerChannel)
+// welcome shows a first start's welcome (nil when there is none): it is
+// in the first frame, while the keyring is still being checked.
+func (w *window) welcome(prefs settings.Prefs, cycling bool) *welcomeDialog {
+	if prefs.Welcomed || cycling {
+		return nil
 	}
+	return showWelcome(w.ctx, w.env, w.win, w.registerChannel)
+}
+
+// keyringChecked tells about a missing keyring, in place of the welcome
+// (shown again at the next start).
+func (w *window) keyringChecked(keyring error, welcome *welcomeDialog) {
+	if keyring == nil {
+		return
+	}
+	welcome.withdraw()
+	dialog.ShowInformation(lang.L("app.keyring_missing.title"),
+		lang.L("app.keyring_missing", map[string]any{"Hint": secret.Hint()}), w.win)
 }
 
 // registerChannel shows the Channels tab with its add form open.
@@ -475,13 +486,33 @@ func tabSlug(i int) string {
 	return []string{"channels", "push", "tasks", "history", "settings"}[i]
 }
 
+// welcomeDialog is the welcome on screen.
+type welcomeDialog struct {
+	d         dialog.Dialog
+	withdrawn bool
+}
+
+// withdraw hides the welcome without counting it as seen; nil does
+// nothing.
+func (wd *welcomeDialog) withdraw() {
+	if wd == nil {
+		return
+	}
+	wd.withdrawn = true
+	wd.d.Hide()
+}
+
 // showWelcome explains the three steps once: register a channel, test it,
 // add a task; the channel form also imports QD registration strings.
-func showWelcome(ctx context.Context, env settings.SettingStore, w fyne.Window, toChannels func()) {
+func showWelcome(ctx context.Context, env settings.SettingStore, w fyne.Window, toChannels func()) *welcomeDialog {
 	text := widget.NewLabel(lang.L("welcome.steps"))
 	text.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustomConfirm(lang.L("welcome.title"), lang.L("welcome.start"), lang.L("welcome.later"),
+	wd := &welcomeDialog{}
+	wd.d = dialog.NewCustomConfirm(lang.L("welcome.title"), lang.L("welcome.start"), lang.L("welcome.later"),
 		container.NewPadded(text), func(start bool) {
+			if wd.withdrawn {
+				return
+			}
 			if start {
 				toChannels()
 			}
@@ -489,6 +520,7 @@ func showWelcome(ctx context.Context, env settings.SettingStore, w fyne.Window, 
 				dialog.ShowError(err, w)
 			}
 		}, w)
-	d.Resize(fyne.NewSize(520, 300))
-	d.Show()
+	wd.d.Resize(fyne.NewSize(520, 300))
+	wd.d.Show()
+	return wd
 }

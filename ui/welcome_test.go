@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -196,5 +197,54 @@ func TestTabsAreBuiltWhenFirstShown(t *testing.T) {
 				t.Fatal("the Tasks tab does not show the Tasks view")
 			}
 		})
+	}
+}
+
+// missingKeyring is a secret store that cannot be reached.
+type missingKeyring struct{ secret.Memory }
+
+func (*missingKeyring) Check() error { return errors.New("no Secret Service on the session bus") }
+
+// The welcome is in the first frame; when the keyring check (after it)
+// fails, the keyring message takes its place and the welcome is not
+// counted as seen, so the next start shows it again.
+func TestKeyringMissingReplacesTheWelcome(t *testing.T) {
+	env, err := host.Open(context.Background(), t.TempDir(), host.Options{Secrets: &missingKeyring{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { env.Close() })
+	if err := loadTranslations("en"); err != nil {
+		t.Fatal(err)
+	}
+	a := serialise(t, test.NewTempApp(t))
+	w := &window{ctx: t.Context(), env: env, app: a}
+	var welcome *welcomeDialog
+	shows := func(text string) (found bool) {
+		onUI(func() {
+			found = find(w.win, func(l *widget.Label) bool { return l.Text == text }) != nil
+		})
+		return found
+	}
+	onUI(func() {
+		w.win = a.NewWindow("herald")
+		w.buildTabs(Params{})
+		w.win.Resize(fyne.NewSize(1280, 800))
+		w.win.Show()
+		welcome = w.welcome(settings.Prefs{}, false)
+	})
+	if !shows(lang.L("welcome.steps")) {
+		t.Fatal("no welcome in the first frame")
+	}
+	onUI(func() { w.keyringChecked(env.Secrets.Check(), welcome) })
+	if shows(lang.L("welcome.steps")) {
+		t.Fatal("the welcome stays beside the keyring message")
+	}
+	if !shows(lang.L("app.keyring_missing", map[string]any{"Hint": secret.Hint()})) {
+		t.Fatal("no keyring message")
+	}
+	w.settleViews()
+	if p, err := settings.Load(t.Context(), env); err != nil || p.Welcomed {
+		t.Fatalf("the withdrawn welcome counts as seen: %+v %v", p, err)
 	}
 }
