@@ -536,24 +536,28 @@ func utf16Bytes(s string) []byte {
 	return b
 }
 
-func TestWindowsExe(t *testing.T) {
-	path := artifact(t, "herald-%s-windows-amd64.exe")
+// openPE64 opens path, which must be a 64-bit Windows program of
+// subsystem sub; unless is what the wrong subsystem would do.
+func openPE64(t *testing.T, path string, sub uint16, unless string) *pe.File {
+	t.Helper()
 	f, err := pe.Open(path)
 	if err != nil {
 		t.Fatalf("%s is not a PE file: %v", path, err)
 	}
-	defer f.Close()
-	if f.Machine != pe.IMAGE_FILE_MACHINE_AMD64 {
-		t.Errorf("%s: machine %#x, want AMD64", path, f.Machine)
-	}
+	t.Cleanup(func() { f.Close() })
 	oh, ok := f.OptionalHeader.(*pe.OptionalHeader64)
-	if !ok {
-		t.Fatalf("%s: not PE32+ (optional header %T)", path, f.OptionalHeader)
+	if !ok || f.Machine != pe.IMAGE_FILE_MACHINE_AMD64 {
+		t.Fatalf("%s: machine %#x, optional header %T; want AMD64 PE32+", path, f.Machine, f.OptionalHeader)
 	}
-	if oh.Subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_GUI {
-		t.Errorf("%s: subsystem %d, want IMAGE_SUBSYSTEM_WINDOWS_GUI (%d): a console would open with the app",
-			path, oh.Subsystem, pe.IMAGE_SUBSYSTEM_WINDOWS_GUI)
+	if oh.Subsystem != sub {
+		t.Errorf("%s: subsystem %d, want %d: %s", path, oh.Subsystem, sub, unless)
 	}
+	return f
+}
+
+func TestWindowsExe(t *testing.T) {
+	path := artifact(t, "herald-%s-windows-amd64.exe")
+	f := openPE64(t, path, pe.IMAGE_SUBSYSTEM_WINDOWS_GUI, "a console would open with the app")
 
 	// cgo: Fyne's OpenGL driver is linked in, and only DLLs Windows ships
 	// are imported (no mingw runtime such as libwinpthread-1.dll).
@@ -697,19 +701,7 @@ func TestWindowsInstaller(t *testing.T) {
 // app, without Fyne's OpenGL driver.
 func TestWindowsTrayExe(t *testing.T) {
 	path := artifact(t, "herald-%s-windows-amd64-tray.exe")
-	f, err := pe.Open(path)
-	if err != nil {
-		t.Fatalf("%s is not a PE file: %v", path, err)
-	}
-	defer f.Close()
-	oh, ok := f.OptionalHeader.(*pe.OptionalHeader64)
-	if !ok || f.Machine != pe.IMAGE_FILE_MACHINE_AMD64 {
-		t.Fatalf("%s: machine %#x, optional header %T; want AMD64 PE32+", path, f.Machine, f.OptionalHeader)
-	}
-	if oh.Subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_GUI {
-		t.Errorf("%s: subsystem %d, want IMAGE_SUBSYSTEM_WINDOWS_GUI (%d): a console would open with the tray",
-			path, oh.Subsystem, pe.IMAGE_SUBSYSTEM_WINDOWS_GUI)
-	}
+	f := openPE64(t, path, pe.IMAGE_SUBSYSTEM_WINDOWS_GUI, "a console would open with the tray")
 	syms, err := f.ImportedSymbols()
 	if err != nil {
 		t.Fatal(err)
@@ -748,19 +740,7 @@ func TestWindowsTrayExe(t *testing.T) {
 // program, so cmd waits for it and it has the console to lend Herald.exe.
 func TestWindowsConsoleTwin(t *testing.T) {
 	path := artifact(t, "herald-%s-windows-amd64.com")
-	f, err := pe.Open(path)
-	if err != nil {
-		t.Fatalf("%s is not a PE file: %v", path, err)
-	}
-	defer f.Close()
-	oh, ok := f.OptionalHeader.(*pe.OptionalHeader64)
-	if !ok || f.Machine != pe.IMAGE_FILE_MACHINE_AMD64 {
-		t.Fatalf("%s: machine %#x, optional header %T; want AMD64 PE32+", path, f.Machine, f.OptionalHeader)
-	}
-	if oh.Subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_CUI {
-		t.Errorf("%s: subsystem %d, want IMAGE_SUBSYSTEM_WINDOWS_CUI (%d): the shell would not wait for it",
-			path, oh.Subsystem, pe.IMAGE_SUBSYSTEM_WINDOWS_CUI)
-	}
+	openPE64(t, path, pe.IMAGE_SUBSYSTEM_WINDOWS_CUI, "the shell would not wait for it")
 	exe := strings.TrimSuffix(path, ".com") + ".exe"
 	if _, err := os.Stat(exe); err != nil {
 		t.Errorf("the twin runs %s, which is not beside it: %v", exe, err)

@@ -15,11 +15,7 @@ import (
 func TestOnConfigChangeReportsChangesFromAnyProcess(t *testing.T) {
 	ctx := t.Context()
 	env := open(t)
-	other, err := host.Open(ctx, env.DataDir, host.Options{Secrets: &secret.Memory{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := openBeside(t, env)
 	var n atomic.Int64
 	env.OnConfigChange(func() { n.Add(1) })
 
@@ -65,11 +61,7 @@ func TestOnConfigChangeReportsChangesFromAnyProcess(t *testing.T) {
 func TestOnCommitFollowsOtherConnections(t *testing.T) {
 	ctx := t.Context()
 	env := open(t)
-	other, err := host.Open(ctx, env.DataDir, host.Options{Secrets: &secret.Memory{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := openBeside(t, env)
 	calls := make(chan struct{}, 16)
 	if err := env.OnCommit(ctx, 10*time.Millisecond, func() { calls <- struct{}{} }); err != nil {
 		t.Fatal(err)
@@ -82,4 +74,15 @@ func TestOnCommitFollowsOtherConnections(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("no call after another connection's commit")
 	}
+}
+
+// openBeside opens env's data folder again, as another process does.
+func openBeside(t *testing.T, env *host.Env) *host.Env {
+	t.Helper()
+	other, err := host.Open(t.Context(), env.DataDir, host.Options{Secrets: &secret.Memory{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return other
 }
