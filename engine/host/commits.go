@@ -46,22 +46,15 @@ func (e *Env) stopCommitWatch() {
 	}
 }
 
-// OnCommit calls fn on its own goroutine after each commit another
-// process or connection makes to the data folder, at most once per gap,
-// until ctx ends (a window beside the tray follows the tray's runs so).
+// OnCommit calls fn on its own goroutine once at once, then after each
+// commit another process or connection makes to the data folder, at most
+// once per gap, until ctx ends (a window beside the tray follows its runs
+// so). The first call also covers a commit made while subscribing.
 func (e *Env) OnCommit(ctx context.Context, gap time.Duration, fn func()) error {
 	w, err := e.commitWatch(ctx)
 	if err != nil {
 		return err
 	}
-	first := true
-	// Subscribe calls once at once; the caller has just read what is there.
-	w.Subscribe(ctx, gap, func() {
-		if first {
-			first = false
-			return
-		}
-		fn()
-	})
+	w.Subscribe(ctx, gap, fn)
 	return nil
 }

@@ -56,8 +56,8 @@ func TestOnConfigChangeReportsChangesFromAnyProcess(t *testing.T) {
 	}
 }
 
-// OnCommit calls after a commit another connection makes (a window beside
-// the owner follows its runs so).
+// OnCommit calls once at once, then after a commit another connection
+// makes (a window beside the owner follows its runs so).
 func TestOnCommitFollowsOtherConnections(t *testing.T) {
 	ctx := t.Context()
 	env := open(t)
@@ -66,14 +66,19 @@ func TestOnCommitFollowsOtherConnections(t *testing.T) {
 	if err := env.OnCommit(ctx, 10*time.Millisecond, func() { calls <- struct{}{} }); err != nil {
 		t.Fatal(err)
 	}
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-calls:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no call %s", what)
+		}
+	}
+	wait("at once")
 	if _, err := other.AddTask(ctx, task.Task{Name: "theirs", Kind: task.KindCommand, Command: &task.Command{Line: "true"}}); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-calls:
-	case <-time.After(10 * time.Second):
-		t.Fatal("no call after another connection's commit")
-	}
+	wait("after another connection's commit")
 }
 
 // openBeside opens env's data folder again, as another process does.
