@@ -429,11 +429,6 @@ func (w *window) configChanged() {
 	}
 }
 
-// greet tells about a missing keyring, or welcomes a first start.
-func (w *window) greet(prefs settings.Prefs, cycling bool) {
-	w.keyringChecked(w.env.Secrets.Check(), w.welcome(prefs, cycling))
-}
-
 // welcome shows a first start's welcome (nil when there is none): it is
 // in the first frame, while the keyring is still being checked.
 func (w *window) welcome(prefs settings.Prefs, cycling bool) *welcomeDialog {

@@ -27,6 +27,12 @@ func openTestEnv(t *testing.T, dir string) *host.Env {
 	return env
 }
 
+// greet greets as Run does, in one step: the welcome, then the keyring
+// check in its place when the keyring is missing.
+func (w *window) greet(prefs settings.Prefs, cycling bool) {
+	w.keyringChecked(w.env.Secrets.Check(), w.welcome(prefs, cycling))
+}
+
 // onUI runs fn in the UI's turn, as the person's actions run.
 func onUI(fn func()) { fyne.DoAndWait(fn) }
 
